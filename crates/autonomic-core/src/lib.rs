@@ -1,0 +1,3 @@
+//! placeholder: the helper fills this in
+pub mod decision;
+pub use decision::Decision;
