@@ -41,7 +41,9 @@ impl std::str::FromStr for Decision {
             "allow" => Ok(Decision::Allow),
             "review" => Ok(Decision::Review),
             "deny" => Ok(Decision::Deny),
-            other => Err(format!("unknown decision `{other}` (expected allow, review or deny)")),
+            other => Err(format!(
+                "unknown decision `{other}` (expected allow, review or deny)"
+            )),
         }
     }
 }

@@ -1,0 +1,355 @@
+//! The typed configuration and the key registry that describes it.
+//!
+//! Each section is a struct (serde, `deny_unknown_fields`) plus a
+//! [`SectionSpec`] listing its keys with their type, constraints and one-line
+//! documentation. The loader, the error messages, `config show` and the
+//! commented default file are all driven by [`SECTIONS`], so adding a section
+//! (say `[brain]`) means: write its struct and spec, add a field to [`Config`]
+//! and an entry to [`SECTIONS`]. A unit test checks the specs and structs agree.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::paths::Paths;
+use crate::sandbox::SandboxLevel;
+
+/// The whole configuration file, one field per section.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `[immune]`: dependency scanning and command screening.
+    pub immune: ImmuneConfig,
+    /// `[muscle]`: sandboxed execution.
+    pub muscle: MuscleConfig,
+    /// `[mouth]`: validation of agent-generated code and human approval.
+    pub mouth: MouthConfig,
+}
+
+/// `[immune]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImmuneConfig {
+    /// Scan dependencies against the OSV database before installing them.
+    pub osv_scan_enabled: bool,
+    /// Where OSV responses are cached.
+    pub osv_cache_dir: PathBuf,
+    /// Sandbox used for commands when nothing more specific applies.
+    pub sandbox_default: SandboxLevel,
+    /// Screen agent commands before they run.
+    pub command_validation_enabled: bool,
+}
+
+impl Default for ImmuneConfig {
+    fn default() -> Self {
+        ImmuneConfig {
+            osv_scan_enabled: true,
+            osv_cache_dir: PathBuf::from("~/.autonomic/data/immune/osv-cache"),
+            sandbox_default: SandboxLevel::Seccomp,
+            command_validation_enabled: true,
+        }
+    }
+}
+
+/// `[muscle]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MuscleConfig {
+    /// Sandbox level for execution unless a workflow node overrides it.
+    pub default_sandbox: SandboxLevel,
+    /// Guest kernel image for Firecracker microVMs.
+    pub firecracker_kernel: PathBuf,
+    /// Root filesystem image for Firecracker microVMs.
+    pub firecracker_rootfs: PathBuf,
+}
+
+impl Default for MuscleConfig {
+    fn default() -> Self {
+        MuscleConfig {
+            default_sandbox: SandboxLevel::Seccomp,
+            firecracker_kernel: PathBuf::from("~/.autonomic/data/vmlinux.bin"),
+            firecracker_rootfs: PathBuf::from("~/.autonomic/data/rootfs.ext4"),
+        }
+    }
+}
+
+/// `[mouth]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MouthConfig {
+    /// Parse agent-generated code and validate its syntax tree.
+    pub ast_validation: bool,
+    /// Slack channel where review decisions are sent for approval.
+    pub slack_approval_channel: String,
+    /// Minutes to wait for an approval before treating it as denied.
+    pub slack_approval_timeout_minutes: u32,
+    /// TOML file of user validator rules; `None` means built-in rules only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules_file: Option<PathBuf>,
+}
+
+impl Default for MouthConfig {
+    fn default() -> Self {
+        MouthConfig {
+            ast_validation: true,
+            slack_approval_channel: "#ops-approvals".to_owned(),
+            slack_approval_timeout_minutes: 30,
+            rules_file: None,
+        }
+    }
+}
+
+impl Config {
+    /// Expands `~` in every path-valued key (see [`Paths::expand`]).
+    pub fn expand_paths(&mut self, paths: &Paths) {
+        let Config {
+            immune,
+            muscle,
+            mouth,
+        } = self;
+        for path in [
+            &mut immune.osv_cache_dir,
+            &mut muscle.firecracker_kernel,
+            &mut muscle.firecracker_rootfs,
+        ] {
+            *path = paths.expand_path(path);
+        }
+        if let Some(rules_file) = &mut mouth.rules_file {
+            *rules_file = paths.expand_path(rules_file);
+        }
+    }
+}
+
+/// The type and constraints of one key.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind {
+    Bool,
+    /// An integer in `min..=max`.
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    /// A string accepted by `check`, which explains a rejection.
+    Text {
+        check: fn(&str) -> Result<(), String>,
+    },
+    /// A non-empty path; `~` is expanded after loading.
+    Path,
+    /// One of the names in `values`.
+    Choice {
+        values: &'static [&'static str],
+    },
+}
+
+impl Kind {
+    /// What a value of this kind looks like, for "expected …" messages.
+    pub(crate) fn expected(self) -> &'static str {
+        match self {
+            Kind::Bool => "a boolean (true or false)",
+            Kind::Integer { .. } => "an integer",
+            Kind::Text { .. } => "a string",
+            Kind::Path => "a path string",
+            Kind::Choice { .. } => "a string",
+        }
+    }
+}
+
+/// One key of a section.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeySpec {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// One line for the commented default file and `config show --json`.
+    pub doc: &'static str,
+    /// For keys without a default: an example value (TOML) shown commented out.
+    pub example: Option<&'static str>,
+}
+
+/// One `[section]` of the file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SectionSpec {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub keys: &'static [KeySpec],
+}
+
+impl SectionSpec {
+    pub(crate) fn key(&self, name: &str) -> Option<&'static KeySpec> {
+        self.keys.iter().find(|key| key.name == name)
+    }
+}
+
+const SANDBOX_LEVELS: &[&str] = &["none", "seccomp", "firecracker"];
+
+const fn key(name: &'static str, kind: Kind, doc: &'static str) -> KeySpec {
+    KeySpec {
+        name,
+        kind,
+        doc,
+        example: None,
+    }
+}
+
+/// Every section, in file order.
+pub(crate) const SECTIONS: &[SectionSpec] = &[
+    SectionSpec {
+        name: "immune",
+        doc: "agent-immune: dependency scanning and command screening.",
+        keys: &[
+            key(
+                "osv_scan_enabled",
+                Kind::Bool,
+                "Check packages against the OSV vulnerability database before they are installed.",
+            ),
+            key(
+                "osv_cache_dir",
+                Kind::Path,
+                "Directory where OSV query results are cached.",
+            ),
+            key(
+                "sandbox_default",
+                Kind::Choice {
+                    values: SANDBOX_LEVELS,
+                },
+                "Sandbox for screened commands when no rule is more specific: none, seccomp or firecracker.",
+            ),
+            key(
+                "command_validation_enabled",
+                Kind::Bool,
+                "Screen every agent command before it runs.",
+            ),
+        ],
+    },
+    SectionSpec {
+        name: "muscle",
+        doc: "agent-muscle: sandboxed execution.",
+        keys: &[
+            key(
+                "default_sandbox",
+                Kind::Choice {
+                    values: SANDBOX_LEVELS,
+                },
+                "Sandbox for execution unless a workflow node overrides it: none, seccomp or firecracker.",
+            ),
+            key(
+                "firecracker_kernel",
+                Kind::Path,
+                "Guest kernel image (vmlinux) booted in Firecracker microVMs.",
+            ),
+            key(
+                "firecracker_rootfs",
+                Kind::Path,
+                "Root filesystem image (ext4) for Firecracker microVMs.",
+            ),
+        ],
+    },
+    SectionSpec {
+        name: "mouth",
+        doc: "agent-mouth: validation of agent-generated code and human approval.",
+        keys: &[
+            key(
+                "ast_validation",
+                Kind::Bool,
+                "Parse agent-generated code (bash, python, typescript) and validate its syntax tree.",
+            ),
+            key(
+                "slack_approval_channel",
+                Kind::Text {
+                    check: check_slack_channel,
+                },
+                "Slack channel (\"#name\" or a channel id) that receives review requests.",
+            ),
+            key(
+                "slack_approval_timeout_minutes",
+                Kind::Integer {
+                    min: 1,
+                    max: 10_080,
+                },
+                "Minutes to wait for an approval before the action is denied (1 to 10080, one week).",
+            ),
+            KeySpec {
+                example: Some("\"~/.autonomic/rules.toml\""),
+                ..key(
+                    "rules_file",
+                    Kind::Path,
+                    "TOML file of extra validator rules; unset means built-in rules only.",
+                )
+            },
+        ],
+    },
+];
+
+/// Finds a section by name.
+pub(crate) fn section(name: &str) -> Option<&'static SectionSpec> {
+    SECTIONS.iter().find(|section| section.name == name)
+}
+
+/// Accepts `#name` or a Slack channel id (`C…`/`G…` followed by letters and digits).
+fn check_slack_channel(value: &str) -> Result<(), String> {
+    if let Some(name) = value.strip_prefix('#') {
+        if name.is_empty() || name.chars().any(char::is_whitespace) {
+            return Err("a channel name needs characters after '#' and no spaces".to_owned());
+        }
+        return Ok(());
+    }
+    let mut chars = value.chars();
+    let id_like = matches!(chars.next(), Some('C' | 'G'))
+        && value.len() > 1
+        && chars.all(|c| c.is_ascii_alphanumeric());
+    if id_like {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{value}` is neither a channel name starting with '#' nor a channel id like C0123ABCD"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The registry and the serde structs must describe the same keys.
+    #[test]
+    fn registry_matches_structs() {
+        let mut config = Config::default();
+        config.mouth.rules_file = Some(PathBuf::from("x"));
+        let serde_json::Value::Object(sections) = serde_json::to_value(&config).unwrap() else {
+            panic!("config serialises to a table");
+        };
+        let mut names: Vec<&str> = sections.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        let mut spec_names: Vec<&str> = SECTIONS.iter().map(|s| s.name).collect();
+        spec_names.sort_unstable();
+        assert_eq!(names, spec_names);
+        for spec in SECTIONS {
+            let mut keys: Vec<&str> = sections[spec.name]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            keys.sort_unstable();
+            let mut spec_keys: Vec<&str> = spec.keys.iter().map(|k| k.name).collect();
+            spec_keys.sort_unstable();
+            assert_eq!(keys, spec_keys, "section [{}]", spec.name);
+        }
+    }
+
+    #[test]
+    fn sandbox_choices_match_the_enum() {
+        let names: Vec<&str> = SandboxLevel::ALL.iter().map(|l| l.as_str()).collect();
+        assert_eq!(SANDBOX_LEVELS, names.as_slice());
+    }
+
+    #[test]
+    fn slack_channels() {
+        assert!(check_slack_channel("#ops-approvals").is_ok());
+        assert!(check_slack_channel("C0123ABCD").is_ok());
+        assert!(check_slack_channel("G12").is_ok());
+        assert!(check_slack_channel("#").is_err());
+        assert!(check_slack_channel("ops").is_err());
+        assert!(check_slack_channel("C").is_err());
+        assert!(check_slack_channel("C01-23").is_err());
+    }
+}

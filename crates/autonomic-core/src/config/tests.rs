@@ -1,0 +1,346 @@
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::sandbox::SandboxLevel;
+
+fn paths() -> Paths {
+    Paths::with_home(PathBuf::from("/ah")).with_user_home(Some(PathBuf::from("/u")))
+}
+
+fn parse(text: &str) -> Result<LoadedConfig, ConfigError> {
+    Config::from_toml_str(text, Path::new("/ah/config.toml"), &paths())
+}
+
+fn error(text: &str) -> (String, Option<String>) {
+    let err = parse(text).expect_err("the text is invalid");
+    (err.to_string(), err.hint())
+}
+
+#[test]
+fn missing_file_means_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(dir.path().to_path_buf());
+    let loaded = Config::load(&paths).unwrap();
+    assert_eq!(loaded.source, None);
+    assert!(loaded.provenance.values().all(|o| *o == Origin::Default));
+    assert_eq!(loaded.provenance.len(), 11);
+    let mut expected = Config::default();
+    expected.expand_paths(&paths);
+    assert_eq!(loaded.config, expected);
+    assert_eq!(
+        loaded.config.muscle.firecracker_kernel,
+        dir.path().join("data/vmlinux.bin")
+    );
+}
+
+#[test]
+fn seed_defaults() {
+    let c = Config::default();
+    assert!(c.immune.osv_scan_enabled);
+    assert_eq!(
+        c.immune.osv_cache_dir,
+        Path::new("~/.autonomic/data/immune/osv-cache")
+    );
+    assert_eq!(c.immune.sandbox_default, SandboxLevel::Seccomp);
+    assert!(c.immune.command_validation_enabled);
+    assert_eq!(c.muscle.default_sandbox, SandboxLevel::Seccomp);
+    assert_eq!(
+        c.muscle.firecracker_kernel,
+        Path::new("~/.autonomic/data/vmlinux.bin")
+    );
+    assert_eq!(
+        c.muscle.firecracker_rootfs,
+        Path::new("~/.autonomic/data/rootfs.ext4")
+    );
+    assert!(c.mouth.ast_validation);
+    assert_eq!(c.mouth.slack_approval_channel, "#ops-approvals");
+    assert_eq!(c.mouth.slack_approval_timeout_minutes, 30);
+    assert_eq!(c.mouth.rules_file, None);
+}
+
+#[test]
+fn every_key_is_parsed() {
+    let text = r##"
+[immune]
+osv_scan_enabled = false
+osv_cache_dir = "/var/cache/osv"
+sandbox_default = "none"
+command_validation_enabled = false
+
+[muscle]
+default_sandbox = "firecracker"
+firecracker_kernel = "~/.autonomic/k/vmlinux"
+firecracker_rootfs = "~/images/rootfs.ext4"
+
+[mouth]
+ast_validation = false
+slack_approval_channel = "C0123ABCD"
+slack_approval_timeout_minutes = 10080
+rules_file = "~/.autonomic/rules.toml"
+"##;
+    let c = parse(text).unwrap().config;
+    assert!(!c.immune.osv_scan_enabled);
+    assert_eq!(c.immune.osv_cache_dir, Path::new("/var/cache/osv"));
+    assert_eq!(c.immune.sandbox_default, SandboxLevel::None);
+    assert!(!c.immune.command_validation_enabled);
+    assert_eq!(c.muscle.default_sandbox, SandboxLevel::Firecracker);
+    assert_eq!(c.muscle.firecracker_kernel, Path::new("/ah/k/vmlinux"));
+    assert_eq!(
+        c.muscle.firecracker_rootfs,
+        Path::new("/u/images/rootfs.ext4")
+    );
+    assert!(!c.mouth.ast_validation);
+    assert_eq!(c.mouth.slack_approval_channel, "C0123ABCD");
+    assert_eq!(c.mouth.slack_approval_timeout_minutes, 10080);
+    assert_eq!(
+        c.mouth.rules_file.as_deref(),
+        Some(Path::new("/ah/rules.toml"))
+    );
+}
+
+#[test]
+fn provenance_names_the_line() {
+    let loaded = parse("# comment\n[mouth]\n\nast_validation = false\n").unwrap();
+    assert_eq!(
+        loaded.origin("mouth.ast_validation"),
+        Some(&Origin::File {
+            path: PathBuf::from("/ah/config.toml"),
+            line: 4
+        })
+    );
+    assert_eq!(
+        loaded.origin("mouth.slack_approval_channel"),
+        Some(&Origin::Default)
+    );
+    assert_eq!(loaded.origin("mouth.nope"), None);
+    assert_eq!(loaded.source.as_deref(), Some(Path::new("/ah/config.toml")));
+    let entries = loaded.entries();
+    assert_eq!(entries.len(), 11);
+    let entry = entries
+        .iter()
+        .find(|e| e.key == "mouth.ast_validation")
+        .unwrap();
+    assert_eq!(entry.value, Some(toml::Value::Boolean(false)));
+    assert_eq!(entry.origin.to_string(), "/ah/config.toml:4");
+    let unset = entries
+        .iter()
+        .find(|e| e.key == "mouth.rules_file")
+        .unwrap();
+    assert_eq!(unset.value, None);
+}
+
+#[test]
+fn dotted_and_inline_forms_are_accepted() {
+    let loaded =
+        parse("mouth.ast_validation = false\nmuscle = { default_sandbox = \"none\" }\n").unwrap();
+    assert!(!loaded.config.mouth.ast_validation);
+    assert_eq!(loaded.config.muscle.default_sandbox, SandboxLevel::None);
+    assert!(matches!(
+        loaded.origin("muscle.default_sandbox"),
+        Some(Origin::File { line: 2, .. })
+    ));
+}
+
+#[test]
+fn unknown_key_names_line_and_suggests() {
+    let (msg, hint) = error("[muscle]\ndefault_sandbox = \"none\"\n  defualt_sandbox = \"none\"\n");
+    assert_eq!(
+        msg,
+        "/ah/config.toml:3:3: unknown key `muscle.defualt_sandbox`"
+    );
+    assert_eq!(hint.as_deref(), Some("did you mean \"default_sandbox\"?"));
+}
+
+#[test]
+fn unknown_key_without_close_match_lists_keys() {
+    let (msg, hint) = error("[muscle]\nzzz = 1\n");
+    assert_eq!(msg, "/ah/config.toml:2:1: unknown key `muscle.zzz`");
+    assert_eq!(
+        hint.as_deref(),
+        Some("valid keys here are \"default_sandbox\", \"firecracker_kernel\", \"firecracker_rootfs\"")
+    );
+}
+
+#[test]
+fn key_in_the_wrong_section() {
+    let (msg, hint) = error("[muscle]\nast_validation = true\n");
+    assert_eq!(
+        msg,
+        "/ah/config.toml:2:1: unknown key `muscle.ast_validation`"
+    );
+    assert_eq!(
+        hint.as_deref(),
+        Some("`ast_validation` belongs in the [mouth] section")
+    );
+    let (msg, hint) = error("ast_validation = true\n");
+    assert_eq!(msg, "/ah/config.toml:1:1: unknown key `ast_validation`");
+    assert_eq!(
+        hint.as_deref(),
+        Some("`ast_validation` belongs in the [mouth] section")
+    );
+}
+
+#[test]
+fn unknown_section_suggests() {
+    let (msg, hint) = error("[mouht]\nast_validation = true\n");
+    assert_eq!(msg, "/ah/config.toml:1:2: unknown section `mouht`");
+    assert_eq!(hint.as_deref(), Some("did you mean \"mouth\"?"));
+    let (_, hint) = error("[brain]\n");
+    assert_eq!(
+        hint.as_deref(),
+        Some("valid sections are \"immune\", \"muscle\", \"mouth\"")
+    );
+}
+
+#[test]
+fn nested_table_is_unknown_key() {
+    let (msg, _) = error("[mouth.extra]\nx = 1\n");
+    assert_eq!(msg, "/ah/config.toml:1:8: unknown key `mouth.extra`");
+}
+
+#[test]
+fn wrong_type_says_expected_and_found() {
+    let (msg, hint) = error("[mouth]\nslack_approval_timeout_minutes = \"30\"\n");
+    assert_eq!(
+        msg,
+        "/ah/config.toml:2:34: wrong type for `mouth.slack_approval_timeout_minutes`: expected an integer, found string"
+    );
+    assert_eq!(
+        hint.as_deref(),
+        Some("for example: slack_approval_timeout_minutes = 30")
+    );
+    let (msg, _) = error("[immune]\nosv_scan_enabled = \"yes\"\n");
+    assert!(
+        msg.ends_with("expected a boolean (true or false), found string"),
+        "{msg}"
+    );
+    let (msg, _) = error("mouth = 3\n");
+    assert_eq!(
+        msg,
+        "/ah/config.toml:1:9: wrong type for `mouth`: expected a table ([section]), found integer"
+    );
+}
+
+#[test]
+fn bad_sandbox_lists_valid_values() {
+    let (msg, hint) = error("[muscle]\ndefault_sandbox = \"docker\"\n");
+    assert_eq!(
+        msg,
+        "/ah/config.toml:2:19: invalid value for `muscle.default_sandbox`: \"docker\" is not one of \"none\", \"seccomp\", \"firecracker\""
+    );
+    assert_eq!(hint, None);
+    let (_, hint) = error("[immune]\nsandbox_default = \"seccom\"\n");
+    assert_eq!(hint.as_deref(), Some("did you mean \"seccomp\"?"));
+}
+
+#[test]
+fn value_constraints() {
+    let (msg, _) = error("[mouth]\nslack_approval_timeout_minutes = 0\n");
+    assert!(
+        msg.ends_with("0 is out of range: must be between 1 and 10080"),
+        "{msg}"
+    );
+    let (msg, _) = error("[mouth]\nslack_approval_timeout_minutes = 10081\n");
+    assert!(msg.contains("10081 is out of range"), "{msg}");
+    let (msg, _) = error("[mouth]\nslack_approval_channel = \"ops\"\n");
+    assert!(
+        msg.contains("`mouth.slack_approval_channel`: `ops` is neither"),
+        "{msg}"
+    );
+    let (msg, _) = error("[muscle]\nfirecracker_kernel = \" \"\n");
+    assert!(
+        msg.ends_with("`muscle.firecracker_kernel`: a path must not be empty"),
+        "{msg}"
+    );
+    let (msg, _) = error("[mouth]\nrules_file = \"\"\n");
+    assert!(
+        msg.contains("`mouth.rules_file`: a path must not be empty"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn syntax_error_names_line() {
+    let err = parse("[mouth]\nast_validation = true\nslack_approval_channel = \n").unwrap_err();
+    assert!(matches!(err, ConfigError::Syntax { .. }));
+    let at = err.location().unwrap();
+    assert_eq!(
+        (at.line, at.path.as_path()),
+        (3, Path::new("/ah/config.toml"))
+    );
+    assert!(err.to_string().starts_with("/ah/config.toml:3:"), "{err}");
+    let err = parse("[mouth]\nast_validation = true\nast_validation = false\n").unwrap_err();
+    assert!(err.to_string().starts_with("/ah/config.toml:3:"), "{err}");
+}
+
+#[test]
+fn read_error_is_not_a_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(dir.path().to_path_buf());
+    fs_err::create_dir_all(&paths.config_file).unwrap();
+    let err = Config::load(&paths).unwrap_err();
+    assert!(matches!(err, ConfigError::Read { .. }));
+    let cause = std::error::Error::source(&err).unwrap().to_string();
+    assert!(cause.contains("config.toml"), "{cause}");
+}
+
+#[test]
+fn tilde_follows_home() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::with_home(dir.path().join("elsewhere"));
+    let loaded = Config::from_toml_str("", &paths.config_file, &paths).unwrap();
+    let c = loaded.config;
+    assert_eq!(
+        c.immune.osv_cache_dir,
+        dir.path().join("elsewhere/data/immune/osv-cache")
+    );
+    assert_eq!(
+        c.muscle.firecracker_rootfs,
+        dir.path().join("elsewhere/data/rootfs.ext4")
+    );
+}
+
+#[test]
+fn commented_default_parses_back_to_defaults() {
+    let text = Config::default_toml_commented();
+    let loaded = parse(&text).unwrap();
+    assert!(loaded.provenance.values().all(|o| *o == Origin::Default));
+    assert_eq!(loaded.config, LoadedConfig::defaults(&paths()).config);
+
+    // Uncommenting every key that has a default changes nothing but provenance.
+    let mut uncommented = 0;
+    let active: String = text
+        .lines()
+        .map(|line| match line.strip_prefix("# ") {
+            Some(rest) if !rest.contains("(unset by default)") && parse_assignment(rest) => {
+                uncommented += 1;
+                rest
+            }
+            _ => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(uncommented, 10, "{text}");
+    let loaded = parse(&active).unwrap();
+    assert_eq!(loaded.config, LoadedConfig::defaults(&paths()).config);
+    let from_file = loaded
+        .provenance
+        .values()
+        .filter(|o| **o != Origin::Default)
+        .count();
+    assert_eq!(from_file, 10);
+
+    // Every key has a one-line comment.
+    for entry in LoadedConfig::defaults(&paths()).entries() {
+        assert!(
+            text.contains(&format!("# {}\n# {} = ", entry.doc, entry.name)),
+            "{}",
+            entry.key
+        );
+    }
+}
+
+fn parse_assignment(line: &str) -> bool {
+    line.split_once(" = ")
+        .is_some_and(|(key, _)| key.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+}

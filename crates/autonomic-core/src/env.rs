@@ -1,0 +1,40 @@
+//! Every environment variable Autonomic reads, declared once.
+//!
+//! This is the only module allowed to call `std::env::var`/`var_os` (see
+//! `clippy.toml`); everything else receives values from here, so the full set
+//! of variables that can change Autonomic's behaviour is this file.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Root of Autonomic's state (config, data, audit log). Defaults to `~/.autonomic`.
+pub const AUTONOMIC_HOME: &str = "AUTONOMIC_HOME";
+
+/// The user's home directory, used for `~` expansion and the default `AUTONOMIC_HOME`.
+pub const HOME: &str = "HOME";
+
+/// `tracing` filter directives for the CLI's diagnostics (e.g. `autonomic_core=debug`).
+pub const RUST_LOG: &str = "RUST_LOG";
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "autonomic_core::env is the one place environment variables are read"
+)]
+fn read(name: &str) -> Option<OsString> {
+    std::env::var_os(name).filter(|value| !value.is_empty())
+}
+
+/// `$AUTONOMIC_HOME`, if set and non-empty.
+pub fn autonomic_home() -> Option<PathBuf> {
+    read(AUTONOMIC_HOME).map(PathBuf::from)
+}
+
+/// `$HOME`, if set and non-empty.
+pub fn user_home() -> Option<PathBuf> {
+    read(HOME).map(PathBuf::from)
+}
+
+/// `$RUST_LOG`, if set, non-empty and valid UTF-8.
+pub fn rust_log() -> Option<String> {
+    read(RUST_LOG).and_then(|value| value.into_string().ok())
+}
