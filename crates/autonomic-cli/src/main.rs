@@ -1,1 +1,190 @@
-fn main() {}
+//! `autonomic`: the command-line interface to the Autonomic security runtime.
+//!
+//! Parsing is two-staged: clap turns arguments into [`Cli`], then
+//! [`resolve_paths`] and [`Context::load`] turn that into resolved settings
+//! that commands receive. Data goes to stdout; diagnostics and errors go to
+//! stderr through one renderer ([`render::error`]). Exit codes are listed in
+//! [`EXIT_CODES`] and in `--help`.
+
+mod audit_cmd;
+mod config_cmd;
+mod init;
+mod render;
+mod validate;
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use autonomic_core::config::{Config, LoadedConfig};
+use autonomic_core::paths::Paths;
+use clap::{ArgAction, Parser, Subcommand};
+
+/// Success; `validate`: the input is allowed.
+pub const EXIT_OK: u8 = 0;
+/// `validate`: denied; `audit verify`: the log was tampered with.
+pub const EXIT_FAILED_CHECK: u8 = 1;
+/// Bad usage, invalid configuration or any other error.
+pub const EXIT_ERROR: u8 = 2;
+/// `validate`: a human must review the input.
+pub const EXIT_REVIEW: u8 = 3;
+
+/// The exit codes, as shown after `--help`.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success; validate: allowed
+  1  validate: denied; audit verify: the audit log was tampered with
+  2  error: bad usage, invalid configuration, I/O failure
+  3  validate: needs human review";
+
+/// Security runtime for AI coding agents.
+#[derive(Debug, Parser)]
+#[command(name = "autonomic", version, after_help = EXIT_CODES)]
+struct Cli {
+    /// Autonomic home directory (overrides $AUTONOMIC_HOME; default ~/.autonomic).
+    #[arg(long, global = true, value_name = "DIR")]
+    home: Option<PathBuf>,
+
+    /// More diagnostics on stderr (-v info, -vv debug, -vvv trace). $RUST_LOG takes precedence.
+    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
+    verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the home directory tree and a commented default config.toml (never overwrites).
+    Init,
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Inspect the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Validate agent-generated code or commands (exit 0 allow, 1 deny, 3 review).
+    Validate(validate::ValidateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print every key with its effective value and where it came from.
+    Show {
+        /// Print JSON instead of annotated TOML.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain (exit 1 if it was tampered with).
+    Verify {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Resolved settings shared by the commands that need the configuration.
+#[derive(Debug)]
+pub struct Context {
+    /// Where Autonomic's files are.
+    pub paths: Paths,
+    /// The effective configuration and its provenance.
+    pub config: LoadedConfig,
+}
+
+impl Context {
+    /// Loads the configuration for `paths`.
+    fn load(paths: Paths) -> anyhow::Result<Context> {
+        let config = Config::load(&paths)?;
+        Ok(Context { paths, config })
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // --help and --version are not errors and go to stdout.
+            let code = if error.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_OK
+            };
+            // Nothing better to do if the terminal is gone.
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_tracing(&cli);
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            render::error(&error);
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let paths = resolve_paths(cli.home)?;
+    tracing::debug!(home = %paths.home.display(), "resolved paths");
+    match cli.command {
+        // Neither needs a valid config: init must work next to a broken file,
+        // and the audit log must stay checkable whatever the config says.
+        Command::Init => init::run(&paths),
+        Command::Audit(AuditCommand::Verify { json }) => audit_cmd::verify(&paths, json),
+        Command::Config(ConfigCommand::Show { json }) => {
+            config_cmd::show(&Context::load(paths)?, json)
+        }
+        Command::Validate(args) => validate::run(&args, &Context::load(paths)?),
+    }
+}
+
+/// `--home` wins over `$AUTONOMIC_HOME`, which wins over `~/.autonomic`.
+fn resolve_paths(home: Option<PathBuf>) -> anyhow::Result<Paths> {
+    Ok(match home {
+        Some(home) => Paths::with_home(home).with_user_home(autonomic_core::env::user_home()),
+        None => Paths::from_env()?,
+    })
+}
+
+fn init_tracing(cli: &Cli) {
+    let directives = autonomic_core::env::rust_log().unwrap_or_else(|| {
+        let level = match (cli.quiet, cli.verbose) {
+            (true, _) => "error",
+            (false, 0) => "warn",
+            (false, 1) => "info",
+            (false, 2) => "debug",
+            (false, _) => "trace",
+        };
+        level.to_owned()
+    });
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .without_time()
+        .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -140,8 +140,9 @@ pub(crate) fn open_line(line: &[u8]) -> Result<AuditRecord, String> {
     let actual = sha256_hex(format!("{open}}}").as_bytes());
     if actual != record.hash {
         return Err(format!(
-            "hash mismatch: the record was modified after it was written (stored {}, computed {actual})",
-            short(&record.hash)
+            "hash mismatch: the record was modified after it was written (stored {}, computed {})",
+            short(&record.hash),
+            short(&actual)
         ));
     }
     Ok(record)

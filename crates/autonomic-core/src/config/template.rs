@@ -13,9 +13,10 @@ pub(crate) fn default_toml_commented() -> String {
     let mut out = String::from(
         "# Autonomic configuration.\n\
          #\n\
-         # Every key is listed with its default value, commented out: uncomment a line\n\
-         # to change it. Unknown keys and sections are errors. Paths that start with\n\
-         # \"~/.autonomic\" are relative to $AUTONOMIC_HOME when it is set.\n\
+         # Every key is listed, commented out, with its default value (or an example,\n\
+         # for keys that are unset by default): uncomment a line to change it. Unknown\n\
+         # keys and sections are errors. Paths that start with \"~/.autonomic\" are\n\
+         # relative to $AUTONOMIC_HOME when it is set.\n\
          # `autonomic config show` prints the effective value of every key.\n",
     );
     for section in SECTIONS {
@@ -30,7 +31,7 @@ pub(crate) fn default_toml_commented() -> String {
                 }
                 None => {
                     let example = key.example.unwrap_or("\"\"");
-                    let _ = writeln!(out, "# {} = {example}  (unset by default)", key.name);
+                    let _ = writeln!(out, "# {} = {example}", key.name);
                 }
             }
         }

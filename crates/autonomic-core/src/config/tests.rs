@@ -312,7 +312,7 @@ fn commented_default_parses_back_to_defaults() {
     let active: String = text
         .lines()
         .map(|line| match line.strip_prefix("# ") {
-            Some(rest) if !rest.contains("(unset by default)") && parse_assignment(rest) => {
+            Some(rest) if !rest.starts_with("rules_file") && parse_assignment(rest) => {
                 uncommented += 1;
                 rest
             }
@@ -321,6 +321,7 @@ fn commented_default_parses_back_to_defaults() {
         .collect::<Vec<_>>()
         .join("\n");
     assert_eq!(uncommented, 10, "{text}");
+    assert!(text.contains("\n# rules_file = \"~/.autonomic/rules.toml\"\n"));
     let loaded = parse(&active).unwrap();
     assert_eq!(loaded.config, LoadedConfig::defaults(&paths()).config);
     let from_file = loaded
@@ -329,6 +330,14 @@ fn commented_default_parses_back_to_defaults() {
         .filter(|o| **o != Origin::Default)
         .count();
     assert_eq!(from_file, 10);
+
+    // The example for a key without a default is valid too.
+    let all = active.replace("# rules_file = ", "rules_file = ");
+    let loaded = parse(&all).unwrap();
+    assert_eq!(
+        loaded.config.mouth.rules_file.as_deref(),
+        Some(Path::new("/ah/rules.toml"))
+    );
 
     // Every key has a one-line comment.
     for entry in LoadedConfig::defaults(&paths()).entries() {

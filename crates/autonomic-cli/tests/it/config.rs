@@ -1,0 +1,155 @@
+use crate::{run, TestHome};
+
+/// Collapses the padding before each `# origin` comment to two spaces.
+fn unalign(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.split_once("  #") {
+            Some((assignment, origin)) => {
+                format!("{}  #{}", assignment.trim_end(), origin)
+            }
+            None => line.to_owned(),
+        })
+        .map(|line| line + "\n")
+        .collect()
+}
+
+#[test]
+fn show_prints_values_and_origins() {
+    let home = TestHome::new();
+    run(&home, home.cmd().arg("init"));
+    let text = fs_err::read_to_string(home.config_file()).unwrap();
+    let text = text
+        .replace(
+            "# default_sandbox = \"seccomp\"",
+            "default_sandbox = \"firecracker\"",
+        )
+        .replace(
+            "# slack_approval_timeout_minutes = 30",
+            "slack_approval_timeout_minutes = 5",
+        );
+    fs_err::write(home.config_file(), text).unwrap();
+
+    let (code, stdout, stderr) = run(&home, home.cmd().args(["config", "show"]));
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    // Origins are aligned, and the column depends on the temporary path's length.
+    let stdout = unalign(&stdout);
+    insta::assert_snapshot!(stdout, @r##"
+    # effective configuration; file: [HOME]/config.toml
+
+    [immune]
+    osv_scan_enabled = true  # default
+    osv_cache_dir = "[HOME]/data/immune/osv-cache"  # default
+    sandbox_default = "seccomp"  # default
+    command_validation_enabled = true  # default
+
+    [muscle]
+    default_sandbox = "firecracker"  # config.toml:28
+    firecracker_kernel = "[HOME]/data/vmlinux.bin"  # default
+    firecracker_rootfs = "[HOME]/data/rootfs.ext4"  # default
+
+    [mouth]
+    ast_validation = true  # default
+    slack_approval_channel = "#ops-approvals"  # default
+    slack_approval_timeout_minutes = 5  # config.toml:46
+    # rules_file (unset)  # default
+    "##);
+}
+
+#[test]
+fn show_without_a_file_is_all_defaults() {
+    let home = TestHome::new();
+    let (code, stdout, _) = run(&home, home.cmd().args(["config", "show"]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with(
+            "# effective configuration; no file at [HOME]/config.toml (all defaults)\n"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("# default\n").count(), 11, "{stdout}");
+}
+
+#[test]
+fn show_json_has_structured_origins() {
+    let home = TestHome::new();
+    home.write_config("\n[mouth]\nrules_file = \"~/.autonomic/rules.toml\"\n");
+    let (code, stdout, _) = run(&home, home.cmd().args(["config", "show", "--json"]));
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["source"], "[HOME]/config.toml");
+    let entries = json["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 11);
+    let rules = entries
+        .iter()
+        .find(|e| e["key"] == "mouth.rules_file")
+        .unwrap();
+    assert_eq!(rules["value"], "[HOME]/rules.toml");
+    assert_eq!(
+        rules["origin"],
+        serde_json::json!({"kind": "file", "path": "[HOME]/config.toml", "line": 3})
+    );
+    let channel = entries
+        .iter()
+        .find(|e| e["key"] == "mouth.slack_approval_channel")
+        .unwrap();
+    assert_eq!(channel["origin"], serde_json::json!({"kind": "default"}));
+}
+
+#[test]
+fn unknown_key_exits_2_naming_file_line_and_suggestion() {
+    let home = TestHome::new();
+    home.write_config("[muscle]\n\ndefualt_sandbox = \"none\"\n");
+    let (code, stdout, stderr) = run(&home, home.cmd().args(["config", "show"]));
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    insta::assert_snapshot!(stderr, @r#"
+    error: [HOME]/config.toml:3:1: unknown key `muscle.defualt_sandbox`
+    hint: did you mean "default_sandbox"?
+    "#);
+}
+
+#[test]
+fn bad_sandbox_value_lists_valid_values() {
+    let home = TestHome::new();
+    home.write_config("[muscle]\ndefault_sandbox = \"docker\"\n");
+    let (code, _, stderr) = run(&home, home.cmd().args(["config", "show"]));
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @r#"error: [HOME]/config.toml:2:19: invalid value for `muscle.default_sandbox`: "docker" is not one of "none", "seccomp", "firecracker""#);
+}
+
+#[test]
+fn wrong_type_says_expected_and_found() {
+    let home = TestHome::new();
+    home.write_config("[mouth]\nast_validation = \"yes\"\n");
+    let (code, _, stderr) = run(&home, home.cmd().args(["config", "show"]));
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @r"
+    error: [HOME]/config.toml:2:18: wrong type for `mouth.ast_validation`: expected a boolean (true or false), found string
+    hint: for example: ast_validation = true
+    ");
+}
+
+#[test]
+fn syntax_error_names_the_line() {
+    let home = TestHome::new();
+    home.write_config("[mouth]\nast_validation = \n");
+    let (code, _, stderr) = run(&home, home.cmd().args(["config", "show"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with("error: [HOME]/config.toml:2:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("invalid TOML"), "{stderr}");
+}
+
+#[test]
+fn unreadable_config_shows_the_cause_chain() {
+    let home = TestHome::new();
+    fs_err::create_dir_all(home.config_file()).unwrap();
+    let (code, _, stderr) = run(&home, home.cmd().args(["config", "show"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with("error: cannot read the configuration file\n  Caused by: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[HOME]/config.toml"), "{stderr}");
+}
