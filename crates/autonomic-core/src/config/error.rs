@@ -90,7 +90,7 @@ pub enum ConfigError {
         /// The dotted key.
         key: String,
         /// What the key takes.
-        expected: &'static str,
+        expected: String,
         /// What the file has.
         found: &'static str,
     },

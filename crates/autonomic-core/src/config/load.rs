@@ -60,7 +60,7 @@ pub(crate) fn parse(text: &str, path: &Path, paths: &Paths) -> Result<LoadedConf
             return Err(ConfigError::WrongType {
                 at: walker.at_or(item.span(), Some(&at)),
                 key: name.to_owned(),
-                expected: "a table ([section])",
+                expected: "a table ([section])".to_owned(),
                 found: item.type_name(),
             });
         };

@@ -143,13 +143,13 @@ pub(crate) enum Kind {
 
 impl Kind {
     /// What a value of this kind looks like, for "expected …" messages.
-    pub(crate) fn expected(self) -> &'static str {
+    pub(crate) fn expected(self) -> String {
         match self {
-            Kind::Bool => "a boolean (true or false)",
-            Kind::Integer { .. } => "an integer",
-            Kind::Text { .. } => "a string",
-            Kind::Path => "a path string",
-            Kind::Choice { .. } => "a string",
+            Kind::Bool => "a boolean (true or false)".to_owned(),
+            Kind::Integer { min, max } => format!("an integer from {min} to {max}"),
+            Kind::Text { .. } => "a string".to_owned(),
+            Kind::Path => "a path string".to_owned(),
+            Kind::Choice { values } => format!("one of the strings \"{}\"", values.join("\", \"")),
         }
     }
 }

@@ -203,7 +203,7 @@ fn wrong_type_says_expected_and_found() {
     let (msg, hint) = error("[mouth]\nslack_approval_timeout_minutes = \"30\"\n");
     assert_eq!(
         msg,
-        "/ah/config.toml:2:34: wrong type for `mouth.slack_approval_timeout_minutes`: expected an integer, found string"
+        "/ah/config.toml:2:34: wrong type for `mouth.slack_approval_timeout_minutes`: expected an integer from 1 to 10080, found string"
     );
     assert_eq!(
         hint.as_deref(),
@@ -212,6 +212,13 @@ fn wrong_type_says_expected_and_found() {
     let (msg, _) = error("[immune]\nosv_scan_enabled = \"yes\"\n");
     assert!(
         msg.ends_with("expected a boolean (true or false), found string"),
+        "{msg}"
+    );
+    let (msg, _) = error("[muscle]\ndefault_sandbox = 3\n");
+    assert!(
+        msg.ends_with(
+            "expected one of the strings \"none\", \"seccomp\", \"firecracker\", found integer"
+        ),
         "{msg}"
     );
     let (msg, _) = error("mouth = 3\n");
