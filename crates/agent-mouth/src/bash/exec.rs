@@ -1,0 +1,780 @@
+//! What runs what: download-then-execute, pipes and here-documents into
+//! shells, eval/source of dynamic text, decoded payloads, reverse shells,
+//! interpreter one-liners, shell escapes and argument injection.
+
+use super::argv::{basename, Invocation};
+use super::extract::{Cmd, Stdin};
+use super::word::{Dyn, Word};
+use super::Rules;
+use crate::catalog as c;
+use crate::names::{is_awk, is_downloader, is_interpreter, is_python, is_shell};
+use crate::payload;
+use crate::Lang;
+
+pub(crate) fn check_command(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation<'_>]) {
+    for inv in invs {
+        dynamic_name(r, cmd, inv);
+        let prog = inv.prog();
+        if is_shell(prog) {
+            shell(r, cmd, inv);
+        } else if is_interpreter(prog) || prog == "sed" {
+            interpreter(r, cmd, inv);
+        }
+        match prog {
+            "eval" => eval(r, cmd, inv),
+            "source" | "." => source(r, cmd, inv),
+            "alias" => alias(r, inv),
+            "shopt" if inv.args().iter().any(|w| w.is("expand_aliases")) => r.hit(
+                c::BASH_ALIAS_HIJACK,
+                cmd.range.clone(),
+                "enables alias expansion in a script, so later command names may run something else",
+            ),
+            "trap" => trap(r, inv),
+            "su" | "script" | "flock" | "runuser" => string_option(r, cmd, inv, &["-c", "--command"]),
+            "watch" => watch(r, inv),
+            "env" => string_option(r, cmd, inv, &["-S", "--split-string"]),
+            "ssh" => ssh(r, inv),
+            "nc" | "ncat" | "netcat" | "cryptcat" | "pwncat" | "nc.traditional" | "nc.openbsd" => netcat(r, cmd, inv),
+            "socat" => socat(r, cmd, inv),
+            "msfvenom" | "msfconsole" | "msfrpcd" | "msfpc" => r.hit(
+                c::BASH_PAYLOAD_GEN,
+                cmd.range.clone(),
+                format!("`{prog}` generates or serves exploit payloads"),
+            ),
+            "docker" | "podman" | "nerdctl" => container(r, cmd, inv),
+            _ => {}
+        }
+        embedded_shell(r, inv);
+        arg_injection(r, inv);
+    }
+    dev_tcp(r, cmd);
+    agent_bypass(r, cmd);
+    if let Some(Stdin::HereString(w)) = Some(&cmd.stdin) {
+        if w.text.contains("/dev/tcp/") || w.text.contains("/dev/udp/") {
+            r.hit(c::BASH_REVERSE_SHELL, w.range.clone(), "here-string opens a raw network connection (/dev/tcp)");
+        }
+    }
+}
+
+fn dynamic_name(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
+    let Some(name) = inv.argv.first() else { return };
+    let Some(why) = name.dynamic else { return };
+    let subs = r.substituted(cmd);
+    if name.has_subst {
+        if subs.iter().any(|s| is_decode_cmd(r, s)) {
+            r.hit(c::BASH_DECODE_EXEC, name.range.clone(), "the command name is produced by decoding data at run time");
+            return;
+        }
+        if subs.iter().any(|s| is_download_cmd(s)) {
+            r.hit(c::BASH_DOWNLOAD_EXEC, name.range.clone(), "the command name is downloaded at run time");
+            return;
+        }
+    }
+    let guess = basename(&name.text);
+    let extra = if why == Dyn::Glob || why == Dyn::Brace || why == Dyn::Variable && !name.text.contains('$') {
+        format!(" (it would run `{guess}`)")
+    } else {
+        String::new()
+    };
+    r.hit(
+        c::BASH_DYNAMIC_COMMAND,
+        name.range.clone(),
+        format!("the command name comes from {}, so what runs is not known until run time{extra}", why.describe()),
+    );
+}
+
+/// Decoders: base64 -d, xxd -r, openssl enc -d, printf '\x..', rev, gunzip …
+pub(crate) fn is_decode_cmd(_r: &Rules<'_, '_>, cmd: &Cmd) -> bool {
+    super::argv::invocations(cmd).iter().any(|inv| {
+        let prog = inv.prog();
+        let args = inv.args();
+        let flag = |s: char, l: &[&str]| inv.has_flag(s, l);
+        match prog {
+            "base64" | "base32" | "basenc" => flag('d', &["decode"]) || flag('D', &[]),
+            "b64decode" | "uudecode" | "rev" | "gunzip" | "zcat" | "bunzip2" | "bzcat" | "unxz"
+            | "xzcat" | "unzstd" | "zstdcat" | "lzcat" | "uncompress" => true,
+            "gzip" | "bzip2" | "xz" | "zstd" | "lzma" => flag('d', &["decompress"]),
+            "xxd" => flag('r', &["revert"]),
+            "openssl" => args.iter().any(|w| matches!(w.text.as_str(), "enc" | "base64" | "-d" | "-base64" | "-a" | "aes-256-cbc")),
+            "printf" => args.iter().any(|w| has_escape_payload(&w.text)),
+            "echo" => flag('e', &[]) && args.iter().any(|w| has_escape_payload(&w.text)),
+            "tr" => args.iter().any(|w| w.text.contains("N-Z") || w.text.contains("n-z")),
+            "perl" | "python" | "python3" | "ruby" | "node" => args.iter().any(|w| {
+                let t = w.text.to_ascii_lowercase();
+                t.contains("decode") || t.contains("unpack") || t.contains("fromhex") || t.contains("b64") || t.contains("reverse")
+            }),
+            _ => false,
+        }
+    })
+}
+
+fn has_escape_payload(t: &str) -> bool {
+    let hex = t.matches("\\x").count();
+    let oct = t.as_bytes().windows(2).filter(|w| w[0] == b'\\' && w[1].is_ascii_digit()).count();
+    hex + oct >= 3
+}
+
+pub(crate) fn is_download_cmd(cmd: &Cmd) -> bool {
+    super::argv::invocations(cmd).iter().any(|inv| {
+        let p = inv.prog();
+        is_downloader(p) && !(p == "openssl" && !inv.args().iter().any(|w| w.is("s_client")))
+    }) || cmd
+        .redirects
+        .iter()
+        .any(|rd| rd.target.text.starts_with("/dev/tcp/") || rd.target.text.starts_with("/dev/udp/"))
+}
+
+/// What a shell or interpreter reading its program from stdin receives.
+fn stdin_program(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, lang: Option<Lang>) {
+    let prog = inv.prog().to_string();
+    match &cmd.stdin {
+        Stdin::Pipe(_) => {
+            let ups = r.upstream(cmd);
+            if ups.iter().any(|u| is_download_cmd(u)) {
+                r.hit(c::BASH_DOWNLOAD_EXEC, cmd.range.clone(), format!("downloaded content is piped into `{prog}` and executed"));
+            } else if ups.iter().any(|u| is_decode_cmd(r, u)) {
+                r.hit(c::BASH_DECODE_EXEC, cmd.range.clone(), format!("decoded data is piped into `{prog}` and executed"));
+            } else {
+                r.hit(c::BASH_PIPE_TO_SHELL, cmd.range.clone(), format!("output of another command is piped into `{prog}` and executed as a program"));
+            }
+        }
+        Stdin::HereString(w) => {
+            r.hit(c::BASH_STDIN_SCRIPT, w.range.clone(), format!("a here-string is executed as a program by `{prog}`"));
+            if let (Some(l), None) = (lang, w.dynamic) {
+                r.nested(l, &w.text, w.range.clone(), &format!("here-string run by {prog}"));
+            } else if w.has_subst {
+                r.hit(c::BASH_EXEC_DYNAMIC, w.range.clone(), format!("`{prog}` runs text produced at run time"));
+            }
+        }
+        Stdin::Heredoc { body, range } => {
+            r.hit(c::BASH_STDIN_SCRIPT, range.clone(), format!("a here-document is executed as a program by `{prog}`"));
+            if let Some(l) = lang {
+                let body = body.clone();
+                r.nested(l, &body, range.clone(), &format!("here-document run by {prog}"));
+            }
+        }
+        Stdin::Inherited => {
+            for rd in &cmd.redirects {
+                if rd.op.starts_with('<') && rd.fd.is_none() {
+                    if rd.target.kind == "process_substitution" {
+                        let subs = r.substituted(cmd);
+                        if subs.iter().any(|s| is_download_cmd(s)) {
+                            r.hit(c::BASH_DOWNLOAD_EXEC, rd.target.range.clone(), format!("downloaded content is fed to `{prog}` and executed"));
+                        } else {
+                            r.hit(c::BASH_PROCSUB_EXEC, rd.target.range.clone(), format!("the output of a command is fed to `{prog}` and executed"));
+                        }
+                    }
+                    return;
+                }
+            }
+            if is_shell(&prog) {
+                r.hit(c::BASH_SHELL_SPAWN, cmd.range.clone(), format!("starts an interactive `{prog}` shell"));
+            }
+        }
+    }
+}
+
+fn shell(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
+    let prog = inv.prog().to_string();
+    let args = inv.args();
+    let mut c_mode = false;
+    let mut stdin_mode = false;
+    let mut privileged = false;
+    let mut operand: Option<&Word> = None;
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text.as_str();
+        if t == "--" {
+            operand = args.get(i + 1).copied();
+            break;
+        }
+        if matches!(t, "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file") {
+            i += 2;
+            continue;
+        }
+        if t.starts_with("--") {
+            if prog == "pwsh" || prog == "powershell" {
+                if t.eq_ignore_ascii_case("--command") {
+                    c_mode = true;
+                }
+            }
+            i += 1;
+            continue;
+        }
+        if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
+            let flags = &t[1..];
+            if prog == "pwsh" || prog == "powershell" {
+                let l = flags.to_ascii_lowercase();
+                if l == "c" || l == "command" || l == "encodedcommand" || l == "e" || l == "enc" {
+                    c_mode = true;
+                }
+            } else {
+                c_mode |= flags.contains('c');
+                stdin_mode |= flags.contains('s');
+                privileged |= t.starts_with('-') && flags.contains('p');
+            }
+            i += 1;
+            continue;
+        }
+        operand = Some(args[i]);
+        break;
+    }
+    if privileged {
+        r.hit(c::BASH_SHELL_SPAWN, cmd.range.clone(), format!("`{prog} -p` keeps elevated privileges (a classic SUID escape)"));
+    }
+    if c_mode {
+        match operand {
+            Some(w) if w.literal() => {
+                let what = format!("{prog} -c string");
+                r.nested(Lang::Bash, &w.text, w.range.clone(), &what);
+            }
+            Some(w) => dynamic_script(r, cmd, w, &prog),
+            None => {}
+        }
+        return;
+    }
+    match operand {
+        Some(w) if w.kind == "process_substitution" => {
+            let subs = r.substituted(cmd);
+            if subs.iter().any(|s| is_download_cmd(s)) {
+                r.hit(c::BASH_DOWNLOAD_EXEC, w.range.clone(), format!("downloaded content is run by `{prog}`"));
+            } else {
+                r.hit(c::BASH_PROCSUB_EXEC, w.range.clone(), format!("the output of a command is run as a script by `{prog}`"));
+            }
+        }
+        Some(w) if matches!(w.text.as_str(), "-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0") => {
+            stdin_program(r, cmd, inv, Some(Lang::Bash));
+        }
+        Some(w) if w.has_subst => dynamic_script(r, cmd, w, &prog),
+        Some(_) if !stdin_mode => {}
+        _ => stdin_program(r, cmd, inv, Some(Lang::Bash)),
+    }
+}
+
+/// A shell or eval told to run text that only exists at run time.
+fn dynamic_script(r: &mut Rules<'_, '_>, cmd: &Cmd, w: &Word, prog: &str) {
+    let subs = r.substituted(cmd);
+    if subs.iter().any(|s| is_download_cmd(s)) {
+        r.hit(c::BASH_DOWNLOAD_EXEC, w.range.clone(), format!("downloaded content is executed by `{prog}`"));
+    } else if subs.iter().any(|s| is_decode_cmd(r, s)) {
+        r.hit(c::BASH_DECODE_EXEC, w.range.clone(), format!("decoded data is executed by `{prog}`"));
+    } else {
+        r.hit(
+            c::BASH_EXEC_DYNAMIC,
+            w.range.clone(),
+            format!("`{prog}` executes text that is only known at run time ({})", w.dynamic.map_or("dynamic", Dyn::describe)),
+        );
+    }
+}
+
+fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
+    let prog = inv.prog().to_string();
+    let args = inv.args();
+    let (code_flags, lang): (&[&str], Option<Lang>) = if is_python(&prog) {
+        (&["-c"], Some(Lang::Python))
+    } else {
+        match prog.as_str() {
+            "node" | "nodejs" | "bun" => (&["-e", "--eval", "-p", "--print"], Some(Lang::Typescript)),
+            "deno" => (&["eval"], Some(Lang::Typescript)),
+            "perl" | "perl5" => (&["-e", "-E"], None),
+            "ruby" => (&["-e"], None),
+            "php" | "php-cgi" => (&["-r"], None),
+            "lua" | "luajit" | "lua5.1" | "lua5.2" | "lua5.3" | "lua5.4" => (&["-e"], None),
+            "Rscript" | "rscript" | "R" | "julia" | "osascript" | "jrunscript" | "groovy" | "elixir" | "erl" => (&["-e", "-E", "-eval"], None),
+            "expect" => (&["-c"], None),
+            "gdb" => (&["-ex", "--eval-command", "-iex"], None),
+            "octave" | "octave-cli" => (&["--eval"], None),
+            "guile" | "sbcl" | "clisp" => (&["-c", "--eval", "-x"], None),
+            _ => (&[], None),
+        }
+    };
+    let mut code: Vec<&Word> = Vec::new();
+    let mut operands = 0usize;
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text.as_str();
+        let cluster_hit = t.starts_with('-')
+            && !t.starts_with("--")
+            && t.len() > 2
+            && code_flags.iter().any(|f| f.len() == 2 && t.ends_with(&f[1..]) && t.get(1..t.len() - 1).is_some_and(|x| x.chars().all(|c| c.is_ascii_alphabetic())))
+            && matches!(prog.as_str(), "perl" | "perl5" | "ruby");
+        if code_flags.contains(&t) || cluster_hit {
+            if let Some(w) = args.get(i + 1) {
+                code.push(w);
+            }
+            i += 2;
+            continue;
+        }
+        if let Some(eq) = code_flags.iter().find_map(|f| t.strip_prefix(f).and_then(|x| x.strip_prefix('='))) {
+            let _ = eq;
+            code.push(args[i]);
+            i += 1;
+            continue;
+        }
+        if !t.starts_with('-') || t == "-" {
+            operands += 1;
+        }
+        i += 1;
+    }
+    // awk's program is its first operand; sed's script too.
+    if is_awk(&prog) || prog == "sed" || prog == "busybox" {
+        if prog == "busybox" {
+            return;
+        }
+        if !args.iter().any(|w| w.is("-f") || w.text.starts_with("--file")) {
+            let mut skip = false;
+            for w in args {
+                if skip {
+                    skip = false;
+                    continue;
+                }
+                if matches!(w.text.as_str(), "-F" | "-v" | "-e" | "--expression" | "-i") && prog != "sed" || (prog == "sed" && matches!(w.text.as_str(), "-e" | "--expression")) {
+                    if prog == "sed" {
+                        continue;
+                    }
+                    skip = true;
+                    continue;
+                }
+                if w.text.starts_with('-') {
+                    continue;
+                }
+                code.push(w);
+                break;
+            }
+        }
+    }
+    for w in &code {
+        if !w.literal() {
+            if w.has_subst {
+                dynamic_script(r, cmd, w, &prog);
+            }
+            continue;
+        }
+        let text = w.text.clone();
+        if let Some(l) = lang {
+            r.nested(l, &text, w.range.clone(), &format!("{prog} code"));
+            continue;
+        }
+        if prog == "sed" {
+            if sed_executes(&text) {
+                r.hit(c::BASH_INTERP_SPAWN, w.range.clone(), "the sed script runs a shell command (`e` command or `s///e` flag)");
+            }
+            continue;
+        }
+        let s = payload::scan(&text);
+        let lower = text.to_ascii_lowercase();
+        if lower.matches("fork").count() >= 1 && (lower.contains("while") || lower.contains("loop") || lower.contains("for ")) && !lower.contains("forkpty") {
+            r.hit(c::BASH_FORK_BOMB, w.range.clone(), format!("the {prog} code forks in a loop (fork bomb)"));
+        }
+        if s.socket && (s.spawn || s.shell_plumbing) {
+            r.hit(c::BASH_REVERSE_SHELL, w.range.clone(), format!("the {prog} code connects a socket to a shell or process"));
+        } else if s.spawn {
+            r.hit(c::BASH_INTERP_SPAWN, w.range.clone(), format!("the {prog} one-liner runs a shell or external command"));
+        } else if s.socket {
+            r.hit(c::BASH_INTERP_SPAWN, w.range.clone(), format!("the {prog} one-liner opens a network connection"));
+        } else if s.decode && lower.contains("eval") {
+            r.hit(c::BASH_DECODE_EXEC, w.range.clone(), format!("the {prog} code evaluates decoded data"));
+        }
+    }
+    let reads_stdin = code.is_empty()
+        && !is_awk(&prog)
+        && prog != "sed"
+        && prog != "gdb"
+        && (operands == 0 || args.iter().any(|w| w.is("-") || w.is("/dev/stdin")));
+    if reads_stdin && !matches!(cmd.stdin, Stdin::Inherited) {
+        stdin_program(r, cmd, inv, lang.or(None));
+    }
+}
+
+fn sed_executes(script: &str) -> bool {
+    for part in script.split([';', '\n']) {
+        let p = part.trim_start();
+        let p = p.trim_start_matches(|c: char| c.is_ascii_digit() || c == ',' || c == '$');
+        if p == "e" || p.starts_with("e ") {
+            return true;
+        }
+        if let Some(rest) = p.strip_prefix('s') {
+            if let Some(delim) = rest.chars().next() {
+                let pieces: Vec<&str> = rest[delim.len_utf8()..].split(delim).collect();
+                if pieces.len() >= 3 && pieces[2].contains('e') && pieces[2].chars().all(|c| c.is_ascii_alphanumeric()) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+fn eval(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
+    let args = inv.args();
+    if args.is_empty() {
+        return;
+    }
+    if let Some(w) = args.iter().find(|w| !w.literal()) {
+        dynamic_script(r, cmd, w, "eval");
+        return;
+    }
+    let text: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+    let start = args[0].range.start;
+    let end = args[args.len() - 1].range.end;
+    r.hit(c::BASH_EVAL, start..end, "eval re-parses its arguments as shell code");
+    r.nested(Lang::Bash, &text.join(" "), start..end, "eval");
+}
+
+fn source(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
+    let Some(w) = inv.args().first() else {
+        if !matches!(cmd.stdin, Stdin::Inherited) {
+            stdin_program(r, cmd, inv, Some(Lang::Bash));
+        }
+        return;
+    };
+    if w.kind == "process_substitution" {
+        let subs = r.substituted(cmd);
+        if subs.iter().any(|s| is_download_cmd(s)) {
+            r.hit(c::BASH_DOWNLOAD_EXEC, w.range.clone(), "downloaded content is sourced into the shell");
+        } else {
+            r.hit(c::BASH_PROCSUB_EXEC, w.range.clone(), "the output of a command is sourced into the shell");
+        }
+    } else if matches!(w.text.as_str(), "-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0") {
+        stdin_program(r, cmd, inv, Some(Lang::Bash));
+    } else if w.has_subst {
+        dynamic_script(r, cmd, w, "source");
+    }
+}
+
+fn alias(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
+    for w in inv.args() {
+        let Some((name, value)) = w.text.split_once('=') else { continue };
+        r.nested(Lang::Bash, value, w.range.clone(), &format!("alias {name}"));
+        const COMMON: &[&str] = &[
+            "ls", "cd", "cat", "sudo", "su", "git", "ssh", "cp", "mv", "rm", "echo", "ps", "grep", "vi", "vim",
+            "nano", "python", "python3", "pip", "npm", "node", "cargo", "make", "curl", "wget", "apt", "apt-get",
+            "docker", "kubectl", "exit", "clear", "which", "id", "whoami", "bash", "sh", "passwd",
+        ];
+        if COMMON.contains(&name) {
+            r.hit(c::BASH_ALIAS_HIJACK, w.range.clone(), format!("redefines the common command `{name}` as an alias"));
+        }
+    }
+}
+
+fn trap(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
+    let args = inv.args();
+    let Some(handler) = args.first() else { return };
+    if handler.text.starts_with('-') {
+        return;
+    }
+    if handler.literal() {
+        r.nested(Lang::Bash, &handler.text, handler.range.clone(), "trap handler");
+    }
+    if args.iter().skip(1).any(|w| w.is("DEBUG") || w.is("RETURN")) && !handler.text.is_empty() {
+        r.hit(c::BASH_ALIAS_HIJACK, handler.range.clone(), "a DEBUG trap runs code before every command (used for keylogging)");
+    }
+}
+
+fn string_option(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, opts: &[&str]) {
+    let prog = inv.prog().to_string();
+    match inv.opt_value(opts, &opts.iter().copied().filter(|o| o.starts_with("--")).collect::<Vec<_>>()) {
+        Some(w) => {
+            let text = w.text.split_once('=').filter(|_| w.text.starts_with("--")).map_or(w.text.as_str(), |x| x.1).to_string();
+            if w.literal() {
+                r.nested(Lang::Bash, &text, w.range.clone(), &format!("{prog} command string"));
+            } else {
+                dynamic_script(r, cmd, w, &prog);
+            }
+        }
+        None => {
+            let plain = inv.operands().count();
+            if (prog == "su" && plain <= 1) || (prog == "script" && plain <= 1 && !inv.args().iter().any(|w| w.is("-V"))) {
+                r.hit(c::BASH_SHELL_SPAWN, cmd.range.clone(), format!("`{prog}` starts an interactive shell"));
+            }
+        }
+    }
+}
+
+fn watch(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
+    let args = inv.args();
+    let mut i = 0;
+    while i < args.len() && args[i].text.starts_with('-') {
+        i += if matches!(args[i].text.as_str(), "-n" | "--interval" | "-q" | "--equexit") { 2 } else { 1 };
+    }
+    if i < args.len() && args[i..].iter().all(|w| w.literal()) {
+        let text: Vec<&str> = args[i..].iter().map(|w| w.text.as_str()).collect();
+        let range = args[i].range.start..args[args.len() - 1].range.end;
+        r.nested(Lang::Bash, &text.join(" "), range, "watch command");
+    }
+}
+
+fn ssh(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
+    const WITH_VALUE: &[&str] = &["-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-Q", "-R", "-S", "-W", "-w", "-B"];
+    let args = inv.args();
+    let mut i = 0;
+    let mut host_seen = false;
+    while i < args.len() {
+        let t = args[i].text.as_str();
+        if !host_seen && WITH_VALUE.contains(&t) {
+            i += 2;
+            continue;
+        }
+        if !host_seen && t.starts_with('-') {
+            i += 1;
+            continue;
+        }
+        if !host_seen {
+            host_seen = true;
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    if i < args.len() && args[i..].iter().all(|w| w.literal()) {
+        let text: Vec<&str> = args[i..].iter().map(|w| w.text.as_str()).collect();
+        let range = args[i].range.start..args[args.len() - 1].range.end;
+        r.nested(Lang::Bash, &text.join(" "), range, "remote ssh command");
+    }
+}
+
+fn netcat(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
+    let exec = inv.args().iter().find(|w| {
+        matches!(w.text.as_str(), "-e" | "-c" | "--exec" | "--sh-exec" | "--lua-exec") || (w.text.starts_with("-e") && w.text.len() > 2 && !w.text.starts_with("--"))
+    });
+    if let Some(w) = exec {
+        let listen = inv.has_flag('l', &["listen"]);
+        let rule = if listen { c::BASH_BIND_SHELL } else { c::BASH_REVERSE_SHELL };
+        r.hit(rule, w.range.start..cmd.range.end.max(w.range.end), format!("`{}` attaches a program to a network connection", inv.prog()));
+    }
+}
+
+fn socat(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
+    let lower: Vec<String> = inv.args().iter().map(|w| w.text.to_ascii_lowercase()).collect();
+    let execs = lower.iter().any(|a| a.starts_with("exec:") || a.starts_with("system:") || a.contains(",exec:") || a.starts_with("'exec:") || a.contains("pty") && a.contains("exec"));
+    if execs {
+        let listen = lower.iter().any(|a| a.contains("-listen") || a.starts_with("listen"));
+        let rule = if listen { c::BASH_BIND_SHELL } else { c::BASH_REVERSE_SHELL };
+        r.hit(rule, cmd.range.clone(), "socat connects a program to a network socket");
+    }
+}
+
+fn container(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
+    let args = inv.args();
+    if !args.first().is_some_and(|w| matches!(w.text.as_str(), "run" | "create" | "exec")) {
+        return;
+    }
+    for (i, w) in args.iter().enumerate() {
+        let t = w.text.as_str();
+        let vol = if matches!(t, "-v" | "--volume" | "--mount") {
+            args.get(i + 1).map(|x| x.text.as_str())
+        } else {
+            t.strip_prefix("--volume=").or_else(|| t.strip_prefix("-v"))
+        };
+        if let Some(v) = vol {
+            if v.starts_with("/:") || v.contains("source=/,") || v.starts_with("/var/run/docker.sock") {
+                r.hit(c::BASH_CONTAINER_ESCAPE, w.range.clone(), "mounts the host's root filesystem or Docker socket into a container");
+            }
+        }
+        if t == "--privileged" || t == "--pid=host" || t.starts_with("--cap-add=SYS_ADMIN") || t == "--cap-add=ALL" {
+            r.hit(c::BASH_CONTAINER_ESCAPE, w.range.clone(), format!("`{t}` gives the container control over the host"));
+        }
+    }
+    let _ = cmd;
+}
+
+/// A shell started through another program's arguments: `setarch -3
+/// /bin/sh`, `csvtool call '/bin/sh;false'`, `--exec '/bin/sh #'`.
+fn embedded_shell(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
+    let prog = inv.prog();
+    if is_shell(prog) || matches!(
+        prog,
+        "echo" | "printf" | "ls" | "file" | "stat" | "which" | "type" | "readlink" | "realpath" | "ldd"
+            | "strings" | "test" | "[" | "[[" | "chsh" | "usermod" | "useradd" | "adduser" | "grep"
+            | "egrep" | "rg" | "head" | "tail" | "md5sum" | "sha256sum" | "sha1sum" | "objdump" | "nm"
+            | "readelf" | "du" | "wc" | "cmp" | "diff" | "hexdump" | "od" | "xxd" | "shellcheck"
+            | "checkbashisms" | "update-alternatives" | "dpkg" | "rpm" | "apt-file" | "whereis" | "docker"
+            | "podman" | "kubectl" | "nerdctl" | "lxc" | "oc" | "distrobox" | "toolbox" | "vagrant"
+            | "git" | "cp" | "install" | "mv" | "ln" | "chmod" | "chown" | "setfacl" | "getfacl"
+    ) {
+        return;
+    }
+    for w in inv.args() {
+        if let Some(sh) = payload::embedded_shell(&w.text) {
+            r.hit(
+                c::BASH_SHELL_SPAWN,
+                w.range.clone(),
+                format!("`{prog}` is made to run a shell (`{sh}`) through its arguments"),
+            );
+            return;
+        }
+    }
+}
+
+/// Options whose value is run as a command: `--pre`, `-o '|cmd'`,
+/// `core.sshCommand=…`, `--checkpoint-action=exec=…`.
+fn arg_injection(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
+    let prog = inv.prog();
+    if is_shell(prog) || matches!(prog, "echo" | "printf" | "grep" | "egrep" | "rg" | "sed" | "awk" | "jq" | "test" | "[") {
+        return;
+    }
+    let args = inv.args();
+    const EXEC_OPTS: &[&str] = &[
+        "exec", "command", "cmd", "shell", "pre", "pager", "editor", "launcher", "proxycommand", "hook",
+        "program", "rsh", "checkpoint-action", "wrapper", "interpreter", "to-command", "sshcommand",
+        "upload-pack", "receive-pack", "fsmonitor", "prefix", "run", "filter", "browser", "use-compress",
+        "compress-prog", "info-script", "new-volume-script", "postprocessor", "renderer", "gpu-launcher",
+    ];
+    for (i, w) in args.iter().enumerate() {
+        let t = w.text.as_str();
+        let (name, inline) = match t.split_once('=') {
+            Some((n, v)) if n.starts_with('-') => (n, Some(v)),
+            _ => (t, None),
+        };
+        // `-o'|id'`, `--output=|cmd`: output "files" that are pipes.
+        let short_inline = name.len() > 2 && name.starts_with('-') && !name.starts_with("--") && name.get(2..).is_some_and(|x| x.starts_with('|'));
+        if short_inline || inline.is_some_and(|v| v.starts_with('|')) {
+            r.hit(c::BASH_ARG_INJECTION, w.range.clone(), format!("`{prog}` is given a pipe to a command as an output file"));
+            continue;
+        }
+        let lname = name.trim_start_matches('-').to_ascii_lowercase();
+        let git_config = prog == "git" && (t == "-c" || t == "--config-env");
+        let value = if git_config {
+            args.get(i + 1).map(|v| v.text.as_str())
+        } else if name.starts_with('-') && EXEC_OPTS.iter().any(|o| lname.contains(o)) {
+            inline.or_else(|| args.get(i + 1).map(|v| v.text.as_str()))
+        } else if name.starts_with("-o") && name.to_ascii_lowercase().contains("proxycommand") {
+            Some(t)
+        } else {
+            None
+        };
+        let Some(v) = value else { continue };
+        if git_config {
+            let lower = v.to_ascii_lowercase();
+            let key = lower.split('=').next().unwrap_or("");
+            let val = v.split_once('=').map_or("", |x| x.1);
+            let dangerous_key = matches!(
+                key,
+                "core.sshcommand" | "core.pager" | "core.editor" | "core.fsmonitor" | "core.hookspath"
+                    | "core.gitproxy" | "sequence.editor" | "diff.external" | "protocol.ext.allow"
+                    | "uploadpack.packobjectshook"
+            ) || (key.starts_with("alias.") && val.starts_with('!'))
+                || (key.starts_with("credential") && val.starts_with('!'));
+            if dangerous_key {
+                r.hit(c::BASH_ARG_INJECTION, w.range.clone(), format!("git config `{key}` makes git run a command"));
+            }
+            continue;
+        }
+        if looks_like_command(v) {
+            r.hit(c::BASH_ARG_INJECTION, w.range.clone(), format!("`{prog}` option `{name}` is given a shell command to run"));
+        }
+    }
+}
+
+fn looks_like_command(v: &str) -> bool {
+    let first = v.split_whitespace().next().unwrap_or("");
+    payload::embedded_shell(v).is_some()
+        || is_shell(basename(first.trim_matches(|c| c == '\'' || c == '"')))
+        || v.contains("$(")
+        || v.contains('`')
+        || v.contains(';')
+        || v.contains("&&")
+        || v.contains('|')
+        || v.to_ascii_lowercase().contains("exec=")
+}
+
+fn dev_tcp(r: &mut Rules<'_, '_>, cmd: &Cmd) {
+    let words = cmd.words.iter().chain(cmd.redirects.iter().map(|rd| &rd.target)).chain(cmd.assigns.iter().map(|a| &a.1));
+    for w in words {
+        if w.text.contains("/dev/tcp/") || w.text.contains("/dev/udp/") {
+            r.hit(c::BASH_REVERSE_SHELL, w.range.clone(), "opens a raw network connection through bash's /dev/tcp or /dev/udp");
+            return;
+        }
+    }
+}
+
+fn agent_bypass(r: &mut Rules<'_, '_>, cmd: &Cmd) {
+    for w in &cmd.words {
+        if matches!(
+            w.text.as_str(),
+            "--dangerously-skip-permissions" | "--dangerously-bypass-approvals-and-sandbox" | "--yolo" | "--trust-all-tools" | "--allow-all-tools"
+        ) {
+            r.hit(c::BASH_AGENT_BYPASS, w.range.clone(), "runs a coding agent with its safety checks disabled");
+        }
+    }
+}
+
+/// Whole-script patterns: fork bombs, fifo-backed reverse shells,
+/// downloaded files executed later.
+pub(crate) fn check_script(r: &mut Rules<'_, '_>) {
+    let s = r.script;
+    for (name, range, ids) in &s.functions {
+        let recursive = ids.iter().filter_map(|&i| s.cmds.get(i)).any(|c| {
+            c.words.first().is_some_and(|w| w.text == *name)
+                && (c.background || matches!(&c.stdin, Stdin::Pipe(_)) || r.downstream(c).iter().any(|d| d.words.first().is_some_and(|w| w.text == *name)))
+        });
+        if recursive {
+            r.hit(c::BASH_FORK_BOMB, range.clone(), format!("function `{name}` spawns copies of itself without bound (fork bomb)"));
+        }
+    }
+    for (range, cond, ids) in &s.loops {
+        let forever = matches!(cond.as_str(), "true" | ":" | "[ 1 ]" | "((1))" | "/bin/true");
+        if forever && ids.iter().filter_map(|&i| s.cmds.get(i)).any(|c| c.background) {
+            r.hit(c::BASH_FORK_BOMB, range.clone(), "an endless loop starts background processes without bound (fork bomb)");
+        }
+    }
+    let has_fifo = s.cmds.iter().any(|c| {
+        c.words.first().is_some_and(|w| basename(&w.text) == "mkfifo" || (basename(&w.text) == "mknod" && c.words.iter().any(|x| x.is("p"))))
+    });
+    if has_fifo {
+        if let Some(net) = s.cmds.iter().find(|c| {
+            super::argv::invocations(c).iter().any(|i| matches!(i.prog(), "nc" | "ncat" | "netcat" | "telnet" | "openssl" | "socat"))
+        }) {
+            r.hit(c::BASH_REVERSE_SHELL, net.range.clone(), "a named pipe loops a network connection through a shell (fifo reverse shell)");
+        }
+    }
+    // curl -o x.sh URL && sh x.sh
+    let mut downloaded: Vec<String> = Vec::new();
+    for cmd in &s.cmds {
+        for inv in super::argv::invocations(cmd) {
+            let prog = inv.prog();
+            if is_downloader(prog) && matches!(prog, "curl" | "wget" | "wget2" | "aria2c" | "fetch" | "wcurl" | "http" | "xh") {
+                if let Some(o) = inv.opt_value(&["-o", "-O"], &["--output", "--output-document", "--out"]) {
+                    let name = o.text.split_once('=').filter(|_| o.text.starts_with("--")).map_or(o.text.as_str(), |x| x.1);
+                    if name != "-" && !name.starts_with("http") {
+                        downloaded.push(basename(name).to_string());
+                    }
+                }
+                let remote_name = prog == "wget" || prog == "wcurl" || inv.has_flag('O', &["remote-name"]);
+                if remote_name {
+                    for w in inv.operands() {
+                        if w.text.contains("://") {
+                            let b = basename(w.text.split(['?', '#']).next().unwrap_or(""));
+                            if !b.is_empty() {
+                                downloaded.push(b.to_string());
+                            }
+                        }
+                    }
+                }
+                for rd in &cmd.redirects {
+                    if rd.op.starts_with('>') && rd.fd.is_none() {
+                        downloaded.push(basename(&rd.target.text).to_string());
+                    }
+                }
+            }
+        }
+        if downloaded.is_empty() {
+            continue;
+        }
+        for inv in super::argv::invocations(cmd) {
+            let prog = inv.prog();
+            let run_target = if is_shell(prog) || is_interpreter(prog) || prog == "source" || prog == "." {
+                inv.operands().next().map(|w| basename(&w.text).to_string())
+            } else if inv.argv.first().is_some_and(|w| w.text.contains('/')) {
+                Some(prog.to_string())
+            } else {
+                None
+            };
+            if let Some(t) = run_target {
+                if downloaded.iter().any(|d| *d == t) {
+                    r.hit(c::BASH_DOWNLOAD_EXEC, cmd.range.clone(), format!("runs `{t}`, which this command line downloaded"));
+                }
+            }
+        }
+    }
+}

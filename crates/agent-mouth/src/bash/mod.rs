@@ -1,0 +1,123 @@
+//! Bash analysis: continuation joining, parsing, extraction of simple
+//! commands, then the rule families in `exec` (what runs what) and
+//! `system` (what a command does to the machine and its secrets).
+
+mod argv;
+mod exec;
+mod extract;
+mod preprocess;
+mod system;
+mod word;
+
+use std::ops::Range;
+
+use crate::catalog::RuleMeta;
+use crate::engine::{parse_checked, Ctx, SpanMap};
+use crate::Lang;
+
+pub(crate) use argv::basename;
+use argv::{invocations, Invocation};
+use extract::{Cmd, Script, Stdin};
+pub(crate) use word::decode_ansi_c;
+
+/// Rule-evaluation context for one bash source.
+pub(crate) struct Rules<'c, 'p> {
+    pub ctx: &'c mut Ctx<'p>,
+    pub map: &'c SpanMap,
+    pub script: &'c Script,
+    pub src: &'c str,
+}
+
+impl Rules<'_, '_> {
+    pub(crate) fn hit(&mut self, rule: &'static RuleMeta, range: Range<usize>, msg: impl Into<String>) {
+        self.ctx.report(self.map, rule, range, msg);
+    }
+
+    /// Validate a string found in this source as nested `lang` source.
+    pub(crate) fn nested(&mut self, lang: Lang, text: &str, range: Range<usize>, what: &str) {
+        let outer = self.map.map(&range);
+        self.ctx.nested(lang, text, outer, what);
+    }
+
+    /// Commands inside `$(…)`/`<(…)` of `cmd`, transitively.
+    pub(crate) fn substituted(&self, cmd: &Cmd) -> Vec<&Cmd> {
+        let mut out = Vec::new();
+        let mut frontier = vec![cmd.id];
+        while let Some(p) = frontier.pop() {
+            for c in &self.script.cmds {
+                if c.parent == Some(p) {
+                    out.push(c);
+                    frontier.push(c.id);
+                }
+            }
+        }
+        out
+    }
+
+    /// Commands whose output reaches `cmd`'s stdin (transitively through
+    /// pipes).
+    pub(crate) fn upstream(&self, cmd: &Cmd) -> Vec<&Cmd> {
+        let mut out: Vec<&Cmd> = Vec::new();
+        let mut frontier = match &cmd.stdin {
+            Stdin::Pipe(ids) => ids.clone(),
+            _ => Vec::new(),
+        };
+        while let Some(id) = frontier.pop() {
+            let Some(c) = self.script.cmds.get(id) else { continue };
+            if out.iter().any(|o| o.id == id) {
+                continue;
+            }
+            out.push(c);
+            if let Stdin::Pipe(ids) = &c.stdin {
+                frontier.extend(ids.iter().copied());
+            }
+            frontier.extend(self.substituted(c).iter().map(|s| s.id));
+        }
+        out
+    }
+
+    /// Commands that read `cmd`'s output.
+    pub(crate) fn downstream(&self, cmd: &Cmd) -> Vec<&Cmd> {
+        self.script
+            .cmds
+            .iter()
+            .filter(|c| matches!(&c.stdin, Stdin::Pipe(ids) if ids.contains(&cmd.id)))
+            .collect()
+    }
+}
+
+pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, map: &SpanMap) {
+    let (text, shifts) = preprocess::join_continuations(src);
+    let map = match map {
+        SpanMap::Fixed(r) => SpanMap::Fixed(r.clone()),
+        SpanMap::Shifted(_) => SpanMap::Shifted(shifts),
+    };
+    let Some(tree) = parse_checked(ctx, Lang::Bash, &text, &map) else {
+        return;
+    };
+    let script = extract::extract(tree.root_node(), &text);
+    let mut r = Rules {
+        ctx,
+        map: &map,
+        script: &script,
+        src: &text,
+    };
+    for cmd in &script.cmds {
+        let invs = invocations(cmd);
+        for inv in &invs {
+            if let (Some(first), Some(last)) = (inv.argv.first(), inv.argv.last()) {
+                let range = r.map.map(&(first.range.start..last.range.end));
+                let argv = inv.argv.iter().map(|w| w.text.clone()).collect();
+                r.ctx.invocations.push((argv, range));
+            }
+        }
+        exec::check_command(&mut r, cmd, &invs);
+        system::check_command(&mut r, cmd, &invs);
+    }
+    exec::check_script(&mut r);
+}
+
+/// The invocation that actually runs (innermost wrapper target).
+pub(crate) fn effective<'a>(invs: &'a [Invocation<'a>]) -> Option<&'a Invocation<'a>> {
+    invs.iter().rev().find(|i| !i.via.contains(&"find"))
+}

@@ -1,0 +1,390 @@
+//! The validator: parser reuse, limits, nested-source recursion and the
+//! final combination of findings into a verdict.
+
+use std::ops::Range;
+
+use autonomic_core::Decision;
+use tree_sitter::{Node, Parser, Tree};
+
+use crate::catalog::{self, RuleMeta};
+use crate::user_rules::UserRules;
+use crate::verdict::{Finding, Lang, Span, Verdict};
+
+/// Largest source accepted (bytes). Larger input is denied, not parsed.
+pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
+/// Deepest syntax nesting walked. Deeper input is denied.
+pub const MAX_AST_DEPTH: usize = 256;
+/// How many `sh -c` / `python -c` / `eval` layers are unwrapped.
+pub const MAX_NESTED_SOURCES: usize = 8;
+
+/// One tree-sitter parser per language, created once and reused.
+pub(crate) struct Parsers {
+    bash: Parser,
+    python: Parser,
+    typescript: Parser,
+}
+
+impl Parsers {
+    fn new() -> Parsers {
+        let mk = |lang: tree_sitter::Language| {
+            let mut p = Parser::new();
+            // The grammars are compiled into this crate; a version mismatch
+            // is a build error we want to see immediately.
+            #[expect(clippy::expect_used, reason = "grammar ABI is fixed at build time")]
+            p.set_language(&lang).expect("tree-sitter grammar ABI mismatch");
+            p
+        };
+        Parsers {
+            bash: mk(tree_sitter_bash::LANGUAGE.into()),
+            python: mk(tree_sitter_python::LANGUAGE.into()),
+            typescript: mk(tree_sitter_typescript::LANGUAGE_TSX.into()),
+        }
+    }
+
+    pub(crate) fn parse(&mut self, lang: Lang, src: &str) -> Option<Tree> {
+        let p = match lang {
+            Lang::Bash => &mut self.bash,
+            Lang::Python => &mut self.python,
+            Lang::Typescript => &mut self.typescript,
+        };
+        p.reset();
+        p.parse(src, None)
+    }
+}
+
+/// Maps byte offsets of an analysed text back to the top-level source.
+#[derive(Clone, Debug)]
+pub(crate) enum SpanMap {
+    /// Offsets are the top-level offsets, shifted by the bytes removed
+    /// before them (line continuations): `(local offset, removed so far)`.
+    Shifted(Vec<(usize, usize)>),
+    /// A nested source (the string of `sh -c`): everything maps to the
+    /// span of the string in the top-level source.
+    Fixed(Range<usize>),
+}
+
+impl SpanMap {
+    pub(crate) fn map(&self, r: &Range<usize>) -> Range<usize> {
+        match self {
+            SpanMap::Fixed(f) => f.clone(),
+            SpanMap::Shifted(shifts) => {
+                let shift = |p: usize| {
+                    let idx = shifts.partition_point(|&(at, _)| at <= p);
+                    if idx == 0 {
+                        p
+                    } else {
+                        p + shifts[idx - 1].1
+                    }
+                };
+                shift(r.start)..shift(r.end)
+            }
+        }
+    }
+}
+
+pub(crate) struct RawFinding {
+    pub rule: &'static RuleMeta,
+    pub range: Range<usize>,
+    pub message: String,
+}
+
+/// Analysis state shared by the language modules for one top-level call.
+pub(crate) struct Ctx<'p> {
+    pub parsers: &'p mut Parsers,
+    pub findings: Vec<RawFinding>,
+    /// Nesting of `sh -c`-style sources.
+    pub nesting: usize,
+    /// Every program invocation seen in bash sources (for user rules).
+    pub invocations: Vec<crate::user_rules::SeenInvocation>,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn report(
+        &mut self,
+        map: &SpanMap,
+        rule: &'static RuleMeta,
+        local: Range<usize>,
+        message: impl Into<String>,
+    ) {
+        let range = map.map(&local);
+        let message = message.into();
+        if self
+            .findings
+            .iter()
+            .any(|f| f.rule.id == rule.id && f.range == range && f.message == message)
+        {
+            return;
+        }
+        self.findings.push(RawFinding {
+            rule,
+            range,
+            message,
+        });
+    }
+
+    /// Validates `src` (a string found inside the current source) as `lang`,
+    /// reporting at `outer` in the top-level source.
+    pub(crate) fn nested(&mut self, lang: Lang, src: &str, outer: Range<usize>, what: &str) {
+        let map = SpanMap::Fixed(outer.clone());
+        if self.nesting >= MAX_NESTED_SOURCES {
+            self.report(
+                &map,
+                catalog::INPUT_TOO_DEEP,
+                0..0,
+                format!("{what}: more than {MAX_NESTED_SOURCES} nested shell/interpreter strings"),
+            );
+            return;
+        }
+        self.nesting += 1;
+        let before = self.findings.len();
+        analyze_source(self, lang, src, &map);
+        for f in &mut self.findings[before..] {
+            if !f.message.starts_with("in ") {
+                f.message = format!("in {what}: {}", f.message);
+            }
+        }
+        self.nesting -= 1;
+    }
+}
+
+/// Parses and analyses one source (top-level or nested).
+pub(crate) fn analyze_source(ctx: &mut Ctx<'_>, lang: Lang, src: &str, map: &SpanMap) {
+    match lang {
+        Lang::Bash => crate::bash::analyze(ctx, src, map),
+        Lang::Python => {
+            if let Some(tree) = parse_checked(ctx, lang, src, map) {
+                crate::python::analyze(ctx, src, &tree, map);
+            }
+        }
+        Lang::Typescript => {
+            if let Some(tree) = parse_checked(ctx, lang, src, map) {
+                crate::typescript::analyze(ctx, src, &tree, map);
+            }
+        }
+    }
+}
+
+/// Parses `src`; reports parse errors, excessive depth, and returns the tree
+/// only when it is safe and complete to walk.
+pub(crate) fn parse_checked(
+    ctx: &mut Ctx<'_>,
+    lang: Lang,
+    src: &str,
+    map: &SpanMap,
+) -> Option<Tree> {
+    let Some(tree) = ctx.parsers.parse(lang, src) else {
+        ctx.report(map, catalog::PARSE_ERROR, 0..src.len(), "the parser gave up");
+        return None;
+    };
+    let root = tree.root_node();
+    match check_tree(root) {
+        TreeCheck::Ok => Some(tree),
+        TreeCheck::TooDeep(r) => {
+            ctx.report(
+                map,
+                catalog::INPUT_TOO_DEEP,
+                r,
+                format!("syntax nested deeper than {MAX_AST_DEPTH} levels"),
+            );
+            None
+        }
+        TreeCheck::Errors(errs) => {
+            for (r, missing, kind) in errs.into_iter().take(5) {
+                if missing {
+                    ctx.report(
+                        map,
+                        catalog::PARSE_ERROR,
+                        r,
+                        format!("syntax error: missing `{kind}` here"),
+                    );
+                } else {
+                    ctx.report(
+                        map,
+                        catalog::PARSE_ERROR,
+                        r,
+                        format!("{lang} syntax error: this does not parse"),
+                    );
+                }
+            }
+            None
+        }
+    }
+}
+
+enum TreeCheck {
+    Ok,
+    TooDeep(Range<usize>),
+    Errors(Vec<(Range<usize>, bool, String)>),
+}
+
+/// Iterative walk (no recursion: input depth is attacker-controlled).
+fn check_tree(root: Node<'_>) -> TreeCheck {
+    let mut errs = Vec::new();
+    if !root.has_error() {
+        // still need the depth check
+    }
+    let mut cursor = root.walk();
+    let mut depth = 0usize;
+    loop {
+        let node = cursor.node();
+        if depth > MAX_AST_DEPTH {
+            return TreeCheck::TooDeep(node.byte_range());
+        }
+        if node.is_error() || node.is_missing() {
+            errs.push((node.byte_range(), node.is_missing(), node.kind().to_string()));
+        }
+        let descend = node.has_error() || node.child_count() > 0;
+        if descend && cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return if errs.is_empty() {
+                    TreeCheck::Ok
+                } else {
+                    TreeCheck::Errors(errs)
+                };
+            }
+            depth -= 1;
+        }
+    }
+}
+
+/// A reusable validator: parsers are created once; rules are fixed at
+/// construction.
+pub struct Validator {
+    parsers: Parsers,
+    user: UserRules,
+}
+
+impl Default for Validator {
+    fn default() -> Self {
+        Validator::new(UserRules::default())
+    }
+}
+
+impl Validator {
+    /// A validator with the built-in rules plus `user` rules.
+    pub fn new(user: UserRules) -> Validator {
+        Validator {
+            parsers: Parsers::new(),
+            user,
+        }
+    }
+
+    /// Validates raw bytes: invalid UTF-8 is denied with its offset.
+    pub fn validate_bytes(&mut self, lang: Lang, source: &[u8]) -> Verdict {
+        match std::str::from_utf8(source) {
+            Ok(s) => self.validate(lang, s),
+            Err(e) => {
+                let lossy = String::from_utf8_lossy(source);
+                let at = e.valid_up_to();
+                let at = lossy.len().min(at);
+                let finding = Finding {
+                    rule_id: catalog::INPUT_INVALID_UTF8.id.to_string(),
+                    decision: Decision::Deny,
+                    message: format!("input is not valid UTF-8 (first bad byte at offset {at})"),
+                    span: Span::new(&lossy, at, at + 1),
+                    snippet: String::new(),
+                };
+                Verdict {
+                    decision: Decision::Deny,
+                    findings: vec![finding],
+                }
+            }
+        }
+    }
+
+    /// Validates `source` as `lang`.
+    pub fn validate(&mut self, lang: Lang, source: &str) -> Verdict {
+        let mut ctx = Ctx {
+            parsers: &mut self.parsers,
+            findings: Vec::new(),
+            nesting: 0,
+            invocations: Vec::new(),
+        };
+        let identity = SpanMap::Shifted(Vec::new());
+        if source.len() > MAX_SOURCE_BYTES {
+            ctx.report(
+                &identity,
+                catalog::INPUT_TOO_LARGE,
+                0..0,
+                format!(
+                    "input is {} bytes; the limit is {MAX_SOURCE_BYTES}",
+                    source.len()
+                ),
+            );
+        } else if source.contains('\0') {
+            let at = source.find('\0').unwrap_or(0);
+            ctx.report(
+                &identity,
+                catalog::INPUT_NUL_BYTE,
+                at..at + 1,
+                "input contains a NUL byte, which a shell silently drops",
+            );
+        } else {
+            analyze_source(&mut ctx, lang, source, &identity);
+        }
+        let raw = std::mem::take(&mut ctx.findings);
+        let seen = std::mem::take(&mut ctx.invocations);
+        finish(source, raw, &self.user, lang, &seen)
+    }
+}
+
+fn finish(
+    source: &str,
+    raw: Vec<RawFinding>,
+    user: &UserRules,
+    lang: Lang,
+    seen: &[crate::user_rules::SeenInvocation],
+) -> Verdict {
+    let mut findings: Vec<Finding> = raw
+        .into_iter()
+        .map(|f| {
+            let span = Span::new(source, f.range.start, f.range.end);
+            Finding {
+                rule_id: f.rule.id.to_string(),
+                decision: f.rule.decision,
+                message: f.message,
+                snippet: snippet(source, &span),
+                span,
+            }
+        })
+        .collect();
+    user.apply(lang, source, &mut findings, seen);
+    findings.sort_by(|a, b| {
+        (a.span.start, a.span.end, &a.rule_id).cmp(&(b.span.start, b.span.end, &b.rule_id))
+    });
+    let decision = findings
+        .iter()
+        .map(|f| f.decision)
+        .max()
+        .unwrap_or(Decision::Allow);
+    Verdict { decision, findings }
+}
+
+fn snippet(source: &str, span: &Span) -> String {
+    let text = &source[span.start..span.end];
+    const MAX: usize = 160;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(MAX).collect();
+        s.push('…');
+        s
+    }
+}
+
+thread_local! {
+    static DEFAULT: std::cell::RefCell<Validator> = std::cell::RefCell::new(Validator::default());
+}
+
+/// Validates `source` as `lang` with the built-in rules, reusing this
+/// thread's parsers.
+pub fn validate(lang: Lang, source: &str) -> Verdict {
+    DEFAULT.with(|v| v.borrow_mut().validate(lang, source))
+}

@@ -1,0 +1,111 @@
+//! Text signals inside program text we do not parse (perl, ruby, php, lua,
+//! awk, vim commands …) and inside arguments that carry code.
+
+/// What a piece of foreign program text does that matters.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Signals {
+    /// Runs a shell or an external command.
+    pub spawn: bool,
+    /// Opens a network socket.
+    pub socket: bool,
+    /// Duplicates a socket onto stdio / forks repeatedly.
+    pub shell_plumbing: bool,
+    /// Evaluates decoded data.
+    pub decode: bool,
+}
+
+impl Signals {
+    pub(crate) fn any(self) -> bool {
+        self.spawn || self.socket || self.decode
+    }
+}
+
+const SPAWN: &[&str] = &[
+    "system(", "system (", "system\"", "system'", "system \"", "system '", "exec(", "exec \"",
+    "exec '", "exec(\"", "popen", "spawn", "shell_exec", "passthru", "proc_open", "pcntl_exec",
+    "os.execute", "io.popen", "subprocess", "os.system", "`/bin", "`sh", "`bash", "%x{", "%x(",
+    "open3", "kernel.exec", "process.run", "runtime.getruntime", "processbuilder", "child_process",
+    "execsync", "execfile", "/bin/sh", "/bin/bash", "/bin/zsh", "/bin/dash", "/usr/bin/sh",
+    "/usr/bin/bash", "\"sh\"", "'sh'", "\"bash\"", "'bash'", "sh -i", "bash -i", "pty.spawn",
+    "os.exec", "execv", "|sh", "| sh", "|bash", "| bash", "system$_", "qx{", "qx(", "qx/",
+    "!sh", "!bash", ":!", "!/bin", "shell=true", ":shell", "call system", "run-shell-command",
+    "(system ", "sys.command", "os.spawn", "unix.system", "\"/bin/", "'/bin/",
+];
+
+const SOCKET: &[&str] = &[
+    "socket", "fsockopen", "/inet/tcp", "/inet/udp", "/dev/tcp/", "/dev/udp/", "tcpsocket",
+    "net.connect", "net.socket", "createconnection", "io::socket", "peeraddr", "connect(",
+    "stream_socket_client", "tcp-connect", "tcp4:", "tcp:", "udp:", "udp4:", "tcp-listen",
+    "create_connection", "urlopen", "urllib", "requests.get", "lwp::", "http::tiny", "net::http",
+    "open-uri", "file_get_contents(\"http", "file_get_contents('http", "wget ", "curl ",
+];
+
+const PLUMBING: &[&str] = &["dup2", "fdopen", "fork", "stdin->fdopen", "reopen", "$~->fdopen", "setsid"];
+
+const DECODE: &[&str] = &[
+    "base64", "b64decode", "decode64", "unpack(\"m", "unpack('m", "frombase64", "atob(", "fromhex",
+    "unhexlify", "decode('hex", "zlib.decompress", "gzinflate", "str_rot13", "eval(",
+    "eval (", "marshal.loads", "pickle.loads",
+];
+
+/// Scans program text in a language we do not parse.
+pub(crate) fn scan(code: &str) -> Signals {
+    let lower = code.to_ascii_lowercase();
+    let has = |set: &[&str]| set.iter().any(|s| lower.contains(s));
+    Signals {
+        spawn: has(SPAWN),
+        socket: has(SOCKET),
+        shell_plumbing: has(PLUMBING),
+        decode: has(DECODE),
+    }
+}
+
+/// A shell path or name inside an argument (`'/bin/sh;false'`,
+/// `--exec '/bin/sh #'`, `!/bin/sh`), returning the shell found.
+pub(crate) fn embedded_shell(arg: &str) -> Option<&'static str> {
+    const PATHS: &[&str] = &[
+        "/bin/sh", "/bin/bash", "/bin/dash", "/bin/zsh", "/bin/ksh", "/bin/csh", "/bin/tcsh",
+        "/bin/ash", "/bin/fish", "/usr/bin/sh", "/usr/bin/bash", "/usr/bin/zsh", "/bin/busybox",
+    ];
+    for p in PATHS {
+        let mut from = 0;
+        while let Some(i) = arg[from..].find(p) {
+            let at = from + i;
+            let end = at + p.len();
+            let after_ok = arg[end..]
+                .chars()
+                .next()
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-' || c == '/'));
+            let before_ok = at == 0
+                || arg[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '/'));
+            if after_ok && before_ok {
+                return Some(p);
+            }
+            from = end;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_shells() {
+        assert!(embedded_shell("/bin/sh;false").is_some());
+        assert!(embedded_shell("!/bin/sh").is_some());
+        assert!(embedded_shell("/bin/shred").is_none());
+        assert!(embedded_shell("/usr/local/bin/sh-tool").is_none());
+    }
+
+    #[test]
+    fn signals() {
+        assert!(scan("system(\"/bin/sh\")").spawn);
+        assert!(scan("$c=new IO::Socket::INET(PeerAddr,\"10.0.0.1:4242\")").socket);
+        assert!(!scan("print 1+1").any());
+    }
+}

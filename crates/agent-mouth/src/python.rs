@@ -1,0 +1,330 @@
+//! Python rules: exec/eval of non-literal data, os.system and friends,
+//! subprocess with a shell, pty.spawn, sockets, `__import__` tricks,
+//! decoded payloads executed, unsafe deserialisation, native code loading.
+
+use std::collections::HashMap;
+
+use tree_sitter::{Node, Tree};
+
+use crate::catalog as c;
+use crate::engine::{Ctx, SpanMap};
+use crate::names::{credential_path, is_shell};
+use crate::Lang;
+
+struct Py<'a, 'c, 'p> {
+    src: &'a str,
+    map: &'a SpanMap,
+    ctx: &'c mut Ctx<'p>,
+    /// local name → qualified name (`sp` → `subprocess`, `pos` → `os.system`).
+    aliases: HashMap<String, String>,
+}
+
+pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) {
+    let root = tree.root_node();
+    let nodes = all_nodes(root);
+    let mut py = Py {
+        src,
+        map,
+        ctx,
+        aliases: HashMap::new(),
+    };
+    for n in &nodes {
+        match n.kind() {
+            "import_statement" | "import_from_statement" => py.import(*n),
+            "assignment" => py.assignment(*n),
+            _ => {}
+        }
+    }
+    let mut socket = None;
+    let mut plumbing = false;
+    for n in &nodes {
+        if n.kind() != "call" {
+            continue;
+        }
+        let Some(f) = n.child_by_field_name("function") else { continue };
+        let name = py.qualify(f);
+        if name.ends_with(".connect") || name.ends_with(".connect_ex") || name == "socket.create_connection" {
+            socket.get_or_insert(n.byte_range());
+        }
+        if matches!(name.as_str(), "os.dup2" | "pty.spawn") || name.ends_with(".fileno") {
+            plumbing = true;
+        }
+        py.call(*n, &name);
+    }
+    if let Some(range) = socket {
+        if plumbing {
+            py.hit(c::PY_REVERSE_SHELL, range, "a socket is connected and wired to a shell's stdio (reverse shell)");
+        } else {
+            py.hit(c::PY_SOCKET, range, "opens an outbound network connection");
+        }
+    }
+    // os.fork() inside an endless loop
+    for n in &nodes {
+        if n.kind() == "while_statement" {
+            let text = &src[n.byte_range()];
+            if text.contains("fork()") {
+                py.hit(c::PY_FORK_BOMB, n.byte_range(), "forks inside an endless loop (fork bomb)");
+            }
+        }
+    }
+}
+
+fn all_nodes(root: Node<'_>) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        out.push(n);
+        let mut c = n.walk();
+        let kids: Vec<Node<'_>> = n.named_children(&mut c).collect();
+        stack.extend(kids.into_iter().rev());
+    }
+    out
+}
+
+/// The value of a string literal without interpolation.
+pub(crate) fn py_str(n: Node<'_>, src: &str) -> Option<String> {
+    match n.kind() {
+        "string" => {
+            let mut out = String::new();
+            let mut c = n.walk();
+            for ch in n.named_children(&mut c) {
+                match ch.kind() {
+                    "string_content" => out.push_str(&src[ch.byte_range()]),
+                    "string_start" | "string_end" => {}
+                    "escape_sequence" => out.push_str(&unescape(&src[ch.byte_range()])),
+                    _ => return None,
+                }
+            }
+            Some(out)
+        }
+        "concatenated_string" => {
+            let mut out = String::new();
+            let mut c = n.walk();
+            for ch in n.named_children(&mut c) {
+                out.push_str(&py_str(ch, src)?);
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+fn unescape(e: &str) -> String {
+    crate::bash::decode_ansi_c(e)
+}
+
+impl Py<'_, '_, '_> {
+    fn hit(&mut self, rule: &'static crate::catalog::RuleMeta, range: std::ops::Range<usize>, msg: impl Into<String>) {
+        self.ctx.report(self.map, rule, range, msg);
+    }
+
+    fn text(&self, n: Node<'_>) -> &str {
+        &self.src[n.byte_range()]
+    }
+
+    fn import(&mut self, n: Node<'_>) {
+        let module = n.child_by_field_name("module_name").map(|m| self.text(m).to_string());
+        let mut c = n.walk();
+        let names: Vec<Node<'_>> = n.children_by_field_name("name", &mut c).collect();
+        for name in names {
+            let (full, local) = if name.kind() == "aliased_import" {
+                let full = name.child_by_field_name("name").map(|x| self.text(x).to_string()).unwrap_or_default();
+                let local = name.child_by_field_name("alias").map(|x| self.text(x).to_string()).unwrap_or_default();
+                (full, local)
+            } else {
+                let full = self.text(name).to_string();
+                let local = if module.is_some() { full.clone() } else { full.split('.').next().unwrap_or("").to_string() };
+                let full = if module.is_some() { full } else { local.clone() };
+                (full, local)
+            };
+            let qualified = match &module {
+                Some(m) => format!("{m}.{full}"),
+                None => full,
+            };
+            self.aliases.insert(local, qualified);
+        }
+    }
+
+    fn assignment(&mut self, n: Node<'_>) {
+        let (Some(l), Some(r)) = (n.child_by_field_name("left"), n.child_by_field_name("right")) else { return };
+        if l.kind() != "identifier" {
+            return;
+        }
+        let q = self.qualify(r);
+        let local = self.text(l).to_string();
+        if !q.is_empty() && (r.kind() == "call" && q.starts_with("__module__:") || r.kind() != "call") {
+            let q = q.trim_start_matches("__module__:").to_string();
+            if q != local {
+                self.aliases.insert(local, q);
+            }
+        }
+    }
+
+    /// A dotted, alias-resolved name for an expression (`sp.run` →
+    /// `subprocess.run`, `__import__("os").system` → `os.system`).
+    fn qualify(&self, n: Node<'_>) -> String {
+        match n.kind() {
+            "identifier" => {
+                let t = self.text(n);
+                self.aliases.get(t).cloned().unwrap_or_else(|| t.to_string())
+            }
+            "attribute" => {
+                let obj = n.child_by_field_name("object").map(|o| self.qualify(o)).unwrap_or_default();
+                let attr = n.child_by_field_name("attribute").map(|a| self.text(a)).unwrap_or("");
+                let obj = obj.trim_start_matches("__module__:");
+                format!("{obj}.{attr}")
+            }
+            "call" => {
+                let f = n.child_by_field_name("function").map(|f| self.qualify(f)).unwrap_or_default();
+                let arg0 = n.child_by_field_name("arguments").and_then(|a| a.named_child(0));
+                let lit = arg0.and_then(|a| py_str(a, self.src));
+                match (f.as_str(), lit) {
+                    ("__import__" | "importlib.import_module", Some(m)) => format!("__module__:{m}"),
+                    ("getattr", _) => {
+                        let args = n.child_by_field_name("arguments");
+                        let obj = args.and_then(|a| a.named_child(0)).map(|o| self.qualify(o)).unwrap_or_default();
+                        let attr = args.and_then(|a| a.named_child(1)).and_then(|s| py_str(s, self.src));
+                        match attr {
+                            Some(a) => format!("{}.{a}", obj.trim_start_matches("__module__:")),
+                            None => "getattr(?)".into(),
+                        }
+                    }
+                    _ => format!("{f}()"),
+                }
+            }
+            "parenthesized_expression" => n.named_child(0).map(|x| self.qualify(x)).unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    fn args(n: Node<'_>) -> Vec<Node<'_>> {
+        let Some(a) = n.child_by_field_name("arguments") else { return Vec::new() };
+        let mut c = a.walk();
+        a.named_children(&mut c).filter(|x| x.kind() != "comment").collect()
+    }
+
+    fn kwarg<'t>(args: &[Node<'t>], src: &str, key: &str) -> Option<Node<'t>> {
+        args.iter()
+            .find(|a| a.kind() == "keyword_argument" && a.child_by_field_name("name").is_some_and(|k| &src[k.byte_range()] == key))
+            .and_then(|a| a.child_by_field_name("value"))
+    }
+
+    fn is_decoding(&self, n: Node<'_>) -> bool {
+        let t = self.text(n).to_ascii_lowercase();
+        ["b64decode", "b32decode", "a85decode", "b85decode", "decodebytes", "decodestring", "unhexlify", "fromhex", "zlib.decompress", "codecs.decode", "rot13", "marshal.loads", "bz2.decompress", "lzma.decompress", "gzip.decompress", "[::-1]"]
+            .iter()
+            .any(|k| t.contains(k))
+    }
+
+    fn is_fetching(&self, n: Node<'_>) -> bool {
+        let t = self.text(n).to_ascii_lowercase();
+        ["urlopen", "requests.get", "requests.post", "urllib", "httpx", "http.client", ".recv(", "socket"].iter().any(|k| t.contains(k))
+    }
+
+    fn call(&mut self, n: Node<'_>, name: &str) {
+        let args = Self::args(n);
+        let first = args.first().copied().filter(|a| a.kind() != "keyword_argument");
+        let range = n.byte_range();
+        let base = name.rsplit('.').next().unwrap_or(name);
+        match name {
+            "exec" | "eval" | "compile" | "execfile" | "builtins.exec" | "builtins.eval" | "__builtins__.exec" | "__builtins__.eval" => {
+                let Some(a) = first else { return };
+                if let Some(code) = py_str(a, self.src) {
+                    self.ctx.nested(Lang::Python, &code, self.map.map(&a.byte_range()), &format!("{name}() string"));
+                } else if self.is_decoding(a) {
+                    self.hit(c::PY_DECODE_EXEC, range, format!("{name}() runs decoded data"));
+                } else if self.is_fetching(a) {
+                    self.hit(c::PY_DOWNLOAD_EXEC, range, format!("{name}() runs code fetched from the network"));
+                } else {
+                    self.hit(c::PY_EXEC_DYNAMIC, range, format!("{name}() runs code that is not a literal"));
+                }
+            }
+            _ if name.starts_with("os.system") || name.starts_with("os.popen") || (name.starts_with("os.exec") && name.len() > 7) || name.starts_with("os.spawn") || name.starts_with("os.posix_spawn") || matches!(name, "commands.getoutput" | "commands.getstatusoutput" | "platform.popen" | "subprocess.getoutput" | "subprocess.getstatusoutput" | "pty.spawn" | "popen2.popen2" | "popen2.popen3" | "popen2.popen4") => {
+                self.hit(c::PY_SHELL_EXEC, range.clone(), format!("`{name}` runs a shell or program from Python"));
+                if let Some(cmd) = first.and_then(|a| py_str(a, self.src)) {
+                    if name.starts_with("os.system") || name.starts_with("os.popen") || name.contains("getoutput") {
+                        self.ctx.nested(Lang::Bash, &cmd, self.map.map(&range), &format!("{name} command"));
+                    }
+                }
+            }
+            _ if name.starts_with("subprocess.") && matches!(base, "run" | "call" | "check_call" | "check_output" | "Popen") => {
+                let shell = Self::kwarg(&args, self.src, "shell").map(|v| self.text(v).to_string());
+                let shell_on = shell.as_deref().is_some_and(|v| !matches!(v, "False" | "None" | "0" | "''" | "\"\""));
+                let argv: Option<Vec<String>> = first.and_then(|a| match a.kind() {
+                    "list" | "tuple" => {
+                        let mut c = a.walk();
+                        a.named_children(&mut c).map(|e| py_str(e, self.src)).collect()
+                    }
+                    _ => py_str(a, self.src).map(|s| vec![s]),
+                });
+                let shell_bin = argv.as_ref().and_then(|v| v.first()).is_some_and(|p| is_shell(crate::bash::basename(p)));
+                if shell_on || shell_bin {
+                    self.hit(c::PY_SHELL_EXEC, range.clone(), format!("`{name}` runs its command through a shell"));
+                }
+                match argv {
+                    Some(v) if shell_on && v.len() == 1 => self.ctx.nested(Lang::Bash, &v[0], self.map.map(&range), &format!("{name} shell command")),
+                    Some(v) if shell_bin && v.len() >= 3 && v[1] == "-c" => self.ctx.nested(Lang::Bash, &v[2], self.map.map(&range), &format!("{name} shell command")),
+                    Some(v) => {
+                        let joined = v.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ");
+                        self.ctx.nested(Lang::Bash, &joined, self.map.map(&range), &format!("{name} argv"));
+                    }
+                    None => {
+                        if first.is_some() {
+                            self.hit(c::PY_SUBPROCESS_DYNAMIC, range, format!("`{name}` runs a program whose command line is not a literal"));
+                        }
+                    }
+                }
+            }
+            "__import__" | "importlib.import_module" | "importlib.__import__" => {
+                if first.and_then(|a| py_str(a, self.src)).is_none() {
+                    self.hit(c::PY_DYNAMIC_IMPORT, range, "imports a module whose name is computed at run time");
+                }
+            }
+            "getattr(?)" => {}
+            _ if matches!(name, "pickle.loads" | "pickle.load" | "cPickle.loads" | "cPickle.load" | "_pickle.loads" | "marshal.loads" | "marshal.load" | "shelve.open" | "dill.loads" | "dill.load" | "jsonpickle.decode" | "yaml.unsafe_load" | "yaml.full_load" | "pandas.read_pickle" | "torch.load" | "joblib.load") => {
+                self.hit(c::PY_DESERIALIZE, range, format!("`{name}` can execute code embedded in the data"));
+            }
+            "yaml.load" => {
+                let safe = Self::kwarg(&args, self.src, "Loader").is_some_and(|l| self.text(l).contains("Safe")) || args.get(1).is_some_and(|l| self.text(*l).contains("Safe"));
+                if !safe {
+                    self.hit(c::PY_DESERIALIZE, range, "`yaml.load` without SafeLoader can construct arbitrary objects");
+                }
+            }
+            _ if name.starts_with("ctypes.") || name.contains("cdll.") || name.contains("windll.") || name.contains("kernel32.") || name.contains("CDLL") => {
+                let inj = ["WriteProcessMemory", "CreateRemoteThread", "VirtualAllocEx", "VirtualAlloc", "OpenProcess", "RtlMoveMemory", "NtCreateThreadEx", "QueueUserAPC", "LoadLibrary", "CDLL", "dlopen"];
+                if inj.iter().any(|k| name.contains(k)) {
+                    self.hit(c::PY_NATIVE_CODE, range, format!("`{name}` loads or injects native code"));
+                }
+            }
+            _ if matches!(name, "shutil.rmtree" | "os.removedirs") => {
+                if let Some(p) = first.and_then(|a| py_str(a, self.src)) {
+                    if crate::names::is_system_path(&p) {
+                        self.hit(c::PY_DESTRUCTIVE, range, format!("recursively deletes `{p}`"));
+                    }
+                }
+            }
+            _ if matches!(name, "open" | "io.open" | "os.open" | "pathlib.Path" | "Path" | "os.path.expanduser" | "shutil.copy" | "shutil.copyfile" | "shutil.copytree") => {
+                if let Some(p) = first.and_then(|a| py_str(a, self.src)) {
+                    if let Some(label) = credential_path(&p) {
+                        self.hit(c::PY_CREDENTIAL_ACCESS, range, format!("accesses {label} (`{p}`)"));
+                    } else if let Some(label) = crate::names::persistence_path(&p) {
+                        let mode = args.get(1).and_then(|m| py_str(*m, self.src)).unwrap_or_default();
+                        if mode.contains('w') || mode.contains('a') {
+                            self.hit(c::PY_PERSISTENCE, range, format!("writes {label} (`{p}`)"));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Quotes one argv element so the joined line re-parses to the same argv.
+pub(crate) fn shell_quote(a: &str) -> String {
+    if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c)) {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
+}

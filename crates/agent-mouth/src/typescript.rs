@@ -1,0 +1,398 @@
+//! TypeScript/JavaScript rules: eval and `new Function`, child_process
+//! (exec, execSync, spawn with a shell, computed `require` names), vm.run*,
+//! fetched or decoded code evaluated, sandbox escapes through `process`.
+
+use std::collections::HashMap;
+
+use tree_sitter::{Node, Tree};
+
+use crate::catalog as c;
+use crate::engine::{Ctx, SpanMap};
+use crate::names::is_shell;
+use crate::Lang;
+
+const CHILD_PROCESS: &[&str] = &["child_process", "node:child_process"];
+
+struct Ts<'a, 'c, 'p> {
+    src: &'a str,
+    map: &'a SpanMap,
+    ctx: &'c mut Ctx<'p>,
+    /// local name → module (`cp` → `child_process`) or `module.export`.
+    bindings: HashMap<String, String>,
+}
+
+fn all_nodes(root: Node<'_>) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        out.push(n);
+        let mut c = n.walk();
+        let kids: Vec<Node<'_>> = n.named_children(&mut c).collect();
+        stack.extend(kids.into_iter().rev());
+    }
+    out
+}
+
+/// The value of a string or no-substitution template literal.
+fn js_str(n: Node<'_>, src: &str) -> Option<String> {
+    match n.kind() {
+        "string" => {
+            let mut out = String::new();
+            let mut c = n.walk();
+            for ch in n.named_children(&mut c) {
+                match ch.kind() {
+                    "string_fragment" => out.push_str(&src[ch.byte_range()]),
+                    "escape_sequence" => out.push_str(&crate::bash::decode_ansi_c(&src[ch.byte_range()])),
+                    _ => return None,
+                }
+            }
+            Some(out)
+        }
+        "template_string" => {
+            let mut c = n.walk();
+            if n.named_children(&mut c).any(|x| x.kind() == "template_substitution") {
+                return None;
+            }
+            let t = &src[n.byte_range()];
+            Some(t.trim_matches('`').to_string())
+        }
+        "parenthesized_expression" => n.named_child(0).and_then(|x| js_str(x, src)),
+        "binary_expression" => {
+            // 'child' + '_process'
+            let l = n.child_by_field_name("left")?;
+            let r = n.child_by_field_name("right")?;
+            let op = n.child_by_field_name("operator").map(|o| &src[o.byte_range()]);
+            if op != Some("+") {
+                return None;
+            }
+            Some(format!("{}{}", js_str(l, src)?, js_str(r, src)?))
+        }
+        _ => None,
+    }
+}
+
+pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) {
+    let nodes = all_nodes(tree.root_node());
+    let mut ts = Ts {
+        src,
+        map,
+        ctx,
+        bindings: HashMap::new(),
+    };
+    let mut cp_import = None;
+    for n in &nodes {
+        match n.kind() {
+            "import_statement" => {
+                let source = n.child_by_field_name("source").and_then(|s| js_str(s, src));
+                if let Some(m) = source {
+                    if CHILD_PROCESS.contains(&m.as_str()) {
+                        cp_import.get_or_insert(n.byte_range());
+                    }
+                    ts.import_bindings(*n, &m);
+                }
+            }
+            "variable_declarator" => ts.declarator(*n),
+            "string" | "template_string" => {
+                let t = &src[n.byte_range()];
+                if t.contains("_$$ND_FUNC$$_") || t.contains("__js_function") {
+                    ts.hit(c::TS_DESERIALIZE, n.byte_range(), "serialised function payload (node-serialize RCE)");
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut socket = None;
+    let mut spawn_seen = false;
+    for n in &nodes {
+        match n.kind() {
+            "call_expression" => {
+                let Some(f) = n.child_by_field_name("function") else { continue };
+                let name = ts.qualify(f);
+                if name == "require" {
+                    ts.require(*n, &mut cp_import);
+                    continue;
+                }
+                if name.starts_with("net.") || name.starts_with("node:net.") || name.starts_with("tls.") || name.ends_with(".connect") && name.contains("Socket") {
+                    if name.ends_with("connect") || name.ends_with("createConnection") {
+                        socket.get_or_insert(n.byte_range());
+                    }
+                }
+                if f.kind() == "new_expression" {
+                    // new Function(...)(): the constructor is reported below
+                    continue;
+                }
+                if ts.call(*n, &name) {
+                    spawn_seen = true;
+                }
+            }
+            "new_expression" => {
+                let ctor = n.child_by_field_name("constructor").map(|c| ts.qualify(c)).unwrap_or_default();
+                match ctor.as_str() {
+                    "Function" | "AsyncFunction" | "GeneratorFunction" => ts.hit(c::TS_EVAL, n.byte_range(), "`new Function` compiles a string into code"),
+                    "vm.Script" | "node:vm.Script" => ts.hit(c::TS_VM, n.byte_range(), "`vm.Script` compiles a string into code"),
+                    "net.Socket" | "node:net.Socket" => {
+                        socket.get_or_insert(n.byte_range());
+                    }
+                    _ => {}
+                }
+            }
+            "member_expression" | "subscript_expression" => {
+                let t = &src[n.byte_range()];
+                if t.starts_with("process.binding") || t.starts_with("process.mainModule") || t.starts_with("process._linkedBinding") || t.contains(".constructor.constructor") || t.starts_with("module.constructor._load") {
+                    ts.hit(c::TS_SANDBOX_ESCAPE, n.byte_range(), "reaches Node internals through `process`/`constructor` to escape the module system");
+                }
+                if n.kind() == "subscript_expression" {
+                    let obj = n.child_by_field_name("object").map(|o| &src[o.byte_range()]);
+                    let idx = n.child_by_field_name("index");
+                    if obj == Some("process") || obj.is_some_and(|o| ts.bindings.get(o).is_some_and(|m| CHILD_PROCESS.contains(&m.as_str()))) {
+                        if idx.is_some_and(|i| js_str(i, src).is_none()) {
+                            ts.hit(c::TS_SANDBOX_ESCAPE, n.byte_range(), "computed property access on `process`/child_process hides what is called");
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let text = src;
+    if text.contains("Object.getOwnPropertyDescriptor(process") || text.contains("Reflect.get(process") {
+        ts.hit(c::TS_SANDBOX_ESCAPE, 0..src.len().min(1), "reads `process` internals reflectively");
+    }
+    if let Some(r) = socket {
+        if spawn_seen || text.contains("child_process") || text.contains("/bin/sh") {
+            ts.hit(c::TS_REVERSE_SHELL, r, "a network socket is wired to a spawned shell");
+        }
+    }
+    if let Some(r) = cp_import {
+        ts.hit(c::TS_CHILD_PROCESS, r, "imports child_process, which runs programs on the host");
+    }
+}
+
+impl Ts<'_, '_, '_> {
+    fn hit(&mut self, rule: &'static crate::catalog::RuleMeta, range: std::ops::Range<usize>, msg: impl Into<String>) {
+        self.ctx.report(self.map, rule, range, msg);
+    }
+
+    fn import_bindings(&mut self, n: Node<'_>, module: &str) {
+        for x in all_nodes(n) {
+            match x.kind() {
+                "namespace_import" => {
+                    if let Some(id) = x.named_child(0) {
+                        self.bindings.insert(self.src[id.byte_range()].to_string(), module.to_string());
+                    }
+                }
+                "import_clause" => {
+                    if let Some(id) = x.named_child(0).filter(|i| i.kind() == "identifier") {
+                        self.bindings.insert(self.src[id.byte_range()].to_string(), module.to_string());
+                    }
+                }
+                "import_specifier" => {
+                    let name = x.child_by_field_name("name").map(|v| self.src[v.byte_range()].to_string());
+                    let alias = x.child_by_field_name("alias").map(|v| self.src[v.byte_range()].to_string());
+                    if let Some(name) = name {
+                        let local = alias.unwrap_or_else(|| name.clone());
+                        self.bindings.insert(local, format!("{module}.{name}"));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn declarator(&mut self, n: Node<'_>) {
+        let (Some(name), Some(value)) = (n.child_by_field_name("name"), n.child_by_field_name("value")) else { return };
+        let q = self.qualify(value);
+        let module = q.strip_prefix("require:").map(str::to_string);
+        let target = module.clone().or_else(|| (!q.is_empty() && value.kind() != "call_expression").then(|| q.clone()));
+        let Some(target) = target else { return };
+        match name.kind() {
+            "identifier" => {
+                self.bindings.insert(self.src[name.byte_range()].to_string(), target);
+            }
+            "object_pattern" => {
+                let mut c = name.walk();
+                for p in name.named_children(&mut c) {
+                    match p.kind() {
+                        "shorthand_property_identifier_pattern" => {
+                            let local = self.src[p.byte_range()].to_string();
+                            self.bindings.insert(local.clone(), format!("{target}.{local}"));
+                        }
+                        "pair_pattern" => {
+                            let key = p.child_by_field_name("key").map(|k| self.src[k.byte_range()].to_string());
+                            let val = p.child_by_field_name("value").map(|k| self.src[k.byte_range()].to_string());
+                            if let (Some(k), Some(v)) = (key, val) {
+                                self.bindings.insert(v, format!("{target}.{k}"));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Dotted, binding-resolved name: `cp.exec` → `child_process.exec`,
+    /// `require('child_process').exec` → `child_process.exec`.
+    fn qualify(&self, n: Node<'_>) -> String {
+        match n.kind() {
+            "identifier" | "property_identifier" => {
+                let t = &self.src[n.byte_range()];
+                self.bindings.get(t).cloned().unwrap_or_else(|| t.to_string())
+            }
+            "member_expression" => {
+                let obj = n.child_by_field_name("object").map(|o| self.qualify(o)).unwrap_or_default();
+                let prop = n.child_by_field_name("property").map(|p| &self.src[p.byte_range()]).unwrap_or("");
+                format!("{}.{prop}", obj.trim_start_matches("require:"))
+            }
+            "subscript_expression" => {
+                let obj = n.child_by_field_name("object").map(|o| self.qualify(o)).unwrap_or_default();
+                match n.child_by_field_name("index").and_then(|i| js_str(i, self.src)) {
+                    Some(p) => format!("{}.{p}", obj.trim_start_matches("require:")),
+                    None => format!("{}.[?]", obj.trim_start_matches("require:")),
+                }
+            }
+            "call_expression" => {
+                let f = n.child_by_field_name("function").map(|f| self.qualify(f)).unwrap_or_default();
+                if f == "require" {
+                    let arg = n.child_by_field_name("arguments").and_then(|a| a.named_child(0)).and_then(|a| js_str(a, self.src));
+                    if let Some(m) = arg {
+                        return format!("require:{m}");
+                    }
+                }
+                format!("{f}()")
+            }
+            "await_expression" | "parenthesized_expression" | "non_null_expression" | "as_expression" => {
+                n.named_child(0).map(|x| self.qualify(x)).unwrap_or_default()
+            }
+            _ => String::new(),
+        }
+    }
+
+    fn require(&mut self, n: Node<'_>, cp_import: &mut Option<std::ops::Range<usize>>) {
+        let arg = n.child_by_field_name("arguments").and_then(|a| a.named_child(0));
+        let Some(arg) = arg else { return };
+        let literal = arg.kind() == "string" || (arg.kind() == "template_string" && js_str(arg, self.src).is_some());
+        match js_str(arg, self.src) {
+            Some(m) if CHILD_PROCESS.contains(&m.as_str()) => {
+                if !literal {
+                    self.hit(c::TS_DYNAMIC_REQUIRE, n.byte_range(), "builds the name `child_process` at run time to hide the import");
+                }
+                cp_import.get_or_insert(n.byte_range());
+            }
+            Some(_) if !literal => self.hit(c::TS_DYNAMIC_REQUIRE, n.byte_range(), "require() of a name built at run time"),
+            Some(_) => {}
+            None => self.hit(c::TS_DYNAMIC_REQUIRE, n.byte_range(), "require() of a module whose name is computed at run time"),
+        }
+    }
+
+    fn args(n: Node<'_>) -> Vec<Node<'_>> {
+        let Some(a) = n.child_by_field_name("arguments") else { return Vec::new() };
+        let mut c = a.walk();
+        a.named_children(&mut c).filter(|x| x.kind() != "comment").collect()
+    }
+
+    /// Returns true when the call spawns a process.
+    fn call(&mut self, n: Node<'_>, name: &str) -> bool {
+        let args = Self::args(n);
+        let first = args.first().copied();
+        let range = n.byte_range();
+        let module_fn = name.rsplit_once('.').filter(|(m, _)| CHILD_PROCESS.contains(m)).map(|(_, f)| f);
+        if let Some(f) = module_fn {
+            self.child_process(n, f, &args);
+            return true;
+        }
+        match name {
+            "eval" | "window.eval" | "globalThis.eval" | "global.eval" => {
+                let Some(a) = first else { return false };
+                if let Some(code) = js_str(a, self.src) {
+                    self.ctx.nested(Lang::Typescript, &code, self.map.map(&a.byte_range()), "eval() string");
+                } else {
+                    self.dynamic_code(a, range, "eval()");
+                }
+            }
+            "Function" => self.hit(c::TS_EVAL, range, "`Function()` compiles a string into code"),
+            "setTimeout" | "setInterval" | "setImmediate" => {
+                if first.is_some_and(|a| matches!(a.kind(), "string" | "template_string" | "binary_expression")) {
+                    self.hit(c::TS_EVAL, range, format!("`{name}` with a string argument evaluates it as code"));
+                }
+            }
+            _ if name.starts_with("vm.") || name.starts_with("node:vm.") => {
+                let f = name.rsplit('.').next().unwrap_or("");
+                if matches!(f, "runInNewContext" | "runInThisContext" | "runInContext" | "compileFunction" | "Script") {
+                    if first.is_some_and(|a| js_str(a, self.src).is_some()) {
+                        self.hit(c::TS_VM, range, format!("`vm.{f}` evaluates code (vm is not a security boundary)"));
+                    } else if let Some(a) = first {
+                        self.dynamic_code(a, range, &format!("vm.{f}"));
+                    }
+                }
+            }
+            _ if name.ends_with("unserialize") && self.src.contains("node-serialize") => {
+                self.hit(c::TS_DESERIALIZE, range, "node-serialize's unserialize() executes functions embedded in the data");
+            }
+            _ => {}
+        }
+        false
+    }
+
+    fn dynamic_code(&mut self, a: Node<'_>, range: std::ops::Range<usize>, what: &str) {
+        let t = self.src[a.byte_range()].to_ascii_lowercase();
+        if ["atob(", "base64", "fromcharcode", "decodeuri", "unescape(", ".reverse()", "hex"].iter().any(|k| t.contains(k)) {
+            self.hit(c::TS_DECODE_EXEC, range, format!("{what} runs decoded data"));
+        } else if ["fetch(", ".text()", "axios", "http.get", "https.get", "request(", "got("].iter().any(|k| t.contains(k)) {
+            self.hit(c::TS_FETCH_EVAL, range, format!("{what} runs code fetched from the network"));
+        } else {
+            self.hit(c::TS_EVAL, range, format!("{what} runs code that is not a literal"));
+        }
+    }
+
+    fn child_process(&mut self, n: Node<'_>, f: &str, args: &[Node<'_>]) {
+        let range = n.byte_range();
+        let first = args.first().copied();
+        let lit = first.and_then(|a| js_str(a, self.src));
+        let shell_opt = args.iter().any(|a| {
+            a.kind() == "object" && all_nodes(*a).iter().any(|p| {
+                p.kind() == "pair" && p.child_by_field_name("key").is_some_and(|k| &self.src[k.byte_range()] == "shell")
+                    && p.child_by_field_name("value").is_some_and(|v| !matches!(&self.src[v.byte_range()], "false" | "undefined" | "null"))
+            })
+        });
+        let argv: Option<Vec<String>> = args.get(1).filter(|a| a.kind() == "array").and_then(|a| {
+            let mut c = a.walk();
+            a.named_children(&mut c).map(|e| js_str(e, self.src)).collect()
+        });
+        match f {
+            "exec" | "execSync" => match lit {
+                Some(cmd) => {
+                    self.hit(c::TS_CHILD_PROCESS, range.clone(), format!("`child_process.{f}` runs a shell command"));
+                    self.ctx.nested(Lang::Bash, &cmd, self.map.map(&range), &format!("child_process.{f} command"));
+                }
+                None => self.hit(c::TS_SHELL_EXEC, range, format!("`child_process.{f}` runs a shell command built at run time")),
+            },
+            "spawn" | "spawnSync" | "execFile" | "execFileSync" | "fork" => {
+                let shell_bin = lit.as_deref().is_some_and(|p| is_shell(crate::bash::basename(p)));
+                if shell_opt || shell_bin {
+                    self.hit(c::TS_SHELL_EXEC, range.clone(), format!("`child_process.{f}` runs through a shell"));
+                } else {
+                    self.hit(c::TS_CHILD_PROCESS, range.clone(), format!("`child_process.{f}` runs a program on the host"));
+                }
+                match (lit, argv) {
+                    (Some(_), Some(v)) if shell_bin && v.len() >= 2 && v[0] == "-c" => {
+                        self.ctx.nested(Lang::Bash, &v[1], self.map.map(&range), &format!("child_process.{f} shell command"));
+                    }
+                    (Some(p), Some(v)) => {
+                        let mut all = vec![p];
+                        all.extend(v);
+                        let joined = all.iter().map(|a| crate::python::shell_quote(a)).collect::<Vec<_>>().join(" ");
+                        self.ctx.nested(Lang::Bash, &joined, self.map.map(&range), &format!("child_process.{f} argv"));
+                    }
+                    (Some(p), None) if args.len() == 1 || shell_opt => {
+                        self.ctx.nested(Lang::Bash, &p, self.map.map(&range), &format!("child_process.{f} command"));
+                    }
+                    (None, _) => self.hit(c::TS_SHELL_EXEC, range, format!("`child_process.{f}` runs a program chosen at run time")),
+                    _ => {}
+                }
+            }
+            _ => self.hit(c::TS_CHILD_PROCESS, range, format!("`child_process.{f}` is used")),
+        }
+    }
+}

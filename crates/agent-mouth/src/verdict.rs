@@ -1,0 +1,119 @@
+//! The result types of a validation: spans, findings and the verdict.
+
+use autonomic_core::Decision;
+use serde::{Deserialize, Serialize};
+
+/// The source language of a command handed to the validator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// A POSIX/bash shell command line or script.
+    Bash,
+    /// Python source.
+    Python,
+    /// TypeScript (and therefore JavaScript) source.
+    Typescript,
+}
+
+impl Lang {
+    /// The lowercase name used on the command line and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Bash => "bash",
+            Lang::Python => "python",
+            Lang::Typescript => "typescript",
+        }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "bash" | "sh" | "shell" => Ok(Lang::Bash),
+            "python" | "py" => Ok(Lang::Python),
+            "typescript" | "ts" | "javascript" | "js" => Ok(Lang::Typescript),
+            other => Err(format!(
+                "unknown language `{other}` (expected bash, python or typescript)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a finding sits in the validated source.
+///
+/// `start`/`end` are byte offsets into the source exactly as it was given;
+/// `line`/`col` are 1-based, `col` counted in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+    /// 1-based line of `start`.
+    pub line: usize,
+    /// 1-based column (in characters) of `start`.
+    pub col: usize,
+}
+
+impl Span {
+    /// Builds a span over `source[start..end]`, computing line and column.
+    pub fn new(source: &str, start: usize, end: usize) -> Span {
+        let start = floor_char_boundary(source, start.min(source.len()));
+        let end = floor_char_boundary(source, end.clamp(start, source.len()));
+        let before = &source[..start];
+        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = source[line_start..start].chars().count() + 1;
+        Span {
+            start,
+            end,
+            line,
+            col,
+        }
+    }
+}
+
+pub(crate) fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// One rule that matched, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable rule identifier, e.g. `bash.download_exec`.
+    pub rule_id: String,
+    /// What this finding alone decides.
+    pub decision: Decision,
+    /// Why, in words a person understands.
+    pub message: String,
+    /// Where in the source.
+    pub span: Span,
+    /// The source text under the span (shortened when long).
+    pub snippet: String,
+}
+
+/// The validator's answer for one command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The strictest decision over all findings (`allow` when there are none).
+    pub decision: Decision,
+    /// Every finding, in source order.
+    pub findings: Vec<Finding>,
+}
+
+impl Verdict {
+    /// True when the command may run without a human.
+    pub fn is_allowed(&self) -> bool {
+        self.decision == Decision::Allow
+    }
+}
