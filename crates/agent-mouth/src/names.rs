@@ -144,6 +144,23 @@ pub(crate) fn credential_path(path: &str) -> Option<&'static str> {
 pub(crate) fn is_system_path(p: &str) -> bool {
     let p = p.trim_end_matches('/');
     let p = p.strip_suffix("/*").unwrap_or(p);
+    let p = p.trim_end_matches('/');
+    // `/anything` at the top level, and a whole home directory.
+    if let Some(rest) = p.strip_prefix('/') {
+        let parts: Vec<&str> = rest.split('/').filter(|x| !x.is_empty()).collect();
+        if parts.len() <= 1 && !parts.first().is_some_and(|x| x.starts_with('.') && x.len() > 2) {
+            return true;
+        }
+        if parts.len() == 2 && matches!(parts[0], "home" | "Users" | "usr" | "var" | "etc" | "opt" | "lib" | "srv") && !parts[1].contains('.') {
+            return true;
+        }
+    }
+    if p.starts_with("~/") || p.starts_with("$HOME/") || p.starts_with("${HOME}/") {
+        let rest = p.split_once('/').map_or("", |x| x.1);
+        if rest.is_empty() || rest == "*" || rest == ".*" {
+            return true;
+        }
+    }
     matches!(
         p,
         "" | "/" | "/*" | "~" | "$HOME" | "${HOME}" | "/home" | "/root" | "/etc" | "/usr" | "/bin"
@@ -151,7 +168,7 @@ pub(crate) fn is_system_path(p: &str) -> bool {
             | "/sys" | "/srv" | "/mnt" | "/media" | "/run" | "/snap" | "/usr/bin" | "/usr/lib"
             | "/usr/local" | "/usr/sbin" | "/usr/share" | "/var/lib" | "/var/log" | "/System"
             | "/Users" | "/Applications" | "/Library" | "C:" | "c:" | "C:\\" | "~/" | "/."
-            | "$HOME/*" | "/tmp"
+            | "$HOME/*" | "/tmp" | "." | ".." | "./" | "../" | "./*" | "../*" | "*" | ".*"
     )
 }
 
@@ -169,7 +186,7 @@ pub(crate) fn is_block_device(p: &str) -> bool {
 pub(crate) fn persistence_path(p: &str) -> Option<&'static str> {
     let p = p.trim_matches(|c| c == '"' || c == '\'');
     let rc = [
-        ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile", ".zshrc", ".zprofile",
+        ".shrc", ".mkshrc", ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile", ".zshrc", ".zprofile",
         ".zshenv", ".zlogin", ".cshrc", ".tcshrc", ".kshrc", ".config/fish/config.fish", ".xinitrc",
         ".xprofile", ".xsession", ".inputrc",
     ];
@@ -236,11 +253,30 @@ pub(crate) fn persistence_path(p: &str) -> Option<&'static str> {
         ("/etc/security", "the security limits"),
         ("/etc/login.defs", "login policy"),
         ("/etc/motd", "login scripts"),
+        ("/etc/syslog", "system logging"),
+        ("/etc/rsyslog", "system logging"),
+        ("/etc/logrotate", "log rotation"),
+        ("/usr/local/etc/rc.d", "init scripts"),
+        ("/etc/ca-certificates", "the trusted CA store"),
+        ("/usr/local/share/ca-certificates", "the trusted CA store"),
+        ("/usr/share/ca-certificates", "the trusted CA store"),
+        ("/etc/pki", "the trusted CA store"),
+        ("/etc/ssl/certs", "the trusted CA store"),
+        ("/bin/", "a system program directory"),
+        ("/sbin/", "a system program directory"),
+        ("/usr/bin/", "a system program directory"),
+        ("/usr/sbin/", "a system program directory"),
+        ("/usr/local/bin/", "a system program directory"),
+        ("/usr/lib/", "system libraries"),
+        ("/lib/", "system libraries"),
         ("/boot", "the boot loader"),
     ] {
         if p.starts_with(pre) {
             return Some(label);
         }
+    }
+    if p.contains(".git/hooks/") {
+        return Some("a git hook");
     }
     if p.ends_with("authorized_keys") || p.ends_with("authorized_keys2") {
         return Some("SSH authorized_keys");

@@ -58,6 +58,21 @@ pub(crate) fn check_command(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation
 
 fn dynamic_name(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let Some(name) = inv.argv.first() else { return };
+    if let Some(how) = name.obfuscated {
+        r.hit(c::BASH_OBFUSCATED, name.range.clone(), format!("the command name {how}; it runs `{}`", name.text));
+    }
+    for w in inv.args() {
+        if w.obfuscated == Some("uses $IFS as a separator") {
+            r.hit(c::BASH_OBFUSCATED, w.range.clone(), "an argument uses $IFS to smuggle spaces past filters");
+        }
+    }
+    if name.from_var && name.dynamic.is_none() {
+        r.hit(
+            c::BASH_DYNAMIC_COMMAND,
+            name.range.clone(),
+            format!("the command name comes from a variable (it would run `{}`)", name.text),
+        );
+    }
     let Some(why) = name.dynamic else { return };
     let subs = r.substituted(cmd);
     if name.has_subst {

@@ -138,6 +138,8 @@ impl Extractor<'_> {
                 has_subst: false,
                 range: n.end_byte()..n.end_byte(),
                 kind: "word",
+                from_var: false,
+                obfuscated: None,
             },
         };
         if value.literal() {
@@ -351,7 +353,15 @@ impl Extractor<'_> {
                 }
                 "file_redirect" | "herestring_redirect" | "heredoc_redirect" => redirs.push(k),
                 "comment" => {}
-                _ => cmd.words.push(self.word(k)),
+                _ => {
+                    let w = self.word(k);
+                    // tree-sitter-bash sometimes splits one shell word in two
+                    // (`who`echo am`i`); bash joins adjacent pieces.
+                    match cmd.words.last_mut() {
+                        Some(prev) if prev.range.end == w.range.start => merge(prev, w),
+                        _ => cmd.words.push(w),
+                    }
+                }
             }
         }
         expand_brace_command(&mut cmd);
@@ -362,6 +372,16 @@ impl Extractor<'_> {
         }
         self.visit_substitutions(node, id);
     }
+}
+
+fn merge(prev: &mut Word, w: Word) {
+    prev.text.push_str(&w.text);
+    prev.dynamic = prev.dynamic.or(w.dynamic);
+    prev.has_subst |= w.has_subst;
+    prev.from_var |= w.from_var;
+    prev.obfuscated = prev.obfuscated.or(w.obfuscated).or(Some("is split across several shell tokens"));
+    prev.range.end = w.range.end;
+    prev.kind = "word";
 }
 
 /// `{curl,-s,http://x}` in command position expands to `curl -s http://x`.
@@ -391,13 +411,14 @@ fn split_ifs_name(cmd: &mut Cmd) {
     let Some(first) = cmd.words.first() else {
         return;
     };
-    if first.literal() || !first.text.contains(' ') || first.kind == "string" {
+    let splittable = !first.literal() || first.from_var || first.obfuscated.is_some();
+    if !splittable || !first.text.contains([' ', '\t', '\n']) || first.kind == "string" {
         return;
     }
     let proto = first.clone();
     let parts: Vec<Word> = proto
         .text
-        .split(' ')
+        .split([' ', '\t', '\n'])
         .filter(|p| !p.is_empty())
         .map(|p| Word {
             text: p.to_string(),

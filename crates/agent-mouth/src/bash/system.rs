@@ -119,12 +119,15 @@ fn privilege(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, prog: &str)
                 r.hit(c::BASH_SHELL_SPAWN, cmd.range.clone(), "`sudo -s`/`sudo -i` opens a root shell");
             }
         }
-        "chmod" => {
-            let mode = inv.args().iter().find(|w| !w.text.starts_with('-') || w.text.starts_with("-s") || w.text.contains("+s"));
+        "chmod" | "install" => {
+            let mode = if prog == "install" {
+                inv.opt_value(&["-m"], &["--mode"])
+            } else {
+                inv.args().iter().copied().find(|w| !w.text.starts_with('-') || w.text.starts_with("-s") || w.text.contains('+'))
+            };
             if let Some(m) = mode {
-                let t = m.text.as_str();
-                let numeric_suid = t.len() == 4 && t.chars().all(|c| c.is_ascii_digit()) && matches!(t.as_bytes()[0], b'2' | b'4' | b'6' | b'7');
-                if t.contains("+s") || t.contains("=s") || t.contains("+t") && t.contains('s') || numeric_suid || t.contains("u+s") || t.contains("g+s") {
+                let t = m.text.rsplit('=').next().filter(|_| m.text.starts_with("--")).unwrap_or(&m.text);
+                if is_setuid_mode(t) {
                     r.hit(c::BASH_SETUID, m.range.clone(), "sets the set-user-ID/set-group-ID bit, letting anyone run the file with its owner's privileges");
                 }
             }
@@ -134,6 +137,17 @@ fn privilege(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, prog: &str)
         }
         _ => {}
     }
+}
+
+fn is_setuid_mode(t: &str) -> bool {
+    if !t.is_empty() && t.len() <= 5 && t.chars().all(|c| c.is_ascii_digit()) {
+        let digits: Vec<u8> = t.bytes().map(|b| b - b'0').collect();
+        return digits.len() == 4 && digits[0] & 6 != 0 || digits.len() == 5 && digits[1] & 6 != 0;
+    }
+    t.split(',').any(|clause| {
+        let Some(i) = clause.find(['+', '=']) else { return false };
+        clause[i + 1..].contains('s')
+    })
 }
 
 fn destructive(r: &mut Rules<'_, '_>, inv: &Invocation<'_>, prog: &str) {
@@ -146,14 +160,14 @@ fn destructive(r: &mut Rules<'_, '_>, inv: &Invocation<'_>, prog: &str) {
                 r.hit(c::BASH_DESTRUCTIVE_FS, range(), "`--no-preserve-root` removes the protection against deleting /");
                 return;
             }
-            if !recursive {
-                return;
-            }
             for w in inv.operands() {
                 let t = w.text.as_str();
-                if is_system_path(t) || t == "*" || t == "/*" || t == "~/*" || t == ".*" || t == "./*" && false {
-                    r.hit(c::BASH_DESTRUCTIVE_FS, w.range.clone(), format!("recursively deletes `{t}`"));
-                } else if !w.literal() && (t.starts_with('$') || t.starts_with("\"$") || t.starts_with("${")) && (t.ends_with("/*") || t.ends_with('/') || t.ends_with('}') || !t.contains('/')) {
+                let everything = matches!(t, "/" | "/*" | "*" | "." | ".." | "./*" | "~" | "~/" | "~/*");
+                if (recursive && is_system_path(t)) || (everything && t.starts_with('/')) || (recursive && everything) {
+                    r.hit(c::BASH_DESTRUCTIVE_FS, w.range.clone(), format!("deletes `{t}` and everything under it"));
+                } else if t == "*" || t == ".*" {
+                    r.hit(c::BASH_DESTRUCTIVE_UNBOUNDED, w.range.clone(), format!("deletes every file matching `{t}` in the current directory"));
+                } else if recursive && !w.literal() && (t.starts_with('$') || t.starts_with("\"$") || t.starts_with("${")) && (t.ends_with("/*") || t.ends_with('/') || t.ends_with('}') || !t.contains('/')) {
                     r.hit(c::BASH_DESTRUCTIVE_UNBOUNDED, w.range.clone(), format!("recursively deletes `{t}`, whose value is not known until run time (an empty variable makes it `/`)"));
                 }
             }
@@ -170,18 +184,39 @@ fn destructive(r: &mut Rules<'_, '_>, inv: &Invocation<'_>, prog: &str) {
                 r.hit(c::BASH_DESTRUCTIVE_DISK, w.range.clone(), "dd writes raw data onto a block device");
             }
         }
-        "chmod" | "chown" | "chgrp" | "setfacl" => {
+        "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" => {
             if inv.has_flag('R', &["recursive"]) {
-                if let Some(w) = inv.operands().skip(1).find(|w| is_system_path(&w.text)) {
+                if let Some(w) = inv.operands().find(|w| is_system_path(&w.text)) {
                     r.hit(c::BASH_DESTRUCTIVE_FS, w.range.clone(), format!("recursively changes ownership or permissions of `{}`", w.text));
                 }
             }
+            if prog == "setfacl" && args.iter().any(|w| w.is("-m") || w.text.starts_with("--modify")) {
+                r.hit(c::BASH_PERMISSION_GRANT, range(), "grants extra permissions through an ACL");
+            }
         }
         "find" => {
-            let root_sys = inv.operands().next().is_some_and(|w| is_system_path(&w.text));
-            if root_sys && args.iter().any(|w| w.is("-delete")) {
-                r.hit(c::BASH_DESTRUCTIVE_FS, range(), "find deletes files under a system directory");
+            let root = inv.operands().next().map_or(".", |w| w.text.as_str());
+            let deletes = args.iter().any(|w| w.is("-delete")) || inv_execs_rm(inv);
+            let filtered = args.iter().any(|w| matches!(w.text.as_str(), "-name" | "-iname" | "-path" | "-ipath" | "-regex" | "-iregex" | "-newer" | "-mtime" | "-mmin" | "-atime" | "-empty" | "-user" | "-inum" | "-wholename" | "-links"));
+            if deletes && is_system_path(root) && root != "." {
+                r.hit(c::BASH_DESTRUCTIVE_FS, range(), format!("find deletes files under `{root}`"));
+            } else if deletes && !filtered {
+                r.hit(c::BASH_DESTRUCTIVE_UNBOUNDED, range(), "find deletes every file it visits (no name or path filter)");
             }
+            if args.iter().any(|w| w.is("-perm")) && args.iter().any(|w| ["4000", "-4000", "/4000", "2000", "-2000", "/2000", "-u=s", "-g=s", "/u=s", "/g=s", "u=s", "g=s", "/6000", "-6000"].contains(&w.text.as_str())) {
+                r.hit(c::BASH_PRIV_RECON, range(), "searches for set-user-ID programs (privilege-escalation reconnaissance)");
+            }
+        }
+        "mv" | "cp" => {
+            if inv.operands().last().is_some_and(|w| w.text == "/dev/null") && inv.operands().count() >= 2 {
+                r.hit(c::BASH_DESTRUCTIVE_FS, range(), format!("`{prog}` onto /dev/null destroys the file (or /dev/null itself)"));
+            }
+        }
+        "lvremove" | "vgremove" | "pvremove" | "lvreduce" | "mdadm" | "zpool" | "zfs" | "btrfs" | "cryptsetup" if prog != "zfs" && prog != "zpool" && prog != "btrfs" && prog != "mdadm" || args.iter().any(|w| matches!(w.text.as_str(), "destroy" | "--zero-superblock" | "delete" | "labelclear")) => {
+            r.hit(c::BASH_DESTRUCTIVE_DISK, range(), format!("`{prog}` destroys volumes or disk metadata"));
+        }
+        "mount" | "umount" | "partprobe" | "blockdev" | "dump" | "restore" | "losetup" | "kpartx" | "tune2fs" | "resize2fs" | "e2fsck" | "fsck" | "hdparm" | "lvcreate" | "lvextend" | "lvresize" | "vgcreate" | "pvcreate" | "swaplabel" | "e2label" | "debugfs" if args.iter().any(|w| w.text.starts_with("/dev/")) || matches!(prog, "mount" | "umount") && !args.is_empty() => {
+            r.hit(c::BASH_DISK_ADMIN, range(), format!("`{prog}` operates on disks or filesystems directly"));
         }
         "truncate" => {
             if inv.operands().any(|w| w.text.starts_with("/var/log") || w.text.starts_with("/etc/")) {
@@ -190,6 +225,10 @@ fn destructive(r: &mut Rules<'_, '_>, inv: &Invocation<'_>, prog: &str) {
         }
         _ => {}
     }
+}
+
+fn inv_execs_rm(inv: &Invocation<'_>) -> bool {
+    inv.args().windows(2).any(|w| matches!(w[0].text.as_str(), "-exec" | "-execdir" | "-ok") && matches!(basename(&w[1].text), "rm" | "shred" | "unlink"))
 }
 
 fn credentials(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, prog: &str) {

@@ -45,6 +45,11 @@ pub(crate) struct Word {
     pub range: Range<usize>,
     /// tree-sitter node kind of the word.
     pub kind: &'static str,
+    /// Part of the value came from a variable we could resolve.
+    pub from_var: bool,
+    /// A sign the word was written to hide what it says (`c''url`,
+    /// `w\ho`, `$'\x63url'`, `${IFS}`, empty substitutions).
+    pub obfuscated: Option<&'static str>,
 }
 
 impl Word {
@@ -66,9 +71,18 @@ struct Builder<'s> {
     unquoted: String,
     dynamic: Option<Dyn>,
     has_subst: bool,
+    from_var: bool,
+    obfuscated: Option<&'static str>,
+    quoted_pieces: usize,
+    unquoted_pieces: usize,
 }
 
 impl Builder<'_> {
+    fn obf(&mut self, why: &'static str) {
+        if self.obfuscated.is_none() {
+            self.obfuscated = Some(why);
+        }
+    }
     fn dynamic(&mut self, d: Dyn) {
         if self.dynamic.is_none() {
             self.dynamic = Some(d);
@@ -87,8 +101,15 @@ pub(crate) fn normalize(node: Node<'_>, src: &str, vars: &Vars) -> Word {
         unquoted: String::new(),
         dynamic: None,
         has_subst: false,
+        from_var: false,
+        obfuscated: None,
+        quoted_pieces: 0,
+        unquoted_pieces: 0,
     };
     piece(&mut b, node, vars, 0);
+    if node.kind() == "concatenation" && b.quoted_pieces > 0 && b.unquoted_pieces > 0 {
+        b.obf("mixes quoted and unquoted pieces in one word");
+    }
     // Globs and braces are only special when unquoted.
     let u = &b.unquoted;
     if u.contains('*') || u.contains('?') || has_bracket_class(u) {
@@ -101,6 +122,8 @@ pub(crate) fn normalize(node: Node<'_>, src: &str, vars: &Vars) -> Word {
         text: b.text,
         dynamic: b.dynamic,
         has_subst: b.has_subst,
+        from_var: b.from_var,
+        obfuscated: b.obfuscated,
         range: node.byte_range(),
         kind: match node.kind() {
             "process_substitution" => "process_substitution",
@@ -121,9 +144,15 @@ fn piece(b: &mut Builder<'_>, node: Node<'_>, vars: &Vars, depth: usize) {
     }
     match node.kind() {
         "word" | "number" | "special_variable_name" | "variable_name" => {
+            if !raw.is_empty() {
+                b.unquoted_pieces += 1;
+            }
             let mut chars = raw.chars().peekable();
             while let Some(c) = chars.next() {
                 if c == '\\' {
+                    if chars.peek().is_some_and(|n| n.is_ascii_alphanumeric()) {
+                        b.obf("escapes ordinary letters with backslashes");
+                    }
                     if let Some(n) = chars.next() {
                         // An escaped character is literal, never a glob.
                         b.text.push(n);
@@ -140,6 +169,10 @@ fn piece(b: &mut Builder<'_>, node: Node<'_>, vars: &Vars, depth: usize) {
                 .strip_prefix('\'')
                 .and_then(|s| s.strip_suffix('\''))
                 .unwrap_or(raw);
+            b.quoted_pieces += 1;
+            if inner.is_empty() {
+                b.obf("contains empty quotes");
+            }
             b.quoted(inner);
         }
         "ansi_c_string" => {
@@ -148,9 +181,17 @@ fn piece(b: &mut Builder<'_>, node: Node<'_>, vars: &Vars, depth: usize) {
                 .and_then(|s| s.strip_suffix('\''))
                 .unwrap_or(raw);
             let decoded = decode_ansi_c(inner);
+            b.quoted_pieces += 1;
+            if inner.contains('\\') {
+                b.obf("spells characters with ANSI-C escapes");
+            }
             b.quoted(&decoded);
         }
         "string" | "translated_string" => {
+            b.quoted_pieces += 1;
+            if node.named_child_count() == 0 {
+                b.obf("contains empty quotes");
+            }
             let mut c = node.walk();
             for ch in node.named_children(&mut c) {
                 if ch.kind() == "string_content" {
@@ -175,6 +216,11 @@ fn piece(b: &mut Builder<'_>, node: Node<'_>, vars: &Vars, depth: usize) {
         }
         "simple_expansion" | "expansion" => {
             if let Some(v) = resolve_var(node, b.src, vars) {
+                if v == " " {
+                    b.obf("uses $IFS as a separator");
+                } else {
+                    b.from_var = true;
+                }
                 b.quoted(&v);
             } else {
                 b.dynamic(Dyn::Variable);
@@ -184,6 +230,10 @@ fn piece(b: &mut Builder<'_>, node: Node<'_>, vars: &Vars, depth: usize) {
             if contains_kind(node, &["command_substitution", "process_substitution"]) {
                 b.has_subst = true;
             }
+        }
+        "command_substitution" if node.named_child_count() == 0 => {
+            // `` `` `` or `$()`: expands to nothing
+            b.obf("contains an empty command substitution");
         }
         "command_substitution" => {
             b.dynamic(Dyn::CommandSubst);
@@ -206,6 +256,9 @@ fn piece(b: &mut Builder<'_>, node: Node<'_>, vars: &Vars, depth: usize) {
             b.dynamic(Dyn::Brace);
             b.text.push_str(raw);
             b.unquoted.push('q');
+        }
+        _ if raw == "``" || raw == "$()" => {
+            b.obf("contains an empty command substitution");
         }
         _ => {
             // Tokens such as `=` inside a concatenation, or unknown nodes:
