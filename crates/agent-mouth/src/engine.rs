@@ -22,6 +22,7 @@ pub(crate) struct Parsers {
     bash: Parser,
     python: Parser,
     typescript: Parser,
+    tsx: Parser,
 }
 
 impl Parsers {
@@ -37,7 +38,8 @@ impl Parsers {
         Parsers {
             bash: mk(tree_sitter_bash::LANGUAGE.into()),
             python: mk(tree_sitter_python::LANGUAGE.into()),
-            typescript: mk(tree_sitter_typescript::LANGUAGE_TSX.into()),
+            typescript: mk(tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()),
+            tsx: mk(tree_sitter_typescript::LANGUAGE_TSX.into()),
         }
     }
 
@@ -48,7 +50,18 @@ impl Parsers {
             Lang::Typescript => &mut self.typescript,
         };
         p.reset();
-        p.parse(src, None)
+        let tree = p.parse(src, None)?;
+        if lang == Lang::Typescript && tree.root_node().has_error() {
+            // JSX only parses with the TSX grammar (which in turn rejects
+            // `<T>expr` casts): take whichever parses.
+            self.tsx.reset();
+            if let Some(t) = self.tsx.parse(src, None) {
+                if !t.root_node().has_error() {
+                    return Some(t);
+                }
+            }
+        }
+        Some(tree)
     }
 }
 

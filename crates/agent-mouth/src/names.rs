@@ -172,6 +172,19 @@ pub(crate) fn is_system_path(p: &str) -> bool {
     )
 }
 
+/// The machine's own directories (not placeholders like `/folder`).
+pub(crate) fn is_core_system_path(p: &str) -> bool {
+    let t = p.trim_end_matches('/');
+    let t = t.strip_suffix("/*").unwrap_or(t);
+    matches!(
+        t,
+        "" | "/*" | "~" | "$HOME" | "${HOME}" | "/home" | "/root" | "/etc" | "/usr" | "/bin" | "/sbin" | "/lib"
+            | "/lib64" | "/boot" | "/var" | "/opt" | "/dev" | "/proc" | "/sys" | "/srv" | "/run" | "/usr/bin"
+            | "/usr/lib" | "/usr/local" | "/usr/sbin" | "/usr/share" | "/var/lib" | "/var/log" | "/System"
+            | "/Users" | "/Library" | "/tmp" | "/mnt" | "/media"
+    )
+}
+
 /// Block devices and raw disks.
 pub(crate) fn is_block_device(p: &str) -> bool {
     let Some(d) = p.strip_prefix("/dev/") else {

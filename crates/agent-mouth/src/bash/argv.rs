@@ -135,6 +135,11 @@ const WRAPPERS: &[Spec] = &[
     Spec { name: "rlwrap", with_value: &[], positional: 0, assigns: false },
 ];
 
+/// True for programs that run another program given in their arguments.
+pub(crate) fn is_wrapper(prog: &str) -> bool {
+    WRAPPERS.iter().any(|s| s.name == prog)
+}
+
 /// Every invocation a simple command makes: the command itself, and each
 /// program it runs through a wrapper, `find -exec` or `xargs`.
 pub(crate) fn invocations(cmd: &Cmd) -> Vec<Invocation<'_>> {

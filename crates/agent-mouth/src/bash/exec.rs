@@ -14,7 +14,8 @@ use crate::Lang;
 pub(crate) fn check_command(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation<'_>]) {
     for inv in invs {
         dynamic_name(r, cmd, inv);
-        let prog = inv.prog();
+        let local = inv.argv.first().is_some_and(|w| w.text.starts_with("./"));
+        let prog = if local { "" } else { inv.prog() };
         if is_shell(prog) {
             shell(r, cmd, inv);
         } else if is_interpreter(prog) || prog == "sed" {
@@ -183,7 +184,13 @@ fn stdin_program(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, lang: O
                 }
             }
             if is_shell(&prog) {
-                r.hit(c::BASH_SHELL_SPAWN, cmd.range.clone(), format!("starts an interactive `{prog}` shell"));
+                let name = inv.argv.first().map_or("", |w| w.text.as_str());
+                let escape = !inv.via.is_empty() || name.starts_with('!') || cmd.parent.is_some();
+                if escape {
+                    r.hit(c::BASH_SHELL_SPAWN, cmd.range.clone(), format!("starts an interactive `{prog}` shell through another program"));
+                } else {
+                    r.hit(c::BASH_INTERACTIVE_SHELL, cmd.range.clone(), format!("starts an interactive `{prog}` shell"));
+                }
             }
         }
     }
@@ -239,6 +246,10 @@ fn shell(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     }
     if c_mode {
         match operand {
+            Some(w) if inv.via.contains(&"xargs") && w.text.contains("{}") => {
+                // the script is whatever xargs reads from its stdin
+                stdin_program(r, cmd, inv, Some(Lang::Bash));
+            }
             Some(w) if w.literal() => {
                 let what = format!("{prog} -c string");
                 r.nested(Lang::Bash, &w.text, w.range.clone(), &what);
@@ -320,6 +331,18 @@ fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
             i += 2;
             continue;
         }
+        if matches!(prog.as_str(), "perl" | "perl5" | "ruby") && t.starts_with('-') && !t.starts_with("--") && !t.starts_with("-M") && !t.starts_with("-I") && !t.starts_with("-r") {
+            if let Some(pos) = t.find(['e', 'E']) {
+                if pos + 1 < t.len() {
+                    code.push(args[i]); // inline code after -e; scanned as text
+                } else if let Some(w) = args.get(i + 1) {
+                    code.push(w);
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+        }
         if let Some(eq) = code_flags.iter().find_map(|f| t.strip_prefix(f).and_then(|x| x.strip_prefix('='))) {
             let _ = eq;
             code.push(args[i]);
@@ -360,7 +383,9 @@ fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     }
     for w in &code {
         if !w.literal() {
-            if w.has_subst {
+            if w.has_subst && (is_awk(&prog) || prog == "sed") {
+                r.hit(c::BASH_DYNAMIC_COMMAND, w.range.clone(), format!("the {prog} program is built at run time"));
+            } else if w.has_subst {
                 dynamic_script(r, cmd, w, &prog);
             }
             continue;
@@ -453,7 +478,7 @@ fn source(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     } else if matches!(w.text.as_str(), "-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0") {
         stdin_program(r, cmd, inv, Some(Lang::Bash));
     } else if w.has_subst {
-        dynamic_script(r, cmd, w, "source");
+        r.hit(c::BASH_DYNAMIC_COMMAND, w.range.clone(), "sources a file whose path is computed at run time");
     }
 }
 
@@ -488,7 +513,17 @@ fn trap(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
 
 fn string_option(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, opts: &[&str]) {
     let prog = inv.prog().to_string();
-    match inv.opt_value(opts, &opts.iter().copied().filter(|o| o.starts_with("--")).collect::<Vec<_>>()) {
+    let short = opts.iter().find(|o| o.len() == 2).and_then(|o| o.chars().nth(1));
+    let clustered = short.and_then(|c| {
+        let a = inv.args();
+        a.iter().position(|w| {
+            let t = w.text.as_str();
+            t.len() > 2 && t.starts_with('-') && !t.starts_with("--") && t.ends_with(c) && t[1..].chars().all(|x| x.is_ascii_alphabetic())
+        })
+        .and_then(|i| a.get(i + 1).copied())
+    });
+    let value = inv.opt_value(opts, &opts.iter().copied().filter(|o| o.starts_with("--")).collect::<Vec<_>>()).or(clustered);
+    match value {
         Some(w) => {
             let text = w.text.split_once('=').filter(|_| w.text.starts_with("--")).map_or(w.text.as_str(), |x| x.1).to_string();
             if w.literal() {
@@ -499,7 +534,7 @@ fn string_option(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, opts: &
         }
         None => {
             let plain = inv.operands().count();
-            if (prog == "su" && plain <= 1) || (prog == "script" && plain <= 1 && !inv.args().iter().any(|w| w.is("-V"))) {
+            if prog == "su" && plain <= 1 {
                 r.hit(c::BASH_SHELL_SPAWN, cmd.range.clone(), format!("`{prog}` starts an interactive shell"));
             }
         }
@@ -597,6 +632,9 @@ fn container(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
 /// /bin/sh`, `csvtool call '/bin/sh;false'`, `--exec '/bin/sh #'`.
 fn embedded_shell(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
     let prog = inv.prog();
+    if super::argv::is_wrapper(prog) || prog == "find" {
+        return; // the wrapped program is its own invocation
+    }
     if is_shell(prog) || matches!(
         prog,
         "echo" | "printf" | "ls" | "file" | "stat" | "which" | "type" | "readlink" | "realpath" | "ldd"
@@ -625,15 +663,17 @@ fn embedded_shell(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
 /// `core.sshCommand=…`, `--checkpoint-action=exec=…`.
 fn arg_injection(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
     let prog = inv.prog();
-    if is_shell(prog) || matches!(prog, "echo" | "printf" | "grep" | "egrep" | "rg" | "sed" | "awk" | "jq" | "test" | "[") {
+    if is_shell(prog) || matches!(prog, "echo" | "printf" | "grep" | "egrep" | "sed" | "awk" | "jq" | "test" | "[") {
         return;
     }
     let args = inv.args();
+    if prog == "find" || super::argv::is_wrapper(prog) {
+        return;
+    }
     const EXEC_OPTS: &[&str] = &[
         "exec", "command", "cmd", "shell", "pre", "pager", "editor", "launcher", "proxycommand", "hook",
-        "program", "rsh", "checkpoint-action", "wrapper", "interpreter", "to-command", "sshcommand",
-        "upload-pack", "receive-pack", "fsmonitor", "prefix", "run", "filter", "browser", "use-compress",
-        "compress-prog", "info-script", "new-volume-script", "postprocessor", "renderer", "gpu-launcher",
+        "program", "rsh", "action", "wrapper", "interpreter", "sshcommand", "pack", "fsmonitor",
+        "browser", "compress", "script", "postprocessor", "renderer", "helper", "askpass",
     ];
     for (i, w) in args.iter().enumerate() {
         let t = w.text.as_str();
@@ -642,7 +682,7 @@ fn arg_injection(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
             _ => (t, None),
         };
         // `-o'|id'`, `--output=|cmd`: output "files" that are pipes.
-        let short_inline = name.len() > 2 && name.starts_with('-') && !name.starts_with("--") && name.get(2..).is_some_and(|x| x.starts_with('|'));
+        let short_inline = (name.starts_with("-o") || name.starts_with("-O")) && name.get(2..).is_some_and(|x| x.starts_with('|'));
         if short_inline || inline.is_some_and(|v| v.starts_with('|')) {
             r.hit(c::BASH_ARG_INJECTION, w.range.clone(), format!("`{prog}` is given a pipe to a command as an output file"));
             continue;
@@ -651,7 +691,7 @@ fn arg_injection(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
         let git_config = prog == "git" && (t == "-c" || t == "--config-env");
         let value = if git_config {
             args.get(i + 1).map(|v| v.text.as_str())
-        } else if name.starts_with('-') && EXEC_OPTS.iter().any(|o| lname.contains(o)) {
+        } else if name.starts_with('-') && lname.split(['-', '_', '.']).any(|part| EXEC_OPTS.contains(&part)) {
             inline.or_else(|| args.get(i + 1).map(|v| v.text.as_str()))
         } else if name.starts_with("-o") && name.to_ascii_lowercase().contains("proxycommand") {
             Some(t)
@@ -670,8 +710,10 @@ fn arg_injection(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
                     | "uploadpack.packobjectshook"
             ) || (key.starts_with("alias.") && val.starts_with('!'))
                 || (key.starts_with("credential") && val.starts_with('!'));
-            if dangerous_key {
-                r.hit(c::BASH_ARG_INJECTION, w.range.clone(), format!("git config `{key}` makes git run a command"));
+            if dangerous_key && looks_like_command(val.trim_start_matches('!')) {
+                r.hit(c::BASH_ARG_INJECTION, w.range.clone(), format!("git config `{key}` makes git run a shell command"));
+            } else if dangerous_key {
+                r.hit(c::BASH_PATH_HIJACK, w.range.clone(), format!("git config `{key}` makes git run another program"));
             }
             continue;
         }
@@ -690,6 +732,8 @@ fn looks_like_command(v: &str) -> bool {
         || v.contains(';')
         || v.contains("&&")
         || v.contains('|')
+        || v.contains('>')
+        || v.contains('<')
         || v.to_ascii_lowercase().contains("exec=")
 }
 
@@ -714,9 +758,102 @@ fn agent_bypass(r: &mut Rules<'_, '_>, cmd: &Cmd) {
     }
 }
 
+/// Text a command prints (echo/printf arguments, a here-document fed to
+/// cat), when it is known.
+fn printed_content(cmd: &Cmd) -> Option<(String, std::ops::Range<usize>)> {
+    let prog = cmd.words.first().map(|w| basename(&w.text))?;
+    match prog {
+        "echo" | "printf" => {
+            let args: Vec<&Word> = cmd.words[1..].iter().filter(|w| !(w.text.starts_with('-') && w.text.len() <= 3 && prog == "echo")).collect();
+            let first = args.first()?;
+            let last = args.last()?;
+            let text: Vec<String> = args.iter().map(|w| w.text.replace("\\n", "\n")).collect();
+            Some((text.join(" "), first.range.start..last.range.end))
+        }
+        "cat" | "tee" => match &cmd.stdin {
+            Stdin::Heredoc { body, range } => Some((body.clone(), range.clone())),
+            Stdin::HereString(w) => Some((w.text.clone(), w.range.clone())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Where a command's output goes: files it writes.
+fn written_files(r: &Rules<'_, '_>, cmd: &Cmd) -> Vec<String> {
+    let mut out: Vec<String> = cmd
+        .redirects
+        .iter()
+        .filter(|rd| rd.op.contains('>') && !rd.op.contains('&') && rd.fd.as_deref().is_none_or(|f| f == "1"))
+        .map(|rd| rd.target.text.clone())
+        .collect();
+    for d in r.downstream(cmd) {
+        if d.words.first().is_some_and(|w| basename(&w.text) == "tee") {
+            out.extend(d.words[1..].iter().filter(|w| !w.text.starts_with('-')).map(|w| w.text.clone()));
+        }
+    }
+    if cmd.words.first().is_some_and(|w| basename(&w.text) == "tee") {
+        out.extend(cmd.words[1..].iter().filter(|w| !w.text.starts_with('-')).map(|w| w.text.clone()));
+    }
+    out
+}
+
+fn looks_executable(path: &str) -> bool {
+    let b = basename(path);
+    b.ends_with(".sh") || b.ends_with(".bash") || b.ends_with(".zsh") || path.contains("/hooks/") || path.contains(".git/hooks") || crate::names::persistence_path(path).is_some()
+}
+
+/// Payloads written to files or fed to programs: a shell spawned from
+/// written content, script files whose content is itself dangerous, and
+/// files written then executed.
+fn payloads(r: &mut Rules<'_, '_>) {
+    let s = r.script;
+    let mut written: Vec<String> = Vec::new();
+    for cmd in &s.cmds {
+        let targets = written_files(r, cmd);
+        let piped = !r.downstream(cmd).is_empty();
+        if let Some((content, range)) = printed_content(cmd) {
+            if !targets.is_empty() || piped {
+                let body: String = content.lines().filter(|l| !l.trim_start().starts_with("#!")).collect::<Vec<_>>().join("\n");
+                if let Some(sh) = payload::embedded_shell(&body) {
+                    let dest = targets.first().cloned().unwrap_or_else(|| "another program".into());
+                    r.hit(c::BASH_PAYLOAD_WRITE, range.clone(), format!("writes content that starts a shell (`{sh}`) into {dest}"));
+                }
+                let later_run = targets.iter().any(|t| {
+                    let b = basename(t);
+                    s.cmds.iter().any(|c| c.id > cmd.id && c.words.iter().take(2).any(|w| basename(&w.text) == b && !b.is_empty()))
+                });
+                if targets.iter().any(|t| looks_executable(t)) || later_run {
+                    r.nested(Lang::Bash, &content, range.clone(), "script written to a file");
+                }
+            }
+        }
+        // a file written earlier in this command line, now executed
+        for inv in super::argv::invocations(cmd) {
+            let prog = inv.prog();
+            let target = if is_shell(prog) || is_interpreter(prog) || prog == "source" || prog == "." {
+                inv.operands().next().map(|w| w.text.clone())
+            } else if inv.argv.first().is_some_and(|w| w.text.contains('/')) {
+                inv.argv.first().map(|w| w.text.clone())
+            } else {
+                None
+            };
+            if let Some(t) = target {
+                if t.starts_with("/tmp/") || t.starts_with("/var/tmp/") || t.starts_with("/dev/shm/") {
+                    r.hit(c::BASH_TMP_EXEC, cmd.range.clone(), format!("runs `{t}` from a world-writable directory"));
+                } else if written.iter().any(|w| basename(w) == basename(&t) && !t.is_empty()) {
+                    r.hit(c::BASH_WRITE_EXEC, cmd.range.clone(), format!("runs `{t}`, which this command line just wrote"));
+                }
+            }
+        }
+        written.extend(targets);
+    }
+}
+
 /// Whole-script patterns: fork bombs, fifo-backed reverse shells,
 /// downloaded files executed later.
 pub(crate) fn check_script(r: &mut Rules<'_, '_>) {
+    payloads(r);
     let s = r.script;
     for (name, range, ids) in &s.functions {
         let recursive = ids.iter().filter_map(|&i| s.cmds.get(i)).any(|c| {

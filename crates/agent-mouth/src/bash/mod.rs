@@ -2,6 +2,7 @@
 //! commands, then the rule families in `exec` (what runs what) and
 //! `system` (what a command does to the machine and its secrets).
 
+mod activity;
 mod argv;
 mod exec;
 mod extract;
@@ -112,6 +113,9 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, map: &SpanMap) {
             }
         }
         exec::check_command(&mut r, cmd, &invs);
+        for inv in &invs {
+            activity::check(&mut r, cmd, inv);
+        }
         system::check_command(&mut r, cmd, &invs);
     }
     exec::check_script(&mut r);

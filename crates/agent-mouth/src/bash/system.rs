@@ -8,7 +8,7 @@ use super::extract::{Cmd, Stdin};
 use super::word::Word;
 use super::Rules;
 use crate::catalog as c;
-use crate::names::{credential_path, is_block_device, is_net_tool, is_system_path, persistence_path};
+use crate::names::{credential_path, is_block_device, is_core_system_path, is_net_tool, is_system_path, persistence_path};
 
 pub(crate) fn check_command(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation<'_>]) {
     env_hijack(r, cmd, invs);
@@ -103,7 +103,7 @@ fn persist_rule(path: &str) -> &'static crate::catalog::RuleMeta {
 }
 
 fn cred_rule(path: &str) -> &'static crate::catalog::RuleMeta {
-    if path.contains("shadow") || path.contains(".ssh/id_") || path.contains("/proc/") {
+    if path.contains("shadow") || path.contains(".ssh/id_") || (path.starts_with("/proc/") && !path.ends_with("/maps")) {
         c::BASH_CREDENTIAL_CRITICAL
     } else {
         c::BASH_CREDENTIAL_ACCESS
@@ -173,7 +173,7 @@ fn destructive(r: &mut Rules<'_, '_>, inv: &Invocation<'_>, prog: &str) {
             }
         }
         "shred" | "srm" | "wipe" => r.hit(c::BASH_DESTRUCTIVE_FS, range(), format!("`{prog}` irrecoverably overwrites files")),
-        "mkfs" | "mke2fs" | "mkswap" | "wipefs" | "blkdiscard" | "fdisk" | "gdisk" | "sgdisk" | "sfdisk" | "cfdisk" | "parted" | "mkntfs" | "mkdosfs" | "cryptsetup" => {
+        "mkfs" | "mke2fs" | "mkswap" | "wipefs" | "blkdiscard" | "fdisk" | "gdisk" | "sgdisk" | "sfdisk" | "cfdisk" | "parted" | "mkntfs" | "mkdosfs" => {
             if args.iter().any(|w| is_block_device(&w.text)) || prog.starts_with("mk") || prog == "wipefs" || prog == "blkdiscard" {
                 r.hit(c::BASH_DESTRUCTIVE_DISK, range(), format!("`{prog}` rewrites a disk or partition"));
             }
@@ -186,7 +186,7 @@ fn destructive(r: &mut Rules<'_, '_>, inv: &Invocation<'_>, prog: &str) {
         }
         "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" => {
             if inv.has_flag('R', &["recursive"]) {
-                if let Some(w) = inv.operands().find(|w| is_system_path(&w.text)) {
+                if let Some(w) = inv.operands().find(|w| is_core_system_path(&w.text)) {
                     r.hit(c::BASH_DESTRUCTIVE_FS, w.range.clone(), format!("recursively changes ownership or permissions of `{}`", w.text));
                 }
             }
@@ -199,7 +199,7 @@ fn destructive(r: &mut Rules<'_, '_>, inv: &Invocation<'_>, prog: &str) {
             let deletes = args.iter().any(|w| w.is("-delete")) || inv_execs_rm(inv);
             let filtered = args.iter().any(|w| matches!(w.text.as_str(), "-name" | "-iname" | "-path" | "-ipath" | "-regex" | "-iregex" | "-newer" | "-mtime" | "-mmin" | "-atime" | "-empty" | "-user" | "-inum" | "-wholename" | "-links"));
             if deletes && is_system_path(root) && root != "." {
-                r.hit(c::BASH_DESTRUCTIVE_FS, range(), format!("find deletes files under `{root}`"));
+                r.hit(c::BASH_DESTRUCTIVE_UNBOUNDED, range(), format!("find deletes files anywhere under `{root}`"));
             } else if deletes && !filtered {
                 r.hit(c::BASH_DESTRUCTIVE_UNBOUNDED, range(), "find deletes every file it visits (no name or path filter)");
             }
@@ -212,7 +212,7 @@ fn destructive(r: &mut Rules<'_, '_>, inv: &Invocation<'_>, prog: &str) {
                 r.hit(c::BASH_DESTRUCTIVE_FS, range(), format!("`{prog}` onto /dev/null destroys the file (or /dev/null itself)"));
             }
         }
-        "lvremove" | "vgremove" | "pvremove" | "lvreduce" | "mdadm" | "zpool" | "zfs" | "btrfs" | "cryptsetup" if prog != "zfs" && prog != "zpool" && prog != "btrfs" && prog != "mdadm" || args.iter().any(|w| matches!(w.text.as_str(), "destroy" | "--zero-superblock" | "delete" | "labelclear")) => {
+        "lvremove" | "vgremove" | "pvremove" | "lvreduce" | "mdadm" | "zpool" | "zfs" | "btrfs" | "cryptsetup" if matches!(prog, "lvremove" | "vgremove" | "pvremove" | "lvreduce") || args.iter().any(|w| matches!(w.text.as_str(), "destroy" | "--zero-superblock" | "delete" | "labelclear" | "luksFormat" | "erase" | "luksErase" | "format")) => {
             r.hit(c::BASH_DESTRUCTIVE_DISK, range(), format!("`{prog}` destroys volumes or disk metadata"));
         }
         "mount" | "umount" | "partprobe" | "blockdev" | "dump" | "restore" | "losetup" | "kpartx" | "tune2fs" | "resize2fs" | "e2fsck" | "fsck" | "hdparm" | "lvcreate" | "lvextend" | "lvresize" | "vgcreate" | "pvcreate" | "swaplabel" | "e2label" | "debugfs" if args.iter().any(|w| w.text.starts_with("/dev/")) || matches!(prog, "mount" | "umount") && !args.is_empty() => {

@@ -1,0 +1,167 @@
+//! Activity rules: data leaving the machine (uploads, listeners, remote
+//! copies, DNS), collection (screenshots, clipboard, archives of home),
+//! anti-forensics, local package installs, offensive tooling, programs that
+//! open interactive shells, and native library loading.
+
+use super::argv::{basename, Invocation};
+use super::extract::Cmd;
+use super::Rules;
+use crate::catalog as c;
+
+pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
+    let prog = inv.prog();
+    let args = inv.args();
+    let has = |s: &str| args.iter().any(|w| w.text == s);
+    let starts = |s: &str| args.iter().any(|w| w.text.starts_with(s));
+    let range = inv.argv.first().map_or(0, |w| w.range.start)..inv.argv.last().map_or(0, |w| w.range.end);
+    match prog {
+        "curl" | "curlie" => {
+            let upload = args.iter().any(|w| {
+                let t = w.text.as_str();
+                matches!(t, "-d" | "-F" | "-T" | "--form" | "--upload-file" | "--json")
+                    || t.starts_with("--data")
+                    || t.starts_with("--form")
+                    || (t.starts_with("-d") && t.len() > 2 && !t.starts_with("--"))
+                    || (t.starts_with("-F") && t.len() > 2)
+            });
+            if upload {
+                r.hit(c::BASH_UPLOAD, range.clone(), "sends local data to a remote server");
+            }
+        }
+        "wget" | "wget2" if starts("--post-file") || starts("--post-data") || starts("--body-file") || starts("--body-data") || starts("--method=PUT") || starts("--method=POST") => {
+            r.hit(c::BASH_UPLOAD, range.clone(), "sends local data to a remote server");
+        }
+        "ab" if has("-p") || has("-u") => r.hit(c::BASH_UPLOAD, range.clone(), "sends a local file to a remote server"),
+        "http" | "https" | "xh" | "xhs" if args.iter().any(|w| w.text.contains("@") || w.text.contains(":=@")) => {
+            r.hit(c::BASH_UPLOAD, range.clone(), "sends a local file to a remote server");
+        }
+        "scp" | "rsync" | "sftp" | "tftp" | "ftp" | "lftp" | "smbclient" | "rcp" | "rclone" | "ncftpput" | "curlftpfs" | "sshfs" | "rsh" | "rlogin" => {
+            let remote = prog == "smbclient" || matches!(prog, "tftp" | "ftp" | "lftp" | "rlogin" | "rsh") || inv.operands().any(|w| is_remote_spec(&w.text));
+            if remote {
+                r.hit(c::BASH_REMOTE_COPY, range.clone(), format!("`{prog}` copies files to or from another host"));
+            }
+        }
+        "tar" if inv.operands().any(|w| is_remote_spec(&w.text)) || starts("--rsh-command") => {
+            r.hit(c::BASH_REMOTE_COPY, range.clone(), "tar writes an archive to another host");
+        }
+        "dig" | "nslookup" | "host" | "drill" | "delv" if args.iter().any(|w| w.has_subst) => {
+            r.hit(c::BASH_UPLOAD, range.clone(), "puts run-time data into a DNS query (a DNS exfiltration channel)");
+        }
+        "whois" | "cancel" | "lp" | "lpr" if has("-h") || starts("-h") => {
+            r.hit(c::BASH_UPLOAD, range.clone(), format!("`{prog}` sends data to a chosen host"));
+        }
+        "import" | "xwd" | "scrot" | "gnome-screenshot" | "spectacle" | "grim" | "maim" | "screencapture" | "xdotool" | "xinput" | "logkeys" | "xclip" | "xsel" | "pbpaste" | "wl-paste" | "ffmpeg" if prog != "ffmpeg" && !(prog == "import" && !has("-window")) || (prog == "ffmpeg" && args.iter().any(|w| matches!(w.text.as_str(), "x11grab" | "avfoundation" | "gdigrab" | "pulse" | "alsa" | "v4l2"))) => {
+            if !(prog == "xclip" || prog == "xsel") || has("-o") || starts("--output") || has("-out") {
+                r.hit(c::BASH_COLLECTION, range.clone(), format!("`{prog}` captures the screen, input or clipboard"));
+            }
+        }
+        "tar" | "zip" | "7z" | "7za" | "rar" | "gzip" | "bzip2" => {
+            let home_or_logs = inv.operands().any(|w| {
+                let t = w.text.as_str();
+                matches!(t, "~" | "~/" | "$HOME" | "${HOME}" | "/home" | "/Users" | "/root" | "/etc" | "/var/log" | "/")
+                    || t.starts_with("/var/log/")
+                    || t.starts_with("$HOME/$") || t == "/Users/*" || t == "/home/*"
+            });
+            if home_or_logs {
+                r.hit(c::BASH_COLLECTION, range.clone(), "archives home directories, logs or system configuration");
+            }
+        }
+        "touch" if args.iter().any(|w| matches!(w.text.as_str(), "-t" | "-d" | "-r" | "--date" | "--reference") || w.text.starts_with("--date=") || w.text.starts_with("--reference=") || (w.text.starts_with('-') && !w.text.starts_with("--") && (w.text.ends_with('t') || w.text.ends_with('d') || w.text.ends_with('r')) && w.text.len() > 2)) => {
+            r.hit(c::BASH_DEFENSE_EVASION, range.clone(), "sets file timestamps to chosen values (timestomping)");
+        }
+        "date" | "timedatectl" | "hwclock" if inv.operands().any(|w| w.text.chars().all(|c| c.is_ascii_digit() || c == '.') && w.text.len() >= 8) || has("-s") || starts("--set") || has("set-time") => {
+            r.hit(c::BASH_DEFENSE_EVASION, range.clone(), "changes the system clock");
+        }
+        "update-ca-certificates" | "update-ca-trust" | "trust" | "certutil" if prog != "trust" || has("anchor") => {
+            r.hit(c::BASH_SECURITY_CONTROL, range.clone(), "changes the set of trusted certificate authorities");
+        }
+        "ln" if inv.operands().any(|w| w.text.contains(".bash_history") || w.text.contains(".zsh_history") || w.text.ends_with("_history")) => {
+            r.hit(c::BASH_DEFENSE_EVASION, range.clone(), "redirects shell history (usually to /dev/null)");
+        }
+        "mkdir" | "touch" if inv.operands().any(|w| {
+            let t = w.text.as_str();
+            (t.starts_with("/tmp/.") || t.starts_with("/var/tmp/.") || t.starts_with("/dev/shm/.")) && t.len() > 6
+        }) => {
+            r.hit(c::BASH_DEFENSE_EVASION, range.clone(), "creates a hidden file or directory in a world-writable location");
+        }
+        "dpkg" | "rpm" | "dnf" | "yum" | "zypper" | "apt" | "apt-get" | "opkg" | "apk" | "pacman" | "installer" | "snap" | "flatpak" => {
+            let local_pkg = inv.operands().any(|w| {
+                let t = w.text.as_str();
+                t.ends_with(".deb") || t.ends_with(".rpm") || t.ends_with(".apk") || t.ends_with(".pkg") || t.contains(".pkg.tar") || t.ends_with(".snap") || t.ends_with(".flatpak")
+            });
+            let dangerous_flag = has("--dangerous") || has("--devmode") || has("--nodeps") || has("--force-all") || starts("--force-");
+            if local_pkg || dangerous_flag || (prog == "rpm" && (has("--eval") || has("--pipe") || has("-E"))) {
+                r.hit(c::BASH_LOCAL_PACKAGE, range.clone(), "installs a local package file, whose install scripts run as root");
+            }
+        }
+        "msfconsole" | "psexec.py" | "wmiexec.py" | "smbexec.py" | "atexec.py" | "dcomexec.py" | "secretsdump.py" | "getuserspns.py" | "GetUserSPNs.py" | "GetNPUsers.py" | "mimikatz" | "crackmapexec" | "cme" | "nxc" | "netexec" | "evil-winrm" | "hydra" | "medusa" | "john" | "hashcat" | "responder" | "Responder.py" | "sqlmap" | "bloodhound-python" | "impacket-psexec" | "impacket-secretsdump" | "linpeas.sh" | "LinEnum.sh" | "pspy" | "pspy64" | "chisel" | "sliver-client" | "empire" | "beef-xss" | "stratus" | "sshpass" | "patator" | "ncrack" | "kerbrute" | "rubeus" | "lazagne" | "pypykatz" => {
+            r.hit(c::BASH_OFFENSIVE_TOOL, range.clone(), format!("`{prog}` is an attack or credential-cracking tool"));
+        }
+        "screen" | "tmux" | "byobu" | "newgrp" | "sg" | "chroot" | "unshare" | "nsenter" | "machinectl" | "busybox" | "ansible-test" | "expect" | "ranger" | "mc" | "vifm" | "nnn" | "script" => {
+            let operands = inv.operands().count();
+            let interactive = match prog {
+                "screen" => !args.iter().any(|w| matches!(w.text.as_str(), "-ls" | "-list" | "-r" | "-x" | "-S" | "-X" | "-d" | "-wipe" | "-v" | "--version")) || operands == 0 && !has("-ls"),
+                "tmux" => inv.operands().next().is_none_or(|w| matches!(w.text.as_str(), "new" | "new-session" | "-S")) && !has("ls") && !has("list-sessions"),
+                "byobu" | "ranger" | "mc" | "vifm" | "nnn" => true,
+                "newgrp" => true,
+                "sg" | "chroot" => operands <= 1,
+                "unshare" | "nsenter" => operands == 0,
+                "machinectl" => inv.operands().next().is_some_and(|w| w.text == "shell" || w.text == "login"),
+                "busybox" => inv.operands().next().is_some_and(|w| matches!(w.text.as_str(), "sh" | "ash" | "hush")),
+                "ansible-test" => inv.operands().next().is_some_and(|w| w.text == "shell"),
+                "expect" => operands == 0 && !has("-c") && !has("-f"),
+                "script" => !args.iter().any(|w| w.text.starts_with("-c") || w.text == "--command" || (w.text.len() > 2 && w.text.starts_with('-') && !w.text.starts_with("--") && w.text.ends_with('c'))) && !has("-h") && !has("--help") && !has("-V"),
+                _ => false,
+            };
+            if interactive {
+                r.hit(c::BASH_INTERACTIVE_SHELL, range.clone(), format!("`{prog}` opens an interactive shell or terminal"));
+            }
+        }
+        "enable" if has("-f") => r.hit(c::BASH_LIBRARY_LOAD, range.clone(), "`enable -f` loads a shared library into the shell"),
+        _ => {}
+    }
+    // native libraries handed to programs that load them
+    if !matches!(prog, "gcc" | "cc" | "clang" | "g++" | "c++" | "ld" | "ld.lld" | "ld.gold" | "ldd" | "nm" | "objdump" | "readelf" | "strip" | "file" | "ls" | "cp" | "mv" | "rm" | "ln" | "install" | "chmod" | "chown" | "ldconfig" | "patchelf" | "strings" | "md5sum" | "sha256sum" | "tar" | "zip" | "unzip" | "find" | "cargo" | "rustc" | "make" | "cmake" | "ar" | "echo" | "printf" | "git" | "docker" | "podman" | "stat" | "du" | "wc" | "cat" | "lipo" | "otool" | "codesign" | "mkdir" | "touch") {
+        let lib = args.iter().find(|w| {
+            let t = w.text.trim_matches(|c| c == '"' || c == '\'');
+            let t = t.rsplit('=').next().unwrap_or(t);
+            (t.ends_with(".so") || t.contains(".so.") || t.ends_with(".dylib") || t.ends_with(".dll")) && !t.contains("://")
+        });
+        let plugin_opt = args.iter().any(|w| matches!(w.text.as_str(), "-engine" | "--default-auth" | "--plugin-dir" | "-load" | "--load-extension" | "-dlopen") || w.text.starts_with("--default-auth=") || w.text.starts_with("--plugin-dir="));
+        if let Some(w) = lib {
+            r.hit(c::BASH_LIBRARY_LOAD, w.range.clone(), format!("`{prog}` is given a native library to load (`{}`)", w.text));
+        } else if plugin_opt {
+            r.hit(c::BASH_LIBRARY_LOAD, range.clone(), format!("`{prog}` is told to load a plugin from a chosen path"));
+        }
+    }
+    // servers that expose files or a port to the network
+    let listener = match prog {
+        "php" => has("-S"),
+        "ruby" => has("-run") || starts("-run"),
+        "busybox" => inv.operands().next().is_some_and(|w| w.text == "httpd"),
+        "httpd" | "lighttpd" | "darkhttpd" | "webfsd" | "miniserve" | "updog" | "http-server" | "serve" => true,
+        "kubectl" => has("proxy") && starts("--address"),
+        "tailscale" | "ngrok" => has("serve") || has("funnel"),
+        "nc" | "ncat" | "netcat" | "socat" => has("-l") || has("-lp") || has("-lvp") || has("-lnvp") || has("-nlvp") || args.iter().any(|w| w.text.to_ascii_lowercase().contains("listen")),
+        _ => super::super::names::is_python(prog) && (args.windows(2).any(|w| w[0].text == "-m" && (w[1].text == "http.server" || w[1].text == "SimpleHTTPServer" || w[1].text == "pyftpdlib" || w[1].text == "smtpd"))),
+    };
+    if listener {
+        r.hit(c::BASH_LISTENER, range, format!("`{prog}` starts a server that exposes this machine to the network"));
+    }
+    let _ = cmd;
+}
+
+/// `user@host:path`, `host:path`, `//host/share`, `rsync://…`.
+fn is_remote_spec(t: &str) -> bool {
+    if t.starts_with("rsync://") || t.starts_with("sftp://") || t.starts_with("scp://") || t.starts_with("ftp://") || t.starts_with("s3://") || t.starts_with("gs://") || t.starts_with("\\\\") || t.starts_with("//") {
+        return true;
+    }
+    match t.split_once(':') {
+        Some((host, _)) => !host.is_empty() && !host.contains('/') && !host.starts_with('-') && host.chars().all(|c| c.is_ascii_alphanumeric() || "@.-_[]".contains(c)) && !host.chars().all(|c| c.is_ascii_alphabetic()) || host.contains('@') || host.contains('.'),
+        None => false,
+    }
+}
+
+pub(crate) fn basename_is(w: &str, names: &[&str]) -> bool {
+    names.contains(&basename(w))
+}
