@@ -161,6 +161,9 @@ rules! {
     BASH_TUNNEL = { "bash.tunnel", "exfiltration", Review, locked: false, Bash,
         "A tunnel exposes this machine or hides its traffic.",
         match: ["ngrok http 8080", "ssh -R 8080:localhost:80 host", "cloudflared tunnel --url localhost:8080"], no_match: ["ssh host uptime"] }
+    BASH_WRITE_OUTSIDE = { "bash.write_outside", "filesystem", Review, locked: false, Bash,
+        "A file is written outside the workspace and temporary directories (an absolute output path or redirect).",
+        match: ["iconv -f a -t b -o /etc/motd.d/x in", "echo x > /opt/app/config", "pandoc -o /srv/out.html in.md"], no_match: ["echo x > out.txt", "cmd > /dev/null 2>&1", "gcc -o build/app main.c"] }
     BASH_UPLOAD = { "bash.upload", "exfiltration", Review, locked: false, Bash,
         "Local data is sent to a remote server (HTTP POST/PUT, form uploads, data to a chosen host).",
         match: ["curl -F file=@report.pdf https://x/upload", "wget --post-file=data.txt https://x/"], no_match: ["curl -fsSL https://example.com"] }

@@ -14,6 +14,8 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let has = |s: &str| args.iter().any(|w| w.text == s);
     let starts = |s: &str| args.iter().any(|w| w.text.starts_with(s));
     let range = inv.argv.first().map_or(0, |w| w.range.start)..inv.argv.last().map_or(0, |w| w.range.end);
+    obfuscated_args(r, inv);
+    write_outside(r, cmd, inv);
     match prog {
         "curl" | "curlie" => {
             let upload = args.iter().any(|w| {
@@ -35,8 +37,17 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         "http" | "https" | "xh" | "xhs" if args.iter().any(|w| w.text.contains("@") || w.text.contains(":=@")) => {
             r.hit(c::BASH_UPLOAD, range.clone(), "sends a local file to a remote server");
         }
+        "openssl" if has("s_client") && cmd.redirects.iter().any(|rd| rd.op == "<") => {
+            r.hit(c::BASH_UPLOAD, range.clone(), "sends a local file over a TLS connection");
+        }
+        "socat" if args.iter().any(|w| w.text.to_ascii_lowercase().starts_with("file:") || w.text.starts_with('/')) && args.iter().any(|w| w.text.to_ascii_lowercase().contains("tcp")) => {
+            r.hit(c::BASH_UPLOAD, range.clone(), "sends a local file to a network peer");
+        }
         "scp" | "rsync" | "sftp" | "tftp" | "ftp" | "lftp" | "smbclient" | "rcp" | "rclone" | "ncftpput" | "curlftpfs" | "sshfs" | "rsh" | "rlogin" => {
-            let remote = prog == "smbclient" || matches!(prog, "tftp" | "ftp" | "lftp" | "rlogin" | "rsh") || inv.operands().any(|w| is_remote_spec(&w.text));
+            if prog == "rsync" && args.iter().any(|w| w.text.starts_with("--delete")) {
+                r.hit(c::BASH_DESTRUCTIVE_UNBOUNDED, range.clone(), "rsync --delete removes destination files missing from the source");
+            }
+            let remote = prog == "smbclient" || matches!(prog, "tftp" | "ftp" | "lftp" | "rlogin" | "rsh" | "sftp") || inv.operands().any(|w| is_remote_spec(&w.text));
             if remote {
                 r.hit(c::BASH_REMOTE_COPY, range.clone(), format!("`{prog}` copies files to or from another host"));
             }
@@ -75,7 +86,7 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         "update-ca-certificates" | "update-ca-trust" | "trust" | "certutil" if prog != "trust" || has("anchor") => {
             r.hit(c::BASH_SECURITY_CONTROL, range.clone(), "changes the set of trusted certificate authorities");
         }
-        "ln" if inv.operands().any(|w| w.text.contains(".bash_history") || w.text.contains(".zsh_history") || w.text.ends_with("_history")) => {
+        "ln" if args.iter().any(|w| w.text.contains(".bash_history") || w.text.contains(".zsh_history") || w.text.ends_with("_history")) => {
             r.hit(c::BASH_DEFENSE_EVASION, range.clone(), "redirects shell history (usually to /dev/null)");
         }
         "mkdir" | "touch" if inv.operands().any(|w| {
@@ -101,7 +112,7 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
             let operands = inv.operands().count();
             let interactive = match prog {
                 "screen" => !args.iter().any(|w| matches!(w.text.as_str(), "-ls" | "-list" | "-r" | "-x" | "-S" | "-X" | "-d" | "-wipe" | "-v" | "--version")) || operands == 0 && !has("-ls"),
-                "tmux" => inv.operands().next().is_none_or(|w| matches!(w.text.as_str(), "new" | "new-session" | "-S")) && !has("ls") && !has("list-sessions"),
+                "tmux" => !args.iter().any(|w| w.text.starts_with("ls") || w.text.starts_with("list-") || w.text.starts_with("kill-") || matches!(w.text.as_str(), "has-session" | "send-keys" | "-V" | "display-message" | "capture-pane" | "show-options" | "set-option" | "source-file")),
                 "byobu" | "ranger" | "mc" | "vifm" | "nnn" => true,
                 "newgrp" => true,
                 "sg" | "chroot" => operands <= 1,
@@ -117,6 +128,15 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                 r.hit(c::BASH_INTERACTIVE_SHELL, range.clone(), format!("`{prog}` opens an interactive shell or terminal"));
             }
         }
+        "openssl" if has("enc") && !has("-d") && args.iter().any(|w| w.text.starts_with("-pass") || w.text == "-k" || w.text == "-K") => {
+            r.hit(c::BASH_COLLECTION, range.clone(), "encrypts data with a passphrase (staging or ransomware pattern)");
+        }
+        "gpg" | "zip" | "7z" | "7za" | "ccencrypt" | "ccrypt" if starts("--passphrase") || has("--password") || has("-P") || (prog.starts_with("7z") && args.iter().any(|w| w.text.starts_with("-p") && w.text.len() > 2)) || prog.starts_with("cc") => {
+            r.hit(c::BASH_COLLECTION, range.clone(), "encrypts data with a passphrase given on the command line");
+        }
+        "auditctl" if has("-a") || has("-w") => r.hit(c::BASH_SECURITY_CONTROL, range.clone(), "changes the kernel audit rules"),
+        "cryptsetup" => r.hit(c::BASH_DISK_ADMIN, range.clone(), "manages disk encryption keys or headers"),
+        "systemd-run" => r.hit(c::BASH_PERSISTENCE, range.clone(), "starts a transient system service outside this process tree"),
         "enable" if has("-f") => r.hit(c::BASH_LIBRARY_LOAD, range.clone(), "`enable -f` loads a shared library into the shell"),
         _ => {}
     }
@@ -151,12 +171,97 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let _ = cmd;
 }
 
+/// Arguments built to hide their text: `${HOME:0:1}`, `$(echo . | tr …)`,
+/// hex escapes printed with `echo -e`.
+fn obfuscated_args(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
+    for w in inv.args() {
+        let t = w.text.as_str();
+        let substring = t.match_indices("${").any(|(i, _)| {
+            let rest = &t[i + 2..];
+            let name_end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+            rest[name_end..].starts_with(':') && rest[name_end + 1..].starts_with(|c: char| c.is_ascii_digit())
+        });
+        if substring {
+            r.hit(c::BASH_OBFUSCATED, w.range.clone(), "builds an argument from substrings of variables to hide it");
+        }
+    }
+    if matches!(inv.prog(), "echo" | "printf") {
+        let escapes: usize = inv.args().iter().map(|w| w.text.matches("\\x").count()).sum();
+        if escapes >= 4 {
+            let first = inv.args()[0].range.start;
+            let last = inv.args()[inv.args().len() - 1].range.end;
+            r.hit(c::BASH_OBFUSCATED, first..last, "prints text spelled as hex escapes to hide it");
+        }
+    }
+}
+
+/// Writes to absolute paths outside the workspace and temporary
+/// directories (`-o /etc/x`, `> /usr/local/bin/y`, `dd of=/x`).
+fn write_outside(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
+    let outside = |p: &str| {
+        let p = p.trim_matches(|c| c == '"' || c == '\'');
+        p.starts_with('/')
+            && !["/tmp", "/var/tmp", "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/fd/", "/proc/self/fd", "/dev/shm"].iter().any(|ok| p.starts_with(ok))
+            && !p.starts_with("/dev/tcp")
+    };
+    const OUT_OPTS: &[&str] = &["-o", "--output", "--out", "-out", "--outfile", "--outFile", "--out-file", "--output-file", "--output-document", "-O", "--outdir", "--outDir", "-W", "-L", "-Logfile", "--log-file", "--logfile", "-l", "-t", "--target", "-f", "--save", "--dump"];
+    let prog = inv.prog();
+    let args = inv.args();
+    let mut hits: Vec<&super::word::Word> = Vec::new();
+    for (i, w) in args.iter().enumerate() {
+        let t = w.text.as_str();
+        if let Some((k, v)) = t.split_once('=') {
+            let k_ok = OUT_OPTS.contains(&k) || k == "of" || k == "-filename" || k.ends_with("output") || k.ends_with("outfile");
+            if k_ok && outside(v) {
+                hits.push(w);
+            }
+            continue;
+        }
+        if OUT_OPTS.contains(&t) {
+            let specific = !matches!(t, "-f" | "-l" | "-t" | "-L" | "-O" | "-W") || matches!(prog, "iptables-save" | "logrotate" | "rlwrap" | "ssh-copy-id" | "screen" | "exiftool" | "ltrace" | "strace");
+            if let Some(v) = args.get(i + 1) {
+                if specific && outside(&v.text) {
+                    hits.push(v);
+                }
+            }
+        }
+        if t.starts_with('-') && t.len() > 2 && !t.starts_with("--") && t.starts_with("-o") && outside(&t[2..]) {
+            hits.push(w);
+        }
+        // `.output /path` inside an sqlite command string
+        if t.starts_with(".output ") && outside(&t[8..]) {
+            hits.push(w);
+        }
+    }
+    if matches!(prog, "dos2unix" | "unix2dos" | "lwp-download" | "update-alternatives" | "script" | "tee" | "cp" | "mv" | "install" | "ln" | "rsync" | "unzip" | "arj" | "7z" | "tar" | "iconv" | "shuf" | "sort" | "uniq") {
+        if let Some(last) = inv.operands().last() {
+            if outside(&last.text) && inv.operands().count() >= 2 || (prog == "tee" || prog == "script") && outside(&last.text) {
+                hits.push(last);
+            }
+        }
+        if prog == "tar" && args.iter().any(|w| w.text.starts_with("--xform") || w.text.starts_with("--transform") || w.text == "-P" || w.text.starts_with("-P") && w.text.len() <= 5 || w.text.contains('P') && w.text.starts_with('-') && !w.text.starts_with("--") && w.text.len() <= 5) {
+            hits.push(inv.argv[0]);
+        }
+    }
+    for rd in &cmd.redirects {
+        if rd.op.contains('>') && !rd.op.contains('&') && outside(&rd.target.text) && crate::names::persistence_path(&rd.target.text).is_none() && !crate::names::is_block_device(&rd.target.text) && !rd.target.text.starts_with("/proc") && !rd.target.text.starts_with("/sys") {
+            if std::ptr::eq(inv, inv) && inv.via.is_empty() {
+                hits.push(&rd.target);
+            }
+        }
+    }
+    if let Some(w) = hits.first() {
+        r.hit(c::BASH_WRITE_OUTSIDE, w.range.clone(), format!("writes `{}`, outside the workspace and temporary directories", w.text.trim_start_matches("of=")));
+    }
+}
+
 /// `user@host:path`, `host:path`, `//host/share`, `rsync://…`.
 fn is_remote_spec(t: &str) -> bool {
     if t.starts_with("rsync://") || t.starts_with("sftp://") || t.starts_with("scp://") || t.starts_with("ftp://") || t.starts_with("s3://") || t.starts_with("gs://") || t.starts_with("\\\\") || t.starts_with("//") {
         return true;
     }
     match t.split_once(':') {
+        None if t.contains('@') && !t.starts_with('-') && !t.contains('/') => true,
         Some((host, _)) => !host.is_empty() && !host.contains('/') && !host.starts_with('-') && host.chars().all(|c| c.is_ascii_alphanumeric() || "@.-_[]".contains(c)) && !host.chars().all(|c| c.is_ascii_alphabetic()) || host.contains('@') || host.contains('.'),
         None => false,
     }

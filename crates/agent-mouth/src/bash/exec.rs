@@ -12,16 +12,17 @@ use crate::payload;
 use crate::Lang;
 
 pub(crate) fn check_command(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation<'_>]) {
-    for inv in invs {
+    for (idx, inv) in invs.iter().enumerate() {
         dynamic_name(r, cmd, inv);
         let local = inv.argv.first().is_some_and(|w| w.text.starts_with("./"));
-        let prog = if local { "" } else { inv.prog() };
+        let wraps_next = invs.get(idx + 1).is_some_and(|n| n.via.len() > inv.via.len() && !n.via.contains(&"find"));
+        let prog = inv.prog();
         if is_shell(prog) {
             shell(r, cmd, inv);
         } else if is_interpreter(prog) || prog == "sed" {
             interpreter(r, cmd, inv);
         }
-        match prog {
+        match if local { "" } else { prog } {
             "eval" => eval(r, cmd, inv),
             "source" | "." => source(r, cmd, inv),
             "alias" => alias(r, inv),
@@ -42,11 +43,18 @@ pub(crate) fn check_command(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation
                 cmd.range.clone(),
                 format!("`{prog}` generates or serves exploit payloads"),
             ),
-            "docker" | "podman" | "nerdctl" => container(r, cmd, inv),
+            "docker" | "podman" | "nerdctl" | "lxc" | "incus" => container(r, cmd, inv),
+            "zmodload" if inv.args().iter().any(|w| w.text.starts_with("zsh/net")) => r.hit(
+                c::BASH_REVERSE_SHELL,
+                cmd.range.clone(),
+                "loads zsh's raw TCP/socket module",
+            ),
             _ => {}
         }
-        embedded_shell(r, inv);
-        arg_injection(r, inv);
+        if !wraps_next {
+            embedded_shell(r, inv);
+            arg_injection(r, inv);
+        }
     }
     dev_tcp(r, cmd);
     agent_bypass(r, cmd);
@@ -198,6 +206,12 @@ fn stdin_program(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, lang: O
 
 fn shell(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let prog = inv.prog().to_string();
+    if let Some(script) = inv.operands().next() {
+        let b = basename(&script.text).to_ascii_lowercase();
+        if ["linenum", "linpeas", "lse.sh", "les.sh", "linux-exploit-suggester", "autosuid", "pspy", "suid3num", "linuxprivchecker", "beroot"].iter().any(|k| b.contains(k)) {
+            r.hit(c::BASH_OFFENSIVE_TOOL, script.range.clone(), format!("`{}` is a privilege-escalation enumeration script", script.text));
+        }
+    }
     let args = inv.args();
     let mut c_mode = false;
     let mut stdin_mode = false;
@@ -606,7 +620,8 @@ fn socat(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
 
 fn container(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let args = inv.args();
-    if !args.first().is_some_and(|w| matches!(w.text.as_str(), "run" | "create" | "exec")) {
+    let lxc = matches!(inv.prog(), "lxc" | "incus");
+    if !lxc && !args.first().is_some_and(|w| matches!(w.text.as_str(), "run" | "create" | "exec")) {
         return;
     }
     for (i, w) in args.iter().enumerate() {
@@ -621,7 +636,7 @@ fn container(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                 r.hit(c::BASH_CONTAINER_ESCAPE, w.range.clone(), "mounts the host's root filesystem or Docker socket into a container");
             }
         }
-        if t == "--privileged" || t == "--pid=host" || t.starts_with("--cap-add=SYS_ADMIN") || t == "--cap-add=ALL" {
+        if t == "--privileged" || t == "--pid=host" || t.starts_with("--cap-add=SYS_ADMIN") || t == "--cap-add=ALL" || t == "security.privileged=true" || t == "source=/" {
             r.hit(c::BASH_CONTAINER_ESCAPE, w.range.clone(), format!("`{t}` gives the container control over the host"));
         }
     }
@@ -632,8 +647,8 @@ fn container(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
 /// /bin/sh`, `csvtool call '/bin/sh;false'`, `--exec '/bin/sh #'`.
 fn embedded_shell(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
     let prog = inv.prog();
-    if super::argv::is_wrapper(prog) || prog == "find" {
-        return; // the wrapped program is its own invocation
+    if prog == "find" {
+        return; // -exec programs are their own invocations
     }
     if is_shell(prog) || matches!(
         prog,
@@ -667,7 +682,7 @@ fn arg_injection(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
         return;
     }
     let args = inv.args();
-    if prog == "find" || super::argv::is_wrapper(prog) {
+    if prog == "find" {
         return;
     }
     const EXEC_OPTS: &[&str] = &[

@@ -45,6 +45,12 @@ fn env_hijack(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation<'_>]) {
                     r.hit(c::BASH_PATH_HIJACK, w.range.clone(), format!("`{name}` makes programs run extra code"));
                 }
             }
+            n if ["PAGER", "EDITOR", "VISUAL", "SHELL", "BROWSER", "_COMMAND", "_CMD", "ASKPASS", "AUTOM4TE", "_PROGRAM", "TERMINAL", "_HOOK"].iter().any(|s| n.ends_with(s)) && !w.text.is_empty() => {
+                r.hit(c::BASH_PATH_HIJACK, w.range.clone(), format!("`{name}` makes a program run `{}` in its place", w.text));
+            }
+            "http_proxy" | "https_proxy" | "HTTP_PROXY" | "HTTPS_PROXY" | "ALL_PROXY" | "all_proxy" | "ftp_proxy" => {
+                r.hit(c::BASH_TUNNEL, w.range.clone(), format!("`{name}` routes network traffic through `{}`", w.text));
+            }
             "PATH" => {
                 let first = w.text.split(':').next().unwrap_or("");
                 if first.is_empty() || first == "." || first.starts_with("/tmp") || first.starts_with("/dev/shm") || first.starts_with("/var/tmp") || (!first.starts_with('/') && !first.starts_with('$') && !first.starts_with('~')) {
@@ -185,6 +191,9 @@ fn destructive(r: &mut Rules<'_, '_>, inv: &Invocation<'_>, prog: &str) {
             }
         }
         "chmod" | "chown" | "chgrp" | "setfacl" | "chattr" => {
+            if inv.has_flag('R', &["recursive"]) && inv.operands().any(|w| matches!(w.text.as_str(), "." | "*" | "./" | "./*" | ".*")) {
+                r.hit(c::BASH_DESTRUCTIVE_UNBOUNDED, range(), format!("recursively changes `{prog}` on everything here"));
+            }
             if inv.has_flag('R', &["recursive"]) {
                 if let Some(w) = inv.operands().find(|w| is_core_system_path(&w.text)) {
                     r.hit(c::BASH_DESTRUCTIVE_FS, w.range.clone(), format!("recursively changes ownership or permissions of `{}`", w.text));
@@ -208,7 +217,7 @@ fn destructive(r: &mut Rules<'_, '_>, inv: &Invocation<'_>, prog: &str) {
             }
         }
         "mv" | "cp" => {
-            if inv.operands().last().is_some_and(|w| w.text == "/dev/null") && inv.operands().count() >= 2 {
+            if inv.operands().any(|w| w.text == "/dev/null") && inv.operands().count() >= 2 {
                 r.hit(c::BASH_DESTRUCTIVE_FS, range(), format!("`{prog}` onto /dev/null destroys the file (or /dev/null itself)"));
             }
         }
@@ -331,6 +340,9 @@ fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, prog: &str
         "git" => {
             let gsub = git_subcommand(inv);
             let msg = match gsub.as_str() {
+                "rm" if ops.iter().skip(1).any(|o| matches!(*o, "." | "*" | "./" | "./*")) || flag('r', &[]) && ops.len() <= 2 => Some("removes many tracked files"),
+                "restore" | "checkout" if ops.iter().skip(1).any(|o| matches!(*o, "*" | "." | "./" | "./*" | ":/")) => Some("discards local changes to many files"),
+                "update-ref" if has("--delete") => Some("deletes a ref"),
                 "push" if flag('f', &["force", "force-with-lease", "force-if-includes", "mirror", "delete", "prune"]) || has("-d") || ops.iter().skip(1).any(|o| o.starts_with(':') || o.starts_with('+')) => Some("rewrites or deletes history on a remote (force push / delete)"),
                 "reset" if has("--hard") || has("--merge") || has("--keep") => Some("discards uncommitted work (`git reset --hard`)"),
                 "clean" if flag('f', &["force"]) => Some("permanently deletes untracked files (`git clean -f`)"),
@@ -361,16 +373,17 @@ fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, prog: &str
             hit(r, c::BASH_PUBLISH, format!("`{prog}` publishes to a registry"));
         }
         "terraform" | "tofu" | "terragrunt" | "pulumi" | "cdk" | "serverless" | "sls" => {
-            if matches!(sub, "destroy" | "force-unlock" | "taint" | "import") || (sub == "apply" && inv.args().iter().any(|w| w.text.starts_with("-auto-approve") || w.text.starts_with("--auto-approve") || w.text == "-destroy")) || (sub == "state" && matches!(ops.get(1), Some(&"rm") | Some(&"mv") | Some(&"push"))) || (sub == "up" && (has("--yes") || has("-y"))) || sub == "delete" || sub == "remove" {
+            if ops.iter().any(|o| matches!(*o, "delete" | "rm" | "replace-provider" | "destroy" | "untaint")) || has("-force") || has("--force") || (sub == "state" && !matches!(ops.get(1), Some(&"list") | Some(&"show") | Some(&"pull"))) || matches!(sub, "destroy" | "force-unlock" | "taint" | "import") || (sub == "apply" && inv.args().iter().any(|w| w.text.starts_with("-auto-approve") || w.text.starts_with("--auto-approve") || w.text == "-destroy")) || (sub == "state" && matches!(ops.get(1), Some(&"rm") | Some(&"mv") | Some(&"push"))) || (sub == "up" && (has("--yes") || has("-y"))) || sub == "delete" || sub == "remove" {
                 hit(r, c::BASH_DESTRUCTIVE_INFRA, format!("`{prog} {sub}` changes or destroys live infrastructure without a plan review"));
             }
         }
-        "kubectl" | "oc" | "helm" | "docker" | "docker-compose" | "podman" | "aws" | "gcloud" | "az" | "gh" | "glab" | "doctl" | "heroku" | "fly" | "flyctl" | "vercel" | "netlify" | "ibmcloud" | "linode-cli" | "hcloud" | "openstack" | "eksctl" | "gsutil" | "s3cmd" | "rclone" | "firebase" | "supabase" | "wrangler" | "minikube" | "kind" | "k3d" | "vault" | "consul" | "nomad" | "redis-cli" | "dropdb" | "mysqladmin" => {
+        "kubectl" | "k" | "oc" | "helm" | "docker" | "docker-compose" | "podman" | "aws" | "gcloud" | "az" | "gh" | "glab" | "doctl" | "heroku" | "fly" | "flyctl" | "vercel" | "netlify" | "ibmcloud" | "linode-cli" | "hcloud" | "openstack" | "eksctl" | "gsutil" | "s3cmd" | "rclone" | "firebase" | "supabase" | "wrangler" | "minikube" | "kind" | "k3d" | "vault" | "consul" | "nomad" | "redis-cli" | "dropdb" | "mysqladmin" => {
             const VERBS: &[&str] = &["delete", "destroy", "remove", "rm", "rmi", "terminate", "purge", "prune", "uninstall", "flushall", "flushdb", "drop", "deregister", "wipe", "reset", "erase", "kill", "drain", "rb", "deprovision", "revoke", "disable", "archive", "transfer", "rename", "cordon", "taint", "scale", "rollback", "undo", "down", "stop", "shutdown", "force-unlock", "empty", "truncate"];
             let destructive = ops.iter().any(|o| {
                 let o = o.to_ascii_lowercase();
                 VERBS.contains(&o.as_str()) || VERBS.iter().any(|v| o.starts_with(&format!("{v}-")) || o.ends_with(&format!("-{v}")) || o.contains(&format!("-{v}-")))
             }) || has("--visibility") || matches!(prog, "dropdb") || (prog == "mysqladmin" && ops.contains(&"drop")) || (prog == "rclone" && matches!(sub, "sync" | "purge" | "delete"));
+            let destructive = destructive || (matches!(prog, "kubectl" | "k" | "oc" | "helm") && (has("--force") || has("--grace-period=0") || matches!(sub, "scale" | "replace")));
             let compose_down = (prog == "docker-compose" || sub == "compose") && ops.contains(&"down");
             if destructive && !(compose_down && !flag('v', &["volumes", "rmi"])) {
                 hit(r, c::BASH_DESTRUCTIVE_INFRA, format!("`{prog}` deletes or stops live resources"));
