@@ -340,12 +340,24 @@ impl Validator {
                 "input contains a NUL byte, which a shell silently drops",
             );
         } else {
+            if let Some((at, ch)) = source.char_indices().find(|(_, c)| is_invisible(*c)) {
+                ctx.report(
+                    &identity,
+                    catalog::INPUT_INVISIBLE,
+                    at..at + ch.len_utf8(),
+                    format!("contains the invisible or direction-changing character U+{:04X}, so what a reviewer sees differs from what runs", ch as u32),
+                );
+            }
             analyze_source(&mut ctx, lang, source, &identity);
         }
         let raw = std::mem::take(&mut ctx.findings);
         let seen = std::mem::take(&mut ctx.invocations);
         finish(source, raw, &self.user, lang, &seen)
     }
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}')
 }
 
 fn finish(

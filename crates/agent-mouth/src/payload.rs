@@ -90,6 +90,50 @@ pub(crate) fn embedded_shell(arg: &str) -> Option<&'static str> {
     None
 }
 
+/// Decodes text that is entirely hex or base64 into UTF-8, if it is that.
+pub(crate) fn decode_hex_or_base64(t: &str) -> Option<String> {
+    let bytes = if t.len() % 2 == 0 && t.chars().all(|c| c.is_ascii_hexdigit()) {
+        (0..t.len()).step_by(2).map(|i| u8::from_str_radix(t.get(i..i + 2)?, 16).ok()).collect::<Option<Vec<u8>>>()?
+    } else if t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '-' | '_')) {
+        base64_decode(t)?
+    } else {
+        return None;
+    };
+    let s = String::from_utf8(bytes).ok()?;
+    s.chars().all(|c| !c.is_control() || c == '\n' || c == '\t' || c == '\r').then_some(s)
+}
+
+fn base64_decode(t: &str) -> Option<Vec<u8>> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        })
+    };
+    let data: Vec<u8> = t.bytes().filter(|&b| b != b'=').collect();
+    let mut out = Vec::with_capacity(data.len() * 3 / 4);
+    for chunk in data.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &b) in chunk.iter().enumerate() {
+            acc |= val(b)? << (18 - 6 * i);
+        }
+        let n = match chunk.len() {
+            4 => 3,
+            3 => 2,
+            2 => 1,
+            _ => return None,
+        };
+        for i in 0..n {
+            out.push((acc >> (16 - 8 * i)) as u8);
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +144,13 @@ mod tests {
         assert!(embedded_shell("!/bin/sh").is_some());
         assert!(embedded_shell("/bin/shred").is_none());
         assert!(embedded_shell("/usr/local/bin/sh-tool").is_none());
+    }
+
+    #[test]
+    fn decodes_payloads() {
+        assert_eq!(decode_hex_or_base64("2f6574632f706173737764").as_deref(), Some("/etc/passwd"));
+        assert_eq!(decode_hex_or_base64("cm0gLXJmIH4=").as_deref(), Some("rm -rf ~"));
+        assert_eq!(decode_hex_or_base64("not base64!"), None);
     }
 
     #[test]

@@ -70,6 +70,9 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
             }
         }
     }
+    if nodes.iter().any(|n| matches!(n.kind(), "string" | "concatenated_string") && src[n.byte_range()].matches("\\x").count() >= 20) {
+        py.hit(c::PY_OBFUSCATED, 0..src.len().min(1), "a long string of escaped bytes (embedded payload)");
+    }
     let lower = src.to_ascii_lowercase();
     if (lower.contains("os.environ") || lower.contains(".ssh/") || lower.contains("/etc/shadow")) && ["urlopen", "requests.post", "requests.put", "httpx.post", ".sendall(", ".send(", "smtplib"].iter().any(|k| lower.contains(k)) {
         py.hit(c::PY_EXFILTRATION, 0..src.len().min(1), "sends the environment or credential files over the network");

@@ -44,6 +44,10 @@ fn obfuscation(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
     if src.contains("charCodeAt") && src.contains(" ^ ") {
         ts.hit(c::TS_OBFUSCATED, 0..src.len().min(1), "decodes strings with XOR");
     }
+    let escaped_blob = nodes.iter().any(|n| n.kind() == "string" && src[n.byte_range()].matches("\\x").count() >= 20);
+    if escaped_blob {
+        ts.hit(c::TS_OBFUSCATED, 0..src.len().min(1), "a long string of escaped bytes (embedded payload)");
+    }
     if src.contains("while (!![])") || src.contains("while(!![])") {
         ts.hit(c::TS_OBFUSCATED, 0..src.len().min(1), "obfuscator control-flow loop");
     }
@@ -66,7 +70,7 @@ fn obfuscation(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
                 let escaped = idx.is_some_and(|i| src[i.byte_range()].contains("\\x") || i.kind() == "binary_expression");
                 if matches!(obj, "process" | "global" | "globalThis" | "window" | "self" | "require" | "module") && (computed || escaped || obj == "process") {
                     ts.hit(c::TS_SANDBOX_ESCAPE, n.byte_range(), format!("indexes `{obj}` with a hidden or computed name"));
-                } else if ts.bindings.contains_key(obj) && (computed || escaped) {
+                } else if ts.bindings.contains_key(obj) && (computed || escaped || idx.is_some_and(|i| i.kind() == "string")) {
                     ts.hit(c::TS_REFLECTION, n.byte_range(), format!("calls a member of `{obj}` by a computed name"));
                 }
             }
@@ -151,6 +155,10 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
         ctx,
         bindings: HashMap::new(),
     };
+    // Snippets often use Node's modules under their usual names unimported.
+    for m in ["os", "fs", "net", "http", "https", "vm", "child_process"] {
+        ts.bindings.insert(m.to_string(), m.to_string());
+    }
     let mut cp_import = None;
     for n in &nodes {
         match n.kind() {
@@ -243,7 +251,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
     }
     obfuscation(&mut ts, &nodes);
     let lower = text.to_ascii_lowercase();
-    let sink = ["fetch(", "http.request", "https.request", "axios.post", "axios.put", ".sendbeacon(", "xmlhttprequest", "request.post", "got.post", "net.connect", "dgram"].iter().any(|k| lower.contains(k));
+    let sink = ["fetch(", ".request(", "http.request", "https.request", "axios.post", "axios.put", ".sendbeacon(", "xmlhttprequest", "request.post", "got.post", "net.connect", "dgram"].iter().any(|k| lower.contains(k));
     let secret = ["process.env", "readfilesync", "createreadstream", ".ssh", "homedir()", "/etc/passwd", "/etc/shadow", "document.cookie", "localstorage"].iter().any(|k| lower.contains(k));
     if sink && secret {
         ts.hit(c::TS_EXFILTRATION, 0..src.len().min(1), "sends the environment, local files or cookies over the network");

@@ -37,6 +37,12 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         "http" | "https" | "xh" | "xhs" if args.iter().any(|w| w.text.contains("@") || w.text.contains(":=@")) => {
             r.hit(c::BASH_UPLOAD, range.clone(), "sends a local file to a remote server");
         }
+        "ssh" if inv.operands().count() >= 2 && cmd.redirects.iter().any(|rd| rd.op.starts_with('>') && rd.fd.is_none()) => {
+            r.hit(c::BASH_REMOTE_COPY, range.clone(), "pulls the output of a remote command into a local file");
+        }
+        "nc" | "ncat" | "netcat" | "socat" | "telnet" if !matches!(cmd.stdin, super::extract::Stdin::Inherited) || cmd.redirects.iter().any(|rd| rd.op == "<") => {
+            r.hit(c::BASH_UPLOAD, range.clone(), format!("`{prog}` sends local data to a network peer"));
+        }
         "openssl" if has("s_client") && cmd.redirects.iter().any(|rd| rd.op == "<") => {
             r.hit(c::BASH_UPLOAD, range.clone(), "sends a local file over a TLS connection");
         }
@@ -108,7 +114,7 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         "msfconsole" | "psexec.py" | "wmiexec.py" | "smbexec.py" | "atexec.py" | "dcomexec.py" | "secretsdump.py" | "getuserspns.py" | "GetUserSPNs.py" | "GetNPUsers.py" | "mimikatz" | "crackmapexec" | "cme" | "nxc" | "netexec" | "evil-winrm" | "hydra" | "medusa" | "john" | "hashcat" | "responder" | "Responder.py" | "sqlmap" | "bloodhound-python" | "impacket-psexec" | "impacket-secretsdump" | "linpeas.sh" | "LinEnum.sh" | "pspy" | "pspy64" | "chisel" | "sliver-client" | "empire" | "beef-xss" | "stratus" | "sshpass" | "patator" | "ncrack" | "kerbrute" | "rubeus" | "lazagne" | "pypykatz" => {
             r.hit(c::BASH_OFFENSIVE_TOOL, range.clone(), format!("`{prog}` is an attack or credential-cracking tool"));
         }
-        "screen" | "tmux" | "byobu" | "newgrp" | "sg" | "chroot" | "unshare" | "nsenter" | "machinectl" | "busybox" | "ansible-test" | "expect" | "ranger" | "mc" | "vifm" | "nnn" | "script" => {
+        "screen" | "tmux" | "byobu" | "newgrp" | "sg" | "chroot" | "unshare" | "nsenter" | "machinectl" | "busybox" | "ansible-test" | "expect" | "ranger" | "mc" | "vifm" | "nnn" | "script" | "openvt" => {
             let operands = inv.operands().count();
             let interactive = match prog {
                 "screen" => !args.iter().any(|w| matches!(w.text.as_str(), "-ls" | "-list" | "-r" | "-x" | "-S" | "-X" | "-d" | "-wipe" | "-v" | "--version")) || operands == 0 && !has("-ls"),
@@ -121,6 +127,7 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                 "busybox" => inv.operands().next().is_some_and(|w| matches!(w.text.as_str(), "sh" | "ash" | "hush")),
                 "ansible-test" => inv.operands().next().is_some_and(|w| w.text == "shell"),
                 "expect" => operands == 0 && !has("-c") && !has("-f"),
+                "openvt" => true,
                 "script" => !args.iter().any(|w| w.text.starts_with("-c") || w.text == "--command" || (w.text.len() > 2 && w.text.starts_with('-') && !w.text.starts_with("--") && w.text.ends_with('c'))) && !has("-h") && !has("--help") && !has("-V"),
                 _ => false,
             };
@@ -183,6 +190,14 @@ fn obfuscated_args(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
         });
         if substring {
             r.hit(c::BASH_OBFUSCATED, w.range.clone(), "builds an argument from substrings of variables to hide it");
+        }
+    }
+    for w in inv.args() {
+        if w.has_subst && w.kind != "command_substitution" && w.text.contains("$(") || w.text.contains('`') && w.has_subst {
+            let transforms = ["| tr ", "|tr ", "| rev", "xxd -r", "base64 -d", "base64 --decode", "| cut ", "printf '\\x", "| sed "];
+            if transforms.iter().any(|t| w.text.contains(t)) {
+                r.hit(c::BASH_OBFUSCATED, w.range.clone(), "builds an argument from transformed text at run time to hide it");
+            }
         }
     }
     if matches!(inv.prog(), "echo" | "printf") {

@@ -44,6 +44,14 @@ pub(crate) fn check_command(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation
                 format!("`{prog}` generates or serves exploit payloads"),
             ),
             "docker" | "podman" | "nerdctl" | "lxc" | "incus" => container(r, cmd, inv),
+            "start-stop-daemon" => {
+                if let Some(w) = inv.opt_value(&["-x", "-a"], &["--exec", "--startas"]) {
+                    let t = w.text.rsplit('=').next().unwrap_or(&w.text);
+                    if is_shell(basename(t)) {
+                        r.hit(c::BASH_SHELL_SPAWN, w.range.clone(), "start-stop-daemon is made to run a shell");
+                    }
+                }
+            }
             "zmodload" if inv.args().iter().any(|w| w.text.starts_with("zsh/net")) => r.hit(
                 c::BASH_REVERSE_SHELL,
                 cmd.range.clone(),
@@ -67,6 +75,9 @@ pub(crate) fn check_command(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation
 
 fn dynamic_name(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let Some(name) = inv.argv.first() else { return };
+    if name.text.chars().any(|c| !c.is_ascii() && c.is_alphabetic()) {
+        r.hit(c::BASH_OBFUSCATED, name.range.clone(), format!("the command name `{}` contains non-ASCII letters (look-alike characters)", name.text));
+    }
     if let Some(how) = name.obfuscated {
         r.hit(c::BASH_OBFUSCATED, name.range.clone(), format!("the command name {how}; it runs `{}`", name.text));
     }
@@ -258,6 +269,17 @@ fn shell(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     if privileged {
         r.hit(c::BASH_SHELL_SPAWN, cmd.range.clone(), format!("`{prog} -p` keeps elevated privileges (a classic SUID escape)"));
     }
+    if c_mode && (prog == "pwsh" || prog == "powershell") {
+        if let Some(w) = operand {
+            code_effects(r, &prog, &w.text, w.range.clone());
+            let s = payload::scan(&w.text);
+            let lower = w.text.to_ascii_lowercase();
+            if s.spawn || s.socket || lower.contains("invoke-expression") || lower.contains("iex") || lower.contains("downloadstring") || lower.contains("start-process") || lower.contains("-encodedcommand") {
+                r.hit(c::BASH_INTERP_SPAWN, w.range.clone(), "the PowerShell command runs programs, evaluates strings or opens connections");
+            }
+        }
+        return;
+    }
     if c_mode {
         match operand {
             Some(w) if inv.via.contains(&"xargs") && w.text.contains("{}") => {
@@ -405,6 +427,7 @@ fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
             continue;
         }
         let text = w.text.clone();
+        code_effects(r, &prog, &text, w.range.clone());
         if let Some(l) = lang {
             r.nested(l, &text, w.range.clone(), &format!("{prog} code"));
             continue;
@@ -428,6 +451,8 @@ fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
             r.hit(c::BASH_INTERP_SPAWN, w.range.clone(), format!("the {prog} one-liner opens a network connection"));
         } else if s.decode && lower.contains("eval") {
             r.hit(c::BASH_DECODE_EXEC, w.range.clone(), format!("the {prog} code evaluates decoded data"));
+        } else if s.decode {
+            r.hit(c::BASH_DECODE_PAYLOAD, w.range.clone(), format!("the {prog} code decodes hidden data"));
         }
     }
     let reads_stdin = code.is_empty()
@@ -437,6 +462,48 @@ fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         && (operands == 0 || args.iter().any(|w| w.is("-") || w.is("/dev/stdin")));
     if reads_stdin && !matches!(cmd.stdin, Stdin::Inherited) {
         stdin_program(r, cmd, inv, lang.or(None));
+    }
+}
+
+/// Absolute paths mentioned in program text.
+fn abs_paths(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices('/') {
+        let before = text[..i].chars().next_back();
+        if !before.is_none_or(|c| matches!(c, '"' | '\'' | ' ' | '(' | ',' | '=' | '`')) {
+            continue;
+        }
+        let rest = &text[i..];
+        let end = rest.find(|c: char| matches!(c, '"' | '\'' | ' ' | ')' | ',' | ';' | '`' | '\n')).unwrap_or(rest.len());
+        let p = &rest[..end];
+        if p.len() > 1 && p[1..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.') {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// What interpreter code does to files, whatever the language: writes
+/// outside the workspace, deletes system paths, loads native code.
+fn code_effects(r: &mut Rules<'_, '_>, prog: &str, text: &str, range: std::ops::Range<usize>) {
+    let lower = text.to_ascii_lowercase();
+    let paths = abs_paths(text);
+    let outside = |p: &&str| !["/tmp", "/var/tmp", "/dev/", "/proc/self"].iter().any(|ok| p.starts_with(ok));
+    let writes = ["write", "put_contents", "out-file", "fopen", "open(", "io.open", "file.open", "appendfile", "set-content"].iter().any(|k| lower.contains(k))
+        && (lower.contains("\"w") || lower.contains("'w") || lower.contains("\"a\"") || lower.contains("'a'") || lower.contains("writefile") || lower.contains("put_contents") || lower.contains("out-file") || lower.contains("set-content") || lower.contains("write("));
+    if writes {
+        if let Some(p) = paths.iter().find(|p| outside(p)) {
+            r.hit(c::BASH_WRITE_OUTSIDE, range.clone(), format!("the {prog} code writes `{p}`, outside the workspace"));
+        }
+    }
+    let deletes = ["rm_rf", "rmtree", "unlink", "rmsync", "rmdirsync", "remove(", "remove_dir_all", "delete("].iter().any(|k| lower.contains(k));
+    if deletes {
+        if let Some(p) = paths.iter().find(|p| crate::names::is_system_path(p) || crate::names::persistence_path(p).is_some()) {
+            r.hit(c::BASH_DESTRUCTIVE_FS, range.clone(), format!("the {prog} code deletes `{p}`"));
+        }
+    }
+    if ["dlopen", "fiddle", "ffi.load", "loadlibrary", "cdll", "ctypes", "dl_open", "process.dlopen"].iter().any(|k| lower.contains(k)) {
+        r.hit(c::BASH_LIBRARY_LOAD, range, format!("the {prog} code loads a native library"));
     }
 }
 
@@ -865,10 +932,66 @@ fn payloads(r: &mut Rules<'_, '_>) {
     }
 }
 
+/// `ed file` followed by lines of keystrokes (`a`, `DATA`, `.`, `w`):
+/// an interactive program driven by a script.
+fn keystroke_scripts(r: &mut Rules<'_, '_>) {
+    let s = r.script;
+    const INTERACTIVE: &[&str] = &["ed", "ex", "vi", "vim", "nvim", "emacs", "nano", "pico", "joe", "jshell", "redis-cli", "pic", "ftp", "sftp", "telnet", "mysql", "psql", "sqlite3", "gdb", "irb", "ghci", "openvt", "java", "bc", "dc", "less", "more", "man", "top", "htop"];
+    let top: Vec<&Cmd> = s.cmds.iter().filter(|c| c.parent.is_none()).collect();
+    for (i, cmd) in top.iter().enumerate() {
+        let Some(name) = cmd.words.first() else { continue };
+        let prog = basename(&name.text);
+        if !INTERACTIVE.contains(&prog) || !matches!(cmd.stdin, Stdin::Inherited) || i + 1 >= top.len() {
+            continue;
+        }
+        let next_src = &r.src[cmd.range.end..];
+        if !next_src.trim_start_matches([' ', '\t']).starts_with('\n') {
+            continue;
+        }
+        let rest_line = next_src.trim_start().lines().next().unwrap_or("");
+        if !rest_line.is_empty() {
+            r.hit(c::BASH_INTERACTIVE_INPUT, cmd.range.clone(), format!("`{prog}` is interactive and the following lines look like keystrokes typed into it (`{}`)", rest_line.chars().take(40).collect::<String>()));
+        }
+    }
+}
+
+/// A decoder fed a literal payload: decode it ourselves and validate it.
+fn literal_payloads(r: &mut Rules<'_, '_>) {
+    let s = r.script;
+    for cmd in &s.cmds {
+        if !is_decode_cmd(r, cmd) {
+            continue;
+        }
+        let mut payloads: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+        if let Stdin::HereString(w) = &cmd.stdin {
+            payloads.push((w.text.clone(), w.range.clone()));
+        }
+        for up in r.upstream(cmd).iter().chain(r.substituted(cmd).iter()) {
+            if up.words.first().is_some_and(|w| matches!(basename(&w.text), "echo" | "printf")) {
+                if let Some(w) = up.words.iter().skip(1).filter(|w| !w.text.starts_with('-')).last() {
+                    payloads.push((w.text.clone(), w.range.clone()));
+                }
+            }
+        }
+        for (p, range) in payloads {
+            let t = p.trim();
+            if t.len() < 8 || t.contains(' ') {
+                continue;
+            }
+            r.hit(c::BASH_DECODE_PAYLOAD, range.clone(), "decodes an embedded hex or base64 payload, hiding what it says");
+            if let Some(decoded) = crate::payload::decode_hex_or_base64(t) {
+                r.nested(Lang::Bash, &decoded, range, "decoded payload");
+            }
+        }
+    }
+}
+
 /// Whole-script patterns: fork bombs, fifo-backed reverse shells,
 /// downloaded files executed later.
 pub(crate) fn check_script(r: &mut Rules<'_, '_>) {
     payloads(r);
+    keystroke_scripts(r);
+    literal_payloads(r);
     let s = r.script;
     for (name, range, ids) in &s.functions {
         let recursive = ids.iter().filter_map(|&i| s.cmds.get(i)).any(|c| {
