@@ -170,6 +170,9 @@ rules! {
     BASH_INTERACTIVE_INPUT = { "bash.interactive_input", "shell-escape", Review, locked: false, Bash,
         "An interactive program is started and the following lines are keystrokes meant for it.",
         match: ["ed /etc/motd\na\nhi\n.\nw\nq"], no_match: ["vim notes.txt", "ls\npwd"] }
+    BASH_MANIFEST_WRITE = { "bash.manifest_write", "supply-chain", Review, locked: false, Bash,
+        "A dependency manifest or lockfile is rewritten by a shell command; agent-immune must scan the result before it is applied.",
+        match: ["echo 'serde = \"1\"' >> Cargo.toml", "cp /tmp/p.json package.json"], no_match: ["cat Cargo.toml", "cargo add serde"] }
     BASH_WRITE_OUTSIDE = { "bash.write_outside", "filesystem", Review, locked: false, Bash,
         "A file is written outside the workspace and temporary directories (an absolute output path or redirect).",
         match: ["iconv -f a -t b -o /etc/motd.d/x in", "echo x > /opt/app/config", "pandoc -o /srv/out.html in.md"], no_match: ["echo x > out.txt", "cmd > /dev/null 2>&1", "gcc -o build/app main.c"] }

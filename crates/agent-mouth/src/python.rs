@@ -257,6 +257,13 @@ impl Py<'_, '_, '_> {
                 self.hit(c::PY_SHELL_EXEC, range.clone(), format!("`{name}` runs a shell command"));
             }
         }
+        if let Some(s) = first.and_then(|a| py_str(a, self.src)) {
+            let prog = s.split_whitespace().next().unwrap_or("");
+            if (prog.starts_with("/bin/") || prog.starts_with("/usr/bin/") || prog.starts_with("/sbin/")) && s.contains(' ') && !matches!(base, "print" | "open" | "exists" | "isfile" | "Path" | "join" | "write" | "log" | "info" | "debug" | "warning" | "error") {
+                self.hit(c::PY_SUBPROCESS_DYNAMIC, range.clone(), format!("`{name}` is given a shell command line (`{s}`)"));
+                self.ctx.nested(Lang::Bash, &s, self.map.map(&range), "command line passed from Python");
+            }
+        }
         if matches!(base, "setup") && Self::kwarg(&args, self.src, "cmdclass").is_some() {
             self.hit(c::PY_INSTALL_HOOK, range.clone(), "setup() overrides install commands, so installing the package runs custom code");
         }

@@ -16,6 +16,22 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let range = inv.argv.first().map_or(0, |w| w.range.start)..inv.argv.last().map_or(0, |w| w.range.end);
     obfuscated_args(r, inv);
     write_outside(r, cmd, inv);
+    manifest_writes(r, cmd, inv);
+    if matches!(prog, "rm" | "rmdir" | "dd" | "shred" | "mkfs" | "fdisk" | "parted" | "wipefs" | "npm" | "gcloud" | "az" | "terraform" | "kubectl" | "apt" | "apt-get" | "dnf" | "yum" | "pip" | "docker" | "git" | "cp" | "mv") && matches!(cmd.stdin, super::extract::Stdin::Pipe(_)) {
+        let confirms = r.upstream(cmd).iter().any(|u| {
+            let w: Vec<&str> = u.words.iter().map(|w| w.text.as_str()).collect();
+            matches!(w.as_slice(), ["yes"] | ["yes", _] | ["echo", "y" | "Y" | "yes" | "YES" | "Yes"] | ["printf", "y" | "y\\n" | "yes\\n"])
+        });
+        if confirms && (inv.has_flag('r', &["recursive"]) || inv.has_flag('f', &["force"]) || prog != "rm") {
+            r.hit(c::BASH_DESTRUCTIVE_UNBOUNDED, range.clone(), format!("answers `{prog}`'s confirmation prompts automatically"));
+        }
+    }
+    for w in args {
+        if w.has_subst && r.substituted(cmd).iter().any(|s| s.words.iter().skip(1).any(|x| matches!(x.text.as_str(), "/etc/passwd" | "/etc/group" | "/etc/hosts" | "/proc/self/environ"))) {
+            r.hit(c::BASH_CREDENTIAL_ACCESS, w.range.clone(), "substitutes a system file's contents into the arguments");
+            break;
+        }
+    }
     match prog {
         "curl" | "curlie" => {
             let upload = args.iter().any(|w| {
@@ -144,6 +160,24 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         "auditctl" if has("-a") || has("-w") => r.hit(c::BASH_SECURITY_CONTROL, range.clone(), "changes the kernel audit rules"),
         "cryptsetup" => r.hit(c::BASH_DISK_ADMIN, range.clone(), "manages disk encryption keys or headers"),
         "systemd-run" => r.hit(c::BASH_PERSISTENCE, range.clone(), "starts a transient system service outside this process tree"),
+        "tr" => {
+            let sets: Vec<&str> = inv.operands().map(|w| w.text.as_str()).collect();
+            if let [a, b] = sets.as_slice() {
+                let range_of = |s: &str| -> Option<(char, char)> {
+                    let v: Vec<char> = s.chars().collect();
+                    (v.len() == 3 && v[1] == '-').then(|| (v[0], v[2]))
+                };
+                if let (Some((a0, a1)), Some((b0, b1))) = (range_of(a), range_of(b)) {
+                    let case_map = a0.is_ascii_alphabetic() && b0.is_ascii_alphabetic() && a0.eq_ignore_ascii_case(&b0);
+                    if a0 != b0 && !case_map && (a1 as i64 - a0 as i64) == (b1 as i64 - b0 as i64) {
+                        r.hit(c::BASH_OBFUSCATED, range.clone(), "tr shifts characters (a substitution cipher that hides text)");
+                    }
+                }
+            }
+        }
+        "curl" | "wget" | "wget2" if args.windows(2).any(|w| matches!(w[0].text.as_str(), "-A" | "--user-agent" | "-U") && ["mozilla", "opera", "wget", "curl/", "msie", "httpbrowser", "googlebot", "chrome/", "safari"].iter().any(|k| w[1].text.to_ascii_lowercase().contains(k))) => {
+            r.hit(c::BASH_DEFENSE_EVASION, range.clone(), "impersonates another client's User-Agent");
+        }
         "enable" if has("-f") => r.hit(c::BASH_LIBRARY_LOAD, range.clone(), "`enable -f` loads a shared library into the shell"),
         _ => {}
     }
@@ -207,6 +241,32 @@ fn obfuscated_args(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
             let last = inv.args()[inv.args().len() - 1].range.end;
             r.hit(c::BASH_OBFUSCATED, first..last, "prints text spelled as hex escapes to hide it");
         }
+    }
+}
+
+/// Dependency manifests and lockfiles written by the command: agent-immune
+/// must scan them before they are applied (the seed's "generated patches").
+fn manifest_writes(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
+    const MANIFESTS: &[&str] = &[
+        "Cargo.toml", "Cargo.lock", "package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
+        "requirements.txt", "requirements-dev.txt", "pyproject.toml", "poetry.lock", "Pipfile", "Pipfile.lock", "uv.lock",
+        "go.mod", "go.sum", "Gemfile", "Gemfile.lock", "composer.json", "composer.lock", "setup.py", "setup.cfg",
+    ];
+    let is_manifest = |t: &str| MANIFESTS.contains(&basename(t));
+    let mut hit = None;
+    for rd in &cmd.redirects {
+        if rd.op.contains('>') && !rd.op.contains('&') && is_manifest(&rd.target.text) {
+            hit = Some(&rd.target);
+        }
+    }
+    let prog = inv.prog();
+    if matches!(prog, "tee" | "cp" | "mv" | "install" | "ln") || (matches!(prog, "sed" | "perl") && inv.args().iter().any(|w| w.text.starts_with("-i"))) {
+        if let Some(w) = inv.operands().last().filter(|w| is_manifest(&w.text)) {
+            hit = Some(w);
+        }
+    }
+    if let Some(w) = hit {
+        r.hit(c::BASH_MANIFEST_WRITE, w.range.clone(), format!("rewrites the dependency manifest `{}`; agent-immune must scan it before it is applied", w.text));
     }
 }
 

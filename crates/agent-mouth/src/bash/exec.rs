@@ -66,6 +66,11 @@ pub(crate) fn check_command(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation
     }
     dev_tcp(r, cmd);
     agent_bypass(r, cmd);
+    for w in cmd.words.iter().chain(cmd.redirects.iter().map(|rd| &rd.target)) {
+        if let Some(ch) = w.text.chars().find(|c| crate::engine::is_invisible(*c)) {
+            r.hit(c::INPUT_INVISIBLE, w.range.clone(), format!("a word decodes to the invisible or direction-changing character U+{:04X}", ch as u32));
+        }
+    }
     if let Some(Stdin::HereString(w)) = Some(&cmd.stdin) {
         if w.text.contains("/dev/tcp/") || w.text.contains("/dev/udp/") {
             r.hit(c::BASH_REVERSE_SHELL, w.range.clone(), "here-string opens a raw network connection (/dev/tcp)");

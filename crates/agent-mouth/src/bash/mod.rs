@@ -96,6 +96,14 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, map: &SpanMap) {
     let Some(tree) = parse_checked(ctx, Lang::Bash, &text, &map) else {
         return;
     };
+    for at in preprocess::mid_word_continuations(src) {
+        let orig = SpanMap::Shifted(Vec::new());
+        let m = match &map {
+            SpanMap::Fixed(r) => SpanMap::Fixed(r.clone()),
+            SpanMap::Shifted(_) => orig,
+        };
+        ctx.report(&m, crate::catalog::BASH_OBFUSCATED, at..at + 2, "a line continuation splits a word in two, hiding it from simple matching");
+    }
     let script = extract::extract(tree.root_node(), &text);
     let mut r = Rules {
         ctx,

@@ -10,6 +10,28 @@ pub(crate) fn join_continuations(src: &str) -> (String, Vec<(usize, usize)>) {
     if !src.contains("\\\n") {
         return (src.to_string(), Vec::new());
     }
+    join(src)
+}
+
+/// Original offsets of continuations that split a word (`r\<newline>m`),
+/// which nobody writes except to hide the word.
+pub(crate) fn mid_word_continuations(src: &str) -> Vec<usize> {
+    let b = src.as_bytes();
+    let mut out = Vec::new();
+    for (i, w) in b.windows(2).enumerate() {
+        if w == b"\\\n" {
+            let before = i.checked_sub(1).map(|j| b[j]);
+            let after = b.get(i + 2).copied();
+            let wordy = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'/' || c == b'.' || c == b'_');
+            if wordy(before) && wordy(after) && before != Some(b'\\') {
+                out.push(i);
+            }
+        }
+    }
+    out
+}
+
+fn join(src: &str) -> (String, Vec<(usize, usize)>) {
     let b = src.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut shifts = Vec::new();
