@@ -16,6 +16,14 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let range = inv.argv.first().map_or(0, |w| w.range.start)..inv.argv.last().map_or(0, |w| w.range.end);
     obfuscated_args(r, inv);
     write_outside(r, cmd, inv);
+    if matches!(prog, "curl" | "wget" | "wget2" | "http" | "xh") && args.windows(2).any(|w| matches!(w[0].text.as_str(), "-A" | "--user-agent" | "-U") && ["mozilla", "opera", "wget", "curl/", "msie", "httpbrowser", "googlebot", "chrome/", "safari"].iter().any(|k| w[1].text.to_ascii_lowercase().contains(k))) {
+        r.hit(c::BASH_DEFENSE_EVASION, range.clone(), "impersonates another client's User-Agent");
+    }
+    for w in args {
+        if w.kind == "raw_string" && w.text.contains("$(") && (w.text.contains('`') || w.text.contains("||") || w.text.contains(';')) {
+            r.hit(c::BASH_OBFUSCATED, w.range.clone(), "quoted text carries shell-injection syntax (`$(…)`, backticks, `||`)");
+        }
+    }
     manifest_writes(r, cmd, inv);
     if matches!(prog, "rm" | "rmdir" | "dd" | "shred" | "mkfs" | "fdisk" | "parted" | "wipefs" | "npm" | "gcloud" | "az" | "terraform" | "kubectl" | "apt" | "apt-get" | "dnf" | "yum" | "pip" | "docker" | "git" | "cp" | "mv") && matches!(cmd.stdin, super::extract::Stdin::Pipe(_)) {
         let confirms = r.upstream(cmd).iter().any(|u| {
@@ -174,9 +182,6 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                     }
                 }
             }
-        }
-        "curl" | "wget" | "wget2" if args.windows(2).any(|w| matches!(w[0].text.as_str(), "-A" | "--user-agent" | "-U") && ["mozilla", "opera", "wget", "curl/", "msie", "httpbrowser", "googlebot", "chrome/", "safari"].iter().any(|k| w[1].text.to_ascii_lowercase().contains(k))) => {
-            r.hit(c::BASH_DEFENSE_EVASION, range.clone(), "impersonates another client's User-Agent");
         }
         "enable" if has("-f") => r.hit(c::BASH_LIBRARY_LOAD, range.clone(), "`enable -f` loads a shared library into the shell"),
         _ => {}
