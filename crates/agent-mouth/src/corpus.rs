@@ -74,10 +74,16 @@ impl CorpusStats {
             Decision::Review => self.review += 1,
             Decision::Deny => self.deny += 1,
         }
-        if v.findings.iter().any(|f| f.rule_id == crate::catalog::PARSE_ERROR.id) {
+        if v.findings
+            .iter()
+            .any(|f| f.rule_id == crate::catalog::PARSE_ERROR.id)
+        {
             self.parse_error += 1;
         }
-        self.by_category.entry(category.to_string()).or_default().add(v.decision);
+        self.by_category
+            .entry(category.to_string())
+            .or_default()
+            .add(v.decision);
     }
 
     /// Totals over categories that do not start with `ambiguous:`.

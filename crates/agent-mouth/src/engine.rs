@@ -32,7 +32,8 @@ impl Parsers {
             // The grammars are compiled into this crate; a version mismatch
             // is a build error we want to see immediately.
             #[expect(clippy::expect_used, reason = "grammar ABI is fixed at build time")]
-            p.set_language(&lang).expect("tree-sitter grammar ABI mismatch");
+            p.set_language(&lang)
+                .expect("tree-sitter grammar ABI mismatch");
             p
         };
         Parsers {
@@ -81,15 +82,19 @@ impl SpanMap {
         match self {
             SpanMap::Fixed(f) => f.clone(),
             SpanMap::Shifted(shifts) => {
-                let shift = |p: usize| {
-                    let idx = shifts.partition_point(|&(at, _)| at <= p);
+                // A start at a splice point lies after the removed bytes,
+                // an end at a splice point before them.
+                let shift = |p: usize, inclusive: bool| {
+                    let idx =
+                        shifts.partition_point(|&(at, _)| if inclusive { at <= p } else { at < p });
                     if idx == 0 {
                         p
                     } else {
                         p + shifts[idx - 1].1
                     }
                 };
-                shift(r.start)..shift(r.end)
+                let start = shift(r.start, true);
+                start..shift(r.end, false).max(start)
             }
         }
     }
@@ -186,7 +191,12 @@ pub(crate) fn parse_checked(
     map: &SpanMap,
 ) -> Option<Tree> {
     let Some(tree) = ctx.parsers.parse(lang, src) else {
-        ctx.report(map, catalog::PARSE_ERROR, 0..src.len(), "the parser gave up");
+        ctx.report(
+            map,
+            catalog::PARSE_ERROR,
+            0..src.len(),
+            "the parser gave up",
+        );
         return None;
     };
     let root = tree.root_node();
@@ -244,7 +254,21 @@ fn check_tree(root: Node<'_>) -> TreeCheck {
             return TreeCheck::TooDeep(node.byte_range());
         }
         if node.is_error() || node.is_missing() {
-            errs.push((node.byte_range(), node.is_missing(), node.kind().to_string()));
+            // Point at the first token the parser could not place, not at
+            // the start of the statement the error swallowed.
+            let mut start = node.start_byte();
+            let mut c = node.walk();
+            if let Some(first_bad) = node
+                .children(&mut c)
+                .find(|ch| !ch.is_named() || ch.is_error() || ch.is_missing())
+            {
+                start = first_bad.start_byte();
+            }
+            errs.push((
+                start..node.end_byte(),
+                node.is_missing(),
+                node.kind().to_string(),
+            ));
         }
         let descend = node.has_error() || node.child_count() > 0;
         if descend && cursor.goto_first_child() {

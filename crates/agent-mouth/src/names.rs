@@ -4,9 +4,29 @@
 pub(crate) fn is_shell(p: &str) -> bool {
     matches!(
         p,
-        "sh" | "bash" | "zsh" | "dash" | "ksh" | "mksh" | "ash" | "fish" | "csh" | "tcsh"
-            | "rbash" | "yash" | "posh" | "pwsh" | "powershell" | "elvish" | "nu" | "xonsh"
-            | "ksh93" | "oksh" | "loksh" | "busybox-sh" | "zsh5" | "bash5"
+        "sh" | "bash"
+            | "zsh"
+            | "dash"
+            | "ksh"
+            | "mksh"
+            | "ash"
+            | "fish"
+            | "csh"
+            | "tcsh"
+            | "rbash"
+            | "yash"
+            | "posh"
+            | "pwsh"
+            | "powershell"
+            | "elvish"
+            | "nu"
+            | "xonsh"
+            | "ksh93"
+            | "oksh"
+            | "loksh"
+            | "busybox-sh"
+            | "zsh5"
+            | "bash5"
     )
 }
 
@@ -15,12 +35,51 @@ pub(crate) fn is_interpreter(p: &str) -> bool {
     is_python(p)
         || matches!(
             p,
-            "perl" | "perl5" | "ruby" | "node" | "nodejs" | "php" | "lua" | "luajit" | "lua5.1"
-                | "lua5.2" | "lua5.3" | "lua5.4" | "rscript" | "Rscript" | "R" | "tclsh" | "wish"
-                | "expect" | "irb" | "jshell" | "osascript" | "deno" | "bun" | "julia" | "guile"
-                | "sbcl" | "clisp" | "gawk" | "awk" | "mawk" | "nawk" | "busybox" | "jrunscript"
-                | "groovy" | "scala" | "erl" | "elixir" | "php-cgi" | "pypy" | "pypy3" | "ghci"
-                | "octave" | "octave-cli" | "gdb" | "tcl"
+            "perl"
+                | "perl5"
+                | "ruby"
+                | "node"
+                | "nodejs"
+                | "php"
+                | "lua"
+                | "luajit"
+                | "lua5.1"
+                | "lua5.2"
+                | "lua5.3"
+                | "lua5.4"
+                | "rscript"
+                | "Rscript"
+                | "R"
+                | "tclsh"
+                | "wish"
+                | "expect"
+                | "irb"
+                | "jshell"
+                | "osascript"
+                | "deno"
+                | "bun"
+                | "julia"
+                | "guile"
+                | "sbcl"
+                | "clisp"
+                | "gawk"
+                | "awk"
+                | "mawk"
+                | "nawk"
+                | "busybox"
+                | "jrunscript"
+                | "groovy"
+                | "scala"
+                | "erl"
+                | "elixir"
+                | "php-cgi"
+                | "pypy"
+                | "pypy3"
+                | "ghci"
+                | "octave"
+                | "octave-cli"
+                | "gdb"
+                | "tcl"
         )
 }
 
@@ -39,11 +98,44 @@ pub(crate) fn is_awk(p: &str) -> bool {
 pub(crate) fn is_downloader(p: &str) -> bool {
     matches!(
         p,
-        "curl" | "wget" | "wget2" | "wcurl" | "fetch" | "aria2c" | "axel" | "lwp-download"
-            | "lwp-request" | "GET" | "http" | "https" | "xh" | "xhs" | "curlie" | "httpie"
-            | "tftp" | "ftp" | "lftp" | "nc" | "ncat" | "netcat" | "socat" | "telnet" | "openssl"
-            | "invoke-webrequest" | "iwr" | "bitsadmin" | "certutil" | "powershell" | "gh"
-            | "s3cmd" | "rsync" | "scp" | "sftp" | "smbclient" | "tor" | "torify"
+        "curl"
+            | "wget"
+            | "wget2"
+            | "wcurl"
+            | "fetch"
+            | "aria2c"
+            | "axel"
+            | "lwp-download"
+            | "lwp-request"
+            | "GET"
+            | "http"
+            | "https"
+            | "xh"
+            | "xhs"
+            | "curlie"
+            | "httpie"
+            | "tftp"
+            | "ftp"
+            | "lftp"
+            | "nc"
+            | "ncat"
+            | "netcat"
+            | "socat"
+            | "telnet"
+            | "openssl"
+            | "invoke-webrequest"
+            | "iwr"
+            | "bitsadmin"
+            | "certutil"
+            | "powershell"
+            | "gh"
+            | "s3cmd"
+            | "rsync"
+            | "scp"
+            | "sftp"
+            | "smbclient"
+            | "tor"
+            | "torify"
     )
 }
 
@@ -51,22 +143,39 @@ pub(crate) fn is_downloader(p: &str) -> bool {
 pub(crate) fn is_net_tool(p: &str) -> bool {
     matches!(
         p,
-        "nc" | "ncat" | "netcat" | "socat" | "telnet" | "openssl" | "cryptcat" | "pwncat" | "sbd"
-            | "curl" | "wget" | "wget2" | "ssh" | "scp" | "sftp" | "rsync" | "ftp" | "tftp"
-            | "smbclient" | "aria2c" | "http" | "https" | "xh" | "lftp" | "nslookup" | "dig"
-            | "host" | "mail" | "mailx" | "sendmail" | "mutt" | "whois" | "ncftp" | "gh"
-    )
-}
-
-/// Programs that exist to decode or decompress payloads.
-pub(crate) fn is_decoder_prog(p: &str) -> bool {
-    matches!(
-        p,
-        "base64" | "base32" | "basenc" | "b64decode" | "uudecode" | "xxd" | "openssl" | "rev"
-            | "gunzip" | "zcat" | "bunzip2" | "bzcat" | "unxz" | "xzcat" | "unzstd" | "zstdcat"
-            | "lzcat" | "gzip" | "bzip2" | "xz" | "zstd" | "tr" | "od" | "recode" | "iconv"
-            | "printf" | "echo" | "perl" | "python" | "python3" | "ruby" | "node" | "awk"
-            | "sed" | "cut"
+        "nc" | "ncat"
+            | "netcat"
+            | "socat"
+            | "telnet"
+            | "openssl"
+            | "cryptcat"
+            | "pwncat"
+            | "sbd"
+            | "curl"
+            | "wget"
+            | "wget2"
+            | "ssh"
+            | "scp"
+            | "sftp"
+            | "rsync"
+            | "ftp"
+            | "tftp"
+            | "smbclient"
+            | "aria2c"
+            | "http"
+            | "https"
+            | "xh"
+            | "lftp"
+            | "nslookup"
+            | "dig"
+            | "host"
+            | "mail"
+            | "mailx"
+            | "sendmail"
+            | "mutt"
+            | "whois"
+            | "ncftp"
+            | "gh"
     )
 }
 
@@ -130,7 +239,9 @@ pub(crate) fn credential_path(path: &str) -> Option<&'static str> {
             return Some(label);
         }
     }
-    if p.starts_with("/proc/") && (p.ends_with("/environ") || p.ends_with("/mem") || p.ends_with("/maps")) {
+    if p.starts_with("/proc/")
+        && (p.ends_with("/environ") || p.ends_with("/mem") || p.ends_with("/maps"))
+    {
         return Some("another process's memory or environment");
     }
     if p.starts_with("/var/run/secrets") || p.starts_with("/run/secrets") {
@@ -148,10 +259,20 @@ pub(crate) fn is_system_path(p: &str) -> bool {
     // `/anything` at the top level, and a whole home directory.
     if let Some(rest) = p.strip_prefix('/') {
         let parts: Vec<&str> = rest.split('/').filter(|x| !x.is_empty()).collect();
-        if parts.len() <= 1 && !parts.first().is_some_and(|x| x.starts_with('.') && x.len() > 2) {
+        if parts.len() <= 1
+            && !parts
+                .first()
+                .is_some_and(|x| x.starts_with('.') && x.len() > 2)
+        {
             return true;
         }
-        if parts.len() == 2 && matches!(parts[0], "home" | "Users" | "usr" | "var" | "etc" | "opt" | "lib" | "srv") && !parts[1].contains('.') {
+        if parts.len() == 2
+            && matches!(
+                parts[0],
+                "home" | "Users" | "usr" | "var" | "etc" | "opt" | "lib" | "srv"
+            )
+            && !parts[1].contains('.')
+        {
             return true;
         }
     }
@@ -163,12 +284,57 @@ pub(crate) fn is_system_path(p: &str) -> bool {
     }
     matches!(
         p,
-        "" | "/" | "/*" | "~" | "$HOME" | "${HOME}" | "/home" | "/root" | "/etc" | "/usr" | "/bin"
-            | "/sbin" | "/lib" | "/lib64" | "/lib32" | "/boot" | "/var" | "/opt" | "/dev" | "/proc"
-            | "/sys" | "/srv" | "/mnt" | "/media" | "/run" | "/snap" | "/usr/bin" | "/usr/lib"
-            | "/usr/local" | "/usr/sbin" | "/usr/share" | "/var/lib" | "/var/log" | "/System"
-            | "/Users" | "/Applications" | "/Library" | "C:" | "c:" | "C:\\" | "~/" | "/."
-            | "$HOME/*" | "/tmp" | "." | ".." | "./" | "../" | "./*" | "../*" | "*" | ".*"
+        "" | "/"
+            | "/*"
+            | "~"
+            | "$HOME"
+            | "${HOME}"
+            | "/home"
+            | "/root"
+            | "/etc"
+            | "/usr"
+            | "/bin"
+            | "/sbin"
+            | "/lib"
+            | "/lib64"
+            | "/lib32"
+            | "/boot"
+            | "/var"
+            | "/opt"
+            | "/dev"
+            | "/proc"
+            | "/sys"
+            | "/srv"
+            | "/mnt"
+            | "/media"
+            | "/run"
+            | "/snap"
+            | "/usr/bin"
+            | "/usr/lib"
+            | "/usr/local"
+            | "/usr/sbin"
+            | "/usr/share"
+            | "/var/lib"
+            | "/var/log"
+            | "/System"
+            | "/Users"
+            | "/Applications"
+            | "/Library"
+            | "C:"
+            | "c:"
+            | "C:\\"
+            | "~/"
+            | "/."
+            | "$HOME/*"
+            | "/tmp"
+            | "."
+            | ".."
+            | "./"
+            | "../"
+            | "./*"
+            | "../*"
+            | "*"
+            | ".*"
     )
 }
 
@@ -178,10 +344,39 @@ pub(crate) fn is_core_system_path(p: &str) -> bool {
     let t = t.strip_suffix("/*").unwrap_or(t);
     matches!(
         t,
-        "" | "/*" | "~" | "$HOME" | "${HOME}" | "/home" | "/root" | "/etc" | "/usr" | "/bin" | "/sbin" | "/lib"
-            | "/lib64" | "/boot" | "/var" | "/opt" | "/dev" | "/proc" | "/sys" | "/srv" | "/run" | "/usr/bin"
-            | "/usr/lib" | "/usr/local" | "/usr/sbin" | "/usr/share" | "/var/lib" | "/var/log" | "/System"
-            | "/Users" | "/Library" | "/tmp" | "/mnt" | "/media"
+        "" | "/*"
+            | "~"
+            | "$HOME"
+            | "${HOME}"
+            | "/home"
+            | "/root"
+            | "/etc"
+            | "/usr"
+            | "/bin"
+            | "/sbin"
+            | "/lib"
+            | "/lib64"
+            | "/boot"
+            | "/var"
+            | "/opt"
+            | "/dev"
+            | "/proc"
+            | "/sys"
+            | "/srv"
+            | "/run"
+            | "/usr/bin"
+            | "/usr/lib"
+            | "/usr/local"
+            | "/usr/sbin"
+            | "/usr/share"
+            | "/var/lib"
+            | "/var/log"
+            | "/System"
+            | "/Users"
+            | "/Library"
+            | "/tmp"
+            | "/mnt"
+            | "/media"
     )
 }
 
@@ -190,23 +385,45 @@ pub(crate) fn is_block_device(p: &str) -> bool {
     let Some(d) = p.strip_prefix("/dev/") else {
         return false;
     };
-    ["sd", "hd", "vd", "xvd", "nvme", "mmcblk", "disk", "dm-", "md", "loop", "mapper/", "rdisk", "mtd", "sr"]
-        .iter()
-        .any(|pre| d.starts_with(pre))
+    [
+        "sd", "hd", "vd", "xvd", "nvme", "mmcblk", "disk", "dm-", "md", "loop", "mapper/", "rdisk",
+        "mtd", "sr",
+    ]
+    .iter()
+    .any(|pre| d.starts_with(pre))
 }
 
 /// Files whose modification gives persistence (runs later, on login or boot).
 pub(crate) fn persistence_path(p: &str) -> Option<&'static str> {
     let p = p.trim_matches(|c| c == '"' || c == '\'');
     let rc = [
-        ".shrc", ".mkshrc", ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile", ".zshrc", ".zprofile",
-        ".zshenv", ".zlogin", ".cshrc", ".tcshrc", ".kshrc", ".config/fish/config.fish", ".xinitrc",
-        ".xprofile", ".xsession", ".inputrc",
+        ".shrc",
+        ".mkshrc",
+        ".bashrc",
+        ".bash_profile",
+        ".bash_login",
+        ".bash_logout",
+        ".profile",
+        ".zshrc",
+        ".zprofile",
+        ".zshenv",
+        ".zlogin",
+        ".cshrc",
+        ".tcshrc",
+        ".kshrc",
+        ".config/fish/config.fish",
+        ".xinitrc",
+        ".xprofile",
+        ".xsession",
+        ".inputrc",
     ];
     let home_rel = ["~/", "$HOME/", "${HOME}/", "/root/"]
         .iter()
         .find_map(|h| p.strip_prefix(h))
-        .or_else(|| p.strip_prefix("/home/").and_then(|r| r.split_once('/').map(|x| x.1)));
+        .or_else(|| {
+            p.strip_prefix("/home/")
+                .and_then(|r| r.split_once('/').map(|x| x.1))
+        });
     if let Some(rel) = home_rel {
         if rc.contains(&rel) {
             return Some("a shell start-up file");

@@ -41,9 +41,14 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
         if n.kind() != "call" {
             continue;
         }
-        let Some(f) = n.child_by_field_name("function") else { continue };
+        let Some(f) = n.child_by_field_name("function") else {
+            continue;
+        };
         let name = py.qualify(f);
-        if name.ends_with(".connect") || name.ends_with(".connect_ex") || name == "socket.create_connection" {
+        if name.ends_with(".connect")
+            || name.ends_with(".connect_ex")
+            || name == "socket.create_connection"
+        {
             socket.get_or_insert(n.byte_range());
         }
         if matches!(name.as_str(), "os.dup2" | "pty.spawn") || name.ends_with(".fileno") {
@@ -53,7 +58,11 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
     }
     if let Some(range) = socket {
         if plumbing {
-            py.hit(c::PY_REVERSE_SHELL, range, "a socket is connected and wired to a shell's stdio (reverse shell)");
+            py.hit(
+                c::PY_REVERSE_SHELL,
+                range,
+                "a socket is connected and wired to a shell's stdio (reverse shell)",
+            );
         } else {
             py.hit(c::PY_SOCKET, range, "opens an outbound network connection");
         }
@@ -65,24 +74,62 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
         }
         if let Some(text) = py_str(*n, src) {
             let t = text.as_str();
-            if (t.contains("__import__(") || t.contains("os.system(") || t.contains("subprocess.") || t.contains("exec(") || t.contains("pty.spawn(")) && t.len() < 100_000 {
-                py.ctx.nested(Lang::Python, t, map.map(&n.byte_range()), "code in a string literal");
+            if (t.contains("__import__(")
+                || t.contains("os.system(")
+                || t.contains("subprocess.")
+                || t.contains("exec(")
+                || t.contains("pty.spawn("))
+                && t.len() < 100_000
+            {
+                py.ctx.nested(
+                    Lang::Python,
+                    t,
+                    map.map(&n.byte_range()),
+                    "code in a string literal",
+                );
             }
         }
     }
-    if nodes.iter().any(|n| matches!(n.kind(), "string" | "concatenated_string") && src[n.byte_range()].matches("\\x").count() >= 20) {
-        py.hit(c::PY_OBFUSCATED, 0..src.len().min(1), "a long string of escaped bytes (embedded payload)");
+    if nodes.iter().any(|n| {
+        matches!(n.kind(), "string" | "concatenated_string")
+            && src[n.byte_range()].matches("\\x").count() >= 20
+    }) {
+        py.hit(
+            c::PY_OBFUSCATED,
+            0..src.len().min(1),
+            "a long string of escaped bytes (embedded payload)",
+        );
     }
     let lower = src.to_ascii_lowercase();
-    if (lower.contains("os.environ") || lower.contains(".ssh/") || lower.contains("/etc/shadow")) && ["urlopen", "requests.post", "requests.put", "httpx.post", ".sendall(", ".send(", "smtplib"].iter().any(|k| lower.contains(k)) {
-        py.hit(c::PY_EXFILTRATION, 0..src.len().min(1), "sends the environment or credential files over the network");
+    if (lower.contains("os.environ") || lower.contains(".ssh/") || lower.contains("/etc/shadow"))
+        && [
+            "urlopen",
+            "requests.post",
+            "requests.put",
+            "httpx.post",
+            ".sendall(",
+            ".send(",
+            "smtplib",
+        ]
+        .iter()
+        .any(|k| lower.contains(k))
+    {
+        py.hit(
+            c::PY_EXFILTRATION,
+            0..src.len().min(1),
+            "sends the environment or credential files over the network",
+        );
     }
     // os.fork() inside an endless loop
     for n in &nodes {
         if n.kind() == "while_statement" {
             let text = &src[n.byte_range()];
             if text.contains("fork()") {
-                py.hit(c::PY_FORK_BOMB, n.byte_range(), "forks inside an endless loop (fork bomb)");
+                py.hit(
+                    c::PY_FORK_BOMB,
+                    n.byte_range(),
+                    "forks inside an endless loop (fork bomb)",
+                );
             }
         }
     }
@@ -133,7 +180,12 @@ fn unescape(e: &str) -> String {
 }
 
 impl Py<'_, '_, '_> {
-    fn hit(&mut self, rule: &'static crate::catalog::RuleMeta, range: std::ops::Range<usize>, msg: impl Into<String>) {
+    fn hit(
+        &mut self,
+        rule: &'static crate::catalog::RuleMeta,
+        range: std::ops::Range<usize>,
+        msg: impl Into<String>,
+    ) {
         self.ctx.report(self.map, rule, range, msg);
     }
 
@@ -142,18 +194,34 @@ impl Py<'_, '_, '_> {
     }
 
     fn import(&mut self, n: Node<'_>) {
-        let module = n.child_by_field_name("module_name").map(|m| self.text(m).to_string());
+        let module = n
+            .child_by_field_name("module_name")
+            .map(|m| self.text(m).to_string());
         let mut c = n.walk();
         let names: Vec<Node<'_>> = n.children_by_field_name("name", &mut c).collect();
         for name in names {
             let (full, local) = if name.kind() == "aliased_import" {
-                let full = name.child_by_field_name("name").map(|x| self.text(x).to_string()).unwrap_or_default();
-                let local = name.child_by_field_name("alias").map(|x| self.text(x).to_string()).unwrap_or_default();
+                let full = name
+                    .child_by_field_name("name")
+                    .map(|x| self.text(x).to_string())
+                    .unwrap_or_default();
+                let local = name
+                    .child_by_field_name("alias")
+                    .map(|x| self.text(x).to_string())
+                    .unwrap_or_default();
                 (full, local)
             } else {
                 let full = self.text(name).to_string();
-                let local = if module.is_some() { full.clone() } else { full.split('.').next().unwrap_or("").to_string() };
-                let full = if module.is_some() { full } else { local.clone() };
+                let local = if module.is_some() {
+                    full.clone()
+                } else {
+                    full.split('.').next().unwrap_or("").to_string()
+                };
+                let full = if module.is_some() {
+                    full
+                } else {
+                    local.clone()
+                };
                 (full, local)
             };
             let qualified = match &module {
@@ -165,13 +233,20 @@ impl Py<'_, '_, '_> {
     }
 
     fn assignment(&mut self, n: Node<'_>) {
-        let (Some(l), Some(r)) = (n.child_by_field_name("left"), n.child_by_field_name("right")) else { return };
+        let (Some(l), Some(r)) = (
+            n.child_by_field_name("left"),
+            n.child_by_field_name("right"),
+        ) else {
+            return;
+        };
         if l.kind() != "identifier" {
             return;
         }
         let q = self.qualify(r);
         let local = self.text(l).to_string();
-        if !q.is_empty() && (r.kind() == "call" && q.starts_with("__module__:") || r.kind() != "call") {
+        if !q.is_empty()
+            && (r.kind() == "call" && q.starts_with("__module__:") || r.kind() != "call")
+        {
             let q = q.trim_start_matches("__module__:").to_string();
             if q != local {
                 self.aliases.insert(local, q);
@@ -185,24 +260,45 @@ impl Py<'_, '_, '_> {
         match n.kind() {
             "identifier" => {
                 let t = self.text(n);
-                self.aliases.get(t).cloned().unwrap_or_else(|| t.to_string())
+                self.aliases
+                    .get(t)
+                    .cloned()
+                    .unwrap_or_else(|| t.to_string())
             }
             "attribute" => {
-                let obj = n.child_by_field_name("object").map(|o| self.qualify(o)).unwrap_or_default();
-                let attr = n.child_by_field_name("attribute").map(|a| self.text(a)).unwrap_or("");
+                let obj = n
+                    .child_by_field_name("object")
+                    .map(|o| self.qualify(o))
+                    .unwrap_or_default();
+                let attr = n
+                    .child_by_field_name("attribute")
+                    .map(|a| self.text(a))
+                    .unwrap_or("");
                 let obj = obj.trim_start_matches("__module__:");
                 format!("{obj}.{attr}")
             }
             "call" => {
-                let f = n.child_by_field_name("function").map(|f| self.qualify(f)).unwrap_or_default();
-                let arg0 = n.child_by_field_name("arguments").and_then(|a| a.named_child(0));
+                let f = n
+                    .child_by_field_name("function")
+                    .map(|f| self.qualify(f))
+                    .unwrap_or_default();
+                let arg0 = n
+                    .child_by_field_name("arguments")
+                    .and_then(|a| a.named_child(0));
                 let lit = arg0.and_then(|a| py_str(a, self.src));
                 match (f.as_str(), lit) {
-                    ("__import__" | "importlib.import_module", Some(m)) => format!("__module__:{m}"),
+                    ("__import__" | "importlib.import_module", Some(m)) => {
+                        format!("__module__:{m}")
+                    }
                     ("getattr", _) => {
                         let args = n.child_by_field_name("arguments");
-                        let obj = args.and_then(|a| a.named_child(0)).map(|o| self.qualify(o)).unwrap_or_default();
-                        let attr = args.and_then(|a| a.named_child(1)).and_then(|s| py_str(s, self.src));
+                        let obj = args
+                            .and_then(|a| a.named_child(0))
+                            .map(|o| self.qualify(o))
+                            .unwrap_or_default();
+                        let attr = args
+                            .and_then(|a| a.named_child(1))
+                            .and_then(|s| py_str(s, self.src));
                         match attr {
                             Some(a) => format!("{}.{a}", obj.trim_start_matches("__module__:")),
                             None => "getattr(?)".into(),
@@ -211,169 +307,486 @@ impl Py<'_, '_, '_> {
                     _ => format!("{f}()"),
                 }
             }
-            "parenthesized_expression" => n.named_child(0).map(|x| self.qualify(x)).unwrap_or_default(),
+            "parenthesized_expression" => n
+                .named_child(0)
+                .map(|x| self.qualify(x))
+                .unwrap_or_default(),
             _ => String::new(),
         }
     }
 
     fn args(n: Node<'_>) -> Vec<Node<'_>> {
-        let Some(a) = n.child_by_field_name("arguments") else { return Vec::new() };
+        let Some(a) = n.child_by_field_name("arguments") else {
+            return Vec::new();
+        };
         let mut c = a.walk();
-        a.named_children(&mut c).filter(|x| x.kind() != "comment").collect()
+        a.named_children(&mut c)
+            .filter(|x| x.kind() != "comment")
+            .collect()
     }
 
     fn kwarg<'t>(args: &[Node<'t>], src: &str, key: &str) -> Option<Node<'t>> {
         args.iter()
-            .find(|a| a.kind() == "keyword_argument" && a.child_by_field_name("name").is_some_and(|k| &src[k.byte_range()] == key))
+            .find(|a| {
+                a.kind() == "keyword_argument"
+                    && a.child_by_field_name("name")
+                        .is_some_and(|k| &src[k.byte_range()] == key)
+            })
             .and_then(|a| a.child_by_field_name("value"))
     }
 
     fn is_decoding(&self, n: Node<'_>) -> bool {
         let t = self.text(n).to_ascii_lowercase();
-        ["b64decode", "b32decode", "a85decode", "b85decode", "decodebytes", "decodestring", "unhexlify", "fromhex", "zlib.decompress", "codecs.decode", "rot13", "marshal.loads", "bz2.decompress", "lzma.decompress", "gzip.decompress", "[::-1]"]
-            .iter()
-            .any(|k| t.contains(k))
+        [
+            "b64decode",
+            "b32decode",
+            "a85decode",
+            "b85decode",
+            "decodebytes",
+            "decodestring",
+            "unhexlify",
+            "fromhex",
+            "zlib.decompress",
+            "codecs.decode",
+            "rot13",
+            "marshal.loads",
+            "bz2.decompress",
+            "lzma.decompress",
+            "gzip.decompress",
+            "[::-1]",
+        ]
+        .iter()
+        .any(|k| t.contains(k))
     }
 
     fn is_fetching(&self, n: Node<'_>) -> bool {
         let t = self.text(n).to_ascii_lowercase();
-        ["urlopen", "requests.get", "requests.post", "urllib", "httpx", "http.client", ".recv(", "socket"].iter().any(|k| t.contains(k))
+        [
+            "urlopen",
+            "requests.get",
+            "requests.post",
+            "urllib",
+            "httpx",
+            "http.client",
+            ".recv(",
+            "socket",
+        ]
+        .iter()
+        .any(|k| t.contains(k))
     }
 
     fn call(&mut self, n: Node<'_>, name: &str) {
         let args = Self::args(n);
-        let first = args.first().copied().filter(|a| a.kind() != "keyword_argument");
+        let first = args
+            .first()
+            .copied()
+            .filter(|a| a.kind() != "keyword_argument");
         let range = n.byte_range();
         let base = name.rsplit('.').next().unwrap_or(name);
         // Any call with a truthy `shell=` runs through a shell, whatever
         // the callee is called locally.
         let shell_kw = Self::kwarg(&args, self.src, "shell").map(|v| self.text(v).to_string());
-        if !name.starts_with("subprocess.") && shell_kw.as_deref().is_some_and(|v| !matches!(v, "False" | "None" | "0")) {
-            self.hit(c::PY_SHELL_EXEC, range.clone(), format!("`{name}(…, shell=…)` runs its command through a shell"));
+        if !name.starts_with("subprocess.")
+            && shell_kw
+                .as_deref()
+                .is_some_and(|v| !matches!(v, "False" | "None" | "0"))
+        {
+            self.hit(
+                c::PY_SHELL_EXEC,
+                range.clone(),
+                format!("`{name}(…, shell=…)` runs its command through a shell"),
+            );
         }
         // Unresolved names that only mean one thing (snippets without imports).
         if !name.contains('.') || !name.starts_with("os.") && !name.starts_with("subprocess.") {
-            if matches!(base, "system" | "popen" | "popen2" | "popen3" | "popen4" | "Popen3" | "Popen4" | "getoutput" | "getstatusoutput" | "execl" | "execlp" | "execv" | "execvp" | "execve" | "spawnl" | "spawnlp" | "spawnv" | "spawnvp") && first.is_some() && !name.ends_with("platform.system") {
-                self.hit(c::PY_SHELL_EXEC, range.clone(), format!("`{name}` runs a shell command"));
+            if matches!(
+                base,
+                "system"
+                    | "popen"
+                    | "popen2"
+                    | "popen3"
+                    | "popen4"
+                    | "Popen3"
+                    | "Popen4"
+                    | "getoutput"
+                    | "getstatusoutput"
+                    | "execl"
+                    | "execlp"
+                    | "execv"
+                    | "execvp"
+                    | "execve"
+                    | "spawnl"
+                    | "spawnlp"
+                    | "spawnv"
+                    | "spawnvp"
+            ) && first.is_some()
+                && !name.ends_with("platform.system")
+            {
+                self.hit(
+                    c::PY_SHELL_EXEC,
+                    range.clone(),
+                    format!("`{name}` runs a shell command"),
+                );
             }
         }
         if let Some(s) = first.and_then(|a| py_str(a, self.src)) {
             let prog = s.split_whitespace().next().unwrap_or("");
-            if (prog.starts_with("/bin/") || prog.starts_with("/usr/bin/") || prog.starts_with("/sbin/")) && s.contains(' ') && !matches!(base, "print" | "open" | "exists" | "isfile" | "Path" | "join" | "write" | "log" | "info" | "debug" | "warning" | "error") {
-                self.hit(c::PY_SUBPROCESS_DYNAMIC, range.clone(), format!("`{name}` is given a shell command line (`{s}`)"));
-                self.ctx.nested(Lang::Bash, &s, self.map.map(&range), "command line passed from Python");
+            if (prog.starts_with("/bin/")
+                || prog.starts_with("/usr/bin/")
+                || prog.starts_with("/sbin/"))
+                && s.contains(' ')
+                && !matches!(
+                    base,
+                    "print"
+                        | "open"
+                        | "exists"
+                        | "isfile"
+                        | "Path"
+                        | "join"
+                        | "write"
+                        | "log"
+                        | "info"
+                        | "debug"
+                        | "warning"
+                        | "error"
+                )
+            {
+                self.hit(
+                    c::PY_SUBPROCESS_DYNAMIC,
+                    range.clone(),
+                    format!("`{name}` is given a shell command line (`{s}`)"),
+                );
+                self.ctx.nested(
+                    Lang::Bash,
+                    &s,
+                    self.map.map(&range),
+                    "command line passed from Python",
+                );
             }
         }
         if matches!(base, "setup") && Self::kwarg(&args, self.src, "cmdclass").is_some() {
-            self.hit(c::PY_INSTALL_HOOK, range.clone(), "setup() overrides install commands, so installing the package runs custom code");
+            self.hit(
+                c::PY_INSTALL_HOOK,
+                range.clone(),
+                "setup() overrides install commands, so installing the package runs custom code",
+            );
         }
-        if matches!(name, "getattr" | "builtins.getattr" | "__builtins__.getattr" | "setattr") && args.get(1).is_some_and(|a| py_str(*a, self.src).is_none()) {
-            self.hit(c::PY_DYNAMIC_IMPORT, range.clone(), "looks an attribute up by a computed name, hiding what is called");
+        if matches!(
+            name,
+            "getattr" | "builtins.getattr" | "__builtins__.getattr" | "setattr"
+        ) && args.get(1).is_some_and(|a| py_str(*a, self.src).is_none())
+        {
+            self.hit(
+                c::PY_DYNAMIC_IMPORT,
+                range.clone(),
+                "looks an attribute up by a computed name, hiding what is called",
+            );
         }
         match name {
-            "exec" | "eval" | "compile" | "execfile" | "builtins.exec" | "builtins.eval" | "__builtins__.exec" | "__builtins__.eval" => {
+            "exec" | "eval" | "compile" | "execfile" | "builtins.exec" | "builtins.eval"
+            | "__builtins__.exec" | "__builtins__.eval" => {
                 let Some(a) = first else { return };
                 if let Some(code) = py_str(a, self.src) {
-                    self.ctx.nested(Lang::Python, &code, self.map.map(&a.byte_range()), &format!("{name}() string"));
+                    self.ctx.nested(
+                        Lang::Python,
+                        &code,
+                        self.map.map(&a.byte_range()),
+                        &format!("{name}() string"),
+                    );
                 } else if self.is_decoding(a) {
-                    self.hit(c::PY_DECODE_EXEC, range, format!("{name}() runs decoded data"));
+                    self.hit(
+                        c::PY_DECODE_EXEC,
+                        range,
+                        format!("{name}() runs decoded data"),
+                    );
                 } else if self.is_fetching(a) {
-                    self.hit(c::PY_DOWNLOAD_EXEC, range, format!("{name}() runs code fetched from the network"));
+                    self.hit(
+                        c::PY_DOWNLOAD_EXEC,
+                        range,
+                        format!("{name}() runs code fetched from the network"),
+                    );
                 } else {
-                    self.hit(c::PY_EXEC_DYNAMIC, range, format!("{name}() runs code that is not a literal"));
+                    self.hit(
+                        c::PY_EXEC_DYNAMIC,
+                        range,
+                        format!("{name}() runs code that is not a literal"),
+                    );
                 }
             }
-            _ if name.starts_with("os.system") || name.starts_with("os.popen") || (name.starts_with("os.exec") && name.len() > 7) || name.starts_with("os.spawn") || name.starts_with("os.posix_spawn") || matches!(name, "commands.getoutput" | "commands.getstatusoutput" | "platform.popen" | "subprocess.getoutput" | "subprocess.getstatusoutput" | "pty.spawn" | "popen2.popen2" | "popen2.popen3" | "popen2.popen4") => {
-                self.hit(c::PY_SHELL_EXEC, range.clone(), format!("`{name}` runs a shell or program from Python"));
+            _ if name.starts_with("os.system")
+                || name.starts_with("os.popen")
+                || (name.starts_with("os.exec") && name.len() > 7)
+                || name.starts_with("os.spawn")
+                || name.starts_with("os.posix_spawn")
+                || matches!(
+                    name,
+                    "commands.getoutput"
+                        | "commands.getstatusoutput"
+                        | "platform.popen"
+                        | "subprocess.getoutput"
+                        | "subprocess.getstatusoutput"
+                        | "pty.spawn"
+                        | "popen2.popen2"
+                        | "popen2.popen3"
+                        | "popen2.popen4"
+                ) =>
+            {
+                self.hit(
+                    c::PY_SHELL_EXEC,
+                    range.clone(),
+                    format!("`{name}` runs a shell or program from Python"),
+                );
                 if let Some(cmd) = first.and_then(|a| py_str(a, self.src)) {
-                    if name.starts_with("os.system") || name.starts_with("os.popen") || name.contains("getoutput") {
-                        self.ctx.nested(Lang::Bash, &cmd, self.map.map(&range), &format!("{name} command"));
+                    if name.starts_with("os.system")
+                        || name.starts_with("os.popen")
+                        || name.contains("getoutput")
+                    {
+                        self.ctx.nested(
+                            Lang::Bash,
+                            &cmd,
+                            self.map.map(&range),
+                            &format!("{name} command"),
+                        );
                     }
                 }
             }
-            _ if name.starts_with("subprocess.") && matches!(base, "run" | "call" | "check_call" | "check_output" | "Popen") => {
+            _ if name.starts_with("subprocess.")
+                && matches!(
+                    base,
+                    "run" | "call" | "check_call" | "check_output" | "Popen"
+                ) =>
+            {
                 let shell = Self::kwarg(&args, self.src, "shell").map(|v| self.text(v).to_string());
-                let shell_on = shell.as_deref().is_some_and(|v| !matches!(v, "False" | "None" | "0" | "''" | "\"\""));
+                let shell_on = shell
+                    .as_deref()
+                    .is_some_and(|v| !matches!(v, "False" | "None" | "0" | "''" | "\"\""));
                 let argv: Option<Vec<String>> = first.and_then(|a| match a.kind() {
                     "list" | "tuple" => {
                         let mut c = a.walk();
-                        a.named_children(&mut c).map(|e| py_str(e, self.src)).collect()
+                        a.named_children(&mut c)
+                            .map(|e| py_str(e, self.src))
+                            .collect()
                     }
                     _ => py_str(a, self.src).map(|s| vec![s]),
                 });
-                let shell_bin = argv.as_ref().and_then(|v| v.first()).is_some_and(|p| is_shell(crate::bash::basename(p)));
+                let shell_bin = argv
+                    .as_ref()
+                    .and_then(|v| v.first())
+                    .is_some_and(|p| is_shell(crate::bash::basename(p)));
                 if shell_on || shell_bin {
-                    self.hit(c::PY_SHELL_EXEC, range.clone(), format!("`{name}` runs its command through a shell"));
+                    self.hit(
+                        c::PY_SHELL_EXEC,
+                        range.clone(),
+                        format!("`{name}` runs its command through a shell"),
+                    );
                 }
                 match argv {
-                    Some(v) if shell_on && v.len() == 1 => self.ctx.nested(Lang::Bash, &v[0], self.map.map(&range), &format!("{name} shell command")),
-                    Some(v) if shell_bin && v.len() >= 3 && v[1] == "-c" => self.ctx.nested(Lang::Bash, &v[2], self.map.map(&range), &format!("{name} shell command")),
+                    Some(v) if shell_on && v.len() == 1 => self.ctx.nested(
+                        Lang::Bash,
+                        &v[0],
+                        self.map.map(&range),
+                        &format!("{name} shell command"),
+                    ),
+                    Some(v) if shell_bin && v.len() >= 3 && v[1] == "-c" => self.ctx.nested(
+                        Lang::Bash,
+                        &v[2],
+                        self.map.map(&range),
+                        &format!("{name} shell command"),
+                    ),
                     Some(v) => {
-                        let joined = v.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ");
-                        self.ctx.nested(Lang::Bash, &joined, self.map.map(&range), &format!("{name} argv"));
+                        let joined = v
+                            .iter()
+                            .map(|a| shell_quote(a))
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        self.ctx.nested(
+                            Lang::Bash,
+                            &joined,
+                            self.map.map(&range),
+                            &format!("{name} argv"),
+                        );
                     }
                     None => {
                         if first.is_some() {
-                            self.hit(c::PY_SUBPROCESS_DYNAMIC, range, format!("`{name}` runs a program whose command line is not a literal"));
+                            self.hit(
+                                c::PY_SUBPROCESS_DYNAMIC,
+                                range,
+                                format!(
+                                    "`{name}` runs a program whose command line is not a literal"
+                                ),
+                            );
                         }
                     }
                 }
             }
             "__import__" | "importlib.import_module" | "importlib.__import__" => {
                 if first.and_then(|a| py_str(a, self.src)).is_none() {
-                    self.hit(c::PY_DYNAMIC_IMPORT, range, "imports a module whose name is computed at run time");
+                    self.hit(
+                        c::PY_DYNAMIC_IMPORT,
+                        range,
+                        "imports a module whose name is computed at run time",
+                    );
                 }
             }
             "getattr(?)" => {}
-            _ if matches!(name, "pickle.loads" | "pickle.load" | "cPickle.loads" | "cPickle.load" | "_pickle.loads" | "marshal.loads" | "marshal.load" | "shelve.open" | "dill.loads" | "dill.load" | "jsonpickle.decode" | "yaml.unsafe_load" | "yaml.full_load" | "pandas.read_pickle" | "torch.load" | "joblib.load") => {
-                self.hit(c::PY_DESERIALIZE, range, format!("`{name}` can execute code embedded in the data"));
+            _ if matches!(
+                name,
+                "pickle.loads"
+                    | "pickle.load"
+                    | "cPickle.loads"
+                    | "cPickle.load"
+                    | "_pickle.loads"
+                    | "marshal.loads"
+                    | "marshal.load"
+                    | "shelve.open"
+                    | "dill.loads"
+                    | "dill.load"
+                    | "jsonpickle.decode"
+                    | "yaml.unsafe_load"
+                    | "yaml.full_load"
+                    | "pandas.read_pickle"
+                    | "torch.load"
+                    | "joblib.load"
+            ) =>
+            {
+                self.hit(
+                    c::PY_DESERIALIZE,
+                    range,
+                    format!("`{name}` can execute code embedded in the data"),
+                );
             }
             "yaml.load" => {
-                let safe = Self::kwarg(&args, self.src, "Loader").is_some_and(|l| self.text(l).contains("Safe")) || args.get(1).is_some_and(|l| self.text(*l).contains("Safe"));
+                let safe = Self::kwarg(&args, self.src, "Loader")
+                    .is_some_and(|l| self.text(l).contains("Safe"))
+                    || args.get(1).is_some_and(|l| self.text(*l).contains("Safe"));
                 if !safe {
-                    self.hit(c::PY_DESERIALIZE, range, "`yaml.load` without SafeLoader can construct arbitrary objects");
+                    self.hit(
+                        c::PY_DESERIALIZE,
+                        range,
+                        "`yaml.load` without SafeLoader can construct arbitrary objects",
+                    );
                 }
             }
-            _ if name.starts_with("ctypes.") || name.contains("cdll.") || name.contains("windll.") || name.contains("kernel32.") || name.contains("CDLL") => {
-                let inj = ["WriteProcessMemory", "CreateRemoteThread", "VirtualAllocEx", "VirtualAlloc", "OpenProcess", "RtlMoveMemory", "NtCreateThreadEx", "QueueUserAPC", "LoadLibrary", "CDLL", "dlopen"];
+            _ if name.starts_with("ctypes.")
+                || name.contains("cdll.")
+                || name.contains("windll.")
+                || name.contains("kernel32.")
+                || name.contains("CDLL") =>
+            {
+                let inj = [
+                    "WriteProcessMemory",
+                    "CreateRemoteThread",
+                    "VirtualAllocEx",
+                    "VirtualAlloc",
+                    "OpenProcess",
+                    "RtlMoveMemory",
+                    "NtCreateThreadEx",
+                    "QueueUserAPC",
+                    "LoadLibrary",
+                    "CDLL",
+                    "dlopen",
+                ];
                 if inj.iter().any(|k| name.contains(k)) {
-                    self.hit(c::PY_NATIVE_CODE, range, format!("`{name}` loads or injects native code"));
+                    self.hit(
+                        c::PY_NATIVE_CODE,
+                        range,
+                        format!("`{name}` loads or injects native code"),
+                    );
                 }
             }
             _ if matches!(name, "shutil.rmtree" | "os.removedirs") => {
                 if let Some(p) = first.and_then(|a| py_str(a, self.src)) {
                     if crate::names::is_system_path(&p) {
-                        self.hit(c::PY_DESTRUCTIVE, range, format!("recursively deletes `{p}`"));
+                        self.hit(
+                            c::PY_DESTRUCTIVE,
+                            range,
+                            format!("recursively deletes `{p}`"),
+                        );
                     }
                 }
             }
-            _ if matches!(name, "os.remove" | "os.unlink" | "os.rmdir" | "pathlib.Path.unlink") => {
+            _ if matches!(
+                name,
+                "os.remove" | "os.unlink" | "os.rmdir" | "pathlib.Path.unlink"
+            ) =>
+            {
                 if let Some(p) = first.and_then(|a| py_str(a, self.src)) {
-                    if crate::names::persistence_path(&p).is_some() || crate::names::is_system_path(&p) || crate::names::credential_path(&p).is_some() {
-                        self.hit(c::PY_DESTRUCTIVE, range, format!("deletes the system file `{p}`"));
+                    if crate::names::persistence_path(&p).is_some()
+                        || crate::names::is_system_path(&p)
+                        || crate::names::credential_path(&p).is_some()
+                    {
+                        self.hit(
+                            c::PY_DESTRUCTIVE,
+                            range,
+                            format!("deletes the system file `{p}`"),
+                        );
                     }
                 }
             }
-            _ if matches!(name, "socketserver.TCPServer" | "socketserver.ThreadingTCPServer" | "http.server.HTTPServer" | "http.server.ThreadingHTTPServer" | "SocketServer.TCPServer") || name.ends_with(".TCPServer") || name.ends_with("HTTPServer") => {
+            _ if matches!(
+                name,
+                "socketserver.TCPServer"
+                    | "socketserver.ThreadingTCPServer"
+                    | "http.server.HTTPServer"
+                    | "http.server.ThreadingHTTPServer"
+                    | "SocketServer.TCPServer"
+            ) || name.ends_with(".TCPServer")
+                || name.ends_with("HTTPServer") =>
+            {
                 self.hit(c::PY_SOCKET, range, "starts a network server");
             }
-            _ if base == "urlopen" && args.len() >= 2 || matches!(name, "requests.post" | "requests.put" | "httpx.post" | "urllib.request.Request") => {
+            _ if base == "urlopen" && args.len() >= 2
+                || matches!(
+                    name,
+                    "requests.post" | "requests.put" | "httpx.post" | "urllib.request.Request"
+                ) =>
+            {
                 self.hit(c::PY_SOCKET, range, "sends data to a remote server");
             }
-            _ if matches!(name, "open" | "io.open" | "os.open" | "pathlib.Path" | "Path" | "os.path.expanduser" | "shutil.copy" | "shutil.copyfile" | "shutil.copytree") => {
+            _ if matches!(
+                name,
+                "open"
+                    | "io.open"
+                    | "os.open"
+                    | "pathlib.Path"
+                    | "Path"
+                    | "os.path.expanduser"
+                    | "shutil.copy"
+                    | "shutil.copyfile"
+                    | "shutil.copytree"
+            ) =>
+            {
                 let native = first.is_some_and(|a| {
                     let t = self.text(a).to_ascii_lowercase();
-                    t.contains(".dll") || t.contains(".so\"") || t.contains(".so'") || t.contains(".exe") || t.contains(".dylib")
+                    t.contains(".dll")
+                        || t.contains(".so\"")
+                        || t.contains(".so'")
+                        || t.contains(".exe")
+                        || t.contains(".dylib")
                 });
-                let mode = args.get(1).and_then(|m| py_str(*m, self.src)).unwrap_or_default();
+                let mode = args
+                    .get(1)
+                    .and_then(|m| py_str(*m, self.src))
+                    .unwrap_or_default();
                 if native && (mode.contains('w') || mode.contains('a')) {
-                    self.hit(c::PY_NATIVE_CODE, range.clone(), "writes a native executable or library to disk");
+                    self.hit(
+                        c::PY_NATIVE_CODE,
+                        range.clone(),
+                        "writes a native executable or library to disk",
+                    );
                 }
                 if let Some(p) = first.and_then(|a| py_str(a, self.src)) {
                     if let Some(label) = credential_path(&p) {
-                        self.hit(c::PY_CREDENTIAL_ACCESS, range, format!("accesses {label} (`{p}`)"));
+                        self.hit(
+                            c::PY_CREDENTIAL_ACCESS,
+                            range,
+                            format!("accesses {label} (`{p}`)"),
+                        );
                     } else if let Some(label) = crate::names::persistence_path(&p) {
-                        let mode = args.get(1).and_then(|m| py_str(*m, self.src)).unwrap_or_default();
+                        let mode = args
+                            .get(1)
+                            .and_then(|m| py_str(*m, self.src))
+                            .unwrap_or_default();
                         if mode.contains('w') || mode.contains('a') {
                             self.hit(c::PY_PERSISTENCE, range, format!("writes {label} (`{p}`)"));
                         }
@@ -387,7 +800,10 @@ impl Py<'_, '_, '_> {
 
 /// Quotes one argv element so the joined line re-parses to the same argv.
 pub(crate) fn shell_quote(a: &str) -> String {
-    if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c)) {
+    if !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c))
+    {
         a.to_string()
     } else {
         format!("'{}'", a.replace('\'', "'\\''"))

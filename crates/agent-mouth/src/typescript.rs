@@ -25,9 +25,16 @@ struct Ts<'a, 'c, 'p> {
 /// hex/base64 string literals that decode to sensitive names, indirect eval.
 fn obfuscation(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
     let src = ts.src;
-    let hex_ids = nodes.iter().filter(|n| n.kind() == "identifier" && src[n.byte_range()].starts_with("_0x")).count();
+    let hex_ids = nodes
+        .iter()
+        .filter(|n| n.kind() == "identifier" && src[n.byte_range()].starts_with("_0x"))
+        .count();
     if hex_ids >= 3 {
-        ts.hit(c::TS_OBFUSCATED, 0..src.len().min(1), "machine-obfuscated code (`_0x…` identifiers)");
+        ts.hit(
+            c::TS_OBFUSCATED,
+            0..src.len().min(1),
+            "machine-obfuscated code (`_0x…` identifiers)",
+        );
     }
     let seeds = nodes
         .iter()
@@ -35,21 +42,41 @@ fn obfuscation(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
         .filter_map(|n| js_str(*n, src))
         .filter(|s| {
             let digits = s.chars().take_while(|c| c.is_ascii_digit()).count();
-            digits >= 3 && s.len() - digits >= 4 && s[digits..].chars().all(|c| c.is_ascii_alphabetic())
+            digits >= 3
+                && s.len() - digits >= 4
+                && s[digits..].chars().all(|c| c.is_ascii_alphabetic())
         })
         .count();
     if seeds >= 5 {
-        ts.hit(c::TS_OBFUSCATED, 0..src.len().min(1), "an obfuscator's shuffled string array");
+        ts.hit(
+            c::TS_OBFUSCATED,
+            0..src.len().min(1),
+            "an obfuscator's shuffled string array",
+        );
     }
     if src.contains("charCodeAt") && src.contains(" ^ ") {
-        ts.hit(c::TS_OBFUSCATED, 0..src.len().min(1), "decodes strings with XOR");
+        ts.hit(
+            c::TS_OBFUSCATED,
+            0..src.len().min(1),
+            "decodes strings with XOR",
+        );
     }
-    let escaped_blob = nodes.iter().any(|n| n.kind() == "string" && src[n.byte_range()].matches("\\x").count() >= 20);
+    let escaped_blob = nodes
+        .iter()
+        .any(|n| n.kind() == "string" && src[n.byte_range()].matches("\\x").count() >= 20);
     if escaped_blob {
-        ts.hit(c::TS_OBFUSCATED, 0..src.len().min(1), "a long string of escaped bytes (embedded payload)");
+        ts.hit(
+            c::TS_OBFUSCATED,
+            0..src.len().min(1),
+            "a long string of escaped bytes (embedded payload)",
+        );
     }
     if src.contains("while (!![])") || src.contains("while(!![])") {
-        ts.hit(c::TS_OBFUSCATED, 0..src.len().min(1), "obfuscator control-flow loop");
+        ts.hit(
+            c::TS_OBFUSCATED,
+            0..src.len().min(1),
+            "obfuscator control-flow loop",
+        );
     }
     for n in nodes {
         match n.kind() {
@@ -57,27 +84,74 @@ fn obfuscation(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
                 if let Some(s) = js_str(*n, src) {
                     if let Some(decoded) = decode_literal(&s) {
                         let d = decoded.to_ascii_lowercase();
-                        if ["require", "child_process", "exec", "eval", "spawn", "http", "process", "function", "constructor", "axios", "get", "then", "fetch", "buffer"].iter().any(|k| d.contains(k)) {
-                            ts.hit(c::TS_OBFUSCATED, n.byte_range(), format!("a hex/base64 string hides `{}`", decoded.chars().take(60).collect::<String>()));
+                        if [
+                            "require",
+                            "child_process",
+                            "exec",
+                            "eval",
+                            "spawn",
+                            "http",
+                            "process",
+                            "function",
+                            "constructor",
+                            "axios",
+                            "get",
+                            "then",
+                            "fetch",
+                            "buffer",
+                        ]
+                        .iter()
+                        .any(|k| d.contains(k))
+                        {
+                            ts.hit(
+                                c::TS_OBFUSCATED,
+                                n.byte_range(),
+                                format!(
+                                    "a hex/base64 string hides `{}`",
+                                    decoded.chars().take(60).collect::<String>()
+                                ),
+                            );
                         }
                     }
                 }
             }
             "subscript_expression" => {
-                let obj = n.child_by_field_name("object").map(|o| &src[o.byte_range()]).unwrap_or("");
+                let obj = n
+                    .child_by_field_name("object")
+                    .map(|o| &src[o.byte_range()])
+                    .unwrap_or("");
                 let idx = n.child_by_field_name("index");
-                let computed = idx.is_some_and(|i| js_str(i, src).is_none() && !matches!(i.kind(), "number"));
-                let escaped = idx.is_some_and(|i| src[i.byte_range()].contains("\\x") || i.kind() == "binary_expression");
-                if matches!(obj, "process" | "global" | "globalThis" | "window" | "self" | "require" | "module") && (computed || escaped || obj == "process") {
-                    ts.hit(c::TS_SANDBOX_ESCAPE, n.byte_range(), format!("indexes `{obj}` with a hidden or computed name"));
-                } else if ts.bindings.contains_key(obj) && (computed || escaped || idx.is_some_and(|i| i.kind() == "string")) {
-                    ts.hit(c::TS_REFLECTION, n.byte_range(), format!("calls a member of `{obj}` by a computed name"));
+                let computed =
+                    idx.is_some_and(|i| js_str(i, src).is_none() && !matches!(i.kind(), "number"));
+                let escaped = idx.is_some_and(|i| {
+                    src[i.byte_range()].contains("\\x") || i.kind() == "binary_expression"
+                });
+                if matches!(
+                    obj,
+                    "process" | "global" | "globalThis" | "window" | "self" | "require" | "module"
+                ) && (computed || escaped || obj == "process")
+                {
+                    ts.hit(
+                        c::TS_SANDBOX_ESCAPE,
+                        n.byte_range(),
+                        format!("indexes `{obj}` with a hidden or computed name"),
+                    );
+                } else if ts.bindings.contains_key(obj)
+                    && (computed || escaped || idx.is_some_and(|i| i.kind() == "string"))
+                {
+                    ts.hit(
+                        c::TS_REFLECTION,
+                        n.byte_range(),
+                        format!("calls a member of `{obj}` by a computed name"),
+                    );
                 }
             }
             "call_expression" => {
                 // (0, eval)(…)
                 if let Some(f) = n.child_by_field_name("function") {
-                    if f.kind() == "parenthesized_expression" && src[f.byte_range()].contains("eval") {
+                    if f.kind() == "parenthesized_expression"
+                        && src[f.byte_range()].contains("eval")
+                    {
                         ts.hit(c::TS_EVAL, n.byte_range(), "indirect eval `(0, eval)(…)`");
                     }
                 }
@@ -90,7 +164,10 @@ fn obfuscation(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
 /// Decodes a string literal that is entirely hex or base64 (≥ 6 chars).
 fn decode_literal(s: &str) -> Option<String> {
     if s.len() >= 6 && s.len() % 2 == 0 && s.chars().all(|c| c.is_ascii_hexdigit()) {
-        let bytes: Option<Vec<u8>> = (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect();
+        let bytes: Option<Vec<u8>> = (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+            .collect();
         let text = String::from_utf8(bytes?).ok()?;
         return text.chars().all(|c| !c.is_control()).then_some(text);
     }
@@ -118,7 +195,9 @@ fn js_str(n: Node<'_>, src: &str) -> Option<String> {
             for ch in n.named_children(&mut c) {
                 match ch.kind() {
                     "string_fragment" => out.push_str(&src[ch.byte_range()]),
-                    "escape_sequence" => out.push_str(&crate::bash::decode_ansi_c(&src[ch.byte_range()])),
+                    "escape_sequence" => {
+                        out.push_str(&crate::bash::decode_ansi_c(&src[ch.byte_range()]))
+                    }
                     _ => return None,
                 }
             }
@@ -126,7 +205,9 @@ fn js_str(n: Node<'_>, src: &str) -> Option<String> {
         }
         "template_string" => {
             let mut c = n.walk();
-            if n.named_children(&mut c).any(|x| x.kind() == "template_substitution") {
+            if n.named_children(&mut c)
+                .any(|x| x.kind() == "template_substitution")
+            {
                 return None;
             }
             let t = &src[n.byte_range()];
@@ -137,7 +218,9 @@ fn js_str(n: Node<'_>, src: &str) -> Option<String> {
             // 'child' + '_process'
             let l = n.child_by_field_name("left")?;
             let r = n.child_by_field_name("right")?;
-            let op = n.child_by_field_name("operator").map(|o| &src[o.byte_range()]);
+            let op = n
+                .child_by_field_name("operator")
+                .map(|o| &src[o.byte_range()]);
             if op != Some("+") {
                 return None;
             }
@@ -175,7 +258,11 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
             "string" | "template_string" => {
                 let t = &src[n.byte_range()];
                 if t.contains("_$$ND_FUNC$$_") || t.contains("__js_function") {
-                    ts.hit(c::TS_DESERIALIZE, n.byte_range(), "serialised function payload (node-serialize RCE)");
+                    ts.hit(
+                        c::TS_DESERIALIZE,
+                        n.byte_range(),
+                        "serialised function payload (node-serialize RCE)",
+                    );
                 }
             }
             _ => {}
@@ -186,13 +273,19 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
     for n in &nodes {
         match n.kind() {
             "call_expression" => {
-                let Some(f) = n.child_by_field_name("function") else { continue };
+                let Some(f) = n.child_by_field_name("function") else {
+                    continue;
+                };
                 let name = ts.qualify(f);
                 if name == "require" {
                     ts.require(*n, &mut cp_import);
                     continue;
                 }
-                if name.starts_with("net.") || name.starts_with("node:net.") || name.starts_with("tls.") || name.ends_with(".connect") && name.contains("Socket") {
+                if name.starts_with("net.")
+                    || name.starts_with("node:net.")
+                    || name.starts_with("tls.")
+                    || name.ends_with(".connect") && name.contains("Socket")
+                {
                     if name.ends_with("connect") || name.ends_with("createConnection") {
                         socket.get_or_insert(n.byte_range());
                     }
@@ -206,10 +299,21 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
                 }
             }
             "new_expression" => {
-                let ctor = n.child_by_field_name("constructor").map(|c| ts.qualify(c)).unwrap_or_default();
+                let ctor = n
+                    .child_by_field_name("constructor")
+                    .map(|c| ts.qualify(c))
+                    .unwrap_or_default();
                 match ctor.as_str() {
-                    "Function" | "AsyncFunction" | "GeneratorFunction" => ts.hit(c::TS_EVAL, n.byte_range(), "`new Function` compiles a string into code"),
-                    "vm.Script" | "node:vm.Script" => ts.hit(c::TS_VM, n.byte_range(), "`vm.Script` compiles a string into code"),
+                    "Function" | "AsyncFunction" | "GeneratorFunction" => ts.hit(
+                        c::TS_EVAL,
+                        n.byte_range(),
+                        "`new Function` compiles a string into code",
+                    ),
+                    "vm.Script" | "node:vm.Script" => ts.hit(
+                        c::TS_VM,
+                        n.byte_range(),
+                        "`vm.Script` compiles a string into code",
+                    ),
                     "net.Socket" | "node:net.Socket" => {
                         socket.get_or_insert(n.byte_range());
                     }
@@ -218,13 +322,26 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
             }
             "member_expression" | "subscript_expression" => {
                 let t = &src[n.byte_range()];
-                if t.starts_with("process.binding") || t.starts_with("process.mainModule") || t.starts_with("process._linkedBinding") || t.contains(".constructor.constructor") || t.starts_with("module.constructor._load") {
+                if t.starts_with("process.binding")
+                    || t.starts_with("process.mainModule")
+                    || t.starts_with("process._linkedBinding")
+                    || t.contains(".constructor.constructor")
+                    || t.starts_with("module.constructor._load")
+                {
                     ts.hit(c::TS_SANDBOX_ESCAPE, n.byte_range(), "reaches Node internals through `process`/`constructor` to escape the module system");
                 }
                 if n.kind() == "subscript_expression" {
-                    let obj = n.child_by_field_name("object").map(|o| &src[o.byte_range()]);
+                    let obj = n
+                        .child_by_field_name("object")
+                        .map(|o| &src[o.byte_range()]);
                     let idx = n.child_by_field_name("index");
-                    if obj == Some("process") || obj.is_some_and(|o| ts.bindings.get(o).is_some_and(|m| CHILD_PROCESS.contains(&m.as_str()))) {
+                    if obj == Some("process")
+                        || obj.is_some_and(|o| {
+                            ts.bindings
+                                .get(o)
+                                .is_some_and(|m| CHILD_PROCESS.contains(&m.as_str()))
+                        })
+                    {
                         if idx.is_some_and(|i| js_str(i, src).is_none()) {
                             ts.hit(c::TS_SANDBOX_ESCAPE, n.byte_range(), "computed property access on `process`/child_process hides what is called");
                         }
@@ -236,38 +353,103 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
     }
     let text = src;
     for obj in ["process", "global", "globalThis", "require", "module"] {
-        for pat in [format!("Object.getOwnPropertyDescriptor({obj}"), format!("Reflect.get({obj}"), format!("Object.entries({obj})"), format!("Object.keys({obj})"), format!("Object.getOwnPropertyNames({obj})"), format!("Object.values({obj})")] {
+        for pat in [
+            format!("Object.getOwnPropertyDescriptor({obj}"),
+            format!("Reflect.get({obj}"),
+            format!("Object.entries({obj})"),
+            format!("Object.keys({obj})"),
+            format!("Object.getOwnPropertyNames({obj})"),
+            format!("Object.values({obj})"),
+        ] {
             if let Some(at) = text.find(&pat) {
-                ts.hit(c::TS_SANDBOX_ESCAPE, at..at + pat.len(), format!("reaches into `{obj}` reflectively to call what it hides"));
+                ts.hit(
+                    c::TS_SANDBOX_ESCAPE,
+                    at..at + pat.len(),
+                    format!("reaches into `{obj}` reflectively to call what it hides"),
+                );
             }
         }
     }
     for (local, module) in ts.bindings.clone() {
-        for pat in [format!("Object.getOwnPropertyDescriptor({local}"), format!("Reflect.get({local}"), format!("Object.entries({local})"), format!("Object.keys({local})"), format!("Object.getOwnPropertyNames({local})")] {
+        for pat in [
+            format!("Object.getOwnPropertyDescriptor({local}"),
+            format!("Reflect.get({local}"),
+            format!("Object.entries({local})"),
+            format!("Object.keys({local})"),
+            format!("Object.getOwnPropertyNames({local})"),
+        ] {
             if let Some(at) = text.find(&pat) {
-                ts.hit(c::TS_REFLECTION, at..at + pat.len(), format!("calls into `{module}` reflectively, hiding which function runs"));
+                ts.hit(
+                    c::TS_REFLECTION,
+                    at..at + pat.len(),
+                    format!("calls into `{module}` reflectively, hiding which function runs"),
+                );
             }
         }
     }
     obfuscation(&mut ts, &nodes);
     let lower = text.to_ascii_lowercase();
-    let sink = ["fetch(", ".request(", "http.request", "https.request", "axios.post", "axios.put", ".sendbeacon(", "xmlhttprequest", "request.post", "got.post", "net.connect", "dgram"].iter().any(|k| lower.contains(k));
-    let secret = ["process.env", "readfilesync", "createreadstream", ".ssh", "homedir()", "/etc/passwd", "/etc/shadow", "document.cookie", "localstorage"].iter().any(|k| lower.contains(k));
+    let sink = [
+        "fetch(",
+        ".request(",
+        "http.request",
+        "https.request",
+        "axios.post",
+        "axios.put",
+        ".sendbeacon(",
+        "xmlhttprequest",
+        "request.post",
+        "got.post",
+        "net.connect",
+        "dgram",
+    ]
+    .iter()
+    .any(|k| lower.contains(k));
+    let secret = [
+        "process.env",
+        "readfilesync",
+        "createreadstream",
+        ".ssh",
+        "homedir()",
+        "/etc/passwd",
+        "/etc/shadow",
+        "document.cookie",
+        "localstorage",
+    ]
+    .iter()
+    .any(|k| lower.contains(k));
     if sink && secret {
-        ts.hit(c::TS_EXFILTRATION, 0..src.len().min(1), "sends the environment, local files or cookies over the network");
+        ts.hit(
+            c::TS_EXFILTRATION,
+            0..src.len().min(1),
+            "sends the environment, local files or cookies over the network",
+        );
     }
     if let Some(r) = socket {
         if spawn_seen || text.contains("child_process") || text.contains("/bin/sh") {
-            ts.hit(c::TS_REVERSE_SHELL, r, "a network socket is wired to a spawned shell");
+            ts.hit(
+                c::TS_REVERSE_SHELL,
+                r,
+                "a network socket is wired to a spawned shell",
+            );
         }
     }
     if let Some(r) = cp_import {
-        ts.hit(c::TS_CHILD_PROCESS, r, "imports child_process, which runs programs on the host");
+        ts.hit(
+            c::TS_CHILD_PROCESS,
+            r,
+            "imports child_process, which runs programs on the host",
+        );
     }
 }
 
 impl Ts<'_, '_, '_> {
-    fn hit(&mut self, rule: &'static crate::catalog::RuleMeta, range: std::ops::Range<usize>, msg: impl Into<String>) {
+    fn hit(
+        &mut self,
+        rule: &'static crate::catalog::RuleMeta,
+        range: std::ops::Range<usize>,
+        msg: impl Into<String>,
+    ) {
         self.ctx.report(self.map, rule, range, msg);
     }
 
@@ -276,17 +458,23 @@ impl Ts<'_, '_, '_> {
             match x.kind() {
                 "namespace_import" => {
                     if let Some(id) = x.named_child(0) {
-                        self.bindings.insert(self.src[id.byte_range()].to_string(), module.to_string());
+                        self.bindings
+                            .insert(self.src[id.byte_range()].to_string(), module.to_string());
                     }
                 }
                 "import_clause" => {
                     if let Some(id) = x.named_child(0).filter(|i| i.kind() == "identifier") {
-                        self.bindings.insert(self.src[id.byte_range()].to_string(), module.to_string());
+                        self.bindings
+                            .insert(self.src[id.byte_range()].to_string(), module.to_string());
                     }
                 }
                 "import_specifier" => {
-                    let name = x.child_by_field_name("name").map(|v| self.src[v.byte_range()].to_string());
-                    let alias = x.child_by_field_name("alias").map(|v| self.src[v.byte_range()].to_string());
+                    let name = x
+                        .child_by_field_name("name")
+                        .map(|v| self.src[v.byte_range()].to_string());
+                    let alias = x
+                        .child_by_field_name("alias")
+                        .map(|v| self.src[v.byte_range()].to_string());
                     if let Some(name) = name {
                         let local = alias.unwrap_or_else(|| name.clone());
                         self.bindings.insert(local, format!("{module}.{name}"));
@@ -298,14 +486,22 @@ impl Ts<'_, '_, '_> {
     }
 
     fn declarator(&mut self, n: Node<'_>) {
-        let (Some(name), Some(value)) = (n.child_by_field_name("name"), n.child_by_field_name("value")) else { return };
+        let (Some(name), Some(value)) = (
+            n.child_by_field_name("name"),
+            n.child_by_field_name("value"),
+        ) else {
+            return;
+        };
         let q = self.qualify(value);
         let module = q.strip_prefix("require:").map(str::to_string);
-        let target = module.clone().or_else(|| (!q.is_empty() && value.kind() != "call_expression").then(|| q.clone()));
+        let target = module
+            .clone()
+            .or_else(|| (!q.is_empty() && value.kind() != "call_expression").then(|| q.clone()));
         let Some(target) = target else { return };
         match name.kind() {
             "identifier" => {
-                self.bindings.insert(self.src[name.byte_range()].to_string(), target);
+                self.bindings
+                    .insert(self.src[name.byte_range()].to_string(), target);
             }
             "object_pattern" => {
                 let mut c = name.walk();
@@ -313,11 +509,16 @@ impl Ts<'_, '_, '_> {
                     match p.kind() {
                         "shorthand_property_identifier_pattern" => {
                             let local = self.src[p.byte_range()].to_string();
-                            self.bindings.insert(local.clone(), format!("{target}.{local}"));
+                            self.bindings
+                                .insert(local.clone(), format!("{target}.{local}"));
                         }
                         "pair_pattern" => {
-                            let key = p.child_by_field_name("key").map(|k| self.src[k.byte_range()].to_string());
-                            let val = p.child_by_field_name("value").map(|k| self.src[k.byte_range()].to_string());
+                            let key = p
+                                .child_by_field_name("key")
+                                .map(|k| self.src[k.byte_range()].to_string());
+                            let val = p
+                                .child_by_field_name("value")
+                                .map(|k| self.src[k.byte_range()].to_string());
                             if let (Some(k), Some(v)) = (key, val) {
                                 self.bindings.insert(v, format!("{target}.{k}"));
                             }
@@ -336,58 +537,102 @@ impl Ts<'_, '_, '_> {
         match n.kind() {
             "identifier" | "property_identifier" => {
                 let t = &self.src[n.byte_range()];
-                self.bindings.get(t).cloned().unwrap_or_else(|| t.to_string())
+                self.bindings
+                    .get(t)
+                    .cloned()
+                    .unwrap_or_else(|| t.to_string())
             }
             "member_expression" => {
-                let obj = n.child_by_field_name("object").map(|o| self.qualify(o)).unwrap_or_default();
-                let prop = n.child_by_field_name("property").map(|p| &self.src[p.byte_range()]).unwrap_or("");
+                let obj = n
+                    .child_by_field_name("object")
+                    .map(|o| self.qualify(o))
+                    .unwrap_or_default();
+                let prop = n
+                    .child_by_field_name("property")
+                    .map(|p| &self.src[p.byte_range()])
+                    .unwrap_or("");
                 format!("{}.{prop}", obj.trim_start_matches("require:"))
             }
             "subscript_expression" => {
-                let obj = n.child_by_field_name("object").map(|o| self.qualify(o)).unwrap_or_default();
-                match n.child_by_field_name("index").and_then(|i| js_str(i, self.src)) {
+                let obj = n
+                    .child_by_field_name("object")
+                    .map(|o| self.qualify(o))
+                    .unwrap_or_default();
+                match n
+                    .child_by_field_name("index")
+                    .and_then(|i| js_str(i, self.src))
+                {
                     Some(p) => format!("{}.{p}", obj.trim_start_matches("require:")),
                     None => format!("{}.[?]", obj.trim_start_matches("require:")),
                 }
             }
             "call_expression" => {
-                let f = n.child_by_field_name("function").map(|f| self.qualify(f)).unwrap_or_default();
+                let f = n
+                    .child_by_field_name("function")
+                    .map(|f| self.qualify(f))
+                    .unwrap_or_default();
                 if f == "require" {
-                    let arg = n.child_by_field_name("arguments").and_then(|a| a.named_child(0)).and_then(|a| js_str(a, self.src));
+                    let arg = n
+                        .child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                        .and_then(|a| js_str(a, self.src));
                     if let Some(m) = arg {
                         return format!("require:{m}");
                     }
                 }
                 format!("{f}()")
             }
-            "await_expression" | "parenthesized_expression" | "non_null_expression" | "as_expression" => {
-                n.named_child(0).map(|x| self.qualify(x)).unwrap_or_default()
-            }
+            "await_expression"
+            | "parenthesized_expression"
+            | "non_null_expression"
+            | "as_expression" => n
+                .named_child(0)
+                .map(|x| self.qualify(x))
+                .unwrap_or_default(),
             _ => String::new(),
         }
     }
 
     fn require(&mut self, n: Node<'_>, cp_import: &mut Option<std::ops::Range<usize>>) {
-        let arg = n.child_by_field_name("arguments").and_then(|a| a.named_child(0));
+        let arg = n
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0));
         let Some(arg) = arg else { return };
-        let literal = arg.kind() == "string" || (arg.kind() == "template_string" && js_str(arg, self.src).is_some());
+        let literal = arg.kind() == "string"
+            || (arg.kind() == "template_string" && js_str(arg, self.src).is_some());
         match js_str(arg, self.src) {
             Some(m) if CHILD_PROCESS.contains(&m.as_str()) => {
                 if !literal {
-                    self.hit(c::TS_DYNAMIC_REQUIRE, n.byte_range(), "builds the name `child_process` at run time to hide the import");
+                    self.hit(
+                        c::TS_DYNAMIC_REQUIRE,
+                        n.byte_range(),
+                        "builds the name `child_process` at run time to hide the import",
+                    );
                 }
                 cp_import.get_or_insert(n.byte_range());
             }
-            Some(_) if !literal => self.hit(c::TS_DYNAMIC_REQUIRE, n.byte_range(), "require() of a name built at run time"),
+            Some(_) if !literal => self.hit(
+                c::TS_DYNAMIC_REQUIRE,
+                n.byte_range(),
+                "require() of a name built at run time",
+            ),
             Some(_) => {}
-            None => self.hit(c::TS_DYNAMIC_REQUIRE, n.byte_range(), "require() of a module whose name is computed at run time"),
+            None => self.hit(
+                c::TS_DYNAMIC_REQUIRE,
+                n.byte_range(),
+                "require() of a module whose name is computed at run time",
+            ),
         }
     }
 
     fn args(n: Node<'_>) -> Vec<Node<'_>> {
-        let Some(a) = n.child_by_field_name("arguments") else { return Vec::new() };
+        let Some(a) = n.child_by_field_name("arguments") else {
+            return Vec::new();
+        };
         let mut c = a.walk();
-        a.named_children(&mut c).filter(|x| x.kind() != "comment").collect()
+        a.named_children(&mut c)
+            .filter(|x| x.kind() != "comment")
+            .collect()
     }
 
     /// Returns true when the call spawns a process.
@@ -395,9 +640,24 @@ impl Ts<'_, '_, '_> {
         let args = Self::args(n);
         let first = args.first().copied();
         let range = n.byte_range();
-        let bare = matches!(name, "spawn" | "spawnSync" | "execSync" | "execFileSync" | "process.spawn" | "process.spawnSync" | "Bun.spawn" | "Bun.spawnSync" | "Deno.run");
+        let bare = matches!(
+            name,
+            "spawn"
+                | "spawnSync"
+                | "execSync"
+                | "execFileSync"
+                | "process.spawn"
+                | "process.spawnSync"
+                | "Bun.spawn"
+                | "Bun.spawnSync"
+                | "Deno.run"
+        );
         if name.starts_with("process.") && bare {
-            self.hit(c::TS_SANDBOX_ESCAPE, range.clone(), "`process.spawn` is Node's internal process spawner, reached directly");
+            self.hit(
+                c::TS_SANDBOX_ESCAPE,
+                range.clone(),
+                "`process.spawn` is Node's internal process spawner, reached directly",
+            );
         }
         if name.starts_with("Bun.") || name == "Deno.run" {
             self.bun_spawn(n, &args);
@@ -416,29 +676,59 @@ impl Ts<'_, '_, '_> {
             "eval" | "window.eval" | "globalThis.eval" | "global.eval" => {
                 let Some(a) = first else { return false };
                 if let Some(code) = js_str(a, self.src) {
-                    self.ctx.nested(Lang::Typescript, &code, self.map.map(&a.byte_range()), "eval() string");
+                    self.ctx.nested(
+                        Lang::Typescript,
+                        &code,
+                        self.map.map(&a.byte_range()),
+                        "eval() string",
+                    );
                 } else {
                     self.dynamic_code(a, range, "eval()");
                 }
             }
-            "Function" => self.hit(c::TS_EVAL, range, "`Function()` compiles a string into code"),
+            "Function" => self.hit(
+                c::TS_EVAL,
+                range,
+                "`Function()` compiles a string into code",
+            ),
             "setTimeout" | "setInterval" | "setImmediate" => {
-                if first.is_some_and(|a| matches!(a.kind(), "string" | "template_string" | "binary_expression")) {
-                    self.hit(c::TS_EVAL, range, format!("`{name}` with a string argument evaluates it as code"));
+                if first.is_some_and(|a| {
+                    matches!(a.kind(), "string" | "template_string" | "binary_expression")
+                }) {
+                    self.hit(
+                        c::TS_EVAL,
+                        range,
+                        format!("`{name}` with a string argument evaluates it as code"),
+                    );
                 }
             }
             _ if name.starts_with("vm.") || name.starts_with("node:vm.") => {
                 let f = name.rsplit('.').next().unwrap_or("");
-                if matches!(f, "runInNewContext" | "runInThisContext" | "runInContext" | "compileFunction" | "Script") {
+                if matches!(
+                    f,
+                    "runInNewContext"
+                        | "runInThisContext"
+                        | "runInContext"
+                        | "compileFunction"
+                        | "Script"
+                ) {
                     if first.is_some_and(|a| js_str(a, self.src).is_some()) {
-                        self.hit(c::TS_VM, range, format!("`vm.{f}` evaluates code (vm is not a security boundary)"));
+                        self.hit(
+                            c::TS_VM,
+                            range,
+                            format!("`vm.{f}` evaluates code (vm is not a security boundary)"),
+                        );
                     } else if let Some(a) = first {
                         self.dynamic_code(a, range, &format!("vm.{f}"));
                     }
                 }
             }
             _ if name.ends_with("unserialize") && self.src.contains("node-serialize") => {
-                self.hit(c::TS_DESERIALIZE, range, "node-serialize's unserialize() executes functions embedded in the data");
+                self.hit(
+                    c::TS_DESERIALIZE,
+                    range,
+                    "node-serialize's unserialize() executes functions embedded in the data",
+                );
             }
             _ => {}
         }
@@ -447,12 +737,46 @@ impl Ts<'_, '_, '_> {
 
     fn dynamic_code(&mut self, a: Node<'_>, range: std::ops::Range<usize>, what: &str) {
         let t = self.src[a.byte_range()].to_ascii_lowercase();
-        if ["atob(", "base64", "fromcharcode", "decodeuri", "unescape(", ".reverse()", "hex"].iter().any(|k| t.contains(k)) {
-            self.hit(c::TS_DECODE_EXEC, range, format!("{what} runs decoded data"));
-        } else if ["fetch(", ".text()", "axios", "http.get", "https.get", "request(", "got("].iter().any(|k| t.contains(k)) {
-            self.hit(c::TS_FETCH_EVAL, range, format!("{what} runs code fetched from the network"));
+        if [
+            "atob(",
+            "base64",
+            "fromcharcode",
+            "decodeuri",
+            "unescape(",
+            ".reverse()",
+            "hex",
+        ]
+        .iter()
+        .any(|k| t.contains(k))
+        {
+            self.hit(
+                c::TS_DECODE_EXEC,
+                range,
+                format!("{what} runs decoded data"),
+            );
+        } else if [
+            "fetch(",
+            ".text()",
+            "axios",
+            "http.get",
+            "https.get",
+            "request(",
+            "got(",
+        ]
+        .iter()
+        .any(|k| t.contains(k))
+        {
+            self.hit(
+                c::TS_FETCH_EVAL,
+                range,
+                format!("{what} runs code fetched from the network"),
+            );
         } else {
-            self.hit(c::TS_EVAL, range, format!("{what} runs code that is not a literal"));
+            self.hit(
+                c::TS_EVAL,
+                range,
+                format!("{what} runs code that is not a literal"),
+            );
         }
     }
 
@@ -462,7 +786,9 @@ impl Ts<'_, '_, '_> {
         let arr = args.first().copied().filter(|a| a.kind() == "array");
         let argv: Option<Vec<String>> = arr.and_then(|a| {
             let mut c = a.walk();
-            a.named_children(&mut c).map(|e| js_str(e, self.src)).collect()
+            a.named_children(&mut c)
+                .map(|e| js_str(e, self.src))
+                .collect()
         });
         match argv {
             Some(v) if !v.is_empty() => {
@@ -470,16 +796,34 @@ impl Ts<'_, '_, '_> {
                 if shell_bin {
                     self.hit(c::TS_SHELL_EXEC, range.clone(), "spawns a shell");
                 } else {
-                    self.hit(c::TS_CHILD_PROCESS, range.clone(), "spawns a program on the host");
+                    self.hit(
+                        c::TS_CHILD_PROCESS,
+                        range.clone(),
+                        "spawns a program on the host",
+                    );
                 }
                 if shell_bin && v.len() >= 3 && v[1] == "-c" {
-                    self.ctx.nested(Lang::Bash, &v[2], self.map.map(&range), "spawned shell command");
+                    self.ctx.nested(
+                        Lang::Bash,
+                        &v[2],
+                        self.map.map(&range),
+                        "spawned shell command",
+                    );
                 } else {
-                    let joined = v.iter().map(|a| crate::python::shell_quote(a)).collect::<Vec<_>>().join(" ");
-                    self.ctx.nested(Lang::Bash, &joined, self.map.map(&range), "spawned argv");
+                    let joined = v
+                        .iter()
+                        .map(|a| crate::python::shell_quote(a))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    self.ctx
+                        .nested(Lang::Bash, &joined, self.map.map(&range), "spawned argv");
                 }
             }
-            _ => self.hit(c::TS_SHELL_EXEC, range, "spawns a program chosen at run time"),
+            _ => self.hit(
+                c::TS_SHELL_EXEC,
+                range,
+                "spawns a program chosen at run time",
+            ),
         }
     }
 
@@ -488,52 +832,115 @@ impl Ts<'_, '_, '_> {
         let first = args.first().copied();
         let lit = first.and_then(|a| js_str(a, self.src));
         let shell_opt = args.iter().any(|a| {
-            a.kind() == "object" && all_nodes(*a).iter().any(|p| {
-                p.kind() == "pair" && p.child_by_field_name("key").is_some_and(|k| &self.src[k.byte_range()] == "shell")
-                    && p.child_by_field_name("value").is_some_and(|v| !matches!(&self.src[v.byte_range()], "false" | "undefined" | "null"))
-            })
+            a.kind() == "object"
+                && all_nodes(*a).iter().any(|p| {
+                    p.kind() == "pair"
+                        && p.child_by_field_name("key")
+                            .is_some_and(|k| &self.src[k.byte_range()] == "shell")
+                        && p.child_by_field_name("value").is_some_and(|v| {
+                            !matches!(&self.src[v.byte_range()], "false" | "undefined" | "null")
+                        })
+                })
         });
-        let detached = args.iter().any(|a| a.kind() == "object" && self.src[a.byte_range()].contains("detached: true"));
+        let detached = args
+            .iter()
+            .any(|a| a.kind() == "object" && self.src[a.byte_range()].contains("detached: true"));
         if detached {
-            self.hit(c::TS_CHILD_PROCESS, range.clone(), "starts a detached background process that outlives this one");
+            self.hit(
+                c::TS_CHILD_PROCESS,
+                range.clone(),
+                "starts a detached background process that outlives this one",
+            );
         }
         let argv: Option<Vec<String>> = args.get(1).filter(|a| a.kind() == "array").and_then(|a| {
             let mut c = a.walk();
-            a.named_children(&mut c).map(|e| js_str(e, self.src)).collect()
+            a.named_children(&mut c)
+                .map(|e| js_str(e, self.src))
+                .collect()
         });
         match f {
             "exec" | "execSync" => match lit {
                 Some(cmd) => {
-                    self.hit(c::TS_CHILD_PROCESS, range.clone(), format!("`child_process.{f}` runs a shell command"));
-                    self.ctx.nested(Lang::Bash, &cmd, self.map.map(&range), &format!("child_process.{f} command"));
+                    self.hit(
+                        c::TS_CHILD_PROCESS,
+                        range.clone(),
+                        format!("`child_process.{f}` runs a shell command"),
+                    );
+                    self.ctx.nested(
+                        Lang::Bash,
+                        &cmd,
+                        self.map.map(&range),
+                        &format!("child_process.{f} command"),
+                    );
                 }
-                None => self.hit(c::TS_SHELL_EXEC, range, format!("`child_process.{f}` runs a shell command built at run time")),
+                None => self.hit(
+                    c::TS_SHELL_EXEC,
+                    range,
+                    format!("`child_process.{f}` runs a shell command built at run time"),
+                ),
             },
             "spawn" | "spawnSync" | "execFile" | "execFileSync" | "fork" => {
-                let shell_bin = lit.as_deref().is_some_and(|p| is_shell(crate::bash::basename(p)));
+                let shell_bin = lit
+                    .as_deref()
+                    .is_some_and(|p| is_shell(crate::bash::basename(p)));
                 if shell_opt || shell_bin {
-                    self.hit(c::TS_SHELL_EXEC, range.clone(), format!("`child_process.{f}` runs through a shell"));
+                    self.hit(
+                        c::TS_SHELL_EXEC,
+                        range.clone(),
+                        format!("`child_process.{f}` runs through a shell"),
+                    );
                 } else {
-                    self.hit(c::TS_CHILD_PROCESS, range.clone(), format!("`child_process.{f}` runs a program on the host"));
+                    self.hit(
+                        c::TS_CHILD_PROCESS,
+                        range.clone(),
+                        format!("`child_process.{f}` runs a program on the host"),
+                    );
                 }
                 match (lit, argv) {
                     (Some(_), Some(v)) if shell_bin && v.len() >= 2 && v[0] == "-c" => {
-                        self.ctx.nested(Lang::Bash, &v[1], self.map.map(&range), &format!("child_process.{f} shell command"));
+                        self.ctx.nested(
+                            Lang::Bash,
+                            &v[1],
+                            self.map.map(&range),
+                            &format!("child_process.{f} shell command"),
+                        );
                     }
                     (Some(p), Some(v)) => {
                         let mut all = vec![p];
                         all.extend(v);
-                        let joined = all.iter().map(|a| crate::python::shell_quote(a)).collect::<Vec<_>>().join(" ");
-                        self.ctx.nested(Lang::Bash, &joined, self.map.map(&range), &format!("child_process.{f} argv"));
+                        let joined = all
+                            .iter()
+                            .map(|a| crate::python::shell_quote(a))
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        self.ctx.nested(
+                            Lang::Bash,
+                            &joined,
+                            self.map.map(&range),
+                            &format!("child_process.{f} argv"),
+                        );
                     }
                     (Some(p), None) if args.len() == 1 || shell_opt => {
-                        self.ctx.nested(Lang::Bash, &p, self.map.map(&range), &format!("child_process.{f} command"));
+                        self.ctx.nested(
+                            Lang::Bash,
+                            &p,
+                            self.map.map(&range),
+                            &format!("child_process.{f} command"),
+                        );
                     }
-                    (None, _) => self.hit(c::TS_SHELL_EXEC, range, format!("`child_process.{f}` runs a program chosen at run time")),
+                    (None, _) => self.hit(
+                        c::TS_SHELL_EXEC,
+                        range,
+                        format!("`child_process.{f}` runs a program chosen at run time"),
+                    ),
                     _ => {}
                 }
             }
-            _ => self.hit(c::TS_CHILD_PROCESS, range, format!("`child_process.{f}` is used")),
+            _ => self.hit(
+                c::TS_CHILD_PROCESS,
+                range,
+                format!("`child_process.{f}` is used"),
+            ),
         }
     }
 }

@@ -132,17 +132,28 @@ impl UserRules {
                 id: r.id.clone(),
                 reason: reason.to_string(),
             };
-            if r.id.is_empty() || !r.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
-                return Err(invalid("`id` must be non-empty and use only letters, digits, `-`, `_` and `.`"));
+            if r.id.is_empty()
+                || !r
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+            {
+                return Err(invalid(
+                    "`id` must be non-empty and use only letters, digits, `-`, `_` and `.`",
+                ));
             }
             if !seen.insert(r.id.clone()) {
                 return Err(invalid("duplicate `id`"));
             }
-            if r.command.as_deref().is_none_or(str::is_empty) && r.contains.as_deref().is_none_or(str::is_empty) {
+            if r.command.as_deref().is_none_or(str::is_empty)
+                && r.contains.as_deref().is_none_or(str::is_empty)
+            {
                 return Err(invalid("a rule needs `command` or `contains`"));
             }
             if r.command.is_some() && r.lang != Lang::Bash {
-                return Err(invalid("`command` matching is only available for lang = \"bash\"; use `contains`"));
+                return Err(invalid(
+                    "`command` matching is only available for lang = \"bash\"; use `contains`",
+                ));
             }
         }
         Ok(UserRules { rules: file.rule })
@@ -160,12 +171,16 @@ impl UserRules {
 
     fn matches(r: &UserRule, argv: &[String], source: &str, range: &Range<usize>) -> bool {
         if let Some(cmd) = &r.command {
-            let Some(prog) = argv.first() else { return false };
+            let Some(prog) = argv.first() else {
+                return false;
+            };
             if crate::bash::basename(prog) != cmd {
                 return false;
             }
             let args = &argv[1..];
-            if args.len() < r.args_prefix.len() || args.iter().zip(&r.args_prefix).any(|(a, p)| a != p) {
+            if args.len() < r.args_prefix.len()
+                || args.iter().zip(&r.args_prefix).any(|(a, p)| a != p)
+            {
                 return false;
             }
             if !r.args_contain.iter().all(|c| args.contains(c)) {
@@ -181,13 +196,23 @@ impl UserRules {
         true
     }
 
-    pub(crate) fn apply(&self, lang: Lang, source: &str, findings: &mut Vec<Finding>, seen: &[SeenInvocation]) {
+    pub(crate) fn apply(
+        &self,
+        lang: Lang,
+        source: &str,
+        findings: &mut Vec<Finding>,
+        seen: &[SeenInvocation],
+    ) {
         if self.rules.is_empty() {
             return;
         }
         let whole: SeenInvocation = (Vec::new(), 0..source.len());
         for r in self.rules.iter().filter(|r| r.lang == lang) {
-            let candidates: Vec<&SeenInvocation> = if r.command.is_some() { seen.iter().collect() } else { vec![&whole] };
+            let candidates: Vec<&SeenInvocation> = if r.command.is_some() {
+                seen.iter().collect()
+            } else {
+                vec![&whole]
+            };
             for (argv, range) in candidates {
                 if !Self::matches(r, argv, source, range) {
                     continue;
@@ -207,8 +232,17 @@ impl UserRules {
                 findings.push(Finding {
                     rule_id,
                     decision: r.decision,
-                    message: if r.reason.is_empty() { format!("matched user rule `{}`", r.id) } else { r.reason.clone() },
-                    snippet: source.get(span.start..span.end).unwrap_or("").chars().take(160).collect(),
+                    message: if r.reason.is_empty() {
+                        format!("matched user rule `{}`", r.id)
+                    } else {
+                        r.reason.clone()
+                    },
+                    snippet: source
+                        .get(span.start..span.end)
+                        .unwrap_or("")
+                        .chars()
+                        .take(160)
+                        .collect(),
                     span,
                 });
             }

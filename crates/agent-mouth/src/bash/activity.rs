@@ -13,30 +13,108 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let args = inv.args();
     let has = |s: &str| args.iter().any(|w| w.text == s);
     let starts = |s: &str| args.iter().any(|w| w.text.starts_with(s));
-    let range = inv.argv.first().map_or(0, |w| w.range.start)..inv.argv.last().map_or(0, |w| w.range.end);
+    let range =
+        inv.argv.first().map_or(0, |w| w.range.start)..inv.argv.last().map_or(0, |w| w.range.end);
     obfuscated_args(r, inv);
     write_outside(r, cmd, inv);
-    if matches!(prog, "curl" | "wget" | "wget2" | "http" | "xh") && args.windows(2).any(|w| matches!(w[0].text.as_str(), "-A" | "--user-agent" | "-U") && ["mozilla", "opera", "wget", "curl/", "msie", "httpbrowser", "googlebot", "chrome/", "safari"].iter().any(|k| w[1].text.to_ascii_lowercase().contains(k))) {
-        r.hit(c::BASH_DEFENSE_EVASION, range.clone(), "impersonates another client's User-Agent");
+    if matches!(prog, "curl" | "wget" | "wget2" | "http" | "xh")
+        && args.windows(2).any(|w| {
+            matches!(w[0].text.as_str(), "-A" | "--user-agent" | "-U")
+                && [
+                    "mozilla",
+                    "opera",
+                    "wget",
+                    "curl/",
+                    "msie",
+                    "httpbrowser",
+                    "googlebot",
+                    "chrome/",
+                    "safari",
+                ]
+                .iter()
+                .any(|k| w[1].text.to_ascii_lowercase().contains(k))
+        })
+    {
+        r.hit(
+            c::BASH_DEFENSE_EVASION,
+            range.clone(),
+            "impersonates another client's User-Agent",
+        );
     }
     for w in args {
-        if w.kind == "raw_string" && w.text.contains("$(") && (w.text.contains('`') || w.text.contains("||") || w.text.contains(';')) {
-            r.hit(c::BASH_OBFUSCATED, w.range.clone(), "quoted text carries shell-injection syntax (`$(…)`, backticks, `||`)");
+        if w.kind == "raw_string"
+            && w.text.contains("$(")
+            && (w.text.contains('`') || w.text.contains("||") || w.text.contains(';'))
+        {
+            r.hit(
+                c::BASH_OBFUSCATED,
+                w.range.clone(),
+                "quoted text carries shell-injection syntax (`$(…)`, backticks, `||`)",
+            );
         }
     }
     manifest_writes(r, cmd, inv);
-    if matches!(prog, "rm" | "rmdir" | "dd" | "shred" | "mkfs" | "fdisk" | "parted" | "wipefs" | "npm" | "gcloud" | "az" | "terraform" | "kubectl" | "apt" | "apt-get" | "dnf" | "yum" | "pip" | "docker" | "git" | "cp" | "mv") && matches!(cmd.stdin, super::extract::Stdin::Pipe(_)) {
+    if matches!(
+        prog,
+        "rm" | "rmdir"
+            | "dd"
+            | "shred"
+            | "mkfs"
+            | "fdisk"
+            | "parted"
+            | "wipefs"
+            | "npm"
+            | "gcloud"
+            | "az"
+            | "terraform"
+            | "kubectl"
+            | "apt"
+            | "apt-get"
+            | "dnf"
+            | "yum"
+            | "pip"
+            | "docker"
+            | "git"
+            | "cp"
+            | "mv"
+    ) && matches!(cmd.stdin, super::extract::Stdin::Pipe(_))
+    {
         let confirms = r.upstream(cmd).iter().any(|u| {
             let w: Vec<&str> = u.words.iter().map(|w| w.text.as_str()).collect();
-            matches!(w.as_slice(), ["yes"] | ["yes", _] | ["echo", "y" | "Y" | "yes" | "YES" | "Yes"] | ["printf", "y" | "y\\n" | "yes\\n"])
+            matches!(
+                w.as_slice(),
+                ["yes"]
+                    | ["yes", _]
+                    | ["echo", "y" | "Y" | "yes" | "YES" | "Yes"]
+                    | ["printf", "y" | "y\\n" | "yes\\n"]
+            )
         });
-        if confirms && (inv.has_flag('r', &["recursive"]) || inv.has_flag('f', &["force"]) || prog != "rm") {
-            r.hit(c::BASH_DESTRUCTIVE_UNBOUNDED, range.clone(), format!("answers `{prog}`'s confirmation prompts automatically"));
+        if confirms
+            && (inv.has_flag('r', &["recursive"]) || inv.has_flag('f', &["force"]) || prog != "rm")
+        {
+            r.hit(
+                c::BASH_DESTRUCTIVE_UNBOUNDED,
+                range.clone(),
+                format!("answers `{prog}`'s confirmation prompts automatically"),
+            );
         }
     }
     for w in args {
-        if w.has_subst && r.substituted(cmd).iter().any(|s| s.words.iter().skip(1).any(|x| matches!(x.text.as_str(), "/etc/passwd" | "/etc/group" | "/etc/hosts" | "/proc/self/environ"))) {
-            r.hit(c::BASH_CREDENTIAL_ACCESS, w.range.clone(), "substitutes a system file's contents into the arguments");
+        if w.has_subst
+            && r.substituted(cmd).iter().any(|s| {
+                s.words.iter().skip(1).any(|x| {
+                    matches!(
+                        x.text.as_str(),
+                        "/etc/passwd" | "/etc/group" | "/etc/hosts" | "/proc/self/environ"
+                    )
+                })
+            })
+        {
+            r.hit(
+                c::BASH_CREDENTIAL_ACCESS,
+                w.range.clone(),
+                "substitutes a system file's contents into the arguments",
+            );
             break;
         }
     }
@@ -44,130 +122,466 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         "curl" | "curlie" => {
             let upload = args.iter().any(|w| {
                 let t = w.text.as_str();
-                matches!(t, "-d" | "-F" | "-T" | "--form" | "--upload-file" | "--json")
-                    || t.starts_with("--data")
+                matches!(
+                    t,
+                    "-d" | "-F" | "-T" | "--form" | "--upload-file" | "--json"
+                ) || t.starts_with("--data")
                     || t.starts_with("--form")
                     || (t.starts_with("-d") && t.len() > 2 && !t.starts_with("--"))
                     || (t.starts_with("-F") && t.len() > 2)
             });
             if upload {
-                r.hit(c::BASH_UPLOAD, range.clone(), "sends local data to a remote server");
+                r.hit(
+                    c::BASH_UPLOAD,
+                    range.clone(),
+                    "sends local data to a remote server",
+                );
             }
         }
-        "wget" | "wget2" if starts("--post-file") || starts("--post-data") || starts("--body-file") || starts("--body-data") || starts("--method=PUT") || starts("--method=POST") => {
-            r.hit(c::BASH_UPLOAD, range.clone(), "sends local data to a remote server");
+        "wget" | "wget2"
+            if starts("--post-file")
+                || starts("--post-data")
+                || starts("--body-file")
+                || starts("--body-data")
+                || starts("--method=PUT")
+                || starts("--method=POST") =>
+        {
+            r.hit(
+                c::BASH_UPLOAD,
+                range.clone(),
+                "sends local data to a remote server",
+            );
         }
-        "ab" if has("-p") || has("-u") => r.hit(c::BASH_UPLOAD, range.clone(), "sends a local file to a remote server"),
-        "http" | "https" | "xh" | "xhs" if args.iter().any(|w| w.text.contains("@") || w.text.contains(":=@")) => {
-            r.hit(c::BASH_UPLOAD, range.clone(), "sends a local file to a remote server");
+        "ab" if has("-p") || has("-u") => r.hit(
+            c::BASH_UPLOAD,
+            range.clone(),
+            "sends a local file to a remote server",
+        ),
+        "http" | "https" | "xh" | "xhs"
+            if args
+                .iter()
+                .any(|w| w.text.contains("@") || w.text.contains(":=@")) =>
+        {
+            r.hit(
+                c::BASH_UPLOAD,
+                range.clone(),
+                "sends a local file to a remote server",
+            );
         }
-        "ssh" if inv.operands().count() >= 2 && cmd.redirects.iter().any(|rd| rd.op.starts_with('>') && rd.fd.is_none()) => {
-            r.hit(c::BASH_REMOTE_COPY, range.clone(), "pulls the output of a remote command into a local file");
+        "ssh"
+            if inv.operands().count() >= 2
+                && cmd
+                    .redirects
+                    .iter()
+                    .any(|rd| rd.op.starts_with('>') && rd.fd.is_none()) =>
+        {
+            r.hit(
+                c::BASH_REMOTE_COPY,
+                range.clone(),
+                "pulls the output of a remote command into a local file",
+            );
         }
-        "nc" | "ncat" | "netcat" | "socat" | "telnet" if !matches!(cmd.stdin, super::extract::Stdin::Inherited) || cmd.redirects.iter().any(|rd| rd.op == "<") => {
-            r.hit(c::BASH_UPLOAD, range.clone(), format!("`{prog}` sends local data to a network peer"));
+        "nc" | "ncat" | "netcat" | "socat" | "telnet"
+            if !matches!(cmd.stdin, super::extract::Stdin::Inherited)
+                || cmd.redirects.iter().any(|rd| rd.op == "<") =>
+        {
+            r.hit(
+                c::BASH_UPLOAD,
+                range.clone(),
+                format!("`{prog}` sends local data to a network peer"),
+            );
         }
         "openssl" if has("s_client") && cmd.redirects.iter().any(|rd| rd.op == "<") => {
-            r.hit(c::BASH_UPLOAD, range.clone(), "sends a local file over a TLS connection");
+            r.hit(
+                c::BASH_UPLOAD,
+                range.clone(),
+                "sends a local file over a TLS connection",
+            );
         }
-        "socat" if args.iter().any(|w| w.text.to_ascii_lowercase().starts_with("file:") || w.text.starts_with('/')) && args.iter().any(|w| w.text.to_ascii_lowercase().contains("tcp")) => {
-            r.hit(c::BASH_UPLOAD, range.clone(), "sends a local file to a network peer");
+        "socat"
+            if args.iter().any(|w| {
+                w.text.to_ascii_lowercase().starts_with("file:") || w.text.starts_with('/')
+            }) && args
+                .iter()
+                .any(|w| w.text.to_ascii_lowercase().contains("tcp")) =>
+        {
+            r.hit(
+                c::BASH_UPLOAD,
+                range.clone(),
+                "sends a local file to a network peer",
+            );
         }
-        "scp" | "rsync" | "sftp" | "tftp" | "ftp" | "lftp" | "smbclient" | "rcp" | "rclone" | "ncftpput" | "curlftpfs" | "sshfs" | "rsh" | "rlogin" => {
+        "scp" | "rsync" | "sftp" | "tftp" | "ftp" | "lftp" | "smbclient" | "rcp" | "rclone"
+        | "ncftpput" | "curlftpfs" | "sshfs" | "rsh" | "rlogin" => {
             if prog == "rsync" && args.iter().any(|w| w.text.starts_with("--delete")) {
-                r.hit(c::BASH_DESTRUCTIVE_UNBOUNDED, range.clone(), "rsync --delete removes destination files missing from the source");
+                r.hit(
+                    c::BASH_DESTRUCTIVE_UNBOUNDED,
+                    range.clone(),
+                    "rsync --delete removes destination files missing from the source",
+                );
             }
-            let remote = prog == "smbclient" || matches!(prog, "tftp" | "ftp" | "lftp" | "rlogin" | "rsh" | "sftp") || inv.operands().any(|w| is_remote_spec(&w.text));
+            let remote = prog == "smbclient"
+                || matches!(prog, "tftp" | "ftp" | "lftp" | "rlogin" | "rsh" | "sftp")
+                || inv.operands().any(|w| is_remote_spec(&w.text));
             if remote {
-                r.hit(c::BASH_REMOTE_COPY, range.clone(), format!("`{prog}` copies files to or from another host"));
+                r.hit(
+                    c::BASH_REMOTE_COPY,
+                    range.clone(),
+                    format!("`{prog}` copies files to or from another host"),
+                );
             }
         }
         "tar" if inv.operands().any(|w| is_remote_spec(&w.text)) || starts("--rsh-command") => {
-            r.hit(c::BASH_REMOTE_COPY, range.clone(), "tar writes an archive to another host");
+            r.hit(
+                c::BASH_REMOTE_COPY,
+                range.clone(),
+                "tar writes an archive to another host",
+            );
         }
         "dig" | "nslookup" | "host" | "drill" | "delv" if args.iter().any(|w| w.has_subst) => {
-            r.hit(c::BASH_UPLOAD, range.clone(), "puts run-time data into a DNS query (a DNS exfiltration channel)");
+            r.hit(
+                c::BASH_UPLOAD,
+                range.clone(),
+                "puts run-time data into a DNS query (a DNS exfiltration channel)",
+            );
         }
         "whois" | "cancel" | "lp" | "lpr" if has("-h") || starts("-h") => {
-            r.hit(c::BASH_UPLOAD, range.clone(), format!("`{prog}` sends data to a chosen host"));
+            r.hit(
+                c::BASH_UPLOAD,
+                range.clone(),
+                format!("`{prog}` sends data to a chosen host"),
+            );
         }
-        "import" | "xwd" | "scrot" | "gnome-screenshot" | "spectacle" | "grim" | "maim" | "screencapture" | "xdotool" | "xinput" | "logkeys" | "xclip" | "xsel" | "pbpaste" | "wl-paste" | "ffmpeg" if prog != "ffmpeg" && !(prog == "import" && !has("-window")) || (prog == "ffmpeg" && args.iter().any(|w| matches!(w.text.as_str(), "x11grab" | "avfoundation" | "gdigrab" | "pulse" | "alsa" | "v4l2"))) => {
-            if !(prog == "xclip" || prog == "xsel") || has("-o") || starts("--output") || has("-out") {
-                r.hit(c::BASH_COLLECTION, range.clone(), format!("`{prog}` captures the screen, input or clipboard"));
+        "import" | "xwd" | "scrot" | "gnome-screenshot" | "spectacle" | "grim" | "maim"
+        | "screencapture" | "xdotool" | "xinput" | "logkeys" | "xclip" | "xsel" | "pbpaste"
+        | "wl-paste" | "ffmpeg"
+            if prog != "ffmpeg" && !(prog == "import" && !has("-window"))
+                || (prog == "ffmpeg"
+                    && args.iter().any(|w| {
+                        matches!(
+                            w.text.as_str(),
+                            "x11grab" | "avfoundation" | "gdigrab" | "pulse" | "alsa" | "v4l2"
+                        )
+                    })) =>
+        {
+            if !(prog == "xclip" || prog == "xsel")
+                || has("-o")
+                || starts("--output")
+                || has("-out")
+            {
+                r.hit(
+                    c::BASH_COLLECTION,
+                    range.clone(),
+                    format!("`{prog}` captures the screen, input or clipboard"),
+                );
             }
         }
         "tar" | "zip" | "7z" | "7za" | "rar" | "gzip" | "bzip2" => {
+            if (starts("--password")
+                || has("-P")
+                || (prog.starts_with("7z")
+                    && args
+                        .iter()
+                        .any(|w| w.text.starts_with("-p") && w.text.len() > 2)))
+                && prog != "tar"
+            {
+                r.hit(
+                    c::BASH_COLLECTION,
+                    range.clone(),
+                    "encrypts data with a passphrase given on the command line",
+                );
+            }
             let home_or_logs = inv.operands().any(|w| {
                 let t = w.text.as_str();
-                matches!(t, "~" | "~/" | "$HOME" | "${HOME}" | "/home" | "/Users" | "/root" | "/etc" | "/var/log" | "/")
-                    || t.starts_with("/var/log/")
-                    || t.starts_with("$HOME/$") || t == "/Users/*" || t == "/home/*"
+                matches!(
+                    t,
+                    "~" | "~/"
+                        | "$HOME"
+                        | "${HOME}"
+                        | "/home"
+                        | "/Users"
+                        | "/root"
+                        | "/etc"
+                        | "/var/log"
+                        | "/"
+                ) || t.starts_with("/var/log/")
+                    || t.starts_with("$HOME/$")
+                    || t == "/Users/*"
+                    || t == "/home/*"
             });
             if home_or_logs {
-                r.hit(c::BASH_COLLECTION, range.clone(), "archives home directories, logs or system configuration");
+                r.hit(
+                    c::BASH_COLLECTION,
+                    range.clone(),
+                    "archives home directories, logs or system configuration",
+                );
             }
         }
-        "touch" if args.iter().any(|w| matches!(w.text.as_str(), "-t" | "-d" | "-r" | "--date" | "--reference") || w.text.starts_with("--date=") || w.text.starts_with("--reference=") || (w.text.starts_with('-') && !w.text.starts_with("--") && (w.text.ends_with('t') || w.text.ends_with('d') || w.text.ends_with('r')) && w.text.len() > 2)) => {
-            r.hit(c::BASH_DEFENSE_EVASION, range.clone(), "sets file timestamps to chosen values (timestomping)");
+        "touch"
+            if args.iter().any(|w| {
+                matches!(
+                    w.text.as_str(),
+                    "-t" | "-d" | "-r" | "--date" | "--reference"
+                ) || w.text.starts_with("--date=")
+                    || w.text.starts_with("--reference=")
+                    || (w.text.starts_with('-')
+                        && !w.text.starts_with("--")
+                        && (w.text.ends_with('t')
+                            || w.text.ends_with('d')
+                            || w.text.ends_with('r'))
+                        && w.text.len() > 2)
+            }) =>
+        {
+            r.hit(
+                c::BASH_DEFENSE_EVASION,
+                range.clone(),
+                "sets file timestamps to chosen values (timestomping)",
+            );
         }
-        "date" | "timedatectl" | "hwclock" if inv.operands().any(|w| w.text.chars().all(|c| c.is_ascii_digit() || c == '.') && w.text.len() >= 8) || has("-s") || starts("--set") || has("set-time") => {
-            r.hit(c::BASH_DEFENSE_EVASION, range.clone(), "changes the system clock");
+        "date" | "timedatectl" | "hwclock"
+            if inv.operands().any(|w| {
+                w.text.chars().all(|c| c.is_ascii_digit() || c == '.') && w.text.len() >= 8
+            }) || has("-s")
+                || starts("--set")
+                || has("set-time") =>
+        {
+            r.hit(
+                c::BASH_DEFENSE_EVASION,
+                range.clone(),
+                "changes the system clock",
+            );
         }
-        "update-ca-certificates" | "update-ca-trust" | "trust" | "certutil" if prog != "trust" || has("anchor") => {
-            r.hit(c::BASH_SECURITY_CONTROL, range.clone(), "changes the set of trusted certificate authorities");
+        "update-ca-certificates" | "update-ca-trust" | "trust" | "certutil"
+            if prog != "trust" || has("anchor") =>
+        {
+            r.hit(
+                c::BASH_SECURITY_CONTROL,
+                range.clone(),
+                "changes the set of trusted certificate authorities",
+            );
         }
-        "ln" if args.iter().any(|w| w.text.contains(".bash_history") || w.text.contains(".zsh_history") || w.text.ends_with("_history")) => {
-            r.hit(c::BASH_DEFENSE_EVASION, range.clone(), "redirects shell history (usually to /dev/null)");
+        "ln" if args.iter().any(|w| {
+            w.text.contains(".bash_history")
+                || w.text.contains(".zsh_history")
+                || w.text.ends_with("_history")
+        }) =>
+        {
+            r.hit(
+                c::BASH_DEFENSE_EVASION,
+                range.clone(),
+                "redirects shell history (usually to /dev/null)",
+            );
         }
-        "mkdir" | "touch" if inv.operands().any(|w| {
-            let t = w.text.as_str();
-            (t.starts_with("/tmp/.") || t.starts_with("/var/tmp/.") || t.starts_with("/dev/shm/.")) && t.len() > 6
-        }) => {
-            r.hit(c::BASH_DEFENSE_EVASION, range.clone(), "creates a hidden file or directory in a world-writable location");
+        "mkdir" | "touch"
+            if inv.operands().any(|w| {
+                let t = w.text.as_str();
+                (t.starts_with("/tmp/.")
+                    || t.starts_with("/var/tmp/.")
+                    || t.starts_with("/dev/shm/."))
+                    && t.len() > 6
+            }) =>
+        {
+            r.hit(
+                c::BASH_DEFENSE_EVASION,
+                range.clone(),
+                "creates a hidden file or directory in a world-writable location",
+            );
         }
-        "dpkg" | "rpm" | "dnf" | "yum" | "zypper" | "apt" | "apt-get" | "opkg" | "apk" | "pacman" | "installer" | "snap" | "flatpak" => {
+        "dpkg" | "rpm" | "dnf" | "yum" | "zypper" | "apt" | "apt-get" | "opkg" | "apk"
+        | "pacman" | "installer" | "snap" | "flatpak" => {
             let local_pkg = inv.operands().any(|w| {
                 let t = w.text.as_str();
-                t.ends_with(".deb") || t.ends_with(".rpm") || t.ends_with(".apk") || t.ends_with(".pkg") || t.contains(".pkg.tar") || t.ends_with(".snap") || t.ends_with(".flatpak")
+                t.ends_with(".deb")
+                    || t.ends_with(".rpm")
+                    || t.ends_with(".apk")
+                    || t.ends_with(".pkg")
+                    || t.contains(".pkg.tar")
+                    || t.ends_with(".snap")
+                    || t.ends_with(".flatpak")
             });
-            let dangerous_flag = has("--dangerous") || has("--devmode") || has("--nodeps") || has("--force-all") || starts("--force-");
-            if local_pkg || dangerous_flag || (prog == "rpm" && (has("--eval") || has("--pipe") || has("-E"))) {
-                r.hit(c::BASH_LOCAL_PACKAGE, range.clone(), "installs a local package file, whose install scripts run as root");
+            let dangerous_flag = has("--dangerous")
+                || has("--devmode")
+                || has("--nodeps")
+                || has("--force-all")
+                || starts("--force-");
+            if local_pkg
+                || dangerous_flag
+                || (prog == "rpm" && (has("--eval") || has("--pipe") || has("-E")))
+            {
+                r.hit(
+                    c::BASH_LOCAL_PACKAGE,
+                    range.clone(),
+                    "installs a local package file, whose install scripts run as root",
+                );
             }
         }
-        "msfconsole" | "psexec.py" | "wmiexec.py" | "smbexec.py" | "atexec.py" | "dcomexec.py" | "secretsdump.py" | "getuserspns.py" | "GetUserSPNs.py" | "GetNPUsers.py" | "mimikatz" | "crackmapexec" | "cme" | "nxc" | "netexec" | "evil-winrm" | "hydra" | "medusa" | "john" | "hashcat" | "responder" | "Responder.py" | "sqlmap" | "bloodhound-python" | "impacket-psexec" | "impacket-secretsdump" | "linpeas.sh" | "LinEnum.sh" | "pspy" | "pspy64" | "chisel" | "sliver-client" | "empire" | "beef-xss" | "stratus" | "sshpass" | "patator" | "ncrack" | "kerbrute" | "rubeus" | "lazagne" | "pypykatz" => {
-            r.hit(c::BASH_OFFENSIVE_TOOL, range.clone(), format!("`{prog}` is an attack or credential-cracking tool"));
+        "msfconsole"
+        | "psexec.py"
+        | "wmiexec.py"
+        | "smbexec.py"
+        | "atexec.py"
+        | "dcomexec.py"
+        | "secretsdump.py"
+        | "getuserspns.py"
+        | "GetUserSPNs.py"
+        | "GetNPUsers.py"
+        | "mimikatz"
+        | "crackmapexec"
+        | "cme"
+        | "nxc"
+        | "netexec"
+        | "evil-winrm"
+        | "hydra"
+        | "medusa"
+        | "john"
+        | "hashcat"
+        | "responder"
+        | "Responder.py"
+        | "sqlmap"
+        | "bloodhound-python"
+        | "impacket-psexec"
+        | "impacket-secretsdump"
+        | "linpeas.sh"
+        | "LinEnum.sh"
+        | "pspy"
+        | "pspy64"
+        | "chisel"
+        | "sliver-client"
+        | "empire"
+        | "beef-xss"
+        | "stratus"
+        | "sshpass"
+        | "patator"
+        | "ncrack"
+        | "kerbrute"
+        | "rubeus"
+        | "lazagne"
+        | "pypykatz" => {
+            r.hit(
+                c::BASH_OFFENSIVE_TOOL,
+                range.clone(),
+                format!("`{prog}` is an attack or credential-cracking tool"),
+            );
         }
-        "screen" | "tmux" | "byobu" | "newgrp" | "sg" | "chroot" | "unshare" | "nsenter" | "machinectl" | "busybox" | "ansible-test" | "expect" | "ranger" | "mc" | "vifm" | "nnn" | "script" | "openvt" => {
+        "screen" | "tmux" | "byobu" | "newgrp" | "sg" | "chroot" | "unshare" | "nsenter"
+        | "machinectl" | "busybox" | "ansible-test" | "expect" | "ranger" | "mc" | "vifm"
+        | "nnn" | "script" | "openvt" => {
             let operands = inv.operands().count();
             let interactive = match prog {
-                "screen" => !args.iter().any(|w| matches!(w.text.as_str(), "-ls" | "-list" | "-r" | "-x" | "-S" | "-X" | "-d" | "-wipe" | "-v" | "--version")) || operands == 0 && !has("-ls"),
-                "tmux" => !args.iter().any(|w| w.text.starts_with("ls") || w.text.starts_with("list-") || w.text.starts_with("kill-") || matches!(w.text.as_str(), "has-session" | "send-keys" | "-V" | "display-message" | "capture-pane" | "show-options" | "set-option" | "source-file")),
+                "screen" => {
+                    !args.iter().any(|w| {
+                        matches!(
+                            w.text.as_str(),
+                            "-ls"
+                                | "-list"
+                                | "-r"
+                                | "-x"
+                                | "-S"
+                                | "-X"
+                                | "-d"
+                                | "-wipe"
+                                | "-v"
+                                | "--version"
+                        )
+                    }) || operands == 0 && !has("-ls")
+                }
+                "tmux" => !args.iter().any(|w| {
+                    w.text.starts_with("ls")
+                        || w.text.starts_with("list-")
+                        || w.text.starts_with("kill-")
+                        || matches!(
+                            w.text.as_str(),
+                            "has-session"
+                                | "send-keys"
+                                | "-V"
+                                | "display-message"
+                                | "capture-pane"
+                                | "show-options"
+                                | "set-option"
+                                | "source-file"
+                        )
+                }),
                 "byobu" | "ranger" | "mc" | "vifm" | "nnn" => true,
                 "newgrp" => true,
                 "sg" | "chroot" => operands <= 1,
                 "unshare" | "nsenter" => operands == 0,
-                "machinectl" => inv.operands().next().is_some_and(|w| w.text == "shell" || w.text == "login"),
-                "busybox" => inv.operands().next().is_some_and(|w| matches!(w.text.as_str(), "sh" | "ash" | "hush")),
+                "machinectl" => inv
+                    .operands()
+                    .next()
+                    .is_some_and(|w| w.text == "shell" || w.text == "login"),
+                "busybox" => inv
+                    .operands()
+                    .next()
+                    .is_some_and(|w| matches!(w.text.as_str(), "sh" | "ash" | "hush")),
                 "ansible-test" => inv.operands().next().is_some_and(|w| w.text == "shell"),
                 "expect" => operands == 0 && !has("-c") && !has("-f"),
                 "openvt" => true,
-                "script" => !args.iter().any(|w| w.text.starts_with("-c") || w.text == "--command" || (w.text.len() > 2 && w.text.starts_with('-') && !w.text.starts_with("--") && w.text.ends_with('c'))) && !has("-h") && !has("--help") && !has("-V"),
+                "script" => {
+                    !args.iter().any(|w| {
+                        w.text.starts_with("-c")
+                            || w.text == "--command"
+                            || (w.text.len() > 2
+                                && w.text.starts_with('-')
+                                && !w.text.starts_with("--")
+                                && w.text.ends_with('c'))
+                    }) && !has("-h")
+                        && !has("--help")
+                        && !has("-V")
+                }
                 _ => false,
             };
             if interactive {
-                r.hit(c::BASH_INTERACTIVE_SHELL, range.clone(), format!("`{prog}` opens an interactive shell or terminal"));
+                r.hit(
+                    c::BASH_INTERACTIVE_SHELL,
+                    range.clone(),
+                    format!("`{prog}` opens an interactive shell or terminal"),
+                );
             }
         }
-        "openssl" if has("enc") && !has("-d") && args.iter().any(|w| w.text.starts_with("-pass") || w.text == "-k" || w.text == "-K") => {
-            r.hit(c::BASH_COLLECTION, range.clone(), "encrypts data with a passphrase (staging or ransomware pattern)");
+        "openssl"
+            if has("enc")
+                && !has("-d")
+                && args
+                    .iter()
+                    .any(|w| w.text.starts_with("-pass") || w.text == "-k" || w.text == "-K") =>
+        {
+            r.hit(
+                c::BASH_COLLECTION,
+                range.clone(),
+                "encrypts data with a passphrase (staging or ransomware pattern)",
+            );
         }
-        "gpg" | "zip" | "7z" | "7za" | "ccencrypt" | "ccrypt" if starts("--passphrase") || has("--password") || has("-P") || (prog.starts_with("7z") && args.iter().any(|w| w.text.starts_with("-p") && w.text.len() > 2)) || prog.starts_with("cc") => {
-            r.hit(c::BASH_COLLECTION, range.clone(), "encrypts data with a passphrase given on the command line");
+        "gpg" | "ccencrypt" | "ccrypt"
+            if starts("--passphrase")
+                || has("--password")
+                || has("-P")
+                || (prog.starts_with("7z")
+                    && args
+                        .iter()
+                        .any(|w| w.text.starts_with("-p") && w.text.len() > 2))
+                || prog.starts_with("cc") =>
+        {
+            r.hit(
+                c::BASH_COLLECTION,
+                range.clone(),
+                "encrypts data with a passphrase given on the command line",
+            );
         }
-        "auditctl" if has("-a") || has("-w") => r.hit(c::BASH_SECURITY_CONTROL, range.clone(), "changes the kernel audit rules"),
-        "cryptsetup" => r.hit(c::BASH_DISK_ADMIN, range.clone(), "manages disk encryption keys or headers"),
-        "systemd-run" => r.hit(c::BASH_PERSISTENCE, range.clone(), "starts a transient system service outside this process tree"),
+        "auditctl" if has("-a") || has("-w") => r.hit(
+            c::BASH_SECURITY_CONTROL,
+            range.clone(),
+            "changes the kernel audit rules",
+        ),
+        "cryptsetup" => r.hit(
+            c::BASH_DISK_ADMIN,
+            range.clone(),
+            "manages disk encryption keys or headers",
+        ),
+        "systemd-run" => r.hit(
+            c::BASH_PERSISTENCE,
+            range.clone(),
+            "starts a transient system service outside this process tree",
+        ),
         "tr" => {
             let sets: Vec<&str> = inv.operands().map(|w| w.text.as_str()).collect();
             if let [a, b] = sets.as_slice() {
@@ -176,28 +590,113 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                     (v.len() == 3 && v[1] == '-').then(|| (v[0], v[2]))
                 };
                 if let (Some((a0, a1)), Some((b0, b1))) = (range_of(a), range_of(b)) {
-                    let case_map = a0.is_ascii_alphabetic() && b0.is_ascii_alphabetic() && a0.eq_ignore_ascii_case(&b0);
+                    let case_map = a0.is_ascii_alphabetic()
+                        && b0.is_ascii_alphabetic()
+                        && a0.eq_ignore_ascii_case(&b0);
                     if a0 != b0 && !case_map && (a1 as i64 - a0 as i64) == (b1 as i64 - b0 as i64) {
-                        r.hit(c::BASH_OBFUSCATED, range.clone(), "tr shifts characters (a substitution cipher that hides text)");
+                        r.hit(
+                            c::BASH_OBFUSCATED,
+                            range.clone(),
+                            "tr shifts characters (a substitution cipher that hides text)",
+                        );
                     }
                 }
             }
         }
-        "enable" if has("-f") => r.hit(c::BASH_LIBRARY_LOAD, range.clone(), "`enable -f` loads a shared library into the shell"),
+        "enable" if has("-f") => r.hit(
+            c::BASH_LIBRARY_LOAD,
+            range.clone(),
+            "`enable -f` loads a shared library into the shell",
+        ),
         _ => {}
     }
     // native libraries handed to programs that load them
-    if !matches!(prog, "gcc" | "cc" | "clang" | "g++" | "c++" | "ld" | "ld.lld" | "ld.gold" | "ldd" | "nm" | "objdump" | "readelf" | "strip" | "file" | "ls" | "cp" | "mv" | "rm" | "ln" | "install" | "chmod" | "chown" | "ldconfig" | "patchelf" | "strings" | "md5sum" | "sha256sum" | "tar" | "zip" | "unzip" | "find" | "cargo" | "rustc" | "make" | "cmake" | "ar" | "echo" | "printf" | "git" | "docker" | "podman" | "stat" | "du" | "wc" | "cat" | "lipo" | "otool" | "codesign" | "mkdir" | "touch") {
+    if !matches!(
+        prog,
+        "gcc"
+            | "cc"
+            | "clang"
+            | "g++"
+            | "c++"
+            | "ld"
+            | "ld.lld"
+            | "ld.gold"
+            | "ldd"
+            | "nm"
+            | "objdump"
+            | "readelf"
+            | "strip"
+            | "file"
+            | "ls"
+            | "cp"
+            | "mv"
+            | "rm"
+            | "ln"
+            | "install"
+            | "chmod"
+            | "chown"
+            | "ldconfig"
+            | "patchelf"
+            | "strings"
+            | "md5sum"
+            | "sha256sum"
+            | "tar"
+            | "zip"
+            | "unzip"
+            | "find"
+            | "cargo"
+            | "rustc"
+            | "make"
+            | "cmake"
+            | "ar"
+            | "echo"
+            | "printf"
+            | "git"
+            | "docker"
+            | "podman"
+            | "stat"
+            | "du"
+            | "wc"
+            | "cat"
+            | "lipo"
+            | "otool"
+            | "codesign"
+            | "mkdir"
+            | "touch"
+    ) {
         let lib = args.iter().find(|w| {
             let t = w.text.trim_matches(|c| c == '"' || c == '\'');
             let t = t.rsplit('=').next().unwrap_or(t);
-            (t.ends_with(".so") || t.contains(".so.") || t.ends_with(".dylib") || t.ends_with(".dll")) && !t.contains("://")
+            (t.ends_with(".so")
+                || t.contains(".so.")
+                || t.ends_with(".dylib")
+                || t.ends_with(".dll"))
+                && !t.contains("://")
         });
-        let plugin_opt = args.iter().any(|w| matches!(w.text.as_str(), "-engine" | "--default-auth" | "--plugin-dir" | "-load" | "--load-extension" | "-dlopen") || w.text.starts_with("--default-auth=") || w.text.starts_with("--plugin-dir="));
+        let plugin_opt = args.iter().any(|w| {
+            matches!(
+                w.text.as_str(),
+                "-engine"
+                    | "--default-auth"
+                    | "--plugin-dir"
+                    | "-load"
+                    | "--load-extension"
+                    | "-dlopen"
+            ) || w.text.starts_with("--default-auth=")
+                || w.text.starts_with("--plugin-dir=")
+        });
         if let Some(w) = lib {
-            r.hit(c::BASH_LIBRARY_LOAD, w.range.clone(), format!("`{prog}` is given a native library to load (`{}`)", w.text));
+            r.hit(
+                c::BASH_LIBRARY_LOAD,
+                w.range.clone(),
+                format!("`{prog}` is given a native library to load (`{}`)", w.text),
+            );
         } else if plugin_opt {
-            r.hit(c::BASH_LIBRARY_LOAD, range.clone(), format!("`{prog}` is told to load a plugin from a chosen path"));
+            r.hit(
+                c::BASH_LIBRARY_LOAD,
+                range.clone(),
+                format!("`{prog}` is told to load a plugin from a chosen path"),
+            );
         }
     }
     // servers that expose files or a port to the network
@@ -205,14 +704,37 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         "php" => has("-S"),
         "ruby" => has("-run") || starts("-run"),
         "busybox" => inv.operands().next().is_some_and(|w| w.text == "httpd"),
-        "httpd" | "lighttpd" | "darkhttpd" | "webfsd" | "miniserve" | "updog" | "http-server" | "serve" => true,
+        "httpd" | "lighttpd" | "darkhttpd" | "webfsd" | "miniserve" | "updog" | "http-server"
+        | "serve" => true,
         "kubectl" => has("proxy") && starts("--address"),
         "tailscale" | "ngrok" => has("serve") || has("funnel"),
-        "nc" | "ncat" | "netcat" | "socat" => has("-l") || has("-lp") || has("-lvp") || has("-lnvp") || has("-nlvp") || args.iter().any(|w| w.text.to_ascii_lowercase().contains("listen")),
-        _ => super::super::names::is_python(prog) && (args.windows(2).any(|w| w[0].text == "-m" && (w[1].text == "http.server" || w[1].text == "SimpleHTTPServer" || w[1].text == "pyftpdlib" || w[1].text == "smtpd"))),
+        "nc" | "ncat" | "netcat" | "socat" => {
+            has("-l")
+                || has("-lp")
+                || has("-lvp")
+                || has("-lnvp")
+                || has("-nlvp")
+                || args
+                    .iter()
+                    .any(|w| w.text.to_ascii_lowercase().contains("listen"))
+        }
+        _ => {
+            super::super::names::is_python(prog)
+                && (args.windows(2).any(|w| {
+                    w[0].text == "-m"
+                        && (w[1].text == "http.server"
+                            || w[1].text == "SimpleHTTPServer"
+                            || w[1].text == "pyftpdlib"
+                            || w[1].text == "smtpd")
+                }))
+        }
     };
     if listener {
-        r.hit(c::BASH_LISTENER, range, format!("`{prog}` starts a server that exposes this machine to the network"));
+        r.hit(
+            c::BASH_LISTENER,
+            range,
+            format!("`{prog}` starts a server that exposes this machine to the network"),
+        );
     }
     let _ = cmd;
 }
@@ -224,27 +746,58 @@ fn obfuscated_args(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
         let t = w.text.as_str();
         let substring = t.match_indices("${").any(|(i, _)| {
             let rest = &t[i + 2..];
-            let name_end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
-            rest[name_end..].starts_with(':') && rest[name_end + 1..].starts_with(|c: char| c.is_ascii_digit())
+            let name_end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            rest[name_end..].starts_with(':')
+                && rest[name_end + 1..].starts_with(|c: char| c.is_ascii_digit())
         });
         if substring {
-            r.hit(c::BASH_OBFUSCATED, w.range.clone(), "builds an argument from substrings of variables to hide it");
+            r.hit(
+                c::BASH_OBFUSCATED,
+                w.range.clone(),
+                "builds an argument from substrings of variables to hide it",
+            );
         }
     }
     for w in inv.args() {
-        if w.has_subst && w.kind != "command_substitution" && w.text.contains("$(") || w.text.contains('`') && w.has_subst {
-            let transforms = ["| tr ", "|tr ", "| rev", "xxd -r", "base64 -d", "base64 --decode", "| cut ", "printf '\\x", "| sed "];
+        if w.has_subst && w.kind != "command_substitution" && w.text.contains("$(")
+            || w.text.contains('`') && w.has_subst
+        {
+            let transforms = [
+                "| tr ",
+                "|tr ",
+                "| rev",
+                "xxd -r",
+                "base64 -d",
+                "base64 --decode",
+                "| cut ",
+                "printf '\\x",
+                "| sed ",
+            ];
             if transforms.iter().any(|t| w.text.contains(t)) {
-                r.hit(c::BASH_OBFUSCATED, w.range.clone(), "builds an argument from transformed text at run time to hide it");
+                r.hit(
+                    c::BASH_OBFUSCATED,
+                    w.range.clone(),
+                    "builds an argument from transformed text at run time to hide it",
+                );
             }
         }
     }
     if matches!(inv.prog(), "echo" | "printf") {
-        let escapes: usize = inv.args().iter().map(|w| w.text.matches("\\x").count()).sum();
+        let escapes: usize = inv
+            .args()
+            .iter()
+            .map(|w| w.text.matches("\\x").count())
+            .sum();
         if escapes >= 4 {
             let first = inv.args()[0].range.start;
             let last = inv.args()[inv.args().len() - 1].range.end;
-            r.hit(c::BASH_OBFUSCATED, first..last, "prints text spelled as hex escapes to hide it");
+            r.hit(
+                c::BASH_OBFUSCATED,
+                first..last,
+                "prints text spelled as hex escapes to hide it",
+            );
         }
     }
 }
@@ -253,9 +806,28 @@ fn obfuscated_args(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
 /// must scan them before they are applied (the seed's "generated patches").
 fn manifest_writes(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     const MANIFESTS: &[&str] = &[
-        "Cargo.toml", "Cargo.lock", "package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
-        "requirements.txt", "requirements-dev.txt", "pyproject.toml", "poetry.lock", "Pipfile", "Pipfile.lock", "uv.lock",
-        "go.mod", "go.sum", "Gemfile", "Gemfile.lock", "composer.json", "composer.lock", "setup.py", "setup.cfg",
+        "Cargo.toml",
+        "Cargo.lock",
+        "package.json",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "requirements.txt",
+        "requirements-dev.txt",
+        "pyproject.toml",
+        "poetry.lock",
+        "Pipfile",
+        "Pipfile.lock",
+        "uv.lock",
+        "go.mod",
+        "go.sum",
+        "Gemfile",
+        "Gemfile.lock",
+        "composer.json",
+        "composer.lock",
+        "setup.py",
+        "setup.cfg",
     ];
     let is_manifest = |t: &str| MANIFESTS.contains(&basename(t));
     let mut hit = None;
@@ -265,7 +837,9 @@ fn manifest_writes(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         }
     }
     let prog = inv.prog();
-    if matches!(prog, "tee" | "cp" | "mv" | "install" | "ln") || (matches!(prog, "sed" | "perl") && inv.args().iter().any(|w| w.text.starts_with("-i"))) {
+    if matches!(prog, "tee" | "cp" | "mv" | "install" | "ln")
+        || (matches!(prog, "sed" | "perl") && inv.args().iter().any(|w| w.text.starts_with("-i")))
+    {
         if let Some(w) = inv.operands().last().filter(|w| is_manifest(&w.text)) {
             hit = Some(w);
         }
@@ -281,31 +855,87 @@ fn write_outside(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let outside = |p: &str| {
         let p = p.trim_matches(|c| c == '"' || c == '\'');
         p.starts_with('/')
-            && !["/tmp", "/var/tmp", "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/fd/", "/proc/self/fd", "/dev/shm"].iter().any(|ok| p.starts_with(ok))
+            && ![
+                "/tmp",
+                "/var/tmp",
+                "/dev/null",
+                "/dev/stdout",
+                "/dev/stderr",
+                "/dev/tty",
+                "/dev/fd/",
+                "/proc/self/fd",
+                "/dev/shm",
+            ]
+            .iter()
+            .any(|ok| p.starts_with(ok))
             && !p.starts_with("/dev/tcp")
     };
-    const OUT_OPTS: &[&str] = &["-o", "--output", "--out", "-out", "--outfile", "--outFile", "--out-file", "--output-file", "--output-document", "-O", "--outdir", "--outDir", "-W", "-L", "-Logfile", "--log-file", "--logfile", "-l", "-t", "--target", "-f", "--save", "--dump"];
+    const OUT_OPTS: &[&str] = &[
+        "-o",
+        "--output",
+        "--out",
+        "-out",
+        "--outfile",
+        "--outFile",
+        "--out-file",
+        "--output-file",
+        "--output-document",
+        "-O",
+        "--outdir",
+        "--outDir",
+        "-W",
+        "-L",
+        "-Logfile",
+        "--log-file",
+        "--logfile",
+        "-l",
+        "-t",
+        "--target",
+        "-f",
+        "--save",
+        "--dump",
+    ];
     let prog = inv.prog();
     let args = inv.args();
     let mut hits: Vec<&super::word::Word> = Vec::new();
     for (i, w) in args.iter().enumerate() {
         let t = w.text.as_str();
         if let Some((k, v)) = t.split_once('=') {
-            let k_ok = OUT_OPTS.contains(&k) || k == "of" || k == "-filename" || k.ends_with("output") || k.ends_with("outfile");
+            let k_ok = OUT_OPTS.contains(&k)
+                || k == "of"
+                || k == "-filename"
+                || k.ends_with("output")
+                || k.ends_with("outfile");
             if k_ok && outside(v) {
                 hits.push(w);
             }
             continue;
         }
         if OUT_OPTS.contains(&t) {
-            let specific = !matches!(t, "-f" | "-l" | "-t" | "-L" | "-O" | "-W") || matches!(prog, "iptables-save" | "logrotate" | "rlwrap" | "ssh-copy-id" | "screen" | "exiftool" | "ltrace" | "strace");
+            let specific = !matches!(t, "-f" | "-l" | "-t" | "-L" | "-O" | "-W")
+                || matches!(
+                    prog,
+                    "iptables-save"
+                        | "logrotate"
+                        | "rlwrap"
+                        | "ssh-copy-id"
+                        | "screen"
+                        | "exiftool"
+                        | "ltrace"
+                        | "strace"
+                );
             if let Some(v) = args.get(i + 1) {
                 if specific && outside(&v.text) {
                     hits.push(v);
                 }
             }
         }
-        if t.starts_with('-') && t.len() > 2 && !t.starts_with("--") && t.starts_with("-o") && outside(&t[2..]) {
+        if t.starts_with('-')
+            && t.len() > 2
+            && !t.starts_with("--")
+            && t.starts_with("-o")
+            && outside(&t[2..])
+        {
             hits.push(w);
         }
         // `.output /path` inside an sqlite command string
@@ -313,40 +943,102 @@ fn write_outside(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
             hits.push(w);
         }
     }
-    if matches!(prog, "dos2unix" | "unix2dos" | "lwp-download" | "update-alternatives" | "script" | "tee" | "cp" | "mv" | "install" | "ln" | "rsync" | "unzip" | "arj" | "7z" | "tar" | "iconv" | "shuf" | "sort" | "uniq") {
+    if matches!(
+        prog,
+        "dos2unix"
+            | "unix2dos"
+            | "lwp-download"
+            | "update-alternatives"
+            | "script"
+            | "tee"
+            | "cp"
+            | "mv"
+            | "install"
+            | "ln"
+            | "rsync"
+            | "unzip"
+            | "arj"
+            | "7z"
+            | "tar"
+            | "iconv"
+            | "shuf"
+            | "sort"
+            | "uniq"
+    ) {
         if let Some(last) = inv.operands().last() {
-            if outside(&last.text) && inv.operands().count() >= 2 || (prog == "tee" || prog == "script") && outside(&last.text) {
+            if outside(&last.text) && inv.operands().count() >= 2
+                || (prog == "tee" || prog == "script") && outside(&last.text)
+            {
                 hits.push(last);
             }
         }
-        if prog == "tar" && args.iter().any(|w| w.text.starts_with("--xform") || w.text.starts_with("--transform") || w.text == "-P" || w.text.starts_with("-P") && w.text.len() <= 5 || w.text.contains('P') && w.text.starts_with('-') && !w.text.starts_with("--") && w.text.len() <= 5) {
+        if prog == "tar"
+            && args.iter().any(|w| {
+                w.text.starts_with("--xform")
+                    || w.text.starts_with("--transform")
+                    || w.text == "-P"
+                    || w.text.starts_with("-P") && w.text.len() <= 5
+                    || w.text.contains('P')
+                        && w.text.starts_with('-')
+                        && !w.text.starts_with("--")
+                        && w.text.len() <= 5
+            })
+        {
             hits.push(inv.argv[0]);
         }
     }
     for rd in &cmd.redirects {
-        if rd.op.contains('>') && !rd.op.contains('&') && outside(&rd.target.text) && crate::names::persistence_path(&rd.target.text).is_none() && !crate::names::is_block_device(&rd.target.text) && !rd.target.text.starts_with("/proc") && !rd.target.text.starts_with("/sys") {
+        if rd.op.contains('>')
+            && !rd.op.contains('&')
+            && outside(&rd.target.text)
+            && crate::names::persistence_path(&rd.target.text).is_none()
+            && !crate::names::is_block_device(&rd.target.text)
+            && !rd.target.text.starts_with("/proc")
+            && !rd.target.text.starts_with("/sys")
+        {
             if std::ptr::eq(inv, inv) && inv.via.is_empty() {
                 hits.push(&rd.target);
             }
         }
     }
     if let Some(w) = hits.first() {
-        r.hit(c::BASH_WRITE_OUTSIDE, w.range.clone(), format!("writes `{}`, outside the workspace and temporary directories", w.text.trim_start_matches("of=")));
+        r.hit(
+            c::BASH_WRITE_OUTSIDE,
+            w.range.clone(),
+            format!(
+                "writes `{}`, outside the workspace and temporary directories",
+                w.text.trim_start_matches("of=")
+            ),
+        );
     }
 }
 
 /// `user@host:path`, `host:path`, `//host/share`, `rsync://…`.
 fn is_remote_spec(t: &str) -> bool {
-    if t.starts_with("rsync://") || t.starts_with("sftp://") || t.starts_with("scp://") || t.starts_with("ftp://") || t.starts_with("s3://") || t.starts_with("gs://") || t.starts_with("\\\\") || t.starts_with("//") {
+    if t.starts_with("rsync://")
+        || t.starts_with("sftp://")
+        || t.starts_with("scp://")
+        || t.starts_with("ftp://")
+        || t.starts_with("s3://")
+        || t.starts_with("gs://")
+        || t.starts_with("\\\\")
+        || t.starts_with("//")
+    {
         return true;
     }
     match t.split_once(':') {
         None if t.contains('@') && !t.starts_with('-') && !t.contains('/') => true,
-        Some((host, _)) => !host.is_empty() && !host.contains('/') && !host.starts_with('-') && host.chars().all(|c| c.is_ascii_alphanumeric() || "@.-_[]".contains(c)) && !host.chars().all(|c| c.is_ascii_alphabetic()) || host.contains('@') || host.contains('.'),
+        Some((host, _)) => {
+            !host.is_empty()
+                && !host.contains('/')
+                && !host.starts_with('-')
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "@.-_[]".contains(c))
+                && !host.chars().all(|c| c.is_ascii_alphabetic())
+                || host.contains('@')
+                || host.contains('.')
+        }
         None => false,
     }
-}
-
-pub(crate) fn basename_is(w: &str, names: &[&str]) -> bool {
-    names.contains(&basename(w))
 }

@@ -48,11 +48,6 @@ impl Invocation<'_> {
             .copied()
             .filter(|w| !w.text.starts_with('-') || w.text == "-")
     }
-    pub(crate) fn sudo(&self) -> bool {
-        self.via
-            .iter()
-            .any(|v| matches!(*v, "sudo" | "doas" | "pkexec" | "su" | "runuser"))
-    }
 }
 
 pub(crate) fn basename(p: &str) -> &str {
@@ -71,8 +66,9 @@ pub(crate) fn has_flag(args: &[&Word], short: char, long: &[&str]) -> bool {
             let name = l.split('=').next().unwrap_or(l);
             return long.iter().any(|x| x.trim_start_matches('-') == name);
         }
-        t.strip_prefix('-')
-            .is_some_and(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()) && s.contains(short))
+        t.strip_prefix('-').is_some_and(|s| {
+            !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()) && s.contains(short)
+        })
     })
 }
 
@@ -87,58 +83,330 @@ struct Spec {
 }
 
 const WRAPPERS: &[Spec] = &[
-    Spec { name: "env", with_value: &["-u", "--unset", "-C", "--chdir"], positional: 0, assigns: true },
-    Spec { name: "sudo", with_value: &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-T", "-U", "--user", "--group", "--chdir", "--prompt", "--host", "--role", "--type", "--close-from", "--command-timeout", "--other-user"], positional: 0, assigns: true },
-    Spec { name: "doas", with_value: &["-u", "-C"], positional: 0, assigns: false },
-    Spec { name: "pkexec", with_value: &["--user"], positional: 0, assigns: false },
-    Spec { name: "runuser", with_value: &["-u", "-g", "-G", "--user", "--group"], positional: 0, assigns: false },
-    Spec { name: "command", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "builtin", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "exec", with_value: &["-a"], positional: 0, assigns: false },
-    Spec { name: "nohup", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "time", with_value: &["-f", "-o", "--format", "--output"], positional: 0, assigns: false },
-    Spec { name: "nice", with_value: &["-n", "--adjustment"], positional: 0, assigns: false },
-    Spec { name: "ionice", with_value: &["-c", "-n", "-p", "-P", "-u", "--class", "--classdata"], positional: 0, assigns: false },
-    Spec { name: "timeout", with_value: &["-s", "-k", "--signal", "--kill-after"], positional: 1, assigns: false },
-    Spec { name: "stdbuf", with_value: &["-i", "-o", "-e"], positional: 0, assigns: false },
-    Spec { name: "setsid", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "unbuffer", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "chronic", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "proxychains", with_value: &["-f"], positional: 0, assigns: false },
-    Spec { name: "proxychains4", with_value: &["-f"], positional: 0, assigns: false },
-    Spec { name: "torsocks", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "chrt", with_value: &[], positional: 1, assigns: false },
-    Spec { name: "chroot", with_value: &["--userspec", "--groups"], positional: 1, assigns: false },
-    Spec { name: "flock", with_value: &["-w", "-E", "--timeout", "--conflict-exit-code"], positional: 1, assigns: false },
-    Spec { name: "strace", with_value: &["-o", "-e", "-p", "-s", "-u", "-E", "-a", "-b", "-I", "-O", "-S", "-P", "-X"], positional: 0, assigns: false },
-    Spec { name: "ltrace", with_value: &["-o", "-e", "-p", "-s", "-u", "-a", "-n"], positional: 0, assigns: false },
-    Spec { name: "xargs", with_value: &["-I", "-n", "-P", "-L", "-d", "-E", "-s", "-a", "--max-args", "--max-procs", "--delimiter", "--arg-file", "--replace", "--max-lines"], positional: 0, assigns: false },
-    Spec { name: "busybox", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "toybox", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "taskset", with_value: &[], positional: 1, assigns: false },
-    Spec { name: "setarch", with_value: &[], positional: 1, assigns: false },
-    Spec { name: "linux32", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "linux64", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "cpulimit", with_value: &["-l", "-p", "-e", "--limit", "--pid", "--exe"], positional: 0, assigns: false },
-    Spec { name: "firejail", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "catchsegv", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "valgrind", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "sg", with_value: &[], positional: 1, assigns: false },
-    Spec { name: "unshare", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "nsenter", with_value: &["-t", "--target"], positional: 0, assigns: false },
-    Spec { name: "capsh", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "dbus-launch", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "run-parts", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "start-stop-daemon", with_value: &[], positional: 0, assigns: false },
-    Spec { name: "systemd-run", with_value: &["--unit", "-u", "-p", "--property", "--on-calendar", "--description", "-M", "-H"], positional: 0, assigns: false },
-    Spec { name: "faketime", with_value: &["-f"], positional: 1, assigns: false },
-    Spec { name: "rlwrap", with_value: &[], positional: 0, assigns: false },
+    Spec {
+        name: "env",
+        with_value: &["-u", "--unset", "-C", "--chdir"],
+        positional: 0,
+        assigns: true,
+    },
+    Spec {
+        name: "sudo",
+        with_value: &[
+            "-u",
+            "-g",
+            "-C",
+            "-D",
+            "-h",
+            "-p",
+            "-r",
+            "-t",
+            "-T",
+            "-U",
+            "--user",
+            "--group",
+            "--chdir",
+            "--prompt",
+            "--host",
+            "--role",
+            "--type",
+            "--close-from",
+            "--command-timeout",
+            "--other-user",
+        ],
+        positional: 0,
+        assigns: true,
+    },
+    Spec {
+        name: "doas",
+        with_value: &["-u", "-C"],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "pkexec",
+        with_value: &["--user"],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "runuser",
+        with_value: &["-u", "-g", "-G", "--user", "--group"],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "command",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "builtin",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "exec",
+        with_value: &["-a"],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "nohup",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "time",
+        with_value: &["-f", "-o", "--format", "--output"],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "nice",
+        with_value: &["-n", "--adjustment"],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "ionice",
+        with_value: &["-c", "-n", "-p", "-P", "-u", "--class", "--classdata"],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "timeout",
+        with_value: &["-s", "-k", "--signal", "--kill-after"],
+        positional: 1,
+        assigns: false,
+    },
+    Spec {
+        name: "stdbuf",
+        with_value: &["-i", "-o", "-e"],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "setsid",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "unbuffer",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "chronic",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "proxychains",
+        with_value: &["-f"],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "proxychains4",
+        with_value: &["-f"],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "torsocks",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "chrt",
+        with_value: &[],
+        positional: 1,
+        assigns: false,
+    },
+    Spec {
+        name: "chroot",
+        with_value: &["--userspec", "--groups"],
+        positional: 1,
+        assigns: false,
+    },
+    Spec {
+        name: "flock",
+        with_value: &["-w", "-E", "--timeout", "--conflict-exit-code"],
+        positional: 1,
+        assigns: false,
+    },
+    Spec {
+        name: "strace",
+        with_value: &[
+            "-o", "-e", "-p", "-s", "-u", "-E", "-a", "-b", "-I", "-O", "-S", "-P", "-X",
+        ],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "ltrace",
+        with_value: &["-o", "-e", "-p", "-s", "-u", "-a", "-n"],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "xargs",
+        with_value: &[
+            "-I",
+            "-n",
+            "-P",
+            "-L",
+            "-d",
+            "-E",
+            "-s",
+            "-a",
+            "--max-args",
+            "--max-procs",
+            "--delimiter",
+            "--arg-file",
+            "--replace",
+            "--max-lines",
+        ],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "busybox",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "toybox",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "taskset",
+        with_value: &[],
+        positional: 1,
+        assigns: false,
+    },
+    Spec {
+        name: "setarch",
+        with_value: &[],
+        positional: 1,
+        assigns: false,
+    },
+    Spec {
+        name: "linux32",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "linux64",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "cpulimit",
+        with_value: &["-l", "-p", "-e", "--limit", "--pid", "--exe"],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "firejail",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "catchsegv",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "valgrind",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "sg",
+        with_value: &[],
+        positional: 1,
+        assigns: false,
+    },
+    Spec {
+        name: "unshare",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "nsenter",
+        with_value: &["-t", "--target"],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "capsh",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "dbus-launch",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "run-parts",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "start-stop-daemon",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "systemd-run",
+        with_value: &[
+            "--unit",
+            "-u",
+            "-p",
+            "--property",
+            "--on-calendar",
+            "--description",
+            "-M",
+            "-H",
+        ],
+        positional: 0,
+        assigns: false,
+    },
+    Spec {
+        name: "faketime",
+        with_value: &["-f"],
+        positional: 1,
+        assigns: false,
+    },
+    Spec {
+        name: "rlwrap",
+        with_value: &[],
+        positional: 0,
+        assigns: false,
+    },
 ];
-
-/// True for programs that run another program given in their arguments.
-pub(crate) fn is_wrapper(prog: &str) -> bool {
-    WRAPPERS.iter().any(|s| s.name == prog)
-}
 
 /// Every invocation a simple command makes: the command itself, and each
 /// program it runs through a wrapper, `find -exec` or `xargs`.
@@ -177,7 +445,11 @@ pub(crate) fn invocations(cmd: &Cmd) -> Vec<Invocation<'_>> {
     out
 }
 
-fn unwrap_one<'a>(spec: &Spec, argv: &[&'a Word], env: &mut Vec<(&'a str, &'a Word)>) -> Option<Vec<&'a Word>> {
+fn unwrap_one<'a>(
+    spec: &Spec,
+    argv: &[&'a Word],
+    env: &mut Vec<(&'a str, &'a Word)>,
+) -> Option<Vec<&'a Word>> {
     let mut i = 1;
     let mut positional = spec.positional;
     while i < argv.len() {

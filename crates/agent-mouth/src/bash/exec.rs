@@ -15,7 +15,9 @@ pub(crate) fn check_command(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation
     for (idx, inv) in invs.iter().enumerate() {
         dynamic_name(r, cmd, inv);
         let local = inv.argv.first().is_some_and(|w| w.text.starts_with("./"));
-        let wraps_next = invs.get(idx + 1).is_some_and(|n| n.via.len() > inv.via.len() && !n.via.contains(&"find"));
+        let wraps_next = invs
+            .get(idx + 1)
+            .is_some_and(|n| n.via.len() > inv.via.len() && !n.via.contains(&"find"));
         let prog = inv.prog();
         if is_shell(prog) {
             shell(r, cmd, inv);
@@ -66,52 +68,100 @@ pub(crate) fn check_command(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation
     }
     dev_tcp(r, cmd);
     agent_bypass(r, cmd);
-    for w in cmd.words.iter().chain(cmd.redirects.iter().map(|rd| &rd.target)) {
+    for w in cmd
+        .words
+        .iter()
+        .chain(cmd.redirects.iter().map(|rd| &rd.target))
+    {
         if let Some(ch) = w.text.chars().find(|c| crate::engine::is_invisible(*c)) {
-            r.hit(c::INPUT_INVISIBLE, w.range.clone(), format!("a word decodes to the invisible or direction-changing character U+{:04X}", ch as u32));
+            r.hit(
+                c::INPUT_INVISIBLE,
+                w.range.clone(),
+                format!(
+                    "a word decodes to the invisible or direction-changing character U+{:04X}",
+                    ch as u32
+                ),
+            );
         }
     }
     if let Some(Stdin::HereString(w)) = Some(&cmd.stdin) {
         if w.text.contains("/dev/tcp/") || w.text.contains("/dev/udp/") {
-            r.hit(c::BASH_REVERSE_SHELL, w.range.clone(), "here-string opens a raw network connection (/dev/tcp)");
+            r.hit(
+                c::BASH_REVERSE_SHELL,
+                w.range.clone(),
+                "here-string opens a raw network connection (/dev/tcp)",
+            );
         }
     }
 }
 
 fn dynamic_name(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let Some(name) = inv.argv.first() else { return };
-    if name.text.chars().any(|c| !c.is_ascii() && c.is_alphabetic()) {
-        r.hit(c::BASH_OBFUSCATED, name.range.clone(), format!("the command name `{}` contains non-ASCII letters (look-alike characters)", name.text));
+    if name
+        .text
+        .chars()
+        .any(|c| !c.is_ascii() && c.is_alphabetic())
+    {
+        r.hit(
+            c::BASH_OBFUSCATED,
+            name.range.clone(),
+            format!(
+                "the command name `{}` contains non-ASCII letters (look-alike characters)",
+                name.text
+            ),
+        );
     }
     if let Some(how) = name.obfuscated {
-        r.hit(c::BASH_OBFUSCATED, name.range.clone(), format!("the command name {how}; it runs `{}`", name.text));
+        r.hit(
+            c::BASH_OBFUSCATED,
+            name.range.clone(),
+            format!("the command name {how}; it runs `{}`", name.text),
+        );
     }
     for w in inv.args() {
         if w.obfuscated == Some("uses $IFS as a separator") {
-            r.hit(c::BASH_OBFUSCATED, w.range.clone(), "an argument uses $IFS to smuggle spaces past filters");
+            r.hit(
+                c::BASH_OBFUSCATED,
+                w.range.clone(),
+                "an argument uses $IFS to smuggle spaces past filters",
+            );
         }
     }
     if name.from_var && name.dynamic.is_none() {
         r.hit(
             c::BASH_DYNAMIC_COMMAND,
             name.range.clone(),
-            format!("the command name comes from a variable (it would run `{}`)", name.text),
+            format!(
+                "the command name comes from a variable (it would run `{}`)",
+                name.text
+            ),
         );
     }
     let Some(why) = name.dynamic else { return };
     let subs = r.substituted(cmd);
     if name.has_subst {
         if subs.iter().any(|s| is_decode_cmd(r, s)) {
-            r.hit(c::BASH_DECODE_EXEC, name.range.clone(), "the command name is produced by decoding data at run time");
+            r.hit(
+                c::BASH_DECODE_EXEC,
+                name.range.clone(),
+                "the command name is produced by decoding data at run time",
+            );
             return;
         }
         if subs.iter().any(|s| is_download_cmd(s)) {
-            r.hit(c::BASH_DOWNLOAD_EXEC, name.range.clone(), "the command name is downloaded at run time");
+            r.hit(
+                c::BASH_DOWNLOAD_EXEC,
+                name.range.clone(),
+                "the command name is downloaded at run time",
+            );
             return;
         }
     }
     let guess = basename(&name.text);
-    let extra = if why == Dyn::Glob || why == Dyn::Brace || why == Dyn::Variable && !name.text.contains('$') {
+    let extra = if why == Dyn::Glob
+        || why == Dyn::Brace
+        || why == Dyn::Variable && !name.text.contains('$')
+    {
         format!(" (it would run `{guess}`)")
     } else {
         String::new()
@@ -119,7 +169,10 @@ fn dynamic_name(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     r.hit(
         c::BASH_DYNAMIC_COMMAND,
         name.range.clone(),
-        format!("the command name comes from {}, so what runs is not known until run time{extra}", why.describe()),
+        format!(
+            "the command name comes from {}, so what runs is not known until run time{extra}",
+            why.describe()
+        ),
     );
 }
 
@@ -135,13 +188,24 @@ pub(crate) fn is_decode_cmd(_r: &Rules<'_, '_>, cmd: &Cmd) -> bool {
             | "xzcat" | "unzstd" | "zstdcat" | "lzcat" | "uncompress" => true,
             "gzip" | "bzip2" | "xz" | "zstd" | "lzma" => flag('d', &["decompress"]),
             "xxd" => flag('r', &["revert"]),
-            "openssl" => args.iter().any(|w| matches!(w.text.as_str(), "enc" | "base64" | "-d" | "-base64" | "-a" | "aes-256-cbc")),
+            "openssl" => args.iter().any(|w| {
+                matches!(
+                    w.text.as_str(),
+                    "enc" | "base64" | "-d" | "-base64" | "-a" | "aes-256-cbc"
+                )
+            }),
             "printf" => args.iter().any(|w| has_escape_payload(&w.text)),
             "echo" => flag('e', &[]) && args.iter().any(|w| has_escape_payload(&w.text)),
-            "tr" => args.iter().any(|w| w.text.contains("N-Z") || w.text.contains("n-z")),
+            "tr" => args
+                .iter()
+                .any(|w| w.text.contains("N-Z") || w.text.contains("n-z")),
             "perl" | "python" | "python3" | "ruby" | "node" => args.iter().any(|w| {
                 let t = w.text.to_ascii_lowercase();
-                t.contains("decode") || t.contains("unpack") || t.contains("fromhex") || t.contains("b64") || t.contains("reverse")
+                t.contains("decode")
+                    || t.contains("unpack")
+                    || t.contains("fromhex")
+                    || t.contains("b64")
+                    || t.contains("reverse")
             }),
             _ => false,
         }
@@ -150,7 +214,11 @@ pub(crate) fn is_decode_cmd(_r: &Rules<'_, '_>, cmd: &Cmd) -> bool {
 
 fn has_escape_payload(t: &str) -> bool {
     let hex = t.matches("\\x").count();
-    let oct = t.as_bytes().windows(2).filter(|w| w[0] == b'\\' && w[1].is_ascii_digit()).count();
+    let oct = t
+        .as_bytes()
+        .windows(2)
+        .filter(|w| w[0] == b'\\' && w[1].is_ascii_digit())
+        .count();
     hex + oct >= 3
 }
 
@@ -158,10 +226,9 @@ pub(crate) fn is_download_cmd(cmd: &Cmd) -> bool {
     super::argv::invocations(cmd).iter().any(|inv| {
         let p = inv.prog();
         is_downloader(p) && !(p == "openssl" && !inv.args().iter().any(|w| w.is("s_client")))
-    }) || cmd
-        .redirects
-        .iter()
-        .any(|rd| rd.target.text.starts_with("/dev/tcp/") || rd.target.text.starts_with("/dev/udp/"))
+    }) || cmd.redirects.iter().any(|rd| {
+        rd.target.text.starts_with("/dev/tcp/") || rd.target.text.starts_with("/dev/udp/")
+    })
 }
 
 /// What a shell or interpreter reading its program from stdin receives.
@@ -171,26 +238,56 @@ fn stdin_program(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, lang: O
         Stdin::Pipe(_) => {
             let ups = r.upstream(cmd);
             if ups.iter().any(|u| is_download_cmd(u)) {
-                r.hit(c::BASH_DOWNLOAD_EXEC, cmd.range.clone(), format!("downloaded content is piped into `{prog}` and executed"));
+                r.hit(
+                    c::BASH_DOWNLOAD_EXEC,
+                    cmd.range.clone(),
+                    format!("downloaded content is piped into `{prog}` and executed"),
+                );
             } else if ups.iter().any(|u| is_decode_cmd(r, u)) {
-                r.hit(c::BASH_DECODE_EXEC, cmd.range.clone(), format!("decoded data is piped into `{prog}` and executed"));
+                r.hit(
+                    c::BASH_DECODE_EXEC,
+                    cmd.range.clone(),
+                    format!("decoded data is piped into `{prog}` and executed"),
+                );
             } else {
                 r.hit(c::BASH_PIPE_TO_SHELL, cmd.range.clone(), format!("output of another command is piped into `{prog}` and executed as a program"));
             }
         }
         Stdin::HereString(w) => {
-            r.hit(c::BASH_STDIN_SCRIPT, w.range.clone(), format!("a here-string is executed as a program by `{prog}`"));
+            r.hit(
+                c::BASH_STDIN_SCRIPT,
+                w.range.clone(),
+                format!("a here-string is executed as a program by `{prog}`"),
+            );
             if let (Some(l), None) = (lang, w.dynamic) {
-                r.nested(l, &w.text, w.range.clone(), &format!("here-string run by {prog}"));
+                r.nested(
+                    l,
+                    &w.text,
+                    w.range.clone(),
+                    &format!("here-string run by {prog}"),
+                );
             } else if w.has_subst {
-                r.hit(c::BASH_EXEC_DYNAMIC, w.range.clone(), format!("`{prog}` runs text produced at run time"));
+                r.hit(
+                    c::BASH_EXEC_DYNAMIC,
+                    w.range.clone(),
+                    format!("`{prog}` runs text produced at run time"),
+                );
             }
         }
         Stdin::Heredoc { body, range } => {
-            r.hit(c::BASH_STDIN_SCRIPT, range.clone(), format!("a here-document is executed as a program by `{prog}`"));
+            r.hit(
+                c::BASH_STDIN_SCRIPT,
+                range.clone(),
+                format!("a here-document is executed as a program by `{prog}`"),
+            );
             if let Some(l) = lang {
                 let body = body.clone();
-                r.nested(l, &body, range.clone(), &format!("here-document run by {prog}"));
+                r.nested(
+                    l,
+                    &body,
+                    range.clone(),
+                    &format!("here-document run by {prog}"),
+                );
             }
         }
         Stdin::Inherited => {
@@ -199,9 +296,17 @@ fn stdin_program(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, lang: O
                     if rd.target.kind == "process_substitution" {
                         let subs = r.substituted(cmd);
                         if subs.iter().any(|s| is_download_cmd(s)) {
-                            r.hit(c::BASH_DOWNLOAD_EXEC, rd.target.range.clone(), format!("downloaded content is fed to `{prog}` and executed"));
+                            r.hit(
+                                c::BASH_DOWNLOAD_EXEC,
+                                rd.target.range.clone(),
+                                format!("downloaded content is fed to `{prog}` and executed"),
+                            );
                         } else {
-                            r.hit(c::BASH_PROCSUB_EXEC, rd.target.range.clone(), format!("the output of a command is fed to `{prog}` and executed"));
+                            r.hit(
+                                c::BASH_PROCSUB_EXEC,
+                                rd.target.range.clone(),
+                                format!("the output of a command is fed to `{prog}` and executed"),
+                            );
                         }
                     }
                     return;
@@ -211,9 +316,17 @@ fn stdin_program(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, lang: O
                 let name = inv.argv.first().map_or("", |w| w.text.as_str());
                 let escape = !inv.via.is_empty() || name.starts_with('!') || cmd.parent.is_some();
                 if escape {
-                    r.hit(c::BASH_SHELL_SPAWN, cmd.range.clone(), format!("starts an interactive `{prog}` shell through another program"));
+                    r.hit(
+                        c::BASH_SHELL_SPAWN,
+                        cmd.range.clone(),
+                        format!("starts an interactive `{prog}` shell through another program"),
+                    );
                 } else {
-                    r.hit(c::BASH_INTERACTIVE_SHELL, cmd.range.clone(), format!("starts an interactive `{prog}` shell"));
+                    r.hit(
+                        c::BASH_INTERACTIVE_SHELL,
+                        cmd.range.clone(),
+                        format!("starts an interactive `{prog}` shell"),
+                    );
                 }
             }
         }
@@ -224,8 +337,29 @@ fn shell(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let prog = inv.prog().to_string();
     if let Some(script) = inv.operands().next() {
         let b = basename(&script.text).to_ascii_lowercase();
-        if ["linenum", "linpeas", "lse.sh", "les.sh", "linux-exploit-suggester", "autosuid", "pspy", "suid3num", "linuxprivchecker", "beroot"].iter().any(|k| b.contains(k)) {
-            r.hit(c::BASH_OFFENSIVE_TOOL, script.range.clone(), format!("`{}` is a privilege-escalation enumeration script", script.text));
+        if [
+            "linenum",
+            "linpeas",
+            "lse.sh",
+            "les.sh",
+            "linux-exploit-suggester",
+            "autosuid",
+            "pspy",
+            "suid3num",
+            "linuxprivchecker",
+            "beroot",
+        ]
+        .iter()
+        .any(|k| b.contains(k))
+        {
+            r.hit(
+                c::BASH_OFFENSIVE_TOOL,
+                script.range.clone(),
+                format!(
+                    "`{}` is a privilege-escalation enumeration script",
+                    script.text
+                ),
+            );
         }
     }
     let args = inv.args();
@@ -272,15 +406,30 @@ fn shell(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         break;
     }
     if privileged {
-        r.hit(c::BASH_SHELL_SPAWN, cmd.range.clone(), format!("`{prog} -p` keeps elevated privileges (a classic SUID escape)"));
+        r.hit(
+            c::BASH_SHELL_SPAWN,
+            cmd.range.clone(),
+            format!("`{prog} -p` keeps elevated privileges (a classic SUID escape)"),
+        );
     }
     if c_mode && (prog == "pwsh" || prog == "powershell") {
         if let Some(w) = operand {
             code_effects(r, &prog, &w.text, w.range.clone());
             let s = payload::scan(&w.text);
             let lower = w.text.to_ascii_lowercase();
-            if s.spawn || s.socket || lower.contains("invoke-expression") || lower.contains("iex") || lower.contains("downloadstring") || lower.contains("start-process") || lower.contains("-encodedcommand") {
-                r.hit(c::BASH_INTERP_SPAWN, w.range.clone(), "the PowerShell command runs programs, evaluates strings or opens connections");
+            if s.spawn
+                || s.socket
+                || lower.contains("invoke-expression")
+                || lower.contains("iex")
+                || lower.contains("downloadstring")
+                || lower.contains("start-process")
+                || lower.contains("-encodedcommand")
+            {
+                r.hit(
+                    c::BASH_INTERP_SPAWN,
+                    w.range.clone(),
+                    "the PowerShell command runs programs, evaluates strings or opens connections",
+                );
             }
         }
         return;
@@ -304,12 +453,25 @@ fn shell(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         Some(w) if w.kind == "process_substitution" => {
             let subs = r.substituted(cmd);
             if subs.iter().any(|s| is_download_cmd(s)) {
-                r.hit(c::BASH_DOWNLOAD_EXEC, w.range.clone(), format!("downloaded content is run by `{prog}`"));
+                r.hit(
+                    c::BASH_DOWNLOAD_EXEC,
+                    w.range.clone(),
+                    format!("downloaded content is run by `{prog}`"),
+                );
             } else {
-                r.hit(c::BASH_PROCSUB_EXEC, w.range.clone(), format!("the output of a command is run as a script by `{prog}`"));
+                r.hit(
+                    c::BASH_PROCSUB_EXEC,
+                    w.range.clone(),
+                    format!("the output of a command is run as a script by `{prog}`"),
+                );
             }
         }
-        Some(w) if matches!(w.text.as_str(), "-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0") => {
+        Some(w)
+            if matches!(
+                w.text.as_str(),
+                "-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0"
+            ) =>
+        {
             stdin_program(r, cmd, inv, Some(Lang::Bash));
         }
         Some(w) if w.has_subst => dynamic_script(r, cmd, w, &prog),
@@ -322,14 +484,25 @@ fn shell(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
 fn dynamic_script(r: &mut Rules<'_, '_>, cmd: &Cmd, w: &Word, prog: &str) {
     let subs = r.substituted(cmd);
     if subs.iter().any(|s| is_download_cmd(s)) {
-        r.hit(c::BASH_DOWNLOAD_EXEC, w.range.clone(), format!("downloaded content is executed by `{prog}`"));
+        r.hit(
+            c::BASH_DOWNLOAD_EXEC,
+            w.range.clone(),
+            format!("downloaded content is executed by `{prog}`"),
+        );
     } else if subs.iter().any(|s| is_decode_cmd(r, s)) {
-        r.hit(c::BASH_DECODE_EXEC, w.range.clone(), format!("decoded data is executed by `{prog}`"));
+        r.hit(
+            c::BASH_DECODE_EXEC,
+            w.range.clone(),
+            format!("decoded data is executed by `{prog}`"),
+        );
     } else {
         r.hit(
             c::BASH_EXEC_DYNAMIC,
             w.range.clone(),
-            format!("`{prog}` executes text that is only known at run time ({})", w.dynamic.map_or("dynamic", Dyn::describe)),
+            format!(
+                "`{prog}` executes text that is only known at run time ({})",
+                w.dynamic.map_or("dynamic", Dyn::describe)
+            ),
         );
     }
 }
@@ -341,13 +514,16 @@ fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         (&["-c"], Some(Lang::Python))
     } else {
         match prog.as_str() {
-            "node" | "nodejs" | "bun" => (&["-e", "--eval", "-p", "--print"], Some(Lang::Typescript)),
+            "node" | "nodejs" | "bun" => {
+                (&["-e", "--eval", "-p", "--print"], Some(Lang::Typescript))
+            }
             "deno" => (&["eval"], Some(Lang::Typescript)),
             "perl" | "perl5" => (&["-e", "-E"], None),
             "ruby" => (&["-e"], None),
             "php" | "php-cgi" => (&["-r"], None),
             "lua" | "luajit" | "lua5.1" | "lua5.2" | "lua5.3" | "lua5.4" => (&["-e"], None),
-            "Rscript" | "rscript" | "R" | "julia" | "osascript" | "jrunscript" | "groovy" | "elixir" | "erl" => (&["-e", "-E", "-eval"], None),
+            "Rscript" | "rscript" | "R" | "julia" | "osascript" | "jrunscript" | "groovy"
+            | "elixir" | "erl" => (&["-e", "-E", "-eval"], None),
             "expect" => (&["-c"], None),
             "gdb" => (&["-ex", "--eval-command", "-iex"], None),
             "octave" | "octave-cli" => (&["--eval"], None),
@@ -363,7 +539,12 @@ fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         let cluster_hit = t.starts_with('-')
             && !t.starts_with("--")
             && t.len() > 2
-            && code_flags.iter().any(|f| f.len() == 2 && t.ends_with(&f[1..]) && t.get(1..t.len() - 1).is_some_and(|x| x.chars().all(|c| c.is_ascii_alphabetic())))
+            && code_flags.iter().any(|f| {
+                f.len() == 2
+                    && t.ends_with(&f[1..])
+                    && t.get(1..t.len() - 1)
+                        .is_some_and(|x| x.chars().all(|c| c.is_ascii_alphabetic()))
+            })
             && matches!(prog.as_str(), "perl" | "perl5" | "ruby");
         if code_flags.contains(&t) || cluster_hit {
             if let Some(w) = args.get(i + 1) {
@@ -372,7 +553,13 @@ fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
             i += 2;
             continue;
         }
-        if matches!(prog.as_str(), "perl" | "perl5" | "ruby") && t.starts_with('-') && !t.starts_with("--") && !t.starts_with("-M") && !t.starts_with("-I") && !t.starts_with("-r") {
+        if matches!(prog.as_str(), "perl" | "perl5" | "ruby")
+            && t.starts_with('-')
+            && !t.starts_with("--")
+            && !t.starts_with("-M")
+            && !t.starts_with("-I")
+            && !t.starts_with("-r")
+        {
             if let Some(pos) = t.find(['e', 'E']) {
                 if pos + 1 < t.len() {
                     code.push(args[i]); // inline code after -e; scanned as text
@@ -384,7 +571,10 @@ fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                 continue;
             }
         }
-        if let Some(eq) = code_flags.iter().find_map(|f| t.strip_prefix(f).and_then(|x| x.strip_prefix('='))) {
+        if let Some(eq) = code_flags
+            .iter()
+            .find_map(|f| t.strip_prefix(f).and_then(|x| x.strip_prefix('=')))
+        {
             let _ = eq;
             code.push(args[i]);
             i += 1;
@@ -400,14 +590,20 @@ fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         if prog == "busybox" {
             return;
         }
-        if !args.iter().any(|w| w.is("-f") || w.text.starts_with("--file")) {
+        if !args
+            .iter()
+            .any(|w| w.is("-f") || w.text.starts_with("--file"))
+        {
             let mut skip = false;
             for w in args {
                 if skip {
                     skip = false;
                     continue;
                 }
-                if matches!(w.text.as_str(), "-F" | "-v" | "-e" | "--expression" | "-i") && prog != "sed" || (prog == "sed" && matches!(w.text.as_str(), "-e" | "--expression")) {
+                if matches!(w.text.as_str(), "-F" | "-v" | "-e" | "--expression" | "-i")
+                    && prog != "sed"
+                    || (prog == "sed" && matches!(w.text.as_str(), "-e" | "--expression"))
+                {
                     if prog == "sed" {
                         continue;
                     }
@@ -425,7 +621,11 @@ fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     for w in &code {
         if !w.literal() {
             if w.has_subst && (is_awk(&prog) || prog == "sed") {
-                r.hit(c::BASH_DYNAMIC_COMMAND, w.range.clone(), format!("the {prog} program is built at run time"));
+                r.hit(
+                    c::BASH_DYNAMIC_COMMAND,
+                    w.range.clone(),
+                    format!("the {prog} program is built at run time"),
+                );
             } else if w.has_subst {
                 dynamic_script(r, cmd, w, &prog);
             }
@@ -439,25 +639,56 @@ fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         }
         if prog == "sed" {
             if sed_executes(&text) {
-                r.hit(c::BASH_INTERP_SPAWN, w.range.clone(), "the sed script runs a shell command (`e` command or `s///e` flag)");
+                r.hit(
+                    c::BASH_INTERP_SPAWN,
+                    w.range.clone(),
+                    "the sed script runs a shell command (`e` command or `s///e` flag)",
+                );
             }
             continue;
         }
         let s = payload::scan(&text);
         let lower = text.to_ascii_lowercase();
-        if lower.matches("fork").count() >= 1 && (lower.contains("while") || lower.contains("loop") || lower.contains("for ")) && !lower.contains("forkpty") {
-            r.hit(c::BASH_FORK_BOMB, w.range.clone(), format!("the {prog} code forks in a loop (fork bomb)"));
+        if lower.matches("fork").count() >= 1
+            && (lower.contains("while") || lower.contains("loop") || lower.contains("for "))
+            && !lower.contains("forkpty")
+        {
+            r.hit(
+                c::BASH_FORK_BOMB,
+                w.range.clone(),
+                format!("the {prog} code forks in a loop (fork bomb)"),
+            );
         }
         if s.socket && (s.spawn || s.shell_plumbing) {
-            r.hit(c::BASH_REVERSE_SHELL, w.range.clone(), format!("the {prog} code connects a socket to a shell or process"));
+            r.hit(
+                c::BASH_REVERSE_SHELL,
+                w.range.clone(),
+                format!("the {prog} code connects a socket to a shell or process"),
+            );
         } else if s.spawn {
-            r.hit(c::BASH_INTERP_SPAWN, w.range.clone(), format!("the {prog} one-liner runs a shell or external command"));
+            r.hit(
+                c::BASH_INTERP_SPAWN,
+                w.range.clone(),
+                format!("the {prog} one-liner runs a shell or external command"),
+            );
         } else if s.socket {
-            r.hit(c::BASH_INTERP_SPAWN, w.range.clone(), format!("the {prog} one-liner opens a network connection"));
+            r.hit(
+                c::BASH_INTERP_SPAWN,
+                w.range.clone(),
+                format!("the {prog} one-liner opens a network connection"),
+            );
         } else if s.decode && lower.contains("eval") {
-            r.hit(c::BASH_DECODE_EXEC, w.range.clone(), format!("the {prog} code evaluates decoded data"));
+            r.hit(
+                c::BASH_DECODE_EXEC,
+                w.range.clone(),
+                format!("the {prog} code evaluates decoded data"),
+            );
         } else if s.decode {
-            r.hit(c::BASH_DECODE_PAYLOAD, w.range.clone(), format!("the {prog} code decodes hidden data"));
+            r.hit(
+                c::BASH_DECODE_PAYLOAD,
+                w.range.clone(),
+                format!("the {prog} code decodes hidden data"),
+            );
         }
     }
     let reads_stdin = code.is_empty()
@@ -465,7 +696,11 @@ fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         && prog != "sed"
         && prog != "gdb"
         && (operands == 0 || args.iter().any(|w| w.is("-") || w.is("/dev/stdin")));
-    if reads_stdin && !matches!(cmd.stdin, Stdin::Inherited) {
+    let stdin_redirect = cmd
+        .redirects
+        .iter()
+        .any(|rd| rd.op.starts_with('<') && rd.fd.is_none());
+    if reads_stdin && (!matches!(cmd.stdin, Stdin::Inherited) || stdin_redirect) {
         stdin_program(r, cmd, inv, lang.or(None));
     }
 }
@@ -479,7 +714,9 @@ fn abs_paths(text: &str) -> Vec<&str> {
             continue;
         }
         let rest = &text[i..];
-        let end = rest.find(|c: char| matches!(c, '"' | '\'' | ' ' | ')' | ',' | ';' | '`' | '\n')).unwrap_or(rest.len());
+        let end = rest
+            .find(['"', '\'', ' ', ')', ',', ';', '`', '\n'])
+            .unwrap_or(rest.len());
         let p = &rest[..end];
         if p.len() > 1 && p[1..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.') {
             out.push(p);
@@ -493,22 +730,83 @@ fn abs_paths(text: &str) -> Vec<&str> {
 fn code_effects(r: &mut Rules<'_, '_>, prog: &str, text: &str, range: std::ops::Range<usize>) {
     let lower = text.to_ascii_lowercase();
     let paths = abs_paths(text);
-    let outside = |p: &&str| !["/tmp", "/var/tmp", "/dev/", "/proc/self"].iter().any(|ok| p.starts_with(ok));
-    let writes = ["write", "put_contents", "out-file", "fopen", "open(", "io.open", "file.open", "appendfile", "set-content"].iter().any(|k| lower.contains(k))
-        && (lower.contains("\"w") || lower.contains("'w") || lower.contains("\"a\"") || lower.contains("'a'") || lower.contains("writefile") || lower.contains("put_contents") || lower.contains("out-file") || lower.contains("set-content") || lower.contains("write("));
+    let outside = |p: &&str| {
+        !["/tmp", "/var/tmp", "/dev/", "/proc/self"]
+            .iter()
+            .any(|ok| p.starts_with(ok))
+    };
+    let writes = [
+        "write",
+        "put_contents",
+        "out-file",
+        "fopen",
+        "open(",
+        "io.open",
+        "file.open",
+        "appendfile",
+        "set-content",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
+        && (lower.contains("\"w")
+            || lower.contains("'w")
+            || lower.contains("\"a\"")
+            || lower.contains("'a'")
+            || lower.contains("writefile")
+            || lower.contains("put_contents")
+            || lower.contains("out-file")
+            || lower.contains("set-content")
+            || lower.contains("write("));
     if writes {
         if let Some(p) = paths.iter().find(|p| outside(p)) {
-            r.hit(c::BASH_WRITE_OUTSIDE, range.clone(), format!("the {prog} code writes `{p}`, outside the workspace"));
+            r.hit(
+                c::BASH_WRITE_OUTSIDE,
+                range.clone(),
+                format!("the {prog} code writes `{p}`, outside the workspace"),
+            );
         }
     }
-    let deletes = ["rm_rf", "rmtree", "unlink", "rmsync", "rmdirsync", "remove(", "remove_dir_all", "delete("].iter().any(|k| lower.contains(k));
+    let deletes = [
+        "rm_rf",
+        "rmtree",
+        "unlink",
+        "rmsync",
+        "rmdirsync",
+        "remove(",
+        "remove_dir_all",
+        "delete(",
+    ]
+    .iter()
+    .any(|k| lower.contains(k));
     if deletes {
-        if let Some(p) = paths.iter().find(|p| crate::names::is_system_path(p) || crate::names::persistence_path(p).is_some()) {
-            r.hit(c::BASH_DESTRUCTIVE_FS, range.clone(), format!("the {prog} code deletes `{p}`"));
+        if let Some(p) = paths.iter().find(|p| {
+            crate::names::is_system_path(p) || crate::names::persistence_path(p).is_some()
+        }) {
+            r.hit(
+                c::BASH_DESTRUCTIVE_FS,
+                range.clone(),
+                format!("the {prog} code deletes `{p}`"),
+            );
         }
     }
-    if ["dlopen", "fiddle", "ffi.load", "loadlibrary", "cdll", "ctypes", "dl_open", "process.dlopen"].iter().any(|k| lower.contains(k)) {
-        r.hit(c::BASH_LIBRARY_LOAD, range, format!("the {prog} code loads a native library"));
+    if [
+        "dlopen",
+        "fiddle",
+        "ffi.load",
+        "loadlibrary",
+        "cdll",
+        "ctypes",
+        "dl_open",
+        "process.dlopen",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
+    {
+        r.hit(
+            c::BASH_LIBRARY_LOAD,
+            range,
+            format!("the {prog} code loads a native library"),
+        );
     }
 }
 
@@ -522,7 +820,10 @@ fn sed_executes(script: &str) -> bool {
         if let Some(rest) = p.strip_prefix('s') {
             if let Some(delim) = rest.chars().next() {
                 let pieces: Vec<&str> = rest[delim.len_utf8()..].split(delim).collect();
-                if pieces.len() >= 3 && pieces[2].contains('e') && pieces[2].chars().all(|c| c.is_ascii_alphanumeric()) {
+                if pieces.len() >= 3
+                    && pieces[2].contains('e')
+                    && pieces[2].chars().all(|c| c.is_ascii_alphanumeric())
+                {
                     return true;
                 }
             }
@@ -543,7 +844,11 @@ fn eval(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let text: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
     let start = args[0].range.start;
     let end = args[args.len() - 1].range.end;
-    r.hit(c::BASH_EVAL, start..end, "eval re-parses its arguments as shell code");
+    r.hit(
+        c::BASH_EVAL,
+        start..end,
+        "eval re-parses its arguments as shell code",
+    );
     r.nested(Lang::Bash, &text.join(" "), start..end, "eval");
 }
 
@@ -557,28 +862,50 @@ fn source(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     if w.kind == "process_substitution" {
         let subs = r.substituted(cmd);
         if subs.iter().any(|s| is_download_cmd(s)) {
-            r.hit(c::BASH_DOWNLOAD_EXEC, w.range.clone(), "downloaded content is sourced into the shell");
+            r.hit(
+                c::BASH_DOWNLOAD_EXEC,
+                w.range.clone(),
+                "downloaded content is sourced into the shell",
+            );
         } else {
-            r.hit(c::BASH_PROCSUB_EXEC, w.range.clone(), "the output of a command is sourced into the shell");
+            r.hit(
+                c::BASH_PROCSUB_EXEC,
+                w.range.clone(),
+                "the output of a command is sourced into the shell",
+            );
         }
-    } else if matches!(w.text.as_str(), "-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0") {
+    } else if matches!(
+        w.text.as_str(),
+        "-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0"
+    ) {
         stdin_program(r, cmd, inv, Some(Lang::Bash));
     } else if w.has_subst {
-        r.hit(c::BASH_DYNAMIC_COMMAND, w.range.clone(), "sources a file whose path is computed at run time");
+        r.hit(
+            c::BASH_DYNAMIC_COMMAND,
+            w.range.clone(),
+            "sources a file whose path is computed at run time",
+        );
     }
 }
 
 fn alias(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
     for w in inv.args() {
-        let Some((name, value)) = w.text.split_once('=') else { continue };
+        let Some((name, value)) = w.text.split_once('=') else {
+            continue;
+        };
         r.nested(Lang::Bash, value, w.range.clone(), &format!("alias {name}"));
         const COMMON: &[&str] = &[
-            "ls", "cd", "cat", "sudo", "su", "git", "ssh", "cp", "mv", "rm", "echo", "ps", "grep", "vi", "vim",
-            "nano", "python", "python3", "pip", "npm", "node", "cargo", "make", "curl", "wget", "apt", "apt-get",
-            "docker", "kubectl", "exit", "clear", "which", "id", "whoami", "bash", "sh", "passwd",
+            "ls", "cd", "cat", "sudo", "su", "git", "ssh", "cp", "mv", "rm", "echo", "ps", "grep",
+            "vi", "vim", "nano", "python", "python3", "pip", "npm", "node", "cargo", "make",
+            "curl", "wget", "apt", "apt-get", "docker", "kubectl", "exit", "clear", "which", "id",
+            "whoami", "bash", "sh", "passwd",
         ];
         if COMMON.contains(&name) {
-            r.hit(c::BASH_ALIAS_HIJACK, w.range.clone(), format!("redefines the common command `{name}` as an alias"));
+            r.hit(
+                c::BASH_ALIAS_HIJACK,
+                w.range.clone(),
+                format!("redefines the common command `{name}` as an alias"),
+            );
         }
     }
 }
@@ -590,30 +917,66 @@ fn trap(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
         return;
     }
     if handler.literal() {
-        r.nested(Lang::Bash, &handler.text, handler.range.clone(), "trap handler");
+        r.nested(
+            Lang::Bash,
+            &handler.text,
+            handler.range.clone(),
+            "trap handler",
+        );
     }
     if args.iter().skip(1).any(|w| w.is("DEBUG") || w.is("RETURN")) && !handler.text.is_empty() {
-        r.hit(c::BASH_ALIAS_HIJACK, handler.range.clone(), "a DEBUG trap runs code before every command (used for keylogging)");
+        r.hit(
+            c::BASH_ALIAS_HIJACK,
+            handler.range.clone(),
+            "a DEBUG trap runs code before every command (used for keylogging)",
+        );
     }
 }
 
 fn string_option(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, opts: &[&str]) {
     let prog = inv.prog().to_string();
-    let short = opts.iter().find(|o| o.len() == 2).and_then(|o| o.chars().nth(1));
+    let short = opts
+        .iter()
+        .find(|o| o.len() == 2)
+        .and_then(|o| o.chars().nth(1));
     let clustered = short.and_then(|c| {
         let a = inv.args();
-        a.iter().position(|w| {
-            let t = w.text.as_str();
-            t.len() > 2 && t.starts_with('-') && !t.starts_with("--") && t.ends_with(c) && t[1..].chars().all(|x| x.is_ascii_alphabetic())
-        })
-        .and_then(|i| a.get(i + 1).copied())
+        a.iter()
+            .position(|w| {
+                let t = w.text.as_str();
+                t.len() > 2
+                    && t.starts_with('-')
+                    && !t.starts_with("--")
+                    && t.ends_with(c)
+                    && t[1..].chars().all(|x| x.is_ascii_alphabetic())
+            })
+            .and_then(|i| a.get(i + 1).copied())
     });
-    let value = inv.opt_value(opts, &opts.iter().copied().filter(|o| o.starts_with("--")).collect::<Vec<_>>()).or(clustered);
+    let value = inv
+        .opt_value(
+            opts,
+            &opts
+                .iter()
+                .copied()
+                .filter(|o| o.starts_with("--"))
+                .collect::<Vec<_>>(),
+        )
+        .or(clustered);
     match value {
         Some(w) => {
-            let text = w.text.split_once('=').filter(|_| w.text.starts_with("--")).map_or(w.text.as_str(), |x| x.1).to_string();
+            let text = w
+                .text
+                .split_once('=')
+                .filter(|_| w.text.starts_with("--"))
+                .map_or(w.text.as_str(), |x| x.1)
+                .to_string();
             if w.literal() {
-                r.nested(Lang::Bash, &text, w.range.clone(), &format!("{prog} command string"));
+                r.nested(
+                    Lang::Bash,
+                    &text,
+                    w.range.clone(),
+                    &format!("{prog} command string"),
+                );
             } else {
                 dynamic_script(r, cmd, w, &prog);
             }
@@ -621,7 +984,11 @@ fn string_option(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, opts: &
         None => {
             let plain = inv.operands().count();
             if prog == "su" && plain <= 1 {
-                r.hit(c::BASH_SHELL_SPAWN, cmd.range.clone(), format!("`{prog}` starts an interactive shell"));
+                r.hit(
+                    c::BASH_SHELL_SPAWN,
+                    cmd.range.clone(),
+                    format!("`{prog}` starts an interactive shell"),
+                );
             }
         }
     }
@@ -631,7 +998,14 @@ fn watch(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
     let args = inv.args();
     let mut i = 0;
     while i < args.len() && args[i].text.starts_with('-') {
-        i += if matches!(args[i].text.as_str(), "-n" | "--interval" | "-q" | "--equexit") { 2 } else { 1 };
+        i += if matches!(
+            args[i].text.as_str(),
+            "-n" | "--interval" | "-q" | "--equexit"
+        ) {
+            2
+        } else {
+            1
+        };
     }
     if i < args.len() && args[i..].iter().all(|w| w.literal()) {
         let text: Vec<&str> = args[i..].iter().map(|w| w.text.as_str()).collect();
@@ -641,7 +1015,10 @@ fn watch(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
 }
 
 fn ssh(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
-    const WITH_VALUE: &[&str] = &["-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-Q", "-R", "-S", "-W", "-w", "-B"];
+    const WITH_VALUE: &[&str] = &[
+        "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p",
+        "-Q", "-R", "-S", "-W", "-w", "-B",
+    ];
     let args = inv.args();
     let mut i = 0;
     let mut host_seen = false;
@@ -671,29 +1048,67 @@ fn ssh(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
 
 fn netcat(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let exec = inv.args().iter().find(|w| {
-        matches!(w.text.as_str(), "-e" | "-c" | "--exec" | "--sh-exec" | "--lua-exec") || (w.text.starts_with("-e") && w.text.len() > 2 && !w.text.starts_with("--"))
+        matches!(
+            w.text.as_str(),
+            "-e" | "-c" | "--exec" | "--sh-exec" | "--lua-exec"
+        ) || (w.text.starts_with("-e") && w.text.len() > 2 && !w.text.starts_with("--"))
     });
     if let Some(w) = exec {
         let listen = inv.has_flag('l', &["listen"]);
-        let rule = if listen { c::BASH_BIND_SHELL } else { c::BASH_REVERSE_SHELL };
-        r.hit(rule, w.range.start..cmd.range.end.max(w.range.end), format!("`{}` attaches a program to a network connection", inv.prog()));
+        let rule = if listen {
+            c::BASH_BIND_SHELL
+        } else {
+            c::BASH_REVERSE_SHELL
+        };
+        r.hit(
+            rule,
+            w.range.start..cmd.range.end.max(w.range.end),
+            format!(
+                "`{}` attaches a program to a network connection",
+                inv.prog()
+            ),
+        );
     }
 }
 
 fn socat(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
-    let lower: Vec<String> = inv.args().iter().map(|w| w.text.to_ascii_lowercase()).collect();
-    let execs = lower.iter().any(|a| a.starts_with("exec:") || a.starts_with("system:") || a.contains(",exec:") || a.starts_with("'exec:") || a.contains("pty") && a.contains("exec"));
+    let lower: Vec<String> = inv
+        .args()
+        .iter()
+        .map(|w| w.text.to_ascii_lowercase())
+        .collect();
+    let execs = lower.iter().any(|a| {
+        a.starts_with("exec:")
+            || a.starts_with("system:")
+            || a.contains(",exec:")
+            || a.starts_with("'exec:")
+            || a.contains("pty") && a.contains("exec")
+    });
     if execs {
-        let listen = lower.iter().any(|a| a.contains("-listen") || a.starts_with("listen"));
-        let rule = if listen { c::BASH_BIND_SHELL } else { c::BASH_REVERSE_SHELL };
-        r.hit(rule, cmd.range.clone(), "socat connects a program to a network socket");
+        let listen = lower
+            .iter()
+            .any(|a| a.contains("-listen") || a.starts_with("listen"));
+        let rule = if listen {
+            c::BASH_BIND_SHELL
+        } else {
+            c::BASH_REVERSE_SHELL
+        };
+        r.hit(
+            rule,
+            cmd.range.clone(),
+            "socat connects a program to a network socket",
+        );
     }
 }
 
 fn container(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let args = inv.args();
     let lxc = matches!(inv.prog(), "lxc" | "incus");
-    if !lxc && !args.first().is_some_and(|w| matches!(w.text.as_str(), "run" | "create" | "exec")) {
+    if !lxc
+        && !args
+            .first()
+            .is_some_and(|w| matches!(w.text.as_str(), "run" | "create" | "exec"))
+    {
         return;
     }
     for (i, w) in args.iter().enumerate() {
@@ -704,12 +1119,29 @@ fn container(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
             t.strip_prefix("--volume=").or_else(|| t.strip_prefix("-v"))
         };
         if let Some(v) = vol {
-            if v.starts_with("/:") || v.contains("source=/,") || v.starts_with("/var/run/docker.sock") {
-                r.hit(c::BASH_CONTAINER_ESCAPE, w.range.clone(), "mounts the host's root filesystem or Docker socket into a container");
+            if v.starts_with("/:")
+                || v.contains("source=/,")
+                || v.starts_with("/var/run/docker.sock")
+            {
+                r.hit(
+                    c::BASH_CONTAINER_ESCAPE,
+                    w.range.clone(),
+                    "mounts the host's root filesystem or Docker socket into a container",
+                );
             }
         }
-        if t == "--privileged" || t == "--pid=host" || t.starts_with("--cap-add=SYS_ADMIN") || t == "--cap-add=ALL" || t == "security.privileged=true" || t == "source=/" {
-            r.hit(c::BASH_CONTAINER_ESCAPE, w.range.clone(), format!("`{t}` gives the container control over the host"));
+        if t == "--privileged"
+            || t == "--pid=host"
+            || t.starts_with("--cap-add=SYS_ADMIN")
+            || t == "--cap-add=ALL"
+            || t == "security.privileged=true"
+            || t == "source=/"
+        {
+            r.hit(
+                c::BASH_CONTAINER_ESCAPE,
+                w.range.clone(),
+                format!("`{t}` gives the container control over the host"),
+            );
         }
     }
     let _ = cmd;
@@ -722,16 +1154,72 @@ fn embedded_shell(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
     if prog == "find" {
         return; // -exec programs are their own invocations
     }
-    if is_shell(prog) || matches!(
-        prog,
-        "echo" | "printf" | "ls" | "file" | "stat" | "which" | "type" | "readlink" | "realpath" | "ldd"
-            | "strings" | "test" | "[" | "[[" | "chsh" | "usermod" | "useradd" | "adduser" | "grep"
-            | "egrep" | "rg" | "head" | "tail" | "md5sum" | "sha256sum" | "sha1sum" | "objdump" | "nm"
-            | "readelf" | "du" | "wc" | "cmp" | "diff" | "hexdump" | "od" | "xxd" | "shellcheck"
-            | "checkbashisms" | "update-alternatives" | "dpkg" | "rpm" | "apt-file" | "whereis" | "docker"
-            | "podman" | "kubectl" | "nerdctl" | "lxc" | "oc" | "distrobox" | "toolbox" | "vagrant"
-            | "git" | "cp" | "install" | "mv" | "ln" | "chmod" | "chown" | "setfacl" | "getfacl"
-    ) {
+    if is_shell(prog)
+        || matches!(
+            prog,
+            "echo"
+                | "printf"
+                | "ls"
+                | "file"
+                | "stat"
+                | "which"
+                | "type"
+                | "readlink"
+                | "realpath"
+                | "ldd"
+                | "strings"
+                | "test"
+                | "["
+                | "[["
+                | "chsh"
+                | "usermod"
+                | "useradd"
+                | "adduser"
+                | "grep"
+                | "egrep"
+                | "rg"
+                | "head"
+                | "tail"
+                | "md5sum"
+                | "sha256sum"
+                | "sha1sum"
+                | "objdump"
+                | "nm"
+                | "readelf"
+                | "du"
+                | "wc"
+                | "cmp"
+                | "diff"
+                | "hexdump"
+                | "od"
+                | "xxd"
+                | "shellcheck"
+                | "checkbashisms"
+                | "update-alternatives"
+                | "dpkg"
+                | "rpm"
+                | "apt-file"
+                | "whereis"
+                | "docker"
+                | "podman"
+                | "kubectl"
+                | "nerdctl"
+                | "lxc"
+                | "oc"
+                | "distrobox"
+                | "toolbox"
+                | "vagrant"
+                | "git"
+                | "cp"
+                | "install"
+                | "mv"
+                | "ln"
+                | "chmod"
+                | "chown"
+                | "setfacl"
+                | "getfacl"
+        )
+    {
         return;
     }
     for w in inv.args() {
@@ -750,7 +1238,12 @@ fn embedded_shell(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
 /// `core.sshCommand=…`, `--checkpoint-action=exec=…`.
 fn arg_injection(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
     let prog = inv.prog();
-    if is_shell(prog) || matches!(prog, "echo" | "printf" | "grep" | "egrep" | "sed" | "awk" | "jq" | "test" | "[") {
+    if is_shell(prog)
+        || matches!(
+            prog,
+            "echo" | "printf" | "grep" | "egrep" | "sed" | "awk" | "jq" | "test" | "["
+        )
+    {
         return;
     }
     let args = inv.args();
@@ -758,9 +1251,31 @@ fn arg_injection(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
         return;
     }
     const EXEC_OPTS: &[&str] = &[
-        "exec", "command", "cmd", "shell", "pre", "pager", "editor", "launcher", "proxycommand", "hook",
-        "program", "rsh", "action", "wrapper", "interpreter", "sshcommand", "pack", "fsmonitor",
-        "browser", "compress", "script", "postprocessor", "renderer", "helper", "askpass",
+        "exec",
+        "command",
+        "cmd",
+        "shell",
+        "pre",
+        "pager",
+        "editor",
+        "launcher",
+        "proxycommand",
+        "hook",
+        "program",
+        "rsh",
+        "action",
+        "wrapper",
+        "interpreter",
+        "sshcommand",
+        "pack",
+        "fsmonitor",
+        "browser",
+        "compress",
+        "script",
+        "postprocessor",
+        "renderer",
+        "helper",
+        "askpass",
     ];
     for (i, w) in args.iter().enumerate() {
         let t = w.text.as_str();
@@ -769,16 +1284,25 @@ fn arg_injection(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
             _ => (t, None),
         };
         // `-o'|id'`, `--output=|cmd`: output "files" that are pipes.
-        let short_inline = (name.starts_with("-o") || name.starts_with("-O")) && name.get(2..).is_some_and(|x| x.starts_with('|'));
+        let short_inline = (name.starts_with("-o") || name.starts_with("-O"))
+            && name.get(2..).is_some_and(|x| x.starts_with('|'));
         if short_inline || inline.is_some_and(|v| v.starts_with('|')) {
-            r.hit(c::BASH_ARG_INJECTION, w.range.clone(), format!("`{prog}` is given a pipe to a command as an output file"));
+            r.hit(
+                c::BASH_ARG_INJECTION,
+                w.range.clone(),
+                format!("`{prog}` is given a pipe to a command as an output file"),
+            );
             continue;
         }
         let lname = name.trim_start_matches('-').to_ascii_lowercase();
         let git_config = prog == "git" && (t == "-c" || t == "--config-env");
         let value = if git_config {
             args.get(i + 1).map(|v| v.text.as_str())
-        } else if name.starts_with('-') && lname.split(['-', '_', '.']).any(|part| EXEC_OPTS.contains(&part)) {
+        } else if name.starts_with('-')
+            && lname
+                .split(['-', '_', '.'])
+                .any(|part| EXEC_OPTS.contains(&part))
+        {
             inline.or_else(|| args.get(i + 1).map(|v| v.text.as_str()))
         } else if name.starts_with("-o") && name.to_ascii_lowercase().contains("proxycommand") {
             Some(t)
@@ -792,20 +1316,39 @@ fn arg_injection(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
             let val = v.split_once('=').map_or("", |x| x.1);
             let dangerous_key = matches!(
                 key,
-                "core.sshcommand" | "core.pager" | "core.editor" | "core.fsmonitor" | "core.hookspath"
-                    | "core.gitproxy" | "sequence.editor" | "diff.external" | "protocol.ext.allow"
+                "core.sshcommand"
+                    | "core.pager"
+                    | "core.editor"
+                    | "core.fsmonitor"
+                    | "core.hookspath"
+                    | "core.gitproxy"
+                    | "sequence.editor"
+                    | "diff.external"
+                    | "protocol.ext.allow"
                     | "uploadpack.packobjectshook"
             ) || (key.starts_with("alias.") && val.starts_with('!'))
                 || (key.starts_with("credential") && val.starts_with('!'));
             if dangerous_key && looks_like_command(val.trim_start_matches('!')) {
-                r.hit(c::BASH_ARG_INJECTION, w.range.clone(), format!("git config `{key}` makes git run a shell command"));
+                r.hit(
+                    c::BASH_ARG_INJECTION,
+                    w.range.clone(),
+                    format!("git config `{key}` makes git run a shell command"),
+                );
             } else if dangerous_key {
-                r.hit(c::BASH_PATH_HIJACK, w.range.clone(), format!("git config `{key}` makes git run another program"));
+                r.hit(
+                    c::BASH_PATH_HIJACK,
+                    w.range.clone(),
+                    format!("git config `{key}` makes git run another program"),
+                );
             }
             continue;
         }
         if looks_like_command(v) {
-            r.hit(c::BASH_ARG_INJECTION, w.range.clone(), format!("`{prog}` option `{name}` is given a shell command to run"));
+            r.hit(
+                c::BASH_ARG_INJECTION,
+                w.range.clone(),
+                format!("`{prog}` option `{name}` is given a shell command to run"),
+            );
         }
     }
 }
@@ -825,10 +1368,18 @@ fn looks_like_command(v: &str) -> bool {
 }
 
 fn dev_tcp(r: &mut Rules<'_, '_>, cmd: &Cmd) {
-    let words = cmd.words.iter().chain(cmd.redirects.iter().map(|rd| &rd.target)).chain(cmd.assigns.iter().map(|a| &a.1));
+    let words = cmd
+        .words
+        .iter()
+        .chain(cmd.redirects.iter().map(|rd| &rd.target))
+        .chain(cmd.assigns.iter().map(|a| &a.1));
     for w in words {
         if w.text.contains("/dev/tcp/") || w.text.contains("/dev/udp/") {
-            r.hit(c::BASH_REVERSE_SHELL, w.range.clone(), "opens a raw network connection through bash's /dev/tcp or /dev/udp");
+            r.hit(
+                c::BASH_REVERSE_SHELL,
+                w.range.clone(),
+                "opens a raw network connection through bash's /dev/tcp or /dev/udp",
+            );
             return;
         }
     }
@@ -838,9 +1389,17 @@ fn agent_bypass(r: &mut Rules<'_, '_>, cmd: &Cmd) {
     for w in &cmd.words {
         if matches!(
             w.text.as_str(),
-            "--dangerously-skip-permissions" | "--dangerously-bypass-approvals-and-sandbox" | "--yolo" | "--trust-all-tools" | "--allow-all-tools"
+            "--dangerously-skip-permissions"
+                | "--dangerously-bypass-approvals-and-sandbox"
+                | "--yolo"
+                | "--trust-all-tools"
+                | "--allow-all-tools"
         ) {
-            r.hit(c::BASH_AGENT_BYPASS, w.range.clone(), "runs a coding agent with its safety checks disabled");
+            r.hit(
+                c::BASH_AGENT_BYPASS,
+                w.range.clone(),
+                "runs a coding agent with its safety checks disabled",
+            );
         }
     }
 }
@@ -851,7 +1410,10 @@ fn printed_content(cmd: &Cmd) -> Option<(String, std::ops::Range<usize>)> {
     let prog = cmd.words.first().map(|w| basename(&w.text))?;
     match prog {
         "echo" | "printf" => {
-            let args: Vec<&Word> = cmd.words[1..].iter().filter(|w| !(w.text.starts_with('-') && w.text.len() <= 3 && prog == "echo")).collect();
+            let args: Vec<&Word> = cmd.words[1..]
+                .iter()
+                .filter(|w| !(w.text.starts_with('-') && w.text.len() <= 3 && prog == "echo"))
+                .collect();
             let first = args.first()?;
             let last = args.last()?;
             let text: Vec<String> = args.iter().map(|w| w.text.replace("\\n", "\n")).collect();
@@ -871,23 +1433,44 @@ fn written_files(r: &Rules<'_, '_>, cmd: &Cmd) -> Vec<String> {
     let mut out: Vec<String> = cmd
         .redirects
         .iter()
-        .filter(|rd| rd.op.contains('>') && !rd.op.contains('&') && rd.fd.as_deref().is_none_or(|f| f == "1"))
+        .filter(|rd| {
+            rd.op.contains('>') && !rd.op.contains('&') && rd.fd.as_deref().is_none_or(|f| f == "1")
+        })
         .map(|rd| rd.target.text.clone())
         .collect();
     for d in r.downstream(cmd) {
         if d.words.first().is_some_and(|w| basename(&w.text) == "tee") {
-            out.extend(d.words[1..].iter().filter(|w| !w.text.starts_with('-')).map(|w| w.text.clone()));
+            out.extend(
+                d.words[1..]
+                    .iter()
+                    .filter(|w| !w.text.starts_with('-'))
+                    .map(|w| w.text.clone()),
+            );
         }
     }
-    if cmd.words.first().is_some_and(|w| basename(&w.text) == "tee") {
-        out.extend(cmd.words[1..].iter().filter(|w| !w.text.starts_with('-')).map(|w| w.text.clone()));
+    if cmd
+        .words
+        .first()
+        .is_some_and(|w| basename(&w.text) == "tee")
+    {
+        out.extend(
+            cmd.words[1..]
+                .iter()
+                .filter(|w| !w.text.starts_with('-'))
+                .map(|w| w.text.clone()),
+        );
     }
     out
 }
 
 fn looks_executable(path: &str) -> bool {
     let b = basename(path);
-    b.ends_with(".sh") || b.ends_with(".bash") || b.ends_with(".zsh") || path.contains("/hooks/") || path.contains(".git/hooks") || crate::names::persistence_path(path).is_some()
+    b.ends_with(".sh")
+        || b.ends_with(".bash")
+        || b.ends_with(".zsh")
+        || path.contains("/hooks/")
+        || path.contains(".git/hooks")
+        || crate::names::persistence_path(path).is_some()
 }
 
 /// Payloads written to files or fed to programs: a shell spawned from
@@ -901,35 +1484,72 @@ fn payloads(r: &mut Rules<'_, '_>) {
         let piped = !r.downstream(cmd).is_empty();
         if let Some((content, range)) = printed_content(cmd) {
             if !targets.is_empty() || piped {
-                let body: String = content.lines().filter(|l| !l.trim_start().starts_with("#!")).collect::<Vec<_>>().join("\n");
+                let body: String = content
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("#!"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
                 if let Some(sh) = payload::embedded_shell(&body) {
-                    let dest = targets.first().cloned().unwrap_or_else(|| "another program".into());
-                    r.hit(c::BASH_PAYLOAD_WRITE, range.clone(), format!("writes content that starts a shell (`{sh}`) into {dest}"));
+                    let dest = targets
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "another program".into());
+                    r.hit(
+                        c::BASH_PAYLOAD_WRITE,
+                        range.clone(),
+                        format!("writes content that starts a shell (`{sh}`) into {dest}"),
+                    );
                 }
                 let later_run = targets.iter().any(|t| {
                     let b = basename(t);
-                    s.cmds.iter().any(|c| c.id > cmd.id && c.words.iter().take(2).any(|w| basename(&w.text) == b && !b.is_empty()))
+                    s.cmds.iter().any(|c| {
+                        c.id > cmd.id
+                            && c.words
+                                .iter()
+                                .take(2)
+                                .any(|w| basename(&w.text) == b && !b.is_empty())
+                    })
                 });
                 if targets.iter().any(|t| looks_executable(t)) || later_run {
-                    r.nested(Lang::Bash, &content, range.clone(), "script written to a file");
+                    r.nested(
+                        Lang::Bash,
+                        &content,
+                        range.clone(),
+                        "script written to a file",
+                    );
                 }
             }
         }
         // a file written earlier in this command line, now executed
         for inv in super::argv::invocations(cmd) {
             let prog = inv.prog();
-            let target = if is_shell(prog) || is_interpreter(prog) || prog == "source" || prog == "." {
-                inv.operands().next().map(|w| w.text.clone())
-            } else if inv.argv.first().is_some_and(|w| w.text.contains('/')) {
-                inv.argv.first().map(|w| w.text.clone())
-            } else {
-                None
-            };
+            let target =
+                if is_shell(prog) || is_interpreter(prog) || prog == "source" || prog == "." {
+                    inv.operands().next().map(|w| w.text.clone())
+                } else if inv.argv.first().is_some_and(|w| w.text.contains('/')) {
+                    inv.argv.first().map(|w| w.text.clone())
+                } else {
+                    None
+                };
             if let Some(t) = target {
-                if t.starts_with("/tmp/") || t.starts_with("/var/tmp/") || t.starts_with("/dev/shm/") {
-                    r.hit(c::BASH_TMP_EXEC, cmd.range.clone(), format!("runs `{t}` from a world-writable directory"));
-                } else if written.iter().any(|w| basename(w) == basename(&t) && !t.is_empty()) {
-                    r.hit(c::BASH_WRITE_EXEC, cmd.range.clone(), format!("runs `{t}`, which this command line just wrote"));
+                if t.starts_with("/tmp/")
+                    || t.starts_with("/var/tmp/")
+                    || t.starts_with("/dev/shm/")
+                {
+                    r.hit(
+                        c::BASH_TMP_EXEC,
+                        cmd.range.clone(),
+                        format!("runs `{t}` from a world-writable directory"),
+                    );
+                } else if written
+                    .iter()
+                    .any(|w| basename(w) == basename(&t) && !t.is_empty())
+                {
+                    r.hit(
+                        c::BASH_WRITE_EXEC,
+                        cmd.range.clone(),
+                        format!("runs `{t}`, which this command line just wrote"),
+                    );
                 }
             }
         }
@@ -941,12 +1561,48 @@ fn payloads(r: &mut Rules<'_, '_>) {
 /// an interactive program driven by a script.
 fn keystroke_scripts(r: &mut Rules<'_, '_>) {
     let s = r.script;
-    const INTERACTIVE: &[&str] = &["ed", "ex", "vi", "vim", "nvim", "emacs", "nano", "pico", "joe", "jshell", "redis-cli", "pic", "ftp", "sftp", "telnet", "mysql", "psql", "sqlite3", "gdb", "irb", "ghci", "openvt", "java", "bc", "dc", "less", "more", "man", "top", "htop"];
+    const INTERACTIVE: &[&str] = &[
+        "ed",
+        "ex",
+        "vi",
+        "vim",
+        "nvim",
+        "emacs",
+        "nano",
+        "pico",
+        "joe",
+        "jshell",
+        "redis-cli",
+        "pic",
+        "ftp",
+        "sftp",
+        "telnet",
+        "mysql",
+        "psql",
+        "sqlite3",
+        "gdb",
+        "irb",
+        "ghci",
+        "openvt",
+        "java",
+        "bc",
+        "dc",
+        "less",
+        "more",
+        "man",
+        "top",
+        "htop",
+    ];
     let top: Vec<&Cmd> = s.cmds.iter().filter(|c| c.parent.is_none()).collect();
     for (i, cmd) in top.iter().enumerate() {
-        let Some(name) = cmd.words.first() else { continue };
+        let Some(name) = cmd.words.first() else {
+            continue;
+        };
         let prog = basename(&name.text);
-        if !INTERACTIVE.contains(&prog) || !matches!(cmd.stdin, Stdin::Inherited) || i + 1 >= top.len() {
+        if !INTERACTIVE.contains(&prog)
+            || !matches!(cmd.stdin, Stdin::Inherited)
+            || i + 1 >= top.len()
+        {
             continue;
         }
         let next_src = &r.src[cmd.range.end..];
@@ -972,8 +1628,12 @@ fn literal_payloads(r: &mut Rules<'_, '_>) {
             payloads.push((w.text.clone(), w.range.clone()));
         }
         for up in r.upstream(cmd).iter().chain(r.substituted(cmd).iter()) {
-            if up.words.first().is_some_and(|w| matches!(basename(&w.text), "echo" | "printf")) {
-                if let Some(w) = up.words.iter().skip(1).filter(|w| !w.text.starts_with('-')).last() {
+            if up
+                .words
+                .first()
+                .is_some_and(|w| matches!(basename(&w.text), "echo" | "printf"))
+            {
+                if let Some(w) = up.words.iter().skip(1).rfind(|w| !w.text.starts_with('-')) {
                     payloads.push((w.text.clone(), w.range.clone()));
                 }
             }
@@ -983,7 +1643,11 @@ fn literal_payloads(r: &mut Rules<'_, '_>) {
             if t.len() < 8 || t.contains(' ') {
                 continue;
             }
-            r.hit(c::BASH_DECODE_PAYLOAD, range.clone(), "decodes an embedded hex or base64 payload, hiding what it says");
+            r.hit(
+                c::BASH_DECODE_PAYLOAD,
+                range.clone(),
+                "decodes an embedded hex or base64 payload, hiding what it says",
+            );
             if let Some(decoded) = crate::payload::decode_hex_or_base64(t) {
                 r.nested(Lang::Bash, &decoded, range, "decoded payload");
             }
@@ -1001,26 +1665,58 @@ pub(crate) fn check_script(r: &mut Rules<'_, '_>) {
     for (name, range, ids) in &s.functions {
         let recursive = ids.iter().filter_map(|&i| s.cmds.get(i)).any(|c| {
             c.words.first().is_some_and(|w| w.text == *name)
-                && (c.background || matches!(&c.stdin, Stdin::Pipe(_)) || r.downstream(c).iter().any(|d| d.words.first().is_some_and(|w| w.text == *name)))
+                && (c.background
+                    || matches!(&c.stdin, Stdin::Pipe(_))
+                    || r.downstream(c)
+                        .iter()
+                        .any(|d| d.words.first().is_some_and(|w| w.text == *name)))
         });
         if recursive {
-            r.hit(c::BASH_FORK_BOMB, range.clone(), format!("function `{name}` spawns copies of itself without bound (fork bomb)"));
+            r.hit(
+                c::BASH_FORK_BOMB,
+                range.clone(),
+                format!("function `{name}` spawns copies of itself without bound (fork bomb)"),
+            );
         }
     }
     for (range, cond, ids) in &s.loops {
-        let forever = matches!(cond.as_str(), "true" | ":" | "[ 1 ]" | "((1))" | "/bin/true");
-        if forever && ids.iter().filter_map(|&i| s.cmds.get(i)).any(|c| c.background) {
-            r.hit(c::BASH_FORK_BOMB, range.clone(), "an endless loop starts background processes without bound (fork bomb)");
+        let forever = matches!(
+            cond.as_str(),
+            "true" | ":" | "[ 1 ]" | "((1))" | "/bin/true"
+        );
+        if forever
+            && ids
+                .iter()
+                .filter_map(|&i| s.cmds.get(i))
+                .any(|c| c.background)
+        {
+            r.hit(
+                c::BASH_FORK_BOMB,
+                range.clone(),
+                "an endless loop starts background processes without bound (fork bomb)",
+            );
         }
     }
     let has_fifo = s.cmds.iter().any(|c| {
-        c.words.first().is_some_and(|w| basename(&w.text) == "mkfifo" || (basename(&w.text) == "mknod" && c.words.iter().any(|x| x.is("p"))))
+        c.words.first().is_some_and(|w| {
+            basename(&w.text) == "mkfifo"
+                || (basename(&w.text) == "mknod" && c.words.iter().any(|x| x.is("p")))
+        })
     });
     if has_fifo {
         if let Some(net) = s.cmds.iter().find(|c| {
-            super::argv::invocations(c).iter().any(|i| matches!(i.prog(), "nc" | "ncat" | "netcat" | "telnet" | "openssl" | "socat"))
+            super::argv::invocations(c).iter().any(|i| {
+                matches!(
+                    i.prog(),
+                    "nc" | "ncat" | "netcat" | "telnet" | "openssl" | "socat"
+                )
+            })
         }) {
-            r.hit(c::BASH_REVERSE_SHELL, net.range.clone(), "a named pipe loops a network connection through a shell (fifo reverse shell)");
+            r.hit(
+                c::BASH_REVERSE_SHELL,
+                net.range.clone(),
+                "a named pipe loops a network connection through a shell (fifo reverse shell)",
+            );
         }
     }
     // curl -o x.sh URL && sh x.sh
@@ -1028,14 +1724,26 @@ pub(crate) fn check_script(r: &mut Rules<'_, '_>) {
     for cmd in &s.cmds {
         for inv in super::argv::invocations(cmd) {
             let prog = inv.prog();
-            if is_downloader(prog) && matches!(prog, "curl" | "wget" | "wget2" | "aria2c" | "fetch" | "wcurl" | "http" | "xh") {
-                if let Some(o) = inv.opt_value(&["-o", "-O"], &["--output", "--output-document", "--out"]) {
-                    let name = o.text.split_once('=').filter(|_| o.text.starts_with("--")).map_or(o.text.as_str(), |x| x.1);
+            if is_downloader(prog)
+                && matches!(
+                    prog,
+                    "curl" | "wget" | "wget2" | "aria2c" | "fetch" | "wcurl" | "http" | "xh"
+                )
+            {
+                if let Some(o) =
+                    inv.opt_value(&["-o", "-O"], &["--output", "--output-document", "--out"])
+                {
+                    let name = o
+                        .text
+                        .split_once('=')
+                        .filter(|_| o.text.starts_with("--"))
+                        .map_or(o.text.as_str(), |x| x.1);
                     if name != "-" && !name.starts_with("http") {
                         downloaded.push(basename(name).to_string());
                     }
                 }
-                let remote_name = prog == "wget" || prog == "wcurl" || inv.has_flag('O', &["remote-name"]);
+                let remote_name =
+                    prog == "wget" || prog == "wcurl" || inv.has_flag('O', &["remote-name"]);
                 if remote_name {
                     for w in inv.operands() {
                         if w.text.contains("://") {
@@ -1058,16 +1766,21 @@ pub(crate) fn check_script(r: &mut Rules<'_, '_>) {
         }
         for inv in super::argv::invocations(cmd) {
             let prog = inv.prog();
-            let run_target = if is_shell(prog) || is_interpreter(prog) || prog == "source" || prog == "." {
-                inv.operands().next().map(|w| basename(&w.text).to_string())
-            } else if inv.argv.first().is_some_and(|w| w.text.contains('/')) {
-                Some(prog.to_string())
-            } else {
-                None
-            };
+            let run_target =
+                if is_shell(prog) || is_interpreter(prog) || prog == "source" || prog == "." {
+                    inv.operands().next().map(|w| basename(&w.text).to_string())
+                } else if inv.argv.first().is_some_and(|w| w.text.contains('/')) {
+                    Some(prog.to_string())
+                } else {
+                    None
+                };
             if let Some(t) = run_target {
-                if downloaded.iter().any(|d| *d == t) {
-                    r.hit(c::BASH_DOWNLOAD_EXEC, cmd.range.clone(), format!("runs `{t}`, which this command line downloaded"));
+                if downloaded.contains(&t) {
+                    r.hit(
+                        c::BASH_DOWNLOAD_EXEC,
+                        cmd.range.clone(),
+                        format!("runs `{t}`, which this command line downloaded"),
+                    );
                 }
             }
         }

@@ -22,7 +22,10 @@ pub(crate) enum Stdin {
     /// Output of these commands.
     Pipe(Vec<usize>),
     HereString(Word),
-    Heredoc { body: String, range: Range<usize> },
+    Heredoc {
+        body: String,
+        range: Range<usize>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -165,7 +168,9 @@ impl Extractor<'_> {
                 }
                 if let Some(dest) = n.child_by_field_name("destination") {
                     let w = self.word(dest);
-                    self.script.cmds[target].redirects.push(Redir { op, fd, target: w });
+                    self.script.cmds[target]
+                        .redirects
+                        .push(Redir { op, fd, target: w });
                     self.visit_substitutions(dest, target);
                 }
             }
@@ -266,9 +271,8 @@ impl Extractor<'_> {
                     }
                 };
                 let mut c = node.walk();
-                let redirs: Vec<Node<'_>> = node
-                    .children_by_field_name("redirect", &mut c)
-                    .collect();
+                let redirs: Vec<Node<'_>> =
+                    node.children_by_field_name("redirect", &mut c).collect();
                 for r in redirs {
                     self.redirect(r, target);
                 }
@@ -299,14 +303,18 @@ impl Extractor<'_> {
                     self.visit(body);
                 }
                 let ids = (before..self.script.cmds.len()).collect();
-                self.script
-                    .functions
-                    .push((name, node.byte_range(), ids));
+                self.script.functions.push((name, node.byte_range(), ids));
             }
             "while_statement" | "until_statement" => {
                 let cond = node
                     .child_by_field_name("condition")
-                    .map(|n| self.src[n.byte_range()].trim().trim_end_matches(';').trim().to_string())
+                    .map(|n| {
+                        self.src[n.byte_range()]
+                            .trim()
+                            .trim_end_matches(';')
+                            .trim()
+                            .to_string()
+                    })
                     .unwrap_or_default();
                 let before = self.script.cmds.len();
                 let mut c = node.walk();
@@ -379,7 +387,10 @@ fn merge(prev: &mut Word, w: Word) {
     prev.dynamic = prev.dynamic.or(w.dynamic);
     prev.has_subst |= w.has_subst;
     prev.from_var |= w.from_var;
-    prev.obfuscated = prev.obfuscated.or(w.obfuscated).or(Some("is split across several shell tokens"));
+    prev.obfuscated = prev
+        .obfuscated
+        .or(w.obfuscated)
+        .or(Some("is split across several shell tokens"));
     prev.range.end = w.range.end;
     prev.kind = "word";
 }

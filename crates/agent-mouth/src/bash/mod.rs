@@ -17,7 +17,7 @@ use crate::engine::{parse_checked, Ctx, SpanMap};
 use crate::Lang;
 
 pub(crate) use argv::basename;
-use argv::{invocations, Invocation};
+use argv::invocations;
 use extract::{Cmd, Script, Stdin};
 pub(crate) use word::decode_ansi_c;
 
@@ -30,7 +30,12 @@ pub(crate) struct Rules<'c, 'p> {
 }
 
 impl Rules<'_, '_> {
-    pub(crate) fn hit(&mut self, rule: &'static RuleMeta, range: Range<usize>, msg: impl Into<String>) {
+    pub(crate) fn hit(
+        &mut self,
+        rule: &'static RuleMeta,
+        range: Range<usize>,
+        msg: impl Into<String>,
+    ) {
         self.ctx.report(self.map, rule, range, msg);
     }
 
@@ -64,7 +69,9 @@ impl Rules<'_, '_> {
             _ => Vec::new(),
         };
         while let Some(id) = frontier.pop() {
-            let Some(c) = self.script.cmds.get(id) else { continue };
+            let Some(c) = self.script.cmds.get(id) else {
+                continue;
+            };
             if out.iter().any(|o| o.id == id) {
                 continue;
             }
@@ -102,7 +109,12 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, map: &SpanMap) {
             SpanMap::Fixed(r) => SpanMap::Fixed(r.clone()),
             SpanMap::Shifted(_) => orig,
         };
-        ctx.report(&m, crate::catalog::BASH_OBFUSCATED, at..at + 2, "a line continuation splits a word in two, hiding it from simple matching");
+        ctx.report(
+            &m,
+            crate::catalog::BASH_OBFUSCATED,
+            at..at + 2,
+            "a line continuation splits a word in two, hiding it from simple matching",
+        );
     }
     let script = extract::extract(tree.root_node(), &text);
     let mut r = Rules {
@@ -127,9 +139,4 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, map: &SpanMap) {
         system::check_command(&mut r, cmd, &invs);
     }
     exec::check_script(&mut r);
-}
-
-/// The invocation that actually runs (innermost wrapper target).
-pub(crate) fn effective<'a>(invs: &'a [Invocation<'a>]) -> Option<&'a Invocation<'a>> {
-    invs.iter().rev().find(|i| !i.via.contains(&"find"))
 }

@@ -13,22 +13,22 @@ pub(crate) fn join_continuations(src: &str) -> (String, Vec<(usize, usize)>) {
     join(src)
 }
 
-/// Original offsets of continuations that split a word (`r\<newline>m`),
-/// which nobody writes except to hide the word.
+/// Original offsets of the continuations bash removes that split a word
+/// (`r\<newline>m`), which nobody writes except to hide the word.
 pub(crate) fn mid_word_continuations(src: &str) -> Vec<usize> {
-    let b = src.as_bytes();
-    let mut out = Vec::new();
-    for (i, w) in b.windows(2).enumerate() {
-        if w == b"\\\n" {
-            let before = i.checked_sub(1).map(|j| b[j]);
-            let after = b.get(i + 2).copied();
-            let wordy = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'/' || c == b'.' || c == b'_');
-            if wordy(before) && wordy(after) && before != Some(b'\\') {
-                out.push(i);
-            }
-        }
+    if !src.contains("\\\n") {
+        return Vec::new();
     }
-    out
+    let (_, shifts) = join(src);
+    let b = src.as_bytes();
+    let wordy = |c: Option<&u8>| {
+        c.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'.' | b'_'))
+    };
+    shifts
+        .iter()
+        .map(|&(new_at, removed)| new_at + removed - 2)
+        .filter(|&i| i > 0 && wordy(b.get(i - 1)) && wordy(b.get(i + 2)))
+        .collect()
 }
 
 fn join(src: &str) -> (String, Vec<(usize, usize)>) {
@@ -96,7 +96,8 @@ fn join(src: &str) -> (String, Vec<(usize, usize)>) {
         }
     }
     // Only ASCII bytes were removed, so the result is still valid UTF-8.
-    let text = String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let text = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     (text, shifts)
 }
 

@@ -90,7 +90,8 @@ impl Builder<'_> {
     }
     fn quoted(&mut self, s: &str) {
         self.text.push_str(s);
-        self.unquoted.extend(std::iter::repeat_n('q', s.chars().count()));
+        self.unquoted
+            .extend(std::iter::repeat_n('q', s.chars().count()));
     }
 }
 

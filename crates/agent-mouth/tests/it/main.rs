@@ -1,0 +1,38 @@
+//! Integration tests for agent-mouth: the rule catalog's own examples,
+//! normalisation, wrappers, robustness, user rules and the public corpora.
+
+mod catalog;
+mod corpus;
+mod normalize;
+mod python_ts;
+mod robustness;
+mod user_rules;
+mod wrappers;
+
+use agent_mouth::{validate, Decision, Lang, Verdict};
+
+/// Validates bash.
+pub(crate) fn bash(src: &str) -> Verdict {
+    validate(Lang::Bash, src)
+}
+
+/// Rule ids of a verdict.
+pub(crate) fn ids(v: &Verdict) -> Vec<&str> {
+    v.findings.iter().map(|f| f.rule_id.as_str()).collect()
+}
+
+/// Asserts `src` gets `decision` and a finding with `rule`.
+#[track_caller]
+pub(crate) fn assert_rule(lang: Lang, src: &str, decision: Decision, rule: &str) {
+    let v = validate(lang, src);
+    assert_eq!(
+        v.decision, decision,
+        "decision for {src:?}: {:#?}",
+        v.findings
+    );
+    assert!(
+        ids(&v).contains(&rule),
+        "{rule} not among {:?} for {src:?}",
+        ids(&v)
+    );
+}
