@@ -59,7 +59,9 @@ fn parse_decision(s: &str) -> Result<Decision, String> {
 pub fn run(args: &ValidateArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode> {
     let mouth = &ctx.config.config.mouth;
     if !mouth.ast_validation {
-        tracing::warn!("[mouth] ast_validation is off in the config; an explicit `validate` still validates");
+        tracing::warn!(
+            "[mouth] ast_validation is off in the config; an explicit `validate` still validates"
+        );
     }
     let rules = match args.rules.as_ref().or(mouth.rules_file.as_ref()) {
         Some(path) => UserRules::load(path)?,
@@ -75,7 +77,10 @@ pub fn run(args: &ValidateArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode
         if stdin.is_terminal() {
             anyhow::bail!("nothing to validate: pass the command after `--` or pipe it on stdin");
         }
-        stdin.lock().read_to_end(&mut buf).context("reading the command from stdin")?;
+        stdin
+            .lock()
+            .read_to_end(&mut buf)
+            .context("reading the command from stdin")?;
         buf
     } else {
         args.command.join(" ").into_bytes()
@@ -156,21 +161,43 @@ fn render(source: &str, verdict: &Verdict) -> String {
     for f in &verdict.findings {
         out.push_str(&format!("\n{}[{}]: {}\n", f.decision, f.rule_id, f.message));
         let line_no = f.span.line;
-        let Some(line) = lines.get(line_no - 1) else { continue };
+        let Some(line) = lines.get(line_no - 1) else {
+            continue;
+        };
         let gutter = line_no.to_string().len();
-        out.push_str(&format!("{:gutter$} --> line {}, column {}\n", "", line_no, f.span.col));
+        out.push_str(&format!(
+            "{:gutter$} --> line {}, column {}\n",
+            "", line_no, f.span.col
+        ));
         out.push_str(&format!("{:gutter$} |\n", ""));
-        let shown: String = line.chars().take(200).map(|c| if c == '\t' { ' ' } else { c }).collect();
+        let shown: String = line
+            .chars()
+            .take(200)
+            .map(|c| if c == '\t' { ' ' } else { c })
+            .collect();
         out.push_str(&format!("{line_no} | {shown}\n"));
         let col = f.span.col - 1;
-        let span_chars = source[f.span.start..f.span.end].chars().take_while(|&c| c != '\n').count().max(1);
+        let span_chars = source[f.span.start..f.span.end]
+            .chars()
+            .take_while(|&c| c != '\n')
+            .count()
+            .max(1);
         let width = span_chars.min(200usize.saturating_sub(col)).max(1);
-        out.push_str(&format!("{:gutter$} | {}{}\n", "", " ".repeat(col.min(200)), "^".repeat(width)));
+        out.push_str(&format!(
+            "{:gutter$} | {}{}\n",
+            "",
+            " ".repeat(col.min(200)),
+            "^".repeat(width)
+        ));
     }
     out
 }
 
-fn run_corpus(args: &ValidateArgs, validator: &mut Validator, path: &PathBuf) -> anyhow::Result<ExitCode> {
+fn run_corpus(
+    args: &ValidateArgs,
+    validator: &mut Validator,
+    path: &PathBuf,
+) -> anyhow::Result<ExitCode> {
     let file = fs_err::File::open(path)?;
     let reader = std::io::BufReader::new(file);
     let mut listed = Vec::new();
@@ -200,7 +227,13 @@ fn run_corpus(args: &ValidateArgs, validator: &mut Validator, path: &PathBuf) ->
 }
 
 fn render_stats(s: &CorpusStats) -> String {
-    let pct = |n: u64, d: u64| if d == 0 { 0.0 } else { 100.0 * n as f64 / d as f64 };
+    let pct = |n: u64, d: u64| {
+        if d == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / d as f64
+        }
+    };
     let mut out = format!(
         "{} entries: {} allow ({:.2}%), {} review ({:.2}%), {} deny ({:.2}%), {} parse errors\n",
         s.total,
@@ -223,9 +256,15 @@ fn render_stats(s: &CorpusStats) -> String {
         u.deny,
         pct(u.deny, u.total)
     ));
-    out.push_str(&format!("{:<44} {:>7} {:>7} {:>7} {:>7}\n", "category", "total", "allow", "review", "deny"));
+    out.push_str(&format!(
+        "{:<44} {:>7} {:>7} {:>7} {:>7}\n",
+        "category", "total", "allow", "review", "deny"
+    ));
     for (k, v) in &s.by_category {
-        out.push_str(&format!("{:<44} {:>7} {:>7} {:>7} {:>7}\n", k, v.total, v.allow, v.review, v.deny));
+        out.push_str(&format!(
+            "{:<44} {:>7} {:>7} {:>7} {:>7}\n",
+            k, v.total, v.allow, v.review, v.deny
+        ));
     }
     out
 }

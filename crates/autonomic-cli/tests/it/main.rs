@@ -7,6 +7,7 @@
 mod audit;
 mod config;
 mod init;
+mod validate;
 
 use std::path::{Path, PathBuf};
 
