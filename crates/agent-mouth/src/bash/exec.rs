@@ -237,20 +237,29 @@ fn stdin_program(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, lang: O
     match &cmd.stdin {
         Stdin::Pipe(_) => {
             let ups = r.upstream(cmd);
+            // underline the whole pipeline, from its first command to the sink
+            let start = ups
+                .iter()
+                .filter(|u| u.parent == cmd.parent)
+                .map(|u| u.range.start)
+                .min()
+                .unwrap_or(cmd.range.start)
+                .min(cmd.range.start);
+            let span = start..cmd.range.end;
             if ups.iter().any(|u| is_download_cmd(u)) {
                 r.hit(
                     c::BASH_DOWNLOAD_EXEC,
-                    cmd.range.clone(),
+                    span.clone(),
                     format!("downloaded content is piped into `{prog}` and executed"),
                 );
             } else if ups.iter().any(|u| is_decode_cmd(r, u)) {
                 r.hit(
                     c::BASH_DECODE_EXEC,
-                    cmd.range.clone(),
+                    span.clone(),
                     format!("decoded data is piped into `{prog}` and executed"),
                 );
             } else {
-                r.hit(c::BASH_PIPE_TO_SHELL, cmd.range.clone(), format!("output of another command is piped into `{prog}` and executed as a program"));
+                r.hit(c::BASH_PIPE_TO_SHELL, span, format!("output of another command is piped into `{prog}` and executed as a program"));
             }
         }
         Stdin::HereString(w) => {

