@@ -16,6 +16,7 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let range =
         inv.argv.first().map_or(0, |w| w.range.start)..inv.argv.last().map_or(0, |w| w.range.end);
     obfuscated_args(r, inv);
+    repl(r, cmd, inv);
     write_outside(r, cmd, inv);
     if matches!(prog, "curl" | "wget" | "wget2" | "http" | "xh")
         && args.windows(2).any(|w| {
@@ -465,7 +466,7 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         }
         "screen" | "tmux" | "byobu" | "newgrp" | "sg" | "chroot" | "unshare" | "nsenter"
         | "machinectl" | "busybox" | "ansible-test" | "expect" | "ranger" | "mc" | "vifm"
-        | "nnn" | "script" | "openvt" => {
+        | "nnn" | "script" | "openvt" | "capsh" => {
             let operands = inv.operands().count();
             let interactive = match prog {
                 "screen" => {
@@ -516,6 +517,7 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                 "ansible-test" => inv.operands().next().is_some_and(|w| w.text == "shell"),
                 "expect" => operands == 0 && !has("-c") && !has("-f"),
                 "openvt" => true,
+                "capsh" => args.last().is_some_and(|w| w.text == "--"),
                 "script" => {
                     !args.iter().any(|w| {
                         w.text.starts_with("-c")
@@ -602,6 +604,24 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                     }
                 }
             }
+        }
+        "pip" | "pip3" | "uv" | "pipx" | "npm" | "pnpm" | "yarn" | "gem" | "cargo" | "go"
+            if args.iter().any(|w| {
+                let t = w.text.as_str();
+                t.starts_with("--index-url")
+                    || t.starts_with("--extra-index-url")
+                    || t.starts_with("--trusted-host")
+                    || t == "-i"
+                    || t.starts_with("--registry")
+                    || t.starts_with("--source") && prog == "gem"
+                    || t.starts_with("git+http://")
+                    || t.starts_with("http://")
+                    || (t.starts_with("git+") && prog.starts_with("pip"))
+            }) && args
+                .iter()
+                .any(|w| matches!(w.text.as_str(), "install" | "add" | "i" | "get")) =>
+        {
+            r.hit(c::BASH_UNTRUSTED_SOURCE, range.clone(), "installs packages from a non-default index, plain HTTP or a VCS URL (agent-immune cannot vouch for it)");
         }
         "enable" if has("-f") => r.hit(
             c::BASH_LIBRARY_LOAD,
@@ -737,6 +757,53 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         );
     }
     let _ = cmd;
+}
+
+/// A read-eval-print loop started with nothing to run: an agent has no
+/// terminal, so whatever feeds it input is the real program.
+fn repl(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
+    let prog = inv.prog();
+    let args = inv.args();
+    let only_options = args.iter().all(|w| w.text.starts_with('-'));
+    let informational = args.iter().any(|w| {
+        matches!(
+            w.text.as_str(),
+            "-v" | "-V" | "--version" | "-h" | "--help" | "-batch" | "-l" | "--list"
+        )
+    });
+    let repl = match prog {
+        "tclsh" | "wish" | "jjs" | "jshell" | "tasksh" | "tdbtool" | "irb" | "ghci" | "pry"
+        | "ipython" | "bpython" | "lua" | "luajit" | "node" | "nodejs" | "php" | "ruby"
+        | "perl" | "python" | "python2" | "python3" | "scala" | "clojure" | "erl" | "iex" | "R"
+        | "julia" | "gdb" | "lldb" | "csi" | "guile" | "sbcl" | "ed" | "ex" => {
+            only_options && !informational
+        }
+        "pdb" => true,
+        "nmap" => args.iter().any(|w| w.text == "--interactive"),
+        "sqlite3" | "mysql" | "mariadb" | "psql" | "redis-cli" | "mongo" | "mongosh" => {
+            only_options
+                && !informational
+                && !args
+                    .iter()
+                    .any(|w| matches!(w.text.as_str(), "-c" | "-e" | "--eval" | "-f"))
+        }
+        _ => false,
+    };
+    if repl
+        && matches!(cmd.stdin, super::extract::Stdin::Inherited)
+        && !cmd.redirects.iter().any(|rd| rd.op.starts_with('<'))
+    {
+        let range = inv.argv[0].range.start
+            ..inv
+                .argv
+                .last()
+                .map_or(inv.argv[0].range.end, |w| w.range.end);
+        r.hit(
+            c::BASH_INTERACTIVE_SHELL,
+            range,
+            format!("`{prog}` starts an interactive interpreter with nothing to run"),
+        );
+    }
 }
 
 /// Arguments built to hide their text: `${HOME:0:1}`, `$(echo . | tr …)`,

@@ -1313,12 +1313,62 @@ fn arg_injection(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
                 .any(|part| EXEC_OPTS.contains(&part))
         {
             inline.or_else(|| args.get(i + 1).map(|v| v.text.as_str()))
-        } else if name.starts_with("-o") && name.to_ascii_lowercase().contains("proxycommand") {
-            Some(t)
+        } else if let Some((k, v)) = t.split_once('=').filter(|(k, _)| !k.starts_with('-')) {
+            // `-o ProxyCommand=…`, `-c key=value`: an option value that is itself a setting
+            let lk = k.to_ascii_lowercase();
+            let execish = EXEC_OPTS.iter().any(|o| lk.contains(o)) || lk.contains("localcommand");
+            execish.then_some(v)
         } else {
             None
         };
+        // Any option whose value is a shell command line (`-TT 'sh #'`).
+        if value.is_none()
+            && i > 0
+            && args[i - 1].text.starts_with('-')
+            && !args[i - 1].text.contains('=')
+        {
+            let first = t.split_whitespace().next().unwrap_or("");
+            if is_shell(basename(first)) && (t.contains(' ') || t.contains('#') || t.contains(';'))
+            {
+                r.hit(
+                    c::BASH_ARG_INJECTION,
+                    w.range.clone(),
+                    format!(
+                        "`{prog}` option `{}` is given a shell command line",
+                        args[i - 1].text
+                    ),
+                );
+                continue;
+            }
+        }
+        let hooky = name.starts_with("--on-")
+            || lname
+                .split(['-', '_', '.'])
+                .any(|part| EXEC_OPTS.contains(&part));
+        if name.starts_with('-') && hooky && value.is_none() {
+            if let Some(v) = inline {
+                if v.ends_with(".sh") || v.starts_with("/tmp/") || v.starts_with("./") {
+                    r.hit(
+                        c::BASH_PATH_HIJACK,
+                        w.range.clone(),
+                        format!("`{prog}` option `{name}` makes it run `{v}`"),
+                    );
+                }
+            }
+        }
         let Some(v) = value else { continue };
+        if !git_config
+            && name.starts_with('-')
+            && (v.ends_with(".sh") || v.starts_with("/tmp/"))
+            && !looks_like_command(v)
+        {
+            r.hit(
+                c::BASH_PATH_HIJACK,
+                w.range.clone(),
+                format!("`{prog}` option `{name}` makes it run `{v}`"),
+            );
+            continue;
+        }
         if git_config {
             let lower = v.to_ascii_lowercase();
             let key = lower.split('=').next().unwrap_or("");

@@ -798,8 +798,59 @@ fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, prog: &str
             if let Some(m) = msg {
                 hit(r, c::BASH_DESTRUCTIVE_GIT, format!("git {gsub}: {m}"));
             }
+            if gsub == "config" {
+                let key = ops
+                    .iter()
+                    .skip(1)
+                    .find(|o| o.contains('.'))
+                    .map(|k| k.to_ascii_lowercase())
+                    .unwrap_or_default();
+                let execs = matches!(
+                    key.as_str(),
+                    "core.pager"
+                        | "core.editor"
+                        | "core.sshcommand"
+                        | "core.fsmonitor"
+                        | "core.hookspath"
+                        | "core.gitproxy"
+                        | "sequence.editor"
+                        | "diff.external"
+                        | "credential.helper"
+                        | "pager.log"
+                        | "pager.diff"
+                ) || key.starts_with("alias.")
+                    || key.starts_with("filter.")
+                    || key.starts_with("diff.") && key.ends_with(".textconv");
+                if execs {
+                    hit(
+                        r,
+                        c::BASH_PATH_HIJACK,
+                        format!("git config `{key}` makes git run a command"),
+                    );
+                }
+            }
         }
         "npm" | "pnpm" | "yarn" | "bun" => {
+            if sub == "config"
+                && ops.iter().any(|o| {
+                    matches!(
+                        *o,
+                        "script-shell"
+                            | "shell"
+                            | "git"
+                            | "editor"
+                            | "node-options"
+                            | "registry"
+                            | "ignore-scripts"
+                    )
+                })
+            {
+                hit(
+                    r,
+                    c::BASH_PATH_HIJACK,
+                    "changes which programs or registry npm uses".to_string(),
+                );
+            }
             let s = if sub == "npm" {
                 ops.get(1).copied().unwrap_or("")
             } else {
@@ -1028,7 +1079,7 @@ fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, prog: &str
             "stops a running service".to_string(),
         ),
         "kill" | "pkill" | "killall" | "killall5" => {
-            if ops.iter().any(|o| *o == "1" || *o == "-1") || prog == "killall5" {
+            if ops.contains(&"1") || has("-1") || prog == "killall5" {
                 hit(
                     r,
                     c::BASH_SYSTEM_POWER,
