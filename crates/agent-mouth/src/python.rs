@@ -596,7 +596,7 @@ impl Py<'_, '_, '_> {
                     Some(v) => {
                         let joined = v
                             .iter()
-                            .map(|a| shell_quote(a))
+                            .map(|a| crate::bash::shell_quote(a))
                             .collect::<Vec<_>>()
                             .join(" ");
                         self.ctx.nested(
@@ -795,17 +795,5 @@ impl Py<'_, '_, '_> {
             }
             _ => {}
         }
-    }
-}
-
-/// Quotes one argv element so the joined line re-parses to the same argv.
-pub(crate) fn shell_quote(a: &str) -> String {
-    if !a.is_empty()
-        && a.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c))
-    {
-        a.to_string()
-    } else {
-        format!("'{}'", a.replace('\'', "'\\''"))
     }
 }

@@ -4,11 +4,18 @@
 
 mod activity;
 mod argv;
+mod escape;
 mod exec;
 mod extract;
+mod interp;
+mod obfuscation;
+mod operations;
 mod preprocess;
+mod script;
 mod system;
 mod word;
+mod wrapped;
+mod writes;
 
 use std::ops::Range;
 
@@ -138,5 +145,17 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, map: &SpanMap) {
         }
         system::check_command(&mut r, cmd, &invs);
     }
-    exec::check_script(&mut r);
+    script::check_script(&mut r);
+}
+
+/// Quotes one argv element so the joined line re-parses to the same argv.
+pub(crate) fn shell_quote(a: &str) -> String {
+    if !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c))
+    {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
 }
