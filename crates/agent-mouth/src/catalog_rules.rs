@@ -194,6 +194,9 @@ rules! {
     BASH_LOCAL_PACKAGE = { "bash.local_package", "privilege", Review, locked: false, Bash,
         "A local package file is installed; its maintainer scripts run as root.",
         match: ["dpkg -i x_1.0_all.deb", "rpm -ivh x-1.0.rpm"], no_match: ["apt-get install -y jq"] }
+    BASH_CRYPTOMINER = { "bash.cryptominer", "offensive", Deny, locked: false, Bash,
+        "Cryptocurrency miners hijack the machine's resources.",
+        match: ["xmrig -o stratum+tcp://pool:3333 -u x"], no_match: ["htop"] }
     BASH_OFFENSIVE_TOOL = { "bash.offensive_tool", "offensive", Review, locked: false, Bash,
         "Known attack, lateral-movement or credential-cracking tools.",
         match: ["hydra -l root -P pass.txt ssh://x", "sshpass -p secret ssh host"], no_match: ["ssh host"] }

@@ -17,7 +17,7 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let starts = |s: &str| args.iter().any(|w| w.text.starts_with(s));
     let range =
         inv.argv.first().map_or(0, |w| w.range.start)..inv.argv.last().map_or(0, |w| w.range.end);
-    obfuscated_args(r, inv);
+    obfuscated_args(r, cmd, inv);
     repl(r, cmd, inv);
     write_outside(r, cmd, inv);
     if matches!(prog, "curl" | "wget" | "wget2" | "http" | "xh")
@@ -45,7 +45,7 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         );
     }
     for w in args {
-        if w.kind == "raw_string"
+        if w.literal()
             && w.text.contains("$(")
             && (w.text.contains('`') || w.text.contains("||") || w.text.contains(';'))
         {
@@ -625,6 +625,152 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         {
             r.hit(c::BASH_UNTRUSTED_SOURCE, range.clone(), "installs packages from a non-default index, plain HTTP or a VCS URL (agent-immune cannot vouch for it)");
         }
+        "rm" | "shred" | "unlink" | "truncate"
+            if args.iter().any(|w| {
+                w.text.starts_with("/var/log")
+                    || w.text.contains("_history")
+                    || w.text.starts_with("/var/run/utmp")
+                    || w.text.ends_with("wtmp")
+                    || w.text.ends_with("btmp")
+                    || w.text.ends_with("lastlog")
+            }) =>
+        {
+            r.hit(
+                c::BASH_DEFENSE_EVASION,
+                range.clone(),
+                "deletes logs or shell history",
+            );
+        }
+        "journalctl"
+            if args.iter().any(|w| {
+                w.text.starts_with("--vacuum") || w.text == "--rotate" || w.text == "--flush"
+            }) =>
+        {
+            r.hit(
+                c::BASH_DEFENSE_EVASION,
+                range.clone(),
+                "discards system journal entries",
+            );
+        }
+        "update-rc.d" | "chkconfig" | "rc-update"
+            if args.iter().any(|w| {
+                matches!(
+                    w.text.as_str(),
+                    "disable" | "off" | "remove" | "del" | "delete"
+                )
+            }) =>
+        {
+            r.hit(
+                c::BASH_SERVICE_STOP,
+                range.clone(),
+                "disables a service at boot",
+            );
+        }
+        "xmrig" | "minerd" | "cpuminer" | "ethminer" | "nbminer" | "t-rex" | "lolminer"
+        | "xmr-stak" | "ccminer" | "cgminer" | "bfgminer" => {
+            r.hit(
+                c::BASH_CRYPTOMINER,
+                range.clone(),
+                format!("`{prog}` mines cryptocurrency"),
+            );
+        }
+        "unshadow" | "mimipenguin" | "gcore" | "procdump" | "linpeas" | "laZagne" => {
+            r.hit(
+                c::BASH_CREDENTIAL_CRITICAL,
+                range.clone(),
+                format!("`{prog}` dumps credentials or process memory"),
+            );
+        }
+        "gdb"
+            if has("-p")
+                || has("--pid")
+                || args.iter().any(|w| {
+                    w.text.contains("dump memory") || w.text.contains("generate-core-file")
+                }) =>
+        {
+            r.hit(
+                c::BASH_CREDENTIAL_ACCESS,
+                range.clone(),
+                "attaches to a running process to read its memory",
+            );
+        }
+        "tcpdump" | "tshark" | "dumpcap" | "ngrep" | "ettercap" | "arpspoof" | "bettercap"
+        | "dsniff" | "mitmproxy" | "mitmdump" | "sslstrip" => {
+            r.hit(
+                c::BASH_COLLECTION,
+                range.clone(),
+                format!("`{prog}` captures or intercepts network traffic"),
+            );
+        }
+        "anydesk" | "teamviewer" | "rustdesk" | "x11vnc" | "vncserver" | "tigervncserver"
+        | "tightvncserver" | "remmina" | "gotty" | "ttyd" | "tmate" | "sshx" | "upterm" => {
+            r.hit(
+                c::BASH_TUNNEL,
+                range.clone(),
+                format!("`{prog}` gives remote access to this machine"),
+            );
+        }
+        "upx" => r.hit(
+            c::BASH_DEFENSE_EVASION,
+            range.clone(),
+            "packs an executable to hide its contents",
+        ),
+        "exec" if has("-a") => r.hit(
+            c::BASH_DEFENSE_EVASION,
+            range.clone(),
+            "runs a program under a fake process name",
+        ),
+        "ping" if has("-p") => r.hit(
+            c::BASH_UPLOAD,
+            range.clone(),
+            "carries data in ICMP packet padding",
+        ),
+        "aws" | "gsutil" | "azcopy" | "s3cmd" | "gcloud"
+            if args.iter().any(|w| {
+                matches!(
+                    w.text.as_str(),
+                    "cp" | "sync" | "mv" | "copy" | "rsync" | "put" | "copyto" | "moveto"
+                )
+            }) && args.iter().any(|w| {
+                w.text.starts_with("s3://")
+                    || w.text.starts_with("gs://")
+                    || w.text.contains(".blob.core.windows.net")
+                    || (prog == "rclone"
+                        && w.text.contains(':')
+                        && !w.text.starts_with('-')
+                        && !w.text.starts_with('/'))
+            }) =>
+        {
+            r.hit(
+                c::BASH_REMOTE_COPY,
+                range.clone(),
+                format!("`{prog}` copies files to or from cloud storage"),
+            );
+        }
+        "grep" | "egrep" | "rg" | "ag" | "ack" | "git"
+            if args.iter().any(|w| {
+                let t = w.text.to_ascii_lowercase();
+                t.contains("private key")
+                    || t.contains("password")
+                    || t.contains("passwd")
+                    || t.contains("secret")
+                    || t.contains("api_key")
+                    || t.contains("apikey")
+                    || t.contains("akia")
+                    || t.contains("token")
+            }) && args.iter().any(|w| {
+                matches!(
+                    w.text.as_str(),
+                    "/" | "~" | "/home" | "/root" | "/etc" | "$HOME" | "~/" | "/var" | "/opt"
+                ) || w.text.starts_with("/home/")
+            }) =>
+        {
+            r.hit(
+                c::BASH_CREDENTIAL_ACCESS,
+                range.clone(),
+                "searches the filesystem for passwords, tokens or private keys",
+            );
+        }
         "enable" if has("-f") => r.hit(
             c::BASH_LIBRARY_LOAD,
             range.clone(),
@@ -692,18 +838,13 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
             (t.ends_with(".so")
                 || t.contains(".so.")
                 || t.ends_with(".dylib")
-                || t.ends_with(".dll"))
+                || t.ends_with(".dll") && prog.starts_with("rundll"))
                 && !t.contains("://")
         });
         let plugin_opt = args.iter().any(|w| {
             matches!(
                 w.text.as_str(),
-                "-engine"
-                    | "--default-auth"
-                    | "--plugin-dir"
-                    | "-load"
-                    | "--load-extension"
-                    | "-dlopen"
+                "-engine" | "--default-auth" | "--plugin-dir" | "--load-extension" | "-dlopen"
             ) || w.text.starts_with("--default-auth=")
                 || w.text.starts_with("--plugin-dir=")
         });

@@ -1,15 +1,42 @@
 //! Arguments written to hide their text, and interpreters started with
 //! nothing to run.
 
-use super::argv::Invocation;
+use super::argv::{basename, Invocation};
 use super::extract::Cmd;
 use super::Rules;
 use crate::catalog as c;
 
 /// Arguments built to hide their text: `${HOME:0:1}`, `$(echo . | tr …)`,
 /// hex escapes printed with `echo -e`.
-pub(super) fn obfuscated_args(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
+pub(super) fn obfuscated_args(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     for w in inv.args() {
+        // `/???/p??swd`, `/e[t]c/sh*dow`: a system path spelled as a glob
+        if w.dynamic == Some(super::word::Dyn::Glob) && w.text.starts_with('/') {
+            let dirs = w.text.rsplit_once('/').map_or("", |x| x.0);
+            let wild_dir = dirs.contains('?')
+                || dirs.contains('*') && dirs.matches('/').count() <= 2 && !dirs.contains("**");
+            let short = w.text.len() <= 24 && w.text.matches('?').count() >= 2;
+            if wild_dir || short {
+                r.hit(
+                    c::BASH_OBFUSCATED,
+                    w.range.clone(),
+                    format!(
+                        "spells a path as a glob (`{}`) to hide which file it names",
+                        w.text
+                    ),
+                );
+            }
+        }
+        if w.kind == "word" && w.obfuscated == Some("spells characters with ANSI-C escapes") {
+            r.hit(
+                c::BASH_OBFUSCATED,
+                w.range.clone(),
+                format!(
+                    "spells an argument with ANSI-C escapes (`{}`)",
+                    w.text.escape_debug()
+                ),
+            );
+        }
         let t = w.text.as_str();
         let substring = t.match_indices("${").any(|(i, _)| {
             let rest = &t[i + 2..];
@@ -28,25 +55,40 @@ pub(super) fn obfuscated_args(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
         }
     }
     for w in inv.args() {
-        if w.has_subst && w.kind != "command_substitution" && w.text.contains("$(")
-            || w.text.contains('`') && w.has_subst
-        {
-            let transforms = [
-                "| tr ",
-                "|tr ",
-                "| rev",
-                "xxd -r",
-                "base64 -d",
-                "base64 --decode",
-                "| cut ",
-                "printf '\\x",
-                "| sed ",
-            ];
-            if transforms.iter().any(|t| w.text.contains(t)) {
+        // `$(echo . | tr '!-0' '"-1')etc`: a literal run through a
+        // transformer to produce part of an argument
+        if w.has_subst && w.kind != "command_substitution" {
+            let generated = r
+                .substituted(cmd)
+                .into_iter()
+                .filter(|s| s.range.start >= w.range.start && s.range.end <= w.range.end)
+                .any(|s| {
+                    let literal_source = s
+                        .words
+                        .first()
+                        .is_some_and(|n| matches!(n.text.as_str(), "echo" | "printf"))
+                        && s.words.iter().all(|x| x.literal());
+                    literal_source
+                        && r.downstream(s).iter().any(|d| {
+                            d.words.first().is_some_and(|n| {
+                                matches!(
+                                    basename(&n.text),
+                                    "tr" | "rev"
+                                        | "xxd"
+                                        | "base64"
+                                        | "base32"
+                                        | "sed"
+                                        | "cut"
+                                        | "awk"
+                                )
+                            })
+                        })
+                });
+            if generated {
                 r.hit(
                     c::BASH_OBFUSCATED,
                     w.range.clone(),
-                    "builds an argument from transformed text at run time to hide it",
+                    "builds an argument from transformed literal text at run time to hide it",
                 );
             }
         }

@@ -177,16 +177,14 @@ pub(super) fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>,
             );
         }
         "terraform" | "tofu" | "terragrunt" | "pulumi" | "cdk" | "serverless" | "sls" => {
-            if ops.iter().any(|o| {
-                matches!(
-                    *o,
-                    "delete" | "rm" | "replace-provider" | "destroy" | "untaint"
-                )
-            }) || has("-force")
+            if ops
+                .iter()
+                .any(|o| matches!(*o, "delete" | "rm" | "replace-provider" | "destroy"))
+                || has("-force")
                 || has("--force")
                 || (sub == "state"
                     && !matches!(ops.get(1), Some(&"list") | Some(&"show") | Some(&"pull")))
-                || matches!(sub, "destroy" | "force-unlock" | "taint" | "import")
+                || matches!(sub, "destroy" | "force-unlock" | "taint")
                 || (sub == "apply"
                     && inv.args().iter().any(|w| {
                         w.text.starts_with("-auto-approve")
@@ -232,7 +230,6 @@ pub(super) fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>,
                 "disable",
                 "archive",
                 "transfer",
-                "rename",
                 "cordon",
                 "taint",
                 "scale",
@@ -264,7 +261,13 @@ pub(super) fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>,
                         || matches!(sub, "scale" | "replace")));
             let compose_down =
                 (prog == "docker-compose" || sub == "compose") && ops.contains(&"down");
-            if destructive && !(compose_down && !flag('v', &["volumes", "rmi"])) {
+            let destructive = destructive || (prog == "gh" && ops.contains(&"rename"));
+            let dry_run = inv.args().iter().any(|w| {
+                w.text.starts_with("--dry-run")
+                    || w.text.starts_with("-dry-run")
+                    || w.text == "--for"
+            });
+            if destructive && !dry_run && !(compose_down && !flag('v', &["volumes", "rmi"])) {
                 hit(
                     r,
                     c::BASH_DESTRUCTIVE_INFRA,

@@ -270,6 +270,21 @@ pub(super) fn check_script(r: &mut Rules<'_, '_>) {
     keystroke_scripts(r);
     literal_payloads(r);
     let s = r.script;
+    const COMMON: &[&str] = &[
+        "ls", "cd", "cat", "sudo", "su", "git", "ssh", "cp", "mv", "rm", "ps", "grep", "python",
+        "python3", "pip", "npm", "node", "cargo", "make", "curl", "wget", "apt", "apt-get",
+        "docker", "kubectl", "id", "whoami", "bash", "sh", "passwd", "which", "command", "type",
+        "echo", "printf", "test", "exit",
+    ];
+    for (name, range, _) in &s.functions {
+        if COMMON.contains(&name.as_str()) {
+            r.hit(
+                c::BASH_ALIAS_HIJACK,
+                range.clone(),
+                format!("defines a function that shadows the command `{name}`"),
+            );
+        }
+    }
     for (name, range, ids) in &s.functions {
         let recursive = ids.iter().filter_map(|&i| s.cmds.get(i)).any(|c| {
             c.words.first().is_some_and(|w| w.text == *name)

@@ -75,6 +75,7 @@ struct Builder<'s> {
     obfuscated: Option<&'static str>,
     quoted_pieces: usize,
     unquoted_pieces: usize,
+    in_quotes: bool,
 }
 
 impl Builder<'_> {
@@ -106,6 +107,7 @@ pub(crate) fn normalize(node: Node<'_>, src: &str, vars: &Vars) -> Word {
         obfuscated: None,
         quoted_pieces: 0,
         unquoted_pieces: 0,
+        in_quotes: false,
     };
     piece(&mut b, node, vars, 0);
     if node.kind() == "concatenation" && b.quoted_pieces > 0 && b.unquoted_pieces > 0 {
@@ -149,9 +151,12 @@ fn piece(b: &mut Builder<'_>, node: Node<'_>, vars: &Vars, depth: usize) {
                 b.unquoted_pieces += 1;
             }
             let mut chars = raw.chars().peekable();
+            let mut first = b.text.is_empty();
             while let Some(c) = chars.next() {
+                let leading = std::mem::replace(&mut first, false);
                 if c == '\\' {
-                    if chars.peek().is_some_and(|n| n.is_ascii_alphanumeric()) {
+                    // a leading `\cmd` is the usual way to bypass an alias
+                    if !leading && chars.peek().is_some_and(|n| n.is_ascii_alphanumeric()) {
                         b.obf("escapes ordinary letters with backslashes");
                     }
                     if let Some(n) = chars.next() {
@@ -183,7 +188,19 @@ fn piece(b: &mut Builder<'_>, node: Node<'_>, vars: &Vars, depth: usize) {
                 .unwrap_or(raw);
             let decoded = decode_ansi_c(inner);
             b.quoted_pieces += 1;
-            if inner.contains('\\') {
+            let escapes = inner.matches("\\x").count()
+                + inner.matches("\\u").count()
+                + inner
+                    .as_bytes()
+                    .windows(2)
+                    .filter(|w| w[0] == b'\\' && w[1].is_ascii_digit())
+                    .count();
+            if escapes >= 3
+                || (escapes >= 1
+                    && decoded
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '/' || c == '.'))
+            {
                 b.obf("spells characters with ANSI-C escapes");
             }
             b.quoted(&decoded);
@@ -200,7 +217,9 @@ fn piece(b: &mut Builder<'_>, node: Node<'_>, vars: &Vars, depth: usize) {
                     b.quoted(&s);
                 } else {
                     let before = b.unquoted.len();
+                    let was = std::mem::replace(&mut b.in_quotes, true);
                     piece(b, ch, vars, depth + 1);
+                    b.in_quotes = was;
                     // expansions inside quotes do not glob
                     let n = b.unquoted[before..].chars().count();
                     b.unquoted.truncate(before);
@@ -218,7 +237,9 @@ fn piece(b: &mut Builder<'_>, node: Node<'_>, vars: &Vars, depth: usize) {
         "simple_expansion" | "expansion" => {
             if let Some(v) = resolve_var(node, b.src, vars) {
                 if v == " " {
-                    b.obf("uses $IFS as a separator");
+                    if !b.in_quotes {
+                        b.obf("uses $IFS as a separator");
+                    }
                 } else {
                     b.from_var = true;
                 }
