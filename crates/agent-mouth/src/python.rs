@@ -67,6 +67,50 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
             py.hit(c::PY_SOCKET, range, "opens an outbound network connection");
         }
     }
+    // exec/eval reached through a dictionary: `globals()['__builtins__']['eval']`
+    for n in &nodes {
+        if n.kind() != "subscript" {
+            continue;
+        }
+        let t = &src[n.byte_range()];
+        let via_namespace = [
+            "__builtins__",
+            "globals()",
+            "locals()",
+            "__dict__",
+            "builtins",
+            "vars(",
+        ]
+        .iter()
+        .any(|k| t.contains(k));
+        let mut c = n.walk();
+        let key = n
+            .named_children(&mut c)
+            .filter_map(|ch| py_str(ch, src))
+            .find(|k| {
+                matches!(
+                    k.as_str(),
+                    "exec"
+                        | "eval"
+                        | "compile"
+                        | "__import__"
+                        | "system"
+                        | "popen"
+                        | "getattr"
+                        | "open"
+                )
+            });
+        if via_namespace && key.is_some() {
+            py.hit(
+                c::PY_EXEC_DYNAMIC,
+                n.byte_range(),
+                format!(
+                    "reaches `{}` through a namespace dictionary to hide the call",
+                    key.unwrap_or_default()
+                ),
+            );
+        }
+    }
     // Code smuggled in string literals: `'__import__("os").system(…)'`.
     for n in &nodes {
         if n.kind() != "string" {

@@ -432,6 +432,17 @@ fn shell(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         );
     }
     if c_mode && (prog == "pwsh" || prog == "powershell") {
+        let encoded = args.iter().any(|w| {
+            let l = w.text.to_ascii_lowercase();
+            l.starts_with("-e") && "-encodedcommand".starts_with(l.as_str()) && l.len() >= 2
+        });
+        if let (true, Some(w)) = (encoded, operand) {
+            r.hit(
+                c::BASH_DECODE_EXEC,
+                w.range.clone(),
+                "PowerShell runs a base64-encoded command (`-EncodedCommand`)",
+            );
+        }
         if let Some(w) = operand {
             code_effects(r, &prog, &w.text, w.range.clone());
             let s = payload::scan(&w.text);

@@ -127,9 +127,26 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
                     continue;
                 };
                 let name = ts.qualify(f);
-                if name == "require" {
+                if name == "require" || f.kind() == "import" {
                     ts.require(*n, &mut cp_import);
                     continue;
+                }
+                if matches!(name.as_str(), "Reflect.apply" | "Reflect.construct") {
+                    let first = n
+                        .child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0));
+                    if first.is_some_and(|a| {
+                        matches!(
+                            &src[a.byte_range()],
+                            "eval" | "Function" | "setTimeout" | "setInterval"
+                        )
+                    }) {
+                        ts.hit(
+                            c::TS_EVAL,
+                            n.byte_range(),
+                            "calls eval or the Function constructor through Reflect",
+                        );
+                    }
                 }
                 if name.starts_with("net.")
                     || name.starts_with("node:net.")
@@ -159,6 +176,17 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
                         n.byte_range(),
                         "`new Function` compiles a string into code",
                     ),
+                    "vm.Script" | "node:vm.Script"
+                        if n.child_by_field_name("arguments")
+                            .and_then(|a| a.named_child(0))
+                            .is_some_and(|a| js_str(a, src).is_none()) =>
+                    {
+                        ts.hit(
+                            c::TS_EVAL,
+                            n.byte_range(),
+                            "`vm.Script` compiles code that is not a literal",
+                        )
+                    }
                     "vm.Script" | "node:vm.Script" => ts.hit(
                         c::TS_VM,
                         n.byte_range(),
@@ -421,7 +449,10 @@ impl Ts<'_, '_, '_> {
                     .child_by_field_name("function")
                     .map(|f| self.qualify(f))
                     .unwrap_or_default();
-                if f == "require" {
+                if f == "require"
+                    || n.child_by_field_name("function")
+                        .is_some_and(|x| x.kind() == "import")
+                {
                     let arg = n
                         .child_by_field_name("arguments")
                         .and_then(|a| a.named_child(0))

@@ -6,6 +6,7 @@ mod corpus;
 mod normalize;
 mod python_ts;
 mod robustness;
+mod techniques;
 mod user_rules;
 mod wrappers;
 
