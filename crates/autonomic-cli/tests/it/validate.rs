@@ -42,15 +42,28 @@ fn curl_pipe_bash_is_denied_with_exit_1_and_a_caret() {
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.starts_with("deny: "), "{stdout}");
     assert!(stdout.contains("deny[bash.download_exec]: "), "{stdout}");
-    // The caret sits under `bash`, the program that executes the download.
+    // The carets sit under the span the header names, and the span
+    // includes `bash`, the program that executes the download.
     let lines: Vec<&str> = stdout.lines().collect();
     let src = lines
         .iter()
         .position(|l| l.starts_with("1 | ") && l.ends_with(CURL_BASH))
         .unwrap_or_else(|| panic!("no source line in:\n{stdout}"));
+    let header = lines[src - 2];
+    let col: usize = header
+        .rsplit_once("column ")
+        .and_then(|(_, c)| c.parse().ok())
+        .unwrap_or_else(|| panic!("no `--> line 1, column N` in:\n{stdout}"));
     let carets = lines[src + 1];
-    assert_eq!(carets.trim_start_matches([' ', '|']), "^^^^", "{stdout}");
-    assert_eq!(carets.find('^'), lines[src].rfind("bash"), "{stdout}");
+    let first = carets
+        .find('^')
+        .unwrap_or_else(|| panic!("no caret line in:\n{stdout}"));
+    let width = carets[first..].len();
+    assert!(carets[first..].chars().all(|c| c == '^'), "{stdout}");
+    let prefix = "1 | ".len();
+    assert_eq!(first - prefix + 1, col, "{stdout}");
+    let bash = CURL_BASH.rfind("bash").unwrap();
+    assert!(col - 1 <= bash && bash < col - 1 + width, "{stdout}");
 }
 
 #[test]
@@ -98,7 +111,14 @@ fn json_output_has_decision_and_located_findings() {
         .unwrap_or_else(|| panic!("no bash.download_exec in {stdout}"));
     assert_eq!(f["decision"], "deny");
     assert_eq!(f["span"]["line"], 1);
-    assert_eq!(f["span"]["col"], CURL_BASH.rfind("bash").unwrap() + 1);
+    // Whether the span covers the pipeline or just `bash`, it includes `bash`.
+    let bash = CURL_BASH.rfind("bash").unwrap() as u64;
+    let (start, end) = (
+        f["span"]["start"].as_u64().unwrap(),
+        f["span"]["end"].as_u64().unwrap(),
+    );
+    assert!(start <= bash && bash < end, "{stdout}");
+    assert_eq!(f["span"]["col"].as_u64().unwrap(), start + 1, "{stdout}");
     for f in findings {
         assert!(f["rule_id"].is_string(), "{f}");
         assert!(f["span"]["line"].as_u64().unwrap() >= 1, "{f}");
