@@ -52,9 +52,11 @@ pub mod decision;
 pub mod env;
 pub mod paths;
 pub mod sandbox;
+pub mod severity;
 
 pub use decision::Decision;
 pub use sandbox::SandboxLevel;
+pub use severity::Severity;
 
 #[cfg(test)]
 mod tests {

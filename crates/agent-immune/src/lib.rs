@@ -1,0 +1,20 @@
+//! agent-immune: the first security layer. It scans dependency graphs —
+//! lockfiles and manifests, including ones an LLM just generated — against
+//! a local OSV database, offline, and returns a verdict agent-spine's Gate
+//! routes on (critical/high ⇒ `security_hold`).
+//!
+//! What it owns: the OSV cache (pull-only import from a mirror URL, a
+//! directory or a zip; a lookup index swapped in atomically), lockfile and
+//! manifest parsers for crates.io, npm and PyPI, per-ecosystem version
+//! ordering (SemVer, npm, PEP 440), OSV range matching, CVSS v3/v4 scoring,
+//! and scan reports (text, JSON, SARIF, table).
+//!
+//! What it must not do: touch the network during a scan (only `db update`
+//! pulls), run any program, or depend on another layer crate.
+
+pub mod lockfile;
+pub mod osv;
+pub mod types;
+pub mod version;
+
+pub use types::{Ecosystem, Package};

@@ -1,0 +1,1 @@
+//! Lockfile and manifest parsers (filled in by the parsers work).

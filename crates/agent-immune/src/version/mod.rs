@@ -1,0 +1,1 @@
+//! Version ordering per ecosystem and OSV range matching.
