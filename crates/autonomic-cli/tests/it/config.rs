@@ -41,16 +41,22 @@ fn show_prints_values_and_origins() {
     osv_cache_dir = "[HOME]/data/immune/osv-cache"  # default
     sandbox_default = "seccomp"  # default
     command_validation_enabled = true  # default
+    fail_on = "high"  # default
+    unknown_severity = "high"  # default
+    gate_informational = false  # default
+    max_db_age_days = 7  # default
+    osv_source = "https://osv-vulnerabilities.storage.googleapis.com"  # default
+    # ignore_file (unset)  # default
 
     [muscle]
-    default_sandbox = "firecracker"  # config.toml:28
+    default_sandbox = "firecracker"  # config.toml:46
     firecracker_kernel = "[HOME]/data/vmlinux.bin"  # default
     firecracker_rootfs = "[HOME]/data/rootfs.ext4"  # default
 
     [mouth]
     ast_validation = true  # default
     slack_approval_channel = "#ops-approvals"  # default
-    slack_approval_timeout_minutes = 5  # config.toml:46
+    slack_approval_timeout_minutes = 5  # config.toml:64
     # rules_file (unset)  # default
     "##);
 }
@@ -66,7 +72,7 @@ fn show_without_a_file_is_all_defaults() {
         ),
         "{stdout}"
     );
-    assert_eq!(stdout.matches("# default\n").count(), 11, "{stdout}");
+    assert_eq!(stdout.matches("# default\n").count(), 17, "{stdout}");
 }
 
 #[test]
@@ -78,7 +84,7 @@ fn show_json_has_structured_origins() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["source"], "[HOME]/config.toml");
     let entries = json["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 11);
+    assert_eq!(entries.len(), 17);
     let rules = entries
         .iter()
         .find(|e| e["key"] == "mouth.rules_file")

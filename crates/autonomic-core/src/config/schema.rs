@@ -38,6 +38,18 @@ pub struct ImmuneConfig {
     pub sandbox_default: SandboxLevel,
     /// Screen agent commands before they run.
     pub command_validation_enabled: bool,
+    /// Lowest severity that fails a scan: critical, high, medium, low or none.
+    pub fail_on: String,
+    /// How a finding with no CVSS score and no label gates (fail closed: high).
+    pub unknown_severity: String,
+    /// RustSec informational advisories (unmaintained, unsound) trip the gate.
+    pub gate_informational: bool,
+    /// A database older than this many days makes scans warn.
+    pub max_db_age_days: i64,
+    /// Where `agent-immune db update` pulls from (URL, directory or zip).
+    pub osv_source: String,
+    /// Extra ignore list (TOML `[[ignore]]` entries with reason and expiry).
+    pub ignore_file: Option<PathBuf>,
 }
 
 impl Default for ImmuneConfig {
@@ -47,6 +59,12 @@ impl Default for ImmuneConfig {
             osv_cache_dir: PathBuf::from("~/.autonomic/data/immune/osv-cache"),
             sandbox_default: SandboxLevel::Seccomp,
             command_validation_enabled: true,
+            fail_on: "high".to_owned(),
+            unknown_severity: "high".to_owned(),
+            gate_informational: false,
+            max_db_age_days: 7,
+            osv_source: "https://osv-vulnerabilities.storage.googleapis.com".to_owned(),
+            ignore_file: None,
         }
     }
 }
@@ -116,6 +134,9 @@ impl Config {
         }
         if let Some(rules_file) = &mut mouth.rules_file {
             *rules_file = paths.expand_path(rules_file);
+        }
+        if let Some(ignore_file) = &mut immune.ignore_file {
+            *ignore_file = paths.expand_path(ignore_file);
         }
     }
 }
@@ -218,6 +239,43 @@ pub(crate) const SECTIONS: &[SectionSpec] = &[
                 Kind::Bool,
                 "Screen every agent command before it runs.",
             ),
+            key(
+                "fail_on",
+                Kind::Choice {
+                    values: &["critical", "high", "medium", "low", "none"],
+                },
+                "Lowest severity that fails a scan (exit 1, security_hold): critical, high, medium, low or none.",
+            ),
+            key(
+                "unknown_severity",
+                Kind::Choice {
+                    values: &["critical", "high", "medium", "low"],
+                },
+                "How a finding with no CVSS score and no label gates; \"high\" fails closed.",
+            ),
+            key(
+                "gate_informational",
+                Kind::Bool,
+                "Let RustSec informational advisories (unmaintained, unsound, notice) trip the gate.",
+            ),
+            key(
+                "max_db_age_days",
+                Kind::Integer { min: 1, max: 3650 },
+                "Scans warn when the local OSV database is older than this many days.",
+            ),
+            key(
+                "osv_source",
+                Kind::Text { check: check_source },
+                "Where `agent-immune db update` pulls all.zip files from: a URL, a directory or a zip.",
+            ),
+            KeySpec {
+                example: Some("\"~/.autonomic/immune-ignore.toml\""),
+                ..key(
+                    "ignore_file",
+                    Kind::Path,
+                    "TOML file of [[ignore]] entries (id, reason, optional expires) applied to every scan.",
+                )
+            },
         ],
     },
     SectionSpec {
@@ -282,6 +340,15 @@ pub(crate) const SECTIONS: &[SectionSpec] = &[
 /// Finds a section by name.
 pub(crate) fn section(name: &str) -> Option<&'static SectionSpec> {
     SECTIONS.iter().find(|section| section.name == name)
+}
+
+/// A non-empty URL or path.
+fn check_source(value: &str) -> Result<(), String> {
+    if value.trim().is_empty() {
+        Err("the OSV source must be a URL, a directory or a zip file".to_owned())
+    } else {
+        Ok(())
+    }
 }
 
 /// Accepts `#name` or a Slack channel id (`C…`/`G…` followed by letters and digits).

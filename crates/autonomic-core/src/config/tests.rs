@@ -23,7 +23,7 @@ fn missing_file_means_defaults() {
     let loaded = Config::load(&paths).unwrap();
     assert_eq!(loaded.source, None);
     assert!(loaded.provenance.values().all(|o| *o == Origin::Default));
-    assert_eq!(loaded.provenance.len(), 11);
+    assert_eq!(loaded.provenance.len(), 17);
     let mut expected = Config::default();
     expected.expand_paths(&paths);
     assert_eq!(loaded.config, expected);
@@ -115,7 +115,7 @@ fn provenance_names_the_line() {
     assert_eq!(loaded.origin("mouth.nope"), None);
     assert_eq!(loaded.source.as_deref(), Some(Path::new("/ah/config.toml")));
     let entries = loaded.entries();
-    assert_eq!(entries.len(), 11);
+    assert_eq!(entries.len(), 17);
     let entry = entries
         .iter()
         .find(|e| e.key == "mouth.ast_validation")
@@ -319,7 +319,11 @@ fn commented_default_parses_back_to_defaults() {
     let active: String = text
         .lines()
         .map(|line| match line.strip_prefix("# ") {
-            Some(rest) if !rest.starts_with("rules_file") && parse_assignment(rest) => {
+            Some(rest)
+                if !rest.starts_with("rules_file")
+                    && !rest.starts_with("ignore_file")
+                    && parse_assignment(rest) =>
+            {
                 uncommented += 1;
                 rest
             }
@@ -327,7 +331,7 @@ fn commented_default_parses_back_to_defaults() {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    assert_eq!(uncommented, 10, "{text}");
+    assert_eq!(uncommented, 15, "{text}");
     assert!(text.contains("\n# rules_file = \"~/.autonomic/rules.toml\"\n"));
     let loaded = parse(&active).unwrap();
     assert_eq!(loaded.config, LoadedConfig::defaults(&paths()).config);
@@ -336,7 +340,7 @@ fn commented_default_parses_back_to_defaults() {
         .values()
         .filter(|o| **o != Origin::Default)
         .count();
-    assert_eq!(from_file, 10);
+    assert_eq!(from_file, 15);
 
     // The example for a key without a default is valid too.
     let all = active.replace("# rules_file = ", "rules_file = ");
