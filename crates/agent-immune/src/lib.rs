@@ -12,6 +12,7 @@
 //! What it must not do: touch the network during a scan (only `db update`
 //! pulls), run any program, or depend on another layer crate.
 
+pub mod ignore;
 pub mod lockfile;
 pub mod osv;
 pub mod types;
