@@ -1,0 +1,3 @@
+//! agent-immune integration tests: one binary, one module per area.
+
+mod db;
