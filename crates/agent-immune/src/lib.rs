@@ -14,7 +14,9 @@
 
 pub mod ignore;
 pub mod lockfile;
+pub mod matching;
 pub mod osv;
+pub mod severity;
 pub mod types;
 pub mod version;
 

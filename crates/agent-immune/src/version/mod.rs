@@ -1,4 +1,21 @@
-//! Version ordering per ecosystem and OSV range matching.
+//! Version parsing and ordering per ecosystem, and package-name
+//! normalisation.
+//!
+//! crates.io, npm and Go versions are SemVer 2.0 (npm and Go accept a leading
+//! `v`, npm also `=`); PyPI versions are PEP 440, normalised by `pep440_rs`
+//! (`1.0.0RC1` == `1.0.0rc1` == `1.0.0-rc.1`). Build metadata never affects
+//! SemVer ordering.
+//!
+//! ```
+//! use agent_immune::{version::compare, Ecosystem};
+//! use std::cmp::Ordering;
+//! assert_eq!(compare(Ecosystem::PyPI, "1.0", "1.0.0"), Some(Ordering::Equal));
+//! assert_eq!(compare(Ecosystem::Npm, "v1.0.0-rc.1", "1.0.0"), Some(Ordering::Less));
+//! ```
+
+mod parse;
+
+pub use parse::{compare, parse_version, Version, VersionError};
 
 use crate::types::Ecosystem;
 

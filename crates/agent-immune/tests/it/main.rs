@@ -1,3 +1,6 @@
 //! agent-immune integration tests: one binary, one module per area.
 
 mod db;
+mod matching;
+mod severity;
+mod versions;
