@@ -1,5 +1,9 @@
 //! The local OSV database: import from a loopback HTTP mirror, a directory
 //! and a zip; corrupt records, truncated archives, corrupt indexes.
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions panic on failure by design"
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
