@@ -1,1 +1,419 @@
-//! Lockfile and manifest parsers (filled in by the parsers work).
+//! Lockfile and manifest parsers for crates.io, npm and PyPI.
+//!
+//! [`parse_file`] reads one file and returns the [`Package`]s it pins (or, for
+//! a manifest, declares: `approximate = true`, `version` = the lowest version
+//! the requirement admits). [`discover`] finds the supported files under a
+//! path. Every malformed input becomes a [`LockfileError`] naming the file
+//! and, where the format gives one, the line; no parser panics.
+//!
+//! What is deliberately left out: path and git dependencies (OSV matches
+//! registry packages only), npm dist-tags (`latest`) and URL/file specs —
+//! they name no version, so reporting one would be a guess.
+//!
+//! Inputs are untrusted: files are capped at [`MAX_FILE_BYTES`] and
+//! `requirements.txt` include chains at [`MAX_INCLUDE_DEPTH`].
+
+mod cargo;
+mod npm;
+mod pnpm;
+mod python;
+mod yarn;
+
+use std::collections::HashSet;
+
+#[doc(hidden)]
+pub use cargo::{parse_lock_toml as parse_cargo_lock_toml, scan_lock as scan_cargo_lock};
+use std::path::{Path, PathBuf};
+
+use crate::types::{Ecosystem, Package};
+
+/// Largest file a parser reads (lockfiles of huge monorepos stay well below).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Deepest chain of `-r`/`-c` includes followed in `requirements.txt`.
+pub const MAX_INCLUDE_DEPTH: usize = 32;
+
+/// The supported file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// `Cargo.lock`, versions 1–4.
+    CargoLock,
+    /// `Cargo.toml` (resolved through the nearest `Cargo.lock` when one exists).
+    CargoToml,
+    /// `package-lock.json` v1/v2/v3 and `npm-shrinkwrap.json`.
+    PackageLock,
+    /// `yarn.lock`, classic (v1) and Berry.
+    YarnLock,
+    /// `pnpm-lock.yaml`, lockfile versions 5, 6 and 9.
+    PnpmLock,
+    /// `package.json` (declared ranges only).
+    PackageJson,
+    /// `requirements*.txt`, `*requirements*.in`, files in a `requirements/` folder.
+    Requirements,
+    /// `poetry.lock`.
+    PoetryLock,
+    /// `Pipfile.lock`.
+    PipfileLock,
+    /// `uv.lock`.
+    UvLock,
+}
+
+/// Canonical file names, each with its kind. A name `<prefix>.<canonical>`
+/// (e.g. `ripgrep.Cargo.lock`) is recognised too.
+const NAMES: [(&str, Kind); 11] = [
+    ("Cargo.lock", Kind::CargoLock),
+    ("Cargo.toml", Kind::CargoToml),
+    ("package-lock.json", Kind::PackageLock),
+    ("npm-shrinkwrap.json", Kind::PackageLock),
+    ("yarn.lock", Kind::YarnLock),
+    ("pnpm-lock.yaml", Kind::PnpmLock),
+    ("package.json", Kind::PackageJson),
+    ("poetry.lock", Kind::PoetryLock),
+    ("Pipfile.lock", Kind::PipfileLock),
+    ("uv.lock", Kind::UvLock),
+    ("requirements.txt", Kind::Requirements),
+];
+
+impl Kind {
+    /// The kind a file name says, or `None` for an unsupported file.
+    ///
+    /// `*.in` files count as requirements only when their name mentions
+    /// `requirements` or `constraints` or they sit in a `requirements/`
+    /// folder, so `Makefile.in` and `config.h.in` are not picked up.
+    pub fn detect(path: &Path) -> Option<Kind> {
+        let name = path.file_name()?.to_str()?;
+        for (canonical, kind) in NAMES {
+            if name == canonical
+                || (name.len() > canonical.len() + 1
+                    && name.ends_with(canonical)
+                    && name.as_bytes()[name.len() - canonical.len() - 1] == b'.')
+            {
+                return Some(kind);
+            }
+        }
+        let lower = name.to_ascii_lowercase();
+        let in_req_dir = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.eq_ignore_ascii_case("requirements"));
+        let txt_or_in = lower.ends_with(".txt") || lower.ends_with(".in");
+        if txt_or_in
+            && (lower.contains("requirements") || lower.contains("constraints") || in_req_dir)
+        {
+            return Some(Kind::Requirements);
+        }
+        None
+    }
+
+    /// The ecosystem whose packages this format lists.
+    pub fn ecosystem(self) -> Ecosystem {
+        match self {
+            Kind::CargoLock | Kind::CargoToml => Ecosystem::CratesIo,
+            Kind::PackageLock | Kind::YarnLock | Kind::PnpmLock | Kind::PackageJson => {
+                Ecosystem::Npm
+            }
+            Kind::Requirements | Kind::PoetryLock | Kind::PipfileLock | Kind::UvLock => {
+                Ecosystem::PyPI
+            }
+        }
+    }
+
+    /// True for formats that pin resolved versions. Manifests and
+    /// `requirements.txt` (which may hold ranges) are not lockfiles; their
+    /// pinned entries still come back with `approximate = false`.
+    pub fn is_lockfile(self) -> bool {
+        !matches!(
+            self,
+            Kind::CargoToml | Kind::PackageJson | Kind::Requirements
+        )
+    }
+}
+
+/// A file that could not be read or parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct LockfileError {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line, when the format gives one.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl LockfileError {
+    pub(crate) fn new(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
+        LockfileError {
+            path: path.to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn json(path: &Path, err: &serde_json::Error) -> Self {
+        let line = (err.line() > 0).then_some(err.line());
+        Self::new(path, line, strip_location(&err.to_string()))
+    }
+
+    pub(crate) fn yaml(path: &Path, err: &serde_yaml::Error) -> Self {
+        let line = err.location().map(|l| l.line());
+        Self::new(path, line, strip_location(&err.to_string()))
+    }
+
+    pub(crate) fn toml(path: &Path, text: &str, err: &toml::de::Error) -> Self {
+        let line = err.span().map(|s| line_of(text, s.start));
+        Self::new(path, line, err.message().trim().to_string())
+    }
+}
+
+/// Drops serde's " at line N column M" suffix; the line is shown once, in front.
+fn strip_location(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// 1-based line of a byte offset.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Reads a file, capped at [`MAX_FILE_BYTES`].
+pub(crate) fn read_text(path: &Path) -> Result<String, LockfileError> {
+    let io = |e: std::io::Error| LockfileError::new(path, None, e.to_string());
+    let meta = fs_err::metadata(path).map_err(io)?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(LockfileError::new(
+            path,
+            None,
+            format!(
+                "file is {} bytes, more than the {MAX_FILE_BYTES}-byte limit",
+                meta.len()
+            ),
+        ));
+    }
+    let bytes = fs_err::read(path).map_err(io)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let line = Some(line_of_bytes(e.as_bytes(), e.utf8_error().valid_up_to()));
+        LockfileError::new(path, line, "file is not valid UTF-8")
+    })
+}
+
+fn line_of_bytes(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Parses a file, choosing the format from its name.
+///
+/// For `Cargo.toml`, the nearest `Cargo.lock` in it directory or an
+/// ancestor (a workspace root) is parsed instead when one exists.
+pub fn parse_file(path: &Path) -> Result<Vec<Package>, LockfileError> {
+    let kind = Kind::detect(path)
+        .ok_or_else(|| LockfileError::new(path, None, "not a supported lockfile or manifest"))?;
+    if kind == Kind::CargoToml {
+        if let Some(lock) = cargo::find_cargo_lock(path) {
+            let text = read_text(&lock)?;
+            return parse(Kind::CargoLock, &text, &lock);
+        }
+    }
+    let text = read_text(path)?;
+    parse(kind, &text, path)
+}
+
+/// Parses `text` as `kind`; `path` names the source in packages and errors
+/// (and anchors `-r`/`-c` includes of requirements files, which are read).
+pub fn parse(kind: Kind, text: &str, path: &Path) -> Result<Vec<Package>, LockfileError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match kind {
+        Kind::CargoLock => cargo::parse_lock(text, path),
+        Kind::CargoToml => cargo::parse_manifest(text, path),
+        Kind::PackageLock => npm::parse_package_lock(text, path),
+        Kind::PackageJson => npm::parse_package_json(text, path),
+        Kind::YarnLock => yarn::parse(text, path),
+        Kind::PnpmLock => pnpm::parse(text, path),
+        Kind::Requirements => python::parse_requirements(text, path),
+        Kind::PoetryLock => python::parse_poetry(text, path),
+        Kind::PipfileLock => python::parse_pipfile(text, path),
+        Kind::UvLock => python::parse_uv(text, path),
+    }
+}
+
+/// Directories [`discover`] never descends into.
+const SKIP_DIRS: [&str; 6] = [
+    ".git",
+    "node_modules",
+    "target",
+    ".venv",
+    "venv",
+    "__pycache__",
+];
+
+/// Supported files at `root`: a file is returned as itself (an error if
+/// unsupported); a directory yields its supported files, and those below it
+/// when `recursive`, sorted. A manifest is dropped when its lockfile sits in
+/// the same directory (`Cargo.toml` also when its workspace `Cargo.lock` was
+/// found higher up).
+pub fn discover(root: &Path, recursive: bool) -> Result<Vec<PathBuf>, LockfileError> {
+    let io = |p: &Path, e: std::io::Error| LockfileError::new(p, None, e.to_string());
+    let meta = fs_err::metadata(root).map_err(|e| io(root, e))?;
+    if !meta.is_dir() {
+        return match Kind::detect(root) {
+            Some(_) => Ok(vec![root.to_path_buf()]),
+            None => Err(LockfileError::new(
+                root,
+                None,
+                "not a supported lockfile or manifest",
+            )),
+        };
+    }
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let mut entries = Vec::new();
+        for entry in fs_err::read_dir(&dir).map_err(|e| io(&dir, e))? {
+            let entry = entry.map_err(|e| io(&dir, e))?;
+            entries.push(entry.path());
+        }
+        entries.sort();
+        let mut here = Vec::new();
+        for p in entries {
+            let ft = fs_err::symlink_metadata(&p).map_err(|e| io(&p, e))?;
+            if ft.is_dir() {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if recursive && !SKIP_DIRS.contains(&name) {
+                    stack.push(p);
+                }
+            } else if let Some(kind) = Kind::detect(&p) {
+                here.push((p, kind));
+            }
+        }
+        let has = |k: &[Kind]| here.iter().any(|(_, kind)| k.contains(kind));
+        let cargo_lock = has(&[Kind::CargoLock]);
+        let npm_lock = has(&[Kind::PackageLock, Kind::YarnLock, Kind::PnpmLock]);
+        found.extend(
+            here.into_iter()
+                .filter(|(_, k)| match k {
+                    Kind::CargoToml => !cargo_lock,
+                    Kind::PackageJson => !npm_lock,
+                    _ => true,
+                })
+                .map(|(p, _)| p),
+        );
+    }
+    // A member Cargo.toml whose workspace Cargo.lock is also listed adds nothing.
+    let set: HashSet<PathBuf> = found.iter().cloned().collect();
+    found.retain(|p| {
+        Kind::detect(p) != Some(Kind::CargoToml)
+            || !cargo::find_cargo_lock(p).is_some_and(|l| set.contains(&l))
+    });
+    found.sort();
+    Ok(found)
+}
+
+/// Collects packages, dropping exact duplicates (same name and version).
+pub(crate) struct Collector {
+    pub(crate) out: Vec<Package>,
+    seen: HashSet<(String, String)>,
+    eco: Ecosystem,
+    source: PathBuf,
+}
+
+impl Collector {
+    pub(crate) fn new(eco: Ecosystem, source: &Path) -> Self {
+        Collector {
+            out: Vec::new(),
+            seen: HashSet::new(),
+            eco,
+            source: source.to_path_buf(),
+        }
+    }
+
+    /// Adds an exact pin.
+    pub(crate) fn exact(&mut self, name: &str, version: &str, line: Option<usize>) {
+        if self.seen.insert((name.to_string(), version.to_string())) {
+            self.out.push(Package {
+                ecosystem: self.eco,
+                name: name.to_string(),
+                version: version.to_string(),
+                approximate: false,
+                requirement: None,
+                source: self.source.clone(),
+                line,
+            });
+        }
+    }
+
+    /// Adds a declared requirement (never deduplicated: each declaration counts).
+    pub(crate) fn approx(&mut self, name: &str, lowest: &str, req: &str, line: Option<usize>) {
+        self.out.push(Package {
+            ecosystem: self.eco,
+            name: name.to_string(),
+            version: lowest.to_string(),
+            approximate: true,
+            requirement: Some(req.to_string()),
+            source: self.source.clone(),
+            line,
+        });
+    }
+}
+
+/// 1-based line of the first line (at or after `from_line`) whose trimmed
+/// start is `"key"` or `key` followed by `:`, `=`, space or `.`; a cheap
+/// position lookup for formats whose parser keeps none.
+pub(crate) fn find_key_line(text: &str, key: &str, quoted: bool) -> Option<usize> {
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        let rest = if quoted {
+            t.strip_prefix('"')
+                .and_then(|r| r.strip_prefix(key))
+                .and_then(|r| r.strip_prefix('"'))
+        } else {
+            t.strip_prefix(key)
+        };
+        if let Some(rest) = rest {
+            let rest = rest.trim_start();
+            if rest.starts_with(':') || rest.starts_with('=') || (!quoted && rest.starts_with('.'))
+            {
+                return Some(i + 1);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detect_names() {
+        let d = |s: &str| Kind::detect(Path::new(s));
+        assert_eq!(d("a/Cargo.lock"), Some(Kind::CargoLock));
+        assert_eq!(d("ripgrep.Cargo.lock"), Some(Kind::CargoLock));
+        assert_eq!(d("npm-shrinkwrap.json"), Some(Kind::PackageLock));
+        assert_eq!(d("requirements-dev.txt"), Some(Kind::Requirements));
+        assert_eq!(d("dev-requirements.in"), Some(Kind::Requirements));
+        assert_eq!(d("requirements/base.txt"), Some(Kind::Requirements));
+        assert_eq!(d("Makefile.in"), None);
+        assert_eq!(d("notes.txt"), None);
+        assert_eq!(d("XCargo.lock"), None);
+    }
+
+    #[test]
+    fn error_display() {
+        let e = LockfileError::new(Path::new("a/b.lock"), Some(3), "bad");
+        assert_eq!(e.to_string(), "a/b.lock:3: bad");
+        let e = LockfileError::new(Path::new("a/b.lock"), None, "bad");
+        assert_eq!(e.to_string(), "a/b.lock: bad");
+    }
+}

@@ -1,6 +1,7 @@
 //! agent-immune integration tests: one binary, one module per area.
 
 mod db;
+mod lockfiles;
 mod matching;
 mod severity;
 mod versions;

@@ -1,0 +1,893 @@
+//! Lockfile and manifest parsers: the real files in shared/lockfiles and
+//! small hand-written fixtures for every format, feature and error.
+
+use std::path::{Path, PathBuf};
+
+use agent_immune::lockfile::{discover, parse, parse_file, Kind, LockfileError};
+use agent_immune::{Ecosystem, Package};
+
+/// `$AUTONOMIC_SHARED/lockfiles`, else `<repo>/../shared`, else `/work/shared`.
+fn lockfiles_dir() -> PathBuf {
+    let mut tried = Vec::new();
+    #[expect(clippy::disallowed_methods, reason = "test locates its fixtures")]
+    if let Some(p) = std::env::var_os("AUTONOMIC_SHARED") {
+        return PathBuf::from(p).join("lockfiles");
+    }
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for cand in [repo.join("../shared"), PathBuf::from("/work/shared")] {
+        if cand.join("lockfiles").is_dir() {
+            return cand.join("lockfiles");
+        }
+        tried.push(cand);
+    }
+    panic!("shared test data not found (set AUTONOMIC_SHARED); tried {tried:?}");
+}
+
+fn shared(name: &str) -> PathBuf {
+    let p = lockfiles_dir().join(name);
+    assert!(p.is_file(), "missing shared file {}", p.display());
+    p
+}
+
+/// Independent count: `[[package]]` blocks whose `source` is a registry.
+fn registry_count(text: &str) -> usize {
+    text.split("[[package]]")
+        .skip(1)
+        .filter(|block| {
+            block
+                .split("\n[")
+                .next()
+                .unwrap_or("")
+                .contains("\nsource = \"registry+")
+        })
+        .count()
+}
+
+fn has(pkgs: &[Package], name: &str, version: &str) -> bool {
+    pkgs.iter().any(|p| p.name == name && p.version == version)
+}
+
+fn get<'a>(pkgs: &'a [Package], name: &str) -> &'a Package {
+    pkgs.iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("{name} not found in {pkgs:#?}"))
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        fs_err::create_dir_all(parent).expect("create fixture dir");
+    }
+    fs_err::write(&p, text).expect("write fixture");
+    p
+}
+
+fn parse_str(kind: Kind, name: &str, text: &str) -> Result<Vec<Package>, LockfileError> {
+    parse(kind, text, Path::new(name))
+}
+
+fn err(kind: Kind, name: &str, text: &str) -> LockfileError {
+    match parse_str(kind, name, text) {
+        Ok(p) => panic!("{name}: expected an error, got {p:#?}"),
+        Err(e) => e,
+    }
+}
+
+fn assert_err_at(kind: Kind, name: &str, text: &str, line: usize) {
+    let e = err(kind, name, text);
+    assert_eq!(e.path, Path::new(name), "{e}");
+    assert_eq!(e.line, Some(line), "{e}");
+    assert!(
+        e.to_string().starts_with(&format!("{name}:{line}: ")),
+        "{e}"
+    );
+}
+
+// ---------------------------------------------------------------- Cargo.lock
+
+#[test]
+fn cargo_lock_real_files_count_registry_packages() {
+    for (name, expected) in [
+        ("ripgrep.Cargo.lock", 52),
+        ("uv.Cargo.lock", 683),
+        ("firecracker-v0.24.0.Cargo.lock", 85),
+    ] {
+        let path = shared(name);
+        let text = fs_err::read_to_string(&path).unwrap();
+        assert_eq!(registry_count(&text), expected, "{name}: independent count");
+        let pkgs = parse_file(&path).unwrap();
+        assert_eq!(pkgs.len(), expected, "{name}");
+        assert!(pkgs
+            .iter()
+            .all(|p| p.ecosystem == Ecosystem::CratesIo && !p.approximate));
+        assert!(pkgs.iter().all(|p| p.source == path && p.line.is_some()));
+        // The fast scanner and the full TOML parser agree.
+        let fast = agent_immune::lockfile::scan_cargo_lock(&text, &path)
+            .unwrap_or_else(|| panic!("{name}: fast path fell back"));
+        let slow = agent_immune::lockfile::parse_cargo_lock_toml(&text, &path).unwrap();
+        assert_eq!(fast, slow, "{name}");
+    }
+    let fc = parse_file(&shared("firecracker-v0.24.0.Cargo.lock")).unwrap();
+    // The git dependency (kvm-bindings from GitHub) is skipped; path crates too.
+    assert!(!fc.iter().any(|p| p.name == "kvm-bindings"));
+    assert!(!fc.iter().any(|p| p.name == "vmm"));
+    let rg = parse_file(&shared("ripgrep.Cargo.lock")).unwrap();
+    assert!(!rg
+        .iter()
+        .any(|p| p.name == "ripgrep" || p.name == "grep-searcher"));
+    assert!(rg.iter().any(|p| p.name == "memchr"));
+    let line = get(&rg, "memchr").line.unwrap();
+    let text = fs_err::read_to_string(shared("ripgrep.Cargo.lock")).unwrap();
+    assert_eq!(text.lines().nth(line - 1).unwrap(), "name = \"memchr\"");
+}
+
+#[test]
+fn cargo_lock_fallback_and_errors() {
+    // Inline tables are legal TOML the scanner does not expect: the full parser reads it.
+    let odd = "version = 3\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = 'registry+https://github.com/rust-lang/crates.io-index'\n";
+    let pkgs = parse_str(Kind::CargoLock, "Cargo.lock", odd).unwrap();
+    assert_eq!(pkgs.len(), 1);
+    assert_eq!(pkgs[0].line, Some(3));
+    assert_err_at(
+        Kind::CargoLock,
+        "Cargo.lock",
+        "version = 3\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\nsource = \"x\"\n",
+        5,
+    );
+    assert_err_at(
+        Kind::CargoLock,
+        "Cargo.lock",
+        "[[package]]\nname = \"a\"\n",
+        1,
+    );
+    assert!(parse_str(Kind::CargoLock, "Cargo.lock", "")
+        .unwrap()
+        .is_empty());
+}
+
+// ---------------------------------------------------------------- Cargo.toml
+
+#[test]
+fn cargo_toml_without_lock_is_approximate() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = r#"[package]
+name = "x"
+version = "0.1.0"
+
+[dependencies]
+serde = "1.2"
+rand = { version = "^0.3.1", features = ["std"] }
+local = { path = "../local" }
+gitdep = { git = "https://github.com/a/b" }
+renamed = { package = "real-name", version = ">=2, <3" }
+
+[dev-dependencies]
+any = "*"
+
+[build-dependencies]
+cc = "~1.0"
+
+[target.'cfg(unix)'.dependencies]
+libc = "0.2.100"
+
+[workspace.dependencies]
+tokio = "1"
+"#;
+    let path = write(dir.path(), "Cargo.toml", toml);
+    let pkgs = parse_file(&path).unwrap();
+    let names: Vec<_> = pkgs.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(pkgs.len(), 7, "{names:?}");
+    assert!(pkgs
+        .iter()
+        .all(|p| p.approximate && p.requirement.is_some()));
+    assert_eq!(get(&pkgs, "serde").version, "1.2.0");
+    assert_eq!(get(&pkgs, "serde").line, Some(6));
+    assert_eq!(get(&pkgs, "rand").version, "0.3.1");
+    assert_eq!(get(&pkgs, "real-name").version, "2.0.0");
+    assert_eq!(get(&pkgs, "any").version, "0.0.0");
+    assert_eq!(get(&pkgs, "cc").version, "1.0.0");
+    assert_eq!(get(&pkgs, "libc").version, "0.2.100");
+    assert_eq!(get(&pkgs, "tokio").version, "1.0.0");
+    assert_eq!(get(&pkgs, "rand").requirement.as_deref(), Some("^0.3.1"));
+
+    assert_err_at(
+        Kind::CargoToml,
+        "Cargo.toml",
+        "[dependencies]\nserde = \n",
+        2,
+    );
+    assert_err_at(
+        Kind::CargoToml,
+        "Cargo.toml",
+        "[dependencies]\nserde = \"banana\"\n",
+        2,
+    );
+}
+
+#[test]
+fn cargo_toml_resolves_through_workspace_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock = fs_err::read_to_string(shared("ripgrep.Cargo.lock")).unwrap();
+    let lock_path = write(dir.path(), "Cargo.lock", &lock);
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/a\"]\n",
+    );
+    let member = write(
+        dir.path(),
+        "crates/a/Cargo.toml",
+        "[package]\nname = \"a\"\n[dependencies]\nmemchr = \"2\"\n",
+    );
+    let pkgs = parse_file(&member).unwrap();
+    assert_eq!(pkgs.len(), 52);
+    assert!(pkgs.iter().all(|p| !p.approximate && p.source == lock_path));
+
+    // discover: the lockfile wins over manifests beside or below it.
+    write(dir.path(), "node_modules/x/package.json", "{}");
+    write(
+        dir.path(),
+        "web/package.json",
+        "{\"dependencies\": {\"a\": \"1\"}}",
+    );
+    write(
+        dir.path(),
+        "web/package-lock.json",
+        "{\"lockfileVersion\": 3, \"packages\": {}}",
+    );
+    write(dir.path(), "py/requirements.txt", "a==1\n");
+    write(dir.path(), "py/Makefile.in", "all:\n");
+    write(dir.path(), "target/Cargo.lock", "");
+    let found = discover(dir.path(), true).unwrap();
+    let rel: Vec<_> = found
+        .iter()
+        .map(|p| {
+            p.strip_prefix(dir.path())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(
+        rel,
+        ["Cargo.lock", "py/requirements.txt", "web/package-lock.json"],
+        "{rel:?}"
+    );
+    let top = discover(dir.path(), false).unwrap();
+    assert_eq!(top, std::slice::from_ref(&lock_path));
+    assert_eq!(discover(&lock_path, false).unwrap(), [lock_path]);
+    let e = discover(&dir.path().join("py/Makefile.in"), false).unwrap_err();
+    assert!(e.to_string().contains("Makefile.in"), "{e}");
+}
+
+// ---------------------------------------------------------------- npm
+
+#[test]
+fn package_lock_v2_real() {
+    let path = shared("nodejs-goof.package-lock.json");
+    let pkgs = parse_file(&path).unwrap();
+    // Independent count (python json): distinct name@version under node_modules/.
+    assert_eq!(pkgs.len(), 980);
+    for (n, v) in [
+        ("express", "4.12.4"),
+        ("mongoose", "4.2.4"),
+        ("marked", "0.3.5"),
+        ("st", "0.2.4"),
+        ("dustjs-linkedin", "2.5.0"),
+        ("lodash", "4.17.4"),
+        ("lodash", "4.17.21"),
+        ("@sindresorhus/is", "0.14.0"),
+    ] {
+        assert!(has(&pkgs, n, v), "{n}@{v}");
+    }
+    assert_eq!(pkgs.iter().filter(|p| p.name == "ms").count(), 7);
+    assert!(!pkgs.iter().any(|p| p.name == "goof"));
+    let text = fs_err::read_to_string(&path).unwrap();
+    let line = get(&pkgs, "express").line.unwrap();
+    assert!(text
+        .lines()
+        .nth(line - 1)
+        .unwrap()
+        .contains("\"node_modules/express\""));
+}
+
+#[test]
+fn package_json_real_is_approximate() {
+    let pkgs = parse_file(&shared("nodejs-goof.package.json")).unwrap();
+    // 32 dependencies + 3 devDependencies, less the two `latest` tags.
+    assert_eq!(pkgs.len(), 33);
+    assert!(pkgs.iter().all(|p| p.approximate));
+    assert!(!pkgs
+        .iter()
+        .any(|p| p.name == "morgan" || p.name == "method-override"));
+    assert_eq!(get(&pkgs, "express").version, "4.12.4");
+    assert_eq!(get(&pkgs, "cfenv").version, "1.0.4");
+    assert_eq!(get(&pkgs, "cfenv").requirement.as_deref(), Some("^1.0.4"));
+    assert_eq!(get(&pkgs, "snyk").version, "1.244.0");
+}
+
+#[test]
+fn package_json_specs() {
+    let text = r#"{
+  "name": "x",
+  "dependencies": {
+    "a": "~1.2",
+    "b": "file:../b",
+    "c": "github:u/c",
+    "d": "workspace:*",
+    "e": "next",
+    "f": ">=2.0.0 <3 || ^1.5.0",
+    "g": "npm:real-g@^4.1.0"
+  },
+  "optionalDependencies": { "h": "1.x" },
+  "peerDependencies": { "i": "*" }
+}"#;
+    let pkgs = parse_str(Kind::PackageJson, "package.json", text).unwrap();
+    let got: Vec<_> = pkgs
+        .iter()
+        .map(|p| format!("{}@{}", p.name, p.version))
+        .collect();
+    assert_eq!(
+        got,
+        ["a@1.2.0", "f@1.5.0", "real-g@4.1.0", "h@1.0.0", "i@0.0.0"]
+    );
+    assert_eq!(get(&pkgs, "a").line, Some(4));
+    assert_err_at(
+        Kind::PackageJson,
+        "package.json",
+        "{\n  \"dependencies\": {\n    \"a\": 1,\n",
+        4,
+    );
+    assert_err_at(
+        Kind::PackageJson,
+        "package.json",
+        "{\n\"dependencies\": {\n\"a\": 1\n}}",
+        3,
+    );
+}
+
+#[test]
+fn package_lock_v1_and_v3() {
+    let v1 = r#"{
+  "name": "x",
+  "lockfileVersion": 1,
+  "dependencies": {
+    "a": {
+      "version": "1.0.0",
+      "dependencies": {
+        "b": { "version": "2.0.0" }
+      }
+    },
+    "b": { "version": "3.0.0" },
+    "c": { "version": "file:../c" },
+    "d": { "version": "npm:real-d@1.1.0" },
+    "e": { "version": "github:u/e#abc" }
+  }
+}"#;
+    let pkgs = parse_str(Kind::PackageLock, "package-lock.json", v1).unwrap();
+    let got: Vec<_> = pkgs
+        .iter()
+        .map(|p| format!("{}@{}", p.name, p.version))
+        .collect();
+    assert_eq!(got, ["a@1.0.0", "b@2.0.0", "b@3.0.0", "real-d@1.1.0"]);
+    assert_eq!(get(&pkgs, "a").line, Some(5));
+
+    let v3 = r#"{
+  "name": "x",
+  "lockfileVersion": 3,
+  "packages": {
+    "": { "name": "x", "version": "1.0.0" },
+    "node_modules/@scope/a": { "version": "1.0.0" },
+    "node_modules/@scope/a/node_modules/b": { "version": "2.0.0" },
+    "node_modules/b": { "version": "3.0.0" },
+    "node_modules/dup/node_modules/b": { "version": "3.0.0" },
+    "node_modules/ws": { "resolved": "packages/ws", "link": true },
+    "packages/ws": { "name": "ws", "version": "0.0.1" },
+    "node_modules/alias": { "name": "real", "version": "4.0.0" }
+  }
+}"#;
+    let pkgs = parse_str(Kind::PackageLock, "npm-shrinkwrap.json", v3).unwrap();
+    let got: Vec<_> = pkgs
+        .iter()
+        .map(|p| format!("{}@{}", p.name, p.version))
+        .collect();
+    assert_eq!(got, ["@scope/a@1.0.0", "b@2.0.0", "real@4.0.0", "b@3.0.0"]);
+    assert_eq!(get(&pkgs, "@scope/a").line, Some(6));
+
+    assert_err_at(
+        Kind::PackageLock,
+        "package-lock.json",
+        "{\n  \"packages\": {\n    \"node_modules/a\": {,\n",
+        3,
+    );
+    assert_err_at(
+        Kind::PackageLock,
+        "package-lock.json",
+        "{\n\"packages\": {\n\"node_modules/a\": 3\n}}",
+        3,
+    );
+    assert!(parse_str(Kind::PackageLock, "package-lock.json", "")
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn yarn_classic() {
+    let text = r#"# THIS IS AN AUTOGENERATED FILE. DO NOT EDIT THIS FILE DIRECTLY.
+# yarn lockfile v1
+
+
+"@babel/code-frame@^7.0.0", "@babel/code-frame@^7.10.4":
+  version "7.12.13"
+  resolved "https://registry.yarnpkg.com/@babel/code-frame/-/code-frame-7.12.13.tgz#abc"
+  integrity sha512-xyz
+  dependencies:
+    "@babel/highlight" "^7.12.13"
+
+lodash@^4.17.0, lodash@~4.17.20:
+  version "4.17.21"
+
+alias@npm:real@^1.0.0:
+  version "1.2.0"
+
+local@file:../local:
+  version "0.0.1"
+
+gh@https://github.com/u/gh.git#abc:
+  version "2.0.0"
+"#;
+    let pkgs = parse_str(Kind::YarnLock, "yarn.lock", text).unwrap();
+    let got: Vec<_> = pkgs
+        .iter()
+        .map(|p| format!("{}@{}", p.name, p.version))
+        .collect();
+    assert_eq!(
+        got,
+        ["@babel/code-frame@7.12.13", "lodash@4.17.21", "real@1.2.0"]
+    );
+    assert_eq!(get(&pkgs, "lodash").line, Some(12));
+    assert_err_at(
+        Kind::YarnLock,
+        "yarn.lock",
+        "a@^1:\n  version \"1.0.0\"\n\nb@^2:\n  resolved \"x\"\n",
+        4,
+    );
+    assert_err_at(Kind::YarnLock, "yarn.lock", "# x\n  version \"1.0.0\"\n", 2);
+    assert_err_at(
+        Kind::YarnLock,
+        "yarn.lock",
+        "a@^1:\n  version \"1.0.0\"\nnot a header\n",
+        3,
+    );
+    assert!(parse_str(Kind::YarnLock, "yarn.lock", "")
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn yarn_berry() {
+    let text = r#"# This file is generated by running "yarn install" inside your project.
+
+__metadata:
+  version: 6
+  cacheKey: 8
+
+"lodash@npm:^4.17.0, lodash@npm:^4.17.20":
+  version: 4.17.21
+  resolution: "lodash@npm:4.17.21"
+  languageName: node
+  linkType: hard
+
+"@types/node@npm:*":
+  version: 18.0.0
+  resolution: "@types/node@npm:18.0.0"
+  languageName: node
+  linkType: hard
+
+"resolve@patch:resolve@^1.20.0#~builtin<compat/resolve>":
+  version: 1.22.1
+  resolution: "resolve@patch:resolve@npm%3A1.22.1#~builtin<compat/resolve>::version=1.22.1&hash=07638b"
+  languageName: node
+  linkType: hard
+
+"my-app@workspace:.":
+  version: 0.0.0-use.local
+  resolution: "my-app@workspace:."
+  languageName: unknown
+  linkType: soft
+"#;
+    let pkgs = parse_str(Kind::YarnLock, "yarn.lock", text).unwrap();
+    let got: Vec<_> = pkgs
+        .iter()
+        .map(|p| format!("{}@{}", p.name, p.version))
+        .collect();
+    assert_eq!(
+        got,
+        ["lodash@4.17.21", "@types/node@18.0.0", "resolve@1.22.1"]
+    );
+    assert_eq!(get(&pkgs, "lodash").line, Some(7));
+    assert_err_at(
+        Kind::YarnLock,
+        "yarn.lock",
+        "__metadata:\n  version: 6\n\"a@npm:1\":\n  version: [1\n",
+        5,
+    );
+    assert_err_at(
+        Kind::YarnLock,
+        "yarn.lock",
+        "__metadata:\n  version: 6\n\n\"a@npm:1\":\n  resolution: \"a@npm:1.0.0\"\n",
+        4,
+    );
+}
+
+// ---------------------------------------------------------------- pnpm
+
+#[test]
+fn pnpm_v5_v6_v9() {
+    let v5 = r#"lockfileVersion: 5.4
+
+specifiers:
+  react: ^18.0.0
+
+packages:
+
+  /@babel/core/7.20.0:
+    resolution: {integrity: sha512-x}
+    dev: true
+
+  /react-dom/18.2.0_react@18.2.0:
+    resolution: {integrity: sha512-y}
+
+  /react/18.2.0:
+    resolution: {integrity: sha512-z}
+"#;
+    let pkgs = parse_str(Kind::PnpmLock, "pnpm-lock.yaml", v5).unwrap();
+    let got: Vec<_> = pkgs
+        .iter()
+        .map(|p| format!("{}@{}", p.name, p.version))
+        .collect();
+    assert_eq!(
+        got,
+        ["@babel/core@7.20.0", "react-dom@18.2.0", "react@18.2.0"]
+    );
+    assert_eq!(get(&pkgs, "react").line, Some(15));
+
+    let v6 = r#"lockfileVersion: '6.0'
+
+packages:
+
+  /@types/react@18.0.0(react@18.0.0):
+    resolution: {integrity: sha512-x}
+
+  /lodash@4.17.21:
+    resolution: {integrity: sha512-y}
+
+  github.com/u/repo/abc123:
+    resolution: {tarball: https://codeload.github.com/u/repo/tar.gz/abc123}
+    name: repo
+    version: 1.0.0
+"#;
+    let pkgs = parse_str(Kind::PnpmLock, "pnpm-lock.yaml", v6).unwrap();
+    let got: Vec<_> = pkgs
+        .iter()
+        .map(|p| format!("{}@{}", p.name, p.version))
+        .collect();
+    assert_eq!(got, ["@types/react@18.0.0", "lodash@4.17.21"]);
+    assert_eq!(get(&pkgs, "@types/react").line, Some(5));
+
+    let v9 = r#"lockfileVersion: '9.0'
+
+importers:
+  .:
+    dependencies:
+      react-dom:
+        specifier: ^18.2.0
+        version: 18.2.0(react@18.2.0)
+
+packages:
+
+  '@scope/pkg@1.0.0':
+    resolution: {integrity: sha512-x}
+
+  react-dom@18.2.0:
+    resolution: {integrity: sha512-y}
+
+snapshots:
+
+  '@scope/pkg@1.0.0': {}
+
+  react-dom@18.2.0(react@18.2.0):
+    dependencies:
+      react: 18.2.0
+"#;
+    let pkgs = parse_str(Kind::PnpmLock, "pnpm-lock.yaml", v9).unwrap();
+    let got: Vec<_> = pkgs
+        .iter()
+        .map(|p| format!("{}@{}", p.name, p.version))
+        .collect();
+    assert_eq!(got, ["@scope/pkg@1.0.0", "react-dom@18.2.0"]);
+    assert_eq!(get(&pkgs, "@scope/pkg").line, Some(12));
+
+    assert_err_at(
+        Kind::PnpmLock,
+        "pnpm-lock.yaml",
+        "lockfileVersion: '9.0'\npackages:\n  a@1.0.0: {\n",
+        4,
+    );
+    assert!(parse_str(Kind::PnpmLock, "pnpm-lock.yaml", "")
+        .unwrap()
+        .is_empty());
+}
+
+// ---------------------------------------------------------------- PyPI
+
+#[test]
+fn requirements_real() {
+    let pkgs = parse_file(&shared("pygoat.requirements.txt")).unwrap();
+    assert_eq!(pkgs.len(), 34);
+    assert!(pkgs
+        .iter()
+        .all(|p| !p.approximate && p.ecosystem == Ecosystem::PyPI));
+    assert!(has(&pkgs, "Django", "4.2"));
+    assert!(has(&pkgs, "PyYAML", "5.1"));
+    assert_eq!(get(&pkgs, "argon2-cffi").line, Some(1));
+
+    let pkgs = parse_file(&shared("healthchecks-main.requirements.txt")).unwrap();
+    assert_eq!(pkgs.len(), 15);
+    assert!(has(&pkgs, "Django", "6.1"));
+    assert!(has(&pkgs, "PyJWT", "2.13.0"));
+    assert!(pkgs.iter().all(|p| !p.approximate));
+}
+
+#[test]
+fn requirements_features() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "constraints.txt",
+        "# pins\nurllib3==1.26.5\nidna==2.10 --hash=sha256:abc\n",
+    );
+    write(
+        dir.path(),
+        "sub/base.txt",
+        "-r ../requirements.txt\nsix==1.16.0\n",
+    );
+    let main = write(
+        dir.path(),
+        "requirements.txt",
+        r#"# comment line
+--index-url https://pypi.org/simple
+-c constraints.txt
+-r sub/base.txt
+requests[socks,security]==2.25.0 \
+    --hash=sha256:aaa \
+    --hash=sha256:bbb
+flask>=1.0,<2  # inline comment
+urllib3
+idna>=2
+pytz~=2021.1
+attrs
+click===8.0.0
+typing-extensions==4.0.0; python_version < "3.8"
+-e git+https://github.com/u/pkg.git#egg=pkg
+git+https://github.com/u/other.git
+pkg2 @ https://example.org/pkg2.tar.gz
+./local/path
+"#,
+    );
+    let pkgs = parse_file(&main).unwrap();
+    let got: Vec<_> = pkgs
+        .iter()
+        .map(|p| {
+            format!(
+                "{}@{}{}",
+                p.name,
+                p.version,
+                if p.approximate { "~" } else { "" }
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "six@1.16.0",
+            "requests@2.25.0",
+            "flask@1.0~",
+            "urllib3@1.26.5",
+            "idna@2.10",
+            "pytz@2021.1~",
+            "attrs@0~",
+            "click@8.0.0",
+            "typing-extensions@4.0.0",
+        ]
+    );
+    assert_eq!(get(&pkgs, "six").source, dir.path().join("sub/base.txt"));
+    assert_eq!(get(&pkgs, "requests").line, Some(5));
+    assert_eq!(get(&pkgs, "flask").line, Some(8));
+    assert_eq!(get(&pkgs, "flask").requirement.as_deref(), Some(">=1.0,<2"));
+    assert_eq!(
+        get(&pkgs, "typing-extensions").requirement.as_deref(),
+        Some("==4.0.0; python_version < \"3.8\"")
+    );
+    assert_eq!(get(&pkgs, "attrs").requirement.as_deref(), Some(""));
+
+    // Errors name the file and line, including inside an include.
+    let bad = write(dir.path(), "bad-requirements.txt", "ok==1\n\n!!!\n");
+    let e = parse_file(&bad).unwrap_err();
+    assert_eq!((e.path.as_path(), e.line), (bad.as_path(), Some(3)), "{e}");
+    let inc = write(
+        dir.path(),
+        "inc-requirements.txt",
+        "a==1\n-r bad-requirements.txt\n",
+    );
+    let e = parse_file(&inc).unwrap_err();
+    assert_eq!((e.path.as_path(), e.line), (bad.as_path(), Some(3)), "{e}");
+    let missing = write(dir.path(), "m-requirements.txt", "a==1\n-r nope.txt\n");
+    let e = parse_file(&missing).unwrap_err();
+    assert_eq!(
+        (e.path.as_path(), e.line),
+        (missing.as_path(), Some(2)),
+        "{e}"
+    );
+    assert!(e.message.contains("nope.txt"), "{e}");
+    assert_err_at(Kind::Requirements, "requirements.txt", "a[x==1\n", 1);
+    assert!(parse_str(Kind::Requirements, "requirements.txt", "")
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn poetry_pipfile_uv() {
+    let poetry = r#"[[package]]
+name = "django"
+version = "3.2.0"
+description = "x"
+optional = false
+python-versions = ">=3.6"
+
+[[package]]
+name = "mylib"
+version = "0.1.0"
+
+[package.source]
+type = "git"
+url = "https://github.com/u/mylib.git"
+reference = "main"
+
+[[package]]
+name = "private"
+version = "1.0.0"
+
+[package.source]
+type = "legacy"
+url = "https://pypi.example.org/simple"
+reference = "internal"
+
+[metadata]
+lock-version = "2.0"
+"#;
+    let pkgs = parse_str(Kind::PoetryLock, "poetry.lock", poetry).unwrap();
+    let got: Vec<_> = pkgs
+        .iter()
+        .map(|p| format!("{}@{}", p.name, p.version))
+        .collect();
+    assert_eq!(got, ["django@3.2.0", "private@1.0.0"]);
+    assert_eq!(get(&pkgs, "django").line, Some(2));
+    assert_err_at(
+        Kind::PoetryLock,
+        "poetry.lock",
+        "[[package]]\nname = \"a\"\nversion = 1.0.0\n",
+        3,
+    );
+
+    let pipfile = r#"{
+    "_meta": {"hash": {"sha256": "x"}},
+    "default": {
+        "requests": {"hashes": ["sha256:a"], "version": "==2.25.1"},
+        "local": {"editable": true, "path": "."}
+    },
+    "develop": {
+        "pytest": {"version": "==6.2.0", "markers": "python_version >= '3.6'"}
+    }
+}"#;
+    let pkgs = parse_str(Kind::PipfileLock, "Pipfile.lock", pipfile).unwrap();
+    let got: Vec<_> = pkgs
+        .iter()
+        .map(|p| format!("{}@{}", p.name, p.version))
+        .collect();
+    assert_eq!(got, ["requests@2.25.1", "pytest@6.2.0"]);
+    assert_eq!(get(&pkgs, "pytest").line, Some(8));
+    assert_err_at(
+        Kind::PipfileLock,
+        "Pipfile.lock",
+        "{\n  \"default\": {\n    \"a\": {\"version\": \"==1\"\n  }\n",
+        5,
+    );
+
+    let uv = r#"version = 1
+requires-python = ">=3.12"
+
+[[package]]
+name = "anyio"
+version = "4.6.0"
+source = { registry = "https://pypi.org/simple" }
+sdist = { url = "https://x", hash = "sha256:x", size = 1 }
+
+[[package]]
+name = "myproj"
+version = "0.1.0"
+source = { editable = "." }
+
+[[package]]
+name = "ws-root"
+version = "0.1.0"
+source = { virtual = "." }
+
+[[package]]
+name = "sibling"
+version = "0.1.0"
+source = { path = "../sibling" }
+
+[[package]]
+name = "idna"
+version = "3.10"
+source = { registry = "https://pypi.org/simple" }
+"#;
+    let pkgs = parse_str(Kind::UvLock, "uv.lock", uv).unwrap();
+    let got: Vec<_> = pkgs
+        .iter()
+        .map(|p| format!("{}@{}", p.name, p.version))
+        .collect();
+    assert_eq!(got, ["anyio@4.6.0", "idna@3.10"]);
+    assert_eq!(get(&pkgs, "idna").line, Some(26));
+    assert_err_at(
+        Kind::UvLock,
+        "uv.lock",
+        "version = 1\n[[package]\nname = \"a\"\n",
+        2,
+    );
+}
+
+#[test]
+fn kinds() {
+    assert_eq!(Kind::detect(Path::new("x/uv.lock")), Some(Kind::UvLock));
+    assert_eq!(
+        Kind::detect(Path::new("Pipfile.lock")),
+        Some(Kind::PipfileLock)
+    );
+    assert_eq!(
+        Kind::detect(Path::new("pnpm-lock.yaml")),
+        Some(Kind::PnpmLock)
+    );
+    assert_eq!(Kind::detect(Path::new("README.md")), None);
+    assert_eq!(Kind::PnpmLock.ecosystem(), Ecosystem::Npm);
+    assert_eq!(Kind::UvLock.ecosystem(), Ecosystem::PyPI);
+    assert!(Kind::CargoLock.is_lockfile());
+    assert!(!Kind::PackageJson.is_lockfile());
+    let e = parse_file(Path::new("/nonexistent/README.md")).unwrap_err();
+    assert!(e.to_string().contains("README.md"), "{e}");
+    let e = parse_file(Path::new("/nonexistent/Cargo.lock")).unwrap_err();
+    assert!(
+        e.to_string().starts_with("/nonexistent/Cargo.lock: "),
+        "{e}"
+    );
+}
+
+/// Not asserted: run with `--release -- --nocapture timing` to see it.
+#[test]
+fn timing_uv_cargo_lock() {
+    let path = shared("uv.Cargo.lock");
+    let text = fs_err::read_to_string(&path).unwrap();
+    let n = 1000;
+    let start = std::time::Instant::now();
+    let mut total = 0;
+    for _ in 0..n {
+        total += parse(Kind::CargoLock, &text, &path).unwrap().len();
+    }
+    let per = start.elapsed() / n;
+    assert_eq!(total, 683 * n as usize);
+    eprintln!(
+        "uv.Cargo.lock: {per:?} per parse ({} packages)",
+        total / n as usize
+    );
+}
