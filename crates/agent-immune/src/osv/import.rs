@@ -547,3 +547,80 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DbError> {
     }
     Ok(result?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_parse() {
+        assert_eq!(
+            Source::parse("https://example.org/osv"),
+            Source::Url("https://example.org/osv".into())
+        );
+        assert_eq!(
+            Source::parse("/no/such/all.zip"),
+            Source::Zip("/no/such/all.zip".into())
+        );
+        let dir = std::env::temp_dir();
+        assert_eq!(
+            Source::parse(&dir.display().to_string()),
+            Source::Dir(dir.clone())
+        );
+    }
+
+    #[test]
+    fn build_groups_by_normalized_name_and_labels() {
+        let record: OsvRecord = serde_json::from_value(serde_json::json!({
+            "id": "GHSA-xxxx",
+            "aliases": ["CVE-2024-1"],
+            "database_specific": {"severity": "MODERATE"},
+            "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+            "affected": [
+                {"package": {"ecosystem": "PyPI", "name": "Django_REST.framework"},
+                 "ranges": [{"type": "GIT", "repo": "r", "events": [{"introduced": "0"}]},
+                            {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.1"}]}]},
+                {"package": {"ecosystem": "PyPI:extra", "name": "django-rest-framework"},
+                 "versions": ["1.0"]},
+                {"package": {"ecosystem": "npm", "name": "other"}}
+            ]
+        }))
+        .unwrap();
+        let withdrawn: OsvRecord = serde_json::from_value(serde_json::json!({
+            "id": "PYSEC-w", "withdrawn": "2024-01-01T00:00:00Z",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "x"}}]
+        }))
+        .unwrap();
+        let built = build(Ecosystem::PyPI, &[record, withdrawn]);
+        assert_eq!(
+            (built.records, built.withdrawn, built.git_ranges),
+            (1, 1, 1)
+        );
+        let vulns = &built.entries["django-rest-framework"];
+        assert_eq!(vulns.len(), 1);
+        assert_eq!(vulns[0].affected.len(), 2);
+        assert_eq!(vulns[0].severity_label.as_deref(), Some("MODERATE"));
+        assert_eq!(vulns[0].severity.len(), 1);
+
+        // Round trip through the index codec keeps everything.
+        let bytes = postcard::to_stdvec(&vulns[0]).unwrap();
+        let back: IndexedVuln = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(&back, &vulns[0]);
+    }
+
+    #[test]
+    fn rustsec_informational_is_labelled() {
+        let record: OsvRecord = serde_json::from_value(serde_json::json!({
+            "id": "RUSTSEC-2020-0001",
+            "affected": [{"package": {"ecosystem": "crates.io", "name": "foo"},
+                          "database_specific": {"informational": "Unmaintained"},
+                          "ecosystem_specific": {"affects": {"functions": ["foo::bar"]}}}]
+        }))
+        .unwrap();
+        let built = build(Ecosystem::CratesIo, &[record]);
+        let v = &built.entries["foo"][0];
+        assert_eq!(v.informational.as_deref(), Some("unmaintained"));
+        let back: IndexedVuln = postcard::from_bytes(&postcard::to_stdvec(v).unwrap()).unwrap();
+        assert_eq!(&back, v);
+    }
+}

@@ -538,6 +538,12 @@ fn timing_of_import_and_lookup() {
     let start = Instant::now();
     let django = db.lookup(Ecosystem::PyPI, "django").unwrap().len();
     let pypi = start.elapsed();
+    for s in db.status().unwrap() {
+        eprintln!(
+            "{}: {} records, {} packages, index {} bytes",
+            s.ecosystem, s.records, s.packages, s.index_bytes
+        );
+    }
     eprintln!(
         "import all of shared/osv: {import:?}; open: {opened:?}; open+first crates.io lookup ({hits} hits): {first:?}; +6 lookups: {more:?}; first PyPI lookup ({django} hits): {pypi:?}"
     );
