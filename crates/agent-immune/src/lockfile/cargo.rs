@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{line_of, Collector, LockfileError};
+use super::{LineIndex, LockfileError};
 use crate::types::{Ecosystem, Package};
 
 /// True for a `source` that is a crates registry (crates.io or a mirror).
@@ -40,12 +40,33 @@ pub(super) fn parse_lock(text: &str, path: &Path) -> Result<Vec<Package>, Lockfi
     }
 }
 
-/// The value of `key = "..."` on a trimmed line, if the line is exactly that
-/// and the string has no escapes.
-fn string_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
-    let rest = line.strip_prefix(key)?.strip_prefix(" = \"")?;
+/// The value of `key = "..."` on a trimmed line (`prefix` is `key = "`), if
+/// the line is exactly that and the string has no escapes.
+fn string_value<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = line.strip_prefix(prefix)?;
     let value = rest.strip_suffix('"')?;
     (!value.contains(['"', '\\'])).then_some(value)
+}
+
+/// Adds a registry package. Cargo sorts packages by name, version and
+/// source, so the same crate from two registries shows up adjacent; only
+/// the first is kept.
+fn push(out: &mut Vec<Package>, name: &str, version: &str, line: usize, path: &Path) {
+    if out
+        .last()
+        .is_some_and(|p| p.name == name && p.version == version)
+    {
+        return;
+    }
+    out.push(Package {
+        ecosystem: Ecosystem::CratesIo,
+        name: name.to_string(),
+        version: version.to_string(),
+        approximate: false,
+        requirement: None,
+        source: path.to_path_buf(),
+        line: Some(line),
+    });
 }
 
 /// The fast path (public for tests and benches): `None` whenever the file strays from what cargo writes.
@@ -54,7 +75,6 @@ pub fn scan_lock(text: &str, path: &Path) -> Option<Vec<Package>> {
     enum At {
         Top,
         Package,
-        Array,
         Metadata,
     }
     struct Entry<'a> {
@@ -62,53 +82,54 @@ pub fn scan_lock(text: &str, path: &Path) -> Option<Vec<Package>> {
         version: Option<&'a str>,
         source: Option<&'a str>,
     }
-    fn flush(entry: &mut Option<Entry<'_>>, col: &mut Collector) -> Option<()> {
+    fn flush(entry: &mut Option<Entry<'_>>, out: &mut Vec<Package>, path: &Path) -> Option<()> {
         if let Some(e) = entry.take() {
             let (name, line) = e.name?;
             let version = e.version?;
             if e.source.is_some_and(is_registry) {
-                col.exact(name, version, Some(line));
+                push(out, name, version, line, path);
             }
         }
         Some(())
     }
-    let mut col = Collector::new(Ecosystem::CratesIo, path);
+    let mut out = Vec::with_capacity(text.len() / 300);
     let mut at = At::Top;
     let mut entry: Option<Entry<'_>> = None;
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim_end();
-        if line.is_empty() || line.starts_with('#') {
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    let mut line_no = 0;
+    while pos < text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        line_no += 1;
+        let line = text[pos..end].trim_end();
+        pos = end + 1;
+        let Some(&first) = line.as_bytes().first() else {
             continue;
-        }
-        if at == At::Array {
-            let t = line.trim_start();
-            if t == "]" {
-                at = At::Package;
-            } else if !(t.starts_with('"') && t.ends_with("\",")) {
-                return None;
+        };
+        match first {
+            b'#' => continue,
+            b'[' => {
+                flush(&mut entry, &mut out, path)?;
+                if line == "[[package]]" {
+                    entry = Some(Entry {
+                        name: None,
+                        version: None,
+                        source: None,
+                    });
+                    at = At::Package;
+                } else if line == "[metadata]" {
+                    at = At::Metadata;
+                } else {
+                    return None; // e.g. [[patch.unused]]
+                }
+                continue;
             }
-            continue;
-        }
-        if line == "[[package]]" {
-            flush(&mut entry, &mut col)?;
-            entry = Some(Entry {
-                name: None,
-                version: None,
-                source: None,
-            });
-            at = At::Package;
-            continue;
-        }
-        if line == "[metadata]" {
-            flush(&mut entry, &mut col)?;
-            at = At::Metadata;
-            continue;
+            _ => {}
         }
         match at {
             At::Top => {
-                if !(line.starts_with("version = ")
-                    && line[10..].bytes().all(|b| b.is_ascii_digit()))
-                {
+                let digits = line.strip_prefix("version = ")?;
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                     return None;
                 }
             }
@@ -119,31 +140,52 @@ pub fn scan_lock(text: &str, path: &Path) -> Option<Vec<Package>> {
             }
             At::Package => {
                 let e = entry.as_mut()?;
-                if let Some(v) = string_value(line, "name") {
-                    if e.name.is_some() {
-                        return None;
+                match first {
+                    b'n' => {
+                        let v = string_value(line, "name = \"")?;
+                        if e.name.is_some() {
+                            return None;
+                        }
+                        e.name = Some((v, line_no));
                     }
-                    e.name = Some((v, i + 1));
-                } else if let Some(v) = string_value(line, "version") {
-                    e.version = Some(v);
-                } else if let Some(v) = string_value(line, "source") {
-                    e.source = Some(v);
-                } else if string_value(line, "checksum").is_some() {
-                } else if line == "dependencies = [" {
-                    at = At::Array;
-                } else if line == "dependencies = []" {
-                } else {
-                    return None;
+                    b'v' => e.version = Some(string_value(line, "version = \"")?),
+                    b's' => e.source = Some(string_value(line, "source = \"")?),
+                    b'c' => {
+                        string_value(line, "checksum = \"")?;
+                    }
+                    b'd' if line == "dependencies = []" => {}
+                    b'd' if line == "dependencies = [" => {
+                        // Skip the array: items up to a `]` at the start of a
+                        // line. Their contents do not matter here, but every
+                        // item line must be indented as cargo writes it.
+                        let close = pos + text[pos..].find(']')?;
+                        if bytes[close - 1] != b'\n' {
+                            return None;
+                        }
+                        let items = &bytes[pos..close];
+                        let mut lines = 0;
+                        let mut at_start = true;
+                        for &b in items {
+                            if at_start && b != b' ' {
+                                return None;
+                            }
+                            at_start = b == b'\n';
+                            lines += usize::from(at_start);
+                        }
+                        line_no += lines + 1;
+                        let end = text[close..].find('\n').map_or(text.len(), |i| close + i);
+                        if !text[close + 1..end].trim().is_empty() {
+                            return None;
+                        }
+                        pos = end + 1;
+                    }
+                    _ => return None,
                 }
             }
-            At::Array => unreachable!("handled above"),
         }
     }
-    if at == At::Array {
-        return None;
-    }
-    flush(&mut entry, &mut col)?;
-    Some(col.out)
+    flush(&mut entry, &mut out, path)?;
+    Some(out)
 }
 
 #[derive(Deserialize)]
@@ -162,14 +204,15 @@ struct LockPackage {
 /// The slow, strict path: the full TOML parser (public for tests and benches).
 pub fn parse_lock_toml(text: &str, path: &Path) -> Result<Vec<Package>, LockfileError> {
     let lock: LockToml = toml::from_str(text).map_err(|e| LockfileError::toml(path, text, &e))?;
-    let mut col = Collector::new(Ecosystem::CratesIo, path);
+    let mut out = Vec::with_capacity(lock.package.len());
+    let lines = LineIndex::new(text);
     for p in &lock.package {
         if p.source.as_deref().is_some_and(is_registry) {
-            let line = line_of(text, p.name.span().start);
-            col.exact(p.name.get_ref(), &p.version, Some(line));
+            let line = lines.line(p.name.span().start);
+            push(&mut out, p.name.get_ref(), &p.version, line, path);
         }
     }
-    Ok(col.out)
+    Ok(out)
 }
 
 fn push_deps<'a>(t: &'a toml::Table, tables: &mut Vec<&'a toml::Table>) {
@@ -189,7 +232,7 @@ fn push_deps<'a>(t: &'a toml::Table, tables: &mut Vec<&'a toml::Table>) {
 /// Declared dependencies of a manifest with no lockfile.
 pub(super) fn parse_manifest(text: &str, path: &Path) -> Result<Vec<Package>, LockfileError> {
     let doc: toml::Table = toml::from_str(text).map_err(|e| LockfileError::toml(path, text, &e))?;
-    let mut col = Collector::new(Ecosystem::CratesIo, path);
+    let mut col = super::Collector::new(Ecosystem::CratesIo, path);
     let mut tables: Vec<&toml::Table> = Vec::new();
     push_deps(&doc, &mut tables);
     if let Some(toml::Value::Table(targets)) = doc.get("target") {

@@ -184,6 +184,27 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// Byte offsets of line starts, for turning many spans into lines.
+pub(crate) struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex(starts)
+    }
+
+    /// 1-based line of a byte offset.
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&s| s <= offset)
+    }
+}
+
 /// Reads a file, capped at [`MAX_FILE_BYTES`].
 pub(crate) fn read_text(path: &Path) -> Result<String, LockfileError> {
     let io = |e: std::io::Error| LockfileError::new(path, None, e.to_string());
@@ -407,6 +428,15 @@ mod tests {
         assert_eq!(d("Makefile.in"), None);
         assert_eq!(d("notes.txt"), None);
         assert_eq!(d("XCargo.lock"), None);
+    }
+
+    #[test]
+    fn line_index_matches_line_of() {
+        let text = "a\nbb\n\nccc\n";
+        let idx = LineIndex::new(text);
+        for off in 0..=text.len() {
+            assert_eq!(idx.line(off), line_of(text, off), "offset {off}");
+        }
     }
 
     #[test]

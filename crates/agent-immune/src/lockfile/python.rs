@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{line_of, read_text, Collector, LockfileError, MAX_INCLUDE_DEPTH};
+use super::{read_text, Collector, LineIndex, LockfileError, MAX_INCLUDE_DEPTH};
 use crate::types::{Ecosystem, Package};
 use crate::version::normalize_name;
 
@@ -274,13 +274,14 @@ fn parse_toml_lock(
 ) -> Result<Vec<Package>, LockfileError> {
     let lock: TomlLock = toml::from_str(text).map_err(|e| LockfileError::toml(path, text, &e))?;
     let mut col = Collector::new(Ecosystem::PyPI, path);
+    let lines = LineIndex::new(text);
     for p in &lock.package {
         let Some(version) = &p.version else { continue };
         if keep(p.source.as_ref()) {
             col.exact(
                 p.name.get_ref(),
                 version,
-                Some(line_of(text, p.name.span().start)),
+                Some(lines.line(p.name.span().start)),
             );
         }
     }
