@@ -9,13 +9,13 @@
 mod audit_cmd;
 mod config_cmd;
 mod init;
-mod render;
 mod validate;
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use autonomic_cli::render;
 use autonomic_core::config::{Config, LoadedConfig};
 use autonomic_core::paths::Paths;
 use clap::{ArgAction, Parser, Subcommand};
@@ -69,6 +69,9 @@ enum Command {
     Audit(AuditCommand),
     /// Validate agent-generated code or commands (exit 0 allow, 1 deny, 3 review).
     Validate(validate::ValidateArgs),
+    /// Scan dependencies against the local OSV database (same as the `agent-immune` binary).
+    #[command(subcommand)]
+    Immune(autonomic_cli::immune::ImmuneCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,6 +148,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config_cmd::show(&Context::load(paths)?, json)
         }
         Command::Validate(args) => validate::run(&args, &Context::load(paths)?),
+        Command::Immune(cmd) => {
+            let ctx = Context::load(paths)?;
+            autonomic_cli::immune::run(&cmd, &ctx.paths, &ctx.config)
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use agent_immune::Ecosystem;
 /// `shared/` (the OSV mirror lives in `shared/osv`): `$AUTONOMIC_SHARED`,
 /// else `<repo>/../shared`, else `/work/shared`. Panics naming every path
 /// tried when none holds `osv/`.
-fn shared_dir() -> PathBuf {
+pub(crate) fn shared_dir() -> PathBuf {
     #[expect(
         clippy::disallowed_methods,
         reason = "tests locate fixture data; not product configuration"

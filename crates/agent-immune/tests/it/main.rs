@@ -3,5 +3,6 @@
 mod db;
 mod lockfiles;
 mod matching;
+mod oracle;
 mod severity;
 mod versions;

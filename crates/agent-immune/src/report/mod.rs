@@ -1,0 +1,270 @@
+//! Scan reports: text (the seed's one-line form), JSON (stable schema),
+//! SARIF 2.1.0 and a table.
+
+use std::fmt::Write as _;
+
+use autonomic_core::Severity;
+use serde_json::{json, Value};
+
+use crate::scan::{counts, Finding, ScanReport};
+
+/// Version of the JSON report schema; bumped on incompatible changes.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+fn ids_text(f: &Finding) -> String {
+    if f.other_ids.is_empty() {
+        f.id.clone()
+    } else {
+        format!("{}; also {}", f.id, f.other_ids.join(", "))
+    }
+}
+
+fn label(f: &Finding) -> String {
+    if let Some(kind) = &f.informational {
+        return format!("WARNING ({kind})");
+    }
+    if f.severity == Severity::Unknown {
+        return format!("UNKNOWN (gated as {})", f.gated_as);
+    }
+    f.severity.as_str().to_string()
+}
+
+/// The seed's form, most severe first, then a summary:
+/// `CRITICAL: openssl-src 1.1.1 (CVE-2024-1234) — aborting`.
+pub fn text(r: &ScanReport) -> String {
+    let mut out = String::new();
+    for f in &r.findings {
+        let approx = if f.approximate {
+            " [approximate: declared range, no lockfile]"
+        } else {
+            ""
+        };
+        let tail = if f.blocking {
+            " — aborting".to_string()
+        } else if let Some(ig) = &f.ignored {
+            format!(" — ignored: {}", ig.reason)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{}: {} {} ({}){approx}{tail}",
+            label(f),
+            f.package,
+            f.version,
+            ids_text(f)
+        );
+        if let Some(e) = &f.ignore_expired {
+            let _ = writeln!(
+                out,
+                "  note: the ignore entry for {} expired on {}",
+                e.id,
+                e.expires.as_deref().unwrap_or("?")
+            );
+        }
+    }
+    let c = counts(r);
+    let vulns: usize = c
+        .iter()
+        .filter(|(k, _)| **k != "warnings")
+        .map(|(_, v)| v)
+        .sum();
+    let sev: Vec<String> = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
+        .iter()
+        .filter_map(|s| c.get(s).map(|n| format!("{n} {}", s.to_ascii_lowercase())))
+        .collect();
+    let ignored = r.findings.iter().filter(|f| f.ignored.is_some()).count();
+    let _ = write!(
+        out,
+        "{} package{} scanned in {} file{}: {} vulnerabilit{}{}, {} warning{}",
+        r.packages_scanned,
+        if r.packages_scanned == 1 { "" } else { "s" },
+        r.files.len(),
+        if r.files.len() == 1 { "" } else { "s" },
+        vulns,
+        if vulns == 1 { "y" } else { "ies" },
+        if sev.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", sev.join(", "))
+        },
+        c.get("warnings").copied().unwrap_or(0),
+        if c.get("warnings").copied().unwrap_or(0) == 1 {
+            ""
+        } else {
+            "s"
+        },
+    );
+    if ignored > 0 {
+        let _ = write!(out, ", {ignored} ignored");
+    }
+    let blocking = r.blocking().count();
+    let threshold = r
+        .fail_on
+        .map_or("none".to_string(), |s| s.as_str().to_ascii_lowercase());
+    if blocking > 0 {
+        let _ = writeln!(
+            out,
+            "\nverdict: security_hold — {blocking} finding{} at or above --fail-on {threshold}",
+            if blocking == 1 { "" } else { "s" }
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\nverdict: pass (nothing at or above --fail-on {threshold})"
+        );
+    }
+    if r.findings
+        .iter()
+        .any(|f| f.severity == Severity::Unknown && f.blocking)
+    {
+        let _ = writeln!(out, "note: findings without a CVSS score or label gate as {} (config `[immune] unknown_severity`)", r.unknown_as);
+    }
+    if r.approximate_packages > 0 {
+        let _ = writeln!(out, "note: {} package versions came from declared ranges, not a lockfile; findings on them are approximate", r.approximate_packages);
+    }
+    if !r.undecided.is_empty() {
+        let _ = writeln!(
+            out,
+            "note: {} matches could not be decided (unparsable versions); see --format json",
+            r.undecided.len()
+        );
+    }
+    out
+}
+
+/// A fixed-width table.
+pub fn table(r: &ScanReport) -> String {
+    let mut rows: Vec<[String; 6]> = vec![[
+        "SEVERITY".into(),
+        "PACKAGE".into(),
+        "VERSION".into(),
+        "ID".into(),
+        "FIXED IN".into(),
+        "FILE".into(),
+    ]];
+    for f in &r.findings {
+        rows.push([
+            label(f) + if f.blocking { " *" } else { "" },
+            f.package.clone(),
+            f.version.clone(),
+            f.id.clone(),
+            f.fixed.join(", "),
+            format!(
+                "{}{}",
+                f.file.display(),
+                f.line.map(|l| format!(":{l}")).unwrap_or_default()
+            ),
+        ]);
+    }
+    let mut widths = [0usize; 6];
+    for row in &rows {
+        for (i, c) in row.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &rows {
+        let line: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
+    let _ = writeln!(
+        out,
+        "(* = blocks at --fail-on {})",
+        r.fail_on
+            .map_or("none".to_string(), |s| s.as_str().to_ascii_lowercase())
+    );
+    out
+}
+
+/// The JSON report (schema version [`JSON_SCHEMA_VERSION`], documented in
+/// the README).
+pub fn json(r: &ScanReport) -> Value {
+    json!({
+        "schema_version": JSON_SCHEMA_VERSION,
+        "tool": { "name": "agent-immune", "version": env!("CARGO_PKG_VERSION") },
+        "verdict": if r.blocking().next().is_some() { "security_hold" } else { "pass" },
+        "decision": r.decision,
+        "fail_on": r.fail_on.map_or("none".to_string(), |s| s.as_str().to_ascii_lowercase()),
+        "unknown_severity_gates_as": r.unknown_as,
+        "files": r.files,
+        "packages_scanned": r.packages_scanned,
+        "approximate_packages": r.approximate_packages,
+        "counts": counts(r),
+        "findings": r.findings,
+        "undecided": r.undecided,
+    })
+}
+
+/// SARIF 2.1.0.
+pub fn sarif(r: &ScanReport) -> Value {
+    let mut rules: Vec<Value> = Vec::new();
+    let mut rule_ids: Vec<String> = Vec::new();
+    for f in &r.findings {
+        if !rule_ids.contains(&f.id) {
+            rule_ids.push(f.id.clone());
+            rules.push(json!({
+                "id": f.id,
+                "name": f.record_ids.join(","),
+                "shortDescription": { "text": f.summary.clone().unwrap_or_else(|| f.id.clone()) },
+                "helpUri": format!("https://osv.dev/vulnerability/{}", f.record_ids[0]),
+                "properties": {
+                    "security-severity": f.score.map_or_else(|| severity_number(f.gated_as).to_string(), |s| format!("{s:.1}")),
+                    "tags": ["security", "vulnerability", f.ecosystem.as_str()],
+                    "aliases": f.other_ids,
+                }
+            }));
+        }
+    }
+    let results: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            let level = if f.blocking { "error" } else if f.informational.is_some() || f.ignored.is_some() { "note" } else { "warning" };
+            let mut result = json!({
+                "ruleId": f.id,
+                "ruleIndex": rule_ids.iter().position(|i| *i == f.id).unwrap_or(0),
+                "level": level,
+                "message": { "text": format!("{} {} {} is affected by {} ({}){}", f.ecosystem, f.package, f.version, f.id, label(f), if f.fixed.is_empty() { String::new() } else { format!("; fixed in {}", f.fixed.join(", ")) }) },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": f.file.display().to_string() },
+                        "region": { "startLine": f.line.unwrap_or(1) }
+                    }
+                }],
+                "partialFingerprints": { "package/version/id": format!("{}/{}/{}", f.package, f.version, f.id) }
+            });
+            if let Some(ig) = &f.ignored {
+                result["suppressions"] = json!([{ "kind": "external", "justification": ig.reason }]);
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "agent-immune",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://osv.dev",
+                "rules": rules
+            }},
+            "results": results
+        }]
+    })
+}
+
+fn severity_number(s: Severity) -> f64 {
+    match s {
+        Severity::Critical => 9.5,
+        Severity::High => 8.0,
+        Severity::Medium => 5.5,
+        Severity::Low => 2.0,
+        Severity::Unknown => 0.0,
+    }
+}

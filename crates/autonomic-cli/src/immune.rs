@@ -1,0 +1,425 @@
+//! `agent-immune` (also `autonomic immune`): offline OSV scans of lockfiles
+//! and manifests, and the pull-only database commands.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use agent_immune::ignore::IgnoreList;
+use agent_immune::lockfile;
+use agent_immune::osv::{self, Database, DbError, Progress, Source};
+use agent_immune::report;
+use agent_immune::scan::{scan_packages, ScanOptions};
+use agent_immune::Ecosystem;
+use anyhow::Context as _;
+use autonomic_core::audit::{AuditEvent, AuditLog};
+use autonomic_core::config::{Config, LoadedConfig};
+use autonomic_core::paths::Paths;
+use autonomic_core::Severity;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Clean, or nothing at or above the threshold.
+pub const EXIT_CLEAN: u8 = 0;
+/// Findings at or above `--fail-on`.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Usage or input error (unparsable lockfile, bad config).
+pub const EXIT_USAGE: u8 = 2;
+/// The OSV database is missing or unusable.
+pub const EXIT_DB: u8 = 3;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  clean: nothing at or above --fail-on
+  1  findings at or above --fail-on (the workflow goes to security_hold)
+  2  usage or input error (bad arguments, unparsable lockfile or config)
+  3  the local OSV database is missing or unusable (run `agent-immune db update`)";
+
+/// Offline vulnerability scanner for dependency graphs (OSV).
+#[derive(Debug, Parser)]
+#[command(name = "agent-immune", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Autonomic home directory (overrides $AUTONOMIC_HOME; default ~/.autonomic).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: ImmuneCommand,
+}
+
+/// The subcommands, shared with `autonomic immune`.
+#[derive(Debug, Subcommand)]
+pub enum ImmuneCommand {
+    /// Scan lockfiles and manifests against the local OSV database (never touches the network).
+    Scan(ScanArgs),
+    /// Manage the local OSV database.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// One line per finding, most severe first, then a summary.
+    Text,
+    /// Stable JSON (schema_version 1).
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// Aligned table.
+    Table,
+}
+
+/// Gate thresholds.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOn {
+    /// Only CRITICAL blocks.
+    Critical,
+    /// HIGH and above block.
+    High,
+    /// MEDIUM and above block.
+    Medium,
+    /// Everything blocks.
+    Low,
+    /// Nothing blocks.
+    None,
+}
+
+/// `scan` arguments.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Lockfile, manifest or directory to scan (repeatable).
+    #[arg(long, short = 'm', value_name = "PATH", required = true)]
+    pub manifest: Vec<PathBuf>,
+    /// Find every supported file under a directory.
+    #[arg(long, short = 'r')]
+    pub recursive: bool,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: Format,
+    /// Lowest severity that fails the scan (default: `[immune] fail_on`, itself `high`).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Extra ignore file (`[[ignore]]` entries with id, reason, optional expires).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Vec<PathBuf>,
+    /// Use this OSV cache directory instead of `[immune] osv_cache_dir`.
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Do not append the scan's decision to the audit log.
+    #[arg(long)]
+    pub no_audit: bool,
+}
+
+/// `db` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Pull OSV archives (pull-only) and rebuild the index atomically.
+    Update {
+        /// A mirror URL (files at URL/<Ecosystem>/all.zip), a directory laid out the same way, or one all.zip.
+        #[arg(long, value_name = "URL|DIR|ZIP")]
+        source: Option<String>,
+        /// Ecosystems to update (default: crates.io, npm, PyPI, Go).
+        #[arg(long = "ecosystem", value_name = "NAME")]
+        ecosystems: Vec<String>,
+        /// Use this cache directory instead of `[immune] osv_cache_dir`.
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+    },
+    /// Show ecosystems, record counts, sizes and age.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Use this cache directory instead of `[immune] osv_cache_dir`.
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+    },
+}
+
+/// Runs the `agent-immune` binary.
+pub fn main_with(cli: Cli) -> ExitCode {
+    let paths = match cli.home {
+        Some(h) => Ok(Paths::with_home(h)),
+        None => Paths::from_env().map_err(anyhow::Error::from),
+    };
+    let result = paths.and_then(|p| {
+        let config = Config::load(&p).map_err(anyhow::Error::from);
+        match config {
+            Ok(c) => run(&cli.command, &p, &c),
+            Err(e) => {
+                crate::render::error(&e);
+                Ok(ExitCode::from(EXIT_USAGE))
+            }
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            crate::render::error(&e);
+            let db_error = e.chain().any(|c| c.downcast_ref::<DbError>().is_some());
+            ExitCode::from(if db_error { EXIT_DB } else { EXIT_USAGE })
+        }
+    }
+}
+
+/// Runs one subcommand with resolved paths and configuration.
+pub fn run(cmd: &ImmuneCommand, paths: &Paths, config: &LoadedConfig) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ImmuneCommand::Scan(args) => scan(args, paths, config),
+        ImmuneCommand::Db(DbCommand::Update {
+            source,
+            ecosystems,
+            db,
+        }) => update(source.as_deref(), ecosystems, db.as_deref(), config),
+        ImmuneCommand::Db(DbCommand::Status { json, db }) => status(*json, db.as_deref(), config),
+    }
+}
+
+fn cache_dir(config: &LoadedConfig, over: Option<&Path>) -> PathBuf {
+    over.map_or_else(
+        || config.config.immune.osv_cache_dir.clone(),
+        Path::to_path_buf,
+    )
+}
+
+fn severity_choice(s: &str) -> Option<Severity> {
+    match s {
+        "none" => None,
+        other => other.parse().ok(),
+    }
+}
+
+fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result<ExitCode> {
+    let immune = &config.config.immune;
+    // 1. inputs (errors here are input errors: exit 2)
+    let mut files = Vec::new();
+    for m in &args.manifest {
+        files.extend(lockfile::discover(m, args.recursive)?);
+    }
+    if files.is_empty() {
+        anyhow::bail!(
+            "no supported lockfile or manifest found under {}",
+            args.manifest
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let mut packages = Vec::new();
+    for f in &files {
+        packages.extend(lockfile::parse_file(f)?);
+    }
+    // 2. policy
+    let fail_on = match args.fail_on {
+        Some(FailOn::Critical) => Some(Severity::Critical),
+        Some(FailOn::High) => Some(Severity::High),
+        Some(FailOn::Medium) => Some(Severity::Medium),
+        Some(FailOn::Low) => Some(Severity::Low),
+        Some(FailOn::None) => None,
+        None => severity_choice(&immune.fail_on),
+    };
+    let mut ignores = IgnoreList::default();
+    let mut ignore_files: Vec<PathBuf> = immune.ignore_file.iter().cloned().collect();
+    for m in &args.manifest {
+        let dir = if m.is_dir() {
+            m.clone()
+        } else {
+            m.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        let project = dir.join(".agent-immune.toml");
+        if project.is_file() {
+            ignore_files.push(project);
+        }
+    }
+    ignore_files.extend(args.ignore_file.iter().cloned());
+    for f in &ignore_files {
+        ignores.extend(IgnoreList::load(f)?);
+    }
+    let opts = ScanOptions {
+        fail_on,
+        unknown_as: immune.unknown_severity.parse().unwrap_or(Severity::High),
+        gate_informational: immune.gate_informational,
+        ignores,
+        today: time::OffsetDateTime::now_utc().date(),
+    };
+    // 3. database (errors here: exit 3)
+    let dir = cache_dir(config, args.db.as_deref());
+    let db = Database::open(&dir).map_err(anyhow::Error::from)?;
+    if let Some(oldest) = db.oldest_update() {
+        let age = time::OffsetDateTime::now_utc() - oldest;
+        if age.whole_days() > immune.max_db_age_days {
+            eprintln!(
+                "warning: the OSV database is {} days old (limit {}, `[immune] max_db_age_days`); run `agent-immune db update`",
+                age.whole_days(),
+                immune.max_db_age_days
+            );
+        }
+    }
+    let report = scan_packages(&db, files, &packages, &opts)?;
+    // 4. output
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Text => write!(out, "{}", report::text(&report))?,
+        Format::Table => write!(out, "{}", report::table(&report))?,
+        Format::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report::json(&report))?
+        )?,
+        Format::Sarif => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report::sarif(&report))?
+        )?,
+    }
+    if !args.no_audit && !report.findings.is_empty() {
+        let log = AuditLog::open(&paths.audit_log)?;
+        log.append(AuditEvent {
+            kind: "immune.scan".into(),
+            actor: "cli".into(),
+            decision: Some(report.decision),
+            detail: serde_json::json!({
+                "files": report.files,
+                "packages_scanned": report.packages_scanned,
+                "blocking": report.blocking().map(|f| format!("{} {} {}", f.package, f.version, f.id)).collect::<Vec<_>>(),
+                "findings": report.findings.iter().map(|f| format!("{} {} {} {}", f.gated_as, f.package, f.version, f.id)).collect::<Vec<_>>(),
+            }),
+        })?;
+    }
+    Ok(ExitCode::from(if report.blocking().next().is_some() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }))
+}
+
+fn update(
+    source: Option<&str>,
+    ecosystems: &[String],
+    db: Option<&Path>,
+    config: &LoadedConfig,
+) -> anyhow::Result<ExitCode> {
+    let raw = source.unwrap_or(&config.config.immune.osv_source);
+    let src = if raw.starts_with("http://") || raw.starts_with("https://") {
+        Source::Url(raw.trim_end_matches('/').to_string())
+    } else if raw.ends_with(".zip") {
+        Source::Zip(PathBuf::from(raw))
+    } else {
+        Source::Dir(PathBuf::from(raw))
+    };
+    let ecos: Vec<Ecosystem> = if ecosystems.is_empty() {
+        Ecosystem::ALL.to_vec()
+    } else {
+        ecosystems
+            .iter()
+            .map(|e| {
+                Ecosystem::parse(e).with_context(|| {
+                    format!("unknown ecosystem `{e}` (expected crates.io, npm, PyPI or Go)")
+                })
+            })
+            .collect::<anyhow::Result<_>>()?
+    };
+    let dir = cache_dir(config, db);
+    let tty = std::io::stderr().is_terminal();
+    let mut progress = |p: Progress| {
+        if !tty {
+            return;
+        }
+        let line = match p {
+            Progress::Downloading { eco, bytes, total } => match total {
+                Some(t) if t > 0 => format!(
+                    "{eco}: downloading {:>5.1}% ({} / {} KiB)",
+                    100.0 * bytes as f64 / t as f64,
+                    bytes / 1024,
+                    t / 1024
+                ),
+                _ => format!("{eco}: downloading {} KiB", bytes / 1024),
+            },
+            Progress::Importing { eco, records } => format!("{eco}: importing {records} records"),
+            Progress::Done { eco } => format!("{eco}: done"),
+        };
+        eprint!("\r\x1b[2K{line}");
+    };
+    let results = osv::update(&dir, &src, &ecos, &mut progress);
+    if tty {
+        eprintln!();
+    }
+    let mut failed = false;
+    for r in results {
+        match r {
+            Ok(rep) => println!(
+                "{}: {} records imported ({} corrupt skipped, {} withdrawn), archive sha256 {}",
+                rep.ecosystem, rep.records, rep.skipped_corrupt, rep.withdrawn, &rep.archive_sha256
+            ),
+            Err(e) => {
+                failed = true;
+                crate::render::error(&anyhow::Error::from(e).context(
+                    "update failed; the previous data for this ecosystem is still in use",
+                ));
+            }
+        }
+    }
+    Ok(ExitCode::from(if failed { EXIT_DB } else { EXIT_CLEAN }))
+}
+
+fn status(json: bool, db: Option<&Path>, config: &LoadedConfig) -> anyhow::Result<ExitCode> {
+    let dir = cache_dir(config, db);
+    let database = Database::open(&dir)?;
+    let st = database.status()?;
+    if json {
+        let v: Vec<serde_json::Value> = st
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "ecosystem": s.ecosystem,
+                    "path": s.path,
+                    "records": s.records,
+                    "packages": s.packages,
+                    "skipped_corrupt": s.skipped_corrupt,
+                    "withdrawn": s.withdrawn,
+                    "git_ranges_skipped": s.git_ranges_skipped,
+                    "index_bytes": s.index_bytes,
+                    "archive_sha256": s.archive_sha256,
+                    "source": s.source,
+                    "updated_at": s.updated_at,
+                    "age_days": s.age.whole_days(),
+                    "problem": s.problem,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "cache_dir": dir, "ecosystems": v })
+            )?
+        );
+    } else {
+        println!("OSV database at {}", dir.display());
+        println!(
+            "{:<10} {:>8} {:>9} {:>8} {:>9} {:>10}  {:<20}  source",
+            "ecosystem", "records", "packages", "skipped", "withdrawn", "size", "updated (age)"
+        );
+        for s in &st {
+            if let Some(p) = &s.problem {
+                println!("{:<10} unusable: {p}", s.ecosystem.as_str());
+                continue;
+            }
+            println!(
+                "{:<10} {:>8} {:>9} {:>8} {:>9} {:>9}K  {:<20}  {}",
+                s.ecosystem.as_str(),
+                s.records,
+                s.packages,
+                s.skipped_corrupt,
+                s.withdrawn,
+                s.index_bytes / 1024,
+                format!(
+                    "{} ({}d)",
+                    s.updated_at.get(..10).unwrap_or(&s.updated_at),
+                    s.age.whole_days()
+                ),
+                s.source
+            );
+        }
+    }
+    Ok(ExitCode::from(EXIT_CLEAN))
+}
