@@ -252,7 +252,10 @@ pub(super) fn parse_manifest(text: &str, path: &Path) -> Result<Vec<Package>, Lo
             let (name, req) = match spec {
                 toml::Value::String(req) => (key.as_str(), req.as_str()),
                 toml::Value::Table(t) => {
-                    if t.contains_key("path") || t.contains_key("git") {
+                    // Path and git deps are not on crates.io, nor are
+                    // crates from another registry.
+                    if t.contains_key("path") || t.contains_key("git") || t.contains_key("registry")
+                    {
                         continue;
                     }
                     if t.get("workspace").and_then(|v| v.as_bool()) == Some(true) {

@@ -131,12 +131,18 @@ fn read_reqs(
                 Some((o, a)) => (o, a.trim()),
                 None => (l, ""),
             };
+            // `-rfile.txt` / `-cfile.txt`, with no separator.
+            let (opt, arg) = match opt.get(..2) {
+                Some(short @ ("-r" | "-c")) if opt.len() > 2 && arg.is_empty() => {
+                    (short, &opt[2..])
+                }
+                _ => (opt, arg),
+            };
             let constraint = match opt {
                 "-r" | "--requirement" => false,
                 "-c" | "--constraint" => true,
                 _ => continue, // -e, --index-url, --hash on its own line, …
             };
-            // `-rfile.txt` with no separator is accepted too.
             if arg.is_empty() {
                 return Err(LockfileError::new(
                     path,

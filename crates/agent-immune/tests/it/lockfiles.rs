@@ -187,6 +187,7 @@ serde = "1.2"
 rand = { version = "^0.3.1", features = ["std"] }
 local = { path = "../local" }
 gitdep = { git = "https://github.com/a/b" }
+private = { version = "1", registry = "corp" }
 renamed = { package = "real-name", version = ">=2, <3" }
 
 [dev-dependencies]
@@ -210,6 +211,7 @@ tokio = "1"
         .all(|p| p.approximate && p.requirement.is_some()));
     assert_eq!(get(&pkgs, "serde").version, "1.2.0");
     assert_eq!(get(&pkgs, "serde").line, Some(6));
+    assert!(!pkgs.iter().any(|p| p.name == "private"));
     assert_eq!(get(&pkgs, "rand").version, "0.3.1");
     assert_eq!(get(&pkgs, "real-name").version, "2.0.0");
     assert_eq!(get(&pkgs, "any").version, "0.0.0");
@@ -926,4 +928,58 @@ fn timing_uv_cargo_lock() {
         total / n as usize,
         lines / n as usize
     );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// No parser panics, whatever the input; errors name the file.
+    #[test]
+    fn parsers_never_panic(text in "[\\[\\]{}\"'@/:=,.#\\\\ a-z0-9_\\-\\n\\t;<>~^*|()]{0,200}") {
+        for kind in [
+            Kind::CargoLock,
+            Kind::CargoToml,
+            Kind::PackageLock,
+            Kind::YarnLock,
+            Kind::PnpmLock,
+            Kind::PackageJson,
+            Kind::Requirements,
+            Kind::PoetryLock,
+            Kind::PipfileLock,
+            Kind::UvLock,
+        ] {
+            let path = Path::new("/nonexistent-agent-immune/f");
+            if let Err(e) = parse(kind, &text, path) {
+                proptest::prop_assert!(e.path.starts_with("/nonexistent-agent-immune"), "{e}");
+            }
+        }
+    }
+}
+
+/// Every real file cut short at many points parses or fails with its name;
+/// never a panic.
+#[test]
+fn truncated_real_files_never_panic() {
+    for name in [
+        "ripgrep.Cargo.lock",
+        "firecracker-v0.24.0.Cargo.lock",
+        "nodejs-goof.package-lock.json",
+        "nodejs-goof.package.json",
+        "pygoat.requirements.txt",
+        "healthchecks-main.requirements.txt",
+    ] {
+        let path = shared(name);
+        let kind = Kind::detect(&path).unwrap();
+        let text = fs_err::read_to_string(&path).unwrap();
+        let step = (text.len() / 60).max(1);
+        let mut end = 0;
+        while end < text.len() {
+            if text.is_char_boundary(end) {
+                if let Err(e) = parse(kind, &text[..end], &path) {
+                    assert_eq!(e.path, path, "{e}");
+                }
+            }
+            end += step;
+        }
+    }
 }
