@@ -50,9 +50,38 @@ pub struct Cli {
 pub enum ImmuneCommand {
     /// Scan lockfiles and manifests against the local OSV database (never touches the network).
     Scan(ScanArgs),
+    /// Scan only what a patch introduces or changes in manifests and lockfiles.
+    ScanPatch(PatchArgs),
     /// Manage the local OSV database.
     #[command(subcommand)]
     Db(DbCommand),
+}
+
+/// `scan-patch` arguments.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["diff", "before"])))]
+pub struct PatchArgs {
+    /// A unified diff (as produced by `git diff` or an LLM), applied to --root.
+    #[arg(long, value_name = "FILE")]
+    pub diff: Option<PathBuf>,
+    /// The project the diff applies to.
+    #[arg(long, value_name = "DIR", default_value = ".", requires = "diff")]
+    pub root: PathBuf,
+    /// The tree before the change.
+    #[arg(long, value_name = "DIR", requires = "after")]
+    pub before: Option<PathBuf>,
+    /// The tree after the change.
+    #[arg(long, value_name = "DIR", requires = "before")]
+    pub after: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: Format,
+    /// Lowest severity that fails (default: `[immune] fail_on`).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Use this OSV cache directory instead of `[immune] osv_cache_dir`.
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
 }
 
 /// Output formats.
@@ -165,6 +194,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
 pub fn run(cmd: &ImmuneCommand, paths: &Paths, config: &LoadedConfig) -> anyhow::Result<ExitCode> {
     match cmd {
         ImmuneCommand::Scan(args) => scan(args, paths, config),
+        ImmuneCommand::ScanPatch(args) => scan_patch(args, paths, config),
         ImmuneCommand::Db(DbCommand::Update {
             source,
             ecosystems,
@@ -210,14 +240,6 @@ fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result
         packages.extend(lockfile::parse_file(f)?);
     }
     // 2. policy
-    let fail_on = match args.fail_on {
-        Some(FailOn::Critical) => Some(Severity::Critical),
-        Some(FailOn::High) => Some(Severity::High),
-        Some(FailOn::Medium) => Some(Severity::Medium),
-        Some(FailOn::Low) => Some(Severity::Low),
-        Some(FailOn::None) => None,
-        None => severity_choice(&immune.fail_on),
-    };
     let mut ignores = IgnoreList::default();
     let mut ignore_files: Vec<PathBuf> = immune.ignore_file.iter().cloned().collect();
     for m in &args.manifest {
@@ -235,13 +257,7 @@ fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result
     for f in &ignore_files {
         ignores.extend(IgnoreList::load(f)?);
     }
-    let opts = ScanOptions {
-        fail_on,
-        unknown_as: immune.unknown_severity.parse().unwrap_or(Severity::High),
-        gate_informational: immune.gate_informational,
-        ignores,
-        today: time::OffsetDateTime::now_utc().date(),
-    };
+    let opts = options(args.fail_on, config, ignores);
     // 3. database (errors here: exit 3)
     let dir = cache_dir(config, args.db.as_deref());
     let db = Database::open(&dir).map_err(anyhow::Error::from)?;
@@ -287,6 +303,101 @@ fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result
         })?;
     }
     Ok(ExitCode::from(if report.blocking().next().is_some() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }))
+}
+
+fn options(fail_on: Option<FailOn>, config: &LoadedConfig, ignores: IgnoreList) -> ScanOptions {
+    let immune = &config.config.immune;
+    let fail_on = match fail_on {
+        Some(FailOn::Critical) => Some(Severity::Critical),
+        Some(FailOn::High) => Some(Severity::High),
+        Some(FailOn::Medium) => Some(Severity::Medium),
+        Some(FailOn::Low) => Some(Severity::Low),
+        Some(FailOn::None) => None,
+        None => severity_choice(&immune.fail_on),
+    };
+    ScanOptions {
+        fail_on,
+        unknown_as: immune.unknown_severity.parse().unwrap_or(Severity::High),
+        gate_informational: immune.gate_informational,
+        ignores,
+        today: time::OffsetDateTime::now_utc().date(),
+    }
+}
+
+fn scan_patch(args: &PatchArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result<ExitCode> {
+    use agent_immune::patch;
+    let changes = match (&args.diff, &args.before, &args.after) {
+        (Some(diff), _, _) => {
+            let text = fs_err::read_to_string(diff)?;
+            patch::changes_from_diff(&text, &diff.display().to_string(), &args.root)?
+        }
+        (None, Some(b), Some(a)) => patch::changes_between(b, a)?,
+        _ => anyhow::bail!("give --diff FILE, or --before DIR and --after DIR"),
+    };
+    let delta = patch::delta(&changes);
+    let mut ignores = IgnoreList::default();
+    if let Some(f) = &config.config.immune.ignore_file {
+        ignores.extend(IgnoreList::load(f)?);
+    }
+    let opts = options(args.fail_on, config, ignores);
+    let db = Database::open(&cache_dir(config, args.db.as_deref()))?;
+    let report = scan_packages(&db, delta.files.clone(), &delta.introduced, &opts)?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Text | Format::Table => {
+            for b in &delta.broken {
+                writeln!(
+                    out,
+                    "BLOCKING: the patch leaves a manifest unparsable: {b} — aborting"
+                )?;
+            }
+            let n = delta.introduced.len();
+            let m = delta.files.len();
+            writeln!(
+                out,
+                "the patch introduces or changes {n} package version{} in {m} manifest file{}",
+                if n == 1 { "" } else { "s" },
+                if m == 1 { "" } else { "s" }
+            )?;
+            if matches!(args.format, Format::Table) {
+                write!(out, "{}", report::table(&report))?;
+            } else {
+                write!(out, "{}", report::text(&report))?;
+            }
+        }
+        Format::Json => {
+            let mut v = report::json(&report);
+            v["patch"] = serde_json::json!({ "files": delta.files, "introduced": delta.introduced, "broken": delta.broken });
+            if !delta.broken.is_empty() {
+                v["verdict"] = "security_hold".into();
+            }
+            writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        Format::Sarif => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report::sarif(&report))?
+        )?,
+    }
+    let blocked = report.blocking().next().is_some() || !delta.broken.is_empty();
+    if blocked {
+        let log = AuditLog::open(&paths.audit_log)?;
+        log.append(AuditEvent {
+            kind: "immune.scan_patch".into(),
+            actor: "cli".into(),
+            decision: Some(autonomic_core::Decision::Deny),
+            detail: serde_json::json!({
+                "files": delta.files,
+                "broken": delta.broken,
+                "blocking": report.blocking().map(|f| format!("{} {} {}", f.package, f.version, f.id)).collect::<Vec<_>>(),
+            }),
+        })?;
+    }
+    Ok(ExitCode::from(if blocked {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN

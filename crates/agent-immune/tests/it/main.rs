@@ -4,5 +4,6 @@ mod db;
 mod lockfiles;
 mod matching;
 mod oracle;
+mod patch;
 mod severity;
 mod versions;
