@@ -205,9 +205,20 @@ impl LineIndex {
     }
 }
 
+/// An I/O error without the path fs_err puts in it (the error shows the
+/// path in front already): "failed to open file `x`: No such file…" →
+/// "failed to open file: No such file…".
+fn io_message(e: &std::io::Error) -> String {
+    let msg = e.to_string();
+    match (msg.find(" `"), msg.rfind("`: ")) {
+        (Some(a), Some(b)) if a < b => format!("{}: {}", &msg[..a], &msg[b + 3..]),
+        _ => msg,
+    }
+}
+
 /// Reads a file, capped at [`MAX_FILE_BYTES`].
 pub(crate) fn read_text(path: &Path) -> Result<String, LockfileError> {
-    let io = |e: std::io::Error| LockfileError::new(path, None, e.to_string());
+    let io = |e: std::io::Error| LockfileError::new(path, None, io_message(&e));
     let meta = fs_err::metadata(path).map_err(io)?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(LockfileError::new(
@@ -285,7 +296,7 @@ const SKIP_DIRS: [&str; 6] = [
 /// the same directory (`Cargo.toml` also when its workspace `Cargo.lock` was
 /// found higher up).
 pub fn discover(root: &Path, recursive: bool) -> Result<Vec<PathBuf>, LockfileError> {
-    let io = |p: &Path, e: std::io::Error| LockfileError::new(p, None, e.to_string());
+    let io = |p: &Path, e: std::io::Error| LockfileError::new(p, None, io_message(&e));
     let meta = fs_err::metadata(root).map_err(|e| io(root, e))?;
     if !meta.is_dir() {
         return match Kind::detect(root) {

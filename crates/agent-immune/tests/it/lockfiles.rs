@@ -901,6 +901,8 @@ fn kinds() {
         e.to_string().starts_with("/nonexistent/Cargo.lock: "),
         "{e}"
     );
+    // The path is said once.
+    assert_eq!(e.to_string().matches("nonexistent").count(), 1, "{e}");
 }
 
 /// Not asserted: run with `--release -- --nocapture timing` to see it.
