@@ -1,8 +1,8 @@
 //! The scan: packages in, findings and a verdict out. Pure apart from the
 //! database lookups (no network, no writes).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
 
 use autonomic_core::{Decision, Severity};
 use serde::Serialize;
@@ -136,14 +136,9 @@ pub fn scan_packages(
 ) -> Result<ScanReport, DbError> {
     let mut findings = Vec::new();
     let mut undecided = Vec::new();
-    let mut seen = BTreeSet::new();
+    let mut seen: HashSet<(Ecosystem, &str, &str, &Path)> = HashSet::with_capacity(packages.len());
     for pkg in packages {
-        if !seen.insert((
-            pkg.ecosystem,
-            pkg.name.clone(),
-            pkg.version.clone(),
-            pkg.source.clone(),
-        )) {
+        if !seen.insert((pkg.ecosystem, &pkg.name, &pkg.version, &pkg.source)) {
             continue;
         }
         let name = normalize_name(pkg.ecosystem, &pkg.name);

@@ -272,6 +272,10 @@ fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result
         }
     }
     let report = scan_packages(&db, files, &packages, &opts)?;
+    // The process ends right after the report: let the OS reclaim the
+    // decoded index instead of walking it to free it.
+    std::mem::forget(db);
+    std::mem::forget(packages);
     // 4. output
     let mut out = std::io::stdout().lock();
     match args.format {

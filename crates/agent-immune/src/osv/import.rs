@@ -515,7 +515,17 @@ fn indexed(record: &OsvRecord, entries: &[&Affected]) -> IndexedVuln {
         severity,
         severity_label: string_key("severity"),
         informational: string_key("informational").map(|s| s.to_ascii_lowercase()),
-        affected: entries.iter().map(|a| (*a).clone()).collect(),
+        // What the scanner needs from `*_specific` (severity label,
+        // informational kind) is extracted above; the rest is dropped so a
+        // lookup never parses JSON.
+        affected: entries
+            .iter()
+            .map(|a| Affected {
+                ecosystem_specific: None,
+                database_specific: None,
+                ..(*a).clone()
+            })
+            .collect(),
         modified: record.modified.clone(),
     }
 }
