@@ -99,7 +99,7 @@ pub fn scan_lock(text: &str, path: &Path) -> Option<Vec<Package>> {
     let mut pos = 0;
     let mut line_no = 0;
     while pos < text.len() {
-        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(text.len(), |i| pos + i);
         line_no += 1;
         let line = text[pos..end].trim_end();
         pos = end + 1;
@@ -158,22 +158,24 @@ pub fn scan_lock(text: &str, path: &Path) -> Option<Vec<Package>> {
                         // Skip the array: items up to a `]` at the start of a
                         // line. Their contents do not matter here, but every
                         // item line must be indented as cargo writes it.
-                        let close = pos + text[pos..].find(']')?;
+                        let close = pos + memchr::memchr(b']', &bytes[pos..])?;
                         if bytes[close - 1] != b'\n' {
                             return None;
                         }
                         let items = &bytes[pos..close];
+                        if items.first().is_some_and(|&b| b != b' ') {
+                            return None;
+                        }
                         let mut lines = 0;
-                        let mut at_start = true;
-                        for &b in items {
-                            if at_start && b != b' ' {
+                        for nl in memchr::memchr_iter(b'\n', items) {
+                            lines += 1;
+                            if nl + 1 < items.len() && items[nl + 1] != b' ' {
                                 return None;
                             }
-                            at_start = b == b'\n';
-                            lines += usize::from(at_start);
                         }
                         line_no += lines + 1;
-                        let end = text[close..].find('\n').map_or(text.len(), |i| close + i);
+                        let end = memchr::memchr(b'\n', &bytes[close..])
+                            .map_or(text.len(), |i| close + i);
                         if !text[close + 1..end].trim().is_empty() {
                             return None;
                         }

@@ -10,6 +10,12 @@ use crate::types::{Ecosystem, Package};
 
 /// First line of each JSON object key `"key": {` — one pass, for line numbers.
 fn object_key_lines(text: &str) -> HashMap<&str, usize> {
+    object_key_lines_where(text, |_| true)
+}
+
+/// Like [`object_key_lines`], keeping only keys `keep` accepts (a v2/v3
+/// lock only needs its `node_modules/…` keys, not every `"version":`).
+fn object_key_lines_where(text: &str, keep: impl Fn(&str) -> bool) -> HashMap<&str, usize> {
     let mut map = HashMap::new();
     for (i, line) in text.lines().enumerate() {
         let t = line.trim_start();
@@ -17,11 +23,29 @@ fn object_key_lines(text: &str) -> HashMap<&str, usize> {
             continue;
         };
         let Some(end) = rest.find('"') else { continue };
-        if rest[end + 1..].trim_start().starts_with(':') {
+        if keep(&rest[..end]) && rest[end + 1..].trim_start().starts_with(':') {
             map.entry(&rest[..end]).or_insert(i + 1);
         }
     }
     map
+}
+
+#[derive(serde::Deserialize)]
+struct LockTop<'a> {
+    #[serde(borrow, default)]
+    packages: Option<std::collections::BTreeMap<std::borrow::Cow<'a, str>, LockEntry<'a>>>,
+    #[serde(borrow, default)]
+    dependencies: Option<&'a serde_json::value::RawValue>,
+}
+
+#[derive(serde::Deserialize)]
+struct LockEntry<'a> {
+    #[serde(borrow, default)]
+    version: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    name: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default)]
+    link: Option<bool>,
 }
 
 /// True for a version that is a registry version (not a URL, path or git ref).
@@ -33,46 +57,62 @@ pub(super) fn parse_package_lock(text: &str, path: &Path) -> Result<Vec<Package>
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let doc: Value = serde_json::from_str(text).map_err(|e| LockfileError::json(path, &e))?;
-    let Some(obj) = doc.as_object() else {
-        return Err(LockfileError::new(path, Some(1), "expected a JSON object"));
+    // Typed and borrowing: only the fields a scan needs are materialised
+    // (a 1,600-package lock is ~1 MB of JSON; building a `Value` tree of it
+    // dominated the scan). The v1 tree is kept raw until it is needed.
+    let top: LockTop<'_> = match serde_json::from_str(text) {
+        Ok(t) => t,
+        Err(e) => {
+            // Say which entry is malformed when the shape is wrong.
+            if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(text) {
+                let lines = object_key_lines(text);
+                if let Some(p) = obj.get("packages") {
+                    let Some(map) = p.as_object() else {
+                        return Err(LockfileError::new(
+                            path,
+                            lines.get("packages").copied(),
+                            "`packages` is not an object",
+                        ));
+                    };
+                    if let Some((key, _)) = map.iter().find(|(_, v)| !v.is_object()) {
+                        return Err(LockfileError::new(
+                            path,
+                            lines.get(key.as_str()).copied(),
+                            format!("entry `{key}` is not an object"),
+                        ));
+                    }
+                }
+            } else if serde_json::from_str::<Value>(text).is_ok() {
+                return Err(LockfileError::new(path, Some(1), "expected a JSON object"));
+            }
+            return Err(LockfileError::json(path, &e));
+        }
     };
-    let lines = object_key_lines(text);
     let mut col = Collector::new(Ecosystem::Npm, path);
-    if let Some(packages) = obj.get("packages") {
-        let Some(packages) = packages.as_object() else {
-            return Err(LockfileError::new(
-                path,
-                lines.get("packages").copied(),
-                "`packages` is not an object",
-            ));
-        };
-        for (key, entry) in packages {
+    if let Some(packages) = &top.packages {
+        let lines = object_key_lines_where(text, |k| k.contains("node_modules/"));
+        for (key, e) in packages {
             let Some(idx) = key.rfind("node_modules/") else {
                 continue; // the root "" and workspace folders are the project's own
             };
-            let Some(e) = entry.as_object() else {
-                return Err(LockfileError::new(
-                    path,
-                    lines.get(key.as_str()).copied(),
-                    format!("entry `{key}` is not an object"),
-                ));
-            };
-            if e.get("link").and_then(Value::as_bool) == Some(true) {
+            if e.link == Some(true) {
                 continue;
             }
-            let Some(version) = e.get("version").and_then(Value::as_str) else {
+            let Some(version) = e.version.as_deref() else {
                 continue;
             };
             // An alias (`"node_modules/foo": {"name": "bar"}`) installs `bar`.
             let name = e
-                .get("name")
-                .and_then(Value::as_str)
+                .name
+                .as_deref()
                 .unwrap_or(&key[idx + "node_modules/".len()..]);
-            push_pin(&mut col, name, version, lines.get(key.as_str()).copied());
+            push_pin(&mut col, name, version, lines.get(key.as_ref()).copied());
         }
-    } else if let Some(deps) = obj.get("dependencies") {
-        walk_v1(deps, &lines, &mut col, path, 0)?;
+    } else if let Some(raw) = &top.dependencies {
+        let deps: Value =
+            serde_json::from_str(raw.get()).map_err(|e| LockfileError::json(path, &e))?;
+        let lines = object_key_lines(text);
+        walk_v1(&deps, &lines, &mut col, path, 0)?;
     }
     Ok(col.out)
 }
