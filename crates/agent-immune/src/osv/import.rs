@@ -280,6 +280,27 @@ fn parse_record(bytes: &[u8]) -> Option<OsvRecord> {
     serde_json::from_slice::<OsvRecord>(bytes)
         .ok()
         .filter(|r| !r.id.trim().is_empty())
+        .map(slim)
+}
+
+/// Drops what the index never stores (details, references, Go's symbol
+/// lists …) as soon as a record is parsed, so an import of all of Go stays
+/// small.
+fn slim(mut r: OsvRecord) -> OsvRecord {
+    fn keep_labels(v: &mut Option<serde_json::Value>) {
+        if let Some(serde_json::Value::Object(map)) = v {
+            map.retain(|k, _| k == "severity" || k == "informational");
+        }
+    }
+    r.details = None;
+    r.references.clear();
+    r.related.clear();
+    keep_labels(&mut r.database_specific);
+    for a in &mut r.affected {
+        keep_labels(&mut a.ecosystem_specific);
+        keep_labels(&mut a.database_specific);
+    }
+    r
 }
 
 /// Reads every `*.json` entry. A record that does not parse is counted; an

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Whole-process benchmarks for agent-immune (CLI start to exit, index
+# already built), as the README's performance table quotes them.
+# Needs hyperfine (Debian package `hyperfine`) and GNU time (/usr/bin/time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared="${AUTONOMIC_SHARED:-$PWD/../shared}"
+[ -d "$shared/lockfiles" ] || shared=/work/shared
+command -v hyperfine >/dev/null || { echo "install hyperfine (apt-get install hyperfine)" >&2; exit 1; }
+
+cargo build --release --locked -q --bin agent-immune
+bin="$PWD/target/release/agent-immune"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export AUTONOMIC_HOME="$work/home"
+
+echo "== index build for all of shared/osv (4 ecosystems)"
+hyperfine -N --warmup 1 --runs 5 "$bin db update --source $shared/osv"
+/usr/bin/time -f "db update peak RSS: %M KB" "$bin" db update --source "$shared/osv" >/dev/null
+
+# A 1,600-package package-lock.json: nodejs-goof's real lock (1,275 entries)
+# plus nested copies of its first 325 packages, the shape npm writes for
+# duplicated dependencies.
+python3 - "$shared/lockfiles/nodejs-goof.package-lock.json" "$work/package-lock.json" <<'PY'
+import json, sys
+lock = json.load(open(sys.argv[1]))
+pk = lock["packages"]
+names = [k for k in pk if k.startswith("node_modules/")]
+extra = {}
+for k in names[:1600 - len(pk) + 1]:
+    extra["node_modules/nested-host/" + k] = pk[k]
+pk.update(extra)
+json.dump(lock, open(sys.argv[2], "w"), indent=2)
+print(f"synthetic lock: {len(pk) - 1} packages", file=sys.stderr)
+PY
+
+echo "== scans (whole process, index built)"
+hyperfine -N -i --warmup 30 --runs 300 \
+  "$bin scan --no-audit --manifest $shared/lockfiles/uv.Cargo.lock" \
+  "$bin scan --no-audit --manifest $shared/lockfiles/ripgrep.Cargo.lock" \
+  "$bin scan --no-audit --manifest $shared/lockfiles/nodejs-goof.package-lock.json" \
+  "$bin scan --no-audit --manifest $work/package-lock.json" \
+  "$bin scan --no-audit --manifest $shared/lockfiles/pygoat.requirements.txt"
+for f in "$shared/lockfiles/uv.Cargo.lock" "$work/package-lock.json"; do
+  /usr/bin/time -f "scan $(basename "$f") peak RSS: %M KB" "$bin" scan --no-audit --manifest "$f" >/dev/null || true
+done
