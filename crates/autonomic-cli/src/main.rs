@@ -131,7 +131,16 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             render::error(&error);
-            ExitCode::from(EXIT_ERROR)
+            // `autonomic immune …` keeps agent-immune's exit code 3 for a
+            // missing or unusable database.
+            let db = error
+                .chain()
+                .any(|c| c.downcast_ref::<agent_immune::osv::DbError>().is_some());
+            ExitCode::from(if db {
+                autonomic_cli::immune::EXIT_DB
+            } else {
+                EXIT_ERROR
+            })
         }
     }
 }

@@ -155,8 +155,10 @@ impl LockfileError {
         Self::new(path, line, strip_location(&err.to_string()))
     }
 
-    pub(crate) fn yaml(path: &Path, err: &serde_yaml::Error) -> Self {
-        let line = err.location().map(|l| l.line());
+    pub(crate) fn yaml(path: &Path, text: &str, err: &serde_yaml::Error) -> Self {
+        // The YAML parser counts a lone `\r` as a line break; count `\n`
+        // like every other error here does.
+        let line = err.location().map(|l| line_of(text, l.index()));
         Self::new(path, line, strip_location(&err.to_string()))
     }
 
@@ -220,6 +222,13 @@ fn io_message(e: &std::io::Error) -> String {
 pub(crate) fn read_text(path: &Path) -> Result<String, LockfileError> {
     let io = |e: std::io::Error| LockfileError::new(path, None, io_message(&e));
     let meta = fs_err::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(LockfileError::new(
+            path,
+            None,
+            "not a regular file (a device, pipe or directory)",
+        ));
+    }
     if meta.len() > MAX_FILE_BYTES {
         return Err(LockfileError::new(
             path,
@@ -230,7 +239,20 @@ pub(crate) fn read_text(path: &Path) -> Result<String, LockfileError> {
             ),
         ));
     }
-    let bytes = fs_err::read(path).map_err(io)?;
+    // Capped read: the size can change between the check and the read.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(fs_err::File::open(path).map_err(io)?, MAX_FILE_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(LockfileError::new(
+            path,
+            None,
+            format!("file grew past the {MAX_FILE_BYTES}-byte limit while being read"),
+        ));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let line = Some(line_of_bytes(e.as_bytes(), e.utf8_error().valid_up_to()));
         LockfileError::new(path, line, "file is not valid UTF-8")

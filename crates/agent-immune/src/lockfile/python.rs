@@ -26,6 +26,24 @@ struct ReqState {
     /// Pins from `-c` files, by normalised name.
     constraints: HashMap<String, String>,
     visited: HashSet<PathBuf>,
+    /// Includes must stay inside this directory (the project's git root, or
+    /// the top-level file's directory): a hostile `-r /etc/shadow` must not
+    /// read, or echo, files outside the scanned project.
+    root: Option<PathBuf>,
+}
+
+/// The nearest ancestor of `file` holding `.git`, else `file`'s directory.
+fn project_root(file: &Path) -> Option<PathBuf> {
+    let canon = fs_err::canonicalize(file).ok()?;
+    let dir = canon.parent()?.to_path_buf();
+    let mut cur = Some(dir.as_path());
+    while let Some(d) = cur {
+        if d.join(".git").exists() {
+            return Some(d.to_path_buf());
+        }
+        cur = d.parent();
+    }
+    Some(dir)
 }
 
 /// The exact version of `==1.2.3` / `===1.2.3` (no wildcard, one clause).
@@ -151,6 +169,21 @@ fn read_reqs(
                 ));
             }
             let target = path.parent().unwrap_or(Path::new(".")).join(arg);
+            if let Some(root) = &st.root {
+                let inside = fs_err::canonicalize(&target)
+                    .map(|c| c.starts_with(root))
+                    .unwrap_or(true);
+                if !inside {
+                    return Err(LockfileError::new(
+                        path,
+                        Some(line),
+                        format!(
+                            "`{opt} {arg}` points outside the project ({}); refusing to read it",
+                            root.display()
+                        ),
+                    ));
+                }
+            }
             let text = read_text(&target).map_err(|e| LockfileError {
                 message: format!("included file {}: {}", target.display(), e.message),
                 ..LockfileError::new(path, Some(line), "")
@@ -223,7 +256,10 @@ fn read_reqs(
 /// its `requirement` is `"<specifier>; <marker>"`. Unpinned names pinned by a
 /// `-c` constraints file take that pin (exact).
 pub(super) fn parse_requirements(text: &str, path: &Path) -> Result<Vec<Package>, LockfileError> {
-    let mut st = ReqState::default();
+    let mut st = ReqState {
+        root: project_root(path),
+        ..ReqState::default()
+    };
     read_reqs(text, path, &mut st, false, 0)?;
     let mut out = Vec::new();
     let mut seen = HashSet::new();

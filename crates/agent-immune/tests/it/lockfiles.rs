@@ -989,3 +989,54 @@ fn truncated_real_files_never_panic() {
         }
     }
 }
+
+// Regressions found by fuzzing and review (hostile repositories).
+
+#[test]
+fn requirement_includes_stay_inside_the_project() {
+    let dir = tempfile::tempdir().unwrap();
+    fs_err::create_dir(dir.path().join(".git")).unwrap();
+    let req = dir.path().join("requirements.txt");
+    fs_err::write(&req, "-r /etc/shadow\n").unwrap();
+    let err = agent_immune::lockfile::parse_file(&req).unwrap_err();
+    assert_eq!(err.line, Some(1), "{err}");
+    assert!(err.message.contains("outside the project"), "{err}");
+    assert!(
+        !err.to_string().contains("root:"),
+        "must not echo the file: {err}"
+    );
+    // an include inside the project is fine, also from a subdirectory
+    fs_err::create_dir(dir.path().join("requirements")).unwrap();
+    fs_err::write(dir.path().join("base.txt"), "six==1.16.0\n").unwrap();
+    let dev = dir.path().join("requirements").join("dev.txt");
+    fs_err::write(&dev, "-r ../base.txt\n").unwrap();
+    let pkgs = agent_immune::lockfile::parse_file(&dev).unwrap();
+    assert_eq!(pkgs.len(), 1);
+}
+
+#[test]
+fn requirement_includes_of_devices_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let req = dir.path().join("requirements.txt");
+    fs_err::write(&req, "-r /dev/zero\n").unwrap();
+    // outside the project, and not a regular file either way
+    let err = agent_immune::lockfile::parse_file(&req).unwrap_err();
+    assert_eq!(err.line, Some(1), "{err}");
+    let err = agent_immune::lockfile::parse_file(std::path::Path::new("/dev/null")).unwrap_err();
+    assert!(
+        err.to_string().contains("regular file")
+            || err.to_string().contains("not supported")
+            || err.to_string().contains("/dev/null"),
+        "{err}"
+    );
+}
+
+#[test]
+fn yaml_error_lines_count_newlines_only() {
+    use agent_immune::lockfile::{parse, Kind};
+    // a lone `\r` is not a line break for our line numbers
+    let text = "a: 1\rb: c: d\n";
+    let err = parse(Kind::PnpmLock, text, std::path::Path::new("pnpm-lock.yaml")).unwrap_err();
+    let lines = text.matches('\n').count() + 1;
+    assert!(err.line.is_some_and(|l| l >= 1 && l <= lines), "{err}");
+}

@@ -557,7 +557,6 @@ fn autonomic_immune_matches_agent_immune_exit_codes() {
 }
 
 #[test]
-#[ignore = "bug: `autonomic immune` renders DbError with the generic exit 2, not 3 (reported)"]
 fn autonomic_immune_missing_database_exits_3() {
     let home = TestHome::new();
     let (code, _, stderr) = run(
