@@ -414,6 +414,7 @@ fn update(
     db: Option<&Path>,
     config: &LoadedConfig,
 ) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
     let raw = source.unwrap_or(&config.config.immune.osv_source);
     let src = if raw.starts_with("http://") || raw.starts_with("https://") {
         Source::Url(raw.trim_end_matches('/').to_string())
@@ -462,10 +463,11 @@ fn update(
     let mut failed = false;
     for r in results {
         match r {
-            Ok(rep) => println!(
+            Ok(rep) => writeln!(
+                out,
                 "{}: {} records imported ({} corrupt skipped, {} withdrawn), archive sha256 {}",
                 rep.ecosystem, rep.records, rep.skipped_corrupt, rep.withdrawn, &rep.archive_sha256
-            ),
+            )?,
             Err(e) => {
                 failed = true;
                 crate::render::error(&anyhow::Error::from(e).context(
@@ -478,6 +480,7 @@ fn update(
 }
 
 fn status(json: bool, db: Option<&Path>, config: &LoadedConfig) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
     let dir = cache_dir(config, db);
     let database = Database::open(&dir)?;
     let st = database.status()?;
@@ -502,24 +505,27 @@ fn status(json: bool, db: Option<&Path>, config: &LoadedConfig) -> anyhow::Resul
                 })
             })
             .collect();
-        println!(
+        writeln!(
+            out,
             "{}",
             serde_json::to_string_pretty(
                 &serde_json::json!({ "cache_dir": dir, "ecosystems": v })
             )?
-        );
+        )?;
     } else {
-        println!("OSV database at {}", dir.display());
-        println!(
+        writeln!(out, "OSV database at {}", dir.display())?;
+        writeln!(
+            out,
             "{:<10} {:>8} {:>9} {:>8} {:>9} {:>10}  {:<20}  source",
             "ecosystem", "records", "packages", "skipped", "withdrawn", "size", "updated (age)"
-        );
+        )?;
         for s in &st {
             if let Some(p) = &s.problem {
-                println!("{:<10} unusable: {p}", s.ecosystem.as_str());
+                writeln!(out, "{:<10} unusable: {p}", s.ecosystem.as_str())?;
                 continue;
             }
-            println!(
+            writeln!(
+                out,
                 "{:<10} {:>8} {:>9} {:>8} {:>9} {:>9}K  {:<20}  {}",
                 s.ecosystem.as_str(),
                 s.records,
@@ -533,7 +539,7 @@ fn status(json: bool, db: Option<&Path>, config: &LoadedConfig) -> anyhow::Resul
                     s.age.whole_days()
                 ),
                 s.source
-            );
+            )?;
         }
     }
     Ok(ExitCode::from(EXIT_CLEAN))

@@ -10,6 +10,7 @@ mod codec;
 pub mod db;
 mod import;
 mod index;
+mod lean;
 pub mod record;
 
 pub use db::{Database, DbError, EcosystemStatus, IndexedVuln, UPDATE_HINT};
