@@ -1,0 +1,1 @@
+//! Placeholder: the seccomp-bpf filter compiler (being written).

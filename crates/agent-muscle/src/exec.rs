@@ -1,0 +1,1 @@
+//! Placeholder: the executor (being written).

@@ -1,0 +1,19 @@
+//! agent-muscle: the second security layer. It never runs a command on the
+//! host directly: every task runs at a sandbox level (`none`, `seccomp`,
+//! `firecracker`) with limits, and comes back as an [`exec::ExecResult`]
+//! that says how it ended and, on a kill, why.
+//!
+//! What it owns: the execution *mechanism* — process spawning, limits,
+//! output capture, killing the whole process tree, and (at the `seccomp`
+//! level) compiling and installing seccomp-bpf filters.
+//!
+//! What it must not do: decide *which* syscalls a task may make (that policy
+//! is agent-immune's profiles, passed in as data through autonomic-core
+//! types), validate commands (agent-mouth), or depend on another layer crate.
+//!
+//! Status: the `none` level executor and the seccomp-bpf filter compiler
+//! exist; namespaces, Landlock, the filter's installation in a helper and
+//! the `firecracker` level are open work (see the issues).
+
+pub mod bpf;
+pub mod exec;
