@@ -1,5 +1,6 @@
 //! `autonomic audit verify`.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use autonomic_core::audit::verify as verify_log;
@@ -18,23 +19,37 @@ pub fn verify(paths: &Paths, json: bool) -> anyhow::Result<ExitCode> {
             "ok": report.ok,
             "first_bad": report.first_bad,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&out)?)?;
     } else {
         match &report.first_bad {
             None if !exists => {
-                println!("ok: no audit log at {} yet (0 records)", path.display());
+                writeln!(
+                    std::io::stdout(),
+                    "ok: no audit log at {} yet (0 records)",
+                    path.display()
+                )?;
             }
-            None => println!(
+            None => writeln!(
+                std::io::stdout(),
                 "ok: {} records, hash chain intact ({})",
                 report.records,
                 path.display()
-            ),
+            )?,
             Some(bad) => {
-                println!("TAMPERED: {}:{}: {}", path.display(), bad.line, bad.reason);
-                println!(
+                writeln!(
+                    std::io::stdout(),
+                    "TAMPERED: {}:{}: {}",
+                    path.display(),
+                    bad.line,
+                    bad.reason
+                )?;
+                writeln!(
+                    std::io::stdout(),
                     "{} records verified before line {} (expected seq {} there)",
-                    report.records, bad.line, bad.seq_expected
-                );
+                    report.records,
+                    bad.line,
+                    bad.seq_expected
+                )?;
             }
         }
     }

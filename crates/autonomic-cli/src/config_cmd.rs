@@ -1,5 +1,6 @@
 //! `autonomic config show`.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -15,7 +16,11 @@ pub fn show(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
             "source": ctx.config.source,
             "entries": entries,
         });
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        writeln!(
+            std::io::stdout(),
+            "{}",
+            serde_json::to_string_pretty(&report)?
+        )?;
     } else {
         print!("{}", annotated_toml(ctx, &entries));
     }

@@ -24,16 +24,18 @@ pub fn run(paths: &Paths) -> anyhow::Result<ExitCode> {
             file.write_all(Config::default_toml_commented().as_bytes())
                 .and_then(|()| file.sync_all())
                 .context("cannot write the default configuration")?;
-            println!(
+            writeln!(
+                std::io::stdout(),
                 "created {} (every key commented out at its default)",
                 paths.config_file.display()
-            );
+            )?;
         }
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-            println!(
+            writeln!(
+                std::io::stdout(),
                 "kept {} (already exists; not overwritten)",
                 paths.config_file.display()
-            );
+            )?;
         }
         Err(error) => {
             return Err(anyhow::Error::new(error).context("cannot create the configuration file"))
@@ -47,6 +49,6 @@ fn create_dir(dir: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     fs_err::create_dir_all(dir).context("cannot create the Autonomic home")?;
-    println!("created {}/", dir.display());
+    writeln!(std::io::stdout(), "created {}/", dir.display())?;
     Ok(())
 }
