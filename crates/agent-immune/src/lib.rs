@@ -17,6 +17,7 @@ pub mod lockfile;
 pub mod matching;
 pub mod osv;
 pub mod patch;
+pub mod profile;
 pub mod report;
 pub mod scan;
 pub mod severity;

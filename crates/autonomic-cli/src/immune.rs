@@ -55,6 +55,30 @@ pub enum ImmuneCommand {
     /// Manage the local OSV database.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Syscall profiles for agent-muscle's seccomp level (policy as reviewed data).
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+}
+
+/// `profile` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// List the profiles.
+    List,
+    /// Show a profile's syscall groups, each with the reason it is needed.
+    Show {
+        /// Profile name (see `profile list`).
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print which profile a command maps to, and why.
+    For {
+        /// The command.
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<String>,
+    },
 }
 
 /// `scan-patch` arguments.
@@ -195,6 +219,7 @@ pub fn run(cmd: &ImmuneCommand, paths: &Paths, config: &LoadedConfig) -> anyhow:
     match cmd {
         ImmuneCommand::Scan(args) => scan(args, paths, config),
         ImmuneCommand::ScanPatch(args) => scan_patch(args, paths, config),
+        ImmuneCommand::Profile(cmd) => profile(cmd),
         ImmuneCommand::Db(DbCommand::Update {
             source,
             ecosystems,
@@ -311,6 +336,71 @@ fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result
     } else {
         EXIT_CLEAN
     }))
+}
+
+fn profile(cmd: &ProfileCommand) -> anyhow::Result<ExitCode> {
+    use agent_immune::profile::{find, for_command, FLOOR, PROFILES};
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        ProfileCommand::List => {
+            for p in PROFILES {
+                writeln!(
+                    out,
+                    "{:<12} {:>3} syscalls  {}",
+                    p.name,
+                    p.syscalls().len(),
+                    p.description
+                )?;
+            }
+        }
+        ProfileCommand::Show { name, json } => {
+            let Some(p) = find(name) else {
+                let names: Vec<&str> = PROFILES.iter().map(|p| p.name).collect();
+                anyhow::bail!("unknown profile `{name}` (known: {})", names.join(", "));
+            };
+            if *json {
+                let v = serde_json::json!({
+                    "name": p.name,
+                    "description": p.description,
+                    "floor": FLOOR,
+                    "groups": p.groups,
+                    "socket_families": p.socket_families,
+                    "syscalls": p.syscalls(),
+                });
+                writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+            } else {
+                writeln!(out, "{}: {}", p.name, p.description)?;
+                writeln!(
+                    out,
+                    "socket families: {}",
+                    if p.socket_families.is_empty() {
+                        "none".to_string()
+                    } else {
+                        p.socket_families.join(", ")
+                    }
+                )?;
+                for g in std::iter::once(&FLOOR).chain(p.groups.iter().copied()) {
+                    writeln!(
+                        out,
+                        "\n[{}] {}\n  {}",
+                        g.name,
+                        g.reason,
+                        g.syscalls.join(" ")
+                    )?;
+                }
+                writeln!(
+                    out,
+                    "\n{} distinct syscalls; agent-muscle's block list always wins over this list",
+                    p.syscalls().len()
+                )?;
+            }
+        }
+        ProfileCommand::For { command } => {
+            let (p, why) = for_command(command);
+            writeln!(out, "{}: {why}", p.name)?;
+        }
+    }
+    Ok(ExitCode::from(EXIT_CLEAN))
 }
 
 fn options(fail_on: Option<FailOn>, config: &LoadedConfig, ignores: IgnoreList) -> ScanOptions {

@@ -5,5 +5,6 @@ mod lockfiles;
 mod matching;
 mod oracle;
 mod patch;
+mod profiles;
 mod severity;
 mod versions;

@@ -1,0 +1,339 @@
+//! Syscall profiles: the *policy* of which system calls a task may make at
+//! agent-muscle's `seccomp` level. Reviewed data — every group of syscalls
+//! carries the reason it is needed — and pure functions; agent-muscle
+//! compiles and installs the filter (mechanism), and its hard block list
+//! (ptrace, mount, bpf, …) always wins over anything here.
+//!
+//! The seed's allow list (read, write, openat, mmap, munmap, exit_group,
+//! clone, execve) is the floor of every profile, but it cannot start even
+//! `/bin/true` (17 distinct syscalls measured with `strace -f -c` on these
+//! machines), so every profile adds the `loader` group, and task profiles add
+//! what `strace -f -c` showed the real tools using (see each group's reason).
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+/// A named set of syscalls with the reason a task needs them.
+#[derive(Debug, Serialize)]
+pub struct SyscallGroup {
+    /// Short name.
+    pub name: &'static str,
+    /// Why a task needs these.
+    pub reason: &'static str,
+    /// x86_64 syscall names.
+    pub syscalls: &'static [&'static str],
+}
+
+/// A profile: the floor plus groups, and which socket families it may create.
+#[derive(Debug, Serialize)]
+pub struct Profile {
+    /// Name used on the command line and in workflow nodes.
+    pub name: &'static str,
+    /// What it is for.
+    pub description: &'static str,
+    /// Groups on top of the floor.
+    pub groups: &'static [&'static SyscallGroup],
+    /// Socket address families `socket()` may create (`unix`, `inet`, `inet6`).
+    /// Network families are only honoured when the task is granted network.
+    pub socket_families: &'static [&'static str],
+}
+
+/// The seed's allow list: the floor of every profile.
+pub const FLOOR: SyscallGroup = SyscallGroup {
+    name: "floor",
+    reason: "the seed's default allow list: read, write, openat, mmap, munmap, exit_group, clone, execve",
+    syscalls: &["read", "write", "openat", "mmap", "munmap", "exit_group", "clone", "execve"],
+};
+
+/// Starting any dynamically linked program.
+pub const LOADER: SyscallGroup = SyscallGroup {
+    name: "loader",
+    reason: "ld.so maps shared libraries (mprotect, pread64, newfstatat, access), glibc sets up the heap (brk), TLS (arch_prctl), the robust futex list, rseq and reads rlimits — measured on /bin/true",
+    syscalls: &[
+        "access", "arch_prctl", "brk", "close", "mprotect", "newfstatat", "fstat", "stat", "lstat", "statx", "pread64",
+        "prlimit64", "rseq", "set_robust_list", "set_tid_address", "futex", "getrandom", "exit",
+    ],
+};
+
+/// Who and where the process is.
+pub const IDENTITY: SyscallGroup = SyscallGroup {
+    name: "identity",
+    reason:
+        "reading ids, pid and system name (id, whoami, sh, python start-up) — read-only queries",
+    syscalls: &[
+        "getuid",
+        "geteuid",
+        "getgid",
+        "getegid",
+        "getgroups",
+        "getresuid",
+        "getresgid",
+        "getpid",
+        "getppid",
+        "gettid",
+        "getpgrp",
+        "getpgid",
+        "getsid",
+        "uname",
+        "sysinfo",
+        "getrusage",
+        "sched_getaffinity",
+    ],
+};
+
+/// Signal handling within the task.
+pub const SIGNALS: SyscallGroup = SyscallGroup {
+    name: "signals",
+    reason: "installing handlers and masks, and signalling the task's own threads and children (shells, git, cargo); the PID namespace at the seccomp level keeps kill() inside the task",
+    syscalls: &["rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "tgkill", "kill", "rt_sigtimedwait"],
+};
+
+/// Clocks and sleeping.
+pub const TIME: SyscallGroup = SyscallGroup {
+    name: "time",
+    reason: "reading clocks and sleeping (date, timeouts, build timestamps)",
+    syscalls: &[
+        "clock_gettime",
+        "clock_getres",
+        "gettimeofday",
+        "nanosleep",
+        "clock_nanosleep",
+        "time",
+    ],
+};
+
+/// Reading the filesystem and terminals.
+pub const FS_READ: SyscallGroup = SyscallGroup {
+    name: "fs_read",
+    reason: "listing directories and reading files, links, xattrs and fs stats (ls -la, git status, cargo); terminal ioctls; fd plumbing for pipelines — what is readable is decided by the mount view and Landlock, not here",
+    syscalls: &[
+        "getdents64", "lseek", "readlink", "readlinkat", "getcwd", "chdir", "fchdir", "statfs", "fstatfs", "getxattr",
+        "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "faccessat", "faccessat2", "ioctl", "fcntl", "dup", "dup2",
+        "dup3", "pipe", "pipe2", "poll", "ppoll", "select", "pselect6", "readv", "pread64", "open", "openat2",
+        "fadvise64", "umask",
+    ],
+};
+
+/// Name service lookups over the local UNIX socket.
+pub const NSS_UNIX: SyscallGroup = SyscallGroup {
+    name: "nss_unix",
+    reason: "glibc's NSS asks nscd over an AF_UNIX socket for user and group names (ls -la, id); socket() is limited to AF_UNIX by the profile's families, and host UNIX sockets are masked by the mount view",
+    syscalls: &["socket", "connect", "sendto", "recvfrom", "sendmsg", "recvmsg", "getsockopt", "setsockopt", "getsockname", "getpeername", "shutdown"],
+};
+
+/// Creating and changing files (inside the workspace and /tmp).
+pub const FS_WRITE: SyscallGroup = SyscallGroup {
+    name: "fs_write",
+    reason: "creating, renaming, linking, truncating and deleting files (git index locks, cargo's target/, python caches); Landlock confines writes to the workspace and /tmp",
+    syscalls: &[
+        "mkdir", "mkdirat", "rename", "renameat", "renameat2", "unlink", "unlinkat", "rmdir", "link", "linkat", "symlink",
+        "symlinkat", "ftruncate", "truncate", "utimensat", "futimesat", "fchmod", "fchmodat", "chmod", "fsync",
+        "fdatasync", "flock", "pwrite64", "writev", "fallocate", "copy_file_range", "sendfile", "creat",
+    ],
+};
+
+/// Running child processes.
+pub const PROCESSES: SyscallGroup = SyscallGroup {
+    name: "processes",
+    reason: "spawning and waiting for children (sh pipelines, git hooks and pagers, cargo running rustc and build scripts)",
+    syscalls: &["clone3", "vfork", "fork", "wait4", "waitid", "setsid", "setpgid", "prctl", "execveat"],
+};
+
+/// Threads and memory management of multi-threaded runtimes.
+pub const THREADS: SyscallGroup = SyscallGroup {
+    name: "threads",
+    reason: "thread pools and allocators (cargo, rustc, python, node): thread creation, futex waits, madvise/mremap, yielding",
+    syscalls: &["clone3", "madvise", "mremap", "sched_yield", "membarrier", "sched_setaffinity", "get_mempolicy", "mbind"],
+};
+
+/// Event loops and inter-process channels.
+pub const EVENT_LOOP: SyscallGroup = SyscallGroup {
+    name: "event_loop",
+    reason:
+        "epoll/eventfd loops and socketpair channels (cargo's jobserver and progress, node's libuv)",
+    syscalls: &[
+        "epoll_create1",
+        "epoll_ctl",
+        "epoll_wait",
+        "epoll_pwait",
+        "epoll_pwait2",
+        "eventfd2",
+        "socketpair",
+        "recvfrom",
+        "sendto",
+        "recvmsg",
+        "sendmsg",
+        "timerfd_create",
+        "timerfd_settime",
+        "signalfd4",
+        "inotify_init1",
+        "inotify_add_watch",
+        "inotify_rm_watch",
+    ],
+};
+
+const BASE_GROUPS: &[&SyscallGroup] = &[&LOADER, &IDENTITY, &SIGNALS, &TIME];
+
+/// Every profile.
+pub const PROFILES: &[Profile] = &[
+    Profile {
+        name: "base",
+        description: "any dynamically linked program that only computes and prints; the profile for a command no other profile matches",
+        groups: BASE_GROUPS,
+        socket_families: &[],
+    },
+    Profile {
+        name: "shell-utils",
+        description: "core shell utilities and sh/bash pipelines (ls, cat, grep, sed, awk, find, id, …) reading the workspace",
+        groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &NSS_UNIX, &PROCESSES],
+        socket_families: &["unix"],
+    },
+    Profile {
+        name: "git-read",
+        description: "git log, status, diff, show, blame, ls-files, rev-parse (status still refreshes .git/index, so index writes are allowed)",
+        groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES],
+        socket_families: &["unix"],
+    },
+    Profile {
+        name: "git-write",
+        description: "git commit, add, checkout, merge, rebase (hooks run as children); pushing also needs a network grant",
+        groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &NSS_UNIX],
+        socket_families: &["unix", "inet", "inet6"],
+    },
+    Profile {
+        name: "cargo",
+        description: "cargo build / test / check / clippy with rustc and build scripts (offline unless network is granted)",
+        groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &THREADS, &EVENT_LOOP],
+        socket_families: &["unix", "inet", "inet6"],
+    },
+    Profile {
+        name: "python",
+        description: "a python script (interpreter start-up, imports, subprocesses, writes in the workspace)",
+        groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &THREADS],
+        socket_families: &["unix"],
+    },
+    Profile {
+        name: "npm",
+        description: "npm ci / npm test / node scripts (libuv event loop, worker threads); installing needs a network grant",
+        groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &THREADS, &EVENT_LOOP],
+        socket_families: &["unix", "inet", "inet6"],
+    },
+];
+
+impl Profile {
+    /// The floor plus every group's syscalls, sorted and deduplicated.
+    pub fn syscalls(&self) -> BTreeSet<&'static str> {
+        FLOOR
+            .syscalls
+            .iter()
+            .chain(self.groups.iter().flat_map(|g| g.syscalls.iter()))
+            .copied()
+            .collect()
+    }
+}
+
+/// Looks a profile up by name.
+pub fn find(name: &str) -> Option<&'static Profile> {
+    PROFILES.iter().find(|p| p.name == name)
+}
+
+/// Which profile a command maps to, and why.
+pub fn for_command(argv: &[String]) -> (&'static Profile, String) {
+    let pick = |name: &str| find(name).unwrap_or(&PROFILES[0]);
+    let Some(prog) = argv.first().map(|p| p.rsplit('/').next().unwrap_or(p)) else {
+        return (pick("base"), "empty command: base profile".into());
+    };
+    let sub = argv
+        .iter()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .map(String::as_str)
+        .unwrap_or("");
+    match prog {
+        "cargo" | "rustc" | "rustup" | "cargo-clippy" | "clippy-driver" | "rustdoc" => (pick("cargo"), format!("`{prog}` is the Rust toolchain")),
+        "git" => {
+            const READ: &[&str] = &["log", "status", "diff", "show", "blame", "ls-files", "rev-parse", "describe", "shortlog", "grep", "cat-file", "ls-tree", "rev-list", "reflog"];
+            if READ.contains(&sub) {
+                (pick("git-read"), format!("`git {sub}` only reads the repository"))
+            } else {
+                (pick("git-write"), format!("`git {sub}` may change the repository"))
+            }
+        }
+        p if p == "python" || p.starts_with("python3") || p == "python2" || p == "pip" || p == "pip3" || p == "pytest" => {
+            (pick("python"), format!("`{prog}` runs the Python interpreter"))
+        }
+        "node" | "nodejs" | "npm" | "npx" | "yarn" | "pnpm" => (pick("npm"), format!("`{prog}` runs node")),
+        "sh" | "bash" | "dash" | "ls" | "cat" | "grep" | "egrep" | "sed" | "awk" | "find" | "head" | "tail" | "wc" | "sort" | "uniq" | "cut" | "tr" | "echo"
+        | "printf" | "id" | "whoami" | "pwd" | "env" | "date" | "stat" | "du" | "df" | "file" | "diff" | "cmp" | "xargs" | "tee" | "mkdir" | "cp" | "mv"
+        | "rm" | "touch" | "ln" | "basename" | "dirname" | "realpath" | "readlink" | "true" | "false" | "test" | "[" | "sha256sum" | "md5sum" => {
+            (pick("shell-utils"), format!("`{prog}` is a core shell utility"))
+        }
+        _ => (pick("base"), format!("`{prog}` matches no task profile: using the base profile (it may need a learned profile)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_profile_contains_the_floor_and_the_loader() {
+        for p in PROFILES {
+            let s = p.syscalls();
+            for f in FLOOR.syscalls.iter().chain(LOADER.syscalls) {
+                assert!(s.contains(f), "{} lacks {f}", p.name);
+            }
+        }
+    }
+
+    #[test]
+    fn mapping() {
+        let argv = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert_eq!(for_command(&argv("git log -1")).0.name, "git-read");
+        assert_eq!(
+            for_command(&argv("git push origin main")).0.name,
+            "git-write"
+        );
+        assert_eq!(for_command(&argv("/usr/bin/cargo build")).0.name, "cargo");
+        assert_eq!(for_command(&argv("python3.11 x.py")).0.name, "python");
+        assert_eq!(for_command(&argv("ls -la")).0.name, "shell-utils");
+        let (p, why) = for_command(&argv("ffmpeg -i a b"));
+        assert_eq!(p.name, "base");
+        assert!(why.contains("base profile"), "{why}");
+    }
+
+    #[test]
+    fn no_profile_lists_what_the_sandbox_forbids() {
+        const NEVER: &[&str] = &[
+            "ptrace",
+            "mount",
+            "umount2",
+            "reboot",
+            "iopl",
+            "ioperm",
+            "bind",
+            "listen",
+            "process_vm_readv",
+            "process_vm_writev",
+            "kexec_load",
+            "init_module",
+            "finit_module",
+            "bpf",
+            "keyctl",
+            "add_key",
+            "setns",
+            "unshare",
+            "pivot_root",
+            "swapon",
+            "io_uring_setup",
+            "userfaultfd",
+            "perf_event_open",
+        ];
+        for p in PROFILES {
+            for s in p.syscalls() {
+                assert!(!NEVER.contains(&s), "{} lists {s}", p.name);
+            }
+        }
+    }
+}
