@@ -1,1 +1,0 @@
-//! Placeholder: the executor (being written).

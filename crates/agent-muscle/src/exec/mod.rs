@@ -1,0 +1,456 @@
+//! The executor: runs one task (an argv) at a sandbox level, with limits,
+//! and reports how it ended.
+//!
+//! Only the `none` level exists so far: a plain subprocess in its own session
+//! and process group, working directory = the workspace, a scrubbed
+//! environment, rlimits set between `fork` and `exec`, stdout/stderr captured
+//! up to a cap, a wall-clock timeout, and a kill of the task's process tree
+//! at the end of every run. `seccomp` and `firecracker` are refused with
+//! [`ExecError::LevelUnavailable`], never silently run at a weaker level.
+//!
+//! # What level `none` does not guarantee
+//! - **Escaped descendants.** At the end of a run every process in the task's
+//!   process group or session is killed, and so is every process whose parent
+//!   chain leads to one of those (found by walking `/proc`). A process that
+//!   double-forks *and* calls `setsid`, and whose intermediate parent has
+//!   already exited, has been reparented to init (or to a user subreaper) and
+//!   is not found. The `seccomp` level will run the task as init of a PID
+//!   namespace, where that kill takes everything with it.
+//! - **`pids`** is `RLIMIT_NPROC`, which counts *all* processes of the real
+//!   user id, not only the task's: with a limit below the user's current
+//!   process count the task cannot fork at all.
+//! - **`memory_bytes`** is `RLIMIT_AS` (virtual address space). An allocation
+//!   past it fails inside the task (e.g. Python's `MemoryError`), which then
+//!   exits as it likes; the result reports no [`Violation`] for it because
+//!   the executor cannot tell that failure from any other non-zero exit.
+//! - **`cpu`** is `RLIMIT_CPU`, counted in whole seconds (rounded up) per
+//!   process: SIGXCPU at the limit, SIGKILL one second later.
+//! - `cpu` and `peak_memory_bytes` in the result cover the task and the
+//!   descendants it waited for, not ones killed at the end.
+//!
+//! # Examples
+//! ```
+//! use agent_muscle::exec::{run, ExecSpec, Exit};
+//! let workspace = std::env::temp_dir();
+//! let spec = ExecSpec::new(["printf", "hi"], &workspace);
+//! let result = run(&spec).unwrap();
+//! assert_eq!(result.status, Exit::Code(0));
+//! assert_eq!(result.stdout, b"hi");
+//! ```
+
+mod run;
+mod spec;
+mod sys;
+mod tree;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use autonomic_core::SandboxLevel;
+
+/// What to run, where, and under which limits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecSpec {
+    /// The program (resolved against the task's `PATH` unless it contains a
+    /// `/`; a relative path is taken relative to the workspace) and its
+    /// arguments. No shell is involved.
+    pub argv: Vec<String>,
+    /// The working directory; must be an existing directory.
+    pub workspace: PathBuf,
+    /// Which environment variables the task sees.
+    pub env: EnvPolicy,
+    /// Bytes written to the task's stdin; `None` means stdin is `/dev/null`.
+    pub stdin: Option<Vec<u8>>,
+    /// The isolation level. Only [`SandboxLevel::None`] is implemented.
+    pub sandbox: SandboxLevel,
+    /// Time, memory, process and output limits.
+    pub limits: Limits,
+}
+
+impl ExecSpec {
+    /// A spec with a scrubbed environment, no stdin, level `none` and the
+    /// default limits.
+    pub fn new<I, S>(argv: I, workspace: impl Into<PathBuf>) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        ExecSpec {
+            argv: argv.into_iter().map(Into::into).collect(),
+            workspace: workspace.into(),
+            env: EnvPolicy::Scrubbed,
+            stdin: None,
+            sandbox: SandboxLevel::None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The task's environment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum EnvPolicy {
+    /// Only `PATH=/usr/local/bin:/usr/bin:/bin`, `HOME=<workspace>`,
+    /// `LANG=C.UTF-8` and `TERM=dumb`.
+    #[default]
+    Scrubbed,
+    /// The scrubbed set plus these variables copied from the caller's
+    /// environment when present there (a copied `PATH` or `HOME` replaces the
+    /// scrubbed value).
+    Allow(Vec<String>),
+}
+
+/// Limits for one run. A limit of zero is rejected, not read as "none".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock time before the whole process group is killed. Default 60 s.
+    pub wall: Duration,
+    /// CPU time per process (`RLIMIT_CPU`, whole seconds, rounded up).
+    pub cpu: Option<Duration>,
+    /// Virtual address space per process (`RLIMIT_AS`).
+    pub memory_bytes: Option<u64>,
+    /// Processes of the real user id (`RLIMIT_NPROC`; see the module docs).
+    pub pids: Option<u64>,
+    /// Bytes kept per stream (stdout and stderr each). Default 1 MiB. Output
+    /// past it is read and discarded so the task never blocks on a full pipe.
+    pub output_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            wall: Duration::from_secs(60),
+            cpu: None,
+            memory_bytes: None,
+            pids: None,
+            output_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// How a run went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecResult {
+    /// Exit code or terminating signal of the task's main process.
+    pub status: Exit,
+    /// Captured stdout, at most `limits.output_bytes`.
+    pub stdout: Vec<u8>,
+    /// Captured stderr, at most `limits.output_bytes`.
+    pub stderr: Vec<u8>,
+    /// Whether stdout was cut at the cap.
+    pub stdout_truncated: bool,
+    /// Whether stderr was cut at the cap.
+    pub stderr_truncated: bool,
+    /// Spawn to exit, as seen by the executor.
+    pub wall: Duration,
+    /// User plus system CPU time of the task and the descendants it waited for.
+    pub cpu: Duration,
+    /// Largest resident set size among the task and its waited-for
+    /// descendants (`ru_maxrss`).
+    pub peak_memory_bytes: u64,
+    /// Why the sandbox stopped or cut the task, if it did.
+    pub violation: Option<Violation>,
+}
+
+impl ExecResult {
+    /// Whether the task exited with code 0 and nothing was cut.
+    pub fn success(&self) -> bool {
+        self.status == Exit::Code(0) && self.violation.is_none()
+    }
+}
+
+/// How the task's main process ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// It exited with this code.
+    Code(i32),
+    /// It was killed by this signal.
+    Signal {
+        /// The signal number (e.g. 15).
+        number: i32,
+        /// Its name (e.g. `SIGTERM`), or `signal N` for an unnamed one.
+        name: String,
+    },
+}
+
+impl Exit {
+    pub(crate) fn from_signal(number: i32) -> Self {
+        Exit::Signal {
+            number,
+            name: signal_name(number),
+        }
+    }
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Exit::Code(code) => write!(f, "exited with code {code}"),
+            Exit::Signal { number, name } => write!(f, "killed by {name} (signal {number})"),
+        }
+    }
+}
+
+/// Why the sandbox stopped a task (or, for [`Violation::OutputLimit`], cut
+/// its output).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Violation {
+    /// The wall-clock limit expired and the process tree was killed.
+    WallTimeout {
+        /// The limit that expired.
+        limit: Duration,
+    },
+    /// A process used up its CPU-time limit and the kernel killed it.
+    CpuLimit {
+        /// The limit as given.
+        limit: Duration,
+    },
+    /// The task was killed for exceeding its memory limit (reported by the
+    /// levels that can tell; see the module docs for `none`).
+    MemoryLimit {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// Output passed the per-stream cap; the excess was discarded and the
+    /// task was not killed.
+    OutputLimit {
+        /// The cap in bytes per stream.
+        limit: usize,
+    },
+    /// A forbidden system call (the `seccomp` level; reserved).
+    Syscall {
+        /// The syscall number.
+        number: i64,
+        /// The syscall name.
+        name: String,
+    },
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Violation::WallTimeout { limit } => {
+                write!(
+                    f,
+                    "killed after the {} wall-clock limit",
+                    human_duration(*limit)
+                )
+            }
+            Violation::CpuLimit { limit } => {
+                write!(
+                    f,
+                    "killed after using its {} of CPU time",
+                    human_duration(*limit)
+                )
+            }
+            Violation::MemoryLimit { limit } => {
+                write!(
+                    f,
+                    "killed for going over the {} memory limit",
+                    human_bytes(*limit)
+                )
+            }
+            Violation::OutputLimit { limit } => write!(
+                f,
+                "output cut at {} per stream (the task kept running; the rest was discarded)",
+                human_bytes(*limit as u64)
+            ),
+            Violation::Syscall { number, name } => write!(
+                f,
+                "killed for calling `{name}` (system call {number}), which the sandbox forbids"
+            ),
+        }
+    }
+}
+
+/// Why a task could not be run at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExecError {
+    /// `argv` was empty.
+    #[error("nothing to run: the command line is empty")]
+    EmptyArgv,
+    /// The workspace does not exist or is not a directory.
+    #[error("workspace `{}` is not an existing directory", path.display())]
+    MissingWorkspace {
+        /// The workspace as given.
+        path: PathBuf,
+    },
+    /// The program was not found (or is not an executable file).
+    #[error("program `{program}` not found: no executable file of that name in {searched}")]
+    NotFound {
+        /// `argv[0]`.
+        program: String,
+        /// Where it was looked for (the task's `PATH`, or the path itself).
+        searched: String,
+    },
+    /// A limit was zero.
+    #[error("the {which} limit is 0; leave it unset for no limit, or give a positive value")]
+    ZeroLimit {
+        /// Which limit (`wall`, `cpu`, `memory`, `pids`, `output`).
+        which: &'static str,
+    },
+    /// An argument or environment entry contains a NUL byte, or an allowed
+    /// variable name is empty or contains `=`.
+    #[error("invalid {what} `{value}`: {why}")]
+    InvalidInput {
+        /// What was invalid (`argument`, `environment variable name`).
+        what: &'static str,
+        /// The offending value (NULs shown escaped).
+        value: String,
+        /// Why.
+        why: &'static str,
+    },
+    /// The requested sandbox level cannot run here.
+    #[error("sandbox level `{level}` is not available: {reason}")]
+    LevelUnavailable {
+        /// The level asked for.
+        level: SandboxLevel,
+        /// Why it is unavailable.
+        reason: String,
+    },
+    /// An operating-system call failed.
+    #[error("could not {action}")]
+    Io {
+        /// What the executor was doing.
+        action: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Runs `spec` to completion and reports how it went.
+///
+/// Blocks the calling thread until the task has exited (or been killed) and
+/// its process tree has been killed. Errors mean the task did not run; a task
+/// that ran and failed is an `Ok` with its exit status.
+pub fn run(spec: &ExecSpec) -> Result<ExecResult, ExecError> {
+    match spec.sandbox {
+        SandboxLevel::None => {
+            let prepared = spec::prepare(spec)?;
+            run::run_unsandboxed(&prepared)
+        }
+        level @ (SandboxLevel::Seccomp | SandboxLevel::Firecracker) => {
+            Err(ExecError::LevelUnavailable {
+                level,
+                reason: format!("not implemented yet (see issue {})", level_issue(level)),
+            })
+        }
+    }
+}
+
+fn level_issue(level: SandboxLevel) -> u32 {
+    match level {
+        SandboxLevel::Firecracker => 5,
+        _ => 4,
+    }
+}
+
+/// `SIGTERM` for 15, and so on; `signal N` when the number has no name here.
+pub fn signal_name(number: i32) -> String {
+    let name = match number {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGTRAP => "SIGTRAP",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGUSR2 => "SIGUSR2",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGSTKFLT => "SIGSTKFLT",
+        libc::SIGCHLD => "SIGCHLD",
+        libc::SIGCONT => "SIGCONT",
+        libc::SIGSTOP => "SIGSTOP",
+        libc::SIGTSTP => "SIGTSTP",
+        libc::SIGTTIN => "SIGTTIN",
+        libc::SIGTTOU => "SIGTTOU",
+        libc::SIGURG => "SIGURG",
+        libc::SIGXCPU => "SIGXCPU",
+        libc::SIGXFSZ => "SIGXFSZ",
+        libc::SIGVTALRM => "SIGVTALRM",
+        libc::SIGPROF => "SIGPROF",
+        libc::SIGWINCH => "SIGWINCH",
+        libc::SIGIO => "SIGIO",
+        libc::SIGPWR => "SIGPWR",
+        libc::SIGSYS => "SIGSYS",
+        _ => return format!("signal {number}"),
+    };
+    name.to_owned()
+}
+
+/// `5s`, `1.5s`, `250ms`, `2m 30s`.
+fn human_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms % 1000 != 0 && ms < 60_000 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else if d.as_secs() < 60 {
+        format!("{}s", d.as_secs())
+    } else if d.as_secs() % 60 == 0 {
+        format!("{}m", d.as_secs() / 60)
+    } else {
+        format!("{}m {}s", d.as_secs() / 60, d.as_secs() % 60)
+    }
+}
+
+/// `128 MiB`, `1 KiB`, `500 bytes`.
+fn human_bytes(n: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if n >= size {
+            return if n % size == 0 {
+                format!("{} {unit}", n / size)
+            } else {
+                format!("{:.1} {unit}", n as f64 / size as f64)
+            };
+        }
+    }
+    format!("{n} bytes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn violations_read_as_sentences() {
+        let wall = Violation::WallTimeout {
+            limit: Duration::from_secs(5),
+        };
+        assert_eq!(wall.to_string(), "killed after the 5s wall-clock limit");
+        let mem = Violation::MemoryLimit { limit: 128 << 20 };
+        assert_eq!(
+            mem.to_string(),
+            "killed for going over the 128 MiB memory limit"
+        );
+        let cpu = Violation::CpuLimit {
+            limit: Duration::from_millis(1500),
+        };
+        assert_eq!(cpu.to_string(), "killed after using its 1.5s of CPU time");
+    }
+
+    #[test]
+    fn durations_and_sizes_are_human() {
+        assert_eq!(human_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(human_duration(Duration::from_secs(150)), "2m 30s");
+        assert_eq!(human_bytes(1024 * 1024), "1 MiB");
+        assert_eq!(human_bytes(500), "500 bytes");
+    }
+
+    #[test]
+    fn signal_names() {
+        assert_eq!(signal_name(15), "SIGTERM");
+        assert_eq!(signal_name(9), "SIGKILL");
+        assert_eq!(signal_name(64), "signal 64");
+    }
+}

@@ -1,0 +1,310 @@
+//! Level `none`: spawn, feed stdin, capture output, enforce the wall clock,
+//! kill the tree, reap.
+//!
+//! One thread does everything with `poll(2)` over the output pipes, the stdin
+//! pipe and a pidfd that becomes readable when the task exits; no helper
+//! threads, so nothing is left blocked on a pipe an escaped process holds.
+
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{ChildStderr, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::spec::Prepared;
+use super::{sys, tree, ExecError, ExecResult, Exit, Violation};
+
+/// How long to keep reading output after the tree was killed. Killed
+/// processes close their pipe ends at once; only a process that escaped the
+/// kill can hold one open longer, and we do not wait for it.
+const DRAIN_GRACE: Duration = Duration::from_millis(500);
+
+/// Poll interval when the kernel has no pidfd.
+const NO_PIDFD_TICK: Duration = Duration::from_millis(5);
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "agent-muscle is the one crate that runs processes"
+)]
+fn new_command(program: &Path) -> Command {
+    Command::new(program)
+}
+
+pub(super) fn run_unsandboxed(p: &Prepared<'_>) -> Result<ExecResult, ExecError> {
+    let mut cmd = new_command(&p.program);
+    cmd.arg0(&p.argv[0])
+        .args(&p.argv[1..])
+        .current_dir(p.workspace)
+        .env_clear()
+        .envs(p.env.iter().map(|(k, v)| (k, v)))
+        .stdin(if p.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    sys::install_child_setup(&mut cmd, p.rlimits);
+
+    let start = Instant::now();
+    let mut child = cmd.spawn().map_err(|source| ExecError::Io {
+        action: format!("start `{}`", p.argv[0]),
+        source,
+    })?;
+    let pid = child.id() as i32;
+    let mut streams = Streams {
+        stdin: child.stdin.take(),
+        stdin_data: p.stdin.unwrap_or_default(),
+        stdin_written: 0,
+        stdout: Capture::new(child.stdout.take(), p.limits.output_bytes),
+        stderr: Capture::new(child.stderr.take(), p.limits.output_bytes),
+    };
+
+    // Whatever happens while supervising, the tree is killed and the task
+    // reaped before returning.
+    let supervised = supervise(pid, &mut streams, start + p.limits.wall);
+    let wall = start.elapsed();
+    tree::kill_tree(pid);
+    streams.stdin = None;
+    let drained = drain(&mut streams, Instant::now() + DRAIN_GRACE);
+    let reaped = sys::reap(pid).map_err(|source| ExecError::Io {
+        action: format!("wait for `{}` (pid {pid})", p.argv[0]),
+        source,
+    })?;
+    let timed_out = supervised.map_err(|source| ExecError::Io {
+        action: format!("supervise `{}` (pid {pid})", p.argv[0]),
+        source,
+    })?;
+    if let Err(err) = drained {
+        tracing::warn!(pid, error = %err, "stopped reading the task's output early");
+    }
+
+    let status = match sys::decode_status(reaped.status) {
+        Ok(code) => Exit::Code(code),
+        Err(signal) => Exit::from_signal(signal),
+    };
+    let limits = p.limits;
+    let cpu_killed = match &status {
+        Exit::Signal { number, .. } => limits.cpu.is_some_and(|limit| {
+            *number == libc::SIGXCPU || (*number == libc::SIGKILL && reaped.cpu >= limit)
+        }),
+        Exit::Code(_) => false,
+    };
+    let truncated = streams.stdout.truncated || streams.stderr.truncated;
+    let violation = if timed_out {
+        Some(Violation::WallTimeout { limit: limits.wall })
+    } else if cpu_killed {
+        limits.cpu.map(|limit| Violation::CpuLimit { limit })
+    } else if truncated {
+        Some(Violation::OutputLimit {
+            limit: limits.output_bytes,
+        })
+    } else {
+        None
+    };
+    Ok(ExecResult {
+        status,
+        stdout: streams.stdout.buf,
+        stderr: streams.stderr.buf,
+        stdout_truncated: streams.stdout.truncated,
+        stderr_truncated: streams.stderr.truncated,
+        wall,
+        cpu: reaped.cpu,
+        peak_memory_bytes: reaped.max_rss_bytes,
+        violation,
+    })
+}
+
+/// One captured output stream.
+struct Capture<R> {
+    pipe: Option<R>,
+    buf: Vec<u8>,
+    cap: usize,
+    truncated: bool,
+}
+
+impl<R: Read + AsRawFd> Capture<R> {
+    fn new(pipe: Option<R>, cap: usize) -> Self {
+        Capture {
+            pipe,
+            buf: Vec::new(),
+            cap,
+            truncated: false,
+        }
+    }
+
+    /// One `read`; closes the pipe at end of file or on an error.
+    fn read_once(&mut self, scratch: &mut [u8]) {
+        let Some(pipe) = self.pipe.as_mut() else {
+            return;
+        };
+        match pipe.read(scratch) {
+            Ok(0) => self.pipe = None,
+            Ok(n) => {
+                let room = self.cap.saturating_sub(self.buf.len());
+                let keep = n.min(room);
+                self.buf.extend_from_slice(&scratch[..keep]);
+                if keep < n {
+                    self.truncated = true;
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the task's output failed");
+                self.pipe = None;
+            }
+        }
+    }
+}
+
+struct Streams<'a> {
+    stdin: Option<ChildStdin>,
+    stdin_data: &'a [u8],
+    stdin_written: usize,
+    stdout: Capture<ChildStdout>,
+    stderr: Capture<ChildStderr>,
+}
+
+impl Streams<'_> {
+    fn set_nonblocking(&self) -> io::Result<()> {
+        if let Some(s) = &self.stdin {
+            sys::set_nonblocking(s)?;
+        }
+        if let Some(s) = &self.stdout.pipe {
+            sys::set_nonblocking(s)?;
+        }
+        if let Some(s) = &self.stderr.pipe {
+            sys::set_nonblocking(s)?;
+        }
+        Ok(())
+    }
+
+    /// Writes what the pipe takes; closes stdin when done or when the task
+    /// stopped reading.
+    fn write_stdin(&mut self) {
+        let Some(stdin) = self.stdin.as_mut() else {
+            return;
+        };
+        let rest = &self.stdin_data[self.stdin_written..];
+        if rest.is_empty() {
+            self.stdin = None;
+            return;
+        }
+        match stdin.write(rest) {
+            Ok(n) => {
+                self.stdin_written += n;
+                if self.stdin_written == self.stdin_data.len() {
+                    self.stdin = None;
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) => {}
+            // EPIPE and the like: the task closed its stdin; not our error.
+            Err(_) => self.stdin = None,
+        }
+    }
+}
+
+const IN: i16 = libc::POLLIN | libc::POLLHUP | libc::POLLERR;
+
+fn pollfd(fd: i32, events: i16) -> libc::pollfd {
+    libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    }
+}
+
+/// Pumps the pipes until the task exits. Returns whether the wall clock ran
+/// out (then the tree has already been killed).
+fn supervise(pid: i32, s: &mut Streams<'_>, deadline: Instant) -> io::Result<bool> {
+    s.set_nonblocking()?;
+    let pidfd: Option<OwnedFd> = sys::pidfd_open(pid)?;
+    let mut scratch = vec![0u8; 64 * 1024];
+    let mut timed_out = false;
+    loop {
+        let mut fds = [pollfd(-1, 0); 4];
+        if let Some(p) = &s.stdout.pipe {
+            fds[0] = pollfd(p.as_raw_fd(), libc::POLLIN);
+        }
+        if let Some(p) = &s.stderr.pipe {
+            fds[1] = pollfd(p.as_raw_fd(), libc::POLLIN);
+        }
+        if let Some(p) = &s.stdin {
+            fds[2] = pollfd(p.as_raw_fd(), libc::POLLOUT);
+        }
+        if let Some(p) = &pidfd {
+            fds[3] = pollfd(p.as_raw_fd(), libc::POLLIN);
+        }
+        let mut timeout = if timed_out {
+            None
+        } else {
+            Some(deadline.saturating_duration_since(Instant::now()))
+        };
+        if pidfd.is_none() {
+            timeout = Some(timeout.map_or(NO_PIDFD_TICK, |t| t.min(NO_PIDFD_TICK)));
+        }
+        sys::poll(&mut fds, timeout)?;
+        if fds[0].revents & IN != 0 {
+            s.stdout.read_once(&mut scratch);
+        }
+        if fds[1].revents & IN != 0 {
+            s.stderr.read_once(&mut scratch);
+        }
+        if fds[2].revents != 0 {
+            s.write_stdin();
+        }
+        let exited = match &pidfd {
+            Some(_) => fds[3].revents != 0,
+            None => sys::has_exited(pid)?,
+        };
+        if exited {
+            return Ok(timed_out);
+        }
+        if !timed_out && Instant::now() >= deadline {
+            tracing::debug!(pid, "wall-clock limit reached; killing the task's tree");
+            tree::kill_tree(pid);
+            timed_out = true;
+        }
+    }
+}
+
+/// Reads what is left in the output pipes until both reach end of file or
+/// `until` passes.
+fn drain(s: &mut Streams<'_>, until: Instant) -> io::Result<()> {
+    let mut scratch = vec![0u8; 64 * 1024];
+    while s.stdout.pipe.is_some() || s.stderr.pipe.is_some() {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            s.stdout.pipe = None;
+            s.stderr.pipe = None;
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "an output pipe stayed open after the task's tree was killed",
+            ));
+        }
+        let mut fds = [pollfd(-1, 0); 2];
+        if let Some(p) = &s.stdout.pipe {
+            fds[0] = pollfd(p.as_raw_fd(), libc::POLLIN);
+        }
+        if let Some(p) = &s.stderr.pipe {
+            fds[1] = pollfd(p.as_raw_fd(), libc::POLLIN);
+        }
+        sys::poll(&mut fds, Some(left))?;
+        if fds[0].revents & IN != 0 {
+            s.stdout.read_once(&mut scratch);
+        }
+        if fds[1].revents & IN != 0 {
+            s.stderr.read_once(&mut scratch);
+        }
+    }
+    Ok(())
+}
