@@ -1,0 +1,248 @@
+//! Compiles a [`SyscallPolicy`] into a classic BPF program (see the module
+//! docs in `bpf/mod.rs` for the rules and the program's shape).
+
+use super::{
+    never_allowed_reason, syscall_number, syscalls::MAX_NR, Action, BpfError, SockFilter,
+    SyscallPolicy, AUDIT_ARCH_X86_64, MAX_INSNS, NEVER_ALLOWED, X32_SYSCALL_BIT,
+};
+
+// Classic BPF opcodes (<linux/filter.h>, <linux/bpf_common.h>).
+const LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
+const JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+const JGT_K: u16 = 0x25; // BPF_JMP | BPF_JGT | BPF_K
+const JSET_K: u16 = 0x45; // BPF_JMP | BPF_JSET | BPF_K
+const JA: u16 = 0x05; // BPF_JMP | BPF_JA (32-bit offset in k)
+const RET_K: u16 = 0x06; // BPF_RET | BPF_K
+
+// Offsets into `struct seccomp_data` (little-endian; the low word of an
+// argument comes first).
+const NR_OFFSET: u32 = 0;
+const ARCH_OFFSET: u32 = 4;
+const ARG0_LO_OFFSET: u32 = 16;
+
+/// The longest run of `JEQ`s sharing one `RET`: the first `JEQ` jumps
+/// `run - 1` instructions forward, and the last skips the `RET` with
+/// `jf = 1`, so every offset fits a `u8`.
+const MAX_RUN: usize = 255;
+
+/// Every `CLONE_NEW*` flag: `NEWTIME | NEWNS | NEWCGROUP | NEWUTS | NEWIPC |
+/// NEWUSER | NEWPID | NEWNET`.
+const CLONE_NEW_MASK: u32 = 0x0000_0080
+    | 0x0002_0000
+    | 0x0200_0000
+    | 0x0400_0000
+    | 0x0800_0000
+    | 0x1000_0000
+    | 0x2000_0000
+    | 0x4000_0000;
+
+const AF_UNIX: i32 = 1;
+const ENOSYS: u16 = 38;
+
+/// Syscalls with their own blocks; never part of the plain allow runs.
+const SOCKET: i64 = 41;
+const SOCKETPAIR: i64 = 53;
+const CLONE: i64 = 56;
+const CLONE3: i64 = 435;
+
+fn stmt(code: u16, k: u32) -> SockFilter {
+    SockFilter {
+        code,
+        jt: 0,
+        jf: 0,
+        k,
+    }
+}
+
+fn jump(code: u16, k: u32, jt: u8, jf: u8) -> SockFilter {
+    SockFilter { code, jt, jf, k }
+}
+
+fn ret(action: Action) -> SockFilter {
+    stmt(RET_K, action.seccomp_ret())
+}
+
+/// A syscall number (or socket domain) as the 32-bit `k` operand it is
+/// compared with. Callers pass 0..=MAX_NR or 0..=255, so this never truncates.
+fn nr_k(nr: i64) -> u32 {
+    u32::try_from(nr).unwrap_or(u32::MAX)
+}
+
+/// Appends `JEQ n0 … JEQ nk` runs, each ending in `RET action`; a number
+/// that matches returns `action`, anything else falls through with the
+/// accumulator (the syscall number) unchanged.
+fn emit_runs(out: &mut Vec<SockFilter>, nrs: &[i64], action: Action) {
+    for run in nrs.chunks(MAX_RUN) {
+        let len = run.len();
+        for (i, &nr) in run.iter().enumerate() {
+            // Jump to the RET right after the run; `len - 1 - i` <= 254.
+            let jt = u8::try_from(len - 1 - i).unwrap_or(u8::MAX);
+            let jf = u8::from(i == len - 1);
+            out.push(jump(JEQ_K, nr_k(nr), jt, jf));
+        }
+        out.push(ret(action));
+    }
+}
+
+/// Appends a block that runs only for syscall `nr`: `body` (which must end in
+/// a `RET` on every path) is skipped for every other number with a `JA`,
+/// whose 32-bit offset has no 8-bit limit.
+fn emit_guarded(out: &mut Vec<SockFilter>, nr: i64, body: &[SockFilter]) {
+    out.push(jump(JEQ_K, nr_k(nr), 1, 0));
+    out.push(stmt(JA, u32::try_from(body.len()).unwrap_or(u32::MAX)));
+    out.extend_from_slice(body);
+}
+
+/// Compiles `policy` into a seccomp-bpf program.
+///
+/// # Errors
+///
+/// [`BpfError::UnknownSyscall`] for a name not in the x86_64 table,
+/// [`BpfError::ForbiddenSyscall`] for a [`NEVER_ALLOWED`] name,
+/// [`BpfError::InvalidErrno`] / [`BpfError::InvalidSocketDomain`] for
+/// out-of-range values, and [`BpfError::TooLong`] past 4096 instructions.
+pub fn compile(policy: &SyscallPolicy) -> Result<Vec<SockFilter>, BpfError> {
+    if let Action::Errno(errno) = policy.default_action {
+        if !(1..=4095).contains(&errno) {
+            return Err(BpfError::InvalidErrno { errno });
+        }
+    }
+
+    let mut allowed = Vec::with_capacity(policy.allow.len());
+    for name in &policy.allow {
+        if let Some(reason) = never_allowed_reason(name) {
+            return Err(BpfError::ForbiddenSyscall {
+                name: name.clone(),
+                reason,
+            });
+        }
+        let nr =
+            syscall_number(name).ok_or_else(|| BpfError::UnknownSyscall { name: name.clone() })?;
+        allowed.push(nr);
+    }
+    allowed.sort_unstable();
+    allowed.dedup();
+
+    let mut domains: Vec<i64> = Vec::new();
+    let requested: &[i32] = if policy.socket_domains.is_empty() {
+        &[AF_UNIX]
+    } else {
+        &policy.socket_domains
+    };
+    for &domain in requested {
+        let k = u8::try_from(domain).map_err(|_| BpfError::InvalidSocketDomain { domain })?;
+        domains.push(i64::from(k));
+    }
+    domains.sort_unstable();
+    domains.dedup();
+
+    let is_allowed = |nr: i64| allowed.binary_search(&nr).is_ok();
+    // For a syscall with an argument check: what it gets once the check passed.
+    let passed = |nr: i64| {
+        if is_allowed(nr) {
+            Action::Allow
+        } else {
+            policy.default_action
+        }
+    };
+
+    let mut p = Vec::with_capacity(16 + NEVER_ALLOWED.len() + allowed.len() + 2 * domains.len());
+
+    // 1. Foreign architectures.
+    p.push(stmt(LD_W_ABS, ARCH_OFFSET));
+    p.push(jump(JEQ_K, AUDIT_ARCH_X86_64, 1, 0));
+    p.push(ret(Action::KillProcess));
+    // 2. The x32 ABI.
+    p.push(stmt(LD_W_ABS, NR_OFFSET));
+    p.push(jump(JSET_K, X32_SYSCALL_BIT, 0, 1));
+    p.push(ret(Action::KillProcess));
+    // 3. Numbers newer than the table.
+    p.push(jump(JGT_K, nr_k(MAX_NR), 0, 1));
+    p.push(ret(Action::Errno(ENOSYS)));
+
+    // 4. The hard block list.
+    let mut blocked: Vec<i64> = NEVER_ALLOWED
+        .iter()
+        .filter_map(|(name, _)| syscall_number(name))
+        .collect();
+    blocked.sort_unstable();
+    emit_runs(&mut p, &blocked, Action::KillProcess);
+
+    // 5. socket()/socketpair(): only the allowed domains (args[0] is an
+    //    `int`; the kernel ignores the upper word).
+    for nr in [SOCKET, SOCKETPAIR] {
+        let mut body = vec![stmt(LD_W_ABS, ARG0_LO_OFFSET)];
+        emit_runs(&mut body, &domains, passed(nr));
+        body.push(ret(Action::KillProcess));
+        emit_guarded(&mut p, nr, &body);
+    }
+
+    // 6. clone(): no CLONE_NEW* flags (they are in the low word of args[0]);
+    //    clone3(): flags unreadable, so ENOSYS and glibc falls back to clone.
+    emit_guarded(
+        &mut p,
+        CLONE,
+        &[
+            stmt(LD_W_ABS, ARG0_LO_OFFSET),
+            jump(JSET_K, CLONE_NEW_MASK, 0, 1),
+            ret(Action::KillProcess),
+            ret(passed(CLONE)),
+        ],
+    );
+    emit_guarded(&mut p, CLONE3, &[ret(Action::Errno(ENOSYS))]);
+
+    // 7. The policy's allow list, then the default.
+    let plain: Vec<i64> = allowed
+        .iter()
+        .copied()
+        .filter(|nr| ![SOCKET, SOCKETPAIR, CLONE, CLONE3].contains(nr))
+        .collect();
+    emit_runs(&mut p, &plain, Action::Allow);
+    p.push(ret(policy.default_action));
+
+    if p.len() > MAX_INSNS {
+        return Err(BpfError::TooLong {
+            instructions: p.len(),
+        });
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(allow: &[&str]) -> SyscallPolicy {
+        SyscallPolicy {
+            allow: allow.iter().map(|s| (*s).to_owned()).collect(),
+            default_action: Action::KillProcess,
+            socket_domains: vec![],
+        }
+    }
+
+    #[test]
+    fn jump_offsets_stay_in_range_for_the_whole_table() {
+        let all: Vec<&str> = super::super::syscalls::SYSCALLS
+            .iter()
+            .map(|(n, _)| *n)
+            .filter(|n| never_allowed_reason(n).is_none())
+            .collect();
+        let p = compile(&policy(&all)).expect("compiles");
+        assert!(p.len() <= MAX_INSNS);
+        for (i, insn) in p.iter().enumerate() {
+            if insn.code == JA {
+                assert!(i + 1 + usize::try_from(insn.k).expect("fits") < p.len());
+            } else if insn.code & 0x07 == 0x05 {
+                assert!(i + 1 + usize::from(insn.jt) < p.len());
+                assert!(i + 1 + usize::from(insn.jf) < p.len());
+            }
+        }
+    }
+
+    #[test]
+    fn errno_zero_is_rejected() {
+        let mut p = policy(&["read"]);
+        p.default_action = Action::Errno(0);
+        assert_eq!(compile(&p), Err(BpfError::InvalidErrno { errno: 0 }));
+    }
+}

@@ -1,0 +1,3 @@
+//! agent-muscle's integration tests: one binary, one module per area.
+
+mod exec;
