@@ -1,3 +1,3 @@
 //! agent-muscle's integration tests: one binary, one module per area.
 
-mod exec;
+mod bpf;

@@ -1,1 +1,0 @@
-//! Placeholder: the seccomp-bpf filter compiler (being written).
