@@ -453,3 +453,30 @@ fn hard_blocked_syscalls_are_killed_even_under_default_allow() {
         }
     }
 }
+
+#[test]
+fn threads_and_subprocesses_fall_back_from_clone3_to_clone() {
+    // glibc >= 2.34 tries clone3 first; the filter answers ENOSYS and glibc
+    // retries with clone, whose flags the filter can check.
+    let p = policy(&["clone", "clone3"], Action::Allow);
+    let code = "import threading, subprocess\n\
+                t = threading.Thread(target=lambda: None); t.start(); t.join()\n\
+                assert subprocess.run(['/bin/true']).returncode == 0";
+    let status = spawn_filtered(&p, &["/usr/bin/python3", "-c", code]);
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn program_sizes() {
+    let base = compile(&base_with(&[], Action::KillProcess)).expect("compiles");
+    let ls_id = compile(&base_with(&[LS_ID], Action::KillProcess)).expect("compiles");
+    let (_, read_steps) = run(&base, &Data::x86_64(nr("read"), [0; 6]));
+    eprintln!(
+        "BASE: {} syscalls, {} instructions, {read_steps} executed for read; \
+         BASE+LS_ID: {} instructions",
+        BASE.len(),
+        base.len(),
+        ls_id.len()
+    );
+    assert!(base.len() < 128 && ls_id.len() < 128);
+}
