@@ -1,3 +1,4 @@
 //! agent-muscle's integration tests: one binary, one module per area.
 
 mod bpf;
+mod exec;

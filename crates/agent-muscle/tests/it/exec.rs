@@ -1,0 +1,333 @@
+//! The executor at level `none`, against real processes.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use agent_muscle::exec::{run, EnvPolicy, ExecError, ExecSpec, Exit, Limits, Violation};
+use autonomic_core::SandboxLevel;
+
+fn spec(argv: &[&str], ws: &Path) -> ExecSpec {
+    ExecSpec::new(argv.iter().copied(), ws)
+}
+
+fn sh(script: &str, ws: &Path) -> ExecSpec {
+    spec(&["sh", "-c", script], ws)
+}
+
+fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).expect("output is UTF-8")
+}
+
+#[test]
+fn output_and_exit_code() {
+    let ws = tempfile::tempdir().unwrap();
+    let r = run(&spec(&["printf", "a%sb", "-"], ws.path())).unwrap();
+    assert_eq!(r.status, Exit::Code(0));
+    assert_eq!(r.stdout, b"a-b");
+    assert!(r.stderr.is_empty());
+    assert!(r.success());
+
+    let r = run(&sh("echo out; echo err >&2", ws.path())).unwrap();
+    assert_eq!(text(&r.stdout), "out\n");
+    assert_eq!(text(&r.stderr), "err\n");
+}
+
+#[test]
+fn non_zero_exit_code_is_mirrored() {
+    let ws = tempfile::tempdir().unwrap();
+    let r = run(&sh("exit 42", ws.path())).unwrap();
+    assert_eq!(r.status, Exit::Code(42));
+    assert_eq!(r.violation, None);
+    assert!(!r.success());
+}
+
+#[test]
+fn killed_by_a_signal() {
+    let ws = tempfile::tempdir().unwrap();
+    let r = run(&sh("kill -TERM $$", ws.path())).unwrap();
+    assert_eq!(
+        r.status,
+        Exit::Signal {
+            number: 15,
+            name: "SIGTERM".into()
+        }
+    );
+    assert_eq!(r.status.to_string(), "killed by SIGTERM (signal 15)");
+}
+
+#[test]
+fn stdin_is_fed_and_defaults_to_dev_null() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut s = spec(&["cat"], ws.path());
+    // More than a pipe buffer, so the writer must interleave with the reader.
+    let input: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    s.stdin = Some(input.clone());
+    let r = run(&s).unwrap();
+    assert_eq!(r.status, Exit::Code(0));
+    assert_eq!(r.stdout, input);
+
+    let r = run(&spec(&["cat"], ws.path())).unwrap();
+    assert_eq!(r.status, Exit::Code(0));
+    assert!(r.stdout.is_empty());
+}
+
+#[test]
+fn env_is_scrubbed_and_allowed_names_pass() {
+    // Set by the test harness environment; read the name from the parent
+    // environment rather than setting one (set_var is unsafe in a threaded
+    // test binary). `CARGO_PKG_NAME` is set by cargo for test binaries.
+    let ws = tempfile::tempdir().unwrap();
+    let present: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
+    assert!(present.iter().any(|k| k == "CARGO_PKG_NAME"));
+
+    let r = run(&spec(&["env"], ws.path())).unwrap();
+    let out = text(&r.stdout);
+    let mut names: Vec<&str> = out.lines().filter_map(|l| l.split('=').next()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["HOME", "LANG", "PATH", "TERM"], "{out}");
+    assert!(out.contains("PATH=/usr/local/bin:/usr/bin:/bin\n"));
+    assert!(out.contains(&format!("HOME={}\n", ws.path().display())));
+    assert!(!out.contains("CARGO_PKG_NAME"));
+
+    let mut s = spec(&["env"], ws.path());
+    s.env = EnvPolicy::Allow(vec!["CARGO_PKG_NAME".into(), "NOT_SET_ANYWHERE_XYZ".into()]);
+    let r = run(&s).unwrap();
+    let out = text(&r.stdout);
+    assert!(out.contains("CARGO_PKG_NAME=agent-muscle\n"), "{out}");
+    assert!(!out.contains("NOT_SET_ANYWHERE_XYZ"));
+}
+
+#[test]
+fn cwd_is_the_workspace() {
+    let ws = tempfile::tempdir().unwrap();
+    fs_err::write(ws.path().join("marker"), "x").unwrap();
+    let r = run(&spec(&["pwd"], ws.path())).unwrap();
+    assert_eq!(text(&r.stdout).trim_end(), ws.path().to_str().unwrap());
+    let r = run(&spec(&["ls"], ws.path())).unwrap();
+    assert_eq!(text(&r.stdout), "marker\n");
+    // A relative program path is taken relative to the workspace.
+    fs_err::write(ws.path().join("hello.sh"), "#!/bin/sh\necho hi\n").unwrap();
+    let mut perms = fs_err::metadata(ws.path().join("hello.sh"))
+        .unwrap()
+        .permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    fs_err::set_permissions(ws.path().join("hello.sh"), perms).unwrap();
+    let r = run(&spec(&["./hello.sh"], ws.path())).unwrap();
+    assert_eq!(text(&r.stdout), "hi\n");
+}
+
+#[test]
+fn output_cap_truncates_and_the_task_still_finishes() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut s = sh("yes | head -c 5000000; echo done >&2", ws.path());
+    s.limits.output_bytes = 64 * 1024;
+    let r = run(&s).unwrap();
+    assert_eq!(r.status, Exit::Code(0));
+    assert_eq!(r.stdout.len(), 64 * 1024);
+    assert!(r.stdout_truncated);
+    assert!(!r.stderr_truncated);
+    assert_eq!(text(&r.stderr), "done\n");
+    assert_eq!(
+        r.violation,
+        Some(Violation::OutputLimit { limit: 64 * 1024 })
+    );
+    assert!(r.stdout.capacity() < 1024 * 1024, "{}", r.stdout.capacity());
+}
+
+#[test]
+fn wall_timeout_kills_sleep() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut s = spec(&["sleep", "100"], ws.path());
+    s.limits.wall = Duration::from_millis(300);
+    let t = Instant::now();
+    let r = run(&s).unwrap();
+    let took = t.elapsed();
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert!(took >= Duration::from_millis(300), "{took:?}");
+    assert_eq!(
+        r.status,
+        Exit::Signal {
+            number: 9,
+            name: "SIGKILL".into()
+        }
+    );
+    let v = r.violation.unwrap();
+    assert_eq!(
+        v,
+        Violation::WallTimeout {
+            limit: Duration::from_millis(300)
+        }
+    );
+    assert_eq!(v.to_string(), "killed after the 300ms wall-clock limit");
+}
+
+/// Whether `pid` no longer runs: no such process, or a zombie waiting for
+/// its new parent (init) to reap it.
+fn gone(pid: i32) -> bool {
+    // SAFETY: kill with signal 0 only checks that the pid exists.
+    let rc = unsafe { libc::kill(pid, 0) };
+    if rc == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH) {
+        return true;
+    }
+    fs_err::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z'))
+    })
+}
+
+fn wait_gone(pid: i32) -> bool {
+    // Killed processes are reaped by init asynchronously; give it a moment.
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(2) {
+        if gone(pid) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+#[test]
+fn background_grandchild_is_killed_at_the_end() {
+    let ws = tempfile::tempdir().unwrap();
+    let r = run(&sh("sleep 100 & echo $!", ws.path())).unwrap();
+    assert_eq!(r.status, Exit::Code(0));
+    let pid: i32 = text(&r.stdout).trim().parse().unwrap();
+    assert!(wait_gone(pid), "grandchild {pid} survived the run");
+}
+
+#[test]
+fn setsid_grandchild_with_a_live_parent_is_killed_at_timeout() {
+    // The grandchild leaves the session, but its parent (in the group) is
+    // still alive when the wall clock runs out, so the parent chain finds it.
+    let ws = tempfile::tempdir().unwrap();
+    let mut s = sh("setsid sleep 100 & echo $!; wait", ws.path());
+    s.limits.wall = Duration::from_millis(500);
+    let r = run(&s).unwrap();
+    assert!(matches!(r.violation, Some(Violation::WallTimeout { .. })));
+    let pid: i32 = text(&r.stdout).trim().parse().unwrap();
+    let stat = fs_err::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    assert!(
+        wait_gone(pid),
+        "setsid grandchild {pid} survived the run: {stat}"
+    );
+}
+
+#[test]
+fn cpu_limit_kills_a_busy_loop() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut s = sh("while :; do :; done", ws.path());
+    s.limits.cpu = Some(Duration::from_secs(1));
+    s.limits.wall = Duration::from_secs(20);
+    let r = run(&s).unwrap();
+    match &r.status {
+        Exit::Signal { number, .. } => {
+            assert!(*number == libc::SIGXCPU || *number == libc::SIGKILL)
+        }
+        other => panic!("expected a signal, got {other}"),
+    }
+    assert_eq!(
+        r.violation,
+        Some(Violation::CpuLimit {
+            limit: Duration::from_secs(1)
+        })
+    );
+    assert!(r.cpu >= Duration::from_millis(900), "{:?}", r.cpu);
+    assert!(r.wall < Duration::from_secs(10), "{:?}", r.wall);
+}
+
+#[test]
+fn memory_limit_makes_a_big_allocation_fail() {
+    if !Path::new("/usr/bin/python3").exists() {
+        eprintln!("skipped: no /usr/bin/python3");
+        return;
+    }
+    let ws = tempfile::tempdir().unwrap();
+    let mut s = spec(
+        &["/usr/bin/python3", "-c", "x = bytearray(512*1024*1024)"],
+        ws.path(),
+    );
+    s.limits.memory_bytes = Some(128 * 1024 * 1024);
+    let r = run(&s).unwrap();
+    assert!(matches!(r.status, Exit::Code(c) if c != 0), "{}", r.status);
+    assert!(
+        text(&r.stderr).contains("MemoryError"),
+        "{}",
+        text(&r.stderr)
+    );
+    assert!(r.peak_memory_bytes < 128 * 1024 * 1024);
+
+    // Without the limit the same allocation succeeds: the limit is what stopped it.
+    s.limits.memory_bytes = None;
+    let r = run(&s).unwrap();
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let ws = tempfile::tempdir().unwrap();
+
+    let err = run(&spec(&[], ws.path())).unwrap_err();
+    assert!(matches!(err, ExecError::EmptyArgv), "{err}");
+
+    let missing = ws.path().join("nope");
+    let err = run(&spec(&["true"], &missing)).unwrap_err();
+    assert!(matches!(err, ExecError::MissingWorkspace { .. }), "{err}");
+    assert!(err.to_string().contains("nope"), "{err}");
+
+    let err = run(&spec(&["no-such-program-xyz"], ws.path())).unwrap_err();
+    assert!(
+        matches!(&err, ExecError::NotFound { program, .. } if program == "no-such-program-xyz"),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "program `no-such-program-xyz` not found: no executable file of that name in \
+         PATH=/usr/local/bin:/usr/bin:/bin"
+    );
+    let err = run(&spec(&["./missing.sh"], ws.path())).unwrap_err();
+    assert!(matches!(err, ExecError::NotFound { .. }), "{err}");
+
+    type SetLimit = fn(&mut Limits);
+    let zero_cases: [(&str, SetLimit); 5] = [
+        ("wall", |l| l.wall = Duration::ZERO),
+        ("cpu", |l| l.cpu = Some(Duration::ZERO)),
+        ("memory", |l| l.memory_bytes = Some(0)),
+        ("pids", |l| l.pids = Some(0)),
+        ("output", |l| l.output_bytes = 0),
+    ];
+    for (name, set) in zero_cases {
+        let mut s = spec(&["true"], ws.path());
+        set(&mut s.limits);
+        let err = run(&s).unwrap_err();
+        assert!(
+            matches!(err, ExecError::ZeroLimit { which } if which == name),
+            "{name}: {err}"
+        );
+    }
+
+    for level in [SandboxLevel::Seccomp, SandboxLevel::Firecracker] {
+        let mut s = spec(&["true"], ws.path());
+        s.sandbox = level;
+        let err = run(&s).unwrap_err();
+        assert!(
+            matches!(err, ExecError::LevelUnavailable { level: l, .. } if l == level),
+            "{err}"
+        );
+        assert!(err.to_string().contains("not implemented yet"), "{err}");
+    }
+}
+
+#[test]
+fn spawn_to_exit_of_bin_true() {
+    let ws = tempfile::tempdir().unwrap();
+    let s = spec(&["/bin/true"], ws.path());
+    run(&s).unwrap();
+    let n = 200;
+    let t = Instant::now();
+    for _ in 0..n {
+        assert_eq!(run(&s).unwrap().status, Exit::Code(0));
+    }
+    let mean = t.elapsed() / n;
+    eprintln!("level none: /bin/true spawn-to-exit mean over {n} runs: {mean:?}");
+}
