@@ -8,6 +8,7 @@
 
 mod audit_cmd;
 mod config_cmd;
+mod exec_cmd;
 mod init;
 mod validate;
 
@@ -69,6 +70,8 @@ enum Command {
     Audit(AuditCommand),
     /// Validate agent-generated code or commands (exit 0 allow, 1 deny, 3 review).
     Validate(validate::ValidateArgs),
+    /// Run a command at a sandbox level (exit code mirrors the command's).
+    Exec(exec_cmd::ExecArgs),
     /// Scan dependencies against the local OSV database (same as the `agent-immune` binary).
     #[command(subcommand)]
     Immune(autonomic_cli::immune::ImmuneCommand),
@@ -157,6 +160,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config_cmd::show(&Context::load(paths)?, json)
         }
         Command::Validate(args) => validate::run(&args, &Context::load(paths)?),
+        Command::Exec(args) => exec_cmd::run_exec(&args, &Context::load(paths)?),
         Command::Immune(cmd) => {
             let ctx = Context::load(paths)?;
             autonomic_cli::immune::run(&cmd, &ctx.paths, &ctx.config)

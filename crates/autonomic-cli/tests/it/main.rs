@@ -6,6 +6,7 @@
 
 mod audit;
 mod config;
+mod exec;
 mod immune;
 mod init;
 mod validate;

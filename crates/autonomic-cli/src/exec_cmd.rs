@@ -1,0 +1,161 @@
+//! `autonomic exec`: run a command through agent-muscle at a sandbox level,
+//! mirror its exit code, and report (and audit) a sandbox kill.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use agent_muscle::exec::{run, EnvPolicy, ExecSpec, Exit, Limits};
+use anyhow::Context as _;
+use autonomic_core::audit::{AuditEvent, AuditLog};
+use autonomic_core::SandboxLevel;
+
+/// Arguments of `autonomic exec`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+The exit code mirrors the command's (128+N when killed by signal N). A kill by the
+sandbox is reported on stderr and appended to the audit log.
+Levels: `none` runs a plain subprocess with limits, a scrubbed environment and a
+kill of the whole process tree; `seccomp` and `firecracker` are not implemented
+yet and fail with a clear error rather than running at a weaker level.")]
+pub struct ExecArgs {
+    /// Sandbox level (default: `[muscle] default_sandbox`).
+    #[arg(long, value_parser = parse_level)]
+    sandbox: Option<SandboxLevel>,
+    /// Syscall profile for the seccomp level (see `agent-immune profile list`).
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Grant network access (seccomp and firecracker levels).
+    #[arg(long)]
+    allow_net: bool,
+    /// Memory limit, e.g. 512M, 2G.
+    #[arg(long, value_parser = parse_size)]
+    memory: Option<u64>,
+    /// Wall-clock limit, e.g. 60s, 500ms, 5m.
+    #[arg(long, value_parser = parse_duration, default_value = "60s")]
+    timeout: Duration,
+    /// Working directory of the task (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    workspace: Option<PathBuf>,
+    /// Environment variables to pass through (the environment is scrubbed otherwise).
+    #[arg(long = "env", value_name = "NAME")]
+    env: Vec<String>,
+    /// The command and its arguments.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    command: Vec<String>,
+}
+
+fn parse_level(s: &str) -> Result<SandboxLevel, String> {
+    s.parse().map_err(|e| format!("{e}"))
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&t[..i], &t[i..]),
+        None => (t, ""),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 512M, 2G)"))?;
+    let m: u64 = match mult.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        other => return Err(format!("unknown size unit `{other}` (use K, M or G)")),
+    };
+    let v = n
+        .checked_mul(m)
+        .ok_or_else(|| format!("`{s}` is too large"))?;
+    if v == 0 {
+        return Err("a memory limit of 0 would stop every program".into());
+    }
+    Ok(v)
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (e.g. 60s, 500ms, 5m)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown duration unit `{other}` (use ms, s, m or h)"
+            ))
+        }
+    };
+    if secs.is_nan() || secs <= 0.0 || !secs.is_finite() {
+        return Err("a timeout must be greater than 0".into());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Runs `autonomic exec`.
+pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode> {
+    let level = args
+        .sandbox
+        .unwrap_or(ctx.config.config.muscle.default_sandbox);
+    let workspace = match &args.workspace {
+        Some(w) => w.clone(),
+        None => std::env::current_dir().context("reading the current directory")?,
+    };
+    if args.profile.is_some() && level == SandboxLevel::None {
+        tracing::warn!("--profile has no effect at sandbox level none");
+    }
+    let mut spec = ExecSpec::new(args.command.clone(), workspace);
+    spec.sandbox = level;
+    spec.env = if args.env.is_empty() {
+        EnvPolicy::Scrubbed
+    } else {
+        EnvPolicy::Allow(args.env.clone())
+    };
+    spec.limits = Limits {
+        wall: args.timeout,
+        memory_bytes: args.memory,
+        ..Limits::default()
+    };
+    let result = run(&spec).with_context(|| {
+        format!(
+            "cannot run `{}` at sandbox level {level}",
+            args.command.join(" ")
+        )
+    })?;
+    std::io::stdout().write_all(&result.stdout)?;
+    std::io::stderr().write_all(&result.stderr)?;
+    if result.stdout_truncated || result.stderr_truncated {
+        eprintln!(
+            "autonomic: output was cut at {} bytes per stream",
+            spec.limits.output_bytes
+        );
+    }
+    if let Some(v) = &result.violation {
+        eprintln!("autonomic: {v}");
+        let log = AuditLog::open(&ctx.paths.audit_log)?;
+        log.append(AuditEvent {
+            kind: "muscle.violation".into(),
+            actor: "cli".into(),
+            decision: Some(autonomic_core::Decision::Deny),
+            detail: serde_json::json!({
+                "level": level,
+                "command": args.command,
+                "violation": v.to_string(),
+                "status": result.status.to_string(),
+                "wall_ms": result.wall.as_millis() as u64,
+            }),
+        })?;
+    }
+    let code = match &result.status {
+        Exit::Code(c) => (*c).clamp(0, 255) as u8,
+        Exit::Signal { number, .. } => (128 + (*number).clamp(0, 127)) as u8,
+    };
+    Ok(ExitCode::from(code))
+}

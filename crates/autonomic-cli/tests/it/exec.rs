@@ -1,0 +1,121 @@
+//! `autonomic exec`: exit codes mirror the command, sandbox kills are
+//! reported and audited, unimplemented levels never silently downgrade.
+
+use crate::{run, TestHome};
+
+#[test]
+fn exit_code_and_output_are_mirrored() {
+    let home = TestHome::new();
+    let (code, stdout, _) = run(
+        &home,
+        home.cmd().args([
+            "exec",
+            "--sandbox",
+            "none",
+            "--",
+            "sh",
+            "-c",
+            "echo hi; exit 7",
+        ]),
+    );
+    assert_eq!((code, stdout.as_str()), (7, "hi\n"));
+}
+
+#[test]
+fn a_timeout_kill_is_reported_and_audited() {
+    let home = TestHome::new();
+    let (code, _, stderr) = run(
+        &home,
+        home.cmd().args([
+            "exec",
+            "--sandbox",
+            "none",
+            "--timeout",
+            "300ms",
+            "--",
+            "sleep",
+            "5",
+        ]),
+    );
+    assert_eq!(code, 128 + 9, "{stderr}");
+    assert!(stderr.contains("wall-clock limit"), "{stderr}");
+    let log = fs_err::read_to_string(home.audit_log()).unwrap();
+    assert!(log.contains("\"muscle.violation\""), "{log}");
+    let (code, _, _) = run(&home, home.cmd().args(["audit", "verify"]));
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn unimplemented_levels_fail_instead_of_downgrading() {
+    let home = TestHome::new();
+    for level in ["seccomp", "firecracker"] {
+        let (code, stdout, stderr) = run(
+            &home,
+            home.cmd().args(["exec", "--sandbox", level, "--", "true"]),
+        );
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stdout.is_empty());
+        assert!(stderr.contains("not available"), "{stderr}");
+    }
+}
+
+#[test]
+fn the_environment_is_scrubbed_unless_passed_through() {
+    let home = TestHome::new();
+    let (code, stdout, _) = run(
+        &home,
+        home.cmd()
+            .env("SECRET_TOKEN", "x")
+            .args(["exec", "--sandbox", "none", "--", "env"]),
+    );
+    assert_eq!(code, 0);
+    assert!(!stdout.contains("SECRET_TOKEN"), "{stdout}");
+    let (_, stdout, _) = run(
+        &home,
+        home.cmd().env("SECRET_TOKEN", "x").args([
+            "exec",
+            "--sandbox",
+            "none",
+            "--env",
+            "SECRET_TOKEN",
+            "--",
+            "env",
+        ]),
+    );
+    assert!(stdout.contains("SECRET_TOKEN=x"), "{stdout}");
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let home = TestHome::new();
+    let (code, _, stderr) = run(
+        &home,
+        home.cmd()
+            .args(["exec", "--sandbox", "none", "--", "no-such-program-xyz"]),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("no-such-program-xyz") && stderr.contains("not found"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(
+        &home,
+        home.cmd()
+            .args(["exec", "--sandbox", "none", "--memory", "0", "--", "true"]),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    let (code, _, stderr) = run(
+        &home,
+        home.cmd().args([
+            "exec",
+            "--sandbox",
+            "none",
+            "--workspace",
+            "/no/such/dir",
+            "--",
+            "true",
+        ]),
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("/no/such/dir"), "{stderr}");
+}
