@@ -291,6 +291,20 @@ fn check_tree(root: Node<'_>) -> TreeCheck {
     }
 }
 
+/// Every named node under `root`, in source order, without recursion
+/// (the depth of untrusted input was checked by [`parse_checked`]).
+pub(crate) fn named_nodes(root: Node<'_>) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        out.push(n);
+        let mut c = n.walk();
+        let kids: Vec<Node<'_>> = n.named_children(&mut c).collect();
+        stack.extend(kids.into_iter().rev());
+    }
+    out
+}
+
 /// A reusable validator: parsers are created once; rules are fixed at
 /// construction.
 pub struct Validator {

@@ -282,60 +282,29 @@ pub(crate) fn is_system_path(p: &str) -> bool {
             return true;
         }
     }
-    matches!(
-        p,
-        "" | "/"
-            | "/*"
-            | "~"
-            | "$HOME"
-            | "${HOME}"
-            | "/home"
-            | "/root"
-            | "/etc"
-            | "/usr"
-            | "/bin"
-            | "/sbin"
-            | "/lib"
-            | "/lib64"
-            | "/lib32"
-            | "/boot"
-            | "/var"
-            | "/opt"
-            | "/dev"
-            | "/proc"
-            | "/sys"
-            | "/srv"
-            | "/mnt"
-            | "/media"
-            | "/run"
-            | "/snap"
-            | "/usr/bin"
-            | "/usr/lib"
-            | "/usr/local"
-            | "/usr/sbin"
-            | "/usr/share"
-            | "/var/lib"
-            | "/var/log"
-            | "/System"
-            | "/Users"
-            | "/Applications"
-            | "/Library"
-            | "C:"
-            | "c:"
-            | "C:\\"
-            | "~/"
-            | "/."
-            | "$HOME/*"
-            | "/tmp"
-            | "."
-            | ".."
-            | "./"
-            | "../"
-            | "./*"
-            | "../*"
-            | "*"
-            | ".*"
-    )
+    // Everything the machine itself lives in, plus the broader targets only
+    // a deletion needs to worry about (the current tree, any glob, /tmp).
+    is_core_system_path(p)
+        || matches!(
+            p,
+            "/" | "/lib32"
+                | "/snap"
+                | "/Applications"
+                | "C:"
+                | "c:"
+                | "C:\\"
+                | "~/"
+                | "/."
+                | "$HOME/*"
+                | "."
+                | ".."
+                | "./"
+                | "../"
+                | "./*"
+                | "../*"
+                | "*"
+                | ".*"
+        )
 }
 
 /// The machine's own directories (not placeholders like `/folder`).

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use tree_sitter::{Node, Tree};
 
 use crate::catalog as c;
-use crate::engine::{Ctx, SpanMap};
+use crate::engine::{named_nodes as all_nodes, Ctx, SpanMap};
 use crate::names::is_shell;
 use crate::Lang;
 
@@ -22,18 +22,6 @@ pub(super) struct Ts<'a, 'c, 'p> {
     ctx: &'c mut Ctx<'p>,
     /// local name → module (`cp` → `child_process`) or `module.export`.
     bindings: HashMap<String, String>,
-}
-
-fn all_nodes(root: Node<'_>) -> Vec<Node<'_>> {
-    let mut out = Vec::new();
-    let mut stack = vec![root];
-    while let Some(n) = stack.pop() {
-        out.push(n);
-        let mut c = n.walk();
-        let kids: Vec<Node<'_>> = n.named_children(&mut c).collect();
-        stack.extend(kids.into_iter().rev());
-    }
-    out
 }
 
 /// The value of a string or no-substitution template literal.
