@@ -11,9 +11,10 @@
 //! is agent-immune's profiles, passed in as data through autonomic-core
 //! types), validate commands (agent-mouth), or depend on another layer crate.
 //!
-//! Status: the `none` level executor and the seccomp-bpf filter compiler
-//! exist; namespaces, Landlock, the filter's installation in a helper and
-//! the `firecracker` level are open work (see the issues).
+//! Status: levels `none` and `seccomp` run (the latter through the
+//! `muscle-jail` helper binary, [`jail`]); the `firecracker` level and the
+//! gaps listed in [`jail`] are open work (see the issues).
 
 pub mod bpf;
 pub mod exec;
+pub mod jail;

@@ -13,6 +13,10 @@ pub const AUTONOMIC_HOME: &str = "AUTONOMIC_HOME";
 /// The user's home directory, used for `~` expansion and the default `AUTONOMIC_HOME`.
 pub const HOME: &str = "HOME";
 
+/// Path of agent-muscle's `muscle-jail` helper (default: next to the running
+/// executable, or one directory up from it).
+pub const AUTONOMIC_MUSCLE_JAIL: &str = "AUTONOMIC_MUSCLE_JAIL";
+
 /// `tracing` filter directives for the CLI's diagnostics (e.g. `autonomic_core=debug`).
 pub const RUST_LOG: &str = "RUST_LOG";
 
@@ -32,6 +36,11 @@ pub fn autonomic_home() -> Option<PathBuf> {
 /// `$HOME`, if set and non-empty.
 pub fn user_home() -> Option<PathBuf> {
     read(HOME).map(PathBuf::from)
+}
+
+/// `$AUTONOMIC_MUSCLE_JAIL`, if set and non-empty.
+pub fn muscle_jail() -> Option<PathBuf> {
+    read(AUTONOMIC_MUSCLE_JAIL).map(PathBuf::from)
 }
 
 /// `$RUST_LOG`, if set, non-empty and valid UTF-8.

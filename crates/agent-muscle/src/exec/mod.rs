@@ -1,12 +1,21 @@
 //! The executor: runs one task (an argv) at a sandbox level, with limits,
 //! and reports how it ended.
 //!
-//! Only the `none` level exists so far: a plain subprocess in its own session
+//! Level `none` is a plain subprocess in its own session
 //! and process group, working directory = the workspace, a scrubbed
 //! environment, rlimits set between `fork` and `exec`, stdout/stderr captured
 //! up to a cap, a wall-clock timeout, and a kill of the task's process tree
-//! at the end of every run. `seccomp` and `firecracker` are refused with
-//! [`ExecError::LevelUnavailable`], never silently run at a weaker level.
+//! at the end of every run.
+//!
+//! Level `seccomp` runs the same way, except that what is spawned is the
+//! `muscle-jail` helper ([`crate::jail`], which documents the sandbox and its
+//! gaps): new namespaces, a read-only view of the host with the workspace
+//! writable and secrets masked, Landlock, and the seccomp filter compiled
+//! from [`ExecSpec::policy`]; the task is a child of PID 1 of its own PID
+//! namespace, so nothing it starts outlives it. A seccomp kill comes back as
+//! [`Violation::Syscall`] (without the syscall's number for now).
+//! `firecracker` is refused with [`ExecError::LevelUnavailable`], never
+//! silently run at a weaker level.
 //!
 //! # What level `none` does not guarantee
 //! - **Escaped descendants.** At the end of a run every process in the task's
@@ -14,7 +23,7 @@
 //!   chain leads to one of those (found by walking `/proc`). A process that
 //!   double-forks *and* calls `setsid`, and whose intermediate parent has
 //!   already exited, has been reparented to init (or to a user subreaper) and
-//!   is not found. The `seccomp` level will run the task as init of a PID
+//!   is not found. The `seccomp` level runs the task under init of a PID
 //!   namespace, where that kill takes everything with it.
 //! - **`pids`** is `RLIMIT_NPROC`, which counts *all* processes of the real
 //!   user id, not only the task's: with a limit below the user's current
@@ -38,6 +47,7 @@
 //! assert_eq!(result.stdout, b"hi");
 //! ```
 
+mod jailed;
 mod run;
 mod spec;
 mod sys;
@@ -48,6 +58,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use autonomic_core::SandboxLevel;
+
+use crate::bpf::{BpfError, SyscallPolicy};
 
 /// What to run, where, and under which limits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,8 +74,18 @@ pub struct ExecSpec {
     pub env: EnvPolicy,
     /// Bytes written to the task's stdin; `None` means stdin is `/dev/null`.
     pub stdin: Option<Vec<u8>>,
-    /// The isolation level. Only [`SandboxLevel::None`] is implemented.
+    /// The isolation level ([`SandboxLevel::Firecracker`] is not implemented).
     pub sandbox: SandboxLevel,
+    /// What the task may call at level `seccomp` (required there; ignored at
+    /// `none`). Network socket domains in it only count when `network` is
+    /// granted.
+    pub policy: Option<SyscallPolicy>,
+    /// Whether the task may use the network (level `seccomp`: keeps the host
+    /// network namespace and the policy's `AF_INET*` domains).
+    pub network: bool,
+    /// Extra absolute paths to hide from the task at level `seccomp`, on top
+    /// of the built-in list (`/etc/shadow`, `~/.ssh`, docker.sock, …).
+    pub masked_paths: Vec<PathBuf>,
     /// Time, memory, process and output limits.
     pub limits: Limits,
 }
@@ -82,6 +104,9 @@ impl ExecSpec {
             env: EnvPolicy::Scrubbed,
             stdin: None,
             sandbox: SandboxLevel::None,
+            policy: None,
+            network: false,
+            masked_paths: Vec::new(),
             limits: Limits::default(),
         }
     }
@@ -218,9 +243,9 @@ pub enum Violation {
         /// The cap in bytes per stream.
         limit: usize,
     },
-    /// A forbidden system call (the `seccomp` level; reserved).
+    /// A forbidden system call killed the task (the `seccomp` level).
     Syscall {
-        /// The syscall number.
+        /// The syscall number, or -1 when the sandbox could not learn it.
         number: i64,
         /// The syscall name.
         name: String,
@@ -310,6 +335,9 @@ pub enum ExecError {
         /// Why it is unavailable.
         reason: String,
     },
+    /// The syscall policy does not compile into a filter.
+    #[error("the syscall policy is not valid")]
+    Policy(#[source] BpfError),
     /// An operating-system call failed.
     #[error("could not {action}")]
     Io {
@@ -332,12 +360,14 @@ pub fn run(spec: &ExecSpec) -> Result<ExecResult, ExecError> {
             let prepared = spec::prepare(spec)?;
             run::run_unsandboxed(&prepared)
         }
-        level @ (SandboxLevel::Seccomp | SandboxLevel::Firecracker) => {
-            Err(ExecError::LevelUnavailable {
-                level,
-                reason: format!("not implemented yet (see issue {})", level_issue(level)),
-            })
+        SandboxLevel::Seccomp => {
+            let prepared = spec::prepare(spec)?;
+            jailed::run_jailed(spec, &prepared)
         }
+        level @ SandboxLevel::Firecracker => Err(ExecError::LevelUnavailable {
+            level,
+            reason: format!("not implemented yet (see issue {})", level_issue(level)),
+        }),
     }
 }
 

@@ -27,7 +27,7 @@ const NO_PIDFD_TICK: Duration = Duration::from_millis(5);
     clippy::disallowed_methods,
     reason = "agent-muscle is the one crate that runs processes"
 )]
-fn new_command(program: &Path) -> Command {
+pub(super) fn new_command(program: &Path) -> Command {
     Command::new(program)
 }
 
@@ -37,14 +37,21 @@ pub(super) fn run_unsandboxed(p: &Prepared<'_>) -> Result<ExecResult, ExecError>
         .args(&p.argv[1..])
         .current_dir(p.workspace)
         .env_clear()
-        .envs(p.env.iter().map(|(k, v)| (k, v)))
-        .stdin(if p.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .envs(p.env.iter().map(|(k, v)| (k, v)));
+    run_command(p, cmd)
+}
+
+/// Spawns `cmd` (the task itself, or the jail that runs it) with the task's
+/// stdio, rlimits, session and death signal, then supervises, kills the tree
+/// and reaps it.
+pub(super) fn run_command(p: &Prepared<'_>, mut cmd: Command) -> Result<ExecResult, ExecError> {
+    cmd.stdin(if p.stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     sys::install_child_setup(&mut cmd, p.rlimits);
 
     let start = Instant::now();

@@ -212,3 +212,37 @@ pub(super) fn poll(fds: &mut [libc::pollfd], timeout: Option<Duration>) -> io::R
         }
     }
 }
+
+/// A pipe whose both ends are close-on-exec: `(read, write)`.
+pub(super) fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: `fds` is a live array of two ints that pipe2 fills in.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: pipe2 succeeded, so both are fresh descriptors nothing else owns.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Arranges for the child to have `fd` (open in the parent) as descriptor
+/// `target`, without close-on-exec.
+pub(super) fn install_fd_at(cmd: &mut Command, fd: RawFd, target: RawFd) {
+    let hook = move || -> io::Result<()> {
+        if fd == target {
+            // SAFETY: F_SETFD on a descriptor the parent keeps open until spawn returns.
+            if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } == -1 {
+                return Err(io::Error::last_os_error());
+            }
+        // SAFETY: dup2 takes two descriptor numbers; `fd` is open (the parent
+        // keeps it until spawn returns) and the new `target` is not close-on-exec.
+        } else if unsafe { libc::dup2(fd, target) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    };
+    // SAFETY: the closure captures two integers, allocates nothing and calls
+    // only fcntl or dup2, both async-signal-safe.
+    unsafe {
+        cmd.pre_exec(hook);
+    }
+}

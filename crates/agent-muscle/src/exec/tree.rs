@@ -109,10 +109,12 @@ pub(super) fn kill_tree(task: i32) {
     let me = std::process::id() as i32;
     let mut killed: HashSet<i32> = HashSet::new();
     for _ in 0..8 {
-        // The group first: it stops the common case (`cmd &`) in one call
+        // Look before killing: once the task dies, a child that left the
+        // session is reparented at once and the parent chain no longer finds
+        // it. Then the group: it stops the common case (`cmd &`) in one call
         // and stops its members from forking further.
-        let _ = sys::kill(-task, libc::SIGKILL);
         let found = members(task, me, &snapshot());
+        let _ = sys::kill(-task, libc::SIGKILL);
         let new: Vec<i32> = found.difference(&killed).copied().collect();
         if new.is_empty() {
             break;

@@ -2,3 +2,4 @@
 
 mod bpf;
 mod exec;
+mod seccomp;

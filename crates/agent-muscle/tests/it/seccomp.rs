@@ -1,0 +1,467 @@
+//! The executor at level `seccomp` (the `muscle-jail` helper), against real
+//! processes. Each hostile case also runs at level `none`, where it succeeds,
+//! so the test shows the sandbox is what stopped it.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use agent_muscle::bpf::{Action, SyscallPolicy};
+use agent_muscle::exec::{run, ExecResult, ExecSpec, Exit, Violation};
+use autonomic_core::SandboxLevel;
+
+/// A copy of agent-immune's `shell-utils` profile plus its `fs_write` and
+/// `threads` groups (agent-muscle must not depend on agent-immune).
+const SHELL_UTILS: &[&str] = &[
+    // floor
+    "read",
+    "write",
+    "openat",
+    "mmap",
+    "munmap",
+    "exit_group",
+    "clone",
+    "execve",
+    // loader
+    "access",
+    "arch_prctl",
+    "brk",
+    "close",
+    "mprotect",
+    "newfstatat",
+    "fstat",
+    "stat",
+    "lstat",
+    "statx",
+    "pread64",
+    "prlimit64",
+    "rseq",
+    "set_robust_list",
+    "set_tid_address",
+    "futex",
+    "getrandom",
+    "exit",
+    // identity
+    "getuid",
+    "geteuid",
+    "getgid",
+    "getegid",
+    "getgroups",
+    "getresuid",
+    "getresgid",
+    "getpid",
+    "getppid",
+    "gettid",
+    "getpgrp",
+    "getpgid",
+    "getsid",
+    "uname",
+    "sysinfo",
+    "getrusage",
+    "sched_getaffinity",
+    // signals
+    "rt_sigaction",
+    "rt_sigprocmask",
+    "rt_sigreturn",
+    "sigaltstack",
+    "tgkill",
+    "kill",
+    "rt_sigtimedwait",
+    // time
+    "clock_gettime",
+    "clock_getres",
+    "gettimeofday",
+    "nanosleep",
+    "clock_nanosleep",
+    "time",
+    // fs_read
+    "getdents64",
+    "lseek",
+    "readlink",
+    "readlinkat",
+    "getcwd",
+    "chdir",
+    "fchdir",
+    "statfs",
+    "fstatfs",
+    "getxattr",
+    "lgetxattr",
+    "fgetxattr",
+    "listxattr",
+    "llistxattr",
+    "faccessat",
+    "faccessat2",
+    "ioctl",
+    "fcntl",
+    "dup",
+    "dup2",
+    "dup3",
+    "pipe",
+    "pipe2",
+    "poll",
+    "ppoll",
+    "select",
+    "pselect6",
+    "readv",
+    "open",
+    "openat2",
+    "fadvise64",
+    "umask",
+    // nss_unix
+    "socket",
+    "connect",
+    "sendto",
+    "recvfrom",
+    "sendmsg",
+    "recvmsg",
+    "getsockopt",
+    "setsockopt",
+    "getsockname",
+    "getpeername",
+    "shutdown",
+    // processes
+    "clone3",
+    "vfork",
+    "fork",
+    "wait4",
+    "waitid",
+    "setsid",
+    "setpgid",
+    "prctl",
+    "execveat",
+    // fs_write
+    "mkdir",
+    "mkdirat",
+    "rename",
+    "renameat",
+    "renameat2",
+    "unlink",
+    "unlinkat",
+    "rmdir",
+    "link",
+    "linkat",
+    "symlink",
+    "symlinkat",
+    "ftruncate",
+    "truncate",
+    "utimensat",
+    "futimesat",
+    "fchmod",
+    "fchmodat",
+    "chmod",
+    "fsync",
+    "fdatasync",
+    "flock",
+    "pwrite64",
+    "writev",
+    "fallocate",
+    "copy_file_range",
+    "sendfile",
+    "creat",
+    // threads
+    "madvise",
+    "mremap",
+    "sched_yield",
+    "membarrier",
+    "sched_setaffinity",
+    "get_mempolicy",
+    "mbind",
+];
+
+fn policy() -> SyscallPolicy {
+    SyscallPolicy {
+        allow: SHELL_UTILS.iter().map(|s| (*s).to_owned()).collect(),
+        default_action: Action::KillProcess,
+        socket_domains: vec![libc::AF_UNIX, libc::AF_INET, libc::AF_INET6],
+    }
+}
+
+fn at(level: SandboxLevel, argv: &[&str], ws: &Path) -> ExecResult {
+    let mut spec = ExecSpec::new(argv.iter().copied(), ws);
+    spec.sandbox = level;
+    spec.policy = Some(policy());
+    spec.limits.wall = Duration::from_secs(20);
+    run(&spec).unwrap_or_else(|e| panic!("{argv:?} at {level}: {e}"))
+}
+
+fn jailed(argv: &[&str], ws: &Path) -> ExecResult {
+    at(SandboxLevel::Seccomp, argv, ws)
+}
+
+fn plain(argv: &[&str], ws: &Path) -> ExecResult {
+    at(SandboxLevel::None, argv, ws)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn assert_sigsys(r: &ExecResult, what: &str) {
+    assert_eq!(
+        r.status,
+        Exit::Signal {
+            number: libc::SIGSYS,
+            name: "SIGSYS".into()
+        },
+        "{what}: stderr {}",
+        text(&r.stderr)
+    );
+    assert!(
+        matches!(r.violation, Some(Violation::Syscall { .. })),
+        "{what}: {:?}",
+        r.violation
+    );
+}
+
+#[test]
+fn echo_and_exit_codes() {
+    let ws = tempfile::tempdir().unwrap();
+    let r = jailed(&["echo", "hi"], ws.path());
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    assert_eq!(r.stdout, b"hi\n");
+    assert!(r.success());
+    let r = jailed(&["sh", "-c", "echo err >&2; exit 42"], ws.path());
+    assert_eq!(r.status, Exit::Code(42));
+    assert_eq!(text(&r.stderr), "err\n");
+    assert_eq!(r.violation, None);
+}
+
+#[test]
+fn ls_and_id_work() {
+    let ws = tempfile::tempdir().unwrap();
+    let r = jailed(&["ls", "-la", "/"], ws.path());
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    assert!(text(&r.stdout).contains("usr"));
+    let r = jailed(&["id"], ws.path());
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    assert!(text(&r.stdout).contains("uid=1000"), "{}", text(&r.stdout));
+}
+
+#[test]
+fn shadow_is_masked_and_untouched() {
+    let ws = tempfile::tempdir().unwrap();
+    let before = fs_err::metadata("/etc/shadow")
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()));
+    let r = jailed(&["cat", "/etc/shadow"], ws.path());
+    assert_ne!(
+        r.status,
+        Exit::Code(0),
+        "read /etc/shadow: {}",
+        text(&r.stdout)
+    );
+    assert!(r.stdout.is_empty());
+    let r = jailed(&["sh", "-c", "cd /etc && cat shadow"], ws.path());
+    assert_ne!(r.status, Exit::Code(0));
+    assert!(r.stdout.is_empty());
+    let after = fs_err::metadata("/etc/shadow")
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()));
+    assert_eq!(before, after);
+    // At level none (these tests run as root here) the same read succeeds.
+    if before.is_some() && running_as_root() {
+        let r = plain(&["cat", "/etc/shadow"], ws.path());
+        assert_eq!(r.status, Exit::Code(0));
+    }
+}
+
+fn running_as_root() -> bool {
+    fs_err::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn writes_only_inside_the_workspace() {
+    let ws = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("x");
+    let target = target.to_str().unwrap();
+
+    let r = jailed(&["touch", target], ws.path());
+    assert_ne!(r.status, Exit::Code(0));
+    assert!(
+        !Path::new(target).exists(),
+        "the jail wrote outside its workspace"
+    );
+    let r = jailed(&["sh", "-c", "echo x > /usr/x-autonomic-test"], ws.path());
+    assert_ne!(r.status, Exit::Code(0));
+    assert!(!Path::new("/usr/x-autonomic-test").exists());
+
+    let r = jailed(
+        &[
+            "sh",
+            "-c",
+            "echo inside > f && mkdir d && touch d/g && cat f",
+        ],
+        ws.path(),
+    );
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    assert_eq!(
+        fs_err::read_to_string(ws.path().join("f")).unwrap(),
+        "inside\n"
+    );
+    assert!(ws.path().join("d/g").exists());
+    let r = jailed(&["sh", "-c", "echo t > /tmp/t && cat /tmp/t"], ws.path());
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+
+    let r = plain(&["touch", target], ws.path());
+    assert_eq!(r.status, Exit::Code(0));
+    assert!(Path::new(target).exists());
+}
+
+#[test]
+fn tcp_from_bash_dies_with_sigsys() {
+    let ws = tempfile::tempdir().unwrap();
+    let script = "echo > /dev/tcp/127.0.0.1/9";
+    let r = jailed(&["bash", "-c", script], ws.path());
+    assert_sigsys(&r, "bash /dev/tcp");
+    assert!(r.violation.unwrap().to_string().contains("SIGSYS"));
+    // At level none the socket is created and the connect is refused (or
+    // succeeds): bash is not killed.
+    let r = plain(&["bash", "-c", script], ws.path());
+    assert!(matches!(r.status, Exit::Code(_)), "{:?}", r.status);
+}
+
+#[test]
+fn udp_sendto_without_connect_dies() {
+    let ws = tempfile::tempdir().unwrap();
+    let script = r#"import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", 9)); print("sent")"#;
+    let r = jailed(&["/usr/bin/python3", "-c", script], ws.path());
+    assert_sigsys(&r, "python udp");
+    let r = plain(&["/usr/bin/python3", "-c", script], ws.path());
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    assert_eq!(text(&r.stdout), "sent\n");
+}
+
+#[test]
+fn unshare_dies() {
+    let ws = tempfile::tempdir().unwrap();
+    let r = jailed(&["unshare", "-U", "true"], ws.path());
+    assert_sigsys(&r, "unshare -U");
+    let r = plain(&["unshare", "-U", "true"], ws.path());
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+}
+
+/// Host pids of processes whose command line contains `needle`.
+fn pids_running(needle: &str) -> Vec<i32> {
+    let mut out = Vec::new();
+    for entry in fs_err::read_dir("/proc")
+        .expect("/proc is readable")
+        .flatten()
+    {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        if let Ok(cmd) = fs_err::read(entry.path().join("cmdline")) {
+            if String::from_utf8_lossy(&cmd)
+                .replace('\0', " ")
+                .contains(needle)
+            {
+                out.push(pid);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn double_fork_and_setsid_do_not_outlive_the_run() {
+    let ws = tempfile::tempdir().unwrap();
+    // A sleep length unique to this test so the host scan finds only ours.
+    let script = "(setsid sleep 4242.17 & echo $!) ; echo ok";
+    let r = jailed(&["sh", "-c", script], ws.path());
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    assert!(text(&r.stdout).ends_with("ok\n"));
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        pids_running("sleep 4242.17"),
+        Vec::<i32>::new(),
+        "the grandchild survived the jail"
+    );
+
+    // At level none the same escape survives (the documented gap): the pid
+    // it printed is alive in the host; clean it up.
+    let script = "(setsid sleep 4243.17 & echo $!) ; echo ok";
+    let r = plain(&["sh", "-c", script], ws.path());
+    let pid: i32 = text(&r.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let alive = Path::new(&format!("/proc/{pid}")).exists();
+    for p in pids_running("sleep 4243.17") {
+        let _ = plain(&["kill", "-9", &p.to_string()], ws.path());
+    }
+    assert!(
+        alive,
+        "at level none the escaped grandchild {pid} should have survived"
+    );
+}
+
+#[test]
+fn ps_sees_only_the_sandbox() {
+    let ws = tempfile::tempdir().unwrap();
+    let r = jailed(&["sh", "-c", "ls /proc | grep -c '^[0-9]'"], ws.path());
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    let n: u32 = text(&r.stdout).trim().parse().unwrap();
+    assert!(n <= 5, "{n} processes visible in the PID namespace");
+    let r = jailed(&["ps", "-e"], ws.path());
+    if r.status == Exit::Code(0) {
+        assert!(text(&r.stdout).lines().count() <= 6, "{}", text(&r.stdout));
+    } else {
+        eprintln!("ps under shell-utils: {} ({:?})", r.status, r.violation);
+    }
+    let r = plain(&["sh", "-c", "ls /proc | grep -c '^[0-9]'"], ws.path());
+    let host: u32 = text(&r.stdout).trim().parse().unwrap();
+    assert!(host > n);
+}
+
+#[test]
+fn missing_policy_is_a_clear_error() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut spec = ExecSpec::new(["true"], ws.path());
+    spec.sandbox = SandboxLevel::Seccomp;
+    let err = run(&spec).unwrap_err();
+    assert!(err.to_string().contains("policy"), "{err}");
+}
+
+#[test]
+fn spawn_to_exit_none_vs_seccomp() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut times = Vec::new();
+    for level in [SandboxLevel::None, SandboxLevel::Seccomp] {
+        let start = Instant::now();
+        for _ in 0..50 {
+            let r = at(level, &["/bin/true"], ws.path());
+            assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+        }
+        let per = start.elapsed() / 50;
+        eprintln!("spawn-to-exit of /bin/true at {level}: {per:?} per run (50 runs)");
+        times.push(per);
+    }
+}
+
+#[test]
+fn tcp_with_a_network_grant_is_not_killed() {
+    // The same script as above with the network granted: the socket is
+    // created and only the connect fails, so the SIGSYS above is the socket
+    // domain rule and nothing else.
+    let ws = tempfile::tempdir().unwrap();
+    let mut spec = ExecSpec::new(["bash", "-c", "echo > /dev/tcp/127.0.0.1/9"], ws.path());
+    spec.sandbox = SandboxLevel::Seccomp;
+    spec.policy = Some(policy());
+    spec.network = true;
+    let r = run(&spec).unwrap();
+    assert!(
+        matches!(r.status, Exit::Code(_)),
+        "{:?} {}",
+        r.status,
+        text(&r.stderr)
+    );
+    assert_eq!(r.violation, None);
+}
