@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use agent_muscle::bpf::{Action, SyscallPolicy};
 use agent_muscle::exec::{run, EnvPolicy, ExecSpec, Exit, Limits};
 use anyhow::Context as _;
 use autonomic_core::audit::{AuditEvent, AuditLog};
@@ -17,8 +18,10 @@ use autonomic_core::SandboxLevel;
 The exit code mirrors the command's (128+N when killed by signal N). A kill by the
 sandbox is reported on stderr and appended to the audit log.
 Levels: `none` runs a plain subprocess with limits, a scrubbed environment and a
-kill of the whole process tree; `seccomp` and `firecracker` are not implemented
-yet and fail with a clear error rather than running at a weaker level.")]
+kill of the whole process tree; `seccomp` adds namespaces, a read-only view of the
+host with secrets masked, Landlock and a seccomp filter from the syscall profile
+(--profile, or the one `agent-immune profile for` picks); `firecracker` is not
+implemented yet and fails with a clear error rather than running at a weaker level.")]
 pub struct ExecArgs {
     /// Sandbox level (default: `[muscle] default_sandbox`).
     #[arg(long, value_parser = parse_level)]
@@ -99,6 +102,47 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// The seccomp policy for the task: `--profile NAME`, or the profile
+/// agent-immune maps the command to.
+fn seccomp_policy(args: &ExecArgs) -> anyhow::Result<SyscallPolicy> {
+    let (profile, why) = match &args.profile {
+        Some(name) => {
+            let profile = agent_immune::profile::find(name).with_context(|| {
+                format!("unknown profile `{name}` (see `agent-immune profile list`)")
+            })?;
+            (profile, format!("--profile {name}"))
+        }
+        None => agent_immune::profile::for_command(&args.command),
+    };
+    tracing::info!(profile = profile.name, reason = %why, "seccomp profile");
+    let socket_domains = profile
+        .socket_families
+        .iter()
+        .filter_map(|family| match *family {
+            "unix" => Some(AF_UNIX),
+            "inet" => Some(AF_INET),
+            "inet6" => Some(AF_INET6),
+            other => {
+                tracing::warn!(
+                    family = other,
+                    "unknown socket family in a profile; ignored"
+                );
+                None
+            }
+        })
+        .collect();
+    Ok(SyscallPolicy {
+        allow: profile.syscalls().into_iter().map(String::from).collect(),
+        default_action: Action::KillProcess,
+        socket_domains,
+    })
+}
+
+// `AF_*` numbers from <sys/socket.h> (Linux).
+const AF_UNIX: i32 = 1;
+const AF_INET: i32 = 2;
+const AF_INET6: i32 = 10;
+
 /// Runs `autonomic exec`.
 pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode> {
     let level = args
@@ -113,6 +157,10 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
     }
     let mut spec = ExecSpec::new(args.command.clone(), workspace);
     spec.sandbox = level;
+    spec.network = args.allow_net;
+    if level == SandboxLevel::Seccomp {
+        spec.policy = Some(seccomp_policy(args)?);
+    }
     spec.env = if args.env.is_empty() {
         EnvPolicy::Scrubbed
     } else {
