@@ -12,7 +12,7 @@ use super::run::{new_command, run_command};
 use super::spec::Prepared;
 use super::{sys, ExecError, ExecResult, ExecSpec, Exit, Violation};
 use crate::bpf;
-use crate::jail::{JailTask, REPORT_FD};
+use crate::jail::{JailTask, REPORT_FD, TASK_FD};
 
 /// Paths always hidden from the task (when they exist), on top of the
 /// per-user ones from [`masked_paths`].
@@ -140,13 +140,25 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
 
     let (report_read, report_write) = sys::pipe().map_err(io_err("create the report pipe"))?;
     let mut cmd = new_command(&jail);
-    cmd.arg(json).env_clear().current_dir("/");
+    // The task goes over a memfd, not argv: argv is readable by other
+    // processes (`/proc/<pid>/cmdline`), and the environment may hold
+    // passed-through secrets.
+    let task_file =
+        sys::memfd_with(json.as_bytes()).map_err(io_err("hand the task to the jail"))?;
+    cmd.env_clear().current_dir("/");
+    // Above every target number, so one move cannot clobber the other's source.
+    let report_write =
+        sys::dup_at_least(&report_write, 10).map_err(io_err("set up the report pipe"))?;
+    let task_file =
+        sys::dup_at_least(&task_file, 10).map_err(io_err("hand the task to the jail"))?;
     {
         use std::os::fd::AsRawFd as _;
         sys::install_fd_at(&mut cmd, report_write.as_raw_fd(), REPORT_FD);
+        sys::install_fd_at(&mut cmd, task_file.as_raw_fd(), TASK_FD);
     }
     let result = run_command(p, cmd);
     drop(report_write);
+    drop(task_file);
     let mut result = result?;
 
     sys::set_nonblocking(&report_read).map_err(io_err("read the jail's report"))?;

@@ -213,6 +213,35 @@ pub(super) fn poll(fds: &mut [libc::pollfd], timeout: Option<Duration>) -> io::R
     }
 }
 
+/// An anonymous in-memory file (`memfd_create`, close-on-exec) holding
+/// `data`, positioned at its start.
+pub(super) fn memfd_with(data: &[u8]) -> io::Result<std::fs::File> {
+    use std::io::{Seek as _, Write as _};
+    // SAFETY: the name is a NUL-terminated literal; flags by value.
+    let fd = unsafe { libc::memfd_create(c"muscle-jail-task".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: memfd_create succeeded, so `fd` is a new descriptor nothing
+    // else owns; the File takes sole ownership.
+    let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+    file.write_all(data)?;
+    file.rewind()?;
+    Ok(file)
+}
+
+/// A close-on-exec duplicate of `fd` numbered at least `min`, so that
+/// [`install_fd_at`] hooks moving descriptors below `min` cannot clobber it.
+pub(super) fn dup_at_least(fd: &impl AsRawFd, min: RawFd) -> io::Result<OwnedFd> {
+    // SAFETY: F_DUPFD_CLOEXEC on a descriptor the caller keeps open.
+    let new = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, min) };
+    if new == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fcntl succeeded, so `new` is a fresh descriptor nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
+}
+
 /// A pipe whose both ends are close-on-exec: `(read, write)`.
 pub(super) fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as RawFd; 2];

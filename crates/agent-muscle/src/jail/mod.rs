@@ -3,8 +3,9 @@
 //! single-threaded process (as Firecracker's jailer and codex-rs's
 //! linux-sandbox do) keeps it away from the multi-threaded daemon.
 //!
-//! The executor spawns `muscle-jail '<JailTask as JSON>'` with the task's
-//! stdin, stdout and stderr, and a report pipe on fd 3. The jail:
+//! The executor spawns `muscle-jail` with the task's stdin, stdout and
+//! stderr, a report pipe on fd 3 and the [`JailTask`] as JSON in a memfd on
+//! fd 4 (not in argv, which other processes can read). The jail:
 //!
 //! 1. `unshare`s user, mount, PID, IPC and UTS namespaces, and a network
 //!    namespace unless network is granted; maps the caller's uid/gid to
@@ -64,6 +65,13 @@ pub const INSIDE_ID: u32 = 1000;
 /// The descriptor the report is written to.
 pub const REPORT_FD: i32 = 3;
 
+/// The descriptor the task description (JSON, at most [`MAX_TASK_BYTES`]) is
+/// read from.
+pub const TASK_FD: i32 = 4;
+
+/// The largest task description the jail accepts.
+pub const MAX_TASK_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Exit code of the jail when set-up failed (the report says why).
 pub const SETUP_FAILED: i32 = 125;
 
@@ -93,18 +101,27 @@ pub struct JailTask {
 pub fn main() -> ! {
     // The report pipe must not reach the task.
     let _ = sys::set_cloexec(REPORT_FD);
-    let task = match std::env::args()
-        .nth(1)
-        .map(|s| serde_json::from_str::<JailTask>(&s))
-    {
-        Some(Ok(task)) => task,
-        Some(Err(e)) => fail(&format!("the task description is not valid: {e}")),
-        None => fail("usage: muscle-jail '<task as JSON>' (run by agent-muscle, not by hand)"),
+    let _ = sys::set_cloexec(TASK_FD);
+    let task = match read_task() {
+        Ok(task) => task,
+        Err(msg) => fail(&msg),
     };
     match jail(&task) {
         Ok(code) => sys::exit_now(code),
         Err(msg) => fail(&msg),
     }
+}
+
+fn read_task() -> Result<JailTask, String> {
+    use std::io::Read as _;
+    // SAFETY: TASK_FD is the memfd the executor installed for this process
+    // alone; the File takes it over and closes it after reading.
+    let file = unsafe { std::fs::File::from_raw_fd(TASK_FD) };
+    let mut text = String::new();
+    file.take(MAX_TASK_BYTES)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("read the task description from fd {TASK_FD} (muscle-jail is run by agent-muscle, not by hand): {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("the task description is not valid: {e}"))
 }
 
 fn report(line: &str) {
