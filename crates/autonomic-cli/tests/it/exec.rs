@@ -58,14 +58,13 @@ fn unimplemented_levels_fail_instead_of_downgrading() {
     assert!(stderr.contains("not available"), "{stderr}");
 }
 
-/// Whether `muscle-jail` was built next to the `autonomic` binary (it is
-/// under `cargo test --workspace`, not under `cargo test -p autonomic-cli`).
-fn jail_missing(stderr: &str) -> bool {
-    if stderr.contains("`muscle-jail` is not next to") {
-        eprintln!("skipped: muscle-jail is not built ({stderr})");
-        return true;
-    }
-    false
+/// `muscle-jail` must be built next to `autonomic` (it is under
+/// `cargo test --workspace`, the README's test command): fail, never skip.
+fn require_jail(stderr: &str) {
+    assert!(
+        !stderr.contains("`muscle-jail` is not next to"),
+        "muscle-jail is not built; run the workspace tests (`cargo test --workspace`) or `cargo build -p agent-muscle` first: {stderr}"
+    );
 }
 
 #[test]
@@ -83,9 +82,7 @@ fn seccomp_runs_the_profile_and_reports_a_network_attempt() {
             "echo hi; exit 3",
         ]),
     );
-    if jail_missing(&stderr) {
-        return;
-    }
+    require_jail(&stderr);
     assert_eq!((code, stdout.as_str()), (3, "hi\n"), "{stderr}");
 
     let (code, _, stderr) = run(
