@@ -1,5 +1,6 @@
 //! agent-muscle's integration tests: one binary, one module per area.
 
 mod bpf;
+mod escape;
 mod exec;
 mod seccomp;

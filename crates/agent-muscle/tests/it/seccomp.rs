@@ -167,7 +167,7 @@ const SHELL_UTILS: &[&str] = &[
     "mbind",
 ];
 
-fn policy() -> SyscallPolicy {
+pub(crate) fn policy() -> SyscallPolicy {
     SyscallPolicy {
         allow: SHELL_UTILS.iter().map(|s| (*s).to_owned()).collect(),
         default_action: Action::KillProcess,
@@ -175,7 +175,7 @@ fn policy() -> SyscallPolicy {
     }
 }
 
-fn at(level: SandboxLevel, argv: &[&str], ws: &Path) -> ExecResult {
+pub(crate) fn at(level: SandboxLevel, argv: &[&str], ws: &Path) -> ExecResult {
     let mut spec = ExecSpec::new(argv.iter().copied(), ws);
     spec.sandbox = level;
     spec.policy = Some(policy());
@@ -183,19 +183,19 @@ fn at(level: SandboxLevel, argv: &[&str], ws: &Path) -> ExecResult {
     run(&spec).unwrap_or_else(|e| panic!("{argv:?} at {level}: {e}"))
 }
 
-fn jailed(argv: &[&str], ws: &Path) -> ExecResult {
+pub(crate) fn jailed(argv: &[&str], ws: &Path) -> ExecResult {
     at(SandboxLevel::Seccomp, argv, ws)
 }
 
-fn plain(argv: &[&str], ws: &Path) -> ExecResult {
+pub(crate) fn plain(argv: &[&str], ws: &Path) -> ExecResult {
     at(SandboxLevel::None, argv, ws)
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn assert_sigsys(r: &ExecResult, what: &str) {
+pub(crate) fn assert_sigsys(r: &ExecResult, what: &str) {
     assert_eq!(
         r.status,
         Exit::Signal {
@@ -264,7 +264,7 @@ fn shadow_is_masked_and_untouched() {
     }
 }
 
-fn running_as_root() -> bool {
+pub(crate) fn running_as_root() -> bool {
     fs_err::read_to_string("/proc/self/status")
         .map(|s| {
             s.lines()
@@ -346,7 +346,7 @@ fn unshare_dies() {
 }
 
 /// Host pids of processes whose command line contains `needle`.
-fn pids_running(needle: &str) -> Vec<i32> {
+pub(crate) fn pids_running(needle: &str) -> Vec<i32> {
     let mut out = Vec::new();
     for entry in fs_err::read_dir("/proc")
         .expect("/proc is readable")
