@@ -328,9 +328,14 @@ fn tcp_from_bash_dies_with_sigsys() {
 #[test]
 fn udp_sendto_without_connect_dies() {
     let ws = tempfile::tempdir().unwrap();
-    let script = r#"import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", 9)); print("sent")"#;
+    // `_socket`, not `socket`: importing `socket` calls epoll_create1, which
+    // the profile does not allow, and the kill would come from there.
+    // The kill comes at socket(AF_INET): no UDP socket can exist to sendto from.
+    let script = r#"import _socket, sys; print("reached socket", file=sys.stderr, flush=True); s = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM); s.sendto(b"x", ("127.0.0.1", 9)); print("sent")"#;
     let r = jailed(&["/usr/bin/python3", "-c", script], ws.path());
     assert_sigsys(&r, "python udp");
+    assert_eq!(text(&r.stderr), "reached socket\n");
+    assert!(text(&r.stdout).is_empty(), "{}", text(&r.stdout));
     let r = plain(&["/usr/bin/python3", "-c", script], ws.path());
     assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
     assert_eq!(text(&r.stdout), "sent\n");
