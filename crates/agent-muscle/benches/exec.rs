@@ -12,8 +12,8 @@
 //!
 //! The `seccomp` level needs the `muscle-jail` helper: when
 //! `AUTONOMIC_MUSCLE_JAIL` is not set, the bench sets it to
-//! `<workspace>/target/release/muscle-jail` (built by the first command; a
-//! bench build puts no binary there). Without `bwrap` on `PATH` (Debian
+//! `<workspace>/target/release/muscle-jail` (the bench build refreshes it
+//! too; the first command only makes it explicit). Without `bwrap` on `PATH` (Debian
 //! package `bubblewrap`) the bubblewrap rows are skipped with a message.
 //! Not part of CI; the whole run takes about a minute and a half.
 
