@@ -369,6 +369,14 @@ fn build_view(task: &JailTask) -> Result<(), String> {
         }
     }
 
+    // Host runtime state: /run holds the sockets of every local daemon
+    // (docker, containerd, podman, systemd, D-Bus, user buses, journald's
+    // /dev/log). A UNIX socket is reachable through a read-only mount and the
+    // task's uid owns root's files here, so hide the whole directory behind an
+    // empty tmpfs instead of listing sockets; keep only the resolver state
+    // /etc/resolv.conf may point into, read-only.
+    hide_run(new)?;
+
     // Fresh /tmp, then the workspace (whose mount point may be inside it).
     mount_at(
         Some("tmpfs"),
@@ -509,5 +517,39 @@ fn landlock(workspace: &Path) -> Result<(), String> {
             .map_err(|e| format!("Landlock rule for `{}`: {e}", path.display()))?;
     }
     sys::landlock_restrict_self(&ruleset).map_err(ctx("landlock_restrict_self"))?;
+    Ok(())
+}
+
+/// Covers `/run` (and a real `/var/run` directory) of the new root with an
+/// empty tmpfs, re-binding `/run/systemd/resolve` read-only when it exists.
+fn hide_run(new: &Path) -> Result<(), String> {
+    let ro = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+    for dir in ["run", "var/run"] {
+        let host = Path::new("/oldroot").join(dir);
+        let Ok(meta) = std::fs::symlink_metadata(&host) else {
+            continue;
+        };
+        if !meta.is_dir() {
+            continue; // /var/run -> /run: covered by /run
+        }
+        mount_at(
+            Some("tmpfs"),
+            &new.join(dir),
+            Some("tmpfs"),
+            ro,
+            Some("mode=0755,size=64k"),
+        )?;
+    }
+    let resolve = Path::new("run/systemd/resolve");
+    if Path::new("/oldroot").join(resolve).is_dir() {
+        let target = new.join(resolve);
+        mkdir_all(&target)?;
+        bind(&Path::new("/oldroot").join(resolve), &target, 0)?;
+        bind(
+            &Path::new("/oldroot").join(resolve),
+            &target,
+            libc::MS_REMOUNT | libc::MS_RDONLY,
+        )?;
+    }
     Ok(())
 }

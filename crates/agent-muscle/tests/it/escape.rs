@@ -460,6 +460,39 @@ fn abstract_unix_socket_of_the_host_is_unreachable() {
     assert!(listener.accept().is_ok());
 }
 
+#[test]
+fn host_daemon_sockets_under_run_are_hidden() {
+    // A daemon's socket in /run (docker.sock, D-Bus, systemd): the task must
+    // not be able to reach it, although the host tree is visible read-only.
+    let path = PathBuf::from(format!("/run/autonomic-escape-{}.sock", std::process::id()));
+    let _ = fs_err::remove_file(&path);
+    let listener = UnixListener::bind(&path).expect("the tests run as root and can bind in /run");
+    listener.set_nonblocking(true).unwrap();
+    let script = format!(
+        "import _socket\n\
+         s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)\n\
+         s.connect('{}')\nprint('connected')\n",
+        path.display()
+    );
+    let ws = workspace();
+    let r = py(&script, ws.path());
+    assert_denied(
+        &r,
+        &["FileNotFoundError"],
+        "connect to a host socket in /run",
+    );
+    assert_eq!(
+        listener.accept().map(|_| ()).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
+    assert_ok(
+        &py_plain(&script, ws.path()),
+        "connect to a host socket in /run",
+    );
+    assert!(listener.accept().is_ok());
+    let _ = fs_err::remove_file(&path);
+}
+
 // ---------------------------------------------------------------------------
 // Secrets: /etc/shadow and a fake ~/.ssh/id_rsa, by every path.
 
