@@ -6,7 +6,7 @@
 //! succeeds, so each test shows the sandbox is what stopped it.
 //!
 //! Fixtures that must exist in the task's view (host files, a host UNIX
-//! socket, a fake `~/.ssh`) live under `CARGO_TARGET_TMPDIR`, not under
+//! socket, a fake `~/.ssh`) live under `/var/tmp`, not under
 //! `/tmp`: the jail gives the task a fresh `/tmp`, which would hide them for
 //! the wrong reason.
 
@@ -44,8 +44,18 @@ fn workspace() -> TempDir {
 }
 
 /// A directory on the host that the task sees (read-only) at its own path.
+///
+/// Never under `/tmp`: the sandbox gets a fresh `/tmp`, so a fixture there
+/// would be invisible and a test would pass for the wrong reason. The build
+/// directory itself may be under `/tmp` (a clone checked out there), so use
+/// `/var/tmp`, which the sandbox shows read-only like the rest of the host.
 fn fixture_dir() -> TempDir {
-    tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a fixture directory")
+    let base = Path::new("/var/tmp");
+    assert!(base.is_dir(), "/var/tmp is needed for host fixtures");
+    tempfile::Builder::new()
+        .prefix("autonomic-escape-")
+        .tempdir_in(base)
+        .expect("a fixture directory")
 }
 
 fn py(script: &str, ws: &Path) -> ExecResult {
