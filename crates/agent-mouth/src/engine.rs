@@ -243,9 +243,6 @@ enum TreeCheck {
 /// Iterative walk (no recursion: input depth is attacker-controlled).
 fn check_tree(root: Node<'_>) -> TreeCheck {
     let mut errs = Vec::new();
-    if !root.has_error() {
-        // still need the depth check
-    }
     let mut cursor = root.walk();
     let mut depth = 0usize;
     loop {

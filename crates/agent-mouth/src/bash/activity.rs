@@ -899,7 +899,6 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
             format!("`{prog}` starts a server that exposes this machine to the network"),
         );
     }
-    let _ = cmd;
 }
 
 /// `user@host:path`, `host:path`, `//host/share`, `rsync://…`.

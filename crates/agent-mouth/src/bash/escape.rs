@@ -64,7 +64,7 @@ pub(super) fn socat(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     }
 }
 
-pub(super) fn container(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
+pub(super) fn container(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
     let args = inv.args();
     let lxc = matches!(inv.prog(), "lxc" | "incus");
     if !lxc
@@ -107,7 +107,6 @@ pub(super) fn container(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) 
             );
         }
     }
-    let _ = cmd;
 }
 
 /// A shell started through another program's arguments: `setarch -3

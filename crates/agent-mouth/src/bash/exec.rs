@@ -50,7 +50,7 @@ pub(crate) fn check_command(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation
                 cmd.range.clone(),
                 format!("`{prog}` generates or serves exploit payloads"),
             ),
-            "docker" | "podman" | "nerdctl" | "lxc" | "incus" => container(r, cmd, inv),
+            "docker" | "podman" | "nerdctl" | "lxc" | "incus" => container(r, inv),
             "start-stop-daemon" => {
                 if let Some(w) = inv.opt_value(&["-x", "-a"], &["--exec", "--startas"]) {
                     let t = w.text.rsplit('=').next().unwrap_or(&w.text);
