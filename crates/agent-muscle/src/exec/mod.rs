@@ -25,13 +25,18 @@
 //!   already exited, has been reparented to init (or to a user subreaper) and
 //!   is not found. The `seccomp` level runs the task under init of a PID
 //!   namespace, where that kill takes everything with it.
-//! - **`pids`** is `RLIMIT_NPROC`, which counts *all* processes of the real
-//!   user id, not only the task's: with a limit below the user's current
-//!   process count the task cannot fork at all.
-//! - **`memory_bytes`** is `RLIMIT_AS` (virtual address space). An allocation
-//!   past it fails inside the task (e.g. Python's `MemoryError`), which then
-//!   exits as it likes; the result reports no [`Violation`] for it because
-//!   the executor cannot tell that failure from any other non-zero exit.
+//! - **`pids`** and **`memory_bytes`** go through a fresh cgroup per run
+//!   (v2 where the unified hierarchy has the controllers, else v1; the task
+//!   joins it between `fork` and `exec`, and whatever is left in it is killed
+//!   at the end). A memory OOM kill in the group is [`Violation::MemoryLimit`].
+//!   At level `seccomp` the jail and its PID 1 are in the group too, so they
+//!   count against `pids`. [`ExecResult::limits_via`] says what was used.
+//!   Without a usable cgroup (not root, say) they fall back to rlimits:
+//!   `pids` is then `RLIMIT_NPROC`, which counts *all* processes of the real
+//!   user id (and is ignored for root), and `memory_bytes` is `RLIMIT_AS`
+//!   (virtual address space), where an allocation past it fails inside the
+//!   task (e.g. Python's `MemoryError`) and no [`Violation`] is reported,
+//!   since the executor cannot tell that from any other non-zero exit.
 //! - **`cpu`** is `RLIMIT_CPU`, counted in whole seconds (rounded up) per
 //!   process: SIGXCPU at the limit, SIGKILL one second later.
 //! - `cpu` and `peak_memory_bytes` in the result cover the task and the
@@ -47,6 +52,7 @@
 //! assert_eq!(result.stdout, b"hi");
 //! ```
 
+mod cgroup;
 mod jailed;
 mod run;
 mod spec;
@@ -132,9 +138,11 @@ pub struct Limits {
     pub wall: Duration,
     /// CPU time per process (`RLIMIT_CPU`, whole seconds, rounded up).
     pub cpu: Option<Duration>,
-    /// Virtual address space per process (`RLIMIT_AS`).
+    /// Memory of the task's tree (a cgroup; `RLIMIT_AS` per process as the
+    /// fallback).
     pub memory_bytes: Option<u64>,
-    /// Processes of the real user id (`RLIMIT_NPROC`; see the module docs).
+    /// Processes of the task's tree (a cgroup; `RLIMIT_NPROC` of the real
+    /// user id as the fallback; see the module docs).
     pub pids: Option<u64>,
     /// Bytes kept per stream (stdout and stderr each). Default 1 MiB. Output
     /// past it is read and discarded so the task never blocks on a full pipe.
@@ -175,6 +183,41 @@ pub struct ExecResult {
     pub peak_memory_bytes: u64,
     /// Why the sandbox stopped or cut the task, if it did.
     pub violation: Option<Violation>,
+    /// How the memory and pids limits were enforced.
+    pub limits_via: LimitsVia,
+}
+
+/// How [`Limits::memory_bytes`] and [`Limits::pids`] were enforced for a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LimitsVia {
+    /// Neither limit was set.
+    Unlimited,
+    /// A fresh cgroup on the unified (v2) hierarchy: `pids.max`, `memory.max`.
+    CgroupV2,
+    /// Fresh cgroups on the v1 `pids` and `memory` hierarchies.
+    CgroupV1,
+    /// No cgroup could be used (not root, no controller, read-only):
+    /// `RLIMIT_NPROC` and `RLIMIT_AS`, with the gaps the module docs list.
+    Rlimit,
+}
+
+impl LimitsVia {
+    /// `"cgroup v2"`, `"cgroup v1"`, `"rlimit"` or `"none"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitsVia::Unlimited => "none",
+            LimitsVia::CgroupV2 => "cgroup v2",
+            LimitsVia::CgroupV1 => "cgroup v1",
+            LimitsVia::Rlimit => "rlimit",
+        }
+    }
+}
+
+impl fmt::Display for LimitsVia {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl ExecResult {

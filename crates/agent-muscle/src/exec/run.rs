@@ -12,8 +12,9 @@ use std::path::Path;
 use std::process::{ChildStderr, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::cgroup::Cgroup;
 use super::spec::Prepared;
-use super::{sys, tree, ExecError, ExecResult, Exit, Violation};
+use super::{sys, tree, ExecError, ExecResult, Exit, LimitsVia, Violation};
 
 /// How long to keep reading output after the tree was killed. Killed
 /// processes close their pipe ends at once; only a process that escaped the
@@ -52,13 +53,37 @@ pub(super) fn run_command(p: &Prepared<'_>, mut cmd: Command) -> Result<ExecResu
     })
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
-    sys::install_child_setup(&mut cmd, p.rlimits);
+    let mut rlimits = p.rlimits;
+    let mut cgroup = Cgroup::create(p.limits.pids, p.limits.memory_bytes);
+    let limits_via = match &cgroup {
+        Some(cg) => {
+            rlimits.nproc = None;
+            rlimits.address_space = None;
+            cg.via()
+        }
+        None if p.limits.pids.is_some() || p.limits.memory_bytes.is_some() => LimitsVia::Rlimit,
+        None => LimitsVia::Unlimited,
+    };
+    let procs = cgroup.as_ref().map_or([-1; 2], Cgroup::procs_fds);
+    sys::install_child_setup(&mut cmd, rlimits, procs);
 
     let start = Instant::now();
-    let mut child = cmd.spawn().map_err(|source| ExecError::Io {
-        action: format!("start `{}`", p.argv[0]),
-        source,
-    })?;
+    let spawned = cmd.spawn();
+    if let Some(cg) = cgroup.as_mut() {
+        cg.close_procs();
+    }
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(source) => {
+            if let Some(cg) = cgroup {
+                cg.destroy();
+            }
+            return Err(ExecError::Io {
+                action: format!("start `{}`", p.argv[0]),
+                source,
+            });
+        }
+    };
     let pid = child.id() as i32;
     let mut streams = Streams {
         stdin: child.stdin.take(),
@@ -75,7 +100,12 @@ pub(super) fn run_command(p: &Prepared<'_>, mut cmd: Command) -> Result<ExecResu
     tree::kill_tree(pid);
     streams.stdin = None;
     let drained = drain(&mut streams, Instant::now() + DRAIN_GRACE);
-    let reaped = sys::reap(pid).map_err(|source| ExecError::Io {
+    let reaped = sys::reap(pid);
+    let oom_killed = cgroup.as_ref().is_some_and(Cgroup::oom_killed);
+    if let Some(cg) = cgroup {
+        cg.destroy();
+    }
+    let reaped = reaped.map_err(|source| ExecError::Io {
         action: format!("wait for `{}` (pid {pid})", p.argv[0]),
         source,
     })?;
@@ -103,6 +133,8 @@ pub(super) fn run_command(p: &Prepared<'_>, mut cmd: Command) -> Result<ExecResu
         Some(Violation::WallTimeout { limit: limits.wall })
     } else if cpu_killed {
         limits.cpu.map(|limit| Violation::CpuLimit { limit })
+    } else if let (true, Some(limit)) = (oom_killed, limits.memory_bytes) {
+        Some(Violation::MemoryLimit { limit })
     } else if truncated {
         Some(Violation::OutputLimit {
             limit: limits.output_bytes,
@@ -120,6 +152,7 @@ pub(super) fn run_command(p: &Prepared<'_>, mut cmd: Command) -> Result<ExecResu
         cpu: reaped.cpu,
         peak_memory_bytes: reaped.max_rss_bytes,
         violation,
+        limits_via,
     })
 }
 

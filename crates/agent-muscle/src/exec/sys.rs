@@ -24,8 +24,13 @@ pub(super) struct ChildRlimits {
 
 /// Arranges for the child, between `fork` and `exec`, to start a new session
 /// (so it leads its own process group), to die with SIGKILL if the thread
-/// that spawned it goes away, and to apply `limits`.
-pub(super) fn install_child_setup(cmd: &mut Command, limits: ChildRlimits) {
+/// that spawned it goes away, to join the cgroups whose `cgroup.procs` files
+/// are open as `cgroup_procs` (`-1` for none), and to apply `limits`.
+pub(super) fn install_child_setup(
+    cmd: &mut Command,
+    limits: ChildRlimits,
+    cgroup_procs: [RawFd; 2],
+) {
     let parent = std::process::id();
     let hook = move || -> io::Result<()> {
         // Only raw syscalls below: this runs in the forked child of a possibly
@@ -46,6 +51,15 @@ pub(super) fn install_child_setup(cmd: &mut Command, limits: ChildRlimits) {
         if unsafe { libc::getppid() } as u32 != parent {
             return Err(io::Error::from_raw_os_error(libc::ESRCH));
         }
+        for fd in cgroup_procs {
+            // "0" moves the writing process, i.e. this child, before it can
+            // run (or fork) anything of the task.
+            // SAFETY: write reads one byte from a static literal; `fd` is a
+            // descriptor the parent keeps open until spawn returns.
+            if fd >= 0 && unsafe { libc::write(fd, b"0".as_ptr().cast(), 1) } != 1 {
+                return Err(io::Error::last_os_error());
+            }
+        }
         if let Some(secs) = limits.cpu_seconds {
             set_rlimit(libc::RLIMIT_CPU, secs, secs.saturating_add(1))?;
         }
@@ -59,7 +73,8 @@ pub(super) fn install_child_setup(cmd: &mut Command, limits: ChildRlimits) {
     };
     // SAFETY: `pre_exec` requires the closure to be async-signal-safe. It
     // captures only `Copy` integers, allocates nothing, takes no locks, and
-    // calls only setsid, prctl, getppid and setrlimit, which are plain syscalls.
+    // calls only setsid, prctl, getppid, write and setrlimit, which are plain
+    // syscalls.
     unsafe {
         cmd.pre_exec(hook);
     }

@@ -40,7 +40,8 @@
 //! - Landlock restricts writes only; reads are bounded by the mount view and
 //!   masks, not by the profile.
 //! - The new network namespace's loopback is left down.
-//! - No cgroups: memory and pids are still the rlimits of level `none`.
+//! - Memory and pids limits are the executor's: it puts the jail itself in
+//!   the run's cgroup (or, without one, sets the rlimits of level `none`).
 //! - `/sys` stays visible (read-only); `/tmp` has no size limit.
 //! - A mask that would hide the workspace (the workspace is inside it) is
 //!   skipped, with a note.

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use agent_muscle::exec::{run, EnvPolicy, ExecError, ExecSpec, Exit, Limits, Violation};
+use agent_muscle::exec::{run, EnvPolicy, ExecError, ExecSpec, Exit, Limits, LimitsVia, Violation};
 use autonomic_core::SandboxLevel;
 
 fn spec(argv: &[&str], ws: &Path) -> ExecSpec {
@@ -249,13 +249,30 @@ fn memory_limit_makes_a_big_allocation_fail() {
     );
     s.limits.memory_bytes = Some(128 * 1024 * 1024);
     let r = run(&s).unwrap();
-    assert!(matches!(r.status, Exit::Code(c) if c != 0), "{}", r.status);
+    assert!(r.status != Exit::Code(0), "{}", r.status);
+    match r.limits_via {
+        // The cgroup's OOM killer ends it, and says so.
+        LimitsVia::CgroupV1 | LimitsVia::CgroupV2 => assert_eq!(
+            r.violation,
+            Some(Violation::MemoryLimit {
+                limit: 128 * 1024 * 1024
+            }),
+            "{} {}",
+            r.status,
+            text(&r.stderr)
+        ),
+        // RLIMIT_AS: the allocation fails inside the task.
+        _ => assert!(
+            text(&r.stderr).contains("MemoryError"),
+            "{}",
+            text(&r.stderr)
+        ),
+    }
     assert!(
-        text(&r.stderr).contains("MemoryError"),
+        r.peak_memory_bytes < 160 * 1024 * 1024,
         "{}",
-        text(&r.stderr)
+        r.peak_memory_bytes
     );
-    assert!(r.peak_memory_bytes < 128 * 1024 * 1024);
 
     // Without the limit the same allocation succeeds: the limit is what stopped it.
     s.limits.memory_bytes = None;
@@ -334,4 +351,83 @@ fn spawn_to_exit_of_bin_true() {
     }
     let mean = t.elapsed() / n;
     eprintln!("level none: /bin/true spawn-to-exit mean over {n} runs: {mean:?}");
+}
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a missing file just means not root"
+)]
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+}
+
+#[test]
+fn pids_limit_bounds_a_fork_bomb() {
+    if !Path::new("/usr/bin/python3").exists() {
+        eprintln!("skipped: no /usr/bin/python3");
+        return;
+    }
+    // 500 forks, each child sleeping; refused forks are counted, not fatal.
+    let script = "import os, time\n\
+                  ok = failed = 0\n\
+                  for _ in range(500):\n    \
+                      try:\n        \
+                          if os.fork() == 0:\n            \
+                              time.sleep(60.9317)\n            \
+                              os._exit(0)\n        \
+                          ok += 1\n    \
+                      except OSError:\n        \
+                          failed += 1\n\
+                  print(ok, failed, flush=True)\n";
+    let ws = tempfile::tempdir().unwrap();
+    let mut s = spec(&["/usr/bin/python3", "-c", script], ws.path());
+    s.limits.pids = Some(32);
+    s.limits.wall = Duration::from_secs(30);
+    let started = Instant::now();
+    let r = run(&s).unwrap();
+    let out = text(&r.stdout).trim().to_owned();
+    eprintln!(
+        "fork bomb via {}: forked/refused = {out} in {:?}",
+        r.limits_via,
+        started.elapsed()
+    );
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    assert_eq!(r.violation, None);
+    if running_as_root() {
+        assert!(
+            matches!(r.limits_via, LimitsVia::CgroupV1 | LimitsVia::CgroupV2),
+            "{}",
+            r.limits_via
+        );
+        let (ok, failed) = out.split_once(' ').expect("two counts");
+        let (ok, failed): (u32, u32) = (ok.parse().unwrap(), failed.parse().unwrap());
+        // The task itself is one of the 32.
+        assert!(ok <= 31, "{ok} forks succeeded");
+        assert_eq!(ok + failed, 500);
+    }
+    assert!(r.wall < Duration::from_secs(20), "{:?}", r.wall);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        super::seccomp::pids_running("60.9317"),
+        Vec::<i32>::new(),
+        "fork bomb children survived the run"
+    );
+}
+
+#[test]
+fn limits_via_is_reported() {
+    let ws = tempfile::tempdir().unwrap();
+    let r = run(&spec(&["true"], ws.path())).unwrap();
+    assert_eq!(r.limits_via, LimitsVia::Unlimited);
+    let mut s = spec(&["true"], ws.path());
+    s.limits.pids = Some(8);
+    s.limits.memory_bytes = Some(64 << 20);
+    let r = run(&s).unwrap();
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    if running_as_root() {
+        assert_ne!(r.limits_via, LimitsVia::Rlimit);
+    }
 }
