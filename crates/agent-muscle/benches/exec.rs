@@ -22,169 +22,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use agent_muscle::bpf::{Action, SyscallPolicy};
 use agent_muscle::exec::{run, ExecSpec, Exit};
 use autonomic_core::SandboxLevel;
 use criterion::{BenchmarkId, Criterion, SamplingMode};
 
-/// The same policy as the seccomp integration tests: agent-immune's
-/// `shell-utils` profile plus its `fs_write` and `threads` groups (copied:
-/// agent-muscle must not depend on agent-immune).
-const SHELL_UTILS: &[&str] = &[
-    // floor
-    "read",
-    "write",
-    "openat",
-    "mmap",
-    "munmap",
-    "exit_group",
-    "clone",
-    "execve",
-    // loader
-    "access",
-    "arch_prctl",
-    "brk",
-    "close",
-    "mprotect",
-    "newfstatat",
-    "fstat",
-    "stat",
-    "lstat",
-    "statx",
-    "pread64",
-    "prlimit64",
-    "rseq",
-    "set_robust_list",
-    "set_tid_address",
-    "futex",
-    "getrandom",
-    "exit",
-    // identity
-    "getuid",
-    "geteuid",
-    "getgid",
-    "getegid",
-    "getgroups",
-    "getresuid",
-    "getresgid",
-    "getpid",
-    "getppid",
-    "gettid",
-    "getpgrp",
-    "getpgid",
-    "getsid",
-    "uname",
-    "sysinfo",
-    "getrusage",
-    "sched_getaffinity",
-    // signals
-    "rt_sigaction",
-    "rt_sigprocmask",
-    "rt_sigreturn",
-    "sigaltstack",
-    "tgkill",
-    "kill",
-    "rt_sigtimedwait",
-    // time
-    "clock_gettime",
-    "clock_getres",
-    "gettimeofday",
-    "nanosleep",
-    "clock_nanosleep",
-    "time",
-    // fs_read
-    "getdents64",
-    "lseek",
-    "readlink",
-    "readlinkat",
-    "getcwd",
-    "chdir",
-    "fchdir",
-    "statfs",
-    "fstatfs",
-    "getxattr",
-    "lgetxattr",
-    "fgetxattr",
-    "listxattr",
-    "llistxattr",
-    "faccessat",
-    "faccessat2",
-    "ioctl",
-    "fcntl",
-    "dup",
-    "dup2",
-    "dup3",
-    "pipe",
-    "pipe2",
-    "poll",
-    "ppoll",
-    "select",
-    "pselect6",
-    "readv",
-    "open",
-    "openat2",
-    "fadvise64",
-    "umask",
-    // nss_unix
-    "socket",
-    "connect",
-    "sendto",
-    "recvfrom",
-    "sendmsg",
-    "recvmsg",
-    "getsockopt",
-    "setsockopt",
-    "getsockname",
-    "getpeername",
-    "shutdown",
-    // processes
-    "clone3",
-    "vfork",
-    "fork",
-    "wait4",
-    "waitid",
-    "setsid",
-    "setpgid",
-    "prctl",
-    "execveat",
-    // fs_write
-    "mkdir",
-    "mkdirat",
-    "rename",
-    "renameat",
-    "renameat2",
-    "unlink",
-    "unlinkat",
-    "rmdir",
-    "link",
-    "linkat",
-    "symlink",
-    "symlinkat",
-    "ftruncate",
-    "truncate",
-    "utimensat",
-    "futimesat",
-    "fchmod",
-    "fchmodat",
-    "chmod",
-    "fsync",
-    "fdatasync",
-    "flock",
-    "pwrite64",
-    "writev",
-    "fallocate",
-    "copy_file_range",
-    "sendfile",
-    "creat",
-    // threads
-    "madvise",
-    "mremap",
-    "sched_yield",
-    "membarrier",
-    "sched_setaffinity",
-    "get_mempolicy",
-    "mbind",
-];
+#[path = "../tests/common/shell_utils.rs"]
+mod shell_utils;
+use shell_utils::policy;
 
 const BWRAP_ARGS: &[&str] = &[
     "--ro-bind",
@@ -215,14 +59,6 @@ const WORKLOADS: &[(&str, &[&str])] = &[
         ],
     ),
 ];
-
-fn policy() -> SyscallPolicy {
-    SyscallPolicy {
-        allow: SHELL_UTILS.iter().map(|s| (*s).to_owned()).collect(),
-        default_action: Action::KillProcess,
-        socket_domains: vec![libc::AF_UNIX, libc::AF_INET, libc::AF_INET6],
-    }
-}
 
 fn spec(level: SandboxLevel, argv: &[&str], ws: &Path) -> ExecSpec {
     let mut spec = ExecSpec::new(argv.iter().copied(), ws);
