@@ -79,7 +79,7 @@ mod syscalls;
 use serde::{Deserialize, Serialize};
 
 pub use install::{install, install_with_listener};
-pub use program::compile;
+pub use program::{compile, compile_with, CompileOptions};
 
 /// `AUDIT_ARCH_X86_64` from `<linux/audit.h>`: `EM_X86_64 | __AUDIT_ARCH_64BIT
 /// | __AUDIT_ARCH_LE`.

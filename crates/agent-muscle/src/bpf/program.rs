@@ -93,6 +93,33 @@ fn emit_guarded(out: &mut Vec<SockFilter>, nr: i64, body: &[SockFilter]) {
     out.extend_from_slice(body);
 }
 
+/// How denials are delivered and which allowed syscalls are checked by the
+/// supervisor (see [`compile_with`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompileOptions {
+    /// Deliver every kill except the architecture and x32 guards as
+    /// `SECCOMP_RET_USER_NOTIF`, so a supervisor holding the listener learns
+    /// the syscall (number and arguments) and kills the task itself. Without a
+    /// listener the kernel fails such calls with `ENOSYS`, so this is only for
+    /// filters installed with [`install_with_listener`](super::install_with_listener)
+    /// whose supervisor outlives the task.
+    pub notify_denials: bool,
+    /// Syscall numbers that, when the policy allows them, go to the
+    /// supervisor (`SECCOMP_RET_USER_NOTIF`) instead of running at once; the
+    /// supervisor checks their path arguments and lets them continue.
+    pub watch: Vec<i64>,
+}
+
+/// Compiles `policy` into a seccomp-bpf program ([`compile_with`] with the
+/// default options: denials kill at once, nothing is watched).
+///
+/// # Errors
+///
+/// As [`compile_with`].
+pub fn compile(policy: &SyscallPolicy) -> Result<Vec<SockFilter>, BpfError> {
+    compile_with(policy, &CompileOptions::default())
+}
+
 /// Compiles `policy` into a seccomp-bpf program.
 ///
 /// # Errors
@@ -101,7 +128,10 @@ fn emit_guarded(out: &mut Vec<SockFilter>, nr: i64, body: &[SockFilter]) {
 /// [`BpfError::ForbiddenSyscall`] for a [`NEVER_ALLOWED`] name,
 /// [`BpfError::InvalidErrno`] / [`BpfError::InvalidSocketDomain`] for
 /// out-of-range values, and [`BpfError::TooLong`] past 4096 instructions.
-pub fn compile(policy: &SyscallPolicy) -> Result<Vec<SockFilter>, BpfError> {
+pub fn compile_with(
+    policy: &SyscallPolicy,
+    options: &CompileOptions,
+) -> Result<Vec<SockFilter>, BpfError> {
     if let Action::Errno(errno) = policy.default_action {
         if !(1..=4095).contains(&errno) {
             return Err(BpfError::InvalidErrno { errno });
@@ -136,13 +166,22 @@ pub fn compile(policy: &SyscallPolicy) -> Result<Vec<SockFilter>, BpfError> {
     domains.sort_unstable();
     domains.dedup();
 
+    let deny = if options.notify_denials {
+        Action::UserNotif
+    } else {
+        Action::KillProcess
+    };
+    let default_action = match policy.default_action {
+        Action::KillProcess => deny,
+        other => other,
+    };
     let is_allowed = |nr: i64| allowed.binary_search(&nr).is_ok();
     // For a syscall with an argument check: what it gets once the check passed.
     let passed = |nr: i64| {
         if is_allowed(nr) {
             Action::Allow
         } else {
-            policy.default_action
+            default_action
         }
     };
 
@@ -166,14 +205,14 @@ pub fn compile(policy: &SyscallPolicy) -> Result<Vec<SockFilter>, BpfError> {
         .filter_map(|(name, _)| syscall_number(name))
         .collect();
     blocked.sort_unstable();
-    emit_runs(&mut p, &blocked, Action::KillProcess);
+    emit_runs(&mut p, &blocked, deny);
 
     // 5. socket()/socketpair(): only the allowed domains (args[0] is an
     //    `int`; the kernel ignores the upper word).
     for nr in [SOCKET, SOCKETPAIR] {
         let mut body = vec![stmt(LD_W_ABS, ARG0_LO_OFFSET)];
         emit_runs(&mut body, &domains, passed(nr));
-        body.push(ret(Action::KillProcess));
+        body.push(ret(deny));
         emit_guarded(&mut p, nr, &body);
     }
 
@@ -185,20 +224,32 @@ pub fn compile(policy: &SyscallPolicy) -> Result<Vec<SockFilter>, BpfError> {
         &[
             stmt(LD_W_ABS, ARG0_LO_OFFSET),
             jump(JSET_K, CLONE_NEW_MASK, 0, 1),
-            ret(Action::KillProcess),
+            ret(deny),
             ret(passed(CLONE)),
         ],
     );
     emit_guarded(&mut p, CLONE3, &[ret(Action::Errno(ENOSYS))]);
 
-    // 7. The policy's allow list, then the default.
+    // 7. Watched syscalls the policy allows go to the supervisor first.
+    let special = [SOCKET, SOCKETPAIR, CLONE, CLONE3];
+    let mut watched: Vec<i64> = options
+        .watch
+        .iter()
+        .copied()
+        .filter(|nr| is_allowed(*nr) && !special.contains(nr))
+        .collect();
+    watched.sort_unstable();
+    watched.dedup();
+    emit_runs(&mut p, &watched, Action::UserNotif);
+
+    // 8. The policy's allow list, then the default.
     let plain: Vec<i64> = allowed
         .iter()
         .copied()
-        .filter(|nr| ![SOCKET, SOCKETPAIR, CLONE, CLONE3].contains(nr))
+        .filter(|nr| !special.contains(nr) && watched.binary_search(nr).is_err())
         .collect();
     emit_runs(&mut p, &plain, Action::Allow);
-    p.push(ret(policy.default_action));
+    p.push(ret(default_action));
 
     if p.len() > MAX_INSNS {
         return Err(BpfError::TooLong {

@@ -1,17 +1,22 @@
 //! Level `seccomp`: the task runs inside `muscle-jail` (see
-//! [`crate::jail`]), which this side spawns exactly like a level-`none` task
-//! (same stdio capture, limits, timeout and tree kill), plus a report pipe on
-//! fd 3 that tells how the task itself ended.
+//! [`crate::jail`]), which this side spawns like a level-`none` task (same
+//! stdio capture, limits and timeout; the tree kill is the process group's),
+//! plus the task description in a memfd on fd 4 and a report pipe on fd 3
+//! that tells how the task itself ended and why it was killed.
 
+use std::collections::HashMap;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use autonomic_core::SandboxLevel;
 
 use super::run::{new_command, run_command};
 use super::spec::Prepared;
 use super::{sys, ExecError, ExecResult, ExecSpec, Exit, Violation};
-use crate::bpf;
+use crate::bpf::{self, SyscallPolicy};
+use crate::jail::report::{self, Event};
 use crate::jail::{JailTask, REPORT_FD, TASK_FD};
 
 /// Paths always hidden from the task (when they exist), on top of the
@@ -97,6 +102,72 @@ fn find_jail() -> Result<PathBuf, ExecError> {
     )))
 }
 
+/// How many directory entries under the masked directories the hard-link
+/// check looks at, and how deep.
+const MAX_SCANNED: usize = 2048;
+const MAX_DEPTH: u32 = 3;
+
+/// How long collected inodes are reused.
+const IDS_TTL: Duration = Duration::from_secs(60);
+
+/// `(st_dev, st_ino)` of regular files under the masked directories, for the
+/// jail's hard-link check: collected (bounded) and cached per masked list for
+/// [`IDS_TTL`], since walking them costs milliseconds per run. A secret added
+/// meanwhile is still hidden by the mount view; only its hard-link detection
+/// waits for the refresh.
+fn host_ids(masked: &[PathBuf]) -> Vec<(u64, u64)> {
+    type Cache = Mutex<HashMap<Vec<PathBuf>, (Instant, Vec<(u64, u64)>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Cache::default);
+    if let Ok(map) = cache.lock() {
+        if let Some((at, ids)) = map.get(masked) {
+            if at.elapsed() < IDS_TTL {
+                return ids.clone();
+            }
+        }
+    }
+    let mut ids = Vec::new();
+    let mut budget = MAX_SCANNED;
+    // Deepest first: `~/.ssh` before a broad `/root` spends the budget.
+    let mut dirs: Vec<&PathBuf> = masked.iter().filter(|p| p.is_dir()).collect();
+    dirs.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    for dir in dirs {
+        collect_ids(dir, &mut ids, 0, &mut budget);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    if let Ok(mut map) = cache.lock() {
+        map.insert(masked.to_vec(), (Instant::now(), ids.clone()));
+    }
+    ids
+}
+
+fn collect_ids(dir: &Path, out: &mut Vec<(u64, u64)>, depth: u32, budget: &mut usize) {
+    use std::os::unix::fs::MetadataExt as _;
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let Ok(entries) = fs_err::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if *budget == 0 {
+            return;
+        }
+        *budget -= 1;
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            collect_ids(&entry.path(), out, depth + 1, budget);
+        } else if kind.is_file() {
+            if let Ok(meta) = entry.metadata() {
+                out.push((meta.dev(), meta.ino()));
+            }
+        }
+    }
+}
+
 fn canonical(path: &Path) -> std::io::Result<PathBuf> {
     std::fs::canonicalize(path)
 }
@@ -125,14 +196,18 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
             }
         })
         .collect();
+    let masked = masked_paths(&spec.masked_paths);
     let task = JailTask {
         program,
         argv: p.argv.to_vec(),
         env,
         workspace,
-        policy,
+        policy: policy.clone(),
         network: spec.network,
-        masked: masked_paths(&spec.masked_paths),
+        masked: masked.clone(),
+        watch_paths: spec.watch_paths,
+        tmp_bytes: spec.limits.tmp_bytes,
+        host_ids: host_ids(&masked),
     };
     let json =
         serde_json::to_string(&task).map_err(|e| unavailable(format!("encode the task: {e}")))?;
@@ -156,7 +231,7 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         sys::install_fd_at(&mut cmd, report_write.as_raw_fd(), REPORT_FD);
         sys::install_fd_at(&mut cmd, task_file.as_raw_fd(), TASK_FD);
     }
-    let result = run_command(p, cmd);
+    let result = run_command(p, cmd, true);
     drop(report_write);
     drop(task_file);
     let mut result = result?;
@@ -164,44 +239,103 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
     sys::set_nonblocking(&report_read).map_err(io_err("read the jail's report"))?;
     let mut text = String::new();
     let _ = std::fs::File::from(report_read).read_to_string(&mut text);
-    apply_report(&text, spec, &mut result)?;
+    apply_report(&text, spec, &policy, &mut result)?;
     Ok(result)
 }
 
+/// Why a denied syscall is denied, in words.
+fn denial_reason(nr: i64, arg0: u64, policy: &SyscallPolicy, spec: &ExecSpec) -> String {
+    let name = bpf::syscall_name(nr).unwrap_or("unknown");
+    if let Some(reason) = bpf::never_allowed_reason(name) {
+        return format!("never allowed in the sandbox ({reason})");
+    }
+    match name {
+        "socket" | "socketpair" => {
+            let domain = i32::try_from(arg0 & 0xffff_ffff).unwrap_or(-1);
+            let family = socket_family(domain);
+            if !spec.network && domain != libc::AF_UNIX {
+                format!("a {family} socket, and the task has no network grant")
+            } else {
+                format!("a {family} socket, which the profile does not allow")
+            }
+        }
+        "clone" => "clone with CLONE_NEW* flags would create namespaces".into(),
+        _ if policy.allow.iter().any(|a| a == name) => "denied by the sandbox's fixed rules".into(),
+        _ => "not in the task's syscall profile".into(),
+    }
+}
+
+fn socket_family(domain: i32) -> String {
+    match domain {
+        libc::AF_UNIX => "AF_UNIX".into(),
+        libc::AF_INET => "AF_INET (IPv4)".into(),
+        libc::AF_INET6 => "AF_INET6 (IPv6)".into(),
+        libc::AF_NETLINK => "AF_NETLINK".into(),
+        libc::AF_PACKET => "AF_PACKET (raw link layer)".into(),
+        other => format!("domain {other}"),
+    }
+}
+
 /// Folds the jail's report into the result: the task's own exit status, a
-/// seccomp kill as a [`Violation::Syscall`], set-up errors as
-/// [`ExecError::LevelUnavailable`].
-fn apply_report(text: &str, spec: &ExecSpec, result: &mut ExecResult) -> Result<(), ExecError> {
-    for line in text.lines() {
-        let (kind, rest) = line.split_once(' ').unwrap_or((line, ""));
-        match kind {
-            "note" => tracing::warn!(note = rest, "muscle-jail"),
-            "error" => {
+/// denial as a [`Violation::Syscall`] or [`Violation::Path`], set-up errors as
+/// [`ExecError::LevelUnavailable`] (or [`ExecError::NotFound`] when the
+/// program is not there inside the sandbox).
+fn apply_report(
+    text: &str,
+    spec: &ExecSpec,
+    policy: &SyscallPolicy,
+    result: &mut ExecResult,
+) -> Result<(), ExecError> {
+    let mut denial = None;
+    for event in report::parse(text) {
+        match event {
+            Event::Error { errno, step } => {
+                let err = std::io::Error::from_raw_os_error(errno);
+                if step.starts_with("execute ") || step.starts_with("execve ") {
+                    return Err(ExecError::NotFound {
+                        program: spec.argv.first().cloned().unwrap_or_default(),
+                        searched: format!("the sandbox's view ({step}: {err})"),
+                    });
+                }
                 return Err(unavailable(format!(
-                    "the jail could not set up the sandbox: {rest}"
-                )))
+                    "the jail could not set up the sandbox: {step}: {err}"
+                )));
             }
-            "exit" => {
-                if let Ok(code) = rest.parse() {
-                    result.status = Exit::Code(code);
-                }
+            Event::Syscall { nr, arg0 } => {
+                denial.get_or_insert(Violation::Syscall {
+                    number: nr,
+                    name: bpf::syscall_name(nr).unwrap_or("unknown").to_owned(),
+                    reason: denial_reason(nr, arg0, policy, spec),
+                });
             }
-            "signal" => {
-                if let Ok(number) = rest.parse() {
-                    result.status = Exit::from_signal(number);
-                }
+            Event::Path { nr, path } => {
+                denial.get_or_insert(Violation::Path {
+                    syscall: bpf::syscall_name(nr).unwrap_or("unknown").to_owned(),
+                    path: PathBuf::from(path),
+                });
             }
-            _ => tracing::warn!(line, "unexpected line in the jail's report"),
+            Event::Note(note) => tracing::warn!(note, "muscle-jail"),
+            Event::Survived => {
+                tracing::warn!("a sandboxed process caught SIGSYS and was killed with SIGKILL");
+            }
+            Event::Exit(code) => result.status = Exit::Code(code),
+            Event::Signal(number) => result.status = Exit::from_signal(number),
         }
     }
     let replaceable = matches!(result.violation, None | Some(Violation::OutputLimit { .. }));
-    if let (true, Exit::Signal { number, .. }) = (replaceable, &result.status) {
+    if !replaceable {
+        return Ok(());
+    }
+    if let Some(v) = denial {
+        result.violation = Some(v);
+    } else if let Exit::Signal { number, .. } = &result.status {
         if *number == libc::SIGSYS {
-            // SECCOMP_RET_KILL_PROCESS leaves no syscall number in the wait
-            // status (see the jail module's gaps).
+            // Only the architecture and x32 guards kill without telling the
+            // supervisor.
             result.violation = Some(Violation::Syscall {
                 number: -1,
-                name: "unknown (killed by SIGSYS)".into(),
+                name: "unknown".into(),
+                reason: "a 32-bit (int 0x80) or x32 system call, which the sandbox kills".into(),
             });
         } else if let Some(limit) = spec.limits.cpu {
             if *number == libc::SIGXCPU || (*number == libc::SIGKILL && result.cpu >= limit) {

@@ -92,6 +92,13 @@ pub struct ExecSpec {
     /// Extra absolute paths to hide from the task at level `seccomp`, on top
     /// of the built-in list (`/etc/shadow`, `~/.ssh`, docker.sock, …).
     pub masked_paths: Vec<PathBuf>,
+    /// At level `seccomp`, route path-taking syscalls (`openat`, `execve`,
+    /// `stat`, …) through the supervisor, which kills the task with SIGSYS
+    /// when one names a masked path and reports the path
+    /// ([`Violation::Path`]). Detection on top of the mount view, which hides
+    /// the paths either way; it costs a round trip per call (see the README's
+    /// benchmarks). Default on.
+    pub watch_paths: bool,
     /// Time, memory, process and output limits.
     pub limits: Limits,
 }
@@ -113,6 +120,7 @@ impl ExecSpec {
             policy: None,
             network: false,
             masked_paths: Vec::new(),
+            watch_paths: true,
             limits: Limits::default(),
         }
     }
@@ -147,6 +155,9 @@ pub struct Limits {
     /// Bytes kept per stream (stdout and stderr each). Default 1 MiB. Output
     /// past it is read and discarded so the task never blocks on a full pipe.
     pub output_bytes: usize,
+    /// Size of the private `/tmp` (and `/dev/shm`) at level `seccomp`.
+    /// Default 512 MiB; its pages also count against `memory_bytes`.
+    pub tmp_bytes: u64,
 }
 
 impl Default for Limits {
@@ -157,6 +168,7 @@ impl Default for Limits {
             memory_bytes: None,
             pids: None,
             output_bytes: 1024 * 1024,
+            tmp_bytes: 512 << 20,
         }
     }
 }
@@ -292,6 +304,19 @@ pub enum Violation {
         number: i64,
         /// The syscall name.
         name: String,
+        /// Why it is forbidden (not in the profile, never allowed and why,
+        /// a network socket without a network grant, …).
+        reason: String,
+    },
+    /// The task tried to use a masked path (`/etc/shadow`, `~/.ssh/…`) and
+    /// was killed with SIGSYS before the call ran (the `seccomp` level with
+    /// [`ExecSpec::watch_paths`]).
+    Path {
+        /// The syscall (`openat`, `execve`, …).
+        syscall: String,
+        /// The path as resolved inside the sandbox (through symlinks, the
+        /// task's cwd and root).
+        path: PathBuf,
     },
 }
 
@@ -324,9 +349,18 @@ impl fmt::Display for Violation {
                 "output cut at {} per stream (the task kept running; the rest was discarded)",
                 human_bytes(*limit as u64)
             ),
-            Violation::Syscall { number, name } => write!(
+            Violation::Syscall {
+                number,
+                name,
+                reason,
+            } => write!(
                 f,
-                "killed for calling `{name}` (system call {number}), which the sandbox forbids"
+                "killed with SIGSYS for calling `{name}` (system call {number}): {reason}"
+            ),
+            Violation::Path { syscall, path } => write!(
+                f,
+                "killed with SIGSYS for `{syscall}` on `{}`, a path the sandbox masks",
+                path.display()
             ),
         }
     }

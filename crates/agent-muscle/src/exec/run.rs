@@ -39,13 +39,26 @@ pub(super) fn run_unsandboxed(p: &Prepared<'_>) -> Result<ExecResult, ExecError>
         .current_dir(p.workspace)
         .env_clear()
         .envs(p.env.iter().map(|(k, v)| (k, v)));
-    run_command(p, cmd)
+    run_command(p, cmd, false)
 }
 
-/// Spawns `cmd` (the task itself, or the jail that runs it) with the task's
-/// stdio, rlimits, session and death signal, then supervises, kills the tree
-/// and reaps it.
-pub(super) fn run_command(p: &Prepared<'_>, mut cmd: Command) -> Result<ExecResult, ExecError> {
+/// Spawns `cmd` (the task itself, or with `jail` the `muscle-jail` helper
+/// that runs it) with the task's stdio, rlimits, session and death signal,
+/// then supervises, kills the tree and reaps it.
+///
+/// With the jail the tree kill is the process group's: the helper and its
+/// PID 1 are in it, and PID 1's death takes the whole PID namespace with it,
+/// so no `/proc` walk is needed.
+pub(super) fn run_command(
+    p: &Prepared<'_>,
+    mut cmd: Command,
+    jail: bool,
+) -> Result<ExecResult, ExecError> {
+    let kill: fn(i32) = if jail {
+        tree::kill_group
+    } else {
+        tree::kill_tree
+    };
     cmd.stdin(if p.stdin.is_some() {
         Stdio::piped()
     } else {
@@ -95,9 +108,9 @@ pub(super) fn run_command(p: &Prepared<'_>, mut cmd: Command) -> Result<ExecResu
 
     // Whatever happens while supervising, the tree is killed and the task
     // reaped before returning.
-    let supervised = supervise(pid, &mut streams, start + p.limits.wall);
+    let supervised = supervise(pid, &mut streams, start + p.limits.wall, kill);
     let wall = start.elapsed();
-    tree::kill_tree(pid);
+    kill(pid);
     streams.stdin = None;
     let drained = drain(&mut streams, Instant::now() + DRAIN_GRACE);
     let reaped = sys::reap(pid);
@@ -265,7 +278,7 @@ fn pollfd(fd: i32, events: i16) -> libc::pollfd {
 
 /// Pumps the pipes until the task exits. Returns whether the wall clock ran
 /// out (then the tree has already been killed).
-fn supervise(pid: i32, s: &mut Streams<'_>, deadline: Instant) -> io::Result<bool> {
+fn supervise(pid: i32, s: &mut Streams<'_>, deadline: Instant, kill: fn(i32)) -> io::Result<bool> {
     s.set_nonblocking()?;
     let pidfd: Option<OwnedFd> = sys::pidfd_open(pid)?;
     let mut scratch = vec![0u8; 64 * 1024];
@@ -311,7 +324,7 @@ fn supervise(pid: i32, s: &mut Streams<'_>, deadline: Instant) -> io::Result<boo
         }
         if !timed_out && Instant::now() >= deadline {
             tracing::debug!(pid, "wall-clock limit reached; killing the task's tree");
-            tree::kill_tree(pid);
+            kill(pid);
             timed_out = true;
         }
     }

@@ -90,6 +90,9 @@ fn check_limits(limits: &Limits) -> Result<ChildRlimits, ExecError> {
     if limits.pids == Some(0) {
         return zero("pids");
     }
+    if limits.tmp_bytes == 0 {
+        return zero("tmp");
+    }
     if limits.output_bytes == 0 {
         return zero("output");
     }

@@ -128,6 +128,14 @@ pub(super) fn kill_tree(task: i32) {
     let _ = sys::kill(task, libc::SIGKILL);
 }
 
+/// SIGKILLs the task's process group and the task: enough at level
+/// `seccomp`, where the jail's PID 1 is in the group and its death kills
+/// everything in the sandbox's PID namespace.
+pub(super) fn kill_group(task: i32) {
+    let _ = sys::kill(-task, libc::SIGKILL);
+    let _ = sys::kill(task, libc::SIGKILL);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

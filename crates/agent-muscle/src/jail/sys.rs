@@ -1,19 +1,36 @@
 //! The jail's `unsafe`: thin wrappers over the raw syscalls that build the
-//! sandbox (namespaces, mounts, Landlock, fork/exec). Each turns `-1`/errno
-//! into an [`io::Error`]; which calls to make, and in what order, is
-//! `jail/mod.rs`'s business.
+//! sandbox (namespaces, mounts, Landlock, fork, user notifications). Each
+//! returns the errno on failure.
 //!
-//! The jail binary is single-threaded, so `fork` here is an ordinary fork:
-//! the child may allocate.
+//! Everything here runs in the forked children of a possibly multi-threaded
+//! executor, where only async-signal-safe calls are allowed: these wrappers
+//! allocate nothing, take no locks and call only raw syscalls (or libc's
+//! thin syscall wrappers).
 
-use std::ffi::{CStr, CString};
-use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::ffi::CStr;
 use std::ptr;
 
-fn check(rc: libc::c_long) -> io::Result<libc::c_long> {
+/// An errno value.
+pub(super) type Errno = i32;
+
+fn errno() -> Errno {
+    // `last_os_error` only reads errno; the `Os` variant does not allocate.
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
+}
+
+fn check(rc: libc::c_long) -> Result<libc::c_long, Errno> {
     if rc < 0 {
-        Err(io::Error::last_os_error())
+        Err(errno())
+    } else {
+        Ok(rc)
+    }
+}
+
+fn check_int(rc: libc::c_int) -> Result<libc::c_int, Errno> {
+    if rc < 0 {
+        Err(errno())
     } else {
         Ok(rc)
     }
@@ -24,9 +41,9 @@ fn opt_ptr(s: Option<&CStr>) -> *const libc::c_char {
 }
 
 /// `unshare(2)` with `flags` (`CLONE_NEW*`).
-pub(super) fn unshare(flags: libc::c_int) -> io::Result<()> {
+pub(super) fn unshare(flags: libc::c_int) -> Result<(), Errno> {
     // SAFETY: unshare takes flags by value and touches no memory of ours.
-    check(unsafe { libc::unshare(flags) }.into()).map(drop)
+    check_int(unsafe { libc::unshare(flags) }).map(drop)
 }
 
 /// `mount(2)`.
@@ -36,7 +53,7 @@ pub(super) fn mount(
     fstype: Option<&CStr>,
     flags: libc::c_ulong,
     data: Option<&CStr>,
-) -> io::Result<()> {
+) -> Result<(), Errno> {
     // SAFETY: every pointer is either null (allowed by mount(2) for source,
     // fstype and data) or a NUL-terminated string borrowed for the call.
     let rc = unsafe {
@@ -48,7 +65,7 @@ pub(super) fn mount(
             opt_ptr(data).cast(),
         )
     };
-    check(rc.into()).map(drop)
+    check_int(rc).map(drop)
 }
 
 /// `struct mount_attr` from `<linux/mount.h>`.
@@ -62,7 +79,7 @@ struct MountAttr {
 
 /// `MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID` on `path` and every mount below it
 /// (`mount_setattr(2)` with `AT_RECURSIVE`, Linux 5.12+).
-pub(super) fn make_tree_read_only(path: &CStr) -> io::Result<()> {
+pub(super) fn make_tree_read_only(path: &CStr) -> Result<(), Errno> {
     const MOUNT_ATTR_RDONLY: u64 = 0x1;
     const MOUNT_ATTR_NOSUID: u64 = 0x2;
     let attr = MountAttr {
@@ -87,77 +104,209 @@ pub(super) fn make_tree_read_only(path: &CStr) -> io::Result<()> {
 }
 
 /// `pivot_root(2)`.
-pub(super) fn pivot_root(new_root: &CStr, put_old: &CStr) -> io::Result<()> {
+pub(super) fn pivot_root(new_root: &CStr, put_old: &CStr) -> Result<(), Errno> {
     // SAFETY: both arguments are NUL-terminated strings borrowed for the call.
     let rc = unsafe { libc::syscall(libc::SYS_pivot_root, new_root.as_ptr(), put_old.as_ptr()) };
     check(rc).map(drop)
 }
 
 /// `umount2(2)`.
-pub(super) fn umount2(target: &CStr, flags: libc::c_int) -> io::Result<()> {
+pub(super) fn umount2(target: &CStr, flags: libc::c_int) -> Result<(), Errno> {
     // SAFETY: `target` is a NUL-terminated string borrowed for the call.
-    check(unsafe { libc::umount2(target.as_ptr(), flags) }.into()).map(drop)
+    check_int(unsafe { libc::umount2(target.as_ptr(), flags) }).map(drop)
 }
 
-/// `sethostname(2)`.
-pub(super) fn sethostname(name: &[u8]) -> io::Result<()> {
-    // SAFETY: the pointer and length describe `name`, borrowed for the call.
-    check(unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) }.into()).map(drop)
+/// `chdir(2)`.
+pub(super) fn chdir(path: &CStr) -> Result<(), Errno> {
+    // SAFETY: `path` is a NUL-terminated string borrowed for the call.
+    check_int(unsafe { libc::chdir(path.as_ptr()) }).map(drop)
 }
 
-/// `fork(2)`: `Ok(0)` in the child, the child's pid in the parent.
-pub(super) fn fork() -> io::Result<libc::pid_t> {
-    // SAFETY: the jail is single-threaded (it never spawns threads), so the
-    // child is a complete copy and may go on running ordinary Rust code.
-    let pid = unsafe { libc::fork() };
-    check(pid.into()).map(|_| pid)
+/// `mkdir(2)`; an existing entry is not an error when `exist_ok`.
+pub(super) fn mkdir(path: &CStr, mode: libc::mode_t, exist_ok: bool) -> Result<(), Errno> {
+    // SAFETY: `path` is a NUL-terminated string borrowed for the call.
+    match check_int(unsafe { libc::mkdir(path.as_ptr(), mode) }) {
+        Err(libc::EEXIST) if exist_ok => Ok(()),
+        other => other.map(drop),
+    }
 }
 
-/// `prctl(PR_SET_PDEATHSIG, SIGKILL)`.
-pub(super) fn die_with_parent() -> io::Result<()> {
-    // SAFETY: PR_SET_PDEATHSIG takes a signal number by value and no pointers.
-    check(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) }.into()).map(drop)
+/// Creates (or truncates) a regular file with `mode` and closes it.
+pub(super) fn touch(path: &CStr, mode: libc::mode_t) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated; the mode is passed by value.
+    let fd = check_int(unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC,
+            libc::c_uint::from(mode),
+        )
+    })?;
+    close(fd);
+    Ok(())
 }
 
-/// `prctl(PR_SET_NO_NEW_PRIVS, 1)`.
-pub(super) fn no_new_privs() -> io::Result<()> {
-    // SAFETY: integer arguments only; the unused ones must be 0.
-    check(unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) }.into()).map(drop)
+/// `symlink(2)`.
+pub(super) fn symlink(target: &CStr, link: &CStr) -> Result<(), Errno> {
+    // SAFETY: both are NUL-terminated strings borrowed for the call.
+    check_int(unsafe { libc::symlink(target.as_ptr(), link.as_ptr()) }).map(drop)
 }
 
-/// Sets `FD_CLOEXEC` on `fd`.
-pub(super) fn set_cloexec(fd: RawFd) -> io::Result<()> {
-    // SAFETY: F_SETFD on a descriptor number; an invalid one gives EBADF.
-    check(unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) }.into()).map(drop)
+/// Writes all of `data` to a new open of `path` (for `/proc/self/*_map`).
+pub(super) fn write_file(path: &CStr, data: &[u8]) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated and borrowed for the call.
+    let fd = check_int(unsafe { libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC) })?;
+    let done = write_all(fd, data);
+    close(fd);
+    done
 }
 
-/// `waitpid(pid, 0)`, retrying on `EINTR`; returns the reaped pid and its
-/// raw wait status.
-pub(super) fn wait(pid: libc::pid_t) -> io::Result<(libc::pid_t, i32)> {
-    let mut status = 0;
-    loop {
-        // SAFETY: `status` is a live, exclusively borrowed local.
-        let rc = unsafe { libc::waitpid(pid, &mut status, 0) };
-        if rc >= 0 {
-            return Ok((rc, status));
+/// `write(2)` until all of `data` is written.
+pub(super) fn write_all(fd: libc::c_int, mut data: &[u8]) -> Result<(), Errno> {
+    while !data.is_empty() {
+        // SAFETY: the pointer and length describe `data`, borrowed for the call.
+        let n = unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) };
+        if n < 0 {
+            let e = errno();
+            if e == libc::EINTR {
+                continue;
+            }
+            return Err(e);
         }
-        let err = io::Error::last_os_error();
-        if err.raw_os_error() != Some(libc::EINTR) {
-            return Err(err);
+        data = &data[usize::try_from(n).unwrap_or(data.len())..];
+    }
+    Ok(())
+}
+
+/// `read(2)` once, retrying on `EINTR`.
+pub(super) fn read(fd: libc::c_int, buf: &mut [u8]) -> Result<usize, Errno> {
+    loop {
+        // SAFETY: the pointer and length describe `buf`, exclusively borrowed.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n >= 0 {
+            return Ok(usize::try_from(n).unwrap_or(0));
+        }
+        let e = errno();
+        if e != libc::EINTR {
+            return Err(e);
         }
     }
 }
 
-/// `execve(2)`; returns only on failure.
-pub(super) fn execve(program: &CStr, argv: &[CString], env: &[CString]) -> io::Error {
-    let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
-    argv_ptrs.push(ptr::null());
-    let mut env_ptrs: Vec<*const libc::c_char> = env.iter().map(|a| a.as_ptr()).collect();
-    env_ptrs.push(ptr::null());
-    // SAFETY: `program` is NUL-terminated; both pointer arrays are
-    // null-terminated and point into `argv`/`env`, which outlive the call.
-    unsafe { libc::execve(program.as_ptr(), argv_ptrs.as_ptr(), env_ptrs.as_ptr()) };
-    io::Error::last_os_error()
+/// `close(2)`, ignoring errors.
+pub(super) fn close(fd: libc::c_int) {
+    // SAFETY: closing a descriptor number this code owns.
+    unsafe { libc::close(fd) };
+}
+
+/// `close_range(first, ~0, flags)`.
+pub(super) fn close_from(first: libc::c_uint, flags: libc::c_uint) -> Result<(), Errno> {
+    // SAFETY: integer arguments only.
+    let rc = unsafe { libc::syscall(libc::SYS_close_range, first, libc::c_uint::MAX, flags) };
+    check(rc).map(drop)
+}
+
+/// `pipe2(O_CLOEXEC)`: `(read end, write end)`.
+pub(super) fn pipe() -> Result<(libc::c_int, libc::c_int), Errno> {
+    let mut fds = [-1; 2];
+    // SAFETY: `fds` is a live two-element array the kernel fills in.
+    check_int(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    Ok((fds[0], fds[1]))
+}
+
+/// `sethostname(2)`.
+pub(super) fn sethostname(name: &[u8]) -> Result<(), Errno> {
+    // SAFETY: the pointer and length describe `name`, borrowed for the call.
+    check_int(unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) }).map(drop)
+}
+
+/// `fork(2)` as a raw `clone(SIGCHLD)`: `Ok(0)` in the child.
+///
+/// The raw syscall skips glibc's `atfork` handlers, which may take locks
+/// another thread of the executor held at the first fork.
+pub(super) fn fork() -> Result<libc::pid_t, Errno> {
+    // SAFETY: clone with only SIGCHLD and a null stack behaves like fork: the
+    // child gets a copy-on-write copy of this (single-threaded) process and
+    // continues on its own copy of the stack.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            libc::c_ulong::try_from(libc::SIGCHLD).unwrap_or(17),
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        )
+    };
+    check(rc).map(|pid| libc::pid_t::try_from(pid).unwrap_or(-1))
+}
+
+/// `prctl(PR_SET_PDEATHSIG, SIGKILL)`.
+pub(super) fn die_with_parent() -> Result<(), Errno> {
+    // SAFETY: PR_SET_PDEATHSIG takes a signal number by value and no pointers.
+    check_int(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) }).map(drop)
+}
+
+/// `prctl(PR_SET_NO_NEW_PRIVS, 1)`.
+pub(super) fn no_new_privs() -> Result<(), Errno> {
+    // SAFETY: integer arguments only; the unused ones must be 0.
+    check_int(unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) }).map(drop)
+}
+
+/// `waitpid(pid, flags)`, retrying on `EINTR`: the reaped pid (0 with
+/// `WNOHANG` and nothing to reap) and its raw wait status.
+pub(super) fn wait(pid: libc::pid_t, flags: libc::c_int) -> Result<(libc::pid_t, i32), Errno> {
+    let mut status = 0;
+    loop {
+        // SAFETY: `status` is a live, exclusively borrowed local.
+        let rc = unsafe { libc::waitpid(pid, &mut status, flags) };
+        if rc >= 0 {
+            return Ok((rc, status));
+        }
+        let e = errno();
+        if e != libc::EINTR {
+            return Err(e);
+        }
+    }
+}
+
+/// `kill(2)`, ignoring errors (the target may be gone already).
+pub(super) fn kill(pid: libc::pid_t, signal: libc::c_int) {
+    // SAFETY: integer arguments only.
+    unsafe { libc::kill(pid, signal) };
+}
+
+/// `execve(2)` with prepared, null-terminated pointer arrays (as addresses);
+/// returns the errno on failure.
+pub(super) fn execve(program: &CStr, argv: &[usize], envp: &[usize]) -> Errno {
+    // SAFETY: `program` is NUL-terminated; `argv` and `envp` hold the
+    // addresses of NUL-terminated strings followed by a 0 (the plan built
+    // them from `CString`s it owns and keeps alive), and `usize` has the size
+    // and alignment of a pointer, so each slice reads as a null-terminated
+    // `char *const []`.
+    unsafe {
+        libc::execve(
+            program.as_ptr(),
+            argv.as_ptr().cast::<*const libc::c_char>(),
+            envp.as_ptr().cast::<*const libc::c_char>(),
+        )
+    };
+    errno()
+}
+
+/// `setrlimit(RLIMIT_CORE, 0)`: a SIGSYS kill leaves no core file.
+pub(super) fn no_core_dumps() -> Result<(), Errno> {
+    let zero = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `zero` is a live rlimit the kernel only reads.
+    check_int(unsafe { libc::setrlimit(libc::RLIMIT_CORE, &zero) }).map(drop)
+}
+
+/// `access(path, X_OK)`.
+pub(super) fn executable(path: &CStr) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated and borrowed for the call.
+    check_int(unsafe { libc::access(path.as_ptr(), libc::X_OK) }).map(drop)
 }
 
 /// `_exit(2)`: leaves without running destructors or atexit handlers.
@@ -166,18 +315,217 @@ pub(super) fn exit_now(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-/// Opens `path` with `O_PATH | O_CLOEXEC` (for Landlock rules).
-pub(super) fn open_path(path: &CStr) -> io::Result<OwnedFd> {
+/// `open(path, flags | O_CLOEXEC)`.
+pub(super) fn open(path: &CStr, flags: libc::c_int) -> Result<libc::c_int, Errno> {
     // SAFETY: `path` is NUL-terminated and borrowed for the call.
-    let fd = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
-    check(fd.into())?;
-    // SAFETY: open succeeded, so `fd` is a new descriptor nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    check_int(unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC) })
+}
+
+/// `fstat(2)`: `(st_dev, st_ino)`.
+pub(super) fn file_id(fd: libc::c_int) -> Result<(u64, u64), Errno> {
+    // SAFETY: `stat` is plain old data; all-zero is a valid value.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is a live, exclusively borrowed stat buffer.
+    check_int(unsafe { libc::fstat(fd, &mut st) })?;
+    Ok((st.st_dev, st.st_ino))
+}
+
+/// `stat(2)` (following symlinks): `(st_dev, st_ino)`.
+pub(super) fn path_id(path: &CStr) -> Result<(u64, u64), Errno> {
+    // SAFETY: `stat` is plain old data; all-zero is a valid value.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated; `st` is a live stat buffer.
+    check_int(unsafe { libc::stat(path.as_ptr(), &mut st) })?;
+    Ok((st.st_dev, st.st_ino))
+}
+
+/// `readlink(2)` into `buf`; returns the length (not NUL-terminated).
+pub(super) fn readlink(path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: `path` is NUL-terminated; the pointer and length describe `buf`.
+    let n = unsafe { libc::readlink(path.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 {
+        return Err(errno());
+    }
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// `readlinkat(fd, "")`: the target of the symlink `fd` (opened with
+/// `O_PATH | O_NOFOLLOW`) into `buf`; returns the length.
+pub(super) fn readlink_fd(fd: libc::c_int, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the empty path is NUL-terminated; the pointer and length
+    // describe `buf`, exclusively borrowed.
+    let n = unsafe { libc::readlinkat(fd, c"".as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 {
+        return Err(errno());
+    }
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Reads `buf.len()` bytes at `addr` in process `pid` (`process_vm_readv`);
+/// returns how many were read.
+pub(super) fn read_remote(pid: libc::pid_t, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+    let local = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: usize::try_from(addr).unwrap_or(0) as *mut libc::c_void,
+        iov_len: buf.len(),
+    };
+    // SAFETY: `local` describes `buf`, exclusively borrowed; the remote iovec
+    // is only dereferenced by the kernel inside the target process, where a
+    // bad address gives EFAULT.
+    let n = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
+    if n < 0 {
+        return Err(errno());
+    }
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Blocks `SIGCHLD` and returns a non-blocking signalfd for it.
+pub(super) fn sigchld_fd() -> Result<libc::c_int, Errno> {
+    let set = sigchld_set();
+    // SAFETY: `set` is a live sigset; the old mask is not wanted.
+    check_int(unsafe { libc::sigprocmask(libc::SIG_BLOCK, &set, ptr::null_mut()) })?;
+    // SAFETY: `set` is a live sigset; -1 asks for a new descriptor.
+    check_int(unsafe { libc::signalfd(-1, &set, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK) })
+}
+
+/// Unblocks every signal (the task must not inherit PID 1's mask).
+pub(super) fn unblock_signals() -> Result<(), Errno> {
+    // SAFETY: `sigset_t` is plain old data; sigemptyset initialises it.
+    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is a live sigset.
+    unsafe { libc::sigemptyset(&mut set) };
+    // SAFETY: `set` is a live sigset; the old mask is not wanted.
+    check_int(unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, ptr::null_mut()) }).map(drop)
+}
+
+fn sigchld_set() -> libc::sigset_t {
+    // SAFETY: `sigset_t` is plain old data; sigemptyset initialises it.
+    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is a live sigset; SIGCHLD is a valid signal number.
+    unsafe {
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGCHLD);
+    }
+    set
+}
+
+/// Drains a non-blocking signalfd.
+pub(super) fn drain_signalfd(fd: libc::c_int) {
+    let mut buf = [0u8; 128 * 4];
+    while matches!(read(fd, &mut buf), Ok(n) if n > 0) {}
+}
+
+/// `poll(2)` on `fds` with a timeout in milliseconds (-1: none); `EINTR`
+/// counts as "nothing ready".
+pub(super) fn poll(fds: &mut [libc::pollfd], timeout_ms: libc::c_int) -> Result<(), Errno> {
+    let n = libc::nfds_t::try_from(fds.len()).unwrap_or(0);
+    // SAFETY: the pointer and length describe `fds`, exclusively borrowed.
+    match check_int(unsafe { libc::poll(fds.as_mut_ptr(), n, timeout_ms) }) {
+        Err(libc::EINTR) => Ok(()),
+        other => other.map(drop),
+    }
+}
+
+/// `pidfd_open(pid, 0)`.
+pub(super) fn pidfd_open(pid: libc::pid_t) -> Result<libc::c_int, Errno> {
+    // SAFETY: integer arguments only.
+    let rc = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    check(rc).map(|fd| libc::c_int::try_from(fd).unwrap_or(-1))
+}
+
+/// `pidfd_getfd(pidfd, fd, 0)`: a copy of another process's descriptor.
+pub(super) fn pidfd_getfd(pidfd: libc::c_int, fd: libc::c_int) -> Result<libc::c_int, Errno> {
+    // SAFETY: integer arguments only.
+    let rc = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd, fd, 0) };
+    check(rc).map(|fd| libc::c_int::try_from(fd).unwrap_or(-1))
+}
+
+/// `SECCOMP_IOCTL_NOTIF_RECV`: the next notification (blocks).
+pub(super) fn notif_recv(
+    listener: libc::c_int,
+    notif: &mut libc::seccomp_notif,
+) -> Result<(), Errno> {
+    // SAFETY: `seccomp_notif` is plain old data and the kernel requires it zeroed.
+    *notif = unsafe { std::mem::zeroed() };
+    // SAFETY: `notif` is a live, exclusively borrowed seccomp_notif, the type
+    // the ioctl number encodes.
+    check_int(unsafe {
+        libc::ioctl(
+            listener,
+            libc::SECCOMP_IOCTL_NOTIF_RECV,
+            ptr::from_mut(notif),
+        )
+    })
+    .map(drop)
+}
+
+/// `SECCOMP_IOCTL_NOTIF_ID_VALID`: whether the notifying task still waits
+/// (its memory and descriptors are still the ones the notification means).
+pub(super) fn notif_id_valid(listener: libc::c_int, id: u64) -> bool {
+    // SAFETY: `id` is a live u64, the type the ioctl number encodes.
+    unsafe {
+        libc::ioctl(
+            listener,
+            libc::SECCOMP_IOCTL_NOTIF_ID_VALID,
+            ptr::from_ref(&id),
+        ) == 0
+    }
+}
+
+/// `SECCOMP_IOCTL_NOTIF_SEND` with `SECCOMP_USER_NOTIF_FLAG_CONTINUE`: let
+/// the syscall run.
+pub(super) fn notif_continue(listener: libc::c_int, id: u64) -> Result<(), Errno> {
+    let mut resp = libc::seccomp_notif_resp {
+        id,
+        val: 0,
+        error: 0,
+        flags: u32::try_from(libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE).unwrap_or(1),
+    };
+    // SAFETY: `resp` is a live seccomp_notif_resp, the type the ioctl encodes.
+    check_int(unsafe {
+        libc::ioctl(
+            listener,
+            libc::SECCOMP_IOCTL_NOTIF_SEND,
+            ptr::from_mut(&mut resp),
+        )
+    })
+    .map(drop)
+}
+
+/// Brings the loopback interface of the current network namespace up.
+pub(super) fn loopback_up() -> Result<(), Errno> {
+    // SAFETY: integer arguments only.
+    let sock = check_int(unsafe {
+        libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0)
+    })?;
+    // SAFETY: `ifreq` is plain old data; all-zero is valid.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (dst, src) in req.ifr_name.iter_mut().zip(b"lo\0") {
+        *dst = libc::c_char::try_from(*src).unwrap_or(0);
+    }
+    // SAFETY: `req` is a live ifreq naming "lo"; SIOCGIFFLAGS fills its flags.
+    let got = unsafe { libc::ioctl(sock, libc::SIOCGIFFLAGS, ptr::from_mut(&mut req)) };
+    let done = if got < 0 {
+        Err(errno())
+    } else {
+        // SAFETY: SIOCGIFFLAGS set the `ifru_flags` member of the union.
+        unsafe {
+            req.ifr_ifru.ifru_flags |= libc::c_short::try_from(libc::IFF_UP).unwrap_or(1);
+        }
+        // SAFETY: `req` is a live ifreq with the flags to set.
+        check_int(unsafe { libc::ioctl(sock, libc::SIOCSIFFLAGS, ptr::from_mut(&mut req)) })
+            .map(drop)
+    };
+    close(sock);
+    done
 }
 
 /// The Landlock ABI version, or `None` when the kernel has none (or it is
 /// disabled).
-pub(super) fn landlock_abi() -> Option<u32> {
+pub(crate) fn landlock_abi() -> Option<u32> {
     const LANDLOCK_CREATE_RULESET_VERSION: u32 = 1;
     // SAFETY: a null attr with size 0 and the VERSION flag only queries.
     let rc = unsafe {
@@ -193,6 +541,7 @@ pub(super) fn landlock_abi() -> Option<u32> {
 
 /// `struct landlock_ruleset_attr` (all three fields; the size passed to the
 /// kernel depends on the ABI).
+#[derive(Debug)]
 #[repr(C)]
 pub(super) struct RulesetAttr {
     pub handled_access_fs: u64,
@@ -202,7 +551,10 @@ pub(super) struct RulesetAttr {
 
 /// `landlock_create_ruleset(attr, size, 0)`, passing only the first `size`
 /// bytes of `attr`.
-pub(super) fn landlock_create_ruleset(attr: &RulesetAttr, size: usize) -> io::Result<OwnedFd> {
+pub(super) fn landlock_create_ruleset(
+    attr: &RulesetAttr,
+    size: usize,
+) -> Result<libc::c_int, Errno> {
     let size = size.min(std::mem::size_of::<RulesetAttr>());
     // SAFETY: `attr` is a live repr(C) struct of at least `size` bytes; the
     // kernel only reads it.
@@ -214,9 +566,7 @@ pub(super) fn landlock_create_ruleset(attr: &RulesetAttr, size: usize) -> io::Re
             0u32,
         )
     };
-    let fd = check(rc)?;
-    // SAFETY: success returns a new descriptor nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+    check(rc).map(|fd| libc::c_int::try_from(fd).unwrap_or(-1))
 }
 
 /// `struct landlock_path_beneath_attr` (packed in the kernel's header).
@@ -228,21 +578,21 @@ struct PathBeneathAttr {
 
 /// Adds a `LANDLOCK_RULE_PATH_BENEATH` rule: `access` under `dir`.
 pub(super) fn landlock_allow_beneath(
-    ruleset: &OwnedFd,
-    dir: &OwnedFd,
+    ruleset: libc::c_int,
+    dir: libc::c_int,
     access: u64,
-) -> io::Result<()> {
+) -> Result<(), Errno> {
     const LANDLOCK_RULE_PATH_BENEATH: u32 = 1;
     let attr = PathBeneathAttr {
         allowed_access: access,
-        parent_fd: dir.as_raw_fd(),
+        parent_fd: dir,
     };
     // SAFETY: `attr` is a live packed struct laid out like the kernel's; the
     // kernel only reads it; both descriptors are open for the call.
     let rc = unsafe {
         libc::syscall(
             libc::SYS_landlock_add_rule,
-            ruleset.as_raw_fd(),
+            ruleset,
             LANDLOCK_RULE_PATH_BENEATH,
             ptr::from_ref(&attr),
             0u32,
@@ -252,9 +602,9 @@ pub(super) fn landlock_allow_beneath(
 }
 
 /// `landlock_restrict_self(ruleset, 0)`.
-pub(super) fn landlock_restrict_self(ruleset: &OwnedFd) -> io::Result<()> {
+pub(super) fn landlock_restrict_self(ruleset: libc::c_int) -> Result<(), Errno> {
     // SAFETY: integer arguments only; the descriptor is open for the call.
-    let rc = unsafe { libc::syscall(libc::SYS_landlock_restrict_self, ruleset.as_raw_fd(), 0u32) };
+    let rc = unsafe { libc::syscall(libc::SYS_landlock_restrict_self, ruleset, 0u32) };
     check(rc).map(drop)
 }
 

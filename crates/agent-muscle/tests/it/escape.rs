@@ -21,7 +21,9 @@ use agent_muscle::exec::{run, ExecResult, ExecSpec, Exit, Violation};
 use autonomic_core::SandboxLevel;
 use tempfile::TempDir;
 
-use super::seccomp::{assert_sigsys, jailed, plain, policy, running_as_root, text};
+use super::seccomp::{
+    assert_sigsys, assert_sigsys_status, jailed, plain, policy, running_as_root, text,
+};
 
 const PYTHON: &str = "/usr/bin/python3";
 
@@ -514,13 +516,29 @@ fn shadow_state() -> Option<(u64, Option<std::time::SystemTime>)> {
         .map(|m| (m.len(), m.modified().ok()))
 }
 
-/// Runs `script` (which reads /etc/shadow somehow) in the jail and at
-/// `none`; the jail must answer `reasons`.
+/// The supervisor's path check stopped the task at the attempt: SIGSYS,
+/// nothing printed, and the violation names `path`.
+fn assert_path_violation(r: &ExecResult, path: &Path, what: &str) {
+    assert_sigsys_status(r, what);
+    assert!(r.stdout.is_empty(), "{what}: leaked {}", text(&r.stdout));
+    match &r.violation {
+        Some(Violation::Path { path: p, .. }) => assert_eq!(p, path, "{what}"),
+        other => panic!("{what}: expected a path violation, got {other:?}"),
+    }
+}
+
+/// Runs `script` (which reads /etc/shadow somehow) in the jail — where the
+/// path check kills it and names /etc/shadow, and where, without the check,
+/// the mount view alone answers `reasons` — and at `none`.
 fn shadow_read(script: &str, reasons: &[&str], what: &str) {
     let before = shadow_state();
     assert!(before.is_some(), "this host has no /etc/shadow");
     let ws = workspace();
-    assert_denied(&sh(script, ws.path()), reasons, what);
+    assert_path_violation(&sh(script, ws.path()), Path::new("/etc/shadow"), what);
+    let ws = workspace();
+    let mut unwatched = spec(SandboxLevel::Seccomp, &["sh", "-c", script], ws.path());
+    unwatched.watch_paths = false;
+    assert_denied(&go(&unwatched), reasons, what);
     assert_eq!(shadow_state(), before, "{what} changed /etc/shadow");
     if running_as_root() {
         let ws = workspace();
@@ -601,24 +619,29 @@ impl FakeHome {
             .to_owned()
     }
 
-    fn run(&self, level: SandboxLevel, script: &str, ws: &Path) -> ExecResult {
+    fn run(&self, level: SandboxLevel, script: &str, ws: &Path, watch: bool) -> ExecResult {
         let mut spec = spec(level, &["sh", "-c", script], ws);
         spec.masked_paths = vec![self.ssh()];
+        spec.watch_paths = watch;
         go(&spec)
     }
 
-    /// The jail answers `reasons`, the key is untouched, and at `none` the
-    /// same script prints the key.
+    /// The path check kills the jailed task and names the key; without the
+    /// check the mount view answers `reasons`; the key is untouched; and at
+    /// `none` the same script prints the key.
     fn check(&self, script: &str, reasons: &[&str], what: &str) {
         let ws = workspace();
-        let r = self.run(SandboxLevel::Seccomp, script, ws.path());
+        let r = self.run(SandboxLevel::Seccomp, script, ws.path(), true);
+        assert_path_violation(&r, Path::new(&self.key()), what);
+        let ws = workspace();
+        let r = self.run(SandboxLevel::Seccomp, script, ws.path(), false);
         assert_denied(&r, reasons, what);
         assert_eq!(
             fs_err::read_to_string(self.key()).expect("the fake key is still there"),
             FAKE_KEY
         );
         let ws = workspace();
-        let r = self.run(SandboxLevel::None, script, ws.path());
+        let r = self.run(SandboxLevel::None, script, ws.path(), false);
         assert_ok(&r, what);
         assert_eq!(text(&r.stdout), FAKE_KEY, "{what}");
     }

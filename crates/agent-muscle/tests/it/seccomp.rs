@@ -32,7 +32,8 @@ pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-pub(crate) fn assert_sigsys(r: &ExecResult, what: &str) {
+/// The task's main process ended with SIGSYS.
+pub(crate) fn assert_sigsys_status(r: &ExecResult, what: &str) {
     assert_eq!(
         r.status,
         Exit::Signal {
@@ -42,6 +43,11 @@ pub(crate) fn assert_sigsys(r: &ExecResult, what: &str) {
         "{what}: stderr {}",
         text(&r.stderr)
     );
+}
+
+/// SIGSYS, for a denied syscall.
+pub(crate) fn assert_sigsys(r: &ExecResult, what: &str) {
+    assert_sigsys_status(r, what);
     assert!(
         matches!(r.violation, Some(Violation::Syscall { .. })),
         "{what}: {:?}",
