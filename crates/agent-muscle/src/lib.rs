@@ -18,3 +18,4 @@
 pub mod bpf;
 pub mod exec;
 pub mod jail;
+pub mod trace;

@@ -4,3 +4,4 @@ mod bpf;
 mod escape;
 mod exec;
 mod seccomp;
+mod trace;
