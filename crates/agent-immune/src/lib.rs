@@ -7,7 +7,9 @@
 //! directory or a zip; a lookup index swapped in atomically), lockfile and
 //! manifest parsers for crates.io, npm and PyPI, per-ecosystem version
 //! ordering (SemVer, npm, PEP 440), OSV range matching, CVSS v3/v4 scoring,
-//! and scan reports (text, JSON, SARIF, table).
+//! scan reports (text, JSON, SARIF, table), and the syscall profiles
+//! agent-muscle's `seccomp` level enforces (built-in, user files, and
+//! learned from a recorded run — the recording itself is agent-muscle's).
 //!
 //! What it must not do: touch the network during a scan (only `db update`
 //! pulls), run any program, or depend on another layer crate.

@@ -9,10 +9,23 @@
 //! `/bin/true` (17 distinct syscalls measured with `strace -f -c` on these
 //! machines), so every profile adds the `loader` group, and task profiles add
 //! what `strace -f -c` showed the real tools using (see each group's reason).
+//!
+//! Besides the built-in [`PROFILES`] (static data), a profile can be a
+//! user's reviewed file (`<home>/profiles/NAME.toml`, [`parse_user_profile`])
+//! or learned from the syscalls one run made ([`learn`]). All three meet as
+//! the owned [`ProfileDef`]. This crate knows no syscall table: checking
+//! names against one is the caller's (the CLI passes agent-muscle's in).
+
+mod file;
+mod learn;
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 use serde::Serialize;
+
+pub use file::{check_name, parse_user_profile, to_toml, ProfileFileError};
+pub use learn::{display_command, learn, Learned, Observation, Refused, OBSERVED_GROUP};
 
 /// A named set of syscalls with the reason a task needs them.
 #[derive(Debug, Serialize)]
@@ -233,6 +246,78 @@ impl Profile {
     }
 }
 
+/// A profile as owned data: a built-in converted, a user file parsed, or a
+/// learned profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProfileDef {
+    /// Name used on the command line.
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// Groups on top of the floor (the loader group among them).
+    pub groups: Vec<GroupDef>,
+    /// Socket address families `socket()` may create (`unix`, `inet`, `inet6`).
+    pub socket_families: Vec<String>,
+    /// `<command> on <date>` for a learned profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learned_from: Option<String>,
+    /// The file a user profile was read from; `None` for a built-in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<PathBuf>,
+}
+
+/// An owned [`SyscallGroup`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupDef {
+    /// Short name.
+    pub name: String,
+    /// Why a task needs these.
+    pub reason: String,
+    /// x86_64 syscall names.
+    pub syscalls: Vec<String>,
+}
+
+impl ProfileDef {
+    /// The floor, the loader group (every profile has both) and every
+    /// group's syscalls, sorted and deduplicated.
+    pub fn syscalls(&self) -> BTreeSet<&str> {
+        FLOOR
+            .syscalls
+            .iter()
+            .chain(LOADER.syscalls)
+            .copied()
+            .chain(
+                self.groups
+                    .iter()
+                    .flat_map(|g| g.syscalls.iter().map(String::as_str)),
+            )
+            .collect()
+    }
+}
+
+impl From<&SyscallGroup> for GroupDef {
+    fn from(g: &SyscallGroup) -> Self {
+        GroupDef {
+            name: g.name.to_owned(),
+            reason: g.reason.to_owned(),
+            syscalls: g.syscalls.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+}
+
+impl From<&Profile> for ProfileDef {
+    fn from(p: &Profile) -> Self {
+        ProfileDef {
+            name: p.name.to_owned(),
+            description: p.description.to_owned(),
+            groups: p.groups.iter().map(|g| GroupDef::from(*g)).collect(),
+            socket_families: p.socket_families.iter().map(|f| (*f).to_owned()).collect(),
+            learned_from: None,
+            source: None,
+        }
+    }
+}
+
 /// Looks a profile up by name.
 pub fn find(name: &str) -> Option<&'static Profile> {
     PROFILES.iter().find(|p| p.name == name)
@@ -284,6 +369,14 @@ mod tests {
             for f in FLOOR.syscalls.iter().chain(LOADER.syscalls) {
                 assert!(s.contains(f), "{} lacks {f}", p.name);
             }
+        }
+    }
+
+    #[test]
+    fn owned_profiles_have_the_same_syscalls() {
+        for p in PROFILES {
+            let def = ProfileDef::from(p);
+            assert_eq!(def.syscalls(), p.syscalls(), "{}", p.name);
         }
     }
 

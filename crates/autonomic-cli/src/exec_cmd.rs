@@ -6,10 +6,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use agent_immune::profile::ProfileDef;
 use agent_muscle::bpf::{Action, SyscallPolicy};
 use agent_muscle::exec::{run, EnvPolicy, ExecSpec, Exit, Limits};
 use anyhow::Context as _;
+use autonomic_cli::args::parse_duration;
+use autonomic_cli::profiles;
 use autonomic_core::audit::{AuditEvent, AuditLog};
+use autonomic_core::paths::Paths;
 use autonomic_core::SandboxLevel;
 
 /// Arguments of `autonomic exec`.
@@ -26,7 +30,8 @@ pub struct ExecArgs {
     /// Sandbox level (default: `[muscle] default_sandbox`).
     #[arg(long, value_parser = parse_level)]
     sandbox: Option<SandboxLevel>,
-    /// Syscall profile for the seccomp level (see `agent-immune profile list`).
+    /// Syscall profile for the seccomp level: a built-in or a user profile in
+    /// <home>/profiles (see `agent-immune profile list`).
     #[arg(long, value_name = "NAME")]
     profile: Option<String>,
     /// Grant network access (seccomp and firecracker levels).
@@ -78,70 +83,23 @@ fn parse_size(s: &str) -> Result<u64, String> {
     Ok(v)
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (e.g. 60s, 500ms, 5m)"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "" | "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        other => {
-            return Err(format!(
-                "unknown duration unit `{other}` (use ms, s, m or h)"
-            ))
-        }
-    };
-    if secs.is_nan() || secs <= 0.0 || !secs.is_finite() {
-        return Err("a timeout must be greater than 0".into());
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
-/// The seccomp policy for the task: `--profile NAME`, or the profile
-/// agent-immune maps the command to.
-fn seccomp_policy(args: &ExecArgs) -> anyhow::Result<SyscallPolicy> {
+/// The seccomp policy for the task: `--profile NAME` (a built-in or a user
+/// profile), or the built-in profile agent-immune maps the command to.
+fn seccomp_policy(args: &ExecArgs, paths: &Paths) -> anyhow::Result<SyscallPolicy> {
     let (profile, why) = match &args.profile {
-        Some(name) => {
-            let profile = agent_immune::profile::find(name).with_context(|| {
-                format!("unknown profile `{name}` (see `agent-immune profile list`)")
-            })?;
-            (profile, format!("--profile {name}"))
+        Some(name) => (profiles::find(paths, name)?, format!("--profile {name}")),
+        None => {
+            let (profile, why) = agent_immune::profile::for_command(&args.command);
+            (ProfileDef::from(profile), why)
         }
-        None => agent_immune::profile::for_command(&args.command),
     };
-    tracing::info!(profile = profile.name, reason = %why, "seccomp profile");
-    let socket_domains = profile
-        .socket_families
-        .iter()
-        .filter_map(|family| match *family {
-            "unix" => Some(AF_UNIX),
-            "inet" => Some(AF_INET),
-            "inet6" => Some(AF_INET6),
-            other => {
-                tracing::warn!(
-                    family = other,
-                    "unknown socket family in a profile; ignored"
-                );
-                None
-            }
-        })
-        .collect();
+    tracing::info!(profile = %profile.name, reason = %why, source = ?profile.source, "seccomp profile");
     Ok(SyscallPolicy {
         allow: profile.syscalls().into_iter().map(String::from).collect(),
         default_action: Action::KillProcess,
-        socket_domains,
+        socket_domains: profiles::socket_domains(&profile),
     })
 }
-
-// `AF_*` numbers from <sys/socket.h> (Linux).
-const AF_UNIX: i32 = 1;
-const AF_INET: i32 = 2;
-const AF_INET6: i32 = 10;
 
 /// Runs `autonomic exec`.
 pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode> {
@@ -159,7 +117,7 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
     spec.sandbox = level;
     spec.network = args.allow_net;
     if level == SandboxLevel::Seccomp {
-        spec.policy = Some(seccomp_policy(args)?);
+        spec.policy = Some(seccomp_policy(args, &ctx.paths)?);
     }
     spec.env = if args.env.is_empty() {
         EnvPolicy::Scrubbed

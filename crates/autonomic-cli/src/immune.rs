@@ -1,9 +1,11 @@
 //! `agent-immune` (also `autonomic immune`): offline OSV scans of lockfiles
 //! and manifests, and the pull-only database commands.
 
+use std::collections::BTreeSet;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use agent_immune::ignore::IgnoreList;
 use agent_immune::lockfile;
@@ -17,6 +19,8 @@ use autonomic_core::config::{Config, LoadedConfig};
 use autonomic_core::paths::Paths;
 use autonomic_core::Severity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::profiles;
 
 /// Clean, or nothing at or above the threshold.
 pub const EXIT_CLEAN: u8 = 0;
@@ -63,7 +67,7 @@ pub enum ImmuneCommand {
 /// `profile` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
-    /// List the profiles.
+    /// List the profiles: the built-ins, then the user's (<home>/profiles/NAME.toml).
     List,
     /// Show a profile's syscall groups, each with the reason it is needed.
     Show {
@@ -79,6 +83,51 @@ pub enum ProfileCommand {
         #[arg(last = true, required = true, value_name = "CMD")]
         command: Vec<String>,
     },
+    /// Run a command under a tracer and write a minimal profile of the syscalls it makes.
+    Learn(LearnArgs),
+}
+
+/// `profile learn` arguments.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+The command runs ON THE HOST, WITHOUT A SANDBOX, under ptrace: learn only from
+commands you trust. Every thread and child process is followed. Its output goes
+to stderr; stdin is /dev/null; the environment is scrubbed as for `autonomic exec`.
+
+The profile is minimal: the floor and the loader group (part of every profile)
+plus exactly the syscalls seen, filed under the reviewed group that covers them,
+else under `observed` (review those before use). Syscalls and socket families the
+sandbox never allows are left out with a warning: the sandbox would kill them.
+It is written as reviewed TOML to <home>/profiles/NAME.toml (or --output FILE),
+never over an existing file without --force. Use it with
+`autonomic exec --sandbox seccomp --profile NAME -- CMD...`.
+
+One run only sees the paths its inputs take: learn from a representative run.
+
+Exit codes: 0 profile written (also when the command itself failed: a warning
+says so), 2 the command could not be started or traced, or bad arguments.")]
+pub struct LearnArgs {
+    /// Name of the new profile (letters, digits, `-`, `_`, `.`); must not be a built-in's.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// Write here instead of <home>/profiles/NAME.toml (the file's stem must be NAME to be found by name).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite an existing profile file.
+    #[arg(long)]
+    pub force: bool,
+    /// Wall-clock limit for the run, e.g. 60s, 500ms, 5m; the whole tree is killed then.
+    #[arg(long, value_parser = crate::args::parse_duration, default_value = "60s")]
+    pub timeout: Duration,
+    /// Working directory of the command (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Environment variables to pass through (the environment is scrubbed otherwise).
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Vec<String>,
+    /// The command and its arguments.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 /// `scan-patch` arguments.
@@ -219,7 +268,7 @@ pub fn run(cmd: &ImmuneCommand, paths: &Paths, config: &LoadedConfig) -> anyhow:
     match cmd {
         ImmuneCommand::Scan(args) => scan(args, paths, config),
         ImmuneCommand::ScanPatch(args) => scan_patch(args, paths, config),
-        ImmuneCommand::Profile(cmd) => profile(cmd),
+        ImmuneCommand::Profile(cmd) => profile(cmd, paths),
         ImmuneCommand::Db(DbCommand::Update {
             source,
             ecosystems,
@@ -338,15 +387,20 @@ fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result
     }))
 }
 
-fn profile(cmd: &ProfileCommand) -> anyhow::Result<ExitCode> {
-    use agent_immune::profile::{find, for_command, FLOOR, PROFILES};
+fn profile(cmd: &ProfileCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
+    use agent_immune::profile::{for_command, FLOOR};
     let mut out = std::io::stdout().lock();
     match cmd {
         ProfileCommand::List => {
-            for p in PROFILES {
+            for p in profiles::all(paths)? {
+                let origin = p
+                    .source
+                    .as_ref()
+                    .map(|f| format!("  [user: {}]", f.display()))
+                    .unwrap_or_default();
                 writeln!(
                     out,
-                    "{:<12} {:>3} syscalls  {}",
+                    "{:<12} {:>3} syscalls  {}{origin}",
                     p.name,
                     p.syscalls().len(),
                     p.description
@@ -354,14 +408,13 @@ fn profile(cmd: &ProfileCommand) -> anyhow::Result<ExitCode> {
             }
         }
         ProfileCommand::Show { name, json } => {
-            let Some(p) = find(name) else {
-                let names: Vec<&str> = PROFILES.iter().map(|p| p.name).collect();
-                anyhow::bail!("unknown profile `{name}` (known: {})", names.join(", "));
-            };
+            let p = profiles::find(paths, name)?;
             if *json {
                 let v = serde_json::json!({
                     "name": p.name,
                     "description": p.description,
+                    "learned_from": p.learned_from,
+                    "source": p.source,
                     "floor": FLOOR,
                     "groups": p.groups,
                     "socket_families": p.socket_families,
@@ -370,6 +423,12 @@ fn profile(cmd: &ProfileCommand) -> anyhow::Result<ExitCode> {
                 writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
             } else {
                 writeln!(out, "{}: {}", p.name, p.description)?;
+                if let Some(file) = &p.source {
+                    writeln!(out, "user profile: {}", file.display())?;
+                }
+                if let Some(learned) = &p.learned_from {
+                    writeln!(out, "learned from: {learned}")?;
+                }
                 writeln!(
                     out,
                     "socket families: {}",
@@ -379,7 +438,14 @@ fn profile(cmd: &ProfileCommand) -> anyhow::Result<ExitCode> {
                         p.socket_families.join(", ")
                     }
                 )?;
-                for g in std::iter::once(&FLOOR).chain(p.groups.iter().copied()) {
+                writeln!(
+                    out,
+                    "\n[{}] {}\n  {}",
+                    FLOOR.name,
+                    FLOOR.reason,
+                    FLOOR.syscalls.join(" ")
+                )?;
+                for g in &p.groups {
                     writeln!(
                         out,
                         "\n[{}] {}\n  {}",
@@ -399,8 +465,159 @@ fn profile(cmd: &ProfileCommand) -> anyhow::Result<ExitCode> {
             let (p, why) = for_command(command);
             writeln!(out, "{}: {why}", p.name)?;
         }
+        ProfileCommand::Learn(args) => learn(args, paths)?,
     }
     Ok(ExitCode::from(EXIT_CLEAN))
+}
+
+/// `profile learn`: trace (agent-muscle), build the profile (agent-immune),
+/// check it against the sandbox's table, write it.
+fn learn(args: &LearnArgs, paths: &Paths) -> anyhow::Result<()> {
+    use agent_immune::profile::{self as policy, Observation};
+    use agent_muscle::exec::{EnvPolicy, Exit};
+    use agent_muscle::trace::{record_syscalls, TraceOutput, TraceSpec};
+
+    policy::check_name(&args.name).map_err(anyhow::Error::msg)?;
+    if policy::find(&args.name).is_some() {
+        anyhow::bail!(
+            "`{}` is a built-in profile; choose another name for a learned one",
+            args.name
+        );
+    }
+    let file = match &args.output {
+        Some(f) => f.clone(),
+        None => profiles::user_file(paths, &args.name),
+    };
+    if file.exists() && !args.force {
+        anyhow::bail!(
+            "{} already exists; pass --force to overwrite it",
+            file.display()
+        );
+    }
+    let workspace = match &args.workspace {
+        Some(w) => w.clone(),
+        None => std::env::current_dir().context("reading the current directory")?,
+    };
+    let command = policy::display_command(&args.command);
+    let spec = TraceSpec {
+        argv: args.command.clone(),
+        workspace,
+        env: if args.env.is_empty() {
+            EnvPolicy::Scrubbed
+        } else {
+            EnvPolicy::Allow(args.env.clone())
+        },
+        timeout: args.timeout,
+        output: TraceOutput::Stderr,
+    };
+    let trace = record_syscalls(&spec)
+        .with_context(|| format!("cannot learn a profile from `{command}`"))?;
+
+    let names = trace.names();
+    let seen: BTreeSet<&str> = names.keys().copied().collect();
+    let date = time::OffsetDateTime::now_utc().date().to_string();
+    let learned = policy::learn(
+        &Observation {
+            name: &args.name,
+            command: &args.command,
+            date: &date,
+            syscalls: &seen,
+            socket_domains: &trace.socket_domains,
+        },
+        agent_muscle::bpf::NEVER_ALLOWED,
+    );
+    let profile = learned.profile;
+    for s in profile.syscalls() {
+        profiles::check_syscall(s).map_err(|why| anyhow::anyhow!("syscall `{s}`: {why}"))?;
+    }
+
+    for r in &learned.refused {
+        eprintln!(
+            "warning: `{command}` made {}, which the sandbox kills whatever the profile says ({}); left out",
+            r.what, r.reason
+        );
+    }
+    let unknown = trace.unknown_numbers();
+    if !unknown.is_empty() {
+        eprintln!(
+            "warning: syscall numbers {unknown:?} are not in the x86_64 table; the sandbox answers them ENOSYS; left out"
+        );
+    }
+    if trace.other_abi_calls > 0 {
+        eprintln!(
+            "warning: {} syscalls went through the i386 or x32 ABI, which the sandbox kills; left out",
+            trace.other_abi_calls
+        );
+    }
+    if trace.timed_out {
+        eprintln!(
+            "warning: `{command}` was killed after the {:?} limit (--timeout); the profile only covers what it did until then",
+            args.timeout
+        );
+    } else if trace.status != Exit::Code(0) {
+        eprintln!(
+            "warning: `{command}` {}; the profile covers what it did in that run",
+            trace.status
+        );
+    }
+    if profile.socket_families.iter().any(|f| f != "unix") {
+        eprintln!(
+            "note: inet and inet6 sockets are only allowed when the task is granted network (`autonomic exec --allow-net`)"
+        );
+    }
+
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs_err::create_dir_all(dir)?;
+    }
+    let text = policy::to_toml(&profile);
+    if args.force {
+        fs_err::write(&file, text)?;
+    } else {
+        // create_new: a file that appeared since the check is not overwritten.
+        let mut f = fs_err::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&file)?;
+        f.write_all(text.as_bytes())?;
+    }
+
+    let base: BTreeSet<&str> = policy::find("base")
+        .map(|b| b.syscalls())
+        .unwrap_or_default();
+    let extra: Vec<&str> = profile
+        .syscalls()
+        .into_iter()
+        .filter(|s| !base.contains(s))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "learned profile `{}` from `{command}`: {} distinct syscalls seen in {} task{}, {} allowed with the floor and loader groups",
+        profile.name,
+        names.len(),
+        trace.tasks,
+        if trace.tasks == 1 { "" } else { "s" },
+        profile.syscalls().len()
+    )?;
+    writeln!(out, "wrote {}", file.display())?;
+    writeln!(
+        out,
+        "outside the built-in base profile ({}): {}",
+        extra.len(),
+        if extra.is_empty() {
+            "none".to_owned()
+        } else {
+            extra.join(" ")
+        }
+    )?;
+    if args.output.is_some() && file != profiles::user_file(paths, &args.name) {
+        writeln!(
+            out,
+            "to use it by name, move it to {}",
+            profiles::user_file(paths, &args.name).display()
+        )?;
+    }
+    Ok(())
 }
 
 fn options(fail_on: Option<FailOn>, config: &LoadedConfig, ignores: IgnoreList) -> ScanOptions {

@@ -7,6 +7,7 @@
 //! <home>/config.toml                 the user's configuration
 //! <home>/data/                       downloaded and generated state
 //! <home>/data/audit/audit.jsonl      the hash-chained audit log
+//! <home>/profiles/NAME.toml          the user's syscall profiles (reviewed data)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,8 @@ pub struct Paths {
     pub data_dir: PathBuf,
     /// `<home>/data/audit/audit.jsonl`.
     pub audit_log: PathBuf,
+    /// `<home>/profiles`: user syscall profiles, one `NAME.toml` each.
+    pub profiles_dir: PathBuf,
     /// The user's home directory, for expanding `~/…` outside `~/.autonomic`.
     user_home: Option<PathBuf>,
 }
@@ -71,11 +74,13 @@ impl Paths {
         let config_file = home.join("config.toml");
         let data_dir = home.join("data");
         let audit_log = data_dir.join("audit").join("audit.jsonl");
+        let profiles_dir = home.join("profiles");
         Paths {
             home,
             config_file,
             data_dir,
             audit_log,
+            profiles_dir,
             user_home: None,
         }
     }
@@ -154,6 +159,7 @@ mod tests {
         assert_eq!(p.config_file, PathBuf::from("/ah/config.toml"));
         assert_eq!(p.data_dir, PathBuf::from("/ah/data"));
         assert_eq!(p.audit_log, PathBuf::from("/ah/data/audit/audit.jsonl"));
+        assert_eq!(p.profiles_dir, PathBuf::from("/ah/profiles"));
     }
 
     #[test]

@@ -60,7 +60,7 @@ fn unimplemented_levels_fail_instead_of_downgrading() {
 
 /// `muscle-jail` must be built next to `autonomic` (it is under
 /// `cargo test --workspace`, the README's test command): fail, never skip.
-fn require_jail(stderr: &str) {
+pub(crate) fn require_jail(stderr: &str) {
     assert!(
         !stderr.contains("`muscle-jail` is not next to"),
         "muscle-jail is not built; run the workspace tests (`cargo test --workspace`) or `cargo build -p agent-muscle` first: {stderr}"

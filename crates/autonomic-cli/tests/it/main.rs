@@ -9,6 +9,7 @@ mod config;
 mod exec;
 mod immune;
 mod init;
+mod profile;
 mod validate;
 
 use std::path::{Path, PathBuf};

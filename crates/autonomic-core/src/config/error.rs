@@ -17,8 +17,9 @@ pub struct Location {
 }
 
 impl Location {
-    /// The location of byte `offset` in `text`.
-    pub(crate) fn at(path: &std::path::Path, text: &str, offset: usize) -> Location {
+    /// The location of byte `offset` in `text` (clamped to its end), e.g.
+    /// from a TOML parser's span.
+    pub fn at(path: &std::path::Path, text: &str, offset: usize) -> Location {
         let offset = offset.min(text.len());
         let before = text.get(..offset).unwrap_or(text);
         let line = before.matches('\n').count() + 1;

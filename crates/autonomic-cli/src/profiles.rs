@@ -1,0 +1,129 @@
+//! Where syscall profiles come from: agent-immune's built-ins and the user's
+//! reviewed files in `<home>/profiles/NAME.toml`, each syscall name checked
+//! against agent-muscle's x86_64 table and hard block list. This is the one
+//! place that joins the two crates' views of a profile (they never depend on
+//! each other); `profile list|show|learn` and `autonomic exec --profile`
+//! all look profiles up here.
+
+use std::path::{Path, PathBuf};
+
+use agent_immune::profile::{self as immune_profile, ProfileDef, PROFILES};
+use agent_muscle::bpf::{never_allowed_reason, syscall_number};
+use anyhow::Context as _;
+use autonomic_core::paths::Paths;
+
+/// Why a syscall name may not appear in a profile, if it may not.
+pub fn check_syscall(name: &str) -> Result<(), String> {
+    if syscall_number(name).is_none() {
+        return Err(
+            "not an x86_64 syscall name (see `man 2 syscalls`; e.g. `newfstatat`, not `fstatat`)"
+                .into(),
+        );
+    }
+    if let Some(reason) = never_allowed_reason(name) {
+        return Err(format!(
+            "on the sandbox's hard block list, never allowed: {reason}"
+        ));
+    }
+    Ok(())
+}
+
+/// The file user profile `name` lives in.
+pub fn user_file(paths: &Paths, name: &str) -> PathBuf {
+    paths.profiles_dir.join(format!("{name}.toml"))
+}
+
+/// Reads and checks one user profile file.
+pub fn load_file(path: &Path) -> anyhow::Result<ProfileDef> {
+    let text = fs_err::read_to_string(path)?;
+    Ok(immune_profile::parse_user_profile(
+        &text,
+        path,
+        &check_syscall,
+    )?)
+}
+
+/// Looks `name` up: a built-in, else `<home>/profiles/NAME.toml`. A user file
+/// with a built-in's name is an error, so nobody believes their file is in
+/// use when it is not.
+pub fn find(paths: &Paths, name: &str) -> anyhow::Result<ProfileDef> {
+    immune_profile::check_name(name).map_err(anyhow::Error::msg)?;
+    let file = user_file(paths, name);
+    if let Some(builtin) = immune_profile::find(name) {
+        if file.exists() {
+            anyhow::bail!(clash(&file, name));
+        }
+        return Ok(ProfileDef::from(builtin));
+    }
+    if file.exists() {
+        return load_file(&file).with_context(|| format!("user profile `{name}` is not valid"));
+    }
+    let known: Vec<String> = all(paths)
+        .map(|all| all.into_iter().map(|p| p.name).collect())
+        .unwrap_or_else(|_| PROFILES.iter().map(|p| p.name.to_owned()).collect());
+    anyhow::bail!(
+        "unknown profile `{name}` (known: {}; user profiles live in {})",
+        known.join(", "),
+        paths.profiles_dir.display()
+    )
+}
+
+/// Every profile: the built-ins, then the user's files by name.
+pub fn all(paths: &Paths) -> anyhow::Result<Vec<ProfileDef>> {
+    let mut out: Vec<ProfileDef> = PROFILES.iter().map(ProfileDef::from).collect();
+    let dir = &paths.profiles_dir;
+    if !dir.is_dir() {
+        return Ok(out);
+    }
+    let mut files: Vec<PathBuf> = fs_err::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    for file in files {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if immune_profile::find(&stem).is_some() {
+            anyhow::bail!(clash(&file, &stem));
+        }
+        out.push(load_file(&file)?);
+    }
+    Ok(out)
+}
+
+fn clash(file: &Path, name: &str) -> String {
+    format!(
+        "{} clashes with the built-in profile `{name}`: rename the file and its `name`",
+        file.display()
+    )
+}
+
+/// `AF_*` numbers for a profile's socket families (`unix`, `inet`, `inet6`).
+pub fn socket_domains(profile: &ProfileDef) -> Vec<i32> {
+    profile
+        .socket_families
+        .iter()
+        .filter_map(|family| match family.as_str() {
+            "unix" => Some(libc_af::UNIX),
+            "inet" => Some(libc_af::INET),
+            "inet6" => Some(libc_af::INET6),
+            other => {
+                tracing::warn!(
+                    family = other,
+                    "unknown socket family in a profile; ignored"
+                );
+                None
+            }
+        })
+        .collect()
+}
+
+/// `AF_*` numbers from <sys/socket.h> (Linux).
+mod libc_af {
+    pub const UNIX: i32 = 1;
+    pub const INET: i32 = 2;
+    pub const INET6: i32 = 10;
+}
