@@ -50,6 +50,9 @@ pub struct Profile {
     /// Socket address families `socket()` may create (`unix`, `inet`, `inet6`).
     /// Network families are only honoured when the task is granted network.
     pub socket_families: &'static [&'static str],
+    /// Socket families whose `socket()` fails with `EAFNOSUPPORT` instead of
+    /// killing the task (`netlink`), each with the reason.
+    pub socket_refused: &'static [(&'static str, &'static str)],
 }
 
 /// The seed's allow list: the floor of every profile.
@@ -62,10 +65,10 @@ pub const FLOOR: SyscallGroup = SyscallGroup {
 /// Starting any dynamically linked program.
 pub const LOADER: SyscallGroup = SyscallGroup {
     name: "loader",
-    reason: "ld.so maps shared libraries (mprotect, pread64, newfstatat, access), glibc sets up the heap (brk), TLS (arch_prctl), the robust futex list, rseq and reads rlimits — measured on /bin/true",
+    reason: "ld.so maps shared libraries (mprotect, pread64, newfstatat, access), glibc sets up the heap (brk), TLS (arch_prctl), the robust futex list, rseq and reads rlimits — measured on /bin/true; a Rust program's runtime also polls fds 0-2 at start (poll) — measured on a `cargo build` output",
     syscalls: &[
         "access", "arch_prctl", "brk", "close", "mprotect", "newfstatat", "fstat", "stat", "lstat", "statx", "pread64",
-        "prlimit64", "rseq", "set_robust_list", "set_tid_address", "futex", "getrandom", "exit",
+        "prlimit64", "rseq", "set_robust_list", "set_tid_address", "futex", "getrandom", "exit", "poll",
     ],
 };
 
@@ -73,7 +76,7 @@ pub const LOADER: SyscallGroup = SyscallGroup {
 pub const IDENTITY: SyscallGroup = SyscallGroup {
     name: "identity",
     reason:
-        "reading ids, pid and system name (id, whoami, sh, python start-up) — read-only queries",
+        "reading ids, pid, the process's own capability sets and system name (id, whoami, sh, python and node start-up) — read-only queries",
     syscalls: &[
         "getuid",
         "geteuid",
@@ -92,6 +95,7 @@ pub const IDENTITY: SyscallGroup = SyscallGroup {
         "sysinfo",
         "getrusage",
         "sched_getaffinity",
+        "capget",
     ],
 };
 
@@ -149,22 +153,22 @@ pub const FS_WRITE: SyscallGroup = SyscallGroup {
 /// Running child processes.
 pub const PROCESSES: SyscallGroup = SyscallGroup {
     name: "processes",
-    reason: "spawning and waiting for children (sh pipelines, git hooks and pagers, cargo running rustc and build scripts)",
-    syscalls: &["clone3", "vfork", "fork", "wait4", "waitid", "setsid", "setpgid", "prctl", "execveat"],
+    reason: "spawning and waiting for children (sh pipelines, git hooks and pagers, cargo running rustc and build scripts); python's subprocess closes inherited descriptors in the child (close_range)",
+    syscalls: &["clone3", "vfork", "fork", "wait4", "waitid", "setsid", "setpgid", "prctl", "execveat", "close_range"],
 };
 
 /// Threads and memory management of multi-threaded runtimes.
 pub const THREADS: SyscallGroup = SyscallGroup {
     name: "threads",
-    reason: "thread pools and allocators (cargo, rustc, python, node): thread creation, futex waits, madvise/mremap, yielding",
-    syscalls: &["clone3", "madvise", "mremap", "sched_yield", "membarrier", "sched_setaffinity", "get_mempolicy", "mbind"],
+    reason: "thread pools and allocators (cargo, rustc, python, node): thread creation, futex waits, madvise/mremap, yielding; node's V8 probes memory protection keys (pkey_alloc, its own address space only)",
+    syscalls: &["clone3", "madvise", "mremap", "sched_yield", "membarrier", "sched_setaffinity", "get_mempolicy", "mbind", "pkey_alloc", "pkey_free", "pkey_mprotect"],
 };
 
 /// Event loops and inter-process channels.
 pub const EVENT_LOOP: SyscallGroup = SyscallGroup {
     name: "event_loop",
     reason:
-        "epoll/eventfd loops and socketpair channels (cargo's jobserver and progress, node's libuv)",
+        "epoll/eventfd loops and socketpair channels (cargo's jobserver and progress, node's libuv, python's subprocess with captured output)",
     syscalls: &[
         "epoll_create1",
         "epoll_ctl",
@@ -195,42 +199,52 @@ pub const PROFILES: &[Profile] = &[
         description: "any dynamically linked program that only computes and prints; the profile for a command no other profile matches",
         groups: BASE_GROUPS,
         socket_families: &[],
+        socket_refused: &[],
     },
     Profile {
         name: "shell-utils",
         description: "core shell utilities and sh/bash pipelines (ls, cat, grep, sed, awk, find, id, …) reading the workspace",
         groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &NSS_UNIX, &PROCESSES],
         socket_families: &["unix"],
+        socket_refused: &[],
     },
     Profile {
         name: "git-read",
         description: "git log, status, diff, show, blame, ls-files, rev-parse (status still refreshes .git/index, so index writes are allowed)",
         groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES],
         socket_families: &["unix"],
+        socket_refused: &[],
     },
     Profile {
         name: "git-write",
         description: "git commit, add, checkout, merge, rebase (hooks run as children); pushing also needs a network grant",
         groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &NSS_UNIX],
         socket_families: &["unix", "inet", "inet6"],
+        socket_refused: &[],
     },
     Profile {
         name: "cargo",
         description: "cargo build / test / check / clippy with rustc and build scripts (offline unless network is granted)",
         groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &THREADS, &EVENT_LOOP],
         socket_families: &["unix", "inet", "inet6"],
+        socket_refused: &[],
     },
     Profile {
         name: "python",
-        description: "a python script (interpreter start-up, imports, subprocesses, writes in the workspace)",
-        groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &THREADS],
+        description: "a python script (interpreter start-up, imports, subprocesses with captured output, writes in the workspace)",
+        groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &THREADS, &EVENT_LOOP],
         socket_families: &["unix"],
+        socket_refused: &[],
     },
     Profile {
         name: "npm",
         description: "npm ci / npm test / node scripts (libuv event loop, worker threads); installing needs a network grant",
         groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &THREADS, &EVENT_LOOP],
         socket_families: &["unix", "inet", "inet6"],
+        socket_refused: &[(
+            "netlink",
+            "npm lists the network interfaces at start-up (os.networkInterfaces, inside a try/catch in @npmcli/config): refusing the netlink socket turns that into an empty list, and no socket exists to send anything",
+        )],
     },
 ];
 
@@ -258,6 +272,10 @@ pub struct ProfileDef {
     pub groups: Vec<GroupDef>,
     /// Socket address families `socket()` may create (`unix`, `inet`, `inet6`).
     pub socket_families: Vec<String>,
+    /// Socket families refused with `EAFNOSUPPORT` rather than a kill, each
+    /// with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub socket_refused: Vec<(String, String)>,
     /// `<command> on <date>` for a learned profile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub learned_from: Option<String>,
@@ -312,6 +330,11 @@ impl From<&Profile> for ProfileDef {
             description: p.description.to_owned(),
             groups: p.groups.iter().map(|g| GroupDef::from(*g)).collect(),
             socket_families: p.socket_families.iter().map(|f| (*f).to_owned()).collect(),
+            socket_refused: p
+                .socket_refused
+                .iter()
+                .map(|(f, why)| ((*f).to_owned(), (*why).to_owned()))
+                .collect(),
             learned_from: None,
             source: None,
         }

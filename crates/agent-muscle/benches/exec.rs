@@ -1,9 +1,12 @@
 //! Spawn-to-exit of a task at each sandbox level, side by side (issue 4's
 //! benchmark): `/bin/true` and a syscall-heavy loop (`dd` copying 200 000
 //! single bytes: ~400 000 `read`/`write` calls) at level `none` and level
-//! `seccomp` (both through [`agent_muscle::exec::run`]), under bubblewrap
-//! (`bwrap --ro-bind / / --tmpfs /tmp --proc /proc --dev /dev --unshare-all
-//! --die-with-parent`), and as a bare `std::process::Command` for reference.
+//! `seccomp` (both through [`agent_muscle::exec::run`]; `seccomp` with and
+//! without the path watch), under bubblewrap (`bwrap --ro-bind / / --tmpfs
+//! /tmp --proc /proc --dev /dev --unshare-all --die-with-parent`), and as a
+//! bare `std::process::Command` with and without an allow-everything seccomp
+//! filter (the kernel's own per-syscall cost of seccomp, for comparison).
+//! Then the path watch's cost per intercepted call (`exec/path_watch`).
 //!
 //! ```text
 //! cargo build --release -p agent-muscle
@@ -20,7 +23,7 @@
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use agent_muscle::exec::{run, ExecSpec, Exit};
 use autonomic_core::SandboxLevel;
@@ -163,6 +166,7 @@ fn main() {
         );
     }
     let ws = tempfile::tempdir().expect("create a workspace");
+    let allow_all = allow_all_filter();
 
     let mut c = Criterion::default()
         .configure_from_args()
@@ -183,12 +187,20 @@ fn main() {
         group.bench_function(BenchmarkId::from_parameter("bare_command"), |b| {
             b.iter(|| run_command(None, argv));
         });
+        group.bench_function(BenchmarkId::from_parameter("bare_allow_all_filter"), |b| {
+            b.iter(|| run_filtered(&allow_all, argv));
+        });
         for level in [SandboxLevel::None, SandboxLevel::Seccomp] {
             let spec = spec(level, argv, ws.path());
             group.bench_function(BenchmarkId::from_parameter(level.to_string()), |b| {
                 b.iter(|| run_ok(&spec));
             });
         }
+        let mut unwatched = spec(SandboxLevel::Seccomp, argv, ws.path());
+        unwatched.watch_paths = false;
+        group.bench_function(BenchmarkId::from_parameter("seccomp_no_path_watch"), |b| {
+            b.iter(|| run_ok(&unwatched));
+        });
         if let Some(bwrap) = &bwrap {
             group.bench_function(BenchmarkId::from_parameter("bwrap"), |b| {
                 b.iter(|| run_command(Some(bwrap), argv));
@@ -197,4 +209,81 @@ fn main() {
         group.finish();
     }
     c.final_summary();
+    path_watch_cost(ws.path());
+}
+
+/// The cost of path notification per intercepted call: a python loop of
+/// `os.stat('/')` (one watched `newfstatat` each) at two lengths, at level
+/// `seccomp` with and without the path watch; the slope of the difference
+/// is the cost per call, start-up cancels out.
+fn path_watch_cost(ws: &Path) {
+    const SHORT: u32 = 2_000;
+    const LONG: u32 = 22_000;
+    const RUNS: usize = 9;
+    let median = |calls: u32, watch: bool| -> f64 {
+        let script = format!("import os\nfor _ in range({calls}): os.stat('/')\n");
+        let mut spec = spec(
+            SandboxLevel::Seccomp,
+            &["/usr/bin/python3", "-c", &script],
+            ws,
+        );
+        spec.watch_paths = watch;
+        let mut times: Vec<f64> = (0..RUNS)
+            .map(|_| {
+                let start = Instant::now();
+                run_ok(&spec);
+                start.elapsed().as_secs_f64()
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        times[RUNS / 2]
+    };
+    let extra = |calls| median(calls, true) - median(calls, false);
+    let (short, long) = (extra(SHORT), extra(LONG));
+    let per_call = (long - short) / f64::from(LONG - SHORT);
+    println!(
+        "exec/path_watch: {:.1} µs per intercepted call (extra wall time {:.1} ms for {SHORT} calls, {:.1} ms for {LONG}; median of {RUNS} runs each)",
+        per_call * 1e6,
+        short * 1e3,
+        long * 1e3
+    );
+}
+
+/// Every syscall allowed (only the hard block list kills): the kernel's
+/// own cost of running a task under seccomp, for comparison.
+fn allow_all_filter() -> Vec<agent_muscle::bpf::SockFilter> {
+    let allow = (0..=agent_muscle::bpf::MAX_NR)
+        .filter_map(agent_muscle::bpf::syscall_name)
+        .filter(|n| agent_muscle::bpf::never_allowed_reason(n).is_none())
+        .map(str::to_owned)
+        .collect();
+    agent_muscle::bpf::compile(&agent_muscle::bpf::SyscallPolicy {
+        allow,
+        default_action: agent_muscle::bpf::Action::Allow,
+        socket_domains: vec![libc::AF_UNIX, libc::AF_INET, libc::AF_INET6],
+        refused_domains: vec![],
+    })
+    .expect("the allow-all policy compiles")
+}
+
+/// Like [`run_command`] without bwrap, with `filter` installed between fork
+/// and exec.
+fn run_filtered(filter: &[agent_muscle::bpf::SockFilter], argv: &[&str]) {
+    use std::os::unix::process::CommandExt as _;
+    let filter = filter.to_vec();
+    let mut cmd = command(argv[0]);
+    cmd.args(&argv[1..]).stdin(Stdio::null());
+    // SAFETY: `install` allocates nothing and only calls prctl and seccomp;
+    // `filter` is moved into the closure and outlives the call.
+    unsafe {
+        cmd.pre_exec(move || {
+            agent_muscle::bpf::install(&filter)
+                .map_err(|_| std::io::Error::from_raw_os_error(libc::EPERM))
+        });
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("spawn {argv:?}: {e}"));
+    assert!(out.status.success(), "{argv:?} under the allow-all filter");
+    black_box(out);
 }

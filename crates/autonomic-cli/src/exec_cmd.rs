@@ -24,7 +24,9 @@ sandbox is reported on stderr and appended to the audit log.
 Levels: `none` runs a plain subprocess with limits, a scrubbed environment and a
 kill of the whole process tree; `seccomp` adds namespaces, a read-only view of the
 host with secrets masked, Landlock and a seccomp filter from the syscall profile
-(--profile, or the one `agent-immune profile for` picks); `firecracker` is not
+(--profile, or the one `agent-immune profile for` picks); a denied syscall, or an
+open/exec/… of a masked path such as /etc/shadow, kills the task with SIGSYS and
+the report names the syscall or the path; `firecracker` is not
 implemented yet and fails with a clear error rather than running at a weaker level.")]
 pub struct ExecArgs {
     /// Sandbox level (default: `[muscle] default_sandbox`).
@@ -40,6 +42,15 @@ pub struct ExecArgs {
     /// Memory limit, e.g. 512M, 2G.
     #[arg(long, value_parser = parse_size)]
     memory: Option<u64>,
+    /// Size of the task's private /tmp at the seccomp level, e.g. 64M.
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
+    tmp_size: Option<u64>,
+    /// Seccomp level: do not route path syscalls (open, exec, rename, …)
+    /// through the supervisor's masked-path check. The masks still hide the
+    /// paths; only the kill-and-report on an attempt is lost (saves ~25 µs
+    /// per such call here; see the README).
+    #[arg(long)]
+    no_watch_paths: bool,
     /// Wall-clock limit, e.g. 60s, 500ms, 5m.
     #[arg(long, value_parser = parse_duration, default_value = "60s")]
     timeout: Duration,
@@ -98,6 +109,7 @@ fn seccomp_policy(args: &ExecArgs, paths: &Paths) -> anyhow::Result<SyscallPolic
         allow: profile.syscalls().into_iter().map(String::from).collect(),
         default_action: Action::KillProcess,
         socket_domains: profiles::socket_domains(&profile),
+        refused_domains: profiles::refused_domains(&profile),
     })
 }
 
@@ -124,10 +136,13 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
     } else {
         EnvPolicy::Allow(args.env.clone())
     };
+    spec.watch_paths = !args.no_watch_paths;
+    let defaults = Limits::default();
     spec.limits = Limits {
         wall: args.timeout,
         memory_bytes: args.memory,
-        ..Limits::default()
+        tmp_bytes: args.tmp_size.unwrap_or(defaults.tmp_bytes),
+        ..defaults
     };
     let result = run(&spec).with_context(|| {
         format!(

@@ -418,6 +418,7 @@ fn profile(cmd: &ProfileCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
                     "floor": FLOOR,
                     "groups": p.groups,
                     "socket_families": p.socket_families,
+                    "socket_refused": p.socket_refused,
                     "syscalls": p.syscalls(),
                 });
                 writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
@@ -438,6 +439,9 @@ fn profile(cmd: &ProfileCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
                         p.socket_families.join(", ")
                     }
                 )?;
+                for (family, reason) in &p.socket_refused {
+                    writeln!(out, "refused (EAFNOSUPPORT, no kill): {family} — {reason}")?;
+                }
                 writeln!(
                     out,
                     "\n[{}] {}\n  {}",

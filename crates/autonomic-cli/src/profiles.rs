@@ -121,9 +121,29 @@ pub fn socket_domains(profile: &ProfileDef) -> Vec<i32> {
         .collect()
 }
 
+/// `AF_*` numbers for the families a profile refuses (`EAFNOSUPPORT`).
+pub fn refused_domains(profile: &ProfileDef) -> Vec<i32> {
+    profile
+        .socket_refused
+        .iter()
+        .filter_map(|(family, _)| match family.as_str() {
+            "netlink" => Some(libc_af::NETLINK),
+            "packet" => Some(libc_af::PACKET),
+            "inet" => Some(libc_af::INET),
+            "inet6" => Some(libc_af::INET6),
+            other => {
+                tracing::warn!(family = other, "unknown refused socket family; ignored");
+                None
+            }
+        })
+        .collect()
+}
+
 /// `AF_*` numbers from <sys/socket.h> (Linux).
 mod libc_af {
     pub const UNIX: i32 = 1;
     pub const INET: i32 = 2;
     pub const INET6: i32 = 10;
+    pub const NETLINK: i32 = 16;
+    pub const PACKET: i32 = 17;
 }

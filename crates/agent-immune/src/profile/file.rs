@@ -7,6 +7,10 @@
 //! learned_from = "/bin/ls -la on 2025-01-31"
 //! socket_families = ["unix"]
 //!
+//! [[socket_refused]]            # optional: fail socket() instead of a kill
+//! family = "netlink"
+//! reason = "lists interfaces at start-up and copes with a failure"
+//!
 //! [[group]]
 //! name = "fs_read"
 //! reason = "listing directories …"
@@ -30,6 +34,9 @@ use super::{GroupDef, ProfileDef, LOADER};
 /// Socket families a profile may name.
 const FAMILIES: &[&str] = &["unix", "inet", "inet6"];
 
+/// Socket families a profile may refuse (`EAFNOSUPPORT`) instead of killing.
+pub const REFUSABLE: &[&str] = &["netlink", "packet", "inet", "inet6"];
+
 /// A user profile file that is not valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{at}: {message}")]
@@ -49,8 +56,23 @@ struct FileRepr {
     learned_from: Option<String>,
     #[serde(default)]
     socket_families: Vec<Spanned<String>>,
+    #[serde(default)]
+    socket_refused: Vec<RefusedRepr>,
     #[serde(default, rename = "group")]
     groups: Vec<GroupRepr>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefusedRepr {
+    family: Spanned<String>,
+    reason: Spanned<String>,
+}
+
+#[derive(Serialize)]
+struct RefusedOut<'a> {
+    family: &'a str,
+    reason: &'a str,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +90,8 @@ struct FileOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     learned_from: Option<&'a str>,
     socket_families: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    socket_refused: Vec<RefusedOut<'a>>,
     #[serde(rename = "group")]
     groups: &'a [GroupDef],
 }
@@ -136,6 +160,26 @@ pub fn parse_user_profile(
         }
         families.push(f.get_ref().clone());
     }
+    let mut refused = Vec::new();
+    for r in file.socket_refused {
+        if !REFUSABLE.contains(&r.family.get_ref().as_str()) {
+            return Err(err(
+                r.family.span().start,
+                format!(
+                    "socket family `{}` cannot be refused (known: {})",
+                    r.family.get_ref(),
+                    REFUSABLE.join(", ")
+                ),
+            ));
+        }
+        if r.reason.get_ref().trim().is_empty() {
+            return Err(err(
+                r.reason.span().start,
+                format!("refusing `{}` needs a reason", r.family.get_ref()),
+            ));
+        }
+        refused.push((r.family.into_inner(), r.reason.into_inner()));
+    }
     let mut groups = Vec::new();
     for g in file.groups {
         if g.name.get_ref().trim().is_empty() {
@@ -176,6 +220,7 @@ pub fn parse_user_profile(
         description: file.description.into_inner(),
         groups,
         socket_families: families,
+        socket_refused: refused,
         learned_from: file.learned_from,
         source: Some(path.to_path_buf()),
     })
@@ -189,6 +234,11 @@ pub fn to_toml(profile: &ProfileDef) -> String {
         description: &profile.description,
         learned_from: profile.learned_from.as_deref(),
         socket_families: &profile.socket_families,
+        socket_refused: profile
+            .socket_refused
+            .iter()
+            .map(|(family, reason)| RefusedOut { family, reason })
+            .collect(),
         groups: &profile.groups,
     };
     // Strings, string lists and tables of them always serialize; should that
@@ -231,9 +281,24 @@ mod tests {
     fn written_files_read_back() {
         let mut p = parse(GOOD).unwrap();
         p.learned_from = Some("sh -c 'echo \"hi\\\\\"' on 2025-01-31".into());
+        p.socket_refused = vec![("netlink".into(), "probes interfaces".into())];
         let text = to_toml(&p);
         assert!(text.starts_with("# A syscall profile"), "{text}");
         assert_eq!(parse(&text).unwrap(), p);
+    }
+
+    #[test]
+    fn refusals_need_a_known_family_and_a_reason() {
+        let with = |block: &str| parse(&format!("{GOOD}\n{block}"));
+        let ok = with("[[socket_refused]]\nfamily = \"netlink\"\nreason = \"why\"\n").unwrap();
+        assert_eq!(
+            ok.socket_refused,
+            [("netlink".to_owned(), "why".to_owned())]
+        );
+        let e = with("[[socket_refused]]\nfamily = \"bluetooth\"\nreason = \"why\"\n").unwrap_err();
+        assert!(e.message.contains("cannot be refused"), "{e}");
+        let e = with("[[socket_refused]]\nfamily = \"netlink\"\nreason = \" \"\n").unwrap_err();
+        assert!(e.message.contains("needs a reason"), "{e}");
     }
 
     #[test]

@@ -125,6 +125,7 @@ pub fn learn(obs: &Observation<'_>, hard_blocked: &[(&str, &str)]) -> Learned {
             description: format!("learned from one run of `{command}`"),
             groups,
             socket_families: families,
+            socket_refused: Vec::new(),
             learned_from: Some(format!("{command} on {}", obs.date)),
             source: None,
         },

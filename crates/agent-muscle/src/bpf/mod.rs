@@ -18,7 +18,8 @@
 //! 5. **Sockets are filtered by domain.** `socket()` and `socketpair()` may only
 //!    create sockets in the policy's `socket_domains` (AF_UNIX alone when the
 //!    list is empty); any other domain — `AF_INET`, `AF_INET6`, `AF_PACKET`,
-//!    `AF_NETLINK`, … — kills the process, whatever `default_action` says. So
+//!    `AF_NETLINK`, … — kills the process, whatever `default_action` says
+//!    (or, for the policy's `refused_domains`, fails with `EAFNOSUPPORT`). So
 //!    no TCP, UDP, raw, packet or netlink socket can even be created.
 //!    `connect`, `sendto` and `sendmsg` are *not* blocked: glibc connects to
 //!    nscd's AF_UNIX socket from `getpwuid()` (so a kill on every `connect`
@@ -64,6 +65,7 @@
 //!     allow: vec!["read".into(), "write".into(), "exit_group".into()],
 //!     default_action: Action::KillProcess,
 //!     socket_domains: vec![],
+//!     refused_domains: vec![],
 //! };
 //! let program = compile(&policy).expect("a valid policy");
 //! assert!(program.len() < 100);
@@ -80,6 +82,10 @@ use serde::{Deserialize, Serialize};
 
 pub use install::{install, install_with_listener};
 pub use program::{compile, compile_with, CompileOptions};
+
+/// The highest syscall number in the table; the filter answers higher ones
+/// with `ENOSYS`.
+pub const MAX_NR: i64 = syscalls::MAX_NR;
 
 /// `AUDIT_ARCH_X86_64` from `<linux/audit.h>`: `EM_X86_64 | __AUDIT_ARCH_64BIT
 /// | __AUDIT_ARCH_LE`.
@@ -102,9 +108,16 @@ pub struct SyscallPolicy {
     /// What every syscall not allowed (and not hard-blocked) gets.
     pub default_action: Action,
     /// `AF_*` domains `socket()`/`socketpair()` may create; empty means
-    /// `AF_UNIX` only. Any other domain kills the process.
+    /// `AF_UNIX` only. Any other domain kills the process, unless it is
+    /// listed in `refused_domains`.
     #[serde(default)]
     pub socket_domains: Vec<i32>,
+    /// `AF_*` domains whose `socket()`/`socketpair()` fails with
+    /// `EAFNOSUPPORT` instead of killing (a tool that probes, say, netlink
+    /// inside a `try` and copes with the failure). No socket is created
+    /// either way.
+    #[serde(default)]
+    pub refused_domains: Vec<i32>,
 }
 
 /// A filter verdict.

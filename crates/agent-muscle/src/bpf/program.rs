@@ -37,7 +37,9 @@ const CLONE_NEW_MASK: u32 = 0x0000_0080
     | 0x4000_0000;
 
 const AF_UNIX: i32 = 1;
+const AT_EMPTY_PATH: u32 = 0x1000;
 const ENOSYS: u16 = 38;
+const EAFNOSUPPORT: u16 = 97;
 
 /// Syscalls with their own blocks; never part of the plain allow runs.
 const SOCKET: i64 = 41;
@@ -108,6 +110,10 @@ pub struct CompileOptions {
     /// supervisor (`SECCOMP_RET_USER_NOTIF`) instead of running at once; the
     /// supervisor checks their path arguments and lets them continue.
     pub watch: Vec<i64>,
+    /// Watched syscalls that skip the supervisor when this argument holds
+    /// `AT_EMPTY_PATH` (the call is on an open descriptor, not a path; glibc's
+    /// `fstat` is `newfstatat(fd, "", AT_EMPTY_PATH)`).
+    pub empty_path_arg: Vec<(i64, u32)>,
 }
 
 /// Compiles `policy` into a seccomp-bpf program ([`compile_with`] with the
@@ -165,6 +171,15 @@ pub fn compile_with(
     }
     domains.sort_unstable();
     domains.dedup();
+    let mut refused: Vec<i64> = Vec::new();
+    for &domain in &policy.refused_domains {
+        let k = u8::try_from(domain).map_err(|_| BpfError::InvalidSocketDomain { domain })?;
+        if domains.binary_search(&i64::from(k)).is_err() {
+            refused.push(i64::from(k));
+        }
+    }
+    refused.sort_unstable();
+    refused.dedup();
 
     let deny = if options.notify_denials {
         Action::UserNotif
@@ -212,6 +227,7 @@ pub fn compile_with(
     for nr in [SOCKET, SOCKETPAIR] {
         let mut body = vec![stmt(LD_W_ABS, ARG0_LO_OFFSET)];
         emit_runs(&mut body, &domains, passed(nr));
+        emit_runs(&mut body, &refused, Action::Errno(EAFNOSUPPORT));
         body.push(ret(deny));
         emit_guarded(&mut p, nr, &body);
     }
@@ -240,6 +256,20 @@ pub fn compile_with(
         .collect();
     watched.sort_unstable();
     watched.dedup();
+    for &(nr, arg) in &options.empty_path_arg {
+        if arg < 6 && watched.binary_search(&nr).is_ok() {
+            emit_guarded(
+                &mut p,
+                nr,
+                &[
+                    stmt(LD_W_ABS, ARG0_LO_OFFSET + 8 * arg),
+                    jump(JSET_K, AT_EMPTY_PATH, 0, 1),
+                    ret(Action::Allow),
+                    ret(Action::UserNotif),
+                ],
+            );
+        }
+    }
     emit_runs(&mut p, &watched, Action::UserNotif);
 
     // 8. The policy's allow list, then the default.
@@ -268,6 +298,7 @@ mod tests {
             allow: allow.iter().map(|s| (*s).to_owned()).collect(),
             default_action: Action::KillProcess,
             socket_domains: vec![],
+            refused_domains: vec![],
         }
     }
 

@@ -37,15 +37,24 @@ const ALWAYS_MASKED: &[&str] = &[
     "/run/dbus/system_bus_socket",
 ];
 
-/// Per-user secrets under `$HOME`.
+/// Per-user secrets under `$HOME`: keys, cloud and registry credentials.
 const HOME_MASKED: &[&str] = &[
     ".ssh",
     ".aws",
     ".gnupg",
     ".config/gcloud",
+    ".config/gh",
+    ".config/hub",
+    ".azure",
     ".autonomic",
     ".docker",
     ".kube",
+    ".netrc",
+    ".git-credentials",
+    ".npmrc",
+    ".pypirc",
+    ".cargo/credentials",
+    ".cargo/credentials.toml",
 ];
 
 fn unavailable(reason: String) -> ExecError {
@@ -64,9 +73,22 @@ fn io_err(action: &str) -> impl FnOnce(std::io::Error) -> ExecError + '_ {
 
 /// Every path the jail hides: the fixed list, the user's secrets, Autonomic's
 /// home and the spec's own list.
+///
+/// `/root` is hidden as a whole unless it is the caller's own home (running
+/// as root): then the task needs the toolchains installed there (`~/.cargo`,
+/// `~/.rustup`) and the per-user list hides the secrets in it instead.
 fn masked_paths(extra: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = ALWAYS_MASKED.iter().map(PathBuf::from).collect();
-    if let Some(home) = autonomic_core::env::user_home() {
+    let home = autonomic_core::env::user_home();
+    let own_root = home
+        .as_deref()
+        .and_then(|h| std::fs::canonicalize(h).ok())
+        .is_some_and(|h| h.starts_with("/root"));
+    let mut out: Vec<PathBuf> = ALWAYS_MASKED
+        .iter()
+        .filter(|p| !(own_root && **p == "/root"))
+        .map(PathBuf::from)
+        .collect();
+    if let Some(home) = &home {
         out.extend(HOME_MASKED.iter().map(|p| home.join(p)));
     }
     if let Some(home) = autonomic_core::env::autonomic_home() {
@@ -289,6 +311,11 @@ fn apply_report(
     let mut denial = None;
     for event in report::parse(text) {
         match event {
+            Event::Error { errno: 0, step } => {
+                return Err(unavailable(format!(
+                    "the jail could not set up the sandbox: {step}"
+                )));
+            }
             Event::Error { errno, step } => {
                 let err = std::io::Error::from_raw_os_error(errno);
                 if step.starts_with("execute ") || step.starts_with("execve ") {

@@ -128,7 +128,10 @@ fn pid1(plan: &mut Plan) -> ! {
             r
         });
         match taken {
-            Ok(l) => listener = l,
+            Ok(l) => {
+                listener = l;
+                let _ = sys::notif_sync_wake_up(listener);
+            }
             Err(e) => {
                 sys::kill(task_pid, libc::SIGKILL);
                 report::fail(fd, "take the task's seccomp listener (pidfd_getfd)", e);

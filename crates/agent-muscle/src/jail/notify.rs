@@ -190,6 +190,18 @@ const WATCHED: &[(libc::c_long, bool, [Option<PathArg>; 2])] = {
     ]
 };
 
+/// Watched syscalls whose flags argument may hold `AT_EMPTY_PATH` (then the
+/// call is on an open descriptor and the filter lets it through without
+/// asking): `(number, argument index)`.
+pub(crate) const EMPTY_PATH_ARGS: &[(i64, u32)] = &[
+    (libc::SYS_newfstatat, 3),
+    (libc::SYS_statx, 2),
+    (libc::SYS_execveat, 4),
+    (libc::SYS_fchownat, 4),
+    (libc::SYS_faccessat2, 3),
+    (libc::SYS_linkat, 4),
+];
+
 /// The numbers of the watched syscalls.
 pub(crate) fn watched_numbers() -> Vec<i64> {
     WATCHED.iter().map(|(nr, _, _)| *nr).collect()

@@ -497,6 +497,7 @@ impl Plan {
             &CompileOptions {
                 notify_denials: true,
                 watch: watch.clone(),
+                empty_path_arg: notify::EMPTY_PATH_ARGS.to_vec(),
             },
         )
         .map_err(|e| format!("compile the seccomp filter: {e}"))?;

@@ -170,5 +170,6 @@ pub fn policy() -> SyscallPolicy {
         allow: SHELL_UTILS.iter().map(|s| (*s).to_owned()).collect(),
         default_action: Action::KillProcess,
         socket_domains: vec![libc::AF_UNIX, libc::AF_INET, libc::AF_INET6],
+        refused_domains: vec![],
     }
 }

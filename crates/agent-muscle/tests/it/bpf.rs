@@ -82,6 +82,7 @@ fn policy(allow: &[&str], default_action: Action) -> SyscallPolicy {
         allow: allow.iter().map(|s| (*s).to_owned()).collect(),
         default_action,
         socket_domains: vec![],
+        refused_domains: vec![],
     }
 }
 
@@ -367,6 +368,7 @@ fn base_with(extra: &[&[(&str, &str)]], default: Action) -> SyscallPolicy {
         allow: names(&lists),
         default_action: default,
         socket_domains: vec![],
+        refused_domains: vec![],
     }
 }
 
@@ -479,4 +481,71 @@ fn program_sizes() {
         ls_id.len()
     );
     assert!(base.len() < 128 && ls_id.len() < 128);
+}
+
+#[test]
+fn notify_mode_routes_denials_and_watched_calls_to_the_supervisor() {
+    use agent_muscle::bpf::{compile_with, CompileOptions};
+    const NOTIF: u32 = 0x7fc0_0000;
+    const KILL: u32 = 0x8000_0000;
+    const ALLOW: u32 = 0x7fff_0000;
+    let p = policy(
+        &["read", "openat", "newfstatat", "socket"],
+        Action::KillProcess,
+    );
+    let options = CompileOptions {
+        notify_denials: true,
+        watch: vec![nr("openat"), nr("newfstatat"), nr("mkdir")],
+        empty_path_arg: vec![(nr("newfstatat"), 3)],
+    };
+    let prog = compile_with(&p, &options).unwrap();
+    let at = |name: &str, args: [u64; 6]| run(&prog, &Data::x86_64(nr(name), args)).0;
+    // Denials: the supervisor learns of them instead of an outright kill.
+    assert_eq!(at("ptrace", [0; 6]), NOTIF, "hard block list");
+    assert_eq!(at("getpid", [0; 6]), NOTIF, "outside the profile");
+    assert_eq!(at("socket", [2, 1, 0, 0, 0, 0]), NOTIF, "AF_INET");
+    assert_eq!(at("socket", [1, 1, 0, 0, 0, 0]), ALLOW, "AF_UNIX");
+    // Watched and allowed: asked; watched but not allowed: still a denial.
+    assert_eq!(at("openat", [0; 6]), NOTIF);
+    assert_eq!(at("mkdir", [0; 6]), NOTIF);
+    assert_eq!(at("read", [0; 6]), ALLOW, "not watched");
+    // fstat is newfstatat(fd, "", AT_EMPTY_PATH): no path to check.
+    assert_eq!(at("newfstatat", [3, 0, 0, 0x1000, 0, 0]), ALLOW);
+    assert_eq!(at("newfstatat", [3, 0, 0, 0x100, 0, 0]), NOTIF);
+    // The architecture guards still kill at once.
+    let foreign = Data {
+        nr: 3,
+        arch: 0x4000_0003,
+        args: [0; 6],
+    };
+    assert_eq!(run(&prog, &foreign).0, KILL);
+    // Without notify mode the same denials kill.
+    let plain = compile_with(&p, &CompileOptions::default()).unwrap();
+    assert_eq!(run(&plain, &Data::x86_64(nr("getpid"), [0; 6])).0, KILL);
+    assert_eq!(run(&plain, &Data::x86_64(nr("openat"), [0; 6])).0, ALLOW);
+}
+
+#[test]
+fn refused_socket_domains_fail_without_a_kill() {
+    const ERRNO_EAFNOSUPPORT: u32 = 0x0005_0000 | 97;
+    const KILL: u32 = 0x8000_0000;
+    let mut p = policy(&["socket"], Action::KillProcess);
+    p.refused_domains = vec![libc::AF_NETLINK];
+    let prog = compile(&p).unwrap();
+    assert_eq!(
+        verdict(&prog, nr("socket"), 16),
+        ERRNO_EAFNOSUPPORT,
+        "netlink"
+    );
+    assert_eq!(verdict(&prog, nr("socket"), 1), 0x7fff_0000, "unix");
+    assert_eq!(
+        verdict(&prog, nr("socket"), 2),
+        KILL,
+        "inet is still a kill"
+    );
+    assert_eq!(
+        verdict(&prog, nr("socket"), 17),
+        KILL,
+        "packet is still a kill"
+    );
 }

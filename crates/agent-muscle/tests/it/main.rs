@@ -4,4 +4,5 @@ mod bpf;
 mod escape;
 mod exec;
 mod seccomp;
+mod supervisor;
 mod trace;

@@ -119,6 +119,35 @@ fn seccomp_runs_the_profile_and_reports_a_network_attempt() {
 }
 
 #[test]
+fn a_masked_path_attempt_is_killed_named_and_audited() {
+    let home = TestHome::new();
+    let args = |watch: bool| {
+        let mut a = vec!["exec", "--sandbox", "seccomp"];
+        if !watch {
+            a.push("--no-watch-paths");
+        }
+        a.extend(["--", "sh", "-c", "cd /etc && cat shadow"]);
+        a
+    };
+    let (code, stdout, stderr) = run(&home, home.cmd().args(args(true)));
+    require_jail(&stderr);
+    assert_eq!(code, 128 + 31, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("for `openat` on `/etc/shadow`"),
+        "the report names the syscall and the path: {stderr}"
+    );
+    let log = fs_err::read_to_string(home.audit_log()).unwrap();
+    assert!(log.contains("/etc/shadow"), "{log}");
+
+    // Without the watch the mask alone answers: an ordinary failure.
+    let (code, stdout, stderr) = run(&home, home.cmd().args(args(false)));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("Permission denied"), "{stderr}");
+}
+
+#[test]
 fn the_environment_is_scrubbed_unless_passed_through() {
     let home = TestHome::new();
     let (code, stdout, _) = run(

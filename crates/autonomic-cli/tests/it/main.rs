@@ -10,6 +10,7 @@ mod exec;
 mod immune;
 mod init;
 mod profile;
+mod tasks;
 mod validate;
 
 use std::path::{Path, PathBuf};
