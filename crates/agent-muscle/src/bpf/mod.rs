@@ -37,15 +37,18 @@
 //!
 //! # Program shape
 //!
-//! The program is a *linear* jump table: each rule is a run of
-//! `JEQ nr, →ret` instructions sharing one `RET`, split into runs of at most
-//! 255 so every jump offset fits the 8-bit `jt`/`jf` fields. Linear is
-//! deliberate: since Linux 5.11 the kernel evaluates the filter once per
-//! syscall number at install time and caches every number whose answer is a
-//! constant `ALLOW` (`seccomp_cache_prepare`), so allowed syscalls that do not
-//! look at arguments skip the filter entirely; a binary search tree would buy
-//! little and be harder to review. Programs are capped at [`MAX_INSNS`]
-//! (4096) instructions, the kernel's `BPF_MAXINSNS`.
+//! The guards (architecture, x32, numbers past the table), then short blocks
+//! for the syscalls whose arguments are checked (`socket`, `socketpair`,
+//! `clone`, `clone3`, watched calls with `AT_EMPTY_PATH`), then a binary
+//! search over the whole number space split into ranges with one verdict
+//! each (hard block list, watched, allowed, default). A lookup costs about
+//! log2(ranges) comparisons. That matters twice: for the calls the kernel
+//! cannot answer from its per-number action cache (Linux ≥ 5.11 evaluates the
+//! filter for every number at install time and lets constant-`ALLOW` numbers
+//! skip it afterwards), and for that install-time evaluation itself, which a
+//! linear list of ~400 numbers made cost about a millisecond per task on
+//! these machines. Programs are capped at [`MAX_INSNS`] (4096) instructions,
+//! the kernel's `BPF_MAXINSNS`.
 //!
 //! # Installing
 //!

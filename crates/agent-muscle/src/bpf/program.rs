@@ -10,6 +10,7 @@ use super::{
 const LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
 const JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
 const JGT_K: u16 = 0x25; // BPF_JMP | BPF_JGT | BPF_K
+const JGE_K: u16 = 0x35; // BPF_JMP | BPF_JGE | BPF_K
 const JSET_K: u16 = 0x45; // BPF_JMP | BPF_JSET | BPF_K
 const JA: u16 = 0x05; // BPF_JMP | BPF_JA (32-bit offset in k)
 const RET_K: u16 = 0x06; // BPF_RET | BPF_K
@@ -83,6 +84,37 @@ fn emit_runs(out: &mut Vec<SockFilter>, nrs: &[i64], action: Action) {
             out.push(jump(JEQ_K, nr_k(nr), jt, jf));
         }
         out.push(ret(action));
+    }
+}
+
+/// A binary search over `ranges` (each a first number and the action for
+/// it and every number up to the next range's first), sorted and starting
+/// at 0: `JGE` on the middle range's first number, the lower half next, the
+/// upper half after it (reached through a `JA` when the lower half is longer
+/// than an 8-bit jump). Every path ends in a `RET`; a lookup takes about
+/// log2(ranges) comparisons, and so does the kernel's per-number emulation
+/// when it prepares its action cache at install time.
+fn range_tree(ranges: &[(u32, Action)]) -> Vec<SockFilter> {
+    match ranges {
+        [] => vec![ret(Action::KillProcess)],
+        [(_, action)] => vec![ret(*action)],
+        _ => {
+            let mid = ranges.len() / 2;
+            let low = range_tree(&ranges[..mid]);
+            let high = range_tree(&ranges[mid..]);
+            let pivot = ranges[mid].0;
+            let mut out = Vec::with_capacity(low.len() + high.len() + 2);
+            match u8::try_from(low.len()) {
+                Ok(skip) => out.push(jump(JGE_K, pivot, skip, 0)),
+                Err(_) => {
+                    out.push(jump(JGE_K, pivot, 0, 1));
+                    out.push(stmt(JA, u32::try_from(low.len()).unwrap_or(u32::MAX)));
+                }
+            }
+            out.extend(low);
+            out.extend(high);
+            out
+        }
     }
 }
 
@@ -214,15 +246,7 @@ pub fn compile_with(
     p.push(jump(JGT_K, nr_k(MAX_NR), 0, 1));
     p.push(ret(Action::Errno(ENOSYS)));
 
-    // 4. The hard block list.
-    let mut blocked: Vec<i64> = NEVER_ALLOWED
-        .iter()
-        .filter_map(|(name, _)| syscall_number(name))
-        .collect();
-    blocked.sort_unstable();
-    emit_runs(&mut p, &blocked, deny);
-
-    // 5. socket()/socketpair(): only the allowed domains (args[0] is an
+    // 4. socket()/socketpair(): only the allowed domains (args[0] is an
     //    `int`; the kernel ignores the upper word).
     for nr in [SOCKET, SOCKETPAIR] {
         let mut body = vec![stmt(LD_W_ABS, ARG0_LO_OFFSET)];
@@ -232,7 +256,7 @@ pub fn compile_with(
         emit_guarded(&mut p, nr, &body);
     }
 
-    // 6. clone(): no CLONE_NEW* flags (they are in the low word of args[0]);
+    // 5. clone(): no CLONE_NEW* flags (they are in the low word of args[0]);
     //    clone3(): flags unreadable, so ENOSYS and glibc falls back to clone.
     emit_guarded(
         &mut p,
@@ -246,7 +270,8 @@ pub fn compile_with(
     );
     emit_guarded(&mut p, CLONE3, &[ret(Action::Errno(ENOSYS))]);
 
-    // 7. Watched syscalls the policy allows go to the supervisor first.
+    // 6. Watched syscalls that act on a descriptor (AT_EMPTY_PATH) skip the
+    //    supervisor.
     let special = [SOCKET, SOCKETPAIR, CLONE, CLONE3];
     let mut watched: Vec<i64> = options
         .watch
@@ -270,16 +295,32 @@ pub fn compile_with(
             );
         }
     }
-    emit_runs(&mut p, &watched, Action::UserNotif);
 
-    // 8. The policy's allow list, then the default.
-    let plain: Vec<i64> = allowed
+    // 7. Everything else by number, through a binary search: the hard block
+    //    list, watched calls, the allow list, and the default in between.
+    let blocked: Vec<i64> = NEVER_ALLOWED
         .iter()
-        .copied()
-        .filter(|nr| !special.contains(nr) && watched.binary_search(nr).is_err())
+        .filter_map(|(name, _)| syscall_number(name))
         .collect();
-    emit_runs(&mut p, &plain, Action::Allow);
-    p.push(ret(default_action));
+    let action_of = |nr: i64| {
+        if blocked.contains(&nr) {
+            deny
+        } else if watched.binary_search(&nr).is_ok() {
+            Action::UserNotif
+        } else if is_allowed(nr) {
+            Action::Allow
+        } else {
+            default_action
+        }
+    };
+    let mut ranges: Vec<(u32, Action)> = Vec::new();
+    for nr in 0..=MAX_NR {
+        let action = action_of(nr);
+        if ranges.last().is_none_or(|(_, a)| *a != action) {
+            ranges.push((nr_k(nr), action));
+        }
+    }
+    p.extend(range_tree(&ranges));
 
     if p.len() > MAX_INSNS {
         return Err(BpfError::TooLong {
