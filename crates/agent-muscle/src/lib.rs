@@ -19,3 +19,4 @@ pub mod bpf;
 pub mod exec;
 pub mod jail;
 pub mod trace;
+pub mod vm;

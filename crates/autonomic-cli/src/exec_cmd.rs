@@ -10,7 +10,7 @@ use agent_immune::profile::ProfileDef;
 use agent_muscle::bpf::{Action, SyscallPolicy};
 use agent_muscle::exec::{run, EnvPolicy, ExecSpec, Exit, Limits};
 use anyhow::Context as _;
-use autonomic_cli::args::parse_duration;
+use autonomic_cli::args::{parse_duration, parse_size};
 use autonomic_cli::profiles;
 use autonomic_core::audit::{AuditEvent, AuditLog};
 use autonomic_core::paths::Paths;
@@ -42,6 +42,10 @@ pub struct ExecArgs {
     /// Memory limit, e.g. 512M, 2G.
     #[arg(long, value_parser = parse_size)]
     memory: Option<u64>,
+    /// Guest vCPUs at the firecracker level (the guest's RAM is --memory,
+    /// default 512M).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    vcpus: u32,
     /// Size of the task's private /tmp at the seccomp level, e.g. 64M.
     #[arg(long, value_parser = parse_size, value_name = "SIZE")]
     tmp_size: Option<u64>,
@@ -67,31 +71,6 @@ pub struct ExecArgs {
 
 fn parse_level(s: &str) -> Result<SandboxLevel, String> {
     s.parse().map_err(|e| format!("{e}"))
-}
-
-fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let (num, mult) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
-        Some((i, _)) => (&t[..i], &t[i..]),
-        None => (t, ""),
-    };
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size (e.g. 512M, 2G)"))?;
-    let m: u64 = match mult.to_ascii_uppercase().as_str() {
-        "" | "B" => 1,
-        "K" | "KB" | "KIB" => 1 << 10,
-        "M" | "MB" | "MIB" => 1 << 20,
-        "G" | "GB" | "GIB" => 1 << 30,
-        other => return Err(format!("unknown size unit `{other}` (use K, M or G)")),
-    };
-    let v = n
-        .checked_mul(m)
-        .ok_or_else(|| format!("`{s}` is too large"))?;
-    if v == 0 {
-        return Err("a memory limit of 0 would stop every program".into());
-    }
-    Ok(v)
 }
 
 /// The seccomp policy for the task: `--profile NAME` (a built-in or a user
@@ -137,10 +116,21 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
         EnvPolicy::Allow(args.env.clone())
     };
     spec.watch_paths = !args.no_watch_paths;
+    if level == SandboxLevel::Firecracker {
+        let muscle = &ctx.config.config.muscle;
+        let mut vm =
+            agent_muscle::vm::VmConfig::new(&muscle.firecracker_kernel, &muscle.firecracker_rootfs);
+        vm.vcpus = args.vcpus;
+        if let Some(bytes) = args.memory {
+            vm.memory_mib = bytes / (1 << 20);
+        }
+        spec.vm = Some(vm);
+    }
     let defaults = Limits::default();
     spec.limits = Limits {
         wall: args.timeout,
-        memory_bytes: args.memory,
+        // At the firecracker level --memory sizes the guest instead.
+        memory_bytes: args.memory.filter(|_| level != SandboxLevel::Firecracker),
         tmp_bytes: args.tmp_size.unwrap_or(defaults.tmp_bytes),
         ..defaults
     };

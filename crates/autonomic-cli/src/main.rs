@@ -10,6 +10,7 @@ mod audit_cmd;
 mod config_cmd;
 mod exec_cmd;
 mod init;
+mod muscle_cmd;
 mod validate;
 
 use std::io::IsTerminal as _;
@@ -72,6 +73,9 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Run a command at a sandbox level (exit code mirrors the command's).
     Exec(exec_cmd::ExecArgs),
+    /// agent-muscle: the microVM guest image, and what this host can do.
+    #[command(subcommand)]
+    Muscle(muscle_cmd::MuscleCommand),
     /// Scan dependencies against the local OSV database (same as the `agent-immune` binary).
     #[command(subcommand)]
     Immune(autonomic_cli::immune::ImmuneCommand),
@@ -161,6 +165,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Validate(args) => validate::run(&args, &Context::load(paths)?),
         Command::Exec(args) => exec_cmd::run_exec(&args, &Context::load(paths)?),
+        Command::Muscle(cmd) => muscle_cmd::run(&cmd, &Context::load(paths)?),
         Command::Immune(cmd) => {
             let ctx = Context::load(paths)?;
             autonomic_cli::immune::run(&cmd, &ctx.paths, &ctx.config)

@@ -38,6 +38,11 @@ pub fn user_home() -> Option<PathBuf> {
     read(HOME).map(PathBuf::from)
 }
 
+/// `$PATH`, if set and non-empty.
+pub fn path_var() -> Option<OsString> {
+    read("PATH")
+}
+
 /// `$AUTONOMIC_MUSCLE_JAIL`, if set and non-empty.
 pub fn muscle_jail() -> Option<PathBuf> {
     read(AUTONOMIC_MUSCLE_JAIL).map(PathBuf::from)

@@ -101,6 +101,8 @@ pub struct ExecSpec {
     pub watch_paths: bool,
     /// Time, memory, process and output limits.
     pub limits: Limits,
+    /// The microVM for level `firecracker` (guest image, memory, vCPUs).
+    pub vm: Option<crate::vm::VmConfig>,
 }
 
 impl ExecSpec {
@@ -122,6 +124,7 @@ impl ExecSpec {
             masked_paths: Vec::new(),
             watch_paths: true,
             limits: Limits::default(),
+            vm: None,
         }
     }
 }
@@ -197,6 +200,9 @@ pub struct ExecResult {
     pub violation: Option<Violation>,
     /// How the memory and pids limits were enforced.
     pub limits_via: LimitsVia,
+    /// At level `firecracker`: the VMM, the acceleration and the boot
+    /// phases.
+    pub vm: Option<crate::vm::VmInfo>,
 }
 
 /// How [`Limits::memory_bytes`] and [`Limits::pids`] were enforced for a run.
@@ -415,6 +421,13 @@ pub enum ExecError {
     /// The syscall policy does not compile into a filter.
     #[error("the syscall policy is not valid")]
     Policy(#[source] BpfError),
+    /// The microVM ended without reporting the task's result (a guest
+    /// kernel panic, a missing driver, a broken image).
+    #[error("the microVM failed: {reason}")]
+    Guest {
+        /// What happened, with the last console lines.
+        reason: String,
+    },
     /// An operating-system call failed.
     #[error("could not {action}")]
     Io {
@@ -441,17 +454,10 @@ pub fn run(spec: &ExecSpec) -> Result<ExecResult, ExecError> {
             let prepared = spec::prepare(spec)?;
             jailed::run_jailed(spec, &prepared)
         }
-        level @ SandboxLevel::Firecracker => Err(ExecError::LevelUnavailable {
-            level,
-            reason: format!("not implemented yet (see issue {})", level_issue(level)),
-        }),
-    }
-}
-
-fn level_issue(level: SandboxLevel) -> u32 {
-    match level {
-        SandboxLevel::Firecracker => 5,
-        _ => 4,
+        SandboxLevel::Firecracker => {
+            let env = spec::prepare_guest(spec)?;
+            crate::vm::run_vm(spec, &env)
+        }
     }
 }
 

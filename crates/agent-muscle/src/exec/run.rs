@@ -166,6 +166,7 @@ pub(super) fn run_command(
         peak_memory_bytes: reaped.max_rss_bytes,
         violation,
         limits_via,
+        vm: None,
     })
 }
 

@@ -32,6 +32,32 @@ pub(super) struct Prepared<'a> {
     pub rlimits: ChildRlimits,
 }
 
+/// The checks of [`prepare`] for a task that runs in a microVM: the program
+/// is looked up inside the guest, so only the environment is built here.
+pub(super) fn prepare_guest(spec: &ExecSpec) -> Result<Vec<(OsString, OsString)>, ExecError> {
+    if spec.argv.first().is_none_or(String::is_empty) {
+        return Err(ExecError::EmptyArgv);
+    }
+    if let Some(arg) = spec.argv.iter().find(|a| a.contains('\0')) {
+        return Err(ExecError::InvalidInput {
+            what: "argument",
+            value: arg.escape_debug().to_string(),
+            why: "it contains a NUL byte",
+        });
+    }
+    check_limits(&spec.limits)?;
+    if !std::fs::metadata(&spec.workspace).is_ok_and(|m| m.is_dir()) {
+        return Err(ExecError::MissingWorkspace {
+            path: spec.workspace.clone(),
+        });
+    }
+    build_env(
+        &spec.env,
+        Path::new(crate::vm::proto::GUEST_WORKSPACE),
+        std::env::vars_os(),
+    )
+}
+
 pub(super) fn prepare(spec: &ExecSpec) -> Result<Prepared<'_>, ExecError> {
     let Some(program) = spec.argv.first() else {
         return Err(ExecError::EmptyArgv);

@@ -98,6 +98,7 @@ use serde::{Deserialize, Serialize};
 use crate::bpf::SyscallPolicy;
 
 use plan::Plan;
+pub use sys::landlock_abi;
 
 /// The uid and gid the task has inside its user namespace.
 pub const INSIDE_ID: u32 = 1000;

@@ -542,7 +542,7 @@ pub(super) fn loopback_up() -> Result<(), Errno> {
 
 /// The Landlock ABI version, or `None` when the kernel has none (or it is
 /// disabled).
-pub(crate) fn landlock_abi() -> Option<u32> {
+pub fn landlock_abi() -> Option<u32> {
     const LANDLOCK_CREATE_RULESET_VERSION: u32 = 1;
     // SAFETY: a null attr with size 0 and the VERSION flag only queries.
     let rc = unsafe {

@@ -292,9 +292,14 @@ fn process_vm_readv_dies() {
                   local = iovec(ctypes.cast(dst, ctypes.c_void_p), 6)\n\
                   remote = iovec(ctypes.cast(src, ctypes.c_void_p), 6)\n\
                   {REACHED}\n\
-                  n = libc.syscall(310, os.getpid(), ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)\n\
+                  L = ctypes.c_long\n\
+                  n = libc.syscall(L(310), L(os.getpid()), ctypes.byref(local), L(1), ctypes.byref(remote), L(1), L(0))\n\
                   print(n, dst.raw.decode())\n"
     );
+    // Every integer goes through c_long: ctypes passes a bare int to a
+    // variadic function as a 32-bit int, leaving the upper half of the
+    // register undefined, and the kernel then sometimes reads a non-zero
+    // `flags` (EINVAL).
     let ws = workspace();
     assert_killed(&py(script, ws.path()), "process_vm_readv");
     let r = py_plain(script, ws.path());

@@ -1,0 +1,186 @@
+//! The `firecracker` sandbox level: one fresh microVM per execution.
+//!
+//! A run boots a VM from the guest image ([`image`]: kernel, initramfs with
+//! the guest agent [`guest`], read-only ext4 root), hands it the task on a
+//! small virtio disk and the workspace on another, and reads the task's
+//! output and exit status back as console frames ([`proto`]). The VM has no
+//! network device at all (a network grant is refused at this level for now),
+//! a read-only root whose writes land in a tmpfs overlay and vanish with the
+//! VM, `memory_mib` of RAM and `vcpus` CPUs; the wall timeout kills the VMM
+//! with the rest of the run's process tree.
+//!
+//! # Back-ends and acceleration
+//!
+//! [`Backend::Qemu`] drives QEMU's `microvm` machine (Debian's
+//! `qemu-system-x86`): `-M microvm -nodefaults -no-user-config -no-reboot`,
+//! virtio-mmio disks, no NIC, and QEMU's own seccomp sandbox
+//! (`-sandbox on,…`: no spawning, no privilege changes, no obsolete calls).
+//! Firecracker is not driven yet (see the gaps).
+//!
+//! [`detect_accel`] decides between KVM and TCG: `/dev/kvm` alone is not
+//! enough — these machines have `kvm_pvm` (software PVM), which cannot boot a
+//! stock kernel — so it also needs vmx/svm in the CPU flags and no `kvm_pvm`.
+//! Without real KVM the VM runs under TCG (software emulation), with a
+//! warning, and every result says which was used ([`VmInfo`]).
+//!
+//! # Gaps (open work, issue 5)
+//! - The Firecracker back-end (config generation, API, jailer) is not here;
+//!   asking for it explicitly is an error, never a silent switch.
+//! - The VMM process runs with the executor's limits, cgroup and tree kill
+//!   and QEMU's seccomp sandbox, not yet inside agent-muscle's own namespace
+//!   jail.
+//! - The workspace is copied into a fresh ext4 image per run; results are
+//!   not copied back out.
+//! - A network grant is refused (no virtio-net wiring yet).
+
+pub mod guest;
+pub mod image;
+pub mod proto;
+mod qemu;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// Which VMM runs the microVM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    /// QEMU's `microvm` machine.
+    Qemu,
+    /// Firecracker (not implemented yet).
+    Firecracker,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Qemu => "qemu-microvm",
+            Backend::Firecracker => "firecracker",
+        })
+    }
+}
+
+/// How the guest's CPU is run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Accel {
+    /// Hardware virtualization through `/dev/kvm`.
+    Kvm,
+    /// QEMU's software emulation, and why KVM was not usable.
+    Tcg {
+        /// Why not KVM.
+        why: String,
+    },
+}
+
+impl std::fmt::Display for Accel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Accel::Kvm => f.write_str("kvm"),
+            Accel::Tcg { why } => write!(f, "tcg (software emulation: {why})"),
+        }
+    }
+}
+
+/// Whether this host can run guests under KVM, and if not, why.
+pub fn detect_accel() -> Accel {
+    let tcg = |why: &str| Accel::Tcg {
+        why: why.to_owned(),
+    };
+    if !Path::new("/dev/kvm").exists() {
+        return tcg("no /dev/kvm");
+    }
+    if Path::new("/sys/module/kvm_pvm").exists() {
+        return tcg("/dev/kvm is kvm_pvm (software PVM), which cannot boot a stock guest kernel");
+    }
+    let flags = fs_err::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let has_virt = flags
+        .lines()
+        .filter(|l| l.starts_with("flags"))
+        .any(|l| l.split_whitespace().any(|f| f == "vmx" || f == "svm"));
+    if !has_virt {
+        return tcg("the CPU reports no vmx/svm (hardware virtualization)");
+    }
+    match fs_err::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+    {
+        Ok(_) => Accel::Kvm,
+        Err(e) => Accel::Tcg {
+            why: format!("cannot open /dev/kvm: {e}"),
+        },
+    }
+}
+
+/// The guest image and the VM's shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VmConfig {
+    /// The guest kernel (a bzImage for QEMU).
+    pub kernel: PathBuf,
+    /// The initramfs holding the guest agent and the driver modules.
+    pub initrd: PathBuf,
+    /// The read-only root filesystem image (ext4).
+    pub rootfs: PathBuf,
+    /// Guest RAM in MiB (default 512).
+    pub memory_mib: u64,
+    /// Guest vCPUs (default 1).
+    pub vcpus: u32,
+    /// Size of the writable overlay and `/tmp` in the guest, MiB (default 256).
+    pub scratch_mib: u64,
+    /// The VMM to use; `None` picks one (QEMU while Firecracker is not driven).
+    pub backend: Option<Backend>,
+    /// The QEMU binary (default `qemu-system-x86_64` on `PATH`).
+    pub qemu: PathBuf,
+    /// Acceleration; `None` detects it ([`detect_accel`]).
+    pub accel: Option<Accel>,
+}
+
+impl VmConfig {
+    /// The image `autonomic muscle image build` writes for `kernel` and
+    /// `rootfs` (the initramfs next to the kernel), 512 MiB, 1 vCPU.
+    pub fn new(kernel: &Path, rootfs: &Path) -> Self {
+        VmConfig {
+            kernel: kernel.to_path_buf(),
+            initrd: image::initrd_for(kernel),
+            rootfs: rootfs.to_path_buf(),
+            memory_mib: 512,
+            vcpus: 1,
+            scratch_mib: 256,
+            backend: None,
+            qemu: PathBuf::from("qemu-system-x86_64"),
+            accel: None,
+        }
+    }
+}
+
+/// How a VM run went, besides the task's own result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VmInfo {
+    /// The VMM used.
+    pub backend: Backend,
+    /// The acceleration used.
+    pub accel: Accel,
+    /// VMM start to the guest agent's `ready` frame.
+    pub to_ready: Option<Duration>,
+    /// VMM start to the task's start.
+    pub to_start: Option<Duration>,
+    /// The guest's own boot-to-ready time (from its monotonic clock).
+    pub guest_boot: Option<Duration>,
+    /// The last console lines that were not frames (kernel messages), for
+    /// diagnosing a guest that died.
+    pub console_tail: Vec<String>,
+}
+
+pub(crate) use qemu::run_vm;
+
+/// `mkfs.ext4` (e2fsprogs), which lives in `/usr/sbin` on Debian, outside a
+/// scrubbed `PATH`.
+pub(crate) fn mkfs_ext4() -> String {
+    ["/usr/sbin/mkfs.ext4", "/sbin/mkfs.ext4"]
+        .iter()
+        .find(|p| Path::new(p).is_file())
+        .map_or_else(|| "mkfs.ext4".to_owned(), |p| (*p).to_owned())
+}

@@ -1,0 +1,365 @@
+//! The QEMU `microvm` back-end: builds the per-run disks, runs QEMU as an
+//! ordinary supervised process (limits, timeout, tree kill), and turns the
+//! console frames back into an [`ExecResult`].
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use autonomic_core::SandboxLevel;
+
+use super::proto::{Frame, GuestTask};
+use super::{detect_accel, Accel, Backend, VmConfig, VmInfo};
+use crate::exec::{self, EnvPolicy, ExecError, ExecResult, ExecSpec, Exit, Violation};
+
+/// The kernel command line: serial console, quiet, reboot (= VM exit) on
+/// panic, the initramfs's `/init` as PID 1.
+const CMDLINE: &str = "console=ttyS0 quiet loglevel=0 panic=-1 rdinit=/init \
+     random.trust_cpu=1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd";
+
+/// Extra command line under TCG: QEMU's `microvm` has no HPET or PM timer,
+/// and under emulation the kernel cannot calibrate the TSC against the PIT,
+/// marks it unstable and then hangs waiting for timer ticks (measured: no
+/// progress in 60 s). Telling it the TSC rate (the host's, which TCG's TSC
+/// follows) and the delay-loop constant skips both calibrations.
+fn tcg_cmdline() -> String {
+    let khz = fs_err::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("cpu MHz"))
+                .and_then(|l| l.split(':').nth(1))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+        })
+        .map_or(2_000_000, |mhz| (mhz * 1000.0) as u64);
+    format!(" tsc_early_khz={khz} lpj={khz} tsc=reliable no_timer_check")
+}
+
+/// How many non-frame console lines a result keeps.
+const CONSOLE_TAIL: usize = 20;
+
+fn unavailable(reason: String) -> ExecError {
+    ExecError::LevelUnavailable {
+        level: SandboxLevel::Firecracker,
+        reason,
+    }
+}
+
+fn io_err(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> ExecError {
+    let action = action.into();
+    move |source| ExecError::Io { action, source }
+}
+
+/// A per-run directory under the system temp dir, removed on drop.
+struct RunDir(PathBuf);
+
+impl RunDir {
+    fn new() -> Result<Self, ExecError> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("autonomic-vm-{}-{n}", std::process::id()));
+        fs_err::create_dir_all(&dir).map_err(io_err("create the VM's run directory"))?;
+        Ok(RunDir(dir))
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        let _ = fs_err::remove_dir_all(&self.0);
+    }
+}
+
+/// Bytes under `dir` (regular files), for sizing the workspace disk.
+fn tree_bytes(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs_err::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(e.path()),
+                Ok(t) if t.is_file() => total += e.metadata().map_or(0, |m| m.len()),
+                _ => {}
+            }
+        }
+    }
+    total
+}
+
+/// Runs a helper tool (`mkfs.ext4`) at level `none` and fails with its
+/// stderr unless it exits 0.
+pub(super) fn tool(argv: &[&str], cwd: &Path, what: &str) -> Result<(), ExecError> {
+    let mut spec = ExecSpec::new(argv.iter().copied(), cwd);
+    spec.limits.wall = Duration::from_secs(300);
+    let r = exec::run(&spec)?;
+    if r.status != Exit::Code(0) {
+        return Err(unavailable(format!(
+            "{what} failed ({}): {}",
+            r.status,
+            String::from_utf8_lossy(&r.stderr).trim()
+        )));
+    }
+    Ok(())
+}
+
+/// An ext4 image of `workspace` at `image`, with room to spare.
+fn workspace_disk(workspace: &Path, image: &Path, run_dir: &Path) -> Result<(), ExecError> {
+    let used = tree_bytes(workspace);
+    let kib = (used.saturating_mul(2) / 1024).max(64 * 1024) + 16 * 1024;
+    let src = workspace.to_string_lossy();
+    let dst = image.to_string_lossy();
+    let size = format!("{kib}k");
+    let mkfs = super::mkfs_ext4();
+    tool(
+        &[
+            &mkfs,
+            "-q",
+            "-F",
+            "-L",
+            "workspace",
+            "-d",
+            &src,
+            &dst,
+            &size,
+        ],
+        run_dir,
+        "building the workspace disk (mkfs.ext4 -d, Debian package e2fsprogs)",
+    )
+}
+
+fn env_strings(env: &[(OsString, OsString)]) -> Result<Vec<(String, String)>, ExecError> {
+    env.iter()
+        .map(|(k, v)| match (k.to_str(), v.to_str()) {
+            (Some(k), Some(v)) => Ok((k.to_owned(), v.to_owned())),
+            _ => Err(ExecError::InvalidInput {
+                what: "environment variable",
+                value: k.to_string_lossy().into_owned(),
+                why: "a microVM task's environment must be UTF-8",
+            }),
+        })
+        .collect()
+}
+
+/// Runs `spec` in a fresh microVM.
+pub(crate) fn run_vm(
+    spec: &ExecSpec,
+    env: &[(OsString, OsString)],
+) -> Result<ExecResult, ExecError> {
+    let cfg = spec.vm.as_ref().ok_or_else(|| {
+        unavailable(
+            "no microVM configuration (ExecSpec::vm; the CLI takes it from [muscle] \
+             firecracker_kernel and firecracker_rootfs)"
+                .into(),
+        )
+    })?;
+    if spec.network {
+        return Err(unavailable(
+            "network grants are not wired into microVMs yet; the VM would have no NIC".into(),
+        ));
+    }
+    let backend = cfg.backend.unwrap_or(Backend::Qemu);
+    if backend == Backend::Firecracker {
+        return Err(unavailable(
+            "the Firecracker back-end is not implemented yet (the QEMU microvm back-end is)".into(),
+        ));
+    }
+    for (what, path) in [
+        ("kernel", &cfg.kernel),
+        ("initramfs", &cfg.initrd),
+        ("root filesystem", &cfg.rootfs),
+    ] {
+        if !path.is_file() {
+            return Err(unavailable(format!(
+                "the guest {what} `{}` is missing: run `autonomic muscle image build`",
+                path.display()
+            )));
+        }
+    }
+    if cfg.memory_mib < 64 || cfg.vcpus == 0 {
+        return Err(unavailable(format!(
+            "a microVM needs at least 64 MiB and 1 vCPU (got {} MiB, {} vCPUs)",
+            cfg.memory_mib, cfg.vcpus
+        )));
+    }
+    let accel = cfg.accel.clone().unwrap_or_else(detect_accel);
+    if let Accel::Tcg { why } = &accel {
+        tracing::warn!(why, "no usable KVM: the microVM runs under QEMU's software emulation (TCG), which is much slower");
+    }
+
+    let run_dir = RunDir::new()?;
+    let task = GuestTask {
+        argv: spec.argv.clone(),
+        env: env_strings(env)?,
+        scratch_mib: cfg.scratch_mib,
+        workspace: true,
+    };
+    let json =
+        serde_json::to_vec(&task).map_err(|e| unavailable(format!("encode the task: {e}")))?;
+    let task_disk = run_dir.0.join("task.bin");
+    {
+        let mut f = fs_err::File::create(&task_disk).map_err(io_err("write the task disk"))?;
+        f.write_all(&(json.len() as u64).to_le_bytes())
+            .and_then(|()| f.write_all(&json))
+            // Whole sectors, so the guest sees all of it.
+            .and_then(|()| f.write_all(&vec![0u8; 512 - (json.len() + 8) % 512]))
+            .map_err(io_err("write the task disk"))?;
+    }
+    let ws_disk = run_dir.0.join("workspace.ext4");
+    workspace_disk(&spec.workspace, &ws_disk, &run_dir.0)?;
+
+    let argv = qemu_argv(cfg, &accel, &task_disk, &ws_disk);
+    let mut vmm = ExecSpec::new(argv, &run_dir.0);
+    vmm.sandbox = SandboxLevel::None;
+    vmm.env = EnvPolicy::Scrubbed;
+    vmm.limits.wall = spec.limits.wall;
+    vmm.limits.cpu = spec.limits.cpu;
+    // Frames are base64 (4/3) plus framing; keep room for the console noise.
+    vmm.limits.output_bytes = spec.limits.output_bytes.saturating_mul(3) + (1 << 20);
+    let ran = exec::run(&vmm)?;
+    decode(spec, backend, accel, ran)
+}
+
+fn qemu_argv(cfg: &VmConfig, accel: &Accel, task: &Path, ws: &Path) -> Vec<String> {
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    let mut a: Vec<String> = vec![
+        s(&cfg.qemu),
+        "-M".into(),
+        "microvm,x-option-roms=off".into(),
+    ];
+    match accel {
+        Accel::Kvm => a.extend(["-accel".into(), "kvm".into(), "-cpu".into(), "host".into()]),
+        Accel::Tcg { .. } => a.extend(["-accel".into(), "tcg".into(), "-cpu".into(), "max".into()]),
+    }
+    a.extend([
+        "-m".into(),
+        format!("{}M", cfg.memory_mib),
+        "-smp".into(),
+        cfg.vcpus.to_string(),
+        "-nodefaults".into(),
+        "-no-user-config".into(),
+        "-no-reboot".into(),
+        "-display".into(),
+        "none".into(),
+        "-serial".into(),
+        "stdio".into(),
+        "-sandbox".into(),
+        "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny".into(),
+        "-kernel".into(),
+        s(&cfg.kernel),
+        "-initrd".into(),
+        s(&cfg.initrd),
+        "-append".into(),
+        match accel {
+            Accel::Kvm => CMDLINE.to_owned(),
+            Accel::Tcg { .. } => format!("{CMDLINE}{}", tcg_cmdline()),
+        },
+    ]);
+    for (id, file, ro) in [
+        ("rootfs", &cfg.rootfs, true),
+        ("task", &task.to_path_buf(), true),
+        ("workspace", &ws.to_path_buf(), false),
+    ] {
+        a.push("-drive".into());
+        a.push(format!(
+            "id={id},file={},format=raw,if=none{}",
+            s(file),
+            if ro { ",readonly=on" } else { "" }
+        ));
+        a.push("-device".into());
+        a.push(format!("virtio-blk-device,drive={id},serial={id}"));
+    }
+    a
+}
+
+/// Turns the VMM's run (its console on stdout) into the task's result.
+fn decode(
+    spec: &ExecSpec,
+    backend: Backend,
+    accel: Accel,
+    ran: ExecResult,
+) -> Result<ExecResult, ExecError> {
+    let cap = spec.limits.output_bytes;
+    let mut out = (Vec::new(), false);
+    let mut err = (Vec::new(), false);
+    let mut status = None;
+    let mut guest_error = None;
+    let mut info = VmInfo {
+        backend,
+        accel,
+        to_ready: None,
+        to_start: None,
+        guest_boot: None,
+        console_tail: Vec::new(),
+    };
+    let console = String::from_utf8_lossy(&ran.stdout);
+    for line in console.lines() {
+        let Some(frame) = Frame::decode(line) else {
+            let noise = line.trim();
+            if !noise.is_empty() {
+                if info.console_tail.len() == CONSOLE_TAIL {
+                    info.console_tail.remove(0);
+                }
+                info.console_tail.push(noise.to_owned());
+            }
+            continue;
+        };
+        let push = |buf: &mut (Vec<u8>, bool), data: &[u8]| {
+            let room = cap.saturating_sub(buf.0.len());
+            buf.0.extend_from_slice(&data[..data.len().min(room)]);
+            buf.1 |= data.len() > room;
+        };
+        match frame {
+            Frame::Ready(ms) => info.guest_boot = Some(Duration::from_millis(ms)),
+            Frame::Start(ms) => info.to_start = Some(Duration::from_millis(ms)),
+            Frame::Out(d) => push(&mut out, &d),
+            Frame::Err(d) => push(&mut err, &d),
+            Frame::Exit(c) => status = Some(Exit::Code(c)),
+            Frame::Signal(n) => status = Some(Exit::from_signal(n)),
+            Frame::Error(msg) => guest_error = Some(msg),
+        }
+    }
+    if let Some(msg) = guest_error {
+        return Err(unavailable(format!(
+            "the guest agent could not run the task: {msg}"
+        )));
+    }
+    info.to_ready = info.guest_boot;
+    let timed_out = matches!(ran.violation, Some(Violation::WallTimeout { .. }));
+    let status = match status {
+        Some(s) => s,
+        None if timed_out => Exit::from_signal(libc::SIGKILL),
+        None => {
+            return Err(ExecError::Guest {
+                reason: format!(
+                "the microVM ended ({}) without the task's exit status; last console lines:\n{}",
+                ran.status,
+                info.console_tail.join("\n")
+            ),
+            })
+        }
+    };
+    let violation = if timed_out {
+        ran.violation.clone()
+    } else if out.1 || err.1 {
+        Some(Violation::OutputLimit { limit: cap })
+    } else {
+        None
+    };
+    Ok(ExecResult {
+        status,
+        stdout: out.0,
+        stderr: err.0,
+        stdout_truncated: out.1,
+        stderr_truncated: err.1,
+        wall: ran.wall,
+        cpu: ran.cpu,
+        peak_memory_bytes: ran.peak_memory_bytes,
+        violation,
+        limits_via: ran.limits_via,
+        vm: Some(info),
+    })
+}
