@@ -175,6 +175,7 @@ fn run(console: &mut fs::File, booted: Instant) -> Result<(), String> {
     let _ = booted;
     let _ = console.write_all(Frame::Ready(uptime_ms()).encode().as_bytes());
     let status = run_task(console, &task, workdir)?;
+    let _ = console.write_all(Frame::End(uptime_ms()).encode().as_bytes());
     // Whatever the task left behind goes now, then the workspace is synced.
     // SAFETY: kill(-1) from PID 1 signals every other process.
     unsafe { libc::kill(-1, libc::SIGKILL) };

@@ -118,7 +118,8 @@ pub fn detect_accel() -> Accel {
 /// The guest image and the VM's shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VmConfig {
-    /// The guest kernel (a bzImage for QEMU).
+    /// The guest kernel (an uncompressed ELF vmlinux; QEMU boots it through
+    /// PVH, Firecracker takes nothing else).
     pub kernel: PathBuf,
     /// The initramfs holding the guest agent and the driver modules.
     pub initrd: PathBuf,
@@ -163,18 +164,37 @@ pub struct VmInfo {
     pub backend: Backend,
     /// The acceleration used.
     pub accel: Accel,
-    /// VMM start to the guest agent's `ready` frame.
-    pub to_ready: Option<Duration>,
-    /// VMM start to the task's start.
-    pub to_start: Option<Duration>,
-    /// The guest's own boot-to-ready time (from its monotonic clock).
-    pub guest_boot: Option<Duration>,
+    /// Guest uptime when the agent was ready (kernel boot + agent set-up:
+    /// modules, disks, overlay).
+    pub guest_ready: Option<Duration>,
+    /// Guest uptime when the task started.
+    pub guest_start: Option<Duration>,
+    /// Guest uptime when the task's main process ended.
+    pub guest_end: Option<Duration>,
     /// The last console lines that were not frames (kernel messages), for
     /// diagnosing a guest that died.
     pub console_tail: Vec<String>,
 }
 
 pub(crate) use qemu::run_vm;
+
+/// Runs a helper tool (`mkfs.ext4`, `apt-get`, `xz`, …) at level `none`
+/// in `cwd` and returns its stdout; a failure to start or a non-zero exit is
+/// an error message with its stderr.
+pub(crate) fn run_tool(argv: &[&str], cwd: &Path, wall: Duration) -> Result<Vec<u8>, String> {
+    let mut spec = crate::exec::ExecSpec::new(argv.iter().copied(), cwd);
+    spec.limits.wall = wall;
+    spec.limits.output_bytes = 64 << 20;
+    let r = crate::exec::run(&spec).map_err(|e| e.to_string())?;
+    if r.status != crate::exec::Exit::Code(0) {
+        return Err(format!(
+            "{}: {}",
+            r.status,
+            String::from_utf8_lossy(&r.stderr).trim()
+        ));
+    }
+    Ok(r.stdout)
+}
 
 /// `mkfs.ext4` (e2fsprogs), which lives in `/usr/sbin` on Debian, outside a
 /// scrubbed `PATH`.

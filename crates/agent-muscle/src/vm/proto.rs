@@ -9,7 +9,7 @@
 //!   `@@autonomic:v1 <kind> <payload>`; everything else on the console
 //!   (kernel messages) is noise the host keeps only for diagnostics. Kinds:
 //!   `ready` (agent set up) and `start` (task started), both with the
-//!   guest's uptime in ms,
+//!   guest's uptime in ms, `end` (the task's main process ended, uptime),
 //!   `out`/`err` (a chunk of the task's stdout/stderr, base64), `exit`
 //!   (code), `signal` (number), `error` (set-up failure, base64 text).
 
@@ -50,6 +50,9 @@ pub enum Frame {
     Ready(u64),
     /// The task was started (guest uptime, ms).
     Start(u64),
+    /// The task's main process ended (guest uptime, ms); `Exit` or `Signal`
+    /// follows once the agent has cleaned up.
+    End(u64),
     /// Task stdout bytes.
     Out(Vec<u8>),
     /// Task stderr bytes.
@@ -68,6 +71,7 @@ impl Frame {
         let body = match self {
             Frame::Ready(ms) => format!("ready {ms}"),
             Frame::Start(ms) => format!("start {ms}"),
+            Frame::End(ms) => format!("end {ms}"),
             Frame::Out(b) => format!("out {}", base64_encode(b)),
             Frame::Err(b) => format!("err {}", base64_encode(b)),
             Frame::Exit(c) => format!("exit {c}"),
@@ -85,6 +89,7 @@ impl Frame {
         Some(match kind {
             "ready" => Frame::Ready(payload.parse().ok()?),
             "start" => Frame::Start(payload.parse().ok()?),
+            "end" => Frame::End(payload.parse().ok()?),
             "out" => Frame::Out(base64_decode(payload)?),
             "err" => Frame::Err(base64_decode(payload)?),
             "exit" => Frame::Exit(payload.parse().ok()?),
@@ -164,6 +169,7 @@ mod tests {
         let frames = [
             Frame::Ready(812),
             Frame::Start(815),
+            Frame::End(900),
             Frame::Out(b"hello\n".to_vec()),
             Frame::Err(vec![0, 255, 10]),
             Frame::Exit(3),

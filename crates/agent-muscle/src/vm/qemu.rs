@@ -90,20 +90,11 @@ fn tree_bytes(dir: &Path) -> u64 {
     total
 }
 
-/// Runs a helper tool (`mkfs.ext4`) at level `none` and fails with its
-/// stderr unless it exits 0.
-pub(super) fn tool(argv: &[&str], cwd: &Path, what: &str) -> Result<(), ExecError> {
-    let mut spec = ExecSpec::new(argv.iter().copied(), cwd);
-    spec.limits.wall = Duration::from_secs(300);
-    let r = exec::run(&spec)?;
-    if r.status != Exit::Code(0) {
-        return Err(unavailable(format!(
-            "{what} failed ({}): {}",
-            r.status,
-            String::from_utf8_lossy(&r.stderr).trim()
-        )));
-    }
-    Ok(())
+/// Runs a helper tool; a failure is [`ExecError::LevelUnavailable`].
+fn tool(argv: &[&str], cwd: &Path, what: &str) -> Result<(), ExecError> {
+    super::run_tool(argv, cwd, Duration::from_secs(300))
+        .map(drop)
+        .map_err(|detail| unavailable(format!("{what} failed: {detail}")))
 }
 
 /// An ext4 image of `workspace` at `image`, with room to spare.
@@ -290,9 +281,9 @@ fn decode(
     let mut info = VmInfo {
         backend,
         accel,
-        to_ready: None,
-        to_start: None,
-        guest_boot: None,
+        guest_ready: None,
+        guest_start: None,
+        guest_end: None,
         console_tail: Vec::new(),
     };
     let console = String::from_utf8_lossy(&ran.stdout);
@@ -313,8 +304,9 @@ fn decode(
             buf.1 |= data.len() > room;
         };
         match frame {
-            Frame::Ready(ms) => info.guest_boot = Some(Duration::from_millis(ms)),
-            Frame::Start(ms) => info.to_start = Some(Duration::from_millis(ms)),
+            Frame::Ready(ms) => info.guest_ready = Some(Duration::from_millis(ms)),
+            Frame::Start(ms) => info.guest_start = Some(Duration::from_millis(ms)),
+            Frame::End(ms) => info.guest_end = Some(Duration::from_millis(ms)),
             Frame::Out(d) => push(&mut out, &d),
             Frame::Err(d) => push(&mut err, &d),
             Frame::Exit(c) => status = Some(Exit::Code(c)),
@@ -327,7 +319,6 @@ fn decode(
             "the guest agent could not run the task: {msg}"
         )));
     }
-    info.to_ready = info.guest_boot;
     let timed_out = matches!(ran.violation, Some(Violation::WallTimeout { .. }));
     let status = match status {
         Some(s) => s,

@@ -6,3 +6,4 @@ mod exec;
 mod seccomp;
 mod supervisor;
 mod trace;
+mod vm;

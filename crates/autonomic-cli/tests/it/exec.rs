@@ -46,7 +46,7 @@ fn a_timeout_kill_is_reported_and_audited() {
 }
 
 #[test]
-fn unimplemented_levels_fail_instead_of_downgrading() {
+fn firecracker_without_an_image_fails_instead_of_downgrading() {
     let home = TestHome::new();
     let (code, stdout, stderr) = run(
         &home,
@@ -55,7 +55,59 @@ fn unimplemented_levels_fail_instead_of_downgrading() {
     );
     assert_eq!(code, 2, "{stderr}");
     assert!(stdout.is_empty());
-    assert!(stderr.contains("not available"), "{stderr}");
+    assert!(
+        stderr.contains("not available") && stderr.contains("autonomic muscle image build"),
+        "{stderr}"
+    );
+}
+
+/// The guest image `scripts/build-vm-image.sh` builds (CI runs it first).
+fn vm_image_config(home: &TestHome) {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/vm-home/data");
+    assert!(
+        data.join("vmlinux.bin").is_file(),
+        "no guest image under {}: run scripts/build-vm-image.sh",
+        data.display()
+    );
+    home.write_config(&format!(
+        "[muscle]\nfirecracker_kernel = \"{}\"\nfirecracker_rootfs = \"{}\"\n",
+        data.join("vmlinux.bin").display(),
+        data.join("rootfs.ext4").display()
+    ));
+}
+
+#[test]
+fn firecracker_runs_the_command_in_a_microvm() {
+    let home = TestHome::new();
+    vm_image_config(&home);
+    let ws = tempfile::tempdir().unwrap();
+    fs_err::write(ws.path().join("in.txt"), "handed in\n").unwrap();
+    let (code, stdout, stderr) = run(
+        &home,
+        home.cmd()
+            .args([
+                "exec",
+                "--sandbox",
+                "firecracker",
+                "--vcpus",
+                "1",
+                "--workspace",
+            ])
+            .arg(ws.path())
+            .args(["--", "sh", "-c", "cat in.txt; ls /sys/class/net; exit 4"]),
+    );
+    assert_eq!(code, 4, "{stderr}");
+    assert_eq!(stdout, "handed in\nlo\n");
+    assert!(
+        stderr.contains("software emulation") || stderr.is_empty(),
+        "{stderr}"
+    );
+
+    let (code, stdout, stderr) = run(&home, home.cmd().args(["muscle", "doctor"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("level firecracker:"), "{stdout}");
+    assert!(stdout.contains("acceleration:"), "{stdout}");
+    assert!(stdout.contains("(present)"), "{stdout}");
 }
 
 /// `muscle-jail` must be built next to `autonomic` (it is under
@@ -206,4 +258,31 @@ fn bad_input_is_a_clear_error() {
     );
     assert_eq!(code, 2);
     assert!(stderr.contains("/no/such/dir"), "{stderr}");
+}
+
+#[test]
+fn image_build_refuses_a_missing_or_dynamic_guest_agent() {
+    let home = TestHome::new();
+    let (code, _, stderr) = run(
+        &home,
+        home.cmd().args([
+            "muscle",
+            "image",
+            "build",
+            "--guest-agent",
+            "/nonexistent/agent",
+        ]),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("scripts/build-guest.sh"), "{stderr}");
+    // The test binary itself is dynamically linked.
+    let exe = std::env::current_exe().unwrap();
+    let (code, _, stderr) = run(
+        &home,
+        home.cmd()
+            .args(["muscle", "image", "build", "--guest-agent"])
+            .arg(&exe),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("dynamically linked"), "{stderr}");
 }

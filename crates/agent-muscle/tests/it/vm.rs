@@ -1,0 +1,210 @@
+//! Level `firecracker` on real microVMs (QEMU `microvm`; under TCG on these
+//! machines, a few seconds per run, so the cases are few). The guest image
+//! is built once per CI run by `scripts/build-vm-image.sh` under
+//! `target/vm-home`; without it these tests fail and say how to build it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use agent_muscle::exec::{run, ExecError, ExecResult, ExecSpec, Exit, Violation};
+use agent_muscle::vm::{Accel, VmConfig};
+use autonomic_core::SandboxLevel;
+use sha2::{Digest as _, Sha256};
+
+fn image_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/vm-home/data")
+}
+
+fn config() -> VmConfig {
+    let dir = image_dir();
+    let cfg = VmConfig::new(&dir.join("vmlinux.bin"), &dir.join("rootfs.ext4"));
+    for f in [&cfg.kernel, &cfg.initrd, &cfg.rootfs] {
+        assert!(
+            f.is_file(),
+            "the guest image is missing ({}): run scripts/build-vm-image.sh",
+            f.display()
+        );
+    }
+    cfg
+}
+
+fn spec(script: &str, ws: &Path) -> ExecSpec {
+    let mut spec = ExecSpec::new(["sh", "-c", script], ws);
+    spec.sandbox = SandboxLevel::Firecracker;
+    spec.vm = Some(config());
+    spec.limits.wall = Duration::from_secs(120);
+    spec
+}
+
+fn go(spec: &ExecSpec) -> ExecResult {
+    run(spec).unwrap_or_else(|e| panic!("{:?}: {e}", spec.argv))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn sha256(path: &Path) -> String {
+    let data = fs_err::read(path).expect("read the image");
+    Sha256::digest(&data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn output_and_exit_code_come_back_from_the_guest() {
+    let ws = tempfile::tempdir().expect("workspace");
+    fs_err::write(ws.path().join("input.txt"), "from the host\n").expect("write");
+    let r = go(&spec(
+        "cat input.txt; echo to-stderr >&2; uname -s; exit 3",
+        ws.path(),
+    ));
+    assert_eq!(r.status, Exit::Code(3), "{}", text(&r.stderr));
+    assert_eq!(text(&r.stdout), "from the host\nLinux\n");
+    assert_eq!(text(&r.stderr), "to-stderr\n");
+    let vm = r.vm.expect("vm info");
+    assert!(
+        matches!(vm.accel, Accel::Tcg { .. }),
+        "these machines have no real KVM: {:?}",
+        vm.accel
+    );
+    assert!(vm.guest_ready.is_some() && vm.guest_start >= vm.guest_ready);
+}
+
+#[test]
+fn writes_to_the_root_are_gone_on_the_next_boot_and_the_image_is_unchanged() {
+    let before = sha256(&config().rootfs);
+    let ws = tempfile::tempdir().expect("workspace");
+    let r = go(&spec(
+        "echo planted > /etc/planted && echo x > /planted && cat /etc/planted",
+        ws.path(),
+    ));
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    assert_eq!(text(&r.stdout), "planted\n");
+    let r = go(&spec(
+        "test ! -e /etc/planted && test ! -e /planted && echo clean",
+        ws.path(),
+    ));
+    assert_eq!(text(&r.stdout), "clean\n", "{}", text(&r.stderr));
+    assert_eq!(sha256(&config().rootfs), before, "the root image changed");
+}
+
+#[test]
+fn only_loopback_and_no_virtio_net_device() {
+    let ws = tempfile::tempdir().expect("workspace");
+    // virtio device id 1 is a network card.
+    let r = go(&spec(
+        "ls /sys/class/net; cat /sys/bus/virtio/devices/*/device",
+        ws.path(),
+    ));
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    let out = text(&r.stdout);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("lo"), "{out}");
+    let ids: Vec<&str> = lines.collect();
+    assert_eq!(ids.len(), 3, "root, task and workspace disks: {out}");
+    assert!(
+        ids.iter().all(|id| *id == "0x0002"),
+        "only block devices: {out}"
+    );
+}
+
+#[test]
+fn nproc_and_memory_follow_the_config() {
+    let ws = tempfile::tempdir().expect("workspace");
+    let mut s = spec(
+        "nproc; awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo",
+        ws.path(),
+    );
+    if let Some(vm) = s.vm.as_mut() {
+        vm.vcpus = 2;
+        vm.memory_mib = 256;
+    }
+    let r = go(&s);
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    let out = text(&r.stdout);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("2"), "{out}");
+    let mib: u64 = lines.next().and_then(|l| l.parse().ok()).expect("MemTotal");
+    assert!(
+        (150..=256).contains(&mib),
+        "MemTotal {mib} MiB for a 256 MiB guest"
+    );
+}
+
+#[test]
+fn allocating_past_the_guest_memory_fails_inside_the_guest() {
+    let ws = tempfile::tempdir().expect("workspace");
+    // 400 MB of tmpfs pages (its size limit set above the RAM) in a 256
+    // MiB guest: the guest runs out of memory, the host does not notice.
+    let mut s = spec(
+        "dd if=/dev/zero of=/tmp/fill bs=1M count=400 2>/dev/null && echo complete",
+        ws.path(),
+    );
+    if let Some(vm) = s.vm.as_mut() {
+        vm.memory_mib = 256;
+        vm.scratch_mib = 1024;
+    }
+    let r = go(&s);
+    assert!(!text(&r.stdout).contains("complete"), "{}", text(&r.stdout));
+    assert_ne!(r.status, Exit::Code(0));
+}
+
+#[test]
+fn the_timeout_kills_a_vm_that_sleeps_forever() {
+    let ws = tempfile::tempdir().expect("workspace");
+    let mut s = spec("sleep 100000", ws.path());
+    s.limits.wall = Duration::from_secs(20);
+    let r = go(&s);
+    assert!(
+        matches!(r.violation, Some(Violation::WallTimeout { .. })),
+        "{:?}",
+        r.violation
+    );
+    assert!(r.wall < Duration::from_secs(30), "{:?}", r.wall);
+}
+
+#[test]
+fn a_disk_fill_ends_in_the_guest() {
+    let ws = tempfile::tempdir().expect("workspace");
+    let mut s = spec("dd if=/dev/zero of=/fill bs=1M count=400", ws.path());
+    if let Some(vm) = s.vm.as_mut() {
+        vm.scratch_mib = 32;
+    }
+    let r = go(&s);
+    assert_ne!(r.status, Exit::Code(0));
+    assert!(
+        text(&r.stderr).contains("No space left on device"),
+        "{}",
+        text(&r.stderr)
+    );
+}
+
+#[test]
+fn a_missing_image_or_a_panicking_guest_is_a_clear_error() {
+    let ws = tempfile::tempdir().expect("workspace");
+    let mut s = spec("true", ws.path());
+    if let Some(vm) = s.vm.as_mut() {
+        vm.kernel = PathBuf::from("/nonexistent/vmlinux.bin");
+    }
+    let err = run(&s).expect_err("no kernel");
+    assert!(err.to_string().contains("image build"), "{err}");
+
+    // An initramfs without /init: the guest kernel panics.
+    let bad = tempfile::NamedTempFile::new().expect("temp file");
+    fs_err::write(bad.path(), b"not a cpio archive").expect("write");
+    let mut s = spec("true", ws.path());
+    if let Some(vm) = s.vm.as_mut() {
+        vm.initrd = bad.path().to_path_buf();
+    }
+    match run(&s) {
+        Err(ExecError::Guest { reason }) => {
+            assert!(
+                reason.contains("without the task's exit status"),
+                "{reason}"
+            );
+        }
+        other => panic!("expected a guest failure, got {other:?}"),
+    }
+}
