@@ -262,6 +262,7 @@ fn allow_all_filter() -> Vec<agent_muscle::bpf::SockFilter> {
         default_action: agent_muscle::bpf::Action::Allow,
         socket_domains: vec![libc::AF_UNIX, libc::AF_INET, libc::AF_INET6],
         refused_domains: vec![],
+        refused_syscalls: vec![],
     })
     .expect("the allow-all policy compiles")
 }

@@ -89,6 +89,7 @@ fn seccomp_policy(args: &ExecArgs, paths: &Paths) -> anyhow::Result<SyscallPolic
         default_action: Action::KillProcess,
         socket_domains: profiles::socket_domains(&profile),
         refused_domains: profiles::refused_domains(&profile),
+        refused_syscalls: vec![],
     })
 }
 

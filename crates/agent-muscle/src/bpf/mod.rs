@@ -69,6 +69,7 @@
 //!     default_action: Action::KillProcess,
 //!     socket_domains: vec![],
 //!     refused_domains: vec![],
+//!     refused_syscalls: vec![],
 //! };
 //! let program = compile(&policy).expect("a valid policy");
 //! assert!(program.len() < 100);
@@ -121,6 +122,11 @@ pub struct SyscallPolicy {
     /// either way.
     #[serde(default)]
     pub refused_domains: Vec<i32>,
+    /// Syscalls that fail with `ENOSYS` instead of killing (a program that
+    /// probes, say, `io_uring_setup` and falls back without it). They never
+    /// run; a name from [`NEVER_ALLOWED`] may be listed here.
+    #[serde(default)]
+    pub refused_syscalls: Vec<String>,
 }
 
 /// A filter verdict.

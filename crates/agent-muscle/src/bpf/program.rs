@@ -302,8 +302,16 @@ pub fn compile_with(
         .iter()
         .filter_map(|(name, _)| syscall_number(name))
         .collect();
+    let mut refused_nrs = Vec::new();
+    for name in &policy.refused_syscalls {
+        refused_nrs.push(
+            syscall_number(name).ok_or_else(|| BpfError::UnknownSyscall { name: name.clone() })?,
+        );
+    }
     let action_of = |nr: i64| {
-        if blocked.contains(&nr) {
+        if refused_nrs.contains(&nr) {
+            Action::Errno(ENOSYS)
+        } else if blocked.contains(&nr) {
             deny
         } else if watched.binary_search(&nr).is_ok() {
             Action::UserNotif
@@ -340,6 +348,7 @@ mod tests {
             default_action: Action::KillProcess,
             socket_domains: vec![],
             refused_domains: vec![],
+            refused_syscalls: vec![],
         }
     }
 

@@ -230,6 +230,8 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         watch_paths: spec.watch_paths,
         tmp_bytes: spec.limits.tmp_bytes,
         host_ids: host_ids(&masked),
+        exposed: spec.exposed.clone(),
+        dev_nodes: spec.dev_nodes.clone(),
     };
     let json =
         serde_json::to_string(&task).map_err(|e| unavailable(format!("encode the task: {e}")))?;

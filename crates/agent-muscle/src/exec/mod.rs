@@ -103,6 +103,12 @@ pub struct ExecSpec {
     pub limits: Limits,
     /// The microVM for level `firecracker` (guest image, memory, vCPUs).
     pub vm: Option<crate::vm::VmConfig>,
+    /// Level `seccomp`: host files shown read-only at
+    /// `/run/autonomic/exposed/<name>` even under a mask, and extra `/dev`
+    /// nodes (the microVM level runs its VMM this way).
+    pub exposed: Vec<(PathBuf, String)>,
+    /// Level `seccomp`: extra `/dev` nodes the task may open (`kvm`).
+    pub dev_nodes: Vec<String>,
 }
 
 impl ExecSpec {
@@ -125,6 +131,8 @@ impl ExecSpec {
             watch_paths: true,
             limits: Limits::default(),
             vm: None,
+            exposed: Vec::new(),
+            dev_nodes: Vec::new(),
         }
     }
 }

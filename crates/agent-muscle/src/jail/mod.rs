@@ -143,7 +143,18 @@ pub struct JailTask {
     /// hard-link check (the executor collects and caches them).
     #[serde(default)]
     pub host_ids: Vec<(u64, u64)>,
+    /// Host files shown read-only at `EXPOSED_DIR/<name>` even when a mask
+    /// hides where they live (the microVM's guest image under
+    /// `~/.autonomic`).
+    #[serde(default)]
+    pub exposed: Vec<(PathBuf, String)>,
+    /// Extra `/dev` nodes the task may open read-write (`kvm`).
+    #[serde(default)]
+    pub dev_nodes: Vec<String>,
 }
+
+/// Where [`JailTask::exposed`] files appear inside the sandbox.
+pub const EXPOSED_DIR: &str = "/run/autonomic/exposed";
 
 /// The helper's entry point (`muscle-jail`): reads the task from [`TASK_FD`],
 /// prepares it and becomes the jail's outer process. Never returns.

@@ -363,6 +363,27 @@ impl Plan {
                 libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
                 Some("mode=0755,size=64k"),
             )?;
+            if dir == "run" && !task.exposed.is_empty() {
+                let exposed = under("/newroot", Path::new(super::EXPOSED_DIR));
+                let mut at = target.clone();
+                for part in ["autonomic", "exposed"] {
+                    at.push(part);
+                    b.mkdir(&at, true)?;
+                }
+                for (src, name) in &task.exposed {
+                    if name.is_empty() || name.contains('/') || name.starts_with('.') {
+                        return Err(format!("exposed file name `{name}` is not a plain name"));
+                    }
+                    let src = std::fs::canonicalize(src)
+                        .map_err(|e| format!("exposed file `{}`: {e}", src.display()))?;
+                    let dst = exposed.join(name);
+                    b.step(Step::Touch {
+                        path: cpath(&dst)?,
+                        mode: 0o444,
+                    });
+                    b.bind_ro(&under("/oldroot", &src), &dst)?;
+                }
+            }
             if dir == "run" && Path::new("/run/systemd/resolve").is_dir() {
                 let inner = target.join("systemd");
                 b.mkdir(&inner, true)?;
@@ -437,7 +458,7 @@ impl Plan {
             libc::MS_NOSUID | libc::MS_NOEXEC,
             Some("mode=0755,size=64k"),
         )?;
-        for node in DEV_NODES {
+        for node in check_dev_nodes(&task.dev_nodes)? {
             let target = dev.join(node);
             b.step(Step::Touch {
                 path: cpath(&target)?,
@@ -535,7 +556,7 @@ impl Plan {
             gid_map: format!("{INSIDE_ID} {gid} 1").into_bytes(),
             network: task.network,
             steps: b.steps,
-            landlock: landlock_plan(&task.workspace, &mut notes)?,
+            landlock: landlock_plan(&task.workspace, &task.dev_nodes, &mut notes)?,
             filter,
             program,
             _argv: argv,
@@ -554,7 +575,27 @@ impl Plan {
 /// The `/dev` nodes the task gets.
 const DEV_NODES: [&str; 5] = ["null", "zero", "full", "random", "urandom"];
 
-fn landlock_plan(workspace: &Path, notes: &mut Vec<String>) -> Result<Option<Landlock>, String> {
+/// The fixed `/dev` nodes plus `extra` (plain names of existing host nodes).
+fn check_dev_nodes(extra: &[String]) -> Result<Vec<&str>, String> {
+    let mut nodes: Vec<&str> = DEV_NODES.to_vec();
+    for name in extra {
+        let plain =
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !plain || !Path::new("/dev").join(name).exists() {
+            return Err(format!(
+                "/dev node `{name}` is not a plain name of an existing node"
+            ));
+        }
+        nodes.push(name);
+    }
+    Ok(nodes)
+}
+
+fn landlock_plan(
+    workspace: &Path,
+    extra_dev: &[String],
+    notes: &mut Vec<String>,
+) -> Result<Option<Landlock>, String> {
     let Some(abi) = sys::landlock_abi() else {
         notes.push(
             "Landlock is not available; writes are limited by the read-only mount view only".into(),
@@ -589,7 +630,7 @@ fn landlock_plan(workspace: &Path, notes: &mut Vec<String>) -> Result<Option<Lan
         (c"/tmp".into(), write),
         (c"/dev/shm".into(), write),
     ];
-    for node in DEV_NODES {
+    for node in check_dev_nodes(extra_dev)? {
         rules.push((cstring(format!("/dev/{node}").as_bytes())?, file_write));
     }
     Ok(Some(Landlock {

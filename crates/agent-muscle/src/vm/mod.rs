@@ -15,6 +15,13 @@
 //! `qemu-system-x86`): `-M microvm -nodefaults -no-user-config -no-reboot`,
 //! virtio-mmio disks, no NIC, and QEMU's own seccomp sandbox
 //! (`-sandbox on,…`: no spawning, no privilege changes, no obsolete calls).
+//! QEMU itself runs inside agent-muscle's `seccomp`-level jail (as
+//! Firecracker's jailer confines Firecracker): its own namespaces (an empty
+//! network namespace among them), the host read-only with secrets masked,
+//! writes only in the run directory, the guest image shown read-only under
+//! the jail's `/run`, `/dev/kvm` only when KVM is used, and a filter with
+//! the hard block list (no ptrace, mount, bpf, io_uring, …; AF_UNIX sockets
+//! only). A guest escape lands in that sandbox, not on the host.
 //! Firecracker is not driven yet (see the gaps).
 //!
 //! [`detect_accel`] decides between KVM and TCG: `/dev/kvm` alone is not
@@ -26,9 +33,6 @@
 //! # Gaps (open work, issue 5)
 //! - The Firecracker back-end (config generation, API, jailer) is not here;
 //!   asking for it explicitly is an error, never a silent switch.
-//! - The VMM process runs with the executor's limits, cgroup and tree kill
-//!   and QEMU's seccomp sandbox, not yet inside agent-muscle's own namespace
-//!   jail.
 //! - The workspace is copied into a fresh ext4 image per run; results are
 //!   not copied back out.
 //! - A network grant is refused (no virtio-net wiring yet).

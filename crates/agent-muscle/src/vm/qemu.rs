@@ -12,6 +12,7 @@ use autonomic_core::SandboxLevel;
 
 use super::proto::{Frame, GuestTask};
 use super::{detect_accel, Accel, Backend, VmConfig, VmInfo};
+use crate::bpf::{self, SyscallPolicy};
 use crate::exec::{self, EnvPolicy, ExecError, ExecResult, ExecSpec, Exit, Violation};
 
 /// The kernel command line: serial console, quiet, reboot (= VM exit) on
@@ -202,9 +203,31 @@ pub(crate) fn run_vm(
     let ws_disk = run_dir.0.join("workspace.ext4");
     workspace_disk(&spec.workspace, &ws_disk, &run_dir.0)?;
 
-    let argv = qemu_argv(cfg, &accel, &task_disk, &ws_disk);
+    // The VMM itself runs jailed (level `seccomp`): its own user, mount,
+    // PID, IPC, UTS and (empty) network namespaces, the host read-only with
+    // secrets masked, writes only in the run directory, and a filter that
+    // allows what QEMU needs but never the hard block list or a non-UNIX
+    // socket. The guest image is shown read-only under the jail's /run.
+    let inside = |name: &str| Path::new(crate::jail::EXPOSED_DIR).join(name);
+    let jailed_cfg = VmConfig {
+        kernel: inside("vmlinux"),
+        initrd: inside("initramfs"),
+        rootfs: inside("rootfs"),
+        ..cfg.clone()
+    };
+    let argv = qemu_argv(&jailed_cfg, &accel, &task_disk, &ws_disk);
     let mut vmm = ExecSpec::new(argv, &run_dir.0);
-    vmm.sandbox = SandboxLevel::None;
+    vmm.sandbox = SandboxLevel::Seccomp;
+    vmm.policy = Some(vmm_policy());
+    vmm.watch_paths = false;
+    vmm.exposed = vec![
+        (cfg.kernel.clone(), "vmlinux".into()),
+        (cfg.initrd.clone(), "initramfs".into()),
+        (cfg.rootfs.clone(), "rootfs".into()),
+    ];
+    if accel == Accel::Kvm {
+        vmm.dev_nodes = vec!["kvm".into()];
+    }
     vmm.env = EnvPolicy::Scrubbed;
     vmm.limits.wall = spec.limits.wall;
     vmm.limits.cpu = spec.limits.cpu;
@@ -212,6 +235,27 @@ pub(crate) fn run_vm(
     vmm.limits.output_bytes = spec.limits.output_bytes.saturating_mul(3) + (1 << 20);
     let ran = exec::run(&vmm)?;
     decode(spec, backend, accel, ran)
+}
+
+/// The VMM's syscall policy: everything but agent-muscle's hard block list
+/// (QEMU's TCG, threads, timers and block I/O use a wide set; its own
+/// `-sandbox` filter narrows it further), sockets of AF_UNIX only.
+fn vmm_policy() -> SyscallPolicy {
+    let allow = (0..=bpf::MAX_NR)
+        .filter_map(bpf::syscall_name)
+        .filter(|n| bpf::never_allowed_reason(n).is_none())
+        .map(str::to_owned)
+        .collect();
+    SyscallPolicy {
+        allow,
+        default_action: bpf::Action::KillProcess,
+        socket_domains: vec![libc::AF_UNIX],
+        refused_domains: vec![],
+        // QEMU probes io_uring and falls back to epoll without it.
+        refused_syscalls: ["io_uring_setup", "io_uring_enter", "io_uring_register"]
+            .map(String::from)
+            .to_vec(),
+    }
 }
 
 fn qemu_argv(cfg: &VmConfig, accel: &Accel, task: &Path, ws: &Path) -> Vec<String> {
@@ -273,6 +317,11 @@ fn decode(
     accel: Accel,
     ran: ExecResult,
 ) -> Result<ExecResult, ExecError> {
+    if let Some(v @ (Violation::Syscall { .. } | Violation::Path { .. })) = &ran.violation {
+        return Err(ExecError::Guest {
+            reason: format!("the VMM was killed by its own sandbox: {v}"),
+        });
+    }
     let cap = spec.limits.output_bytes;
     let mut out = (Vec::new(), false);
     let mut err = (Vec::new(), false);

@@ -171,5 +171,6 @@ pub fn policy() -> SyscallPolicy {
         default_action: Action::KillProcess,
         socket_domains: vec![libc::AF_UNIX, libc::AF_INET, libc::AF_INET6],
         refused_domains: vec![],
+        refused_syscalls: vec![],
     }
 }

@@ -83,6 +83,7 @@ fn policy(allow: &[&str], default_action: Action) -> SyscallPolicy {
         default_action,
         socket_domains: vec![],
         refused_domains: vec![],
+        refused_syscalls: vec![],
     }
 }
 
@@ -369,6 +370,7 @@ fn base_with(extra: &[&[(&str, &str)]], default: Action) -> SyscallPolicy {
         default_action: default,
         socket_domains: vec![],
         refused_domains: vec![],
+        refused_syscalls: vec![],
     }
 }
 
@@ -565,4 +567,22 @@ fn refused_socket_domains_fail_without_a_kill() {
         KILL,
         "packet is still a kill"
     );
+}
+
+#[test]
+fn refused_syscalls_fail_with_enosys_even_from_the_block_list() {
+    const ERRNO_ENOSYS: u32 = 0x0005_0000 | 38;
+    const KILL: u32 = 0x8000_0000;
+    let mut p = policy(&["read"], Action::KillProcess);
+    p.refused_syscalls = vec!["io_uring_setup".into(), "mlock".into()];
+    let prog = compile(&p).unwrap();
+    assert_eq!(verdict(&prog, nr("io_uring_setup"), 0), ERRNO_ENOSYS);
+    assert_eq!(verdict(&prog, nr("mlock"), 0), ERRNO_ENOSYS);
+    assert_eq!(
+        verdict(&prog, nr("io_uring_enter"), 0),
+        KILL,
+        "not refused: killed"
+    );
+    p.refused_syscalls = vec!["no_such_call".into()];
+    assert!(compile(&p).is_err());
 }

@@ -336,7 +336,10 @@ fn bad_input_is_a_clear_error() {
         ),
         "{err}"
     );
-    assert!(err.to_string().contains("not implemented yet"), "{err}");
+    assert!(
+        err.to_string().contains("no microVM configuration"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -208,3 +208,62 @@ fn a_missing_image_or_a_panicking_guest_is_a_clear_error() {
         other => panic!("expected a guest failure, got {other:?}"),
     }
 }
+
+#[test]
+fn a_fork_bomb_ends_the_vm_not_the_host() {
+    let ws = tempfile::tempdir().expect("workspace");
+    let mut s = spec("b() { b | b & }; b; sleep 1000", ws.path());
+    s.limits.wall = Duration::from_secs(25);
+    if let Some(vm) = s.vm.as_mut() {
+        vm.memory_mib = 128;
+    }
+    let r = go(&s);
+    // However the guest copes (OOM kills, the wall clock), the run ends,
+    // reported, within the limit.
+    assert!(r.wall < Duration::from_secs(40), "{:?}", r.wall);
+    assert_ne!(r.status, Exit::Code(0));
+}
+
+#[test]
+fn the_vmm_runs_inside_the_jail() {
+    // Seen from the host while a VM runs: the QEMU process is in other user,
+    // PID and network namespaces than this test, and under a seccomp filter.
+    let ws = tempfile::tempdir().expect("workspace");
+    let s = spec("sleep 6", ws.path());
+    let handle = std::thread::spawn(move || go(&s));
+    let me = fs_err::read_link("/proc/self/ns/pid").expect("own pid ns");
+    let mut seen = None;
+    for _ in 0..100 {
+        std::thread::sleep(Duration::from_millis(100));
+        let Ok(dir) = fs_err::read_dir("/proc") else {
+            continue;
+        };
+        for e in dir.flatten() {
+            let comm = fs_err::read_to_string(e.path().join("comm")).unwrap_or_default();
+            if comm.trim() != "qemu-system-x86" {
+                continue;
+            }
+            let status = fs_err::read_to_string(e.path().join("status")).unwrap_or_default();
+            let ns = std::fs::read_link(e.path().join("ns/pid")).ok();
+            seen = Some((status, ns));
+        }
+        if seen.is_some() {
+            break;
+        }
+    }
+    let r = handle.join().expect("the run");
+    assert_eq!(r.status, Exit::Code(0));
+    let (status, ns) = seen.expect("a qemu-system-x86 process while the VM ran");
+    assert_ne!(
+        ns.as_deref(),
+        Some(me.as_path()),
+        "QEMU is in its own PID namespace"
+    );
+    let seccomp = status
+        .lines()
+        .find(|l| l.starts_with("Seccomp:"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(seccomp.ends_with('2'), "filter mode: {seccomp}");
+    assert!(status.contains("NoNewPrivs:\t1"), "{status}");
+}
