@@ -42,10 +42,10 @@ pub struct ExecArgs {
     /// Memory limit, e.g. 512M, 2G.
     #[arg(long, value_parser = parse_size)]
     memory: Option<u64>,
-    /// Guest vCPUs at the firecracker level (the guest's RAM is --memory,
-    /// default 512M).
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    vcpus: u32,
+    /// Guest vCPUs at the firecracker level (default `[muscle] vm_vcpus`; the
+    /// guest's RAM is --memory, default `[muscle] vm_memory_mib`).
+    #[arg(long, value_name = "N")]
+    vcpus: Option<u32>,
     /// Size of the task's private /tmp at the seccomp level, e.g. 64M.
     #[arg(long, value_parser = parse_size, value_name = "SIZE")]
     tmp_size: Option<u64>,
@@ -121,10 +121,10 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
         let muscle = &ctx.config.config.muscle;
         let mut vm =
             agent_muscle::vm::VmConfig::new(&muscle.firecracker_kernel, &muscle.firecracker_rootfs);
-        vm.vcpus = args.vcpus;
-        if let Some(bytes) = args.memory {
-            vm.memory_mib = bytes / (1 << 20);
-        }
+        vm.vcpus = args
+            .vcpus
+            .unwrap_or(u32::try_from(muscle.vm_vcpus).unwrap_or(1));
+        vm.memory_mib = args.memory.map_or(muscle.vm_memory_mib, |b| b / (1 << 20));
         spec.vm = Some(vm);
     }
     let defaults = Limits::default();

@@ -33,8 +33,8 @@
 //! # Gaps (open work, issue 5)
 //! - The Firecracker back-end (config generation, API, jailer) is not here;
 //!   asking for it explicitly is an error, never a silent switch.
-//! - The workspace is copied into a fresh ext4 image per run; results are
-//!   not copied back out.
+//! - The workspace is copied into a fresh ext4 image per run (cost grows
+//!   with its size); results come back only for `hand_out` paths.
 //! - A network grant is refused (no virtio-net wiring yet).
 
 pub mod guest;
@@ -141,6 +141,13 @@ pub struct VmConfig {
     pub qemu: PathBuf,
     /// Acceleration; `None` detects it ([`detect_accel`]).
     pub accel: Option<Accel>,
+    /// Workspace-relative files or directories copied back from the VM's
+    /// workspace disk after the run ("results handed out only where the node
+    /// asks"); everything else the task wrote is discarded with the VM.
+    /// Regular files and directories only: symlinks and special files the
+    /// guest made are never handed out, and nothing is written through a
+    /// symlink on the host.
+    pub hand_out: Vec<PathBuf>,
 }
 
 impl VmConfig {
@@ -157,6 +164,7 @@ impl VmConfig {
             backend: None,
             qemu: PathBuf::from("qemu-system-x86_64"),
             accel: None,
+            hand_out: Vec::new(),
         }
     }
 }
@@ -198,6 +206,14 @@ pub(crate) fn run_tool(argv: &[&str], cwd: &Path, wall: Duration) -> Result<Vec<
         ));
     }
     Ok(r.stdout)
+}
+
+/// `debugfs` (e2fsprogs), in `/usr/sbin` on Debian.
+pub(crate) fn debugfs() -> String {
+    ["/usr/sbin/debugfs", "/sbin/debugfs"]
+        .iter()
+        .find(|p| Path::new(p).is_file())
+        .map_or_else(|| "debugfs".to_owned(), |p| (*p).to_owned())
 }
 
 /// `mkfs.ext4` (e2fsprogs), which lives in `/usr/sbin` on Debian, outside a

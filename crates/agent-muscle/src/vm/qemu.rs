@@ -234,7 +234,106 @@ pub(crate) fn run_vm(
     // Frames are base64 (4/3) plus framing; keep room for the console noise.
     vmm.limits.output_bytes = spec.limits.output_bytes.saturating_mul(3) + (1 << 20);
     let ran = exec::run(&vmm)?;
-    decode(spec, backend, accel, ran)
+    let result = decode(spec, backend, accel, ran)?;
+    for rel in &cfg.hand_out {
+        hand_out(rel, &ws_disk, &run_dir.0, &spec.workspace)?;
+    }
+    Ok(result)
+}
+
+/// Copies `rel` from the workspace disk back into `workspace`: `debugfs
+/// rdump` into the run directory (symlinks stay symlinks there), then a copy
+/// of regular files and directories only, replacing — never writing through
+/// — whatever is at the destination.
+fn hand_out(rel: &Path, disk: &Path, run_dir: &Path, workspace: &Path) -> Result<(), ExecError> {
+    let plain = rel
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    let text = rel.to_string_lossy();
+    if !plain || text.is_empty() || text.contains('"') || text.contains('\n') {
+        return Err(ExecError::InvalidInput {
+            what: "hand-out path",
+            value: text.into_owned(),
+            why: "it must be a plain relative path inside the workspace",
+        });
+    }
+    let staging = run_dir.join("hand-out");
+    let _ = fs_err::remove_dir_all(&staging);
+    fs_err::create_dir_all(&staging).map_err(io_err("create the hand-out directory"))?;
+    let request = format!("rdump \"/{text}\" \"{}\"", staging.display());
+    tool(
+        &[&super::debugfs(), "-R", &request, &disk.to_string_lossy()],
+        run_dir,
+        "reading results off the workspace disk (debugfs, Debian package e2fsprogs)",
+    )?;
+    let Some(name) = rel.file_name() else {
+        return Ok(());
+    };
+    let src = staging.join(name);
+    if fs_err::symlink_metadata(&src).is_err() {
+        tracing::warn!(path = %text, "nothing to hand out: the task left no such path in its workspace");
+        return Ok(());
+    }
+    // Every existing parent inside the workspace must be a real directory.
+    let mut dst = workspace.to_path_buf();
+    for part in rel.parent().into_iter().flat_map(Path::components) {
+        dst.push(part);
+        match fs_err::symlink_metadata(&dst) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(unavailable(format!(
+                    "cannot hand out `{text}`: `{}` is not a directory",
+                    dst.display()
+                )))
+            }
+            Err(_) => fs_err::create_dir(&dst).map_err(io_err("create a hand-out directory"))?,
+        }
+    }
+    copy_back(&src, &workspace.join(rel))
+}
+
+fn copy_back(src: &Path, dst: &Path) -> Result<(), ExecError> {
+    let meta = fs_err::symlink_metadata(src).map_err(io_err("read a handed-out file"))?;
+    let existing = fs_err::symlink_metadata(dst).ok();
+    let replace = |want_dir: bool| -> Result<(), ExecError> {
+        match &existing {
+            Some(m) if m.is_dir() && want_dir => Ok(()),
+            Some(m) if m.is_dir() => {
+                fs_err::remove_dir_all(dst).map_err(io_err("replace a workspace directory"))
+            }
+            Some(_) => fs_err::remove_file(dst).map_err(io_err("replace a workspace file")),
+            None => Ok(()),
+        }
+    };
+    if meta.is_dir() {
+        replace(true)?;
+        if !dst.is_dir() {
+            fs_err::create_dir(dst).map_err(io_err("create a handed-out directory"))?;
+        }
+        for e in fs_err::read_dir(src)
+            .map_err(io_err("list a handed-out directory"))?
+            .flatten()
+        {
+            copy_back(&e.path(), &dst.join(e.file_name()))?;
+        }
+    } else if meta.is_file() {
+        replace(false)?;
+        use fs_err::os::unix::fs::OpenOptionsExt as _;
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = meta.permissions().mode() & 0o777;
+        let mut out = fs_err::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(dst)
+            .map_err(io_err("write a handed-out file"))?;
+        let mut input = fs_err::File::open(src).map_err(io_err("read a handed-out file"))?;
+        std::io::copy(&mut input, &mut out).map_err(io_err("copy a handed-out file"))?;
+    } else {
+        tracing::warn!(path = %src.display(), "not handed out: a symlink or special file made in the guest");
+    }
+    Ok(())
 }
 
 /// The VMM's syscall policy: everything but agent-muscle's hard block list

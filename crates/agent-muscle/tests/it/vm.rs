@@ -267,3 +267,58 @@ fn the_vmm_runs_inside_the_jail() {
     assert!(seccomp.ends_with('2'), "filter mode: {seccomp}");
     assert!(status.contains("NoNewPrivs:\t1"), "{status}");
 }
+
+#[test]
+fn only_the_asked_for_results_are_handed_out_and_never_through_a_symlink() {
+    let ws = tempfile::tempdir().expect("workspace");
+    let outside = tempfile::tempdir().expect("outside");
+    let victim = outside.path().join("victim");
+    fs_err::write(&victim, "untouched\n").expect("write");
+    // A host symlink where the guest will write a result: the result must
+    // replace the link, not write through it.
+    fs_err::create_dir(ws.path().join("out")).expect("mkdir");
+    std::os::unix::fs::symlink(&victim, ws.path().join("out/result.txt")).expect("symlink");
+    let mut s = spec(
+        "rm -f out/result.txt && mkdir -p out/sub && echo result > out/result.txt \
+         && echo nested > out/sub/n.txt \
+         && ln -s /etc/passwd out/evil && echo other > other.txt",
+        ws.path(),
+    );
+    if let Some(vm) = s.vm.as_mut() {
+        vm.hand_out = vec![PathBuf::from("out")];
+    }
+    let r = go(&s);
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    let out = ws.path().join("out");
+    assert_eq!(
+        fs_err::read_to_string(out.join("result.txt")).expect("handed out"),
+        "result\n"
+    );
+    assert!(!fs_err::symlink_metadata(out.join("result.txt"))
+        .expect("stat")
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        fs_err::read_to_string(&victim).expect("victim"),
+        "untouched\n"
+    );
+    assert_eq!(
+        fs_err::read_to_string(out.join("sub/n.txt")).expect("nested"),
+        "nested\n"
+    );
+    assert!(
+        fs_err::symlink_metadata(out.join("evil")).is_err(),
+        "no symlink handed out"
+    );
+    assert!(
+        !ws.path().join("other.txt").exists(),
+        "not asked for: discarded"
+    );
+
+    let mut bad = spec("true", ws.path());
+    if let Some(vm) = bad.vm.as_mut() {
+        vm.hand_out = vec![PathBuf::from("../escape")];
+    }
+    let err = run(&bad).expect_err("a path outside the workspace");
+    assert!(err.to_string().contains("plain relative path"), "{err}");
+}

@@ -52,11 +52,13 @@ fn show_prints_values_and_origins() {
     default_sandbox = "firecracker"  # config.toml:46
     firecracker_kernel = "[HOME]/data/vmlinux.bin"  # default
     firecracker_rootfs = "[HOME]/data/rootfs.ext4"  # default
+    vm_memory_mib = 512  # default
+    vm_vcpus = 1  # default
 
     [mouth]
     ast_validation = true  # default
     slack_approval_channel = "#ops-approvals"  # default
-    slack_approval_timeout_minutes = 5  # config.toml:64
+    slack_approval_timeout_minutes = 5  # config.toml:70
     # rules_file (unset)  # default
     "##);
 }
@@ -72,7 +74,7 @@ fn show_without_a_file_is_all_defaults() {
         ),
         "{stdout}"
     );
-    assert_eq!(stdout.matches("# default\n").count(), 17, "{stdout}");
+    assert_eq!(stdout.matches("# default\n").count(), 19, "{stdout}");
 }
 
 #[test]
@@ -84,7 +86,7 @@ fn show_json_has_structured_origins() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["source"], "[HOME]/config.toml");
     let entries = json["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 17);
+    assert_eq!(entries.len(), 19);
     let rules = entries
         .iter()
         .find(|e| e["key"] == "mouth.rules_file")

@@ -79,6 +79,10 @@ pub struct MuscleConfig {
     pub firecracker_kernel: PathBuf,
     /// Root filesystem image for Firecracker microVMs.
     pub firecracker_rootfs: PathBuf,
+    /// Guest RAM of a microVM, MiB.
+    pub vm_memory_mib: u64,
+    /// Guest vCPUs of a microVM.
+    pub vm_vcpus: u64,
 }
 
 impl Default for MuscleConfig {
@@ -87,6 +91,8 @@ impl Default for MuscleConfig {
             default_sandbox: SandboxLevel::Seccomp,
             firecracker_kernel: PathBuf::from("~/.autonomic/data/vmlinux.bin"),
             firecracker_rootfs: PathBuf::from("~/.autonomic/data/rootfs.ext4"),
+            vm_memory_mib: 512,
+            vm_vcpus: 1,
         }
     }
 }
@@ -298,6 +304,19 @@ pub(crate) const SECTIONS: &[SectionSpec] = &[
                 "firecracker_rootfs",
                 Kind::Path,
                 "Root filesystem image (ext4) for Firecracker microVMs.",
+            ),
+            key(
+                "vm_memory_mib",
+                Kind::Integer {
+                    min: 64,
+                    max: 1_048_576,
+                },
+                "Guest RAM of a microVM in MiB (64 to 1048576); `exec --memory` overrides it.",
+            ),
+            key(
+                "vm_vcpus",
+                Kind::Integer { min: 1, max: 64 },
+                "Guest vCPUs of a microVM (1 to 64); `exec --vcpus` overrides it.",
             ),
         ],
     },
