@@ -46,6 +46,10 @@ pub struct ExecArgs {
     /// guest's RAM is --memory, default `[muscle] vm_memory_mib`).
     #[arg(long, value_name = "N")]
     vcpus: Option<u32>,
+    /// The microVM's VMM at the firecracker level: auto (Firecracker when its
+    /// binary is there and KVM is real, else QEMU), qemu or firecracker.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "qemu", "firecracker"])]
+    vmm: String,
     /// Size of the task's private /tmp at the seccomp level, e.g. 64M.
     #[arg(long, value_parser = parse_size, value_name = "SIZE")]
     tmp_size: Option<u64>,
@@ -125,6 +129,11 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
             .vcpus
             .unwrap_or(u32::try_from(muscle.vm_vcpus).unwrap_or(1));
         vm.memory_mib = args.memory.map_or(muscle.vm_memory_mib, |b| b / (1 << 20));
+        vm.backend = match args.vmm.as_str() {
+            "qemu" => Some(agent_muscle::vm::Backend::Qemu),
+            "firecracker" => Some(agent_muscle::vm::Backend::Firecracker),
+            _ => None,
+        };
         spec.vm = Some(vm);
     }
     let defaults = Limits::default();

@@ -139,16 +139,21 @@ fn doctor(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
         Some(q) => writeln!(out, "  back-end: QEMU microvm ({})", q.display())?,
         None => writeln!(
             out,
-            "  back-end: none — install Debian's qemu-system-x86 (the Firecracker back-end is not implemented yet)"
+            "  back-end: no QEMU — install Debian's qemu-system-x86"
         )?,
     }
     match &firecracker {
-        Some(f) => writeln!(
+        Some(f) if matches!(accel, Accel::Kvm) => writeln!(
             out,
-            "  firecracker binary: {} (not driven yet; QEMU is used)",
+            "  firecracker binary: {} (used: KVM is real)",
             f.display()
         )?,
-        None => writeln!(out, "  firecracker binary: not found")?,
+        Some(f) => writeln!(
+            out,
+            "  firecracker binary: {} (not usable without KVM; QEMU is used)",
+            f.display()
+        )?,
+        None => writeln!(out, "  firecracker binary: not found (QEMU is used)")?,
     }
     match &accel {
         Accel::Kvm => writeln!(out, "  acceleration: KVM (hardware virtualization)")?,

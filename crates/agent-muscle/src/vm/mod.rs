@@ -11,6 +11,10 @@
 //!
 //! # Back-ends and acceleration
 //!
+//! [`Backend::Firecracker`] runs `firecracker --no-api --config-file` with a
+//! generated, validated configuration ([`firecracker`]) when a binary is
+//! found and KVM is real; Firecracker cannot emulate, so without KVM
+//! asking for it is an error and the automatic choice is QEMU.
 //! [`Backend::Qemu`] drives QEMU's `microvm` machine (Debian's
 //! `qemu-system-x86`): `-M microvm -nodefaults -no-user-config -no-reboot`,
 //! virtio-mmio disks, no NIC, and QEMU's own seccomp sandbox
@@ -31,12 +35,14 @@
 //! warning, and every result says which was used ([`VmInfo`]).
 //!
 //! # Gaps (open work, issue 5)
-//! - The Firecracker back-end (config generation, API, jailer) is not here;
-//!   asking for it explicitly is an error, never a silent switch.
+//! - The Firecracker back-end has never run on these machines (no binary,
+//!   no real KVM): its configuration is generated and validated, the run
+//!   path is the QEMU one's, untested end to end.
 //! - The workspace is copied into a fresh ext4 image per run (cost grows
 //!   with its size); results come back only for `hand_out` paths.
 //! - A network grant is refused (no virtio-net wiring yet).
 
+pub mod firecracker;
 pub mod guest;
 pub mod image;
 pub mod proto;
@@ -53,7 +59,7 @@ use serde::Serialize;
 pub enum Backend {
     /// QEMU's `microvm` machine.
     Qemu,
-    /// Firecracker (not implemented yet).
+    /// Firecracker (needs real KVM).
     Firecracker,
 }
 
@@ -135,10 +141,13 @@ pub struct VmConfig {
     pub vcpus: u32,
     /// Size of the writable overlay and `/tmp` in the guest, MiB (default 256).
     pub scratch_mib: u64,
-    /// The VMM to use; `None` picks one (QEMU while Firecracker is not driven).
+    /// The VMM to use; `None` picks Firecracker when its binary is there and
+    /// KVM is real, else QEMU.
     pub backend: Option<Backend>,
     /// The QEMU binary (default `qemu-system-x86_64` on `PATH`).
     pub qemu: PathBuf,
+    /// The Firecracker binary; `None` looks for `firecracker` on `PATH`.
+    pub firecracker: Option<PathBuf>,
     /// Acceleration; `None` detects it ([`detect_accel`]).
     pub accel: Option<Accel>,
     /// Workspace-relative files or directories copied back from the VM's
@@ -163,6 +172,7 @@ impl VmConfig {
             scratch_mib: 256,
             backend: None,
             qemu: PathBuf::from("qemu-system-x86_64"),
+            firecracker: None,
             accel: None,
             hand_out: Vec::new(),
         }

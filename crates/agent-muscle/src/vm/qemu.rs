@@ -153,12 +153,31 @@ pub(crate) fn run_vm(
             "network grants are not wired into microVMs yet; the VM would have no NIC".into(),
         ));
     }
-    let backend = cfg.backend.unwrap_or(Backend::Qemu);
-    if backend == Backend::Firecracker {
-        return Err(unavailable(
-            "the Firecracker back-end is not implemented yet (the QEMU microvm back-end is)".into(),
-        ));
-    }
+    let accel = cfg.accel.clone().unwrap_or_else(detect_accel);
+    let firecracker_bin = cfg.firecracker.clone().or_else(|| {
+        let path = autonomic_core::env::path_var()?;
+        std::env::split_paths(&path)
+            .map(|d| d.join("firecracker"))
+            .find(|p| p.is_file())
+    });
+    let backend = match (cfg.backend, &firecracker_bin, &accel) {
+        (Some(Backend::Firecracker), None, _) => {
+            return Err(unavailable(
+                "the Firecracker back-end was asked for but no `firecracker` binary was found \
+                 (on PATH or in the VM configuration)"
+                    .into(),
+            ))
+        }
+        (Some(Backend::Firecracker), Some(_), Accel::Tcg { why }) => {
+            return Err(unavailable(format!(
+                "the Firecracker back-end needs hardware KVM, and {why}; QEMU (software \
+                 emulation) is the back-end this host can run"
+            )))
+        }
+        (Some(b), _, _) => b,
+        (None, Some(_), Accel::Kvm) => Backend::Firecracker,
+        (None, _, _) => Backend::Qemu,
+    };
     for (what, path) in [
         ("kernel", &cfg.kernel),
         ("initramfs", &cfg.initrd),
@@ -177,7 +196,6 @@ pub(crate) fn run_vm(
             cfg.memory_mib, cfg.vcpus
         )));
     }
-    let accel = cfg.accel.clone().unwrap_or_else(detect_accel);
     if let Accel::Tcg { why } = &accel {
         tracing::warn!(why, "no usable KVM: the microVM runs under QEMU's software emulation (TCG), which is much slower");
     }
@@ -215,7 +233,31 @@ pub(crate) fn run_vm(
         rootfs: inside("rootfs"),
         ..cfg.clone()
     };
-    let argv = qemu_argv(&jailed_cfg, &accel, &task_disk, &ws_disk);
+    let argv = match (backend, &firecracker_bin) {
+        (Backend::Firecracker, Some(bin)) => {
+            let config = super::firecracker::config(
+                &jailed_cfg,
+                &task_disk,
+                &ws_disk,
+                &kernel_cmdline(&accel),
+            );
+            super::firecracker::validate(&config).map_err(|e| {
+                unavailable(format!(
+                    "the generated Firecracker configuration is invalid: {e}"
+                ))
+            })?;
+            let file = run_dir.0.join("vm.json");
+            fs_err::write(&file, config.to_string())
+                .map_err(io_err("write the VM configuration"))?;
+            vec![
+                bin.to_string_lossy().into_owned(),
+                "--no-api".into(),
+                "--config-file".into(),
+                file.to_string_lossy().into_owned(),
+            ]
+        }
+        _ => qemu_argv(&jailed_cfg, &accel, &task_disk, &ws_disk),
+    };
     let mut vmm = ExecSpec::new(argv, &run_dir.0);
     vmm.sandbox = SandboxLevel::Seccomp;
     vmm.policy = Some(vmm_policy());
@@ -357,6 +399,14 @@ fn vmm_policy() -> SyscallPolicy {
     }
 }
 
+/// The kernel command line for `accel`.
+fn kernel_cmdline(accel: &Accel) -> String {
+    match accel {
+        Accel::Kvm => CMDLINE.to_owned(),
+        Accel::Tcg { .. } => format!("{CMDLINE}{}", tcg_cmdline()),
+    }
+}
+
 fn qemu_argv(cfg: &VmConfig, accel: &Accel, task: &Path, ws: &Path) -> Vec<String> {
     let s = |p: &Path| p.to_string_lossy().into_owned();
     let mut a: Vec<String> = vec![
@@ -387,10 +437,7 @@ fn qemu_argv(cfg: &VmConfig, accel: &Accel, task: &Path, ws: &Path) -> Vec<Strin
         "-initrd".into(),
         s(&cfg.initrd),
         "-append".into(),
-        match accel {
-            Accel::Kvm => CMDLINE.to_owned(),
-            Accel::Tcg { .. } => format!("{CMDLINE}{}", tcg_cmdline()),
-        },
+        kernel_cmdline(accel),
     ]);
     for (id, file, ro) in [
         ("rootfs", &cfg.rootfs, true),

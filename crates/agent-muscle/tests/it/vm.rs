@@ -322,3 +322,35 @@ fn only_the_asked_for_results_are_handed_out_and_never_through_a_symlink() {
     let err = run(&bad).expect_err("a path outside the workspace");
     assert!(err.to_string().contains("plain relative path"), "{err}");
 }
+
+#[test]
+fn the_firecracker_back_end_runs_where_it_can_and_says_why_where_it_cannot() {
+    use agent_muscle::vm::{detect_accel, Backend};
+    let ws = tempfile::tempdir().expect("workspace");
+    let mut s = spec("echo from-firecracker", ws.path());
+    if let Some(vm) = s.vm.as_mut() {
+        vm.backend = Some(Backend::Firecracker);
+    }
+    let on_path = autonomic_core::env::path_var()
+        .map(|p| std::env::split_paths(&p).any(|d| d.join("firecracker").is_file()))
+        .unwrap_or(false);
+    match (on_path, detect_accel()) {
+        (true, Accel::Kvm) => {
+            // A host that can: the real thing (not these machines).
+            let r = go(&s);
+            assert_eq!(text(&r.stdout), "from-firecracker\n");
+            assert_eq!(r.vm.map(|v| v.backend), Some(Backend::Firecracker));
+        }
+        (false, _) => {
+            let err = run(&s).expect_err("no binary");
+            assert!(err.to_string().contains("no `firecracker` binary"), "{err}");
+        }
+        (true, Accel::Tcg { .. }) => {
+            let err = run(&s).expect_err("no KVM");
+            assert!(err.to_string().contains("needs hardware KVM"), "{err}");
+        }
+    }
+    // Asked for nothing in particular, this host's choice runs.
+    let r = go(&spec("echo auto", ws.path()));
+    assert_eq!(text(&r.stdout), "auto\n");
+}
