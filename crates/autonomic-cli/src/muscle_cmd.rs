@@ -47,6 +47,11 @@ pub enum ImageCommand {
         /// Where downloaded packages are kept (default: <data>/vm-cache).
         #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
+        /// Debian packages (with their dependencies) to add to the root
+        /// filesystem, e.g. `git,curl` (unpacked with dpkg-deb: no maintainer
+        /// scripts run).
+        #[arg(long, value_delimiter = ',', value_name = "PKG,...")]
+        packages: Vec<String>,
     },
 }
 
@@ -59,6 +64,7 @@ pub fn run(cmd: &MuscleCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             kernel_package,
             rootfs_size,
             cache,
+            packages,
         }) => {
             let spec = image::ImageSpec {
                 kernel: muscle.firecracker_kernel.clone(),
@@ -69,6 +75,7 @@ pub fn run(cmd: &MuscleCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                     .unwrap_or_else(|| ctx.paths.data_dir.join("vm-cache")),
                 kernel_package: kernel_package.clone(),
                 rootfs_mib: rootfs_size / (1 << 20),
+                packages: packages.clone(),
             };
             let report = image::build(&spec, &mut |step| eprintln!("image: {step}"))
                 .context("building the microVM guest image")?;

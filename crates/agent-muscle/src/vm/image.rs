@@ -14,6 +14,10 @@
 //!   root the task runs in — busybox (Debian's
 //!   `busybox-static`) with its applets linked into `/bin` — made with
 //!   `mkfs.ext4 -d` (e2fsprogs).
+//! - with `packages`, those Debian packages and their dependencies
+//!   (`apt-cache depends --recurse`, no recommends) unpacked into the root
+//!   with `dpkg-deb -x` (files only: no maintainer scripts), busybox's applet
+//!   links filling in what they do not provide.
 //! - `image.json` next to the kernel: the inputs (package versions, the agent's digest) and the
 //!   SHA-256 of every output. A build whose inputs and outputs match the
 //!   manifest does nothing; outputs are written to temporary names and
@@ -63,8 +67,11 @@ pub struct ImageSpec {
     pub cache: PathBuf,
     /// The kernel package (default: what `linux-image-amd64` depends on).
     pub kernel_package: Option<String>,
-    /// Size of the root filesystem image, MiB.
+    /// Size of the root filesystem image, MiB (grown to fit the packages).
     pub rootfs_mib: u64,
+    /// Debian packages (and their dependencies) unpacked into the root
+    /// filesystem on top of busybox, for tasks such as `git push`.
+    pub packages: Vec<String>,
 }
 
 /// Why an image could not be built.
@@ -127,6 +134,9 @@ pub struct Manifest {
     pub agent_sha256: String,
     /// The modules in the initramfs, in load order.
     pub modules: Vec<String>,
+    /// The Debian packages in the root filesystem (`name version`).
+    #[serde(default)]
+    pub packages: Vec<String>,
     /// The outputs.
     pub files: Vec<ImageFile>,
 }
@@ -188,6 +198,36 @@ fn elf_has_interp(data: &[u8]) -> Option<bool> {
 /// unpacks it into `cache/<package>`; returns that directory and the
 /// package's version.
 fn fetch_deb(package: &str, cache: &Path) -> Result<(PathBuf, String), ImageError> {
+    let (deb, version) = download_deb(package, cache)?;
+    let out = cache.join(package);
+    if !out.is_dir() {
+        let tmp = cache.join(format!("{package}.unpacking"));
+        let _ = fs_err::remove_dir_all(&tmp);
+        fs_err::create_dir_all(&tmp).map_err(io("create the unpack directory"))?;
+        unpack_deb(&deb, &tmp, cache)?;
+        fs_err::rename(&tmp, &out).map_err(io("move the unpacked package into place"))?;
+    }
+    Ok((out, version))
+}
+
+/// `dpkg-deb -x deb into` (files only: no maintainer scripts run).
+fn unpack_deb(deb: &Path, into: &Path, cache: &Path) -> Result<(), ImageError> {
+    tool(
+        &[
+            "dpkg-deb",
+            "-x",
+            &deb.to_string_lossy(),
+            &into.to_string_lossy(),
+        ],
+        cache,
+        &format!("dpkg-deb -x {}", deb.display()),
+    )
+    .map(drop)
+}
+
+/// The `.deb` of `package` in `cache` (downloaded with `apt-get download`
+/// unless already there) and its version.
+fn download_deb(package: &str, cache: &Path) -> Result<(PathBuf, String), ImageError> {
     let find = || -> Option<PathBuf> {
         fs_err::read_dir(cache)
             .ok()?
@@ -219,24 +259,34 @@ fn fetch_deb(package: &str, cache: &Path) -> Result<(PathBuf, String), ImageErro
         .and_then(|n| n.split('_').nth(1))
         .unwrap_or("?")
         .replace("%3a", ":");
-    let out = cache.join(package);
-    if !out.is_dir() {
-        let tmp = cache.join(format!("{package}.unpacking"));
-        let _ = fs_err::remove_dir_all(&tmp);
-        fs_err::create_dir_all(&tmp).map_err(io("create the unpack directory"))?;
-        tool(
-            &[
-                "dpkg-deb",
-                "-x",
-                &deb.to_string_lossy(),
-                &tmp.to_string_lossy(),
-            ],
-            cache,
-            &format!("dpkg-deb -x {}", deb.display()),
-        )?;
-        fs_err::rename(&tmp, &out).map_err(io("move the unpacked package into place"))?;
-    }
-    Ok((out, version))
+    Ok((deb, version))
+}
+
+/// `packages` and everything they depend on (`apt-cache depends --recurse`,
+/// without recommends or suggests; virtual packages are left to the real
+/// ones that provide them).
+fn package_closure(packages: &[String], cache: &Path) -> Result<Vec<String>, ImageError> {
+    let mut argv = vec![
+        "apt-cache",
+        "depends",
+        "--recurse",
+        "--no-recommends",
+        "--no-suggests",
+        "--no-conflicts",
+        "--no-breaks",
+        "--no-replaces",
+        "--no-enhances",
+    ];
+    argv.extend(packages.iter().map(String::as_str));
+    let out = tool(&argv, cache, "apt-cache depends --recurse")?;
+    let mut names: Vec<String> = String::from_utf8_lossy(&out)
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.starts_with('<') && !l.trim().is_empty())
+        .map(|l| l.trim().to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 /// The kernel package `linux-image-amd64` depends on.
@@ -369,6 +419,25 @@ fn extract_vmlinux(bzimage: &[u8], cache: &Path) -> Result<Vec<u8>, ImageError> 
     Ok(elf)
 }
 
+/// Bytes of regular files under `dir`.
+pub(super) fn tree_bytes(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs_err::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(e.path()),
+                Ok(t) if t.is_file() => total += e.metadata().map_or(0, |m| m.len()),
+                _ => {}
+            }
+        }
+    }
+    total
+}
+
 /// A newc ("070701") cpio archive in memory.
 struct Cpio {
     data: Vec<u8>,
@@ -490,12 +559,25 @@ pub fn build(spec: &ImageSpec, progress: &mut dyn FnMut(&str)) -> Result<ImageRe
     let busybox = find_busybox(&spec.cache)?;
     let busybox_data = fs_err::read(&busybox).map_err(io(format!("read {}", busybox.display())))?;
     let busybox_sha = hex_digest(&busybox_data);
+    let mut packages = Vec::new();
+    if !spec.packages.is_empty() {
+        progress(&format!(
+            "resolving {} and dependencies",
+            spec.packages.join(", ")
+        ));
+        for name in package_closure(&spec.packages, &spec.cache)? {
+            let (deb, version) = download_deb(&name, &spec.cache)?;
+            packages.push((format!("{name} {version}"), deb));
+        }
+    }
+    let package_ids: Vec<String> = packages.iter().map(|(id, _)| id.clone()).collect();
 
     let manifest_path = dir.join(MANIFEST_FILE);
     let kernel_id = format!("{kernel_pkg} {kversion}");
     if let Ok(text) = fs_err::read_to_string(&manifest_path) {
         if let Ok(old) = serde_json::from_str::<Manifest>(&text) {
             let same_inputs = old.recipe == RECIPE
+                && old.packages == package_ids
                 && old.kernel_package == kernel_id
                 && old.agent_sha256 == agent_sha
                 && old.busybox_sha256 == busybox_sha;
@@ -581,6 +663,12 @@ pub fn build(spec: &ImageSpec, progress: &mut dyn FnMut(&str)) -> Result<ImageRe
     ] {
         fs_err::create_dir_all(staging.join(d)).map_err(io("create the rootfs tree"))?;
     }
+    if !packages.is_empty() {
+        progress(&format!("unpacking {} Debian packages", packages.len()));
+    }
+    for (_, deb) in &packages {
+        unpack_deb(deb, &staging, &spec.cache)?;
+    }
     let bb = staging.join("bin/busybox");
     fs_err::write(&bb, &busybox_data).map_err(io("copy busybox"))?;
     {
@@ -605,6 +693,9 @@ pub fn build(spec: &ImageSpec, progress: &mut dyn FnMut(&str)) -> Result<ImageRe
     )
     .map_err(io("write /etc/passwd"))?;
     fs_err::write(staging.join("etc/group"), "root:x:0:\n").map_err(io("write /etc/group"))?;
+    // Room for what was unpacked, plus a margin for ext4's own metadata.
+    let used_mib = tree_bytes(&staging) / (1 << 20);
+    let rootfs_mib = spec.rootfs_mib.max(used_mib + used_mib / 3 + 16).max(16);
     let rootfs = spec.rootfs.clone();
     let rootfs_tmp = rootfs.with_extension("partial");
     let _ = fs_err::remove_file(&rootfs_tmp);
@@ -622,7 +713,7 @@ pub fn build(spec: &ImageSpec, progress: &mut dyn FnMut(&str)) -> Result<ImageRe
             "-d",
             &staging.to_string_lossy(),
             &rootfs_tmp.to_string_lossy(),
-            &format!("{}M", spec.rootfs_mib.max(16)),
+            &format!("{}M", rootfs_mib),
         ],
         &spec.cache,
         "mkfs.ext4 -d (Debian package e2fsprogs)",
@@ -647,6 +738,7 @@ pub fn build(spec: &ImageSpec, progress: &mut dyn FnMut(&str)) -> Result<ImageRe
         busybox_sha256: busybox_sha,
         agent_sha256: agent_sha,
         modules: order.into_iter().map(|(n, _)| n).collect(),
+        packages: package_ids,
         files,
     };
     let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();

@@ -72,25 +72,6 @@ impl Drop for RunDir {
     }
 }
 
-/// Bytes under `dir` (regular files), for sizing the workspace disk.
-fn tree_bytes(dir: &Path) -> u64 {
-    let mut total = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = fs_err::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            match e.file_type() {
-                Ok(t) if t.is_dir() => stack.push(e.path()),
-                Ok(t) if t.is_file() => total += e.metadata().map_or(0, |m| m.len()),
-                _ => {}
-            }
-        }
-    }
-    total
-}
-
 /// Runs a helper tool; a failure is [`ExecError::LevelUnavailable`].
 fn tool(argv: &[&str], cwd: &Path, what: &str) -> Result<(), ExecError> {
     super::run_tool(argv, cwd, Duration::from_secs(300))
@@ -100,7 +81,7 @@ fn tool(argv: &[&str], cwd: &Path, what: &str) -> Result<(), ExecError> {
 
 /// An ext4 image of `workspace` at `image`, with room to spare.
 fn workspace_disk(workspace: &Path, image: &Path, run_dir: &Path) -> Result<(), ExecError> {
-    let used = tree_bytes(workspace);
+    let used = super::image::tree_bytes(workspace);
     let kib = (used.saturating_mul(2) / 1024).max(64 * 1024) + 16 * 1024;
     let src = workspace.to_string_lossy();
     let dst = image.to_string_lossy();
@@ -521,10 +502,12 @@ fn decode(
         None => {
             return Err(ExecError::Guest {
                 reason: format!(
-                "the microVM ended ({}) without the task's exit status; last console lines:\n{}",
-                ran.status,
-                info.console_tail.join("\n")
-            ),
+                    "the microVM ended ({}) without the task's exit status (a damaged or \
+                 mismatched guest image? rebuild it with `autonomic muscle image build`); \
+                 last console lines:\n{}",
+                    ran.status,
+                    info.console_tail.join("\n")
+                ),
             })
         }
     };

@@ -286,3 +286,58 @@ fn image_build_refuses_a_missing_or_dynamic_guest_agent() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("dynamically linked"), "{stderr}");
 }
+
+/// The static guest agent `scripts/build-vm-image.sh` built (CI runs it first).
+fn guest_agent() -> std::path::PathBuf {
+    let agent = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/guest/x86_64-unknown-linux-gnu/release/muscle-guest");
+    assert!(
+        agent.is_file(),
+        "{} is missing: run scripts/build-vm-image.sh",
+        agent.display()
+    );
+    agent
+}
+
+#[test]
+fn image_build_with_packages_runs_git_in_the_guest_and_is_idempotent() {
+    let home = TestHome::new();
+    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/vm-cache");
+    let build = |home: &TestHome| {
+        run(
+            home,
+            home.cmd()
+                .args([
+                    "muscle",
+                    "image",
+                    "build",
+                    "--packages",
+                    "git",
+                    "--guest-agent",
+                ])
+                .arg(guest_agent())
+                .arg("--cache")
+                .arg(&cache),
+        )
+    };
+    let (code, stdout, stderr) = build(&home);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("built ("), "{stdout}");
+    let (code, stdout, stderr) = build(&home);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("up to date ("),
+        "a second build is a no-op: {stdout}"
+    );
+
+    let ws = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(
+        &home,
+        home.cmd()
+            .args(["exec", "--sandbox", "firecracker", "--workspace"])
+            .arg(ws.path())
+            .args(["--", "git", "--version"]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("git version 2."), "{stdout}");
+}
