@@ -172,6 +172,7 @@ fn run(console: &mut fs::File, booted: Instant) -> Result<(), String> {
     } else {
         "/"
     };
+    configure_network(task.network)?;
     let _ = booted;
     let _ = console.write_all(Frame::Ready(uptime_ms()).encode().as_bytes());
     let status = run_task(console, &task, workdir)?;
@@ -188,6 +189,44 @@ fn run(console: &mut fs::File, booted: Instant) -> Result<(), String> {
     };
     let _ = console.write_all(frame.encode().as_bytes());
     Ok(())
+}
+
+/// Brings `lo` up, and with a network grant configures `eth0` for QEMU's
+/// user networking (address 10.0.2.15/24, gateway 10.0.2.2, resolver
+/// 10.0.2.3), with the root's static busybox.
+fn configure_network(granted: bool) -> Result<(), String> {
+    let ip = |args: &[&str]| -> Result<(), String> {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the guest agent configures the guest's own network"
+        )]
+        let status = std::process::Command::new("/newroot/bin/busybox")
+            .arg("ip")
+            .args(args)
+            .status()
+            .map_err(|e| format!("run busybox ip: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("busybox ip {}: {status}", args.join(" ")))
+        }
+    };
+    ip(&["link", "set", "lo", "up"])?;
+    if !granted {
+        return Ok(());
+    }
+    let until = Instant::now() + Duration::from_secs(5);
+    while !Path::new("/sys/class/net/eth0").exists() {
+        if Instant::now() >= until {
+            return Err("network granted but no eth0 appeared".into());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    ip(&["link", "set", "eth0", "up"])?;
+    ip(&["addr", "add", "10.0.2.15/24", "dev", "eth0"])?;
+    ip(&["route", "add", "default", "via", "10.0.2.2"])?;
+    fs::write("/newroot/etc/resolv.conf", "nameserver 10.0.2.3\n")
+        .map_err(|e| format!("write resolv.conf: {e}"))
 }
 
 /// The guest's uptime in ms (`/proc/uptime`), 0 if unreadable.

@@ -42,10 +42,11 @@ pub fn initrd_for(kernel: &Path) -> PathBuf {
 
 /// The version of this build recipe: a manifest from another recipe is
 /// rebuilt even when its inputs match.
-pub const RECIPE: u32 = 3;
+pub const RECIPE: u32 = 4;
 
 /// The modules the guest agent needs (dependencies are added).
 const WANTED_MODULES: &[&str] = &[
+    "virtio_net",
     "virtio_mmio",
     "virtio_blk",
     "crc32c_generic",

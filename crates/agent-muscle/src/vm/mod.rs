@@ -4,7 +4,9 @@
 //! the guest agent [`guest`], read-only ext4 root), hands it the task on a
 //! small virtio disk and the workspace on another, and reads the task's
 //! output and exit status back as console frames ([`proto`]). The VM has no
-//! network device at all (a network grant is refused at this level for now),
+//! network device at all unless the task is granted network (then QEMU's
+//! user networking: a virtio-net card behind QEMU's own sockets, no tap
+//! device or privileges; not wired for Firecracker, which needs a tap),
 //! a read-only root whose writes land in a tmpfs overlay and vanish with the
 //! VM, `memory_mib` of RAM and `vcpus` CPUs; the wall timeout kills the VMM
 //! with the rest of the run's process tree.
@@ -40,7 +42,8 @@
 //!   path is the QEMU one's, untested end to end.
 //! - The workspace is copied into a fresh ext4 image per run (cost grows
 //!   with its size); results come back only for `hand_out` paths.
-//! - A network grant is refused (no virtio-net wiring yet).
+//! - Network grants work with QEMU only (user networking); Firecracker
+//!   would need a tap device.
 
 pub mod firecracker;
 pub mod guest;

@@ -41,6 +41,10 @@ pub struct GuestTask {
     pub scratch_mib: u64,
     /// Whether a workspace disk is attached.
     pub workspace: bool,
+    /// Whether the VM has a network card (QEMU user networking: the guest
+    /// is 10.0.2.15/24, the gateway 10.0.2.2 is the host, DNS 10.0.2.3).
+    #[serde(default)]
+    pub network: bool,
 }
 
 /// One decoded frame.

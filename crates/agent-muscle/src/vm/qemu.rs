@@ -129,11 +129,6 @@ pub(crate) fn run_vm(
                 .into(),
         )
     })?;
-    if spec.network {
-        return Err(unavailable(
-            "network grants are not wired into microVMs yet; the VM would have no NIC".into(),
-        ));
-    }
     let accel = cfg.accel.clone().unwrap_or_else(detect_accel);
     let firecracker_bin = cfg.firecracker.clone().or_else(|| {
         let path = autonomic_core::env::path_var()?;
@@ -187,6 +182,7 @@ pub(crate) fn run_vm(
         env: env_strings(env)?,
         scratch_mib: cfg.scratch_mib,
         workspace: true,
+        network: spec.network,
     };
     let json =
         serde_json::to_vec(&task).map_err(|e| unavailable(format!("encode the task: {e}")))?;
@@ -214,6 +210,13 @@ pub(crate) fn run_vm(
         rootfs: inside("rootfs"),
         ..cfg.clone()
     };
+    if spec.network && backend == Backend::Firecracker {
+        return Err(unavailable(
+            "network grants need a tap device for Firecracker, which is not wired yet; \
+             use --vmm qemu (user networking)"
+                .into(),
+        ));
+    }
     let argv = match (backend, &firecracker_bin) {
         (Backend::Firecracker, Some(bin)) => {
             let config = super::firecracker::config(
@@ -237,11 +240,25 @@ pub(crate) fn run_vm(
                 file.to_string_lossy().into_owned(),
             ]
         }
-        _ => qemu_argv(&jailed_cfg, &accel, &task_disk, &ws_disk),
+        _ => {
+            let mut argv = qemu_argv(&jailed_cfg, &accel, &task_disk, &ws_disk);
+            if spec.network {
+                // QEMU's user networking: the guest reaches the host's network
+                // through QEMU's own sockets, with no tap device or privileges.
+                argv.extend([
+                    "-netdev".into(),
+                    "user,id=net0".into(),
+                    "-device".into(),
+                    "virtio-net-device,netdev=net0".into(),
+                ]);
+            }
+            argv
+        }
     };
     let mut vmm = ExecSpec::new(argv, &run_dir.0);
     vmm.sandbox = SandboxLevel::Seccomp;
-    vmm.policy = Some(vmm_policy());
+    vmm.policy = Some(vmm_policy(spec.network));
+    vmm.network = spec.network;
     vmm.watch_paths = false;
     vmm.exposed = vec![
         (cfg.kernel.clone(), "vmlinux".into()),
@@ -362,7 +379,7 @@ fn copy_back(src: &Path, dst: &Path) -> Result<(), ExecError> {
 /// The VMM's syscall policy: everything but agent-muscle's hard block list
 /// (QEMU's TCG, threads, timers and block I/O use a wide set; its own
 /// `-sandbox` filter narrows it further), sockets of AF_UNIX only.
-fn vmm_policy() -> SyscallPolicy {
+fn vmm_policy(network: bool) -> SyscallPolicy {
     let allow = (0..=bpf::MAX_NR)
         .filter_map(bpf::syscall_name)
         .filter(|n| bpf::never_allowed_reason(n).is_none())
@@ -371,7 +388,11 @@ fn vmm_policy() -> SyscallPolicy {
     SyscallPolicy {
         allow,
         default_action: bpf::Action::KillProcess,
-        socket_domains: vec![libc::AF_UNIX],
+        socket_domains: if network {
+            vec![libc::AF_UNIX, libc::AF_INET, libc::AF_INET6]
+        } else {
+            vec![libc::AF_UNIX]
+        },
         refused_domains: vec![],
         // QEMU probes io_uring and falls back to epoll without it.
         refused_syscalls: ["io_uring_setup", "io_uring_enter", "io_uring_register"]

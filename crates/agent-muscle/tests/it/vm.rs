@@ -354,3 +354,27 @@ fn the_firecracker_back_end_runs_where_it_can_and_says_why_where_it_cannot() {
     let r = go(&spec("echo auto", ws.path()));
     assert_eq!(text(&r.stdout), "auto\n");
 }
+
+#[test]
+fn a_network_grant_gives_the_guest_a_nic_that_reaches_the_host() {
+    use std::io::Read as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    let accept = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().expect("the guest connects");
+        let mut got = String::new();
+        let _ = conn.read_to_string(&mut got);
+        got
+    });
+    let ws = tempfile::tempdir().expect("workspace");
+    // QEMU's user networking maps 10.0.2.2 to the host's loopback.
+    let mut s = spec(
+        &format!("ls /sys/class/net; echo hello-host | nc 10.0.2.2 {port}"),
+        ws.path(),
+    );
+    s.network = true;
+    let r = go(&s);
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    assert_eq!(text(&r.stdout), "eth0\nlo\n");
+    assert_eq!(accept.join().expect("listener"), "hello-host\n");
+}
