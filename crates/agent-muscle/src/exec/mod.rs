@@ -56,7 +56,7 @@ mod cgroup;
 mod jailed;
 mod run;
 mod spec;
-mod sys;
+pub(crate) mod sys;
 mod tree;
 
 use std::fmt;

@@ -26,6 +26,29 @@ pub(super) struct ChildRlimits {
 /// (so it leads its own process group), to die with SIGKILL if the thread
 /// that spawned it goes away, to join the cgroups whose `cgroup.procs` files
 /// are open as `cgroup_procs` (`-1` for none), and to apply `limits`.
+/// Between `fork` and `exec` (async-signal-safe: raw syscalls only, no
+/// allocation): start a new session, so the child leads its own process
+/// group, and die with SIGKILL when the thread that forked it goes away —
+/// unless `parent` is already gone, which is an error (`ESRCH`), since the
+/// death signal would then never come.
+pub(crate) fn own_session_dying_with(parent: u32) -> io::Result<()> {
+    // `io::Error::last_os_error` only reads errno and does not allocate.
+    //
+    // SAFETY: setsid takes no arguments and touches no memory of ours.
+    if unsafe { libc::setsid() } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: PR_SET_PDEATHSIG takes a signal number by value and no pointers.
+    if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: getppid takes no arguments and cannot fail.
+    if unsafe { libc::getppid() } as u32 != parent {
+        return Err(io::Error::from_raw_os_error(libc::ESRCH));
+    }
+    Ok(())
+}
+
 pub(super) fn install_child_setup(
     cmd: &mut Command,
     limits: ChildRlimits,
@@ -35,22 +58,7 @@ pub(super) fn install_child_setup(
     let hook = move || -> io::Result<()> {
         // Only raw syscalls below: this runs in the forked child of a possibly
         // multi-threaded parent, where only async-signal-safe calls are allowed.
-        // `io::Error::last_os_error` only reads errno and does not allocate.
-        //
-        // SAFETY: setsid takes no arguments and touches no memory of ours.
-        if unsafe { libc::setsid() } == -1 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: PR_SET_PDEATHSIG takes a signal number by value and no pointers.
-        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } == -1 {
-            return Err(io::Error::last_os_error());
-        }
-        // The parent may have died between fork and prctl; then the death
-        // signal will never come, so give up now.
-        // SAFETY: getppid takes no arguments and cannot fail.
-        if unsafe { libc::getppid() } as u32 != parent {
-            return Err(io::Error::from_raw_os_error(libc::ESRCH));
-        }
+        own_session_dying_with(parent)?;
         for fd in cgroup_procs {
             // "0" moves the writing process, i.e. this child, before it can
             // run (or fork) anything of the task.

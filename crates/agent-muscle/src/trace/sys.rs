@@ -19,22 +19,7 @@ pub(super) fn install_traceme(cmd: &mut Command) {
     let hook = move || -> io::Result<()> {
         // Only raw syscalls below: this runs in the forked child of a possibly
         // multi-threaded parent, where only async-signal-safe calls are allowed.
-        // `io::Error::last_os_error` only reads errno and does not allocate.
-        //
-        // SAFETY: setsid takes no arguments and touches no memory of ours.
-        if unsafe { libc::setsid() } == -1 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: PR_SET_PDEATHSIG takes a signal number by value and no pointers.
-        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } == -1 {
-            return Err(io::Error::last_os_error());
-        }
-        // The parent may have died between fork and prctl; then the death
-        // signal will never come, so give up now.
-        // SAFETY: getppid takes no arguments and cannot fail.
-        if unsafe { libc::getppid() } as u32 != parent {
-            return Err(io::Error::from_raw_os_error(libc::ESRCH));
-        }
+        crate::exec::sys::own_session_dying_with(parent)?;
         // SAFETY: PTRACE_TRACEME ignores its pid, address and data arguments;
         // null pointers are passed and never dereferenced.
         let rc = unsafe {
