@@ -179,6 +179,19 @@ fn check_value(spec: &KeySpec, item: &Item, key: &str, at: Location) -> Result<(
                 ));
             }
         }
+        Kind::Float { min, max } => {
+            let value = item
+                .as_float()
+                .or_else(|| item.as_integer().map(|i| i as f64))
+                .ok_or_else(|| wrong_type(at.clone()))?;
+            if !(min..=max).contains(&value) {
+                return Err(invalid(
+                    at,
+                    format!("{value} is out of range: must be between {min} and {max}"),
+                    None,
+                ));
+            }
+        }
         Kind::Text { check } => {
             let value = item.as_str().ok_or_else(|| wrong_type(at.clone()))?;
             check(value).map_err(|reason| invalid(at, reason, None))?;

@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use error::{ConfigError, Location};
-pub use schema::{Config, ImmuneConfig, MouthConfig, MuscleConfig};
+pub use schema::{BrainConfig, Config, HeartConfig, ImmuneConfig, MouthConfig, MuscleConfig};
 
 use crate::paths::Paths;
 
@@ -67,7 +67,7 @@ impl std::fmt::Display for Origin {
 }
 
 /// A loaded configuration with its provenance.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LoadedConfig {
     /// The effective configuration, paths expanded.
     pub config: Config,

@@ -4,7 +4,7 @@
 //! [`SectionSpec`] listing its keys with their type, constraints and one-line
 //! documentation. The loader, the error messages, `config show` and the
 //! commented default file are all driven by [`SECTIONS`], so adding a section
-//! (say `[brain]`) means: write its struct and spec, add a field to [`Config`]
+//! (say `[spine]`) means: write its struct and spec, add a field to [`Config`]
 //! and an entry to [`SECTIONS`]. A unit test checks the specs and structs agree.
 
 use std::path::PathBuf;
@@ -15,7 +15,7 @@ use crate::paths::Paths;
 use crate::sandbox::SandboxLevel;
 
 /// The whole configuration file, one field per section.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// `[immune]`: dependency scanning and command screening.
@@ -24,6 +24,10 @@ pub struct Config {
     pub muscle: MuscleConfig,
     /// `[mouth]`: validation of agent-generated code and human approval.
     pub mouth: MouthConfig,
+    /// `[brain]`: scoped, temporal fact memory.
+    pub brain: BrainConfig,
+    /// `[heart]`: periodic maintenance cycles.
+    pub heart: HeartConfig,
 }
 
 /// `[immune]`.
@@ -123,6 +127,59 @@ impl Default for MouthConfig {
     }
 }
 
+/// `[brain]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BrainConfig {
+    /// The SQLite database of facts.
+    pub db_path: PathBuf,
+    /// Facts below this confidence are never routed to a task.
+    pub confidence_threshold: f64,
+    /// Age at which a fact's recency weight has fallen halfway, in days.
+    pub recency_half_life_days: i64,
+}
+
+impl Default for BrainConfig {
+    fn default() -> Self {
+        BrainConfig {
+            db_path: PathBuf::from("~/.autonomic/data/brain/brain.sqlite3"),
+            confidence_threshold: 0.3,
+            recency_half_life_days: 30,
+        }
+    }
+}
+
+/// `[heart]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HeartConfig {
+    /// Minutes between two prune cycles of `autonomic heart run`.
+    pub prune_interval_minutes: i64,
+    /// Hours an invalidated fact is kept before a prune cycle deletes it.
+    pub expired_grace_hours: i64,
+    /// Where evicted facts are archived (zstd-compressed JSON Lines).
+    pub archive_dir: PathBuf,
+    /// Facts kept per project before the lowest-valued are archived.
+    pub project_capacity: i64,
+    /// Facts kept per session before the lowest-valued are archived.
+    pub session_capacity: i64,
+    /// Global facts kept before the lowest-valued are archived.
+    pub global_capacity: i64,
+}
+
+impl Default for HeartConfig {
+    fn default() -> Self {
+        HeartConfig {
+            prune_interval_minutes: 60,
+            expired_grace_hours: 168,
+            archive_dir: PathBuf::from("~/.autonomic/data/brain/archive"),
+            project_capacity: 10_000,
+            session_capacity: 2_000,
+            global_capacity: 10_000,
+        }
+    }
+}
+
 impl Config {
     /// Expands `~` in every path-valued key (see [`Paths::expand`]).
     pub fn expand_paths(&mut self, paths: &Paths) {
@@ -130,11 +187,15 @@ impl Config {
             immune,
             muscle,
             mouth,
+            brain,
+            heart,
         } = self;
         for path in [
             &mut immune.osv_cache_dir,
             &mut muscle.firecracker_kernel,
             &mut muscle.firecracker_rootfs,
+            &mut brain.db_path,
+            &mut heart.archive_dir,
         ] {
             *path = paths.expand_path(path);
         }
@@ -156,6 +217,11 @@ pub(crate) enum Kind {
         min: i64,
         max: i64,
     },
+    /// A number (integer or float) in `min..=max`.
+    Float {
+        min: f64,
+        max: f64,
+    },
     /// A string accepted by `check`, which explains a rejection.
     Text {
         check: fn(&str) -> Result<(), String>,
@@ -174,6 +240,7 @@ impl Kind {
         match self {
             Kind::Bool => "a boolean (true or false)".to_owned(),
             Kind::Integer { min, max } => format!("an integer from {min} to {max}"),
+            Kind::Float { min, max } => format!("a number from {min} to {max}"),
             Kind::Text { .. } => "a string".to_owned(),
             Kind::Path => "a path string".to_owned(),
             Kind::Choice { values } => format!("one of the strings \"{}\"", values.join("\", \"")),
@@ -352,6 +419,63 @@ pub(crate) const SECTIONS: &[SectionSpec] = &[
                     "TOML file of extra validator rules; unset means built-in rules only.",
                 )
             },
+        ],
+    },
+    SectionSpec {
+        name: "brain",
+        doc: "agent-brain: scoped, temporal fact memory routed to tasks.",
+        keys: &[
+            key(
+                "db_path",
+                Kind::Path,
+                "SQLite database holding the facts agents remember.",
+            ),
+            key(
+                "confidence_threshold",
+                Kind::Float { min: 0.0, max: 1.0 },
+                "Facts below this confidence (0 to 1) are never routed to a task.",
+            ),
+            key(
+                "recency_half_life_days",
+                Kind::Integer { min: 1, max: 36_500 },
+                "Days after which a fact's recency weight in ranking has fallen halfway (1 to 36500).",
+            ),
+        ],
+    },
+    SectionSpec {
+        name: "heart",
+        doc: "agent-heart: periodic prune and archive cycles.",
+        keys: &[
+            key(
+                "prune_interval_minutes",
+                Kind::Integer { min: 1, max: 10_080 },
+                "Minutes between two prune cycles of `autonomic heart run` (1 to 10080).",
+            ),
+            key(
+                "expired_grace_hours",
+                Kind::Integer { min: 0, max: 87_600 },
+                "Hours an invalidated fact is kept before a prune cycle deletes it (0 to 87600).",
+            ),
+            key(
+                "archive_dir",
+                Kind::Path,
+                "Directory of the zstd JSON Lines archives that evicted facts go to.",
+            ),
+            key(
+                "project_capacity",
+                Kind::Integer { min: 1, max: 1_000_000_000 },
+                "Facts kept per project; beyond it the lowest-valued are archived.",
+            ),
+            key(
+                "session_capacity",
+                Kind::Integer { min: 1, max: 1_000_000_000 },
+                "Facts kept per session; beyond it the lowest-valued are archived.",
+            ),
+            key(
+                "global_capacity",
+                Kind::Integer { min: 1, max: 1_000_000_000 },
+                "Global facts kept; beyond it the lowest-valued are archived.",
+            ),
         ],
     },
 ];

@@ -1,0 +1,297 @@
+//! `route_task`: the only way facts leave the store.
+//!
+//! 1. The task text becomes an FTS5 query: its words (stop words dropped, at
+//!    most [`MAX_TERMS`]), OR-ed, restricted to the content and tag columns,
+//!    AND-ed with the full-text tokens of the scopes the task may see.
+//! 2. SQL keeps only rows of those scopes (by their columns: the token is a
+//!    speed-up, not the barrier), valid at the query time and at or above
+//!    the confidence threshold, and returns the best [`MAX_CANDIDATES`] by BM25.
+//! 3. Each candidate is scored `relevance × confidence × recency`, where
+//!    relevance is BM25 divided by the best candidate's (0..1] and recency is
+//!    `0.5 + 0.5 × 2^(−age / half-life)` (an old fact keeps half its weight).
+//! 4. Near-duplicates (same words, or word sets with Jaccard ≥ 0.8) are
+//!    merged into the best-scoring one.
+//! 5. Summaries are taken best-first while they fit the token budget; one
+//!    that does not fit is skipped (never cut), and smaller ones after it may
+//!    still fit. The budget counts the summaries' text in cl100k tokens.
+//!
+//! A summary is the fact's content with whitespace collapsed, its scope kind
+//! and its score: no id, scope name, subject, source or time leaves.
+
+use std::collections::HashSet;
+
+use rusqlite::params;
+use time::OffsetDateTime;
+
+use crate::error::{FactError, Result};
+use crate::fact::{millis, ScopeKind, TaskContext};
+use crate::store::{scope_token, Brain};
+
+/// Most query words taken from the task text.
+pub const MAX_TERMS: usize = 32;
+/// Most rows ranked per query.
+pub const MAX_CANDIDATES: usize = 200;
+/// Word-set similarity from which two facts count as one.
+pub const DUPLICATE_JACCARD: f64 = 0.8;
+
+/// One routed fact.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    /// The fact, whitespace collapsed.
+    pub text: String,
+    /// Where it came from: global, project or session.
+    pub scope: ScopeKind,
+    /// `relevance × confidence × recency`, in (0, 1].
+    pub score: f64,
+    /// Its size in the budget's tokens.
+    pub tokens: usize,
+}
+
+/// What [`Brain::route_task`] returns.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Routed {
+    /// Best first.
+    pub summaries: Vec<Summary>,
+    /// Tokens the summaries take, never more than `budget`.
+    pub tokens_used: usize,
+    /// The budget asked for.
+    pub budget: usize,
+    /// The tokenizer that counted (`cl100k_base`).
+    pub tokenizer: &'static str,
+    /// Rows that matched and were ranked.
+    pub candidates: usize,
+    /// Candidates folded into a better near-duplicate.
+    pub duplicates_merged: usize,
+    /// Candidates left out because they did not fit.
+    pub over_budget: usize,
+}
+
+impl Brain {
+    /// Ranked, token-budgeted summaries of the facts `task` may see that are
+    /// relevant to `task_text`, as of now.
+    pub fn route_task(&self, task: &TaskContext, task_text: &str, budget: usize) -> Result<Routed> {
+        self.route_task_at(task, task_text, budget, OffsetDateTime::now_utc())
+    }
+
+    /// [`Brain::route_task`] as of `at`: validity is judged at that time.
+    pub fn route_task_at(
+        &self,
+        task: &TaskContext,
+        task_text: &str,
+        budget: usize,
+        at: OffsetDateTime,
+    ) -> Result<Routed> {
+        task.validate()?;
+        if budget == 0 {
+            return Err(FactError::ZeroBudget.into());
+        }
+        let mut routed = Routed {
+            summaries: Vec::new(),
+            tokens_used: 0,
+            budget,
+            tokenizer: self.tokens.name(),
+            candidates: 0,
+            duplicates_merged: 0,
+            over_budget: 0,
+        };
+        let terms = query_terms(task_text);
+        if terms.is_empty() {
+            return Ok(routed);
+        }
+        let session = task.session.as_deref();
+        let mut scopes = vec![
+            scope_token(ScopeKind::Global, "", ""),
+            scope_token(ScopeKind::Project, &task.project, ""),
+        ];
+        if let Some(session) = session {
+            scopes.push(scope_token(ScopeKind::Session, &task.project, session));
+        }
+        let fts = format!(
+            "{{content tags}} : ({}) AND scope_tok : ({})",
+            terms
+                .iter()
+                .map(|t| format!("\"{t}\""))
+                .collect::<Vec<_>>()
+                .join(" OR "),
+            scopes.join(" OR "),
+        );
+        let now = millis(at);
+        let mut query = self
+            .conn
+            .prepare_cached(
+                "SELECT f.content, f.scope_kind, f.confidence, f.created_at, \
+                        bm25(facts_fts, 1.0, 0.5, 0.0) AS rank \
+                 FROM facts_fts JOIN facts AS f ON f.id = facts_fts.rowid \
+                 WHERE facts_fts MATCH ?1 \
+                   AND (f.scope_kind = 0 \
+                        OR (f.scope_kind = 1 AND f.project = ?2) \
+                        OR (f.scope_kind = 2 AND f.project = ?2 AND ?3 IS NOT NULL AND f.session = ?3)) \
+                   AND f.confidence >= ?4 \
+                   AND (f.valid_from IS NULL OR f.valid_from <= ?5) \
+                   AND (f.invalid_at IS NULL OR f.invalid_at > ?5) \
+                 ORDER BY rank LIMIT ?6",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = query
+            .query_map(
+                params![
+                    fts,
+                    task.project,
+                    session,
+                    self.settings.confidence_threshold,
+                    now,
+                    MAX_CANDIDATES as i64
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, f64>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, f64>(4)?,
+                    ))
+                },
+            )
+            .map_err(|e| self.err(e))?;
+        let mut candidates = Vec::new();
+        for row in rows {
+            let (content, kind, confidence, created_at, rank) = row.map_err(|e| self.err(e))?;
+            let Some(scope) = ScopeKind::from_code(kind) else {
+                continue;
+            };
+            candidates.push(Candidate {
+                text: collapse_whitespace(&content),
+                scope,
+                relevance: (-rank).max(f64::MIN_POSITIVE),
+                confidence,
+                created_at,
+            });
+        }
+        routed.candidates = candidates.len();
+        let best = candidates
+            .iter()
+            .map(|c| c.relevance)
+            .fold(f64::MIN_POSITIVE, f64::max);
+        let half_life_ms = self.settings.recency_half_life_days.max(1e-9) * 86_400_000.0;
+        let mut scored: Vec<(f64, Candidate)> = candidates
+            .into_iter()
+            .map(|c| {
+                let age = (now - c.created_at).max(0) as f64;
+                let recency = 0.5 + 0.5 * (-age / half_life_ms).exp2();
+                ((c.relevance / best) * c.confidence * recency, c)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+
+        let mut kept: Vec<(HashSet<String>, String)> = Vec::new();
+        for (score, candidate) in scored {
+            let words = word_set(&candidate.text);
+            let normalized = candidate.text.to_lowercase();
+            if kept
+                .iter()
+                .any(|(w, n)| *n == normalized || jaccard(w, &words) >= DUPLICATE_JACCARD)
+            {
+                routed.duplicates_merged += 1;
+                continue;
+            }
+            kept.push((words, normalized));
+            let tokens = self.tokens.count(&candidate.text);
+            if routed.tokens_used + tokens > budget {
+                routed.over_budget += 1;
+                continue;
+            }
+            routed.tokens_used += tokens;
+            routed.summaries.push(Summary {
+                text: candidate.text,
+                scope: candidate.scope,
+                score,
+                tokens,
+            });
+        }
+        Ok(routed)
+    }
+}
+
+struct Candidate {
+    text: String,
+    scope: ScopeKind,
+    relevance: f64,
+    confidence: f64,
+    created_at: i64,
+}
+
+/// Words too common to rank by.
+const STOP_WORDS: &[&str] = &[
+    "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
+    "but", "by", "can", "do", "does", "for", "from", "had", "has", "have", "how", "i", "if", "in",
+    "into", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "please", "so",
+    "than", "that", "the", "their", "them", "then", "there", "these", "this", "to", "us", "was",
+    "we", "were", "what", "when", "which", "who", "will", "with", "would", "you", "your",
+];
+
+/// The words of `text` worth searching for, lower-cased and deduplicated,
+/// in order of first appearance. Only letters and digits survive, so nothing
+/// of FTS5's query syntax can pass through.
+pub(crate) fn query_terms(text: &str) -> Vec<String> {
+    let mut seen = HashSet::new();
+    let mut terms = Vec::new();
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
+        if word.is_empty() {
+            continue;
+        }
+        let word = word.to_lowercase();
+        if (word.is_ascii() && word.len() < 2) || STOP_WORDS.contains(&word.as_str()) {
+            continue;
+        }
+        if seen.insert(word.clone()) {
+            terms.push(word);
+            if terms.len() == MAX_TERMS {
+                break;
+            }
+        }
+    }
+    terms
+}
+
+fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn word_set(text: &str) -> HashSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let shared = a.intersection(b).count() as f64;
+    shared / (a.len() as f64 + b.len() as f64 - shared)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_drop_syntax_and_stop_words() {
+        assert_eq!(
+            query_terms("How do I run the \"tests\" OR NEAR(x) -- for crate-foo?"),
+            vec!["run", "tests", "near", "crate", "foo"]
+        );
+        assert!(query_terms("the a of * ( ) \"").is_empty());
+    }
+
+    #[test]
+    fn jaccard_of_sets() {
+        let a = word_set("cargo test runs the suite");
+        let b = word_set("cargo test runs the suite quickly");
+        let j = jaccard(&a, &b);
+        assert!((j - 5.0 / 6.0).abs() < 1e-9, "{j}");
+        assert_eq!(jaccard(&a, &a), 1.0);
+        assert_eq!(jaccard(&a, &word_set("nothing shared")), 0.0);
+    }
+}

@@ -1,0 +1,516 @@
+//! Opening the database, writing facts, and counting them.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
+use sha2::{Digest as _, Sha256};
+use time::OffsetDateTime;
+
+use crate::error::{BrainError, Result};
+use crate::fact::{millis, NewFact, Scope, ScopeKind};
+use crate::schema::{latest_version, APPLICATION_ID, MIGRATIONS};
+use crate::tokens::TokenCounter;
+
+/// How long a writer waits for another process's write to finish.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// What ranking and filtering need from the configuration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BrainSettings {
+    /// Facts below this confidence are never routed (`[brain] confidence_threshold`).
+    pub confidence_threshold: f64,
+    /// Age in days at which recency weight has fallen halfway (`[brain] recency_half_life_days`).
+    pub recency_half_life_days: f64,
+}
+
+impl Default for BrainSettings {
+    fn default() -> Self {
+        BrainSettings {
+            confidence_threshold: 0.3,
+            recency_half_life_days: 30.0,
+        }
+    }
+}
+
+impl BrainSettings {
+    /// The settings of a `[brain]` section.
+    pub fn from_config(config: &autonomic_core::config::BrainConfig) -> BrainSettings {
+        BrainSettings {
+            confidence_threshold: config.confidence_threshold,
+            recency_half_life_days: config.recency_half_life_days as f64,
+        }
+    }
+}
+
+/// The fact store. Holds one SQLite connection; open one `Brain` per thread.
+pub struct Brain {
+    pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
+    pub(crate) settings: BrainSettings,
+    pub(crate) tokens: TokenCounter,
+}
+
+impl std::fmt::Debug for Brain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Brain")
+            .field("path", &self.path)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`Brain::remember`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Remembered {
+    /// Facts stored.
+    pub stored: usize,
+    /// Earlier facts with the same scope and subject that were invalidated.
+    pub superseded: usize,
+}
+
+/// Counts per scope kind (never per project or session).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct KindStats {
+    /// Rows stored.
+    pub stored: u64,
+    /// Rows a task could be shown now: valid now and confident enough.
+    pub usable: u64,
+    /// Rows whose validity has not started.
+    pub not_yet_valid: u64,
+    /// Rows whose `invalid_at` has passed (superseded, forgotten or expired).
+    pub invalidated: u64,
+    /// Rows below the confidence threshold.
+    pub below_threshold: u64,
+    /// Distinct scopes of this kind (projects, or sessions).
+    pub scopes: u64,
+}
+
+/// [`Brain::stats`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Stats {
+    /// The database file.
+    pub path: PathBuf,
+    /// Global facts.
+    pub global: KindStats,
+    /// Project facts.
+    pub project: KindStats,
+    /// Session facts.
+    pub session: KindStats,
+    /// Archives written by prune cycles.
+    pub archives: u64,
+    /// Prune batches marked but not yet finished (a cycle was interrupted).
+    pub pending_archives: u64,
+    /// Size of the database (pages in use × page size), bytes.
+    pub database_bytes: u64,
+    /// The threshold used for `usable` and `below_threshold`.
+    pub confidence_threshold: f64,
+}
+
+impl Brain {
+    /// Opens (creating it and its directory if missing) the database at `path`
+    /// for reading and writing, and brings its schema up to date.
+    ///
+    /// A file that is not an SQLite database, or is one without Autonomic's
+    /// application id, is refused and left untouched.
+    pub fn open(path: impl AsRef<Path>, settings: BrainSettings) -> Result<Brain> {
+        let path = path.as_ref().to_path_buf();
+        check_header(&path)?;
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs_err::create_dir_all(parent)?;
+        }
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| BrainError::sqlite(&path, e))?;
+        let mut brain = Brain::with_connection(conn, path, settings)?;
+        brain.migrate()?;
+        Ok(brain)
+    }
+
+    /// Opens an existing database for reading only (`route_task`, `stats`).
+    pub fn open_read_only(path: impl AsRef<Path>, settings: BrainSettings) -> Result<Brain> {
+        let path = path.as_ref().to_path_buf();
+        if !path.exists() {
+            return Err(BrainError::Io(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "no brain database at {} (remember a fact first)",
+                    path.display()
+                ),
+            )));
+        }
+        check_header(&path)?;
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| BrainError::sqlite(&path, e))?;
+        let brain = Brain::with_connection(conn, path, settings)?;
+        let version = brain.check_identity()?;
+        if version != latest_version() {
+            return Err(BrainError::Foreign {
+                path: brain.path.clone(),
+                reason: format!(
+                    "schema version {version}, expected {}; open it read-write once to migrate it",
+                    latest_version()
+                ),
+            });
+        }
+        Ok(brain)
+    }
+
+    fn with_connection(conn: Connection, path: PathBuf, settings: BrainSettings) -> Result<Brain> {
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| BrainError::sqlite(&path, e))?;
+        Ok(Brain {
+            conn,
+            path,
+            settings,
+            tokens: TokenCounter::cl100k(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The settings ranking and filtering use.
+    pub fn settings(&self) -> BrainSettings {
+        self.settings
+    }
+
+    pub(crate) fn err(&self, e: rusqlite::Error) -> BrainError {
+        BrainError::sqlite(&self.path, e)
+    }
+
+    /// Checks the application id; returns the schema version.
+    fn check_identity(&self) -> Result<i64> {
+        let app_id: i64 = self
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if app_id == 0 {
+            let tables: i64 = self
+                .conn
+                .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            if tables > 0 || version != 0 {
+                return Err(BrainError::Foreign {
+                    path: self.path.clone(),
+                    reason: format!(
+                        "it has {tables} schema objects and no Autonomic application id"
+                    ),
+                });
+            }
+        } else if app_id != APPLICATION_ID {
+            return Err(BrainError::Foreign {
+                path: self.path.clone(),
+                reason: format!("application id {app_id:#x}"),
+            });
+        }
+        if version > latest_version() {
+            return Err(BrainError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known: latest_version(),
+            });
+        }
+        Ok(version)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version = self.check_identity()?;
+        // WAL lets route_task read while a prune cycle or a writer runs.
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %self.path.display(), %mode, "could not switch the brain database to WAL");
+        }
+        self.conn
+            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(|e| self.err(e))?;
+        if version == latest_version() {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| BrainError::sqlite(&path, e))?;
+        // Re-read under the write lock: another process may have migrated.
+        let current: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| BrainError::sqlite(&path, e))?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            tracing::info!(path = %path.display(), to = index + 1, "migrating the brain database");
+            tx.execute_batch(sql)
+                .map_err(|e| BrainError::sqlite(&path, e))?;
+        }
+        tx.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {};",
+            latest_version()
+        ))
+        .map_err(|e| BrainError::sqlite(&path, e))?;
+        tx.commit().map_err(|e| BrainError::sqlite(&path, e))
+    }
+
+    /// Stores `fact`. A fact with a subject invalidates the facts of the same
+    /// scope and subject that are still valid when it starts to hold.
+    pub fn remember(&mut self, fact: &NewFact) -> Result<Remembered> {
+        self.remember_many(std::slice::from_ref(fact))
+    }
+
+    /// Stores `fact` as if recorded at `recorded_at` (imports and replays:
+    /// recency ranking uses the recorded time).
+    pub fn remember_as_of(
+        &mut self,
+        fact: &NewFact,
+        recorded_at: OffsetDateTime,
+    ) -> Result<Remembered> {
+        self.remember_many_as_of(std::slice::from_ref(fact), recorded_at)
+    }
+
+    /// Stores every fact in one transaction: all of them or, on the first
+    /// invalid one, none.
+    pub fn remember_many(&mut self, facts: &[NewFact]) -> Result<Remembered> {
+        self.remember_many_as_of(facts, OffsetDateTime::now_utc())
+    }
+
+    /// [`Brain::remember_many`] with an explicit recorded time.
+    pub fn remember_many_as_of(
+        &mut self,
+        facts: &[NewFact],
+        recorded_at: OffsetDateTime,
+    ) -> Result<Remembered> {
+        for fact in facts {
+            fact.validate()?;
+        }
+        let now = millis(recorded_at);
+        let path = self.path.clone();
+        let e = |err| BrainError::sqlite(&path, err);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(e)?;
+        let mut done = Remembered::default();
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO facts (uid, scope_kind, project, session, scope_tok, subject, \
+                     content, tags, source, confidence, valid_from, invalid_at, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )
+                .map_err(e)?;
+            let mut supersede = tx
+                .prepare_cached(
+                    "UPDATE facts SET invalid_at = max(?5, coalesce(valid_from, ?5)), superseded_at = ?6 \
+                     WHERE scope_kind = ?1 AND project = ?2 AND session = ?3 AND subject = ?4 \
+                     AND (invalid_at IS NULL OR invalid_at > ?5)",
+                )
+                .map_err(e)?;
+            for fact in facts {
+                let kind = fact.scope.kind();
+                let (project, session) = fact.scope.columns();
+                if let Some(subject) = &fact.subject {
+                    let from = fact.valid_from.map_or(now, millis);
+                    done.superseded += supersede
+                        .execute(params![kind.code(), project, session, subject, from, now])
+                        .map_err(e)?;
+                }
+                insert
+                    .execute(params![
+                        new_uid()?.as_slice(),
+                        kind.code(),
+                        project,
+                        session,
+                        scope_token(kind, project, session),
+                        fact.subject,
+                        fact.content,
+                        fact.tags.join(" "),
+                        fact.source,
+                        fact.confidence,
+                        fact.valid_from.map(millis),
+                        fact.invalid_at.map(millis),
+                        now,
+                    ])
+                    .map_err(e)?;
+                done.stored += 1;
+            }
+        }
+        tx.commit().map_err(e)?;
+        Ok(done)
+    }
+
+    /// Invalidates, from now on, the facts of `scope` about `subject` that
+    /// are still valid. Returns how many there were.
+    pub fn forget(&mut self, scope: &Scope, subject: &str) -> Result<usize> {
+        scope.validate()?;
+        let now = millis(OffsetDateTime::now_utc());
+        let (project, session) = scope.columns();
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE facts SET invalid_at = max(?5, coalesce(valid_from, ?5)), superseded_at = ?5 \
+                 WHERE scope_kind = ?1 AND project = ?2 AND session = ?3 AND subject = ?4 \
+                 AND (invalid_at IS NULL OR invalid_at > ?5)",
+                params![scope.kind().code(), project, session, subject, now],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(changed)
+    }
+
+    /// Counts per scope kind, at the current time.
+    pub fn stats(&self) -> Result<Stats> {
+        let now = millis(OffsetDateTime::now_utc());
+        let threshold = self.settings.confidence_threshold;
+        let mut stats = Stats {
+            path: self.path.clone(),
+            global: KindStats::default(),
+            project: KindStats::default(),
+            session: KindStats::default(),
+            archives: 0,
+            pending_archives: 0,
+            database_bytes: 0,
+            confidence_threshold: threshold,
+        };
+        let mut query = self
+            .conn
+            .prepare(
+                "SELECT scope_kind, count(*), \
+                 sum(confidence >= ?2 AND (valid_from IS NULL OR valid_from <= ?1) AND (invalid_at IS NULL OR invalid_at > ?1)), \
+                 sum(valid_from IS NOT NULL AND valid_from > ?1), \
+                 sum(invalid_at IS NOT NULL AND invalid_at <= ?1), \
+                 sum(confidence < ?2) \
+                 FROM facts GROUP BY scope_kind",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = query
+            .query_map(params![now, threshold], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    KindStats {
+                        stored: r.get::<_, i64>(1)? as u64,
+                        usable: r.get::<_, Option<i64>>(2)?.unwrap_or(0) as u64,
+                        not_yet_valid: r.get::<_, Option<i64>>(3)?.unwrap_or(0) as u64,
+                        invalidated: r.get::<_, Option<i64>>(4)?.unwrap_or(0) as u64,
+                        below_threshold: r.get::<_, Option<i64>>(5)?.unwrap_or(0) as u64,
+                        scopes: 0,
+                    },
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (code, counts) = row.map_err(|e| self.err(e))?;
+            match ScopeKind::from_code(code) {
+                Some(ScopeKind::Global) => {
+                    stats.global = KindStats {
+                        scopes: 1,
+                        ..counts
+                    }
+                }
+                Some(ScopeKind::Project) => stats.project = counts,
+                Some(ScopeKind::Session) => stats.session = counts,
+                None => {
+                    return Err(BrainError::BadRow {
+                        path: self.path.clone(),
+                        reason: format!("scope kind {code}"),
+                    })
+                }
+            }
+        }
+        let distinct = |sql: &str| -> Result<u64> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(|e| self.err(e))
+        };
+        stats.project.scopes = distinct(
+            "SELECT count(*) FROM (SELECT DISTINCT project FROM facts WHERE scope_kind = 1)",
+        )?;
+        stats.session.scopes = distinct(
+            "SELECT count(*) FROM (SELECT DISTINCT project, session FROM facts WHERE scope_kind = 2)",
+        )?;
+        stats.archives = distinct("SELECT count(*) FROM archives WHERE state = 'done'")?;
+        stats.pending_archives = distinct("SELECT count(*) FROM archives WHERE state = 'pending'")?;
+        stats.database_bytes = distinct(
+            "SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size)",
+        )?;
+        Ok(stats)
+    }
+
+    /// `PRAGMA quick_check`: `Ok(())` or the first problems SQLite reports.
+    pub fn check_integrity(&self) -> Result<()> {
+        let mut query = self
+            .conn
+            .prepare("PRAGMA quick_check(5)")
+            .map_err(|e| self.err(e))?;
+        let problems: Vec<String> = query
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))?;
+        if problems.len() == 1 && problems[0] == "ok" {
+            Ok(())
+        } else {
+            Err(BrainError::Corrupt {
+                path: self.path.clone(),
+                detail: problems.join("; "),
+            })
+        }
+    }
+}
+
+/// Refuses a non-empty file that does not start with SQLite's header.
+fn check_header(path: &Path) -> Result<()> {
+    const HEADER: &[u8; 16] = b"SQLite format 3\0";
+    let mut file = match fs_err::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(error.into()),
+    };
+    let mut head = Vec::with_capacity(16);
+    file.by_ref().take(16).read_to_end(&mut head)?;
+    if head.is_empty() || head.as_slice() == HEADER {
+        Ok(())
+    } else {
+        Err(BrainError::NotADatabase {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+/// The full-text token that stands for one scope: a prefix for the kind and
+/// 64 bits of SHA-256 over the scope's names. Only a speed-up: every query
+/// also filters on the scope columns themselves.
+pub(crate) fn scope_token(kind: ScopeKind, project: &str, session: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update([kind.code() as u8]);
+    hasher.update(project.as_bytes());
+    hasher.update([0]);
+    hasher.update(session.as_bytes());
+    let digest = hasher.finalize();
+    let prefix = match kind {
+        ScopeKind::Global => "g",
+        ScopeKind::Project => "p",
+        ScopeKind::Session => "s",
+    };
+    format!("{prefix}{}", hex::encode(&digest[..8]))
+}
+
+/// 128 random bits naming a fact across the database and its archives.
+pub(crate) fn new_uid() -> Result<[u8; 16]> {
+    let mut uid = [0u8; 16];
+    getrandom::getrandom(&mut uid).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(uid)
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the fact store.
+
+mod common;
+mod isolation;
+mod prune;
+mod store;
