@@ -71,6 +71,9 @@ pub struct PruneReport {
     pub evicted: u64,
     /// Archive files written this cycle (recovered ones included).
     pub archives: Vec<PathBuf>,
+    /// The cycle stopped early at a step boundary because it was asked to;
+    /// the next cycle carries on.
+    pub interrupted: bool,
 }
 
 /// What [`Brain::restore`] did.
@@ -97,6 +100,18 @@ impl Brain {
 
     /// Runs one prune cycle as of `at`.
     pub fn prune_at(&mut self, policy: &PrunePolicy, at: OffsetDateTime) -> Result<PruneReport> {
+        self.prune_until(policy, at, &|| false)
+    }
+
+    /// Runs one prune cycle as of `at`, checking `stop` between steps (each
+    /// delete chunk, each archive batch) and returning early, consistent,
+    /// with `interrupted` set once it says so.
+    pub fn prune_until(
+        &mut self,
+        policy: &PrunePolicy,
+        at: OffsetDateTime,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<PruneReport> {
         let now = millis(at);
         let mut report = PruneReport::default();
         self.finish_pending(&mut report)?;
@@ -115,6 +130,10 @@ impl Brain {
             report.expired_deleted += deleted as u64;
             if (deleted as i64) < DELETE_CHUNK {
                 break;
+            }
+            if stop() {
+                report.interrupted = true;
+                return Ok(report);
             }
         }
 
@@ -153,6 +172,10 @@ impl Brain {
             victims.extend(rows.iter().take(excess).map(|row| row.2));
         }
         for chunk in victims.chunks(policy.batch_rows.max(1)) {
+            if stop() {
+                report.interrupted = true;
+                break;
+            }
             let batch = self.mark_batch(chunk, &policy.archive_dir, now)?;
             let (file, rows) = self.write_batch(batch, now)?;
             self.finish_batch(batch, now)?;

@@ -37,14 +37,16 @@ fn fact_spec() -> impl Strategy<Value = FactSpec> {
         prop_oneof![Just(0.0), Just(0.29), Just(0.3), 0.0f64..=1.0, Just(1.0)],
         0u8..4,
     )
-        .prop_map(|(kind, project, session, words, confidence, validity)| FactSpec {
-            kind,
-            project,
-            session,
-            words,
-            confidence,
-            validity,
-        })
+        .prop_map(
+            |(kind, project, session, words, confidence, validity)| FactSpec {
+                kind,
+                project,
+                session,
+                words,
+                confidence,
+                validity,
+            },
+        )
 }
 
 #[derive(Debug, Clone)]
@@ -158,13 +160,25 @@ fn visible_facts_are_found() {
     let mut brain = Brain::open(dir.path().join("b.sqlite3"), BrainSettings::default()).unwrap();
     for p in 0..6u8 {
         for s in 0..4u8 {
-            let spec = FactSpec { kind: 2, project: p, session: s, words: vec![0], confidence: 0.9, validity: 0 };
-            brain.remember(&NewFact::new(scope_of(&spec), format!("deploy cnry{p}{s}"))).unwrap();
+            let spec = FactSpec {
+                kind: 2,
+                project: p,
+                session: s,
+                words: vec![0],
+                confidence: 0.9,
+                validity: 0,
+            };
+            brain
+                .remember(&NewFact::new(scope_of(&spec), format!("deploy cnry{p}{s}")))
+                .unwrap();
         }
     }
     for p in 0..6u8 {
         for s in 0..4u8 {
-            let task = TaskContext { project: project_name(p), session: Some(format!("s{s}")) };
+            let task = TaskContext {
+                project: project_name(p),
+                session: Some(format!("s{s}")),
+            };
             let routed = brain.route_task(&task, "deploy", 1000).unwrap();
             let texts: Vec<&str> = routed.summaries.iter().map(|x| x.text.as_str()).collect();
             assert_eq!(texts, vec![format!("deploy cnry{p}{s}")], "{task:?}");

@@ -33,7 +33,9 @@ fn invalid_facts_are_deleted_after_the_grace_only() {
     recently_gone.valid_from = Some(now - Duration::days(30));
     recently_gone.invalid_at = Some(now - Duration::hours(2));
     let alive = fact(project("p"), "alive");
-    brain.remember_many(&[long_gone, recently_gone, alive]).unwrap();
+    brain
+        .remember_many(&[long_gone, recently_gone, alive])
+        .unwrap();
 
     let report = brain.prune_at(&policy(dir.path(), 100), now).unwrap();
     assert_eq!(report.expired_deleted, 1);
@@ -41,7 +43,9 @@ fn invalid_facts_are_deleted_after_the_grace_only() {
     assert!(report.archives.is_empty());
     assert_eq!(brain.stats().unwrap().project.stored, 2);
     // A day later the second one goes too.
-    let report = brain.prune_at(&policy(dir.path(), 100), now + Duration::days(1)).unwrap();
+    let report = brain
+        .prune_at(&policy(dir.path(), 100), now + Duration::days(1))
+        .unwrap();
     assert_eq!(report.expired_deleted, 1);
     assert_eq!(brain.stats().unwrap().project.stored, 1);
 }
@@ -62,14 +66,24 @@ fn eviction_archives_the_lowest_valued_beyond_capacity_per_scope() {
     brain.remember_many(&facts).unwrap();
     // Project b: 3 facts, under capacity: untouched.
     for i in 0..3 {
-        brain.remember(&fact(project("b"), &format!("project b fact {i} marmot"))).unwrap();
+        brain
+            .remember(&fact(project("b"), &format!("project b fact {i} marmot")))
+            .unwrap();
     }
     // Session (a, s): 8 facts, of which an old one loses on recency.
     for i in 0..7 {
-        brain.remember(&fact(session("a", "s"), &format!("session fact {i} marmot"))).unwrap();
+        brain
+            .remember(&fact(
+                session("a", "s"),
+                &format!("session fact {i} marmot"),
+            ))
+            .unwrap();
     }
     brain
-        .remember_as_of(&fact(session("a", "s"), "ancient session fact marmot"), now - Duration::days(400))
+        .remember_as_of(
+            &fact(session("a", "s"), "ancient session fact marmot"),
+            now - Duration::days(400),
+        )
         .unwrap();
 
     let before: HashSet<String> = stored_uids(&db(dir.path())).into_iter().collect();
@@ -88,23 +102,42 @@ fn eviction_archives_the_lowest_valued_beyond_capacity_per_scope() {
         }
     }
     assert!(after.is_disjoint(&archived));
-    assert_eq!(after.union(&archived).cloned().collect::<HashSet<_>>(), before);
+    assert_eq!(
+        after.union(&archived).cloned().collect::<HashSet<_>>(),
+        before
+    );
 
     let stats = brain.stats().unwrap();
     assert_eq!(stats.project.stored, 5 + 3);
     assert_eq!(stats.session.stored, 5);
     assert_eq!(stats.archives, 3);
     // The best five of project a stayed: confidence 0.75..0.87 (i = 15..19).
-    let routed = brain.route_task(&TaskContext::project("a"), "project marmot", 10_000).unwrap();
+    let routed = brain
+        .route_task(&TaskContext::project("a"), "project marmot", 10_000)
+        .unwrap();
     let mut kept: Vec<String> = routed.summaries.iter().map(|s| s.text.clone()).collect();
     kept.sort();
-    assert_eq!(kept, (15..20).map(|i| format!("project a fact {i} marmot")).collect::<Vec<_>>());
-    let routed = brain.route_task(&TaskContext::session("a", "s"), "ancient marmot", 10_000).unwrap();
+    assert_eq!(
+        kept,
+        (15..20)
+            .map(|i| format!("project a fact {i} marmot"))
+            .collect::<Vec<_>>()
+    );
+    let routed = brain
+        .route_task(&TaskContext::session("a", "s"), "ancient marmot", 10_000)
+        .unwrap();
     assert!(!routed.summaries.iter().any(|s| s.text.contains("ancient")));
 
     // A second cycle has nothing to do.
     let again = brain.prune_at(&policy(dir.path(), 5), now).unwrap();
-    assert_eq!((again.evicted, again.expired_deleted, again.recovered_batches), (0, 0, 0));
+    assert_eq!(
+        (
+            again.evicted,
+            again.expired_deleted,
+            again.recovered_batches
+        ),
+        (0, 0, 0)
+    );
 }
 
 #[test]
@@ -132,10 +165,14 @@ fn restore_brings_facts_back_once() {
     }
     let after: HashSet<String> = stored_uids(&db(dir.path())).into_iter().collect();
     assert_eq!(after, before);
-    let routed = brain.route_task(&TaskContext::project("a"), "otters", 10_000).unwrap();
+    let routed = brain
+        .route_task(&TaskContext::project("a"), "otters", 10_000)
+        .unwrap();
     assert_eq!(routed.summaries.len(), 10);
     // Tags survived the round trip (they are searchable).
-    let routed = brain.route_task(&TaskContext::project("a"), "t0", 10_000).unwrap();
+    let routed = brain
+        .route_task(&TaskContext::project("a"), "t0", 10_000)
+        .unwrap();
     assert_eq!(routed.summaries.len(), 1);
 }
 
@@ -148,7 +185,9 @@ fn a_restored_fact_does_not_override_a_newer_version_of_its_subject() {
     old.subject = Some("queue".into());
     old.confidence = 0.4;
     brain.remember_as_of(&old, now - Duration::days(3)).unwrap();
-    brain.remember(&fact(project("a"), "filler fact one about queues")).unwrap();
+    brain
+        .remember(&fact(project("a"), "filler fact one about queues"))
+        .unwrap();
     let report = brain.prune(&policy(dir.path(), 1)).unwrap();
     assert_eq!(report.evicted, 1, "{report:?}");
     let mut new = fact(project("a"), "the queue is nats");
@@ -156,7 +195,9 @@ fn a_restored_fact_does_not_override_a_newer_version_of_its_subject() {
     brain.remember(&new).unwrap();
     let restored = brain.restore(&report.archives[0]).unwrap();
     assert_eq!((restored.restored, restored.superseded), (1, 1));
-    let routed = brain.route_task(&TaskContext::project("a"), "queue", 1000).unwrap();
+    let routed = brain
+        .route_task(&TaskContext::project("a"), "queue", 1000)
+        .unwrap();
     let texts: Vec<&str> = routed.summaries.iter().map(|s| s.text.as_str()).collect();
     assert!(texts.contains(&"the queue is nats"));
     assert!(!texts.contains(&"the queue is rabbitmq"), "{texts:?}");
@@ -166,7 +207,9 @@ fn a_restored_fact_does_not_override_a_newer_version_of_its_subject() {
 fn damaged_archives_are_refused_with_the_line_and_restore_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut brain = open(dir.path());
-    let facts: Vec<NewFact> = (0..6).map(|i| fact(Scope::Global, &format!("global {i} heron"))).collect();
+    let facts: Vec<NewFact> = (0..6)
+        .map(|i| fact(Scope::Global, &format!("global {i} heron")))
+        .collect();
     brain.remember_many(&facts).unwrap();
     let report = brain.prune(&policy(dir.path(), 2)).unwrap();
     let file = &report.archives[0];
@@ -185,7 +228,11 @@ fn damaged_archives_are_refused_with_the_line_and_restore_nothing() {
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
     lines[2] = lines[2].replace("\"confidence\":1.0", "\"confidence\":7.0");
     let edited = dir.path().join("edited.jsonl.zst");
-    fs_err::write(&edited, zstd::encode_all((lines.join("\n") + "\n").as_bytes(), 3).unwrap()).unwrap();
+    fs_err::write(
+        &edited,
+        zstd::encode_all((lines.join("\n") + "\n").as_bytes(), 3).unwrap(),
+    )
+    .unwrap();
     let err = brain.restore(&edited).unwrap_err();
     assert!(err.to_string().contains("edited.jsonl.zst:3:"), "{err}");
     assert!(err.to_string().contains("confidence 7"), "{err}");
@@ -193,7 +240,11 @@ fn damaged_archives_are_refused_with_the_line_and_restore_nothing() {
     // Row count that does not match the header.
     lines.pop();
     let short = dir.path().join("short.jsonl.zst");
-    fs_err::write(&short, zstd::encode_all((lines.join("\n") + "\n").as_bytes(), 3).unwrap()).unwrap();
+    fs_err::write(
+        &short,
+        zstd::encode_all((lines.join("\n") + "\n").as_bytes(), 3).unwrap(),
+    )
+    .unwrap();
     let err = brain.restore(&short).unwrap_err();
     assert!(err.to_string().contains("header promises"), "{err}");
 
@@ -210,7 +261,9 @@ fn an_interrupted_cycle_is_finished_by_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let path = db(dir.path());
     let mut brain = open(dir.path());
-    let facts: Vec<NewFact> = (0..30).map(|i| fact(project("p"), &format!("fact {i} puffin"))).collect();
+    let facts: Vec<NewFact> = (0..30)
+        .map(|i| fact(project("p"), &format!("fact {i} puffin")))
+        .collect();
     brain.remember_many(&facts).unwrap();
     let all: HashSet<String> = stored_uids(&path).into_iter().collect();
     drop(brain);
@@ -225,8 +278,11 @@ fn an_interrupted_cycle_is_finished_by_the_next() {
                 rusqlite::params![batch, file.to_string_lossy()],
             )
             .unwrap();
-            conn.execute(&format!("UPDATE facts SET evict_batch = ?1 WHERE id BETWEEN {range}"), [batch])
-                .unwrap();
+            conn.execute(
+                &format!("UPDATE facts SET evict_batch = ?1 WHERE id BETWEEN {range}"),
+                [batch],
+            )
+            .unwrap();
         }
         // Batch 2's file exists but is a torn temporary; batch 1 has none.
         fs_err::create_dir_all(&archive).unwrap();
@@ -237,7 +293,10 @@ fn an_interrupted_cycle_is_finished_by_the_next() {
     let report = brain.prune(&policy(dir.path(), 1000)).unwrap();
     assert_eq!(report.recovered_batches, 2);
     assert_eq!(report.recovered_facts, 10);
-    assert!(!dir.path().join("archive/brain-manual-b2.jsonl.zst.tmp").exists());
+    assert!(!dir
+        .path()
+        .join("archive/brain-manual-b2.jsonl.zst.tmp")
+        .exists());
     let stored: HashSet<String> = stored_uids(&path).into_iter().collect();
     let mut archived = HashSet::new();
     for file in &report.archives {
@@ -247,7 +306,10 @@ fn an_interrupted_cycle_is_finished_by_the_next() {
     }
     assert_eq!(archived.len(), 10);
     assert!(stored.is_disjoint(&archived));
-    assert_eq!(stored.union(&archived).cloned().collect::<HashSet<_>>(), all);
+    assert_eq!(
+        stored.union(&archived).cloned().collect::<HashSet<_>>(),
+        all
+    );
     assert_eq!(brain.stats().unwrap().pending_archives, 0);
 }
 
@@ -257,6 +319,15 @@ fn a_foreign_file_is_not_pruned() {
     let path = dir.path().join("x.sqlite3");
     fs_err::write(&path, b"SQLite format 3\0garbage garbage garbage").unwrap();
     let err = Brain::open(&path, agent_brain::BrainSettings::default()).unwrap_err();
-    assert!(matches!(err, BrainError::Corrupt { .. } | BrainError::NotADatabase { .. }), "{err:?}");
-    assert_eq!(fs_err::read(&path).unwrap(), b"SQLite format 3\0garbage garbage garbage");
+    assert!(
+        matches!(
+            err,
+            BrainError::Corrupt { .. } | BrainError::NotADatabase { .. }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        fs_err::read(&path).unwrap(),
+        b"SQLite format 3\0garbage garbage garbage"
+    );
 }

@@ -1,0 +1,138 @@
+//! The prune cycle: policy from `[heart]`, mechanism from agent-brain.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use agent_brain::{Brain, BrainError, BrainSettings, Capacity, PrunePolicy, PruneReport};
+use autonomic_core::audit::{AuditError, AuditEvent, AuditLog};
+use autonomic_core::config::Config;
+
+/// Facts per archive file.
+pub const BATCH_ROWS: usize = 10_000;
+
+/// Why a cycle failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HeartError {
+    /// The store refused or failed.
+    #[error(transparent)]
+    Brain(#[from] BrainError),
+    /// The audit chain could not be extended.
+    #[error("could not record the cycle in the audit log: {0}")]
+    Audit(#[from] AuditError),
+}
+
+impl HeartError {
+    /// A suggestion for the user, if there is one.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            HeartError::Brain(error) => error.hint(),
+            HeartError::Audit(error) => error.hint(),
+        }
+    }
+}
+
+/// One configured prune cycle.
+#[derive(Debug, Clone)]
+pub struct PruneCycle {
+    /// The brain database.
+    pub db_path: PathBuf,
+    /// Ranking settings (recency half-life decides the value of a fact).
+    pub settings: BrainSettings,
+    /// What the cycle does.
+    pub policy: PrunePolicy,
+}
+
+/// A finished cycle.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PruneOutcome {
+    /// What the store did.
+    pub report: PruneReport,
+    /// Wall time of the cycle, milliseconds.
+    pub millis: u64,
+}
+
+impl PruneCycle {
+    /// The cycle `[brain]` and `[heart]` describe (paths already expanded).
+    pub fn from_config(config: &Config) -> PruneCycle {
+        let heart = &config.heart;
+        let capacity = |n: i64| u64::try_from(n).unwrap_or(1).max(1);
+        PruneCycle {
+            db_path: config.brain.db_path.clone(),
+            settings: BrainSettings::from_config(&config.brain),
+            policy: PrunePolicy {
+                grace: time::Duration::hours(heart.expired_grace_hours),
+                capacity: Capacity {
+                    global: capacity(heart.global_capacity),
+                    project: capacity(heart.project_capacity),
+                    session: capacity(heart.session_capacity),
+                },
+                archive_dir: heart.archive_dir.clone(),
+                batch_rows: BATCH_ROWS,
+            },
+        }
+    }
+
+    /// Runs the cycle once and records it (or its failure) in `audit`.
+    pub fn run(
+        &self,
+        audit: &AuditLog,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<PruneOutcome, HeartError> {
+        let started = Instant::now();
+        let result = Brain::open(&self.db_path, self.settings).and_then(|mut brain| {
+            brain.prune_until(&self.policy, time::OffsetDateTime::now_utc(), stop)
+        });
+        let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match result {
+            Ok(report) => {
+                tracing::info!(
+                    db = %self.db_path.display(),
+                    expired_deleted = report.expired_deleted,
+                    evicted = report.evicted,
+                    archives = report.archives.len(),
+                    recovered_batches = report.recovered_batches,
+                    interrupted = report.interrupted,
+                    millis,
+                    "prune cycle done"
+                );
+                audit.append(AuditEvent {
+                    kind: "heart.prune".to_owned(),
+                    actor: "heart".to_owned(),
+                    decision: None,
+                    detail: serde_json::json!({
+                        "db": self.db_path,
+                        "expired_deleted": report.expired_deleted,
+                        "scopes_over_capacity": report.scopes_over_capacity,
+                        "evicted": report.evicted,
+                        "archives": report.archives,
+                        "recovered_batches": report.recovered_batches,
+                        "recovered_facts": report.recovered_facts,
+                        "interrupted": report.interrupted,
+                        "grace_hours": self.policy.grace.whole_hours(),
+                        "capacity": {
+                            "global": self.policy.capacity.global,
+                            "project": self.policy.capacity.project,
+                            "session": self.policy.capacity.session,
+                        },
+                        "millis": millis,
+                    }),
+                })?;
+                Ok(PruneOutcome { report, millis })
+            }
+            Err(error) => {
+                tracing::error!(db = %self.db_path.display(), %error, "prune cycle failed");
+                audit.append(AuditEvent {
+                    kind: "heart.prune_failed".to_owned(),
+                    actor: "heart".to_owned(),
+                    decision: None,
+                    detail: serde_json::json!({
+                        "db": self.db_path,
+                        "error": error.to_string(),
+                        "millis": millis,
+                    }),
+                })?;
+                Err(error.into())
+            }
+        }
+    }
+}
