@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-use time::OffsetDateTime;
-
 /// A fact, scope or request that cannot be accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum FactError {
@@ -33,10 +31,10 @@ pub enum FactError {
     /// `invalid_at` at or before `valid_from`.
     #[error("invalid_at ({invalid_at}) must be later than valid_from ({valid_from})")]
     EmptyValidity {
-        /// Start of validity.
-        valid_from: OffsetDateTime,
-        /// End of validity.
-        invalid_at: OffsetDateTime,
+        /// Start of validity, RFC 3339.
+        valid_from: String,
+        /// End of validity, RFC 3339.
+        invalid_at: String,
     },
     /// A project, session, subject, source or tag that is empty, too long or has control characters.
     #[error("{field} `{value}` {reason}")]
@@ -59,6 +57,22 @@ pub enum FactError {
     /// A token budget of zero.
     #[error("the token budget must be at least 1")]
     ZeroBudget,
+}
+
+impl FactError {
+    /// A suggestion for the user, if there is one.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            FactError::Confidence { .. } => {
+                Some("pass a confidence between 0 and 1, e.g. --confidence 0.8".to_owned())
+            }
+            FactError::EmptyValidity { .. } => Some(
+                "a fact holds on [valid_from, invalid_at): invalid_at must come later".to_owned(),
+            ),
+            FactError::ZeroBudget => Some("pass --budget 1 or more (tokens)".to_owned()),
+            _ => None,
+        }
+    }
 }
 
 /// Anything the brain can fail with.
@@ -181,9 +195,7 @@ impl BrainError {
                 Some("check the file's and its directory's permissions and mount".to_owned())
             }
             BrainError::Busy { .. } => Some("retry when the other process is done".to_owned()),
-            BrainError::Fact(FactError::Confidence { .. }) => {
-                Some("pass a confidence between 0 and 1, e.g. --confidence 0.8".to_owned())
-            }
+            BrainError::Fact(error) => error.hint(),
             _ => None,
         }
     }

@@ -206,8 +206,8 @@ impl NewFact {
         if let (Some(from), Some(until)) = (self.valid_from, self.invalid_at) {
             if until <= from {
                 return Err(FactError::EmptyValidity {
-                    valid_from: from,
-                    invalid_at: until,
+                    valid_from: rfc3339(from),
+                    invalid_at: rfc3339(until),
                 });
             }
         }
@@ -265,4 +265,9 @@ pub(crate) fn from_millis(ms: i64) -> OffsetDateTime {
     } else {
         time::macros::datetime!(9999-12-31 23:59:59 UTC)
     })
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| at.to_string())
 }

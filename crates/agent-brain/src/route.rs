@@ -89,7 +89,7 @@ impl Brain {
             summaries: Vec::new(),
             tokens_used: 0,
             budget,
-            tokenizer: self.tokens.name(),
+            tokenizer: self.tokens().name(),
             candidates: 0,
             duplicates_merged: 0,
             over_budget: 0,
@@ -183,6 +183,7 @@ impl Brain {
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
 
+        let counter = self.tokens();
         let mut kept: Vec<(HashSet<String>, String)> = Vec::new();
         for (score, candidate) in scored {
             let words = word_set(&candidate.text);
@@ -195,7 +196,7 @@ impl Brain {
                 continue;
             }
             kept.push((words, normalized));
-            let tokens = self.tokens.count(&candidate.text);
+            let tokens = counter.count(&candidate.text);
             if routed.tokens_used + tokens > budget {
                 routed.over_budget += 1;
                 continue;

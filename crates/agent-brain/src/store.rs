@@ -48,7 +48,6 @@ pub struct Brain {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
     pub(crate) settings: BrainSettings,
-    pub(crate) tokens: TokenCounter,
 }
 
 impl std::fmt::Debug for Brain {
@@ -131,6 +130,15 @@ impl Brain {
         Ok(brain)
     }
 
+    /// A new, empty database in memory (nothing touches the disk).
+    pub fn open_in_memory(settings: BrainSettings) -> Result<Brain> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|e| BrainError::sqlite(&path, e))?;
+        let mut brain = Brain::with_connection(conn, path, settings)?;
+        brain.migrate()?;
+        Ok(brain)
+    }
+
     /// Opens an existing database for reading only (`route_task`, `stats`).
     pub fn open_read_only(path: impl AsRef<Path>, settings: BrainSettings) -> Result<Brain> {
         let path = path.as_ref().to_path_buf();
@@ -170,13 +178,18 @@ impl Brain {
             conn,
             path,
             settings,
-            tokens: TokenCounter::cl100k(),
         })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The tokenizer budgets are counted with (built on first use: writers
+    /// never pay for it).
+    pub(crate) fn tokens(&self) -> TokenCounter {
+        TokenCounter::cl100k()
     }
 
     /// The settings ranking and filtering use.
@@ -234,7 +247,7 @@ impl Brain {
             .conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
             .map_err(|e| self.err(e))?;
-        if !mode.eq_ignore_ascii_case("wal") {
+        if !mode.eq_ignore_ascii_case("wal") && self.path != Path::new(":memory:") {
             tracing::warn!(path = %self.path.display(), %mode, "could not switch the brain database to WAL");
         }
         self.conn

@@ -7,9 +7,6 @@ use agent_brain::{Brain, BrainError, BrainSettings, Capacity, PrunePolicy, Prune
 use autonomic_core::audit::{AuditError, AuditEvent, AuditLog};
 use autonomic_core::config::Config;
 
-/// Facts per archive file.
-pub const BATCH_ROWS: usize = 10_000;
-
 /// Why a cycle failed.
 #[derive(Debug, thiserror::Error)]
 pub enum HeartError {
@@ -67,7 +64,9 @@ impl PruneCycle {
                     session: capacity(heart.session_capacity),
                 },
                 archive_dir: heart.archive_dir.clone(),
-                batch_rows: BATCH_ROWS,
+                batch_rows: usize::try_from(heart.archive_batch_facts)
+                    .unwrap_or(1)
+                    .max(1),
             },
         }
     }

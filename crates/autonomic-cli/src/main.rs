@@ -7,6 +7,7 @@
 //! [`EXIT_CODES`] and in `--help`.
 
 mod audit_cmd;
+mod brain_cmd;
 mod config_cmd;
 mod exec_cmd;
 mod init;
@@ -79,6 +80,12 @@ enum Command {
     /// Scan dependencies against the local OSV database (same as the `agent-immune` binary).
     #[command(subcommand)]
     Immune(autonomic_cli::immune::ImmuneCommand),
+    /// agent-brain: scoped, temporal fact memory routed to tasks.
+    #[command(subcommand)]
+    Brain(brain_cmd::BrainCommand),
+    /// agent-heart: prune and archive cycles over the fact memory.
+    #[command(subcommand)]
+    Heart(brain_cmd::HeartCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +173,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::run(&args, &Context::load(paths)?),
         Command::Exec(args) => exec_cmd::run_exec(&args, &Context::load(paths)?),
         Command::Muscle(cmd) => muscle_cmd::run(&cmd, &Context::load(paths)?),
+        Command::Brain(cmd) => brain_cmd::run_brain(&cmd, &Context::load(paths)?),
+        Command::Heart(cmd) => brain_cmd::run_heart(&cmd, &Context::load(paths)?),
         Command::Immune(cmd) => {
             let ctx = Context::load(paths)?;
             autonomic_cli::immune::run(&cmd, &ctx.paths, &ctx.config)

@@ -34,6 +34,12 @@ fn hint(error: &anyhow::Error) -> Option<String> {
             error.hint()
         } else if let Some(error) = cause.downcast_ref::<PathsError>() {
             error.hint()
+        } else if let Some(error) = cause.downcast_ref::<agent_brain::BrainError>() {
+            error.hint()
+        } else if let Some(error) = cause.downcast_ref::<agent_brain::FactError>() {
+            error.hint()
+        } else if let Some(error) = cause.downcast_ref::<agent_heart::HeartError>() {
+            error.hint()
         } else {
             None
         }

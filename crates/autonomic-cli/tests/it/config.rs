@@ -60,6 +60,20 @@ fn show_prints_values_and_origins() {
     slack_approval_channel = "#ops-approvals"  # default
     slack_approval_timeout_minutes = 5  # config.toml:70
     # rules_file (unset)  # default
+
+    [brain]
+    db_path = "[HOME]/data/brain/brain.sqlite3"  # default
+    confidence_threshold = 0.3  # default
+    recency_half_life_days = 30  # default
+
+    [heart]
+    prune_interval_minutes = 60  # default
+    expired_grace_hours = 168  # default
+    archive_dir = "[HOME]/data/brain/archive"  # default
+    project_capacity = 10000  # default
+    session_capacity = 2000  # default
+    global_capacity = 10000  # default
+    archive_batch_facts = 10000  # default
     "##);
 }
 
@@ -74,7 +88,7 @@ fn show_without_a_file_is_all_defaults() {
         ),
         "{stdout}"
     );
-    assert_eq!(stdout.matches("# default\n").count(), 19, "{stdout}");
+    assert_eq!(stdout.matches("# default\n").count(), 29, "{stdout}");
 }
 
 #[test]
@@ -86,7 +100,7 @@ fn show_json_has_structured_origins() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["source"], "[HOME]/config.toml");
     let entries = json["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 19);
+    assert_eq!(entries.len(), 29);
     let rules = entries
         .iter()
         .find(|e| e["key"] == "mouth.rules_file")

@@ -165,6 +165,8 @@ pub struct HeartConfig {
     pub session_capacity: i64,
     /// Global facts kept before the lowest-valued are archived.
     pub global_capacity: i64,
+    /// Most facts per archive file (one crash-safe step of a cycle).
+    pub archive_batch_facts: i64,
 }
 
 impl Default for HeartConfig {
@@ -176,6 +178,7 @@ impl Default for HeartConfig {
             project_capacity: 10_000,
             session_capacity: 2_000,
             global_capacity: 10_000,
+            archive_batch_facts: 10_000,
         }
     }
 }
@@ -475,6 +478,11 @@ pub(crate) const SECTIONS: &[SectionSpec] = &[
                 "global_capacity",
                 Kind::Integer { min: 1, max: 1_000_000_000 },
                 "Global facts kept; beyond it the lowest-valued are archived.",
+            ),
+            key(
+                "archive_batch_facts",
+                Kind::Integer { min: 1, max: 10_000_000 },
+                "Most facts per archive file; each file is one crash-safe step of a prune cycle.",
             ),
         ],
     },

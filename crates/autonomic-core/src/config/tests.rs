@@ -23,7 +23,7 @@ fn missing_file_means_defaults() {
     let loaded = Config::load(&paths).unwrap();
     assert_eq!(loaded.source, None);
     assert!(loaded.provenance.values().all(|o| *o == Origin::Default));
-    assert_eq!(loaded.provenance.len(), 19);
+    assert_eq!(loaded.provenance.len(), 29);
     let mut expected = Config::default();
     expected.expand_paths(&paths);
     assert_eq!(loaded.config, expected);
@@ -115,7 +115,7 @@ fn provenance_names_the_line() {
     assert_eq!(loaded.origin("mouth.nope"), None);
     assert_eq!(loaded.source.as_deref(), Some(Path::new("/ah/config.toml")));
     let entries = loaded.entries();
-    assert_eq!(entries.len(), 19);
+    assert_eq!(entries.len(), 29);
     let entry = entries
         .iter()
         .find(|e| e.key == "mouth.ast_validation")
@@ -185,11 +185,28 @@ fn unknown_section_suggests() {
     let (msg, hint) = error("[mouht]\nast_validation = true\n");
     assert_eq!(msg, "/ah/config.toml:1:2: unknown section `mouht`");
     assert_eq!(hint.as_deref(), Some("did you mean \"mouth\"?"));
-    let (_, hint) = error("[brain]\n");
+    let (_, hint) = error("[spine]\n");
     assert_eq!(
         hint.as_deref(),
-        Some("valid sections are \"immune\", \"muscle\", \"mouth\"")
+        Some("valid sections are \"immune\", \"muscle\", \"mouth\", \"brain\", \"heart\"")
     );
+}
+
+#[test]
+fn float_keys_take_numbers_in_range() {
+    let loaded = parse("[brain]\nconfidence_threshold = 0.55\n").unwrap();
+    assert_eq!(loaded.config.brain.confidence_threshold, 0.55);
+    let loaded = parse("[brain]\nconfidence_threshold = 1\n").unwrap();
+    assert_eq!(loaded.config.brain.confidence_threshold, 1.0);
+    let (msg, _) = error("[brain]\nconfidence_threshold = 1.5\n");
+    assert_eq!(
+        msg,
+        "/ah/config.toml:2:24: invalid value for `brain.confidence_threshold`: 1.5 is out of range: must be between 0 and 1"
+    );
+    let (msg, _) = error("[brain]\nconfidence_threshold = \"high\"\n");
+    assert!(msg.contains("expected a number from 0 to 1"), "{msg}");
+    let (msg, _) = error("[brain]\nconfidence_threshold = nan\n");
+    assert!(msg.contains("out of range"), "{msg}");
 }
 
 #[test]
@@ -331,7 +348,7 @@ fn commented_default_parses_back_to_defaults() {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    assert_eq!(uncommented, 17, "{text}");
+    assert_eq!(uncommented, 27, "{text}");
     assert!(text.contains("\n# rules_file = \"~/.autonomic/rules.toml\"\n"));
     let loaded = parse(&active).unwrap();
     assert_eq!(loaded.config, LoadedConfig::defaults(&paths()).config);
@@ -340,7 +357,7 @@ fn commented_default_parses_back_to_defaults() {
         .values()
         .filter(|o| **o != Origin::Default)
         .count();
-    assert_eq!(from_file, 17);
+    assert_eq!(from_file, 27);
 
     // The example for a key without a default is valid too.
     let all = active.replace("# rules_file = ", "rules_file = ");
