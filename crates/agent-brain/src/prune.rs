@@ -89,6 +89,9 @@ pub struct RestoreReport {
     pub superseded: u64,
 }
 
+/// A scope over capacity: (kind code, project, session, facts, capacity).
+type OverCapacity = (i64, String, String, u64, u64);
+
 /// Facts deleted per transaction, so readers are never held up for long.
 const DELETE_CHUNK: i64 = 20_000;
 
@@ -186,10 +189,7 @@ impl Brain {
         Ok(report)
     }
 
-    fn scopes_over_capacity(
-        &self,
-        capacity: &Capacity,
-    ) -> Result<Vec<(i64, String, String, u64, u64)>> {
+    fn scopes_over_capacity(&self, capacity: &Capacity) -> Result<Vec<OverCapacity>> {
         let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         let mut query = self
             .conn

@@ -82,7 +82,12 @@ pub struct RememberArgs {
     #[arg(long, value_name = "K")]
     key: Option<String>,
     /// How sure the source is, from 0 to 1.
-    #[arg(long, value_name = "C", default_value_t = 1.0)]
+    #[arg(
+        long,
+        value_name = "C",
+        default_value_t = 1.0,
+        allow_hyphen_values = true
+    )]
     confidence: f64,
     /// When the fact starts to hold: RFC 3339, YYYY-MM-DD (UTC), `now`, or
     /// relative like `+2h`, `-7d`.

@@ -1,4 +1,8 @@
 //! Integration tests of the heart: cycles, audit records, the scheduler.
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions panic on failure by design"
+)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -5,6 +5,7 @@
 )]
 
 mod audit;
+mod brain;
 mod config;
 mod exec;
 mod immune;
