@@ -215,34 +215,21 @@ fn stdin_text_and_time_forms() {
         &["route", "--project", "p", "--budget", "20", "pelicans"],
     );
     assert!(out.contains("The fact from stdin about pelicans"), "{out}");
-    let (_, out, _) = brain(
-        &home,
-        &[
+    // Outside [valid_from, invalid_at) the fact is not there.
+    for at in ["2019-06-01", "2031-01-01"] {
+        let args = [
             "route",
             "--project",
             "p",
             "--budget",
             "20",
             "--at",
-            "2019-06-01",
+            at,
             "pelicans",
-        ],
-    );
-    assert!(out.contains("0 fact(s)"), "{out}");
-    let (_, out, _) = brain(
-        &home,
-        &[
-            "route",
-            "--project",
-            "p",
-            "--budget",
-            "20",
-            "--at",
-            "2031-01-01",
-            "pelicans",
-        ],
-    );
-    assert!(out.contains("0 fact(s)"), "{out}");
+        ];
+        let (_, out, _) = brain(&home, &args);
+        assert!(out.contains("0 fact(s)"), "{at}: {out}");
+    }
 }
 
 #[test]
