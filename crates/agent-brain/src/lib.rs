@@ -66,6 +66,8 @@ pub use fact::{
     NewFact, Scope, ScopeKind, TaskContext, MAX_CONTENT_BYTES, MAX_NAME_BYTES, MAX_TAGS,
 };
 pub use prune::{Capacity, PrunePolicy, PruneReport, RestoreReport};
-pub use route::{Routed, Summary, DUPLICATE_JACCARD, MAX_CANDIDATES, MAX_TERMS};
+pub use route::{
+    Routed, Summary, DUPLICATE_JACCARD, GIVE_UP_AFTER_MISSES, MAX_CANDIDATES, MAX_TERMS,
+};
 pub use store::{Brain, BrainSettings, KindStats, Remembered, Stats};
 pub use tokens::TokenCounter;

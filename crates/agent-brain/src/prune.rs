@@ -30,7 +30,7 @@ use time::OffsetDateTime;
 use crate::archive::{self, ArchivedFact, Header};
 use crate::error::{BrainError, Result};
 use crate::fact::{from_millis, millis, NewFact, Scope, ScopeKind};
-use crate::store::{scope_token, Brain};
+use crate::store::{scope_token, Brain, INDEX_FACT};
 
 /// How many facts each scope kind may keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -466,6 +466,7 @@ impl Brain {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 )
                 .map_err(e)?;
+            let mut index = tx.prepare_cached(INDEX_FACT).map_err(e)?;
             let mut newer = tx
                 .prepare_cached(
                     "SELECT min(coalesce(valid_from, created_at)) FROM facts \
@@ -504,6 +505,14 @@ impl Brain {
                     report.already_present += 1;
                     continue;
                 }
+                index
+                    .execute(params![
+                        tx.last_insert_rowid(),
+                        fact.content,
+                        fact.tags.join(" "),
+                        scope_token(kind, project, session),
+                    ])
+                    .map_err(e)?;
                 report.restored += 1;
                 if let Some(subject) = &fact.subject {
                     let start: Option<i64> = newer

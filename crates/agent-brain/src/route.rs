@@ -13,7 +13,9 @@
 //!    merged into the best-scoring one.
 //! 5. Summaries are taken best-first while they fit the token budget; one
 //!    that does not fit is skipped (never cut), and smaller ones after it may
-//!    still fit. The budget counts the summaries' text in cl100k tokens.
+//!    still fit, until the budget is full or [`GIVE_UP_AFTER_MISSES`]
+//!    candidates in a row did not fit. The budget counts the summaries' text
+//!    in cl100k tokens.
 //!
 //! A summary is the fact's content with whitespace collapsed, its scope kind
 //! and its score: no id, scope name, subject, source or time leaves.
@@ -31,6 +33,9 @@ use crate::store::{scope_token, Brain};
 pub const MAX_TERMS: usize = 32;
 /// Most rows ranked per query.
 pub const MAX_CANDIDATES: usize = 200;
+/// Candidates in a row that may fail to fit before the rest are left out
+/// unexamined (the budget is then as good as full).
+pub const GIVE_UP_AFTER_MISSES: usize = 16;
 /// Word-set similarity from which two facts count as one.
 pub const DUPLICATE_JACCARD: f64 = 0.8;
 
@@ -116,12 +121,16 @@ impl Brain {
             scopes.join(" OR "),
         );
         let now = millis(at);
+        // CROSS JOIN pins the join order: the full-text match drives and
+        // each hit is looked up by rowid. Left to itself the planner may
+        // scan the scope's rows and probe FTS5 once per row, which at a
+        // million facts is seconds per query instead of milliseconds.
         let mut query = self
             .conn
             .prepare_cached(
                 "SELECT f.content, f.scope_kind, f.confidence, f.created_at, \
                         bm25(facts_fts, 1.0, 0.5, 0.0) AS rank \
-                 FROM facts_fts JOIN facts AS f ON f.id = facts_fts.rowid \
+                 FROM facts_fts CROSS JOIN facts AS f ON f.id = facts_fts.rowid \
                  WHERE facts_fts MATCH ?1 \
                    AND (f.scope_kind = 0 \
                         OR (f.scope_kind = 1 AND f.project = ?2) \
@@ -184,23 +193,32 @@ impl Brain {
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
 
         let counter = self.tokens();
-        let mut kept: Vec<(HashSet<String>, String)> = Vec::new();
+        // (word set, hash of the lower-cased text) of every fact kept so far.
+        let mut kept: Vec<(Vec<u64>, u64)> = Vec::new();
+        let mut misses = 0;
         for (score, candidate) in scored {
+            if routed.tokens_used == budget || misses == GIVE_UP_AFTER_MISSES {
+                // Full, or nearly: the rest is left out unexamined.
+                routed.over_budget += 1;
+                continue;
+            }
             let words = word_set(&candidate.text);
-            let normalized = candidate.text.to_lowercase();
+            let whole = fnv1a(candidate.text.to_lowercase().as_bytes());
             if kept
                 .iter()
-                .any(|(w, n)| *n == normalized || jaccard(w, &words) >= DUPLICATE_JACCARD)
+                .any(|(w, h)| *h == whole || jaccard(w, &words) >= DUPLICATE_JACCARD)
             {
                 routed.duplicates_merged += 1;
                 continue;
             }
-            kept.push((words, normalized));
+            kept.push((words, whole));
             let tokens = counter.count(&candidate.text);
             if routed.tokens_used + tokens > budget {
                 routed.over_budget += 1;
+                misses += 1;
                 continue;
             }
+            misses = 0;
             routed.tokens_used += tokens;
             routed.summaries.push(Summary {
                 text: candidate.text,
@@ -258,19 +276,44 @@ fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn word_set(text: &str) -> HashSet<String> {
-    text.split(|c: char| !c.is_alphanumeric())
+/// The distinct lower-cased words of `text`, as sorted 64-bit hashes
+/// (collisions only ever make two facts look more alike, never less).
+fn word_set(text: &str) -> Vec<u64> {
+    let mut words: Vec<u64> = text
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+        .map(|w| fnv1a(w.to_lowercase().as_bytes()))
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
 }
 
-fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
+/// |A ∩ B| / |A ∪ B| of two sorted, deduplicated sets.
+fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
-    let shared = a.intersection(b).count() as f64;
-    shared / (a.len() as f64 + b.len() as f64 - shared)
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    shared as f64 / (a.len() + b.len() - shared) as f64
+}
+
+/// FNV-1a, 64 bits.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]

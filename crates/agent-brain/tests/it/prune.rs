@@ -128,6 +128,7 @@ fn eviction_archives_the_lowest_valued_beyond_capacity_per_scope() {
         .unwrap();
     assert!(!routed.summaries.iter().any(|s| s.text.contains("ancient")));
 
+    brain.check_integrity().unwrap();
     // A second cycle has nothing to do.
     let again = brain.prune_at(&policy(dir.path(), 5), now).unwrap();
     assert_eq!(
@@ -165,6 +166,7 @@ fn restore_brings_facts_back_once() {
     }
     let after: HashSet<String> = stored_uids(&db(dir.path())).into_iter().collect();
     assert_eq!(after, before);
+    brain.check_integrity().unwrap();
     let routed = brain
         .route_task(&TaskContext::project("a"), "otters", 10_000)
         .unwrap();

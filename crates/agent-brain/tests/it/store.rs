@@ -563,3 +563,65 @@ fn stats_count_per_kind() {
     assert_eq!(stats.session.below_threshold, 1);
     assert!(stats.database_bytes > 0);
 }
+
+#[test]
+fn supersession_within_one_batch_matches_one_by_one() {
+    let now = OffsetDateTime::now_utc();
+    let batch: Vec<NewFact> = (0..5)
+        .map(|i| {
+            let mut f = fact(project("p"), &format!("the build server is host{i}"));
+            f.subject = Some("build.server".into());
+            if i == 3 {
+                // Scheduled: takes over in two days.
+                f.valid_from = Some(now + Duration::days(2));
+            }
+            f
+        })
+        .chain(std::iter::once({
+            let mut other = fact(project("p"), "the cache server is cachehost");
+            other.subject = Some("cache.server".into());
+            other
+        }))
+        .collect();
+    let dir_a = tempfile::tempdir().unwrap();
+    let dir_b = tempfile::tempdir().unwrap();
+    let mut together = open(dir_a.path());
+    let mut one_by_one = open(dir_b.path());
+    // A stored fact of the same subject that the batch must supersede.
+    for brain in [&mut together, &mut one_by_one] {
+        let mut old = fact(project("p"), "the build server is oldhost");
+        old.subject = Some("build.server".into());
+        brain.remember_as_of(&old, now - Duration::days(1)).unwrap();
+    }
+    let batch_result = together.remember_many_as_of(&batch, now).unwrap();
+    let mut superseded = 0;
+    for f in &batch {
+        superseded += one_by_one.remember_as_of(f, now).unwrap().superseded;
+    }
+    assert_eq!(batch_result.stored, 6);
+    assert!(batch_result.superseded >= 4, "{batch_result:?}");
+    assert!(superseded >= batch_result.superseded);
+    let task = TaskContext::project("p");
+    for at in [now, now + Duration::days(3)] {
+        let a = together.route_task_at(&task, "build", 1000, at).unwrap();
+        let b = one_by_one.route_task_at(&task, "build", 1000, at).unwrap();
+        assert_eq!(texts(&a), texts(&b), "at {at}");
+        assert_eq!(a.summaries.len(), 1, "{a:#?}");
+    }
+    let today = together.route_task_at(&task, "build", 1000, now).unwrap();
+    assert_eq!(texts(&today), vec!["the build server is host4"]);
+    // host4 was recorded after the scheduled host3, so it supersedes host3
+    // from host3's start: newer knowledge wins, host3 never holds.
+    let later = together
+        .route_task_at(&task, "build server", 1000, now + Duration::days(3))
+        .unwrap();
+    assert!(
+        texts(&later).contains(&"the build server is host4"),
+        "{later:#?}"
+    );
+    assert!(
+        !texts(&later).iter().any(|t| t.contains("host3")),
+        "{later:#?}"
+    );
+    together.check_integrity().unwrap();
+}
