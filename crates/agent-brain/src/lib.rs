@@ -59,6 +59,7 @@ mod prune;
 mod route;
 mod schema;
 mod store;
+mod terms;
 mod tokens;
 
 pub use error::{BrainError, FactError, Result};

@@ -30,7 +30,7 @@ use time::OffsetDateTime;
 use crate::archive::{self, ArchivedFact, Header};
 use crate::error::{BrainError, Result};
 use crate::fact::{from_millis, millis, NewFact, Scope, ScopeKind};
-use crate::store::{scope_token, Brain, INDEX_FACT};
+use crate::store::{Brain, ScopeKeys, INDEX_FACT};
 
 /// How many facts each scope kind may keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -461,12 +461,14 @@ impl Brain {
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO facts (uid, scope_kind, project, session, scope_tok, subject, \
+                    "INSERT OR IGNORE INTO facts (uid, scope_kind, project, session, subject, \
                      content, tags, source, confidence, valid_from, invalid_at, created_at, superseded_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
                 .map_err(e)?;
             let mut index = tx.prepare_cached(INDEX_FACT).map_err(e)?;
+            let mut keys = ScopeKeys::default();
+            let terms = &self.terms;
             let mut newer = tx
                 .prepare_cached(
                     "SELECT min(coalesce(valid_from, created_at)) FROM facts \
@@ -489,7 +491,6 @@ impl Brain {
                         kind.code(),
                         project,
                         session,
-                        scope_token(kind, project, session),
                         fact.subject,
                         fact.content,
                         fact.tags.join(" "),
@@ -505,12 +506,12 @@ impl Brain {
                     report.already_present += 1;
                     continue;
                 }
+                let key = keys.get(kind, project, session);
                 index
                     .execute(params![
                         tx.last_insert_rowid(),
-                        fact.content,
-                        fact.tags.join(" "),
-                        scope_token(kind, project, session),
+                        terms.index_text(key, &fact.content),
+                        terms.index_text(key, &fact.tags.join(" ")),
                     ])
                     .map_err(e)?;
                 report.restored += 1;

@@ -1,13 +1,18 @@
 //! `route_task`: the only way facts leave the store.
 //!
-//! 1. The task text becomes an FTS5 query: its words (stop words dropped, at
-//!    most [`MAX_TERMS`]), OR-ed, restricted to the content and tag columns,
-//!    AND-ed with the full-text tokens of the scopes the task may see.
-//! 2. SQL keeps only rows of those scopes (by their columns: the token is a
-//!    speed-up, not the barrier), valid at the query time and at or above
-//!    the confidence threshold, and returns the best [`MAX_CANDIDATES`] by BM25.
+//! 1. The task text becomes an FTS5 query: its stems (stop words dropped, at
+//!    most [`MAX_TERMS`]), each as the index term of every scope the task
+//!    may see (global, its project, its session: see `terms.rs`), OR-ed.
+//!    Terms are `t` + hex digits, so nothing of FTS5's syntax can pass.
+//! 2. SQL keeps only rows of those scopes (by their columns: the partition is
+//!    a speed-up and a second wall, not the only one), valid at the query
+//!    time and at or above the confidence threshold, and returns the best
+//!    [`MAX_CANDIDATES`] by BM25 (content weighs 1, tags 0.5).
 //! 3. Each candidate is scored `relevance × confidence × recency`, where
-//!    relevance is BM25 divided by the best candidate's (0..1] and recency is
+//!    relevance is the mean of its BM25 divided by the best candidate's and
+//!    of its coverage (the share of the task's stems it contains: BM25's
+//!    IDF is flat in a store of a handful of facts, where coverage still
+//!    ranks), both in (0, 1], and recency is
 //!    `0.5 + 0.5 × 2^(−age / half-life)` (an old fact keeps half its weight).
 //! 4. Near-duplicates (same words, or word sets with Jaccard ≥ 0.8) are
 //!    merged into the best-scoring one.
@@ -20,14 +25,13 @@
 //! A summary is the fact's content with whitespace collapsed, its scope kind
 //! and its score: no id, scope name, subject, source or time leaves.
 
-use std::collections::HashSet;
-
 use rusqlite::params;
 use time::OffsetDateTime;
 
 use crate::error::{FactError, Result};
 use crate::fact::{millis, ScopeKind, TaskContext};
-use crate::store::{scope_token, Brain};
+use crate::store::Brain;
+use crate::terms::{scope_key, term};
 
 /// Most query words taken from the task text.
 pub const MAX_TERMS: usize = 32;
@@ -99,27 +103,25 @@ impl Brain {
             duplicates_merged: 0,
             over_budget: 0,
         };
-        let terms = query_terms(task_text);
-        if terms.is_empty() {
+        let mut stems = self.terms.stems(task_text);
+        stems.truncate(MAX_TERMS);
+        if stems.is_empty() {
             return Ok(routed);
         }
         let session = task.session.as_deref();
         let mut scopes = vec![
-            scope_token(ScopeKind::Global, "", ""),
-            scope_token(ScopeKind::Project, &task.project, ""),
+            scope_key(ScopeKind::Global, "", ""),
+            scope_key(ScopeKind::Project, &task.project, ""),
         ];
         if let Some(session) = session {
-            scopes.push(scope_token(ScopeKind::Session, &task.project, session));
+            scopes.push(scope_key(ScopeKind::Session, &task.project, session));
         }
-        let fts = format!(
-            "{{content tags}} : ({}) AND scope_tok : ({})",
-            terms
-                .iter()
-                .map(|t| format!("\"{t}\""))
-                .collect::<Vec<_>>()
-                .join(" OR "),
-            scopes.join(" OR "),
-        );
+        // Only the visible scopes' terms: other scopes' postings are never read.
+        let fts = stems
+            .iter()
+            .flat_map(|stem| scopes.iter().map(move |scope| term(*scope, stem)))
+            .collect::<Vec<_>>()
+            .join(" OR ");
         let now = millis(at);
         // CROSS JOIN pins the join order: the full-text match drives and
         // each hit is looked up by rowid. Left to itself the planner may
@@ -128,8 +130,8 @@ impl Brain {
         let mut query = self
             .conn
             .prepare_cached(
-                "SELECT f.content, f.scope_kind, f.confidence, f.created_at, \
-                        bm25(facts_fts, 1.0, 0.5, 0.0) AS rank \
+                "SELECT f.content, f.scope_kind, f.confidence, f.created_at, f.tags, \
+                        bm25(facts_fts, 1.0, 0.5) AS rank \
                  FROM facts_fts CROSS JOIN facts AS f ON f.id = facts_fts.rowid \
                  WHERE facts_fts MATCH ?1 \
                    AND (f.scope_kind = 0 \
@@ -157,21 +159,26 @@ impl Brain {
                         r.get::<_, i64>(1)?,
                         r.get::<_, f64>(2)?,
                         r.get::<_, i64>(3)?,
-                        r.get::<_, f64>(4)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, f64>(5)?,
                     ))
                 },
             )
             .map_err(|e| self.err(e))?;
         let mut candidates = Vec::new();
         for row in rows {
-            let (content, kind, confidence, created_at, rank) = row.map_err(|e| self.err(e))?;
+            let (content, kind, confidence, created_at, tags, rank) =
+                row.map_err(|e| self.err(e))?;
             let Some(scope) = ScopeKind::from_code(kind) else {
                 continue;
             };
+            let own = self.terms.stems(&format!("{content} {tags}"));
+            let matched = stems.iter().filter(|s| own.contains(s)).count();
             candidates.push(Candidate {
                 text: collapse_whitespace(&content),
                 scope,
-                relevance: (-rank).max(f64::MIN_POSITIVE),
+                bm25: (-rank).max(f64::MIN_POSITIVE),
+                coverage: matched as f64 / stems.len() as f64,
                 confidence,
                 created_at,
             });
@@ -179,7 +186,7 @@ impl Brain {
         routed.candidates = candidates.len();
         let best = candidates
             .iter()
-            .map(|c| c.relevance)
+            .map(|c| c.bm25)
             .fold(f64::MIN_POSITIVE, f64::max);
         let half_life_ms = self.settings.recency_half_life_days.max(1e-9) * 86_400_000.0;
         let mut scored: Vec<(f64, Candidate)> = candidates
@@ -187,7 +194,8 @@ impl Brain {
             .map(|c| {
                 let age = (now - c.created_at).max(0) as f64;
                 let recency = 0.5 + 0.5 * (-age / half_life_ms).exp2();
-                ((c.relevance / best) * c.confidence * recency, c)
+                let relevance = 0.5 * (c.bm25 / best) + 0.5 * c.coverage;
+                (relevance * c.confidence * recency, c)
             })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -234,42 +242,10 @@ impl Brain {
 struct Candidate {
     text: String,
     scope: ScopeKind,
-    relevance: f64,
+    bm25: f64,
+    coverage: f64,
     confidence: f64,
     created_at: i64,
-}
-
-/// Words too common to rank by.
-const STOP_WORDS: &[&str] = &[
-    "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
-    "but", "by", "can", "do", "does", "for", "from", "had", "has", "have", "how", "i", "if", "in",
-    "into", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "please", "so",
-    "than", "that", "the", "their", "them", "then", "there", "these", "this", "to", "us", "was",
-    "we", "were", "what", "when", "which", "who", "will", "with", "would", "you", "your",
-];
-
-/// The words of `text` worth searching for, lower-cased and deduplicated,
-/// in order of first appearance. Only letters and digits survive, so nothing
-/// of FTS5's query syntax can pass through.
-pub(crate) fn query_terms(text: &str) -> Vec<String> {
-    let mut seen = HashSet::new();
-    let mut terms = Vec::new();
-    for word in text.split(|c: char| !c.is_alphanumeric()) {
-        if word.is_empty() {
-            continue;
-        }
-        let word = word.to_lowercase();
-        if (word.is_ascii() && word.len() < 2) || STOP_WORDS.contains(&word.as_str()) {
-            continue;
-        }
-        if seen.insert(word.clone()) {
-            terms.push(word);
-            if terms.len() == MAX_TERMS {
-                break;
-            }
-        }
-    }
-    terms
 }
 
 fn collapse_whitespace(text: &str) -> String {
@@ -319,15 +295,6 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn terms_drop_syntax_and_stop_words() {
-        assert_eq!(
-            query_terms("How do I run the \"tests\" OR NEAR(x) -- for crate-foo?"),
-            vec!["run", "tests", "near", "crate", "foo"]
-        );
-        assert!(query_terms("the a of * ( ) \"").is_empty());
-    }
 
     #[test]
     fn jaccard_of_sets() {

@@ -12,11 +12,15 @@ pub(crate) const APPLICATION_ID: i64 = 0x4142_5231;
 pub(crate) const MIGRATIONS: &[&str] = &[
     // v1: facts, their full-text index, and the eviction journal.
     //
-    // The index keeps `detail = column` (which columns hold a term, no
-    // positions): queries are OR-ed words with column filters, never
-    // phrases or NEAR, and facts are short enough that BM25 with per-column
-    // presence ranks them as well as with counts. It makes the index about
-    // smaller and inserts and queries faster.
+    // `facts_fts` is contentless: it holds scoped index terms that the store
+    // computes (`terms.rs`), not the facts' text, and is partitioned by
+    // scope through them. `detail = column`: queries are OR-ed terms, never
+    // phrases or NEAR, so positions are not kept. There is no insert
+    // trigger: a trigger makes every INSERT a multi-write statement with its
+    // own savepoint, and FTS5 flushes its pending terms to a new segment at
+    // every savepoint, so bulk inserts would build one segment per row. The
+    // store inserts the index row itself, in the same transaction
+    // (`Brain::index_fact`), and `check_integrity` verifies the index.
     r#"
 CREATE TABLE facts (
     id            INTEGER PRIMARY KEY,
@@ -24,7 +28,6 @@ CREATE TABLE facts (
     scope_kind    INTEGER NOT NULL CHECK (scope_kind IN (0, 1, 2)),
     project       TEXT    NOT NULL,
     session       TEXT    NOT NULL,
-    scope_tok     TEXT    NOT NULL,
     subject       TEXT,
     content       TEXT    NOT NULL CHECK (length(content) > 0),
     tags          TEXT    NOT NULL,
@@ -42,25 +45,15 @@ CREATE INDEX facts_invalid ON facts (invalid_at) WHERE invalid_at IS NOT NULL;
 CREATE INDEX facts_batch   ON facts (evict_batch) WHERE evict_batch IS NOT NULL;
 
 CREATE VIRTUAL TABLE facts_fts USING fts5(
-    content, tags, scope_tok,
-    content = 'facts', content_rowid = 'id',
-    tokenize = 'porter unicode61 remove_diacritics 2',
-    detail = column
+    terms, tag_terms,
+    content = '', contentless_delete = 1,
+    detail = column, tokenize = 'ascii'
 );
--- No insert trigger: a trigger makes every INSERT a multi-write statement
--- with its own savepoint, and FTS5 flushes its pending terms to a new
--- segment at every savepoint, so bulk inserts would build one segment per
--- row. The store inserts the index row itself, in the same transaction
--- (`index_fact`), and `check_integrity` verifies the two agree.
+-- 16 MiB of pending terms before a flush to a new segment (default 1 MiB):
+-- scoped terms are many and distinct, and small segments mean merge work.
+INSERT INTO facts_fts (facts_fts, rank) VALUES ('hashsize', 16777216);
 CREATE TRIGGER facts_fts_delete AFTER DELETE ON facts BEGIN
-    INSERT INTO facts_fts (facts_fts, rowid, content, tags, scope_tok)
-    VALUES ('delete', old.id, old.content, old.tags, old.scope_tok);
-END;
-CREATE TRIGGER facts_fts_update AFTER UPDATE OF content, tags, scope_tok ON facts BEGIN
-    INSERT INTO facts_fts (facts_fts, rowid, content, tags, scope_tok)
-    VALUES ('delete', old.id, old.content, old.tags, old.scope_tok);
-    INSERT INTO facts_fts (rowid, content, tags, scope_tok)
-    VALUES (new.id, new.content, new.tags, new.scope_tok);
+    DELETE FROM facts_fts WHERE rowid = old.id;
 END;
 
 CREATE TABLE archives (

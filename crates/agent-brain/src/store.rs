@@ -5,12 +5,12 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
-use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
 use crate::error::{BrainError, Result};
 use crate::fact::{millis, NewFact, Scope, ScopeKind};
 use crate::schema::{latest_version, APPLICATION_ID, MIGRATIONS};
+use crate::terms::{scope_key, Terms};
 use crate::tokens::TokenCounter;
 
 /// How long a writer waits for another process's write to finish.
@@ -49,6 +49,7 @@ pub struct Brain {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
     pub(crate) settings: BrainSettings,
+    pub(crate) terms: Terms,
 }
 
 impl std::fmt::Debug for Brain {
@@ -186,6 +187,7 @@ impl Brain {
             conn,
             path,
             settings,
+            terms: Terms::new(),
         })
     }
 
@@ -367,18 +369,17 @@ impl Brain {
             done.superseded += ends.iter().filter(|(_, s)| s.is_some()).count();
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT INTO facts (uid, scope_kind, project, session, scope_tok, subject, \
+                    "INSERT INTO facts (uid, scope_kind, project, session, subject, \
                      content, tags, source, confidence, valid_from, invalid_at, created_at, \
                      superseded_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
                 .map_err(e)?;
             let mut index = tx.prepare_cached(INDEX_FACT).map_err(e)?;
-            let mut token = ScopeTokens::default();
+            let mut keys = ScopeKeys::default();
             for (fact, (invalid_at, superseded_at)) in facts.iter().zip(&ends) {
                 let kind = fact.scope.kind();
                 let (project, session) = fact.scope.columns();
-                let scope_tok = token.get(kind, project, session);
                 let tags = fact.tags.join(" ");
                 insert
                     .execute(params![
@@ -386,7 +387,6 @@ impl Brain {
                         kind.code(),
                         project,
                         session,
-                        scope_tok,
                         fact.subject,
                         fact.content,
                         tags,
@@ -398,12 +398,12 @@ impl Brain {
                         superseded_at,
                     ])
                     .map_err(e)?;
+                let key = keys.get(kind, project, session);
                 index
                     .execute(params![
                         tx.last_insert_rowid(),
-                        fact.content,
-                        tags,
-                        scope_tok
+                        self.terms.index_text(key, &fact.content),
+                        self.terms.index_text(key, &tags),
                     ])
                     .map_err(e)?;
                 done.stored += 1;
@@ -514,7 +514,7 @@ impl Brain {
         self.quick_check()?;
         self.conn
             .execute(
-                "INSERT INTO facts_fts (facts_fts, rank) VALUES ('integrity-check', 1)",
+                "INSERT INTO facts_fts (facts_fts) VALUES ('integrity-check')",
                 [],
             )
             .map_err(|e| BrainError::Corrupt {
@@ -553,28 +553,29 @@ const SUPERSEDE: &str =
      WHERE scope_kind = ?1 AND project = ?2 AND session = ?3 AND subject = ?4 \
      AND (invalid_at IS NULL OR invalid_at > ?5)";
 
-/// The last scope's full-text token, so a batch of one scope hashes once.
+/// Adds a just-inserted fact (`?1` = its rowid) to the full-text index:
+/// `?2` the scoped terms of its content, `?3` of its tags.
+pub(crate) const INDEX_FACT: &str =
+    "INSERT INTO facts_fts (rowid, terms, tag_terms) VALUES (?1, ?2, ?3)";
+
+/// The last scope's index key, so a batch of one scope hashes it once.
 #[derive(Default)]
-struct ScopeTokens {
-    last: Option<(ScopeKind, String, String, String)>,
+pub(crate) struct ScopeKeys {
+    last: Option<(ScopeKind, String, String, u64)>,
 }
 
-impl ScopeTokens {
-    fn get(&mut self, kind: ScopeKind, project: &str, session: &str) -> String {
+impl ScopeKeys {
+    pub(crate) fn get(&mut self, kind: ScopeKind, project: &str, session: &str) -> u64 {
         match &self.last {
-            Some((k, p, s, token)) if *k == kind && p == project && s == session => token.clone(),
+            Some((k, p, s, key)) if *k == kind && p == project && s == session => *key,
             _ => {
-                let token = scope_token(kind, project, session);
-                self.last = Some((kind, project.to_owned(), session.to_owned(), token.clone()));
-                token
+                let key = scope_key(kind, project, session);
+                self.last = Some((kind, project.to_owned(), session.to_owned(), key));
+                key
             }
         }
     }
 }
-
-/// Adds a just-inserted fact (`?1` = its rowid) to the full-text index.
-pub(crate) const INDEX_FACT: &str =
-    "INSERT INTO facts_fts (rowid, content, tags, scope_tok) VALUES (?1, ?2, ?3, ?4)";
 
 /// Refuses a non-empty file that does not start with SQLite's header.
 fn check_header(path: &Path) -> Result<()> {
@@ -593,24 +594,6 @@ fn check_header(path: &Path) -> Result<()> {
             path: path.to_path_buf(),
         })
     }
-}
-
-/// The full-text token that stands for one scope: a prefix for the kind and
-/// 64 bits of SHA-256 over the scope's names. Only a speed-up: every query
-/// also filters on the scope columns themselves.
-pub(crate) fn scope_token(kind: ScopeKind, project: &str, session: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update([kind.code() as u8]);
-    hasher.update(project.as_bytes());
-    hasher.update([0]);
-    hasher.update(session.as_bytes());
-    let digest = hasher.finalize();
-    let prefix = match kind {
-        ScopeKind::Global => "g",
-        ScopeKind::Project => "p",
-        ScopeKind::Session => "s",
-    };
-    format!("{prefix}{}", hex::encode(&digest[..8]))
 }
 
 /// 128 bits naming a fact across the database and its archives: the
