@@ -98,6 +98,7 @@ fn peak_rss_mib() -> f64 {
 fn main() {
     let mut facts_total: u64 = 1_000_000;
     let mut global_per_mille = GLOBAL_PER_MILLE;
+    let mut batch_size = BATCH;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--global-per-mille" {
@@ -105,6 +106,9 @@ fn main() {
                 .next()
                 .and_then(|v| v.parse().ok())
                 .expect("--global-per-mille N");
+        }
+        if arg == "--batch" {
+            batch_size = args.next().and_then(|v| v.parse().ok()).expect("--batch N");
         }
         if arg == "--facts" {
             facts_total = args.next().and_then(|v| v.parse().ok()).expect("--facts N");
@@ -121,7 +125,7 @@ fn main() {
     let mut written = 0u64;
     let mut remember_secs = 0.0;
     while written < facts_total {
-        let n = BATCH.min((facts_total - written) as usize);
+        let n = batch_size.min((facts_total - written) as usize);
         let batch: Vec<NewFact> = (0..n)
             .map(|i| {
                 let project = format!("project-{:04}", rng.below(PROJECTS));
@@ -222,7 +226,7 @@ fn main() {
         "agent-brain scale benchmark: {facts_total} facts, {PROJECTS} projects, {} sessions, {global_per_mille}‰ global",
         PROJECTS * SESSIONS_PER_PROJECT
     );
-    println!("bulk remember        {:>10.0} facts/s ({facts_total} in {remember_secs:.1} s, batches of {BATCH})", facts_total as f64 / remember_secs);
+    println!("bulk remember        {:>10.0} facts/s ({facts_total} in {remember_secs:.1} s, batches of {batch_size})", facts_total as f64 / remember_secs);
     println!(
         "database size        {:>10.1} MiB ({per_million:.0} MiB per million facts)",
         db_bytes as f64 / 1048576.0

@@ -178,9 +178,11 @@ impl Brain {
             .map_err(|e| BrainError::sqlite(&path, e))?;
         // A 64 MiB page cache and reads through mmap: at a million facts the
         // indexes are a few hundred MiB and SQLite's 2 MiB default cache
-        // turns every query into page-cache misses.
+        // turns every query into page-cache misses. Checkpoints every 64 MiB
+        // of WAL rather than 4 MiB: fewer, larger checkpoints under bulk
+        // writes.
         conn.execute_batch(
-            "PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY;",
+            "PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;",
         )
         .map_err(|e| BrainError::sqlite(&path, e))?;
         Ok(Brain {

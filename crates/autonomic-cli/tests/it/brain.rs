@@ -542,3 +542,66 @@ fn heart_run_stops_cleanly_on_ctrl_c() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("prune cycle: "));
 }
+
+/// Removes the immutable flag again when the test ends, pass or fail.
+struct Immutable(PathBuf);
+
+impl Immutable {
+    fn set(path: &Path) -> Immutable {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "chattr makes the file read-only even for root"
+        )]
+        let status = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .status()
+            .expect("chattr (e2fsprogs) must be installed: .ci/run installs it");
+        assert!(
+            status.success(),
+            "chattr +i {} failed: the test needs an ext4-like filesystem under $TMPDIR",
+            path.display()
+        );
+        Immutable(path.to_path_buf())
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        #[expect(clippy::disallowed_methods, reason = "undo chattr +i")]
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// A database file nobody may write (immutable, so even root cannot):
+/// reads work, writes fail with a clear error, and the file is unchanged.
+#[test]
+fn a_read_only_database_file_refuses_writes_and_keeps_its_content() {
+    let home = TestHome::new();
+    let (code, _, err) = brain(
+        &home,
+        &["remember", "--project", "p", "kept fact about ospreys"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let before = fs_err::read(db(&home)).unwrap();
+    let _guard = Immutable::set(&db(&home));
+    let (code, out, err) = brain(
+        &home,
+        &["route", "--project", "p", "--budget", "50", "ospreys"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("kept fact about ospreys"), "{out}");
+    let (code, _, err) = brain(&home, &["remember", "--project", "p", "another fact"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("data/brain/brain.sqlite3 is read-only"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    let (code, _, err) = run(&home, home.cmd().args(["heart", "run-once"]));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(fs_err::read(db(&home)).unwrap(), before);
+}
