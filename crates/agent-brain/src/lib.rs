@@ -66,7 +66,7 @@ pub use error::{BrainError, FactError, Result};
 pub use fact::{
     NewFact, Scope, ScopeKind, TaskContext, MAX_CONTENT_BYTES, MAX_NAME_BYTES, MAX_TAGS,
 };
-pub use prune::{Capacity, PrunePolicy, PruneReport, RestoreReport};
+pub use prune::{Capacity, PrunePolicy, PruneReport, PruneStep, RestoreReport};
 pub use route::{
     Routed, Summary, DUPLICATE_JACCARD, GIVE_UP_AFTER_MISSES, MAX_CANDIDATES, MAX_TERMS,
 };

@@ -76,6 +76,32 @@ pub struct PruneReport {
     pub interrupted: bool,
 }
 
+/// A step of a prune cycle that has just ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PruneStep {
+    /// Interrupted batches of an earlier cycle were finished.
+    Recovered {
+        /// Batches finished.
+        batches: u64,
+        /// Facts they archived.
+        facts: u64,
+    },
+    /// A chunk of long-invalid facts was deleted.
+    Expired {
+        /// Deleted so far this cycle.
+        deleted: u64,
+    },
+    /// An archive batch was written and its facts deleted.
+    Archived {
+        /// This batch, from 1.
+        batch: u64,
+        /// Batches this cycle.
+        batches: u64,
+        /// Facts evicted so far this cycle.
+        evicted: u64,
+    },
+}
+
 /// What [`Brain::restore`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RestoreReport {
@@ -92,8 +118,10 @@ pub struct RestoreReport {
 /// A scope over capacity: (kind code, project, session, facts, capacity).
 type OverCapacity = (i64, String, String, u64, u64);
 
-/// Facts deleted per transaction, so readers are never held up for long.
-const DELETE_CHUNK: i64 = 20_000;
+/// Facts deleted per transaction. Readers are never blocked (WAL); fewer,
+/// larger transactions mean fewer FTS5 flushes and merges (at a million
+/// facts, 100,000 per transaction deleted 10% in 5.3 s, 20,000 in 7.2 s).
+const DELETE_CHUNK: i64 = 100_000;
 
 impl Brain {
     /// Runs one prune cycle as of now.
@@ -115,9 +143,27 @@ impl Brain {
         at: OffsetDateTime,
         stop: &dyn Fn() -> bool,
     ) -> Result<PruneReport> {
+        self.prune_observed(policy, at, stop, &mut |_| {})
+    }
+
+    /// [`Brain::prune_until`], telling `progress` about each step as it ends
+    /// (for progress displays; the report has the totals).
+    pub fn prune_observed(
+        &mut self,
+        policy: &PrunePolicy,
+        at: OffsetDateTime,
+        stop: &dyn Fn() -> bool,
+        progress: &mut dyn FnMut(PruneStep),
+    ) -> Result<PruneReport> {
         let now = millis(at);
         let mut report = PruneReport::default();
         self.finish_pending(&mut report)?;
+        if report.recovered_batches > 0 {
+            progress(PruneStep::Recovered {
+                batches: report.recovered_batches,
+                facts: report.recovered_facts,
+            });
+        }
 
         // Long-invalid facts: deleted, not archived.
         let cutoff = millis(at - policy.grace);
@@ -131,6 +177,9 @@ impl Brain {
                 )
                 .map_err(|e| self.err(e))?;
             report.expired_deleted += deleted as u64;
+            progress(PruneStep::Expired {
+                deleted: report.expired_deleted,
+            });
             if (deleted as i64) < DELETE_CHUNK {
                 break;
             }
@@ -174,7 +223,8 @@ impl Brain {
             let excess = count.saturating_sub(capacity) as usize;
             victims.extend(rows.iter().take(excess).map(|row| row.2));
         }
-        for chunk in victims.chunks(policy.batch_rows.max(1)) {
+        let batches = victims.len().div_ceil(policy.batch_rows.max(1)) as u64;
+        for (index, chunk) in victims.chunks(policy.batch_rows.max(1)).enumerate() {
             if stop() {
                 report.interrupted = true;
                 break;
@@ -185,6 +235,11 @@ impl Brain {
             tracing::info!(batch, rows, file = %file.display(), "archived evicted facts");
             report.evicted += rows;
             report.archives.push(file);
+            progress(PruneStep::Archived {
+                batch: index as u64 + 1,
+                batches,
+                evicted: report.evicted,
+            });
         }
         Ok(report)
     }

@@ -13,6 +13,9 @@ use crate::schema::{latest_version, APPLICATION_ID, MIGRATIONS};
 use crate::terms::{scope_key, Terms};
 use crate::tokens::TokenCounter;
 
+/// SQLite's page cache, KiB.
+const CACHE_KIB: i64 = 64 * 1024;
+
 /// How long a writer waits for another process's write to finish.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -181,9 +184,9 @@ impl Brain {
         // turns every query into page-cache misses. Checkpoints every 64 MiB
         // of WAL rather than 4 MiB: fewer, larger checkpoints under bulk
         // writes.
-        conn.execute_batch(
-            "PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;",
-        )
+        conn.execute_batch(&format!(
+            "PRAGMA cache_size = -{CACHE_KIB}; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;"
+        ))
         .map_err(|e| BrainError::sqlite(&path, e))?;
         Ok(Brain {
             conn,

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use agent_brain::{Brain, BrainError, BrainSettings, Capacity, PrunePolicy, PruneReport};
+use agent_brain::{
+    Brain, BrainError, BrainSettings, Capacity, PrunePolicy, PruneReport, PruneStep,
+};
 use autonomic_core::audit::{AuditError, AuditEvent, AuditLog};
 use autonomic_core::config::Config;
 
@@ -77,9 +79,24 @@ impl PruneCycle {
         audit: &AuditLog,
         stop: &dyn Fn() -> bool,
     ) -> Result<PruneOutcome, HeartError> {
+        self.run_observed(audit, stop, &mut |_| {})
+    }
+
+    /// [`PruneCycle::run`], telling `progress` about each step as it ends.
+    pub fn run_observed(
+        &self,
+        audit: &AuditLog,
+        stop: &dyn Fn() -> bool,
+        progress: &mut dyn FnMut(PruneStep),
+    ) -> Result<PruneOutcome, HeartError> {
         let started = Instant::now();
         let result = Brain::open(&self.db_path, self.settings).and_then(|mut brain| {
-            brain.prune_until(&self.policy, time::OffsetDateTime::now_utc(), stop)
+            brain.prune_observed(
+                &self.policy,
+                time::OffsetDateTime::now_utc(),
+                stop,
+                progress,
+            )
         });
         let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         match result {

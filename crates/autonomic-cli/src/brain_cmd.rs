@@ -1,12 +1,14 @@
 //! `autonomic brain …` and `autonomic heart …`: fact memory and its upkeep.
 
-use std::io::{Read as _, Write as _};
+use std::io::{IsTerminal as _, Read as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use agent_brain::{Brain, BrainError, BrainSettings, NewFact, Routed, Scope, TaskContext};
+use agent_brain::{
+    Brain, BrainError, BrainSettings, NewFact, PruneStep, Routed, Scope, TaskContext,
+};
 use agent_heart::{PruneCycle, PruneOutcome, Scheduler};
 use anyhow::Context as _;
 use autonomic_core::audit::{AuditEvent, AuditLog};
@@ -343,7 +345,19 @@ pub fn run_heart(cmd: &HeartCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
     let log = AuditLog::open(&ctx.paths.audit_log)?;
     match cmd {
         HeartCommand::RunOnce { json } => {
-            let outcome = PruneCycle::from_config(&ctx.config.config).run(&log, &|| false)?;
+            let interactive = std::io::stderr().is_terminal();
+            let outcome = PruneCycle::from_config(&ctx.config.config).run_observed(
+                &log,
+                &|| false,
+                &mut |step| {
+                    if interactive {
+                        show_step(step);
+                    }
+                },
+            )?;
+            if interactive {
+                eprint!("\r\x1b[K");
+            }
             let mut out = std::io::stdout().lock();
             if *json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&outcome)?)?;
@@ -383,6 +397,22 @@ pub fn run_heart(cmd: &HeartCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line of progress on a terminal, overwritten by the next.
+fn show_step(step: PruneStep) {
+    let line = match step {
+        PruneStep::Recovered { batches, facts } => {
+            format!("finished {batches} interrupted batch(es) ({facts} facts)")
+        }
+        PruneStep::Expired { deleted } => format!("deleted {deleted} expired facts"),
+        PruneStep::Archived {
+            batch,
+            batches,
+            evicted,
+        } => format!("archived batch {batch}/{batches} ({evicted} facts evicted)"),
+    };
+    eprint!("\r\x1b[Kprune: {line}");
 }
 
 fn print_outcome(out: &mut impl std::io::Write, outcome: &PruneOutcome) -> anyhow::Result<()> {

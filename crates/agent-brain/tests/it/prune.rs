@@ -3,7 +3,9 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use agent_brain::{Brain, BrainError, Capacity, NewFact, PrunePolicy, Scope, TaskContext};
+use agent_brain::{
+    Brain, BrainError, Capacity, NewFact, PrunePolicy, PruneStep, Scope, TaskContext,
+};
 use time::{Duration, OffsetDateTime};
 
 use crate::common::{archived_uids, db, fact, open, project, session, stored_uids};
@@ -87,7 +89,33 @@ fn eviction_archives_the_lowest_valued_beyond_capacity_per_scope() {
         .unwrap();
 
     let before: HashSet<String> = stored_uids(&db(dir.path())).into_iter().collect();
-    let report = brain.prune_at(&policy(dir.path(), 5), now).unwrap();
+    let mut steps = Vec::new();
+    let report = brain
+        .prune_observed(&policy(dir.path(), 5), now, &|| false, &mut |step| {
+            steps.push(step)
+        })
+        .unwrap();
+    assert_eq!(
+        steps,
+        vec![
+            PruneStep::Expired { deleted: 0 },
+            PruneStep::Archived {
+                batch: 1,
+                batches: 3,
+                evicted: 7
+            },
+            PruneStep::Archived {
+                batch: 2,
+                batches: 3,
+                evicted: 14
+            },
+            PruneStep::Archived {
+                batch: 3,
+                batches: 3,
+                evicted: 18
+            },
+        ]
+    );
     assert_eq!(report.scopes_over_capacity, 2);
     assert_eq!(report.evicted, 15 + 3);
     // Batches of at most 7 rows: 15 + 3 = 18 → 3 files.
