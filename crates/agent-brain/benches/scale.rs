@@ -4,6 +4,7 @@
 //! ```text
 //! cargo bench -p agent-brain --bench scale                 # 1,000,000 facts
 //! cargo bench -p agent-brain --bench scale -- --facts 100000
+//! cargo bench -p agent-brain --bench scale -- --by-project  # batches of one project
 //! ```
 //!
 //! Measures, on a real file database (WAL, synchronous=NORMAL):
@@ -99,6 +100,7 @@ fn main() {
     let mut facts_total: u64 = 1_000_000;
     let mut global_per_mille = GLOBAL_PER_MILLE;
     let mut batch_size = BATCH;
+    let mut by_project = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--global-per-mille" {
@@ -107,12 +109,18 @@ fn main() {
                 .and_then(|v| v.parse().ok())
                 .expect("--global-per-mille N");
         }
+        if arg == "--by-project" {
+            by_project = true;
+        }
         if arg == "--batch" {
             batch_size = args.next().and_then(|v| v.parse().ok()).expect("--batch N");
         }
         if arg == "--facts" {
             facts_total = args.next().and_then(|v| v.parse().ok()).expect("--facts N");
         }
+    }
+    if by_project {
+        batch_size = (facts_total / PROJECTS).max(1) as usize;
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("brain.sqlite3");
@@ -128,7 +136,15 @@ fn main() {
         let n = batch_size.min((facts_total - written) as usize);
         let batch: Vec<NewFact> = (0..n)
             .map(|i| {
-                let project = format!("project-{:04}", rng.below(PROJECTS));
+                // Random order: any project in any batch (the worst case for
+                // a scope-partitioned index). By project: a batch is the
+                // facts of one project, as an agent run writes them.
+                let project_index = if by_project {
+                    (written / batch_size as u64) % PROJECTS
+                } else {
+                    rng.below(PROJECTS)
+                };
+                let project = format!("project-{project_index:04}");
                 let roll = rng.below(1000);
                 let scope = if roll < global_per_mille {
                     Scope::Global
@@ -226,7 +242,11 @@ fn main() {
         "agent-brain scale benchmark: {facts_total} facts, {PROJECTS} projects, {} sessions, {global_per_mille}‰ global",
         PROJECTS * SESSIONS_PER_PROJECT
     );
-    println!("bulk remember        {:>10.0} facts/s ({facts_total} in {remember_secs:.1} s, batches of {batch_size})", facts_total as f64 / remember_secs);
+    println!(
+        "bulk remember        {:>10.0} facts/s ({facts_total} in {remember_secs:.1} s, batches of {batch_size}, {})",
+        facts_total as f64 / remember_secs,
+        if by_project { "one project per batch" } else { "random order" }
+    );
     println!(
         "database size        {:>10.1} MiB ({per_million:.0} MiB per million facts)",
         db_bytes as f64 / 1048576.0
