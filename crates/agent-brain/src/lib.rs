@@ -7,7 +7,9 @@
 //!
 //! - The fact store: one SQLite database (rusqlite, bundled SQLite, WAL,
 //!   versioned migrations, an application id that marks the file as ours)
-//!   with an FTS5 index over content and tags ([`Brain`]).
+//!   with an FTS5 index over content and tags, partitioned by scope
+//!   (stemmed words hashed with their scope's key: a query reads only the
+//!   postings of the scopes it may see) ([`Brain`]).
 //! - Writing: [`Brain::remember`] (a newer fact with the same scope and
 //!   subject invalidates the older one, bi-temporally: the old row stays,
 //!   with `invalid_at` and `superseded_at` set) and [`Brain::forget`].
