@@ -72,5 +72,5 @@ pub use prune::{Capacity, PrunePolicy, PruneReport, PruneStep, RestoreReport};
 pub use route::{
     Routed, Summary, DUPLICATE_JACCARD, GIVE_UP_AFTER_MISSES, MAX_CANDIDATES, MAX_TERMS,
 };
-pub use store::{Brain, BrainSettings, KindStats, Remembered, Stats};
+pub use store::{Brain, BrainSettings, IndexOptimized, KindStats, Remembered, Stats};
 pub use tokens::TokenCounter;

@@ -91,6 +91,11 @@ pub enum PruneStep {
         /// Deleted so far this cycle.
         deleted: u64,
     },
+    /// The full-text index was merged (agent-heart does this after pruning).
+    IndexMerged {
+        /// Merge steps that did work.
+        steps: u64,
+    },
     /// An archive batch was written and its facts deleted.
     Archived {
         /// This batch, from 1.

@@ -73,6 +73,18 @@ pub struct Remembered {
     pub superseded: usize,
 }
 
+/// What [`Brain::optimize_index`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct IndexOptimized {
+    /// Merge steps that did work (0: the index was already merged).
+    pub steps: u64,
+    /// Wall time, milliseconds.
+    pub millis: u64,
+}
+
+/// Pages of index each merge step writes (each step is one transaction).
+const OPTIMIZE_STEP_PAGES: i64 = 2_000;
+
 /// Counts per scope kind (never per project or session).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct KindStats {
@@ -511,6 +523,38 @@ impl Brain {
             "SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size)",
         )?;
         Ok(stats)
+    }
+
+    /// Merges the full-text index's segments, a bounded step at a time,
+    /// until it is one segment or `stop` says so. Bulk writes leave many
+    /// small segments and every query term is looked up in each of them;
+    /// agent-heart runs this after each prune cycle.
+    pub fn optimize_index(&mut self, stop: &dyn Fn() -> bool) -> Result<IndexOptimized> {
+        let started = std::time::Instant::now();
+        let mut steps = 0u64;
+        loop {
+            if stop() {
+                break;
+            }
+            let before = self.conn.total_changes();
+            // A negative page count merges regardless of `usermerge`:
+            // repeated, it ends with one segment (an incremental 'optimize').
+            self.conn
+                .execute(
+                    "INSERT INTO facts_fts (facts_fts, rank) VALUES ('merge', ?1)",
+                    [-OPTIMIZE_STEP_PAGES],
+                )
+                .map_err(|e| self.err(e))?;
+            // SQLite's documented test: fewer than 2 changes means no work.
+            if self.conn.total_changes() - before < 2 {
+                break;
+            }
+            steps += 1;
+        }
+        Ok(IndexOptimized {
+            steps,
+            millis: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        })
     }
 
     /// `PRAGMA quick_check` and FTS5's own check that the full-text index

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use agent_brain::{
-    Brain, BrainError, BrainSettings, Capacity, PrunePolicy, PruneReport, PruneStep,
+    Brain, BrainError, BrainSettings, Capacity, IndexOptimized, PrunePolicy, PruneReport, PruneStep,
 };
 use autonomic_core::audit::{AuditError, AuditEvent, AuditLog};
 use autonomic_core::config::Config;
@@ -46,6 +46,8 @@ pub struct PruneCycle {
 pub struct PruneOutcome {
     /// What the store did.
     pub report: PruneReport,
+    /// The full-text index merge that followed.
+    pub index: IndexOptimized,
     /// Wall time of the cycle, milliseconds.
     pub millis: u64,
 }
@@ -91,16 +93,27 @@ impl PruneCycle {
     ) -> Result<PruneOutcome, HeartError> {
         let started = Instant::now();
         let result = Brain::open(&self.db_path, self.settings).and_then(|mut brain| {
-            brain.prune_observed(
+            let report = brain.prune_observed(
                 &self.policy,
                 time::OffsetDateTime::now_utc(),
                 stop,
                 progress,
-            )
+            )?;
+            // Then merge the full-text index's segments (bulk writes and
+            // deletes leave many; every query term is looked up in each).
+            let index = if report.interrupted {
+                IndexOptimized::default()
+            } else {
+                brain.optimize_index(stop)?
+            };
+            if index.steps > 0 {
+                progress(PruneStep::IndexMerged { steps: index.steps });
+            }
+            Ok((report, index))
         });
         let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         match result {
-            Ok(report) => {
+            Ok((report, index)) => {
                 tracing::info!(
                     db = %self.db_path.display(),
                     expired_deleted = report.expired_deleted,
@@ -108,6 +121,7 @@ impl PruneCycle {
                     archives = report.archives.len(),
                     recovered_batches = report.recovered_batches,
                     interrupted = report.interrupted,
+                    index_merge_steps = index.steps,
                     millis,
                     "prune cycle done"
                 );
@@ -124,6 +138,8 @@ impl PruneCycle {
                         "recovered_batches": report.recovered_batches,
                         "recovered_facts": report.recovered_facts,
                         "interrupted": report.interrupted,
+                        "index_merge_steps": index.steps,
+                        "index_merge_millis": index.millis,
                         "grace_hours": self.policy.grace.whole_hours(),
                         "capacity": {
                             "global": self.policy.capacity.global,
@@ -133,7 +149,11 @@ impl PruneCycle {
                         "millis": millis,
                     }),
                 })?;
-                Ok(PruneOutcome { report, millis })
+                Ok(PruneOutcome {
+                    report,
+                    index,
+                    millis,
+                })
             }
             Err(error) => {
                 tracing::error!(db = %self.db_path.display(), %error, "prune cycle failed");

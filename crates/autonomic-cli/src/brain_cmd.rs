@@ -406,6 +406,7 @@ fn show_step(step: PruneStep) {
             format!("finished {batches} interrupted batch(es) ({facts} facts)")
         }
         PruneStep::Expired { deleted } => format!("deleted {deleted} expired facts"),
+        PruneStep::IndexMerged { steps } => format!("merged the full-text index ({steps} steps)"),
         PruneStep::Archived {
             batch,
             batches,
@@ -419,13 +420,14 @@ fn print_outcome(out: &mut impl std::io::Write, outcome: &PruneOutcome) -> anyho
     let r = &outcome.report;
     writeln!(
         out,
-        "prune cycle{}: {} expired fact(s) deleted, {} evicted from {} over-capacity scope(s) into {} archive(s), {} interrupted batch(es) finished ({} ms)",
+        "prune cycle{}: {} expired fact(s) deleted, {} evicted from {} over-capacity scope(s) into {} archive(s), {} interrupted batch(es) finished, index merged in {} step(s) ({} ms)",
         if r.interrupted { " (interrupted)" } else { "" },
         r.expired_deleted,
         r.evicted,
         r.scopes_over_capacity,
         r.archives.len(),
         r.recovered_batches,
+        outcome.index.steps,
         outcome.millis
     )?;
     for archive in &r.archives {

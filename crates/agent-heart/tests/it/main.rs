@@ -124,3 +124,50 @@ fn a_stop_request_interrupts_a_cycle_between_batches() {
     assert_eq!(outcome.report.evicted, 7);
     assert_eq!(records(&log)[0]["detail"]["interrupted"], true);
 }
+
+#[test]
+fn a_cycle_merges_the_index_and_the_next_has_nothing_to_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.heart.project_capacity = 1_000_000;
+    let mut brain = Brain::open(&config.brain.db_path, Default::default()).unwrap();
+    // Twenty transactions: twenty index segments.
+    for batch in 0..20 {
+        let facts: Vec<NewFact> = (0..50)
+            .map(|i| {
+                NewFact::new(
+                    Scope::Project(format!("p{}", i % 5)),
+                    format!("batch {batch} fact {i} about tapirs"),
+                )
+            })
+            .collect();
+        brain.remember_many(&facts).unwrap();
+    }
+    let task = agent_brain::TaskContext::project("p3");
+    let before = brain.route_task(&task, "tapirs", 100_000).unwrap();
+    assert!(before.summaries.len() > 100);
+    drop(brain);
+    let log = AuditLog::open(dir.path().join("audit.jsonl")).unwrap();
+    let first = PruneCycle::from_config(&config)
+        .run(&log, &|| false)
+        .unwrap();
+    assert!(first.index.steps >= 1, "{first:?}");
+    let second = PruneCycle::from_config(&config)
+        .run(&log, &|| false)
+        .unwrap();
+    assert_eq!(second.index.steps, 0, "{second:?}");
+    assert_eq!(
+        records(&log)[0]["detail"]["index_merge_steps"],
+        first.index.steps
+    );
+    let brain = Brain::open(&config.brain.db_path, Default::default()).unwrap();
+    brain.check_integrity().unwrap();
+    // Merging changes the index's layout, not what a task is given.
+    let after = brain.route_task(&task, "tapirs", 100_000).unwrap();
+    let texts = |r: &agent_brain::Routed| {
+        let mut t: Vec<String> = r.summaries.iter().map(|s| s.text.clone()).collect();
+        t.sort();
+        t
+    };
+    assert_eq!(texts(&after), texts(&before));
+}
