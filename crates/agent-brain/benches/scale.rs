@@ -264,6 +264,7 @@ fn main() {
     let started = Instant::now();
     let eviction = brain.prune(&tight).expect("prune");
     let eviction_secs = started.elapsed().as_secs_f64();
+    let after_prune = brain.optimize_index(&|| false).expect("optimize");
     let archive_bytes: u64 = eviction
         .archives
         .iter()
@@ -304,6 +305,11 @@ fn main() {
         eviction.scopes_over_capacity,
         eviction.archives.len(),
         archive_bytes as f64 / 1048576.0
+    );
+    println!(
+        "optimize after prune {:>10.2} s ({} merge steps; an agent-heart cycle = expiry + eviction + this)",
+        after_prune.millis as f64 / 1000.0,
+        after_prune.steps
     );
     println!("peak RSS             {:>10.1} MiB", peak_rss_mib());
 }
