@@ -5,7 +5,8 @@
 //!
 //! - Policy: turning `[heart]` into what a prune cycle does (grace period,
 //!   per-scope capacities, archive directory) and how often it runs.
-//! - [`PruneCycle`]: one cycle over agent-brain's store, its result logged
+//! - [`PruneCycle`]: one cycle over agent-brain's store (prune, then merge
+//!   the full-text index so queries stay fast), its result logged
 //!   with `tracing` and recorded in the audit chain (`heart.prune`, or
 //!   `heart.prune_failed` with the error).
 //! - [`Scheduler`]: runs cycles every interval until asked to stop; a stop
