@@ -36,6 +36,19 @@ pub(crate) struct Header {
     pub written_at: i64,
 }
 
+impl Header {
+    /// The header of batch `batch` holding `rows` facts, written at `now` (ms).
+    pub(crate) fn new(batch: i64, rows: usize, now: i64) -> Header {
+        Header {
+            format: FORMAT.to_owned(),
+            version: VERSION,
+            batch,
+            rows: rows as u64,
+            written_at: now,
+        }
+    }
+}
+
 /// One archived fact, every stored field (times in Unix milliseconds).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

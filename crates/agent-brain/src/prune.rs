@@ -324,14 +324,7 @@ impl Brain {
     fn write_batch(&self, batch: i64, now: i64) -> Result<(PathBuf, u64)> {
         let file = self.batch_file(batch)?;
         let facts = self.batch_rows(batch)?;
-        let header = Header {
-            format: archive::FORMAT.to_owned(),
-            version: archive::VERSION,
-            batch,
-            rows: facts.len() as u64,
-            written_at: now,
-        };
-        archive::write(&file, &header, &facts)?;
+        archive::write(&file, &Header::new(batch, facts.len(), now), &facts)?;
         Ok((file, facts.len() as u64))
     }
 
@@ -438,14 +431,7 @@ impl Brain {
                 if marked.is_empty() {
                     tracing::warn!(batch, file = %file.display(), "pending archive batch has no rows left and no complete file; closing it");
                 } else {
-                    let header = Header {
-                        format: archive::FORMAT.to_owned(),
-                        version: archive::VERSION,
-                        batch,
-                        rows: marked.len() as u64,
-                        written_at: now,
-                    };
-                    archive::write(&file, &header, &marked)?;
+                    archive::write(&file, &Header::new(batch, marked.len(), now), &marked)?;
                 }
             }
             let tmp = archive::tmp_path(&file);

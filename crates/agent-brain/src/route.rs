@@ -31,7 +31,7 @@ use time::OffsetDateTime;
 use crate::error::{FactError, Result};
 use crate::fact::{millis, ScopeKind, TaskContext};
 use crate::store::Brain;
-use crate::terms::{scope_key, term};
+use crate::terms::{fnv1a, scope_key, term};
 
 /// Most query words taken from the task text.
 pub const MAX_TERMS: usize = 32;
@@ -211,7 +211,7 @@ impl Brain {
                 continue;
             }
             let words = word_set(&candidate.text);
-            let whole = fnv1a(candidate.text.to_lowercase().as_bytes());
+            let whole = fnv1a(&[candidate.text.to_lowercase().as_bytes()]);
             if kept
                 .iter()
                 .any(|(w, h)| *h == whole || jaccard(w, &words) >= DUPLICATE_JACCARD)
@@ -258,7 +258,7 @@ fn word_set(text: &str) -> Vec<u64> {
     let mut words: Vec<u64> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| fnv1a(w.to_lowercase().as_bytes()))
+        .map(|w| fnv1a(&[w.to_lowercase().as_bytes()]))
         .collect();
     words.sort_unstable();
     words.dedup();
@@ -283,13 +283,6 @@ fn jaccard(a: &[u64], b: &[u64]) -> f64 {
         }
     }
     shared as f64 / (a.len() + b.len() - shared) as f64
-}
-
-/// FNV-1a, 64 bits.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]

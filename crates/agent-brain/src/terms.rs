@@ -125,15 +125,21 @@ pub(crate) fn term(scope: u64, stem: &str) -> String {
 /// Appends [`term`]`(scope, stem)` to `out`.
 fn push_term(out: &mut String, scope: u64, stem: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut hash = 0xcbf2_9ce4_8422_2325u64;
-    for byte in scope.to_be_bytes().iter().chain(stem.as_bytes()) {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    let hash = fnv1a(&[&scope.to_be_bytes(), stem.as_bytes()]);
     out.push('t');
     for shift in (0..16).rev() {
         out.push(char::from(HEX[((hash >> (shift * 4)) & 0xf) as usize]));
     }
+}
+
+/// FNV-1a, 64 bits, over the concatenation of `parts`.
+pub(crate) fn fnv1a(parts: &[&[u8]]) -> u64 {
+    parts
+        .iter()
+        .flat_map(|part| part.iter())
+        .fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+            (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::io::{IsTerminal as _, Read as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use agent_brain::{
@@ -393,7 +393,6 @@ pub fn run_heart(cmd: &HeartCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
                 let _ = out.flush();
             })?;
             eprintln!("heart: stopped after {cycles} cycle(s)");
-            let _ = stop.load(Ordering::SeqCst);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -29,16 +29,20 @@ fn records(log: &AuditLog) -> Vec<serde_json::Value> {
         .collect()
 }
 
-#[test]
-fn a_cycle_prunes_and_is_audited() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = config(dir.path());
+/// Ten facts in project `p` (capacity 3: a cycle evicts seven).
+fn seed_ten_facts(config: &Config) {
     let mut brain = Brain::open(&config.brain.db_path, Default::default()).unwrap();
     let facts: Vec<NewFact> = (0..10)
         .map(|i| NewFact::new(Scope::Project("p".into()), format!("fact {i} about lemurs")))
         .collect();
     brain.remember_many(&facts).unwrap();
-    drop(brain);
+}
+
+#[test]
+fn a_cycle_prunes_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    seed_ten_facts(&config);
 
     let log = AuditLog::open(dir.path().join("audit/audit.jsonl")).unwrap();
     let outcome = PruneCycle::from_config(&config)
@@ -105,12 +109,7 @@ fn the_scheduler_repeats_and_stops_when_asked() {
 fn a_stop_request_interrupts_a_cycle_between_batches() {
     let dir = tempfile::tempdir().unwrap();
     let config = config(dir.path());
-    let mut brain = Brain::open(&config.brain.db_path, Default::default()).unwrap();
-    let facts: Vec<NewFact> = (0..10)
-        .map(|i| NewFact::new(Scope::Project("p".into()), format!("fact {i} about lemurs")))
-        .collect();
-    brain.remember_many(&facts).unwrap();
-    drop(brain);
+    seed_ten_facts(&config);
     let log = AuditLog::open(dir.path().join("audit.jsonl")).unwrap();
     let outcome = PruneCycle::from_config(&config)
         .run(&log, &|| true)
