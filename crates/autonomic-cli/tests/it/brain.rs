@@ -409,12 +409,17 @@ fn heart_killed_at_random_points_loses_and_duplicates_nothing() {
     let full = started.elapsed().as_micros() as u64;
 
     let mut kills_mid_cycle = 0;
+    let mut kills_total = 0;
     for round in 0..5 {
         let home = TestHome::new();
         home.write_config(CRASH_CONFIG);
         fs_err::create_dir_all(db(&home).parent().unwrap()).unwrap();
         fs_err::copy(db(&template), db(&home)).unwrap();
-        for _ in 0..6 {
+        // Kill again and again until a run gets to finish its cycle (then
+        // nothing is left to interrupt), at most 12 times a round; later
+        // runs have less work left, so their kills come sooner.
+        let mut kills = 0;
+        for attempt in 0..12u64 {
             #[expect(
                 clippy::disallowed_methods,
                 reason = "the test must SIGKILL a running autonomic"
@@ -427,14 +432,18 @@ fn heart_killed_at_random_points_loses_and_duplicates_nothing() {
                 .stderr(std::process::Stdio::null())
                 .spawn()
                 .unwrap();
-            std::thread::sleep(Duration::from_micros(next() % full.max(1)));
+            let window = if attempt == 0 { full } else { full / 2 };
+            std::thread::sleep(Duration::from_micros(next() % window.max(1)));
             let finished = child.try_wait().unwrap().is_some();
             child.kill().unwrap_or(());
             child.wait().unwrap();
-            if !finished {
-                kills_mid_cycle += 1;
+            kills += 1;
+            if finished {
+                break;
             }
+            kills_mid_cycle += 1;
         }
+        kills_total += kills;
         let (code, out, err) = run(&home, home.cmd().args(["heart", "run-once", "--json"]));
         assert_eq!(code, 0, "round {round}: {err}");
         let outcome: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -469,7 +478,7 @@ fn heart_killed_at_random_points_loses_and_duplicates_nothing() {
         let stats: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(stats["pending_archives"], 0);
     }
-    eprintln!("{kills_mid_cycle} of 30 kills landed inside a cycle of ~{full} µs");
+    eprintln!("{kills_mid_cycle} of {kills_total} kills landed inside a cycle of ~{full} µs");
     assert!(
         kills_mid_cycle >= 5,
         "only {kills_mid_cycle} kills landed inside a cycle"
