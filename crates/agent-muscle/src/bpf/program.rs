@@ -40,6 +40,34 @@ const CLONE_NEW_MASK: u32 = 0x0000_0080
 const AF_UNIX: i32 = 1;
 const AT_EMPTY_PATH: u32 = 0x1000;
 const ENOSYS: u16 = 38;
+const EPERM: u16 = 1;
+/// `S_ISUID | S_ISGID`.
+const SET_ID_BITS: u32 = 0o6000;
+/// `O_CREAT | __O_TMPFILE`: the flags with which `open` uses its mode.
+const CREATE_FLAGS: u32 = 0o100 | 0o20_000_000;
+
+/// Syscalls whose mode argument may carry set-user-ID or set-group-ID bits:
+/// `(number, flags argument that must hold a create flag, mode argument)`.
+/// The workspace is nosuid, but the *host* runs what the task leaves there:
+/// a setuid-root copy of `sh` made by a task whose uid maps to root would be
+/// a root shell for any local user. So the filter refuses the mode with
+/// `EPERM` (`chmod u+s`, `install -m 4755`, `tar` keeping set-id bits);
+/// the call fails, the task goes on.
+const SET_ID_MODE_CALLS: &[(i64, Option<u32>, u32)] = &[
+    (2, Some(1), 2),   // open(path, flags, mode)
+    (257, Some(2), 3), // openat(dirfd, path, flags, mode)
+    (85, None, 1),     // creat(path, mode)
+    (90, None, 1),     // chmod(path, mode)
+    (91, None, 1),     // fchmod(fd, mode)
+    (268, None, 2),    // fchmodat(dirfd, path, mode)
+    (452, None, 2),    // fchmodat2(dirfd, path, mode, flags)
+    (133, None, 1),    // mknod(path, mode, dev)
+    (259, None, 2),    // mknodat(dirfd, path, mode, dev)
+];
+
+/// `openat2`: its mode is inside `struct open_how` in memory, which the
+/// filter cannot read, so it gets `ENOSYS` (libc falls back to `openat`).
+const OPENAT2: i64 = 437;
 const EAFNOSUPPORT: u16 = 97;
 
 /// Syscalls with their own blocks; never part of the plain allow runs.
@@ -125,6 +153,29 @@ fn emit_guarded(out: &mut Vec<SockFilter>, nr: i64, body: &[SockFilter]) {
     out.push(jump(JEQ_K, nr_k(nr), 1, 0));
     out.push(stmt(JA, u32::try_from(body.len()).unwrap_or(u32::MAX)));
     out.extend_from_slice(body);
+}
+
+/// Appends a block for syscall `nr` that fails it with `EPERM` when its
+/// mode argument holds set-id bits (and, with `flags_arg`, the flags ask to
+/// create a file), and otherwise falls through with the number reloaded.
+fn emit_set_id_check(out: &mut Vec<SockFilter>, nr: i64, flags_arg: Option<u32>, mode_arg: u32) {
+    let mut body = Vec::with_capacity(5);
+    if let Some(flags) = flags_arg {
+        body.push(stmt(LD_W_ABS, ARG0_LO_OFFSET + 8 * flags));
+        // No create flag: on to the reload (3 instructions further).
+        body.push(jump(JSET_K, CREATE_FLAGS, 0, 3));
+    }
+    body.push(stmt(LD_W_ABS, ARG0_LO_OFFSET + 8 * mode_arg));
+    body.push(jump(JSET_K, SET_ID_BITS, 0, 1));
+    body.push(ret(Action::Errno(EPERM)));
+    out.push(jump(
+        JEQ_K,
+        nr_k(nr),
+        0,
+        u8::try_from(body.len()).unwrap_or(u8::MAX),
+    ));
+    out.extend(body);
+    out.push(stmt(LD_W_ABS, NR_OFFSET));
 }
 
 /// How denials are delivered and which allowed syscalls are checked by the
@@ -269,10 +320,19 @@ pub fn compile_with(
         ],
     );
     emit_guarded(&mut p, CLONE3, &[ret(Action::Errno(ENOSYS))]);
+    emit_guarded(&mut p, OPENAT2, &[ret(Action::Errno(ENOSYS))]);
+
+    // 5b. No set-user-ID or set-group-ID modes (see SET_ID_MODE_CALLS);
+    //     the accumulator holds the number again after each block.
+    for &(nr, flags_arg, mode_arg) in SET_ID_MODE_CALLS {
+        if nr <= MAX_NR && is_allowed(nr) {
+            emit_set_id_check(&mut p, nr, flags_arg, mode_arg);
+        }
+    }
 
     // 6. Watched syscalls that act on a descriptor (AT_EMPTY_PATH) skip the
     //    supervisor.
-    let special = [SOCKET, SOCKETPAIR, CLONE, CLONE3];
+    let special = [SOCKET, SOCKETPAIR, CLONE, CLONE3, OPENAT2];
     let mut watched: Vec<i64> = options
         .watch
         .iter()

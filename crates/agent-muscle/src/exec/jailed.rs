@@ -14,48 +14,10 @@ use autonomic_core::SandboxLevel;
 
 use super::run::{new_command, run_command};
 use super::spec::Prepared;
-use super::{sys, ExecError, ExecResult, ExecSpec, Exit, Violation};
+use super::{sys, view, ExecError, ExecResult, ExecSpec, Exit, Violation};
 use crate::bpf::{self, SyscallPolicy};
 use crate::jail::report::{self, Event};
 use crate::jail::{JailTask, REPORT_FD, TASK_FD};
-
-/// Paths always hidden from the task (when they exist), on top of the
-/// per-user ones from [`masked_paths`].
-const ALWAYS_MASKED: &[&str] = &[
-    "/etc/shadow",
-    "/etc/gshadow",
-    "/etc/shadow-",
-    "/etc/gshadow-",
-    "/etc/sudoers",
-    "/etc/ssh",
-    "/root",
-    "/var/run/docker.sock",
-    "/run/docker.sock",
-    "/run/containerd/containerd.sock",
-    "/run/podman/podman.sock",
-    "/var/run/dbus/system_bus_socket",
-    "/run/dbus/system_bus_socket",
-];
-
-/// Per-user secrets under `$HOME`: keys, cloud and registry credentials.
-const HOME_MASKED: &[&str] = &[
-    ".ssh",
-    ".aws",
-    ".gnupg",
-    ".config/gcloud",
-    ".config/gh",
-    ".config/hub",
-    ".azure",
-    ".autonomic",
-    ".docker",
-    ".kube",
-    ".netrc",
-    ".git-credentials",
-    ".npmrc",
-    ".pypirc",
-    ".cargo/credentials",
-    ".cargo/credentials.toml",
-];
 
 fn unavailable(reason: String) -> ExecError {
     ExecError::LevelUnavailable {
@@ -69,36 +31,6 @@ fn io_err(action: &str) -> impl FnOnce(std::io::Error) -> ExecError + '_ {
         action: action.to_owned(),
         source,
     }
-}
-
-/// Every path the jail hides: the fixed list, the user's secrets, Autonomic's
-/// home and the spec's own list.
-///
-/// `/root` is hidden as a whole unless it is the caller's own home (running
-/// as root): then the task needs the toolchains installed there (`~/.cargo`,
-/// `~/.rustup`) and the per-user list hides the secrets in it instead.
-fn masked_paths(extra: &[PathBuf]) -> Vec<PathBuf> {
-    let home = autonomic_core::env::user_home();
-    let own_root = home
-        .as_deref()
-        .and_then(|h| std::fs::canonicalize(h).ok())
-        .is_some_and(|h| h.starts_with("/root"));
-    let mut out: Vec<PathBuf> = ALWAYS_MASKED
-        .iter()
-        .filter(|p| !(own_root && **p == "/root"))
-        .map(PathBuf::from)
-        .collect();
-    if let Some(home) = &home {
-        out.extend(HOME_MASKED.iter().map(|p| home.join(p)));
-    }
-    if let Some(home) = autonomic_core::env::autonomic_home() {
-        out.push(home);
-    }
-    out.extend(extra.iter().cloned());
-    out.retain(|p| p.is_absolute());
-    out.sort();
-    out.dedup();
-    out
 }
 
 /// `$AUTONOMIC_MUSCLE_JAIL`, else `muscle-jail` next to the running
@@ -218,7 +150,22 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
             }
         })
         .collect();
-    let masked = masked_paths(&spec.masked_paths);
+    // The private home is at the caller's home path (resolved), so the
+    // `PATH` entries under it that are bound back still resolve.
+    let home = autonomic_core::env::user_home().and_then(|h| canonical(&h).ok());
+    let masked = view::masked_paths(
+        home.as_deref(),
+        autonomic_core::env::autonomic_home().as_deref(),
+        &spec.masked_paths,
+    );
+    let granted: Vec<PathBuf> = spec
+        .rw_binds
+        .iter()
+        .filter_map(|p| canonical(p).ok())
+        .collect();
+    let mut ro_binds = home.as_deref().map(view::toolchains).unwrap_or_default();
+    ro_binds.extend(spec.ro_binds.iter().cloned());
+    let protected = view::protected(&workspace, home.as_deref(), &granted);
     let task = JailTask {
         program,
         argv: p.argv.to_vec(),
@@ -232,6 +179,11 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         host_ids: host_ids(&masked),
         exposed: spec.exposed.clone(),
         dev_nodes: spec.dev_nodes.clone(),
+        hidden: view::hidden_dirs(home.as_deref()),
+        protected,
+        home,
+        ro_binds,
+        rw_binds: spec.rw_binds.clone(),
     };
     let json =
         serde_json::to_string(&task).map_err(|e| unavailable(format!("encode the task: {e}")))?;

@@ -58,6 +58,7 @@ mod run;
 mod spec;
 pub(crate) mod sys;
 mod tree;
+pub mod view;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -109,6 +110,13 @@ pub struct ExecSpec {
     pub exposed: Vec<(PathBuf, String)>,
     /// Level `seccomp`: extra `/dev` nodes the task may open (`kvm`).
     pub dev_nodes: Vec<String>,
+    /// Level `seccomp`: host paths shown read-only at their own path, on top
+    /// of the toolchains of [`view::HOME_TOOLCHAINS`] (`--ro-bind`,
+    /// `[muscle] expose`). Masks still apply beneath them.
+    pub ro_binds: Vec<PathBuf>,
+    /// Level `seccomp`: host paths shown read-write (nosuid, nodev) at their
+    /// own path (`--bind`); a protected workspace path under one is granted.
+    pub rw_binds: Vec<PathBuf>,
 }
 
 impl ExecSpec {
@@ -133,21 +141,34 @@ impl ExecSpec {
             vm: None,
             exposed: Vec::new(),
             dev_nodes: Vec::new(),
+            ro_binds: Vec::new(),
+            rw_binds: Vec::new(),
         }
     }
 }
 
-/// The task's environment.
+/// The task's environment. Every policy starts from the same base: the
+/// caller's `PATH` (absolute entries only), `HOME` = the caller's home path
+/// (at `seccomp` a private, empty home with the toolchains bound back; in a
+/// microVM the guest's workspace), `LANG=C.UTF-8` and `TERM=dumb`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum EnvPolicy {
-    /// Only `PATH=/usr/local/bin:/usr/bin:/bin`, `HOME=<workspace>`,
-    /// `LANG=C.UTF-8` and `TERM=dumb`.
+    /// The base alone.
     #[default]
     Scrubbed,
-    /// The scrubbed set plus these variables copied from the caller's
-    /// environment when present there (a copied `PATH` or `HOME` replaces the
-    /// scrubbed value).
+    /// The base plus these variables copied from the caller's environment
+    /// when present there (a copied `PATH` or `HOME` replaces the base
+    /// value).
     Allow(Vec<String>),
+    /// The base, the names in `pass` copied from the caller's environment,
+    /// then the `set` values (`--env NAME=VALUE`), each replacing an earlier
+    /// value of the same name.
+    Set {
+        /// Names copied from the caller's environment.
+        pass: Vec<String>,
+        /// Values set for the task.
+        set: Vec<(String, String)>,
+    },
 }
 
 /// Limits for one run. A limit of zero is rejected, not read as "none".

@@ -51,11 +51,13 @@ pub(super) fn prepare_guest(spec: &ExecSpec) -> Result<Vec<(OsString, OsString)>
             path: spec.workspace.clone(),
         });
     }
-    build_env(
-        &spec.env,
-        Path::new(crate::vm::proto::GUEST_WORKSPACE),
-        std::env::vars_os(),
-    )
+    // The guest has its own file system: none of the host's PATH or HOME
+    // means anything there.
+    let base = Base {
+        path: SCRUBBED_PATH.into(),
+        home: Path::new(crate::vm::proto::GUEST_WORKSPACE).into(),
+    };
+    build_env(&spec.env, &base, std::env::vars_os())
 }
 
 pub(super) fn prepare(spec: &ExecSpec) -> Result<Prepared<'_>, ExecError> {
@@ -84,7 +86,7 @@ pub(super) fn prepare(spec: &ExecSpec) -> Result<Prepared<'_>, ExecError> {
             path: spec.workspace.clone(),
         });
     }
-    let env = build_env(&spec.env, workspace, std::env::vars_os())?;
+    let env = build_env(&spec.env, &Base::host(workspace), std::env::vars_os())?;
     let path_var = env
         .iter()
         .find(|(k, _)| k == "PATH")
@@ -133,23 +135,56 @@ fn ceil_secs(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
-/// The task's environment: the scrubbed base, then the allowed names copied
-/// from `parent` (replacing a base value of the same name).
+/// `PATH` and `HOME` of the task before any pass-through.
+pub(super) struct Base {
+    pub(super) path: OsString,
+    pub(super) home: PathBuf,
+}
+
+impl Base {
+    /// On the host (levels `none` and `seccomp`): the caller's `PATH` (its
+    /// absolute entries: toolchain shims under `~/.cargo/bin`, pyenv, nvm
+    /// resolve as they do for the caller; a relative entry would resolve
+    /// against the workspace, which the agent controls), and the caller's
+    /// home path — at `seccomp` that path holds the task's private home.
+    /// Without `$PATH`/`$HOME`: the scrubbed `PATH` and the workspace.
+    pub(super) fn host(workspace: &Path) -> Base {
+        let path = autonomic_core::env::path_var()
+            .map(|p| {
+                let dirs: Vec<PathBuf> = std::env::split_paths(&p)
+                    .filter(|d| d.is_absolute())
+                    .collect();
+                std::env::join_paths(dirs).unwrap_or_else(|_| SCRUBBED_PATH.into())
+            })
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| SCRUBBED_PATH.into());
+        let home = autonomic_core::env::user_home()
+            .filter(|h| h.is_absolute())
+            .unwrap_or_else(|| workspace.to_path_buf());
+        Base { path, home }
+    }
+}
+
+/// The task's environment: the base (`PATH`, `HOME`, `LANG`, `TERM`), then
+/// the names `policy` passes through from `parent` and the values it sets
+/// (each replacing a base value of the same name).
 fn build_env(
     policy: &EnvPolicy,
-    workspace: &Path,
+    base: &Base,
     parent: impl Iterator<Item = (OsString, OsString)>,
 ) -> Result<Vec<(OsString, OsString)>, ExecError> {
     let mut env: Vec<(OsString, OsString)> = vec![
-        ("PATH".into(), SCRUBBED_PATH.into()),
-        ("HOME".into(), workspace.as_os_str().to_owned()),
+        ("PATH".into(), base.path.clone()),
+        ("HOME".into(), base.home.as_os_str().to_owned()),
         ("LANG".into(), "C.UTF-8".into()),
         ("TERM".into(), "dumb".into()),
     ];
-    let EnvPolicy::Allow(names) = policy else {
-        return Ok(env);
+    let (names, values): (&[String], &[(String, String)]) = match policy {
+        EnvPolicy::Scrubbed => return Ok(env),
+        EnvPolicy::Allow(names) => (names, &[]),
+        EnvPolicy::Set { pass, set } => (pass, set),
     };
-    for name in names {
+    for name in names.iter().chain(values.iter().map(|(k, _)| k)) {
         if name.is_empty() || name.contains('=') || name.contains('\0') {
             return Err(ExecError::InvalidInput {
                 what: "environment variable name",
@@ -158,13 +193,24 @@ fn build_env(
             });
         }
     }
+    if let Some((_, v)) = values.iter().find(|(_, v)| v.contains('\0')) {
+        return Err(ExecError::InvalidInput {
+            what: "environment variable value",
+            value: v.escape_debug().to_string(),
+            why: "it contains a NUL byte",
+        });
+    }
+    let mut put = |key: OsString, value: OsString| match env.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = value,
+        None => env.push((key, value)),
+    };
     for (key, value) in parent {
         if names.iter().any(|n| key == n.as_str()) {
-            match env.iter_mut().find(|(k, _)| *k == key) {
-                Some(slot) => slot.1 = value,
-                None => env.push((key, value)),
-            }
+            put(key, value);
         }
+    }
+    for (key, value) in values {
+        put(key.into(), value.into());
     }
     Ok(env)
 }
@@ -212,13 +258,21 @@ fn is_executable_file(path: &Path) -> bool {
 mod tests {
     use super::*;
 
+    fn base() -> Base {
+        Base {
+            path: "/opt/tc/bin:/usr/bin".into(),
+            home: "/h".into(),
+        }
+    }
+
     #[test]
     fn scrubbed_env_is_exactly_four_variables() {
         let parent = vec![("SECRET".into(), "x".into())].into_iter();
-        let env = build_env(&EnvPolicy::Scrubbed, Path::new("/w"), parent).unwrap();
+        let env = build_env(&EnvPolicy::Scrubbed, &base(), parent).unwrap();
         let names: Vec<_> = env.iter().map(|(k, _)| k.to_str().unwrap()).collect();
         assert_eq!(names, ["PATH", "HOME", "LANG", "TERM"]);
-        assert_eq!(env[1].1, "/w");
+        assert_eq!(env[1].1, "/h");
+        assert_eq!(env[0].1, "/opt/tc/bin:/usr/bin");
     }
 
     #[test]
@@ -230,7 +284,7 @@ mod tests {
         ]
         .into_iter();
         let policy = EnvPolicy::Allow(vec!["KEEP".into(), "PATH".into(), "ABSENT".into()]);
-        let env = build_env(&policy, Path::new("/w"), parent).unwrap();
+        let env = build_env(&policy, &base(), parent).unwrap();
         assert!(env.contains(&("KEEP".into(), "k".into())));
         assert!(env.contains(&("PATH".into(), "/opt/bin".into())));
         assert!(!env.iter().any(|(k, _)| k == "SECRET" || k == "ABSENT"));
@@ -239,8 +293,28 @@ mod tests {
     #[test]
     fn bad_env_names_are_refused() {
         let policy = EnvPolicy::Allow(vec!["A=B".into()]);
-        let err = build_env(&policy, Path::new("/w"), std::iter::empty()).unwrap_err();
+        let err = build_env(&policy, &base(), std::iter::empty()).unwrap_err();
         assert!(matches!(err, ExecError::InvalidInput { .. }), "{err}");
+        let set = EnvPolicy::Set {
+            pass: vec![],
+            set: vec![("X".into(), "a\0b".into())],
+        };
+        assert!(build_env(&set, &base(), std::iter::empty()).is_err());
+    }
+
+    #[test]
+    fn set_values_win_over_passed_and_base_ones() {
+        let parent = vec![("A".into(), "parent".into())].into_iter();
+        let policy = EnvPolicy::Set {
+            pass: vec!["A".into()],
+            set: vec![
+                ("A".into(), "set".into()),
+                ("HOME".into(), "/elsewhere".into()),
+            ],
+        };
+        let env = build_env(&policy, &base(), parent).unwrap();
+        assert!(env.contains(&("A".into(), "set".into())));
+        assert!(env.contains(&("HOME".into(), "/elsewhere".into())));
     }
 
     #[test]

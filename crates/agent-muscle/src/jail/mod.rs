@@ -88,6 +88,7 @@ pub(crate) mod notify;
 mod plan;
 pub(crate) mod report;
 mod sys;
+mod view;
 
 use std::ffi::OsString;
 use std::os::fd::FromRawFd as _;
@@ -151,6 +152,25 @@ pub struct JailTask {
     /// Extra `/dev` nodes the task may open read-write (`kvm`).
     #[serde(default)]
     pub dev_nodes: Vec<String>,
+    /// Directories replaced by an empty tmpfs (`/home`, `/root`, the
+    /// caller's home): nothing of a user's home is visible unless it is bound
+    /// back with [`JailTask::ro_binds`] or [`JailTask::rw_binds`].
+    #[serde(default)]
+    pub hidden: Vec<PathBuf>,
+    /// The task's private home: a fresh, writable tmpfs at this path (the
+    /// caller's home path, so `~/.cargo/bin` on `PATH` still resolves).
+    #[serde(default)]
+    pub home: Option<PathBuf>,
+    /// Host paths shown read-only at their own path (toolchains, config).
+    #[serde(default)]
+    pub ro_binds: Vec<PathBuf>,
+    /// Host paths shown read-write (nosuid, nodev) at their own path.
+    #[serde(default)]
+    pub rw_binds: Vec<PathBuf>,
+    /// Absolute paths inside the workspace made read-only (files the host's
+    /// tools execute: `.git/config`, `.git/hooks`, …).
+    #[serde(default)]
+    pub protected: Vec<PathBuf>,
 }
 
 /// Where [`JailTask::exposed`] files appear inside the sandbox.

@@ -4,10 +4,9 @@
 
 use std::ffi::{CStr, CString};
 use std::os::unix::ffi::OsStrExt as _;
-use std::os::unix::fs::MetadataExt as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::{notify, report, sys, JailTask, INSIDE_ID};
+use super::{notify, report, sys, view, JailTask, INSIDE_ID};
 use crate::bpf::{self, CompileOptions, SockFilter};
 
 /// One file-system operation of PID 1's view building.
@@ -20,12 +19,21 @@ pub(super) enum Step {
         flags: libc::c_ulong,
         data: Option<CString>,
     },
-    ReadOnlyTree(CString),
+    /// `mount_setattr` of `MOUNT_ATTR_*` flags on a tree of mounts.
+    TreeAttrs {
+        path: CString,
+        set: u64,
+    },
     Mkdir {
         path: CString,
         exist_ok: bool,
     },
     Touch {
+        path: CString,
+        mode: libc::mode_t,
+    },
+    /// A file mount point: created when missing, never written.
+    EnsureFile {
         path: CString,
         mode: libc::mode_t,
     },
@@ -57,9 +65,10 @@ impl Step {
                 *flags,
                 data.as_deref(),
             ),
-            Step::ReadOnlyTree(path) => sys::make_tree_read_only(path),
+            Step::TreeAttrs { path, set } => sys::set_tree_attrs(path, *set),
             Step::Mkdir { path, exist_ok } => sys::mkdir(path, 0o755, *exist_ok),
             Step::Touch { path, mode } => sys::touch(path, *mode),
+            Step::EnsureFile { path, mode } => sys::ensure_file(path, *mode),
             Step::Symlink { target, link } => sys::symlink(target, link),
             Step::Chdir(path) => sys::chdir(path),
             Step::PivotRoot { new_root, put_old } => sys::pivot_root(new_root, put_old),
@@ -85,9 +94,9 @@ impl Step {
                 }
                 (" on ", target)
             }
-            Step::ReadOnlyTree(p) => ("make the host tree read-only at ", p),
+            Step::TreeAttrs { path, .. } => ("set mount flags (nosuid, nodev, read-only) at ", path),
             Step::Mkdir { path, .. } => ("create directory ", path),
-            Step::Touch { path, .. } => ("create file ", path),
+            Step::Touch { path, .. } | Step::EnsureFile { path, .. } => ("create file ", path),
             Step::Symlink { link, .. } => ("create symlink ", link),
             Step::Chdir(p) => ("chdir to ", p),
             Step::PivotRoot { new_root, .. } => ("pivot_root into ", new_root),
@@ -154,7 +163,7 @@ const LL_SCOPE_SIGNAL: u64 = 2;
 /// task's `execve` (the hand-over of the listener): every policy gets them.
 const JAIL_NEEDS: &[&str] = &["read", "write", "execve", "exit_group"];
 
-fn cstring(bytes: &[u8]) -> Result<CString, String> {
+pub(super) fn cstring(bytes: &[u8]) -> Result<CString, String> {
     CString::new(bytes).map_err(|_| {
         format!(
             "`{}` contains a NUL byte",
@@ -163,79 +172,8 @@ fn cstring(bytes: &[u8]) -> Result<CString, String> {
     })
 }
 
-fn cpath(path: &Path) -> Result<CString, String> {
+pub(super) fn cpath(path: &Path) -> Result<CString, String> {
     cstring(path.as_os_str().as_bytes())
-}
-
-/// `root` + absolute `path`.
-fn under(root: &str, path: &Path) -> PathBuf {
-    Path::new(root).join(path.strip_prefix("/").unwrap_or(path))
-}
-
-struct Builder {
-    steps: Vec<Step>,
-}
-
-impl Builder {
-    fn mount(
-        &mut self,
-        source: Option<&str>,
-        target: &Path,
-        fstype: Option<&str>,
-        flags: libc::c_ulong,
-        data: Option<&str>,
-    ) -> Result<(), String> {
-        let c = |s: &str| cstring(s.as_bytes());
-        self.steps.push(Step::Mount {
-            source: source.map(c).transpose()?,
-            target: cpath(target)?,
-            fstype: fstype.map(c).transpose()?,
-            flags,
-            data: data.map(c).transpose()?,
-        });
-        Ok(())
-    }
-
-    fn bind(&mut self, source: &Path, target: &Path, flags: libc::c_ulong) -> Result<(), String> {
-        self.steps.push(Step::Mount {
-            source: Some(cpath(source)?),
-            target: cpath(target)?,
-            fstype: None,
-            flags: libc::MS_BIND | flags,
-            data: None,
-        });
-        Ok(())
-    }
-
-    /// A read-only bind: bind, then remount the bind read-only.
-    fn bind_ro(&mut self, source: &Path, target: &Path) -> Result<(), String> {
-        self.bind(source, target, 0)?;
-        self.bind(
-            source,
-            target,
-            libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
-        )
-    }
-
-    fn mkdir(&mut self, path: &Path, exist_ok: bool) -> Result<(), String> {
-        self.steps.push(Step::Mkdir {
-            path: cpath(path)?,
-            exist_ok,
-        });
-        Ok(())
-    }
-
-    fn step(&mut self, step: Step) {
-        self.steps.push(step);
-    }
-}
-
-/// The path a mask applies to: the parent directory resolved through
-/// symlinks (so `/var/run/x` masks `/run/x`), the last component as is.
-fn mask_target(path: &Path) -> Option<PathBuf> {
-    let parent = path.parent()?;
-    let name = path.file_name()?;
-    Some(std::fs::canonicalize(parent).ok()?.join(name))
 }
 
 impl Plan {
@@ -252,255 +190,8 @@ impl Plan {
             ns_flags |= libc::CLONE_NEWNET;
         }
 
-        let mut b = Builder { steps: Vec::new() };
-        let nodev_nosuid = libc::MS_NOSUID | libc::MS_NODEV;
-        let ro_tmpfs = libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
-        let remount_ro = libc::MS_REMOUNT | ro_tmpfs;
-
-        // Private mounts; a tmpfs staging root; the host tree at /oldroot.
-        b.mount(
-            None,
-            Path::new("/"),
-            None,
-            libc::MS_REC | libc::MS_PRIVATE,
-            None,
-        )?;
-        b.mount(
-            Some("tmpfs"),
-            Path::new("/tmp"),
-            Some("tmpfs"),
-            nodev_nosuid,
-            Some("mode=0755,size=64k"),
-        )?;
-        b.step(Step::Chdir(c"/tmp".into()));
-        b.mkdir(Path::new("/tmp/oldroot"), false)?;
-        b.mkdir(Path::new("/tmp/newroot"), false)?;
-        b.step(Step::PivotRoot {
-            new_root: c".".into(),
-            put_old: c"oldroot".into(),
-        });
-        b.step(Step::Chdir(c"/".into()));
-
-        // The host tree, read-only and nosuid.
-        let new = Path::new("/newroot");
-        b.bind(Path::new("/oldroot"), new, libc::MS_REC)?;
-        b.step(Step::ReadOnlyTree(c"/newroot".into()));
-
-        // Masks.
-        b.step(Step::Touch {
-            path: c"/empty".into(),
-            mode: 0,
-        });
-        let mut masked: Vec<PathBuf> = Vec::new();
         let mut notes = Vec::new();
-        let mut host_ids = task.host_ids.clone();
-        let mut wanted: Vec<PathBuf> = task.masked.iter().filter_map(|m| mask_target(m)).collect();
-        wanted.sort();
-        wanted.dedup();
-        for path in wanted {
-            if task.workspace.starts_with(&path) {
-                notes.push(format!(
-                    "`{}` is not masked: the workspace `{}` is inside it",
-                    path.display(),
-                    task.workspace.display()
-                ));
-                continue;
-            }
-            if masked.iter().any(|m| path.starts_with(m)) {
-                // Already hidden by a masked parent; still matched by name.
-                masked.push(path);
-                continue;
-            }
-            let Ok(meta) = std::fs::symlink_metadata(&path) else {
-                continue; // nothing there to hide
-            };
-            if meta.file_type().is_symlink() {
-                notes.push(format!(
-                    "`{}` is a symlink and is not masked (list its target)",
-                    path.display()
-                ));
-                continue;
-            }
-            let target = under("/newroot", &path);
-            if meta.is_dir() {
-                b.mount(
-                    Some("tmpfs"),
-                    &target,
-                    Some("tmpfs"),
-                    ro_tmpfs,
-                    Some("mode=000,size=4k"),
-                )?;
-            } else {
-                b.bind(Path::new("/empty"), &target, 0)?;
-                b.bind(
-                    Path::new("/empty"),
-                    &target,
-                    libc::MS_REMOUNT | libc::MS_RDONLY,
-                )?;
-                host_ids.push((meta.dev(), meta.ino()));
-            }
-            masked.push(path);
-        }
-
-        // Host runtime state: /run holds the sockets of every local daemon. A
-        // UNIX socket is reachable through a read-only mount and the task's
-        // uid owns the caller's files, so hide the whole directory behind an
-        // empty tmpfs; keep only the resolver state /etc/resolv.conf may point
-        // into, read-only.
-        for dir in ["run", "var/run"] {
-            let host = Path::new("/").join(dir);
-            let is_real_dir = std::fs::symlink_metadata(&host)
-                .map(|m| m.is_dir())
-                .unwrap_or(false);
-            if !is_real_dir {
-                continue; // /var/run -> /run: covered by /run
-            }
-            let target = new.join(dir);
-            b.mount(
-                Some("tmpfs"),
-                &target,
-                Some("tmpfs"),
-                libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-                Some("mode=0755,size=64k"),
-            )?;
-            if dir == "run" && !task.exposed.is_empty() {
-                let exposed = under("/newroot", Path::new(super::EXPOSED_DIR));
-                let mut at = target.clone();
-                for part in ["autonomic", "exposed"] {
-                    at.push(part);
-                    b.mkdir(&at, true)?;
-                }
-                for (src, name) in &task.exposed {
-                    if name.is_empty() || name.contains('/') || name.starts_with('.') {
-                        return Err(format!("exposed file name `{name}` is not a plain name"));
-                    }
-                    let src = std::fs::canonicalize(src)
-                        .map_err(|e| format!("exposed file `{}`: {e}", src.display()))?;
-                    let dst = exposed.join(name);
-                    b.step(Step::Touch {
-                        path: cpath(&dst)?,
-                        mode: 0o444,
-                    });
-                    b.bind_ro(&under("/oldroot", &src), &dst)?;
-                }
-            }
-            if dir == "run" && Path::new("/run/systemd/resolve").is_dir() {
-                let inner = target.join("systemd");
-                b.mkdir(&inner, true)?;
-                b.mkdir(&inner.join("resolve"), true)?;
-                b.bind_ro(
-                    Path::new("/oldroot/run/systemd/resolve"),
-                    &inner.join("resolve"),
-                )?;
-            }
-            b.mount(None, &target, None, remount_ro, None)?;
-        }
-
-        // /sys: only the CPU topology (nproc, os.cpu_count), read-only.
-        if Path::new("/sys/devices/system/cpu").is_dir() {
-            let sys_dir = new.join("sys");
-            b.mount(
-                Some("tmpfs"),
-                &sys_dir,
-                Some("tmpfs"),
-                libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-                Some("mode=0755,size=16k"),
-            )?;
-            let mut dir = sys_dir.clone();
-            for part in ["devices", "system", "cpu"] {
-                dir.push(part);
-                b.mkdir(&dir, true)?;
-            }
-            b.bind_ro(Path::new("/oldroot/sys/devices/system/cpu"), &dir)?;
-            b.mount(None, &sys_dir, None, remount_ro, None)?;
-        }
-
-        // A fresh, size-limited /tmp, then the workspace (whose mount point
-        // may be inside it).
-        let tmp_data = format!("mode=1777,size={}", task.tmp_bytes.max(4096));
-        b.mount(
-            Some("tmpfs"),
-            &new.join("tmp"),
-            Some("tmpfs"),
-            nodev_nosuid,
-            Some(&tmp_data),
-        )?;
-        let ws_target = under("/newroot", &task.workspace);
-        let mut ancestors: Vec<&Path> = ws_target
-            .ancestors()
-            .take_while(|a| a.starts_with(new) && *a != new)
-            .collect();
-        ancestors.reverse();
-        for dir in ancestors {
-            b.mkdir(dir, true)?;
-        }
-        b.bind(
-            &under("/oldroot", &task.workspace),
-            &ws_target,
-            libc::MS_REC,
-        )?;
-
-        // Fresh /proc for the new PID namespace.
-        b.mount(
-            Some("proc"),
-            &new.join("proc"),
-            Some("proc"),
-            nodev_nosuid | libc::MS_NOEXEC,
-            None,
-        )?;
-
-        // Minimal /dev.
-        let dev = new.join("dev");
-        b.mount(
-            Some("tmpfs"),
-            &dev,
-            Some("tmpfs"),
-            libc::MS_NOSUID | libc::MS_NOEXEC,
-            Some("mode=0755,size=64k"),
-        )?;
-        for node in check_dev_nodes(&task.dev_nodes)? {
-            let target = dev.join(node);
-            b.step(Step::Touch {
-                path: cpath(&target)?,
-                mode: 0o666,
-            });
-            b.bind(&Path::new("/oldroot/dev").join(node), &target, 0)?;
-        }
-        for (link, to) in [
-            ("fd", "/proc/self/fd"),
-            ("stdin", "/proc/self/fd/0"),
-            ("stdout", "/proc/self/fd/1"),
-            ("stderr", "/proc/self/fd/2"),
-        ] {
-            b.step(Step::Symlink {
-                target: cstring(to.as_bytes())?,
-                link: cpath(&dev.join(link))?,
-            });
-        }
-        b.mkdir(&dev.join("shm"), false)?;
-        b.mount(
-            Some("tmpfs"),
-            &dev.join("shm"),
-            Some("tmpfs"),
-            nodev_nosuid,
-            Some(&tmp_data),
-        )?;
-        b.mount(
-            None,
-            &dev,
-            None,
-            libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NOEXEC,
-            None,
-        )?;
-
-        // Into the new root; drop the staging tree and the host tree with it.
-        b.step(Step::Chdir(c"/newroot".into()));
-        b.step(Step::PivotRoot {
-            new_root: c".".into(),
-            put_old: c".".into(),
-        });
-        b.step(Step::Detach(c".".into()));
-        b.step(Step::Chdir(cpath(&task.workspace)?));
+        let view = view::build(task, &mut notes)?;
 
         let mut policy = task.policy.clone();
         for name in JAIL_NEEDS {
@@ -549,14 +240,14 @@ impl Plan {
         let argv_ptrs = pointers(&argv);
         let envp_ptrs = pointers(&envp);
 
-        let mask_ids = Vec::with_capacity(masked.len() + 1);
+        let mask_ids = Vec::with_capacity(view.masked.len() + 1);
         Ok(Plan {
             ns_flags,
             uid_map: format!("{INSIDE_ID} {uid} 1").into_bytes(),
             gid_map: format!("{INSIDE_ID} {gid} 1").into_bytes(),
             network: task.network,
-            steps: b.steps,
-            landlock: landlock_plan(&task.workspace, &task.dev_nodes, &mut notes)?,
+            steps: view.steps,
+            landlock: landlock_plan(task, &mut notes)?,
             filter,
             program,
             _argv: argv,
@@ -564,8 +255,12 @@ impl Plan {
             argv_ptrs,
             envp_ptrs,
             watch: notify::NrSet::from_numbers(&watch),
-            masked: masked.iter().map(|p| cpath(p)).collect::<Result<_, _>>()?,
-            host_ids,
+            masked: view
+                .masked
+                .iter()
+                .map(|p| cpath(p))
+                .collect::<Result<_, _>>()?,
+            host_ids: view.host_ids,
             mask_ids,
             notes,
         })
@@ -576,7 +271,7 @@ impl Plan {
 const DEV_NODES: [&str; 5] = ["null", "zero", "full", "random", "urandom"];
 
 /// The fixed `/dev` nodes plus `extra` (plain names of existing host nodes).
-fn check_dev_nodes(extra: &[String]) -> Result<Vec<&str>, String> {
+pub(super) fn check_dev_nodes(extra: &[String]) -> Result<Vec<&str>, String> {
     let mut nodes: Vec<&str> = DEV_NODES.to_vec();
     for name in extra {
         let plain =
@@ -591,11 +286,7 @@ fn check_dev_nodes(extra: &[String]) -> Result<Vec<&str>, String> {
     Ok(nodes)
 }
 
-fn landlock_plan(
-    workspace: &Path,
-    extra_dev: &[String],
-    notes: &mut Vec<String>,
-) -> Result<Option<Landlock>, String> {
+fn landlock_plan(task: &JailTask, notes: &mut Vec<String>) -> Result<Option<Landlock>, String> {
     let Some(abi) = sys::landlock_abi() else {
         notes.push(
             "Landlock is not available; writes are limited by the read-only mount view only".into(),
@@ -626,11 +317,20 @@ fn landlock_plan(
         _ => 24,
     };
     let mut rules = vec![
-        (cpath(workspace)?, write),
+        (cpath(&task.workspace)?, write),
         (c"/tmp".into(), write),
         (c"/dev/shm".into(), write),
     ];
-    for node in check_dev_nodes(extra_dev)? {
+    // The private home and the writable binds (those that exist: a missing
+    // one was skipped by the view).
+    for dir in task.home.iter().chain(&task.rw_binds) {
+        if let Ok(real) = std::fs::canonicalize(dir) {
+            rules.push((cpath(&real)?, write));
+        } else if task.home.as_ref() == Some(dir) {
+            rules.push((cpath(dir)?, write));
+        }
+    }
+    for node in check_dev_nodes(&task.dev_nodes)? {
         rules.push((cstring(format!("/dev/{node}").as_bytes())?, file_write));
     }
     Ok(Some(Landlock {

@@ -77,13 +77,20 @@ struct MountAttr {
     userns_fd: u64,
 }
 
-/// `MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID` on `path` and every mount below it
-/// (`mount_setattr(2)` with `AT_RECURSIVE`, Linux 5.12+).
-pub(super) fn make_tree_read_only(path: &CStr) -> Result<(), Errno> {
-    const MOUNT_ATTR_RDONLY: u64 = 0x1;
-    const MOUNT_ATTR_NOSUID: u64 = 0x2;
+/// `MOUNT_ATTR_RDONLY`.
+pub(super) const MOUNT_ATTR_RDONLY: u64 = 0x1;
+/// `MOUNT_ATTR_NOSUID`.
+pub(super) const MOUNT_ATTR_NOSUID: u64 = 0x2;
+/// `MOUNT_ATTR_NODEV`.
+pub(super) const MOUNT_ATTR_NODEV: u64 = 0x4;
+
+/// Sets `attr_set` (`MOUNT_ATTR_*`) on `path` and every mount below it
+/// (`mount_setattr(2)` with `AT_RECURSIVE`, Linux 5.12+). Unlike a
+/// `MS_REMOUNT`, it leaves every other flag (and the flags a less privileged
+/// namespace may not clear) as it is.
+pub(super) fn set_tree_attrs(path: &CStr, attr_set: u64) -> Result<(), Errno> {
     let attr = MountAttr {
-        attr_set: MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID,
+        attr_set,
         attr_clr: 0,
         propagation: 0,
         userns_fd: 0,
@@ -138,6 +145,22 @@ pub(super) fn touch(path: &CStr, mode: libc::mode_t) -> Result<(), Errno> {
         libc::open(
             path.as_ptr(),
             libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC,
+            libc::c_uint::from(mode),
+        )
+    })?;
+    close(fd);
+    Ok(())
+}
+
+/// Makes sure a file exists at `path` without writing to it: an existing
+/// file (even on a read-only mount) is left alone, a missing one is created
+/// empty with `mode` (a mount point for a file bind).
+pub(super) fn ensure_file(path: &CStr, mode: libc::mode_t) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated; the mode is passed by value.
+    let fd = check_int(unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_RDONLY | libc::O_CREAT | libc::O_CLOEXEC | libc::O_NOFOLLOW,
             libc::c_uint::from(mode),
         )
     })?;

@@ -85,8 +85,14 @@ fn env_is_scrubbed_and_allowed_names_pass() {
     let mut names: Vec<&str> = out.lines().filter_map(|l| l.split('=').next()).collect();
     names.sort_unstable();
     assert_eq!(names, ["HOME", "LANG", "PATH", "TERM"], "{out}");
-    assert!(out.contains("PATH=/usr/local/bin:/usr/bin:/bin\n"));
-    assert!(out.contains(&format!("HOME={}\n", ws.path().display())));
+    // PATH and HOME are the caller's (absolute PATH entries only): level
+    // `none` is no sandbox, and rustup, pyenv or nvm shims must resolve.
+    let path = autonomic_core::env::path_var().unwrap();
+    let path = path.to_str().unwrap();
+    let absolute: Vec<&str> = path.split(':').filter(|d| d.starts_with('/')).collect();
+    assert!(out.contains(&format!("PATH={}\n", absolute.join(":"))), "{out}");
+    let home = autonomic_core::env::user_home().unwrap();
+    assert!(out.contains(&format!("HOME={}\n", home.display())), "{out}");
     assert!(!out.contains("CARGO_PKG_NAME"));
 
     let mut s = spec(&["env"], ws.path());
@@ -297,10 +303,16 @@ fn bad_input_is_a_clear_error() {
         matches!(&err, ExecError::NotFound { program, .. } if program == "no-such-program-xyz"),
         "{err}"
     );
+    let path = autonomic_core::env::path_var().unwrap();
+    let path = path.to_str().unwrap();
+    let absolute: Vec<&str> = path.split(':').filter(|d| d.starts_with('/')).collect();
     assert_eq!(
         err.to_string(),
-        "program `no-such-program-xyz` not found: no executable file of that name in \
-         PATH=/usr/local/bin:/usr/bin:/bin"
+        format!(
+            "program `no-such-program-xyz` not found: no executable file of that name in \
+             PATH={}",
+            absolute.join(":")
+        )
     );
     let err = run(&spec(&["./missing.sh"], ws.path())).unwrap_err();
     assert!(matches!(err, ExecError::NotFound { .. }), "{err}");

@@ -202,6 +202,28 @@ fn check_value(spec: &KeySpec, item: &Item, key: &str, at: Location) -> Result<(
                 return Err(invalid(at, "a path must not be empty".to_owned(), None));
             }
         }
+        Kind::PathList => {
+            let array = item.as_array().ok_or_else(|| wrong_type(at.clone()))?;
+            for (i, value) in array.iter().enumerate() {
+                let Some(path) = value.as_str() else {
+                    return Err(invalid(
+                        at,
+                        format!("element {} is not a string", i + 1),
+                        None,
+                    ));
+                };
+                if !(path.starts_with('/') || path.starts_with("~/")) {
+                    return Err(invalid(
+                        at,
+                        format!(
+                            "element {} (`{path}`) is not an absolute path or ~/…",
+                            i + 1
+                        ),
+                        None,
+                    ));
+                }
+            }
+        }
         Kind::Choice { values } => {
             let value = item.as_str().ok_or_else(|| wrong_type(at.clone()))?;
             if !values.contains(&value) {

@@ -87,6 +87,19 @@ pub struct MuscleConfig {
     pub vm_memory_mib: u64,
     /// Guest vCPUs of a microVM.
     pub vm_vcpus: u64,
+    /// Host paths shown read-only to sandboxed tasks (on top of the
+    /// toolchains agent-muscle binds back).
+    pub expose: Vec<PathBuf>,
+    /// Host paths hidden from sandboxed tasks (on top of the built-in
+    /// secrets).
+    pub mask: Vec<PathBuf>,
+    /// Memory limit of a task's process tree, MiB (levels none and seccomp).
+    pub memory_limit_mib: u64,
+    /// Process (and thread) limit of a task's tree (levels none and seccomp).
+    pub pids_limit: u64,
+    /// What to do with what a task left in the workspace that the host
+    /// should not trust: `remove` it (or clear set-id bits), or `report` it.
+    pub workspace_traps: String,
 }
 
 impl Default for MuscleConfig {
@@ -97,6 +110,11 @@ impl Default for MuscleConfig {
             firecracker_rootfs: PathBuf::from("~/.autonomic/data/rootfs.ext4"),
             vm_memory_mib: 512,
             vm_vcpus: 1,
+            expose: Vec::new(),
+            mask: Vec::new(),
+            memory_limit_mib: 8192,
+            pids_limit: 4096,
+            workspace_traps: "remove".to_owned(),
         }
     }
 }
@@ -202,6 +220,9 @@ impl Config {
         ] {
             *path = paths.expand_path(path);
         }
+        for path in muscle.expose.iter_mut().chain(muscle.mask.iter_mut()) {
+            *path = paths.expand_path(path);
+        }
         if let Some(rules_file) = &mut mouth.rules_file {
             *rules_file = paths.expand_path(rules_file);
         }
@@ -231,6 +252,8 @@ pub(crate) enum Kind {
     },
     /// A non-empty path; `~` is expanded after loading.
     Path,
+    /// An array of non-empty absolute paths (`~/…` allowed).
+    PathList,
     /// One of the names in `values`.
     Choice {
         values: &'static [&'static str],
@@ -246,6 +269,7 @@ impl Kind {
             Kind::Float { min, max } => format!("a number from {min} to {max}"),
             Kind::Text { .. } => "a string".to_owned(),
             Kind::Path => "a path string".to_owned(),
+            Kind::PathList => "an array of path strings".to_owned(),
             Kind::Choice { values } => format!("one of the strings \"{}\"", values.join("\", \"")),
         }
     }
@@ -387,6 +411,39 @@ pub(crate) const SECTIONS: &[SectionSpec] = &[
                 "vm_vcpus",
                 Kind::Integer { min: 1, max: 64 },
                 "Guest vCPUs of a microVM (1 to 64); `exec --vcpus` overrides it.",
+            ),
+            key(
+                "expose",
+                Kind::PathList,
+                "Host paths a seccomp-level task sees read-only, on top of the toolchains in your home (`exec --ro-bind` adds more).",
+            ),
+            key(
+                "mask",
+                Kind::PathList,
+                "Host paths hidden from sandboxed tasks, on top of the built-in secrets (`exec --mask` adds more).",
+            ),
+            key(
+                "memory_limit_mib",
+                Kind::Integer {
+                    min: 16,
+                    max: 16_777_216,
+                },
+                "Memory limit of a task's process tree in MiB at levels none and seccomp; `exec --memory` overrides it.",
+            ),
+            key(
+                "pids_limit",
+                Kind::Integer {
+                    min: 8,
+                    max: 4_194_304,
+                },
+                "Processes and threads a task's tree may have at levels none and seccomp; `exec --pids` overrides it.",
+            ),
+            key(
+                "workspace_traps",
+                Kind::Choice {
+                    values: &["remove", "report"],
+                },
+                "What a seccomp-level task left that the host must not trust (set-id bits, FIFOs, device nodes, symlinks out of the workspace, new hooks): remove it, or only report it.",
             ),
         ],
     },

@@ -23,7 +23,7 @@ fn missing_file_means_defaults() {
     let loaded = Config::load(&paths).unwrap();
     assert_eq!(loaded.source, None);
     assert!(loaded.provenance.values().all(|o| *o == Origin::Default));
-    assert_eq!(loaded.provenance.len(), 29);
+    assert_eq!(loaded.provenance.len(), 34);
     let mut expected = Config::default();
     expected.expand_paths(&paths);
     assert_eq!(loaded.config, expected);
@@ -115,7 +115,7 @@ fn provenance_names_the_line() {
     assert_eq!(loaded.origin("mouth.nope"), None);
     assert_eq!(loaded.source.as_deref(), Some(Path::new("/ah/config.toml")));
     let entries = loaded.entries();
-    assert_eq!(entries.len(), 29);
+    assert_eq!(entries.len(), 34);
     let entry = entries
         .iter()
         .find(|e| e.key == "mouth.ast_validation")
@@ -157,7 +157,7 @@ fn unknown_key_without_close_match_lists_keys() {
     assert_eq!(msg, "/ah/config.toml:2:1: unknown key `muscle.zzz`");
     assert_eq!(
         hint.as_deref(),
-        Some("valid keys here are \"default_sandbox\", \"firecracker_kernel\", \"firecracker_rootfs\", \"vm_memory_mib\", \"vm_vcpus\"")
+        Some("valid keys here are \"default_sandbox\", \"firecracker_kernel\", \"firecracker_rootfs\", \"vm_memory_mib\", \"vm_vcpus\", \"expose\", \"mask\", \"memory_limit_mib\", \"pids_limit\", \"workspace_traps\"")
     );
 }
 
@@ -348,7 +348,7 @@ fn commented_default_parses_back_to_defaults() {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    assert_eq!(uncommented, 27, "{text}");
+    assert_eq!(uncommented, 32, "{text}");
     assert!(text.contains("\n# rules_file = \"~/.autonomic/rules.toml\"\n"));
     let loaded = parse(&active).unwrap();
     assert_eq!(loaded.config, LoadedConfig::defaults(&paths()).config);
@@ -357,7 +357,7 @@ fn commented_default_parses_back_to_defaults() {
         .values()
         .filter(|o| **o != Origin::Default)
         .count();
-    assert_eq!(from_file, 27);
+    assert_eq!(from_file, 32);
 
     // The example for a key without a default is valid too.
     let all = active.replace("# rules_file = ", "rules_file = ");
@@ -380,4 +380,20 @@ fn commented_default_parses_back_to_defaults() {
 fn parse_assignment(line: &str) -> bool {
     line.split_once(" = ")
         .is_some_and(|(key, _)| key.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+}
+
+#[test]
+fn path_lists_name_the_bad_element() {
+    let (msg, _) = error("[muscle]\nexpose = [\"/opt/sdk\", \"relative/dir\"]\n");
+    assert!(msg.starts_with("/ah/config.toml:2:"), "{msg}");
+    assert!(msg.contains("element 2 (`relative/dir`)"), "{msg}");
+    let (msg, _) = error("[muscle]\nmask = \"/opt/x\"\n");
+    assert!(msg.contains("muscle.mask"), "{msg}");
+    let (msg, _) = error("[muscle]\nmask = [1]\n");
+    assert!(msg.contains("element 1 is not a string"), "{msg}");
+    let loaded = parse("[muscle]\nexpose = [\"~/sdk\", \"/opt/tool\"]\n").unwrap();
+    assert_eq!(
+        loaded.config.muscle.expose,
+        [PathBuf::from("/u/sdk"), PathBuf::from("/opt/tool")]
+    );
 }

@@ -1,0 +1,249 @@
+//! The default view of the host a `seccomp` task gets, as reviewed data:
+//! which directories are hidden (every user's home), what of the caller's
+//! home is bound back read-only (toolchains and their non-secret
+//! configuration), what is always masked (secrets), and which files inside
+//! the workspace are read-only because tools on the *host* execute them.
+//! The jail ([`crate::jail`]) builds the mounts; this module only decides
+//! the lists.
+
+use std::path::{Path, PathBuf};
+
+/// Directories replaced by an empty tmpfs: nothing of any user's home is
+/// visible unless bound back. The caller's own home (wherever `$HOME` is)
+/// is added to these, and becomes the task's private, writable home.
+pub const HIDDEN: &[&str] = &["/home", "/root"];
+
+/// System paths always hidden from the task (when they exist).
+pub const ALWAYS_MASKED: &[&str] = &[
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/shadow-",
+    "/etc/gshadow-",
+    "/etc/sudoers",
+    "/etc/sudoers.d",
+    "/etc/ssh",
+    "/etc/ssl/private",
+    "/etc/security/opasswd",
+    "/etc/NetworkManager/system-connections",
+    "/etc/wireguard",
+    "/var/lib/sudo",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/run/containerd/containerd.sock",
+    "/run/podman/podman.sock",
+    "/var/run/dbus/system_bus_socket",
+    "/run/dbus/system_bus_socket",
+];
+
+/// Per-user secrets under `$HOME`: keys, tokens, credential stores, shell
+/// histories and container daemons' sockets. The home is hidden anyway;
+/// these stay masked when something brings them back into view (a workspace
+/// that is `$HOME`, a bind of `~/.config`, an `expose` entry) and name what
+/// the path check reports.
+pub const HOME_MASKED: &[&str] = &[
+    ".ssh",
+    ".aws",
+    ".gnupg",
+    ".password-store",
+    ".config/gcloud",
+    ".config/gh",
+    ".config/hub",
+    ".config/git/credentials",
+    ".config/rclone",
+    ".config/containers",
+    ".azure",
+    ".autonomic",
+    ".docker",
+    ".kube",
+    ".colima",
+    ".orbstack",
+    ".lima",
+    ".local/share/containers",
+    ".local/share/keyrings",
+    ".claude",
+    ".claude.json",
+    ".codex",
+    ".netrc",
+    ".git-credentials",
+    ".npmrc",
+    ".yarnrc.yml",
+    ".pypirc",
+    ".pgpass",
+    ".my.cnf",
+    ".vault-token",
+    ".terraformrc",
+    ".terraform.d/credentials.tfrc.json",
+    ".cargo/credentials",
+    ".cargo/credentials.toml",
+    ".bash_history",
+    ".zsh_history",
+    ".python_history",
+    ".node_repl_history",
+    ".psql_history",
+    ".mysql_history",
+    ".local/share/fish/fish_history",
+];
+
+/// What of the caller's home is bound back, read-only, when it exists:
+/// toolchains the task runs (found through the caller's `PATH`) and git's
+/// identity. Secrets inside them (`~/.cargo/credentials.toml`,
+/// `~/.config/git/credentials`) stay masked.
+pub const HOME_TOOLCHAINS: &[(&str, &str)] = &[
+    (
+        ".cargo",
+        "Rust: cargo, its registry cache and installed binaries",
+    ),
+    (".rustup", "Rust: the toolchains rustup's proxies run"),
+    (".pyenv", "Python: pyenv's interpreters and shims"),
+    (".nvm", "Node.js: nvm's installed versions"),
+    (".volta", "Node.js: volta's tools"),
+    (".bun", "Bun"),
+    (".deno", "Deno"),
+    (".asdf", "asdf-managed toolchains"),
+    (".rbenv", "Ruby: rbenv"),
+    (".sdkman", "Java/Kotlin/Gradle via SDKMAN"),
+    (
+        "go",
+        "Go: the module cache (read-only: builds with cached modules work)",
+    ),
+    (".local/bin", "tools installed with pip --user, pipx, uv"),
+    (".local/lib", "Python packages installed with pip --user"),
+    (
+        ".gitconfig",
+        "git: the user's identity and settings (credential files stay masked)",
+    ),
+    (
+        ".config/git",
+        "git: XDG config, ignore and attributes (the credential store stays masked)",
+    ),
+];
+
+/// Paths inside the workspace that tools on the host execute or obey
+/// without asking: read-only in the sandbox, unless the node is granted them
+/// (a `--bind` of the path). Each with the reason.
+pub const PROTECTED: &[(&str, &str)] = &[
+    (".git/config", "core.fsmonitor, core.hooksPath, core.sshCommand, filters and aliases run on the host's next git command"),
+    (".git/hooks", "hooks run on the host's next commit, checkout or merge"),
+    (".husky", "husky hooks run on the host's next commit"),
+    (".pre-commit-config.yaml", "pre-commit runs these commands on the host's next commit"),
+    (".mcp.json", "MCP servers an agent on the host starts"),
+    (".claude", "Claude Code settings and hooks run on the host"),
+    (".codex", "Codex configuration run on the host"),
+    (".cursor", "Cursor rules and MCP servers run on the host"),
+    (".vscode", "tasks.json, launch.json and settings run by the host's editor"),
+    (".idea", "run configurations of the host's IDE"),
+    (".devcontainer", "commands the host's editor runs when it opens the folder"),
+    (".envrc", "direnv runs it in the host's shell on cd"),
+];
+
+/// Shell start-up files, protected like [`PROTECTED`] when the caller's home
+/// is inside the workspace (the workspace is `$HOME`).
+pub const HOME_PROTECTED: &[&str] = &[
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".bash_logout",
+    ".profile",
+    ".zshrc",
+    ".zshenv",
+    ".zprofile",
+    ".zlogin",
+    ".config/fish",
+    ".config/autostart",
+    ".config/systemd",
+    ".local/share/applications",
+];
+
+/// Every path the jail masks: the fixed list, the user's secrets,
+/// Autonomic's home and `extra`.
+pub fn masked_paths(
+    home: Option<&Path>,
+    autonomic_home: Option<&Path>,
+    extra: &[PathBuf],
+) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = ALWAYS_MASKED.iter().map(PathBuf::from).collect();
+    if let Some(home) = home {
+        out.extend(HOME_MASKED.iter().map(|p| home.join(p)));
+    }
+    out.extend(autonomic_home.map(Path::to_path_buf));
+    out.extend(extra.iter().cloned());
+    out.retain(|p| p.is_absolute());
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The directories hidden behind an empty tmpfs: [`HIDDEN`] and the
+/// caller's home.
+pub fn hidden_dirs(home: Option<&Path>) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = HIDDEN.iter().map(PathBuf::from).collect();
+    out.extend(home.map(Path::to_path_buf));
+    out
+}
+
+/// The toolchain paths under `home` that exist.
+pub fn toolchains(home: &Path) -> Vec<PathBuf> {
+    HOME_TOOLCHAINS
+        .iter()
+        .map(|(rel, _)| home.join(rel))
+        .filter(|p| p.exists())
+        .collect()
+}
+
+/// The protected paths inside `workspace` that exist now (a protected path
+/// that does not exist cannot be mounted over; creating one is reported and
+/// undone after the run), minus the ones `granted` covers.
+pub fn protected(workspace: &Path, home: Option<&Path>, granted: &[PathBuf]) -> Vec<PathBuf> {
+    let mut candidates: Vec<PathBuf> = PROTECTED
+        .iter()
+        .map(|(rel, _)| workspace.join(rel))
+        .collect();
+    if let Some(home) = home.filter(|h| h.starts_with(workspace)) {
+        candidates.extend(HOME_PROTECTED.iter().map(|rel| home.join(rel)));
+        candidates.extend(HOME_TOOLCHAINS.iter().map(|(rel, _)| home.join(rel)));
+    }
+    candidates
+        .into_iter()
+        .filter(|p| std::fs::symlink_metadata(p).is_ok())
+        .filter(|p| !granted.iter().any(|g| p.starts_with(g)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_relative_where_they_must_be() {
+        for rel in HOME_MASKED
+            .iter()
+            .chain(HOME_PROTECTED)
+            .chain(HOME_TOOLCHAINS.iter().map(|(r, _)| r))
+            .chain(PROTECTED.iter().map(|(r, _)| r))
+        {
+            assert!(!rel.starts_with('/') && !rel.contains(".."), "{rel}");
+        }
+        for abs in ALWAYS_MASKED.iter().chain(HIDDEN) {
+            assert!(abs.starts_with('/'), "{abs}");
+        }
+    }
+
+    #[test]
+    fn no_toolchain_is_a_secret() {
+        for (rel, _) in HOME_TOOLCHAINS {
+            assert!(!HOME_MASKED.contains(rel), "{rel}");
+        }
+    }
+
+    #[test]
+    fn protected_lists_existing_paths_minus_grants() {
+        let ws = tempfile::tempdir().unwrap();
+        fs_err::create_dir_all(ws.path().join(".git/hooks")).unwrap();
+        fs_err::write(ws.path().join(".git/config"), "").unwrap();
+        fs_err::write(ws.path().join(".envrc"), "").unwrap();
+        let all = protected(ws.path(), None, &[]);
+        assert_eq!(all.len(), 3, "{all:?}");
+        let granted = protected(ws.path(), None, &[ws.path().join(".envrc")]);
+        assert_eq!(granted.len(), 2, "{granted:?}");
+    }
+}
