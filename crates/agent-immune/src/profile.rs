@@ -150,6 +150,20 @@ pub const FS_WRITE: SyscallGroup = SyscallGroup {
     ],
 };
 
+/// Writing extended attributes.
+pub const XATTR_WRITE: SyscallGroup = SyscallGroup {
+    name: "xattr_write",
+    reason: "install, cp -a and tar copy ACLs and labels (install called fsetxattr in a recorded run); the task holds no capability, so the kernel refuses security.* (file capabilities) and trusted.* and only user.* and ACLs on the task's own files can be written",
+    syscalls: &["setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr"],
+};
+
+/// Named pipes.
+pub const FIFOS: SyscallGroup = SyscallGroup {
+    name: "fifos",
+    reason: "mkfifo in build and test scripts; a device node needs CAP_MKNOD, which the task never holds (and the workspace is nodev), set-id modes are refused by the filter, and a FIFO left in the workspace is removed by the post-run sweep",
+    syscalls: &["mknod", "mknodat"],
+};
+
 /// Running child processes.
 pub const PROCESSES: SyscallGroup = SyscallGroup {
     name: "processes",
@@ -190,7 +204,52 @@ pub const EVENT_LOOP: SyscallGroup = SyscallGroup {
     ],
 };
 
+/// Waiting for jobs and timers of the task's own processes.
+pub const JOB_CONTROL: SyscallGroup = SyscallGroup {
+    name: "job_control",
+    reason: "waiting for background jobs and timers: dash's `wait` (`cmd & wait`) sleeps in rt_sigsuspend, timeout(1) arms a POSIX timer (timer_create, timer_settime) and moves the child into its own process group (setpgid), and the kernel resumes a sleep a signal interrupted (restart_syscall, seen in `cargo build`) — measured with `agent-immune profile learn`; all act on the task's own processes",
+    syscalls: &["rt_sigsuspend", "restart_syscall", "timer_create", "timer_settime", "timer_delete", "setpgid"],
+};
+
+/// Dropping back to the real ids.
+pub const CREDENTIALS: SyscallGroup = SyscallGroup {
+    name: "credentials",
+    reason: "GNU make sets its effective ids back to the real ones before running a recipe (setresuid(-1, ruid, -1), setresgid likewise) — measured on `make`; without capabilities (no_new_privs, the jail's user namespace) a process can only switch among ids it already has",
+    syscalls: &["setresuid", "setresgid"],
+};
+
+/// A network client's socket calls (added only with a network grant).
+pub const NET_CLIENT: SyscallGroup = SyscallGroup {
+    name: "net_client",
+    reason: "what an HTTP client does with a TCP socket: connect, set options (TCP_NODELAY, keep-alive), read its errors and addresses, send and receive, wait with poll — measured on `curl http://127.0.0.1:PORT/` and python's urllib; added only when the task has a network grant, with the inet families; never bind or listen (hard block list), so nothing can be served",
+    syscalls: &["socket", "connect", "getsockopt", "setsockopt", "getpeername", "getsockname", "sendto", "recvfrom", "sendmsg", "recvmsg", "shutdown", "poll", "ppoll"],
+};
+
 const BASE_GROUPS: &[&SyscallGroup] = &[&LOADER, &IDENTITY, &SIGNALS, &TIME];
+
+/// The broad `developer` profile: the union of what the measured tasks used
+/// (see its description), grouped by purpose. The inet families are only
+/// honoured with a network grant, and the socket calls a client needs beyond
+/// NSS come with [`NET_CLIENT`] then.
+pub const DEVELOPER_GROUPS: &[&SyscallGroup] = &[
+    &LOADER,
+    &IDENTITY,
+    &SIGNALS,
+    &JOB_CONTROL,
+    &TIME,
+    &FS_READ,
+    &NSS_UNIX,
+    &FS_WRITE,
+    &XATTR_WRITE,
+    &FIFOS,
+    &PROCESSES,
+    &THREADS,
+    &EVENT_LOOP,
+    &CREDENTIALS,
+];
+
+/// Why a profile refuses netlink sockets instead of killing on them.
+pub const NETLINK_REFUSED: &str = "npm lists the network interfaces at start-up (os.networkInterfaces, inside a try/catch in @npmcli/config; measured: socket(AF_NETLINK) then bind): refusing the netlink socket turns that into an empty list, and no socket exists to send anything";
 
 /// Every profile.
 pub const PROFILES: &[Profile] = &[
@@ -203,8 +262,8 @@ pub const PROFILES: &[Profile] = &[
     },
     Profile {
         name: "shell-utils",
-        description: "core shell utilities and sh/bash pipelines (ls, cat, grep, sed, awk, find, id, …) reading the workspace",
-        groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &NSS_UNIX, &PROCESSES],
+        description: "core shell utilities and sh/bash pipelines (ls, cat, grep, sed, awk, find, id, cp, mv, …) reading and changing the workspace",
+        groups: &[&LOADER, &IDENTITY, &SIGNALS, &JOB_CONTROL, &TIME, &FS_READ, &NSS_UNIX, &FS_WRITE, &PROCESSES],
         socket_families: &["unix"],
         socket_refused: &[],
     },
@@ -225,14 +284,14 @@ pub const PROFILES: &[Profile] = &[
     Profile {
         name: "cargo",
         description: "cargo build / test / check / clippy with rustc and build scripts (offline unless network is granted)",
-        groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &THREADS, &EVENT_LOOP],
+        groups: &[&LOADER, &IDENTITY, &SIGNALS, &JOB_CONTROL, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &THREADS, &EVENT_LOOP],
         socket_families: &["unix", "inet", "inet6"],
         socket_refused: &[],
     },
     Profile {
         name: "python",
-        description: "a python script (interpreter start-up, imports, subprocesses with captured output, writes in the workspace)",
-        groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &THREADS, &EVENT_LOOP],
+        description: "a python script (interpreter start-up, imports, subprocesses with captured output, writes in the workspace, user names through NSS)",
+        groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &THREADS, &EVENT_LOOP, &NSS_UNIX],
         socket_families: &["unix"],
         socket_refused: &[],
     },
@@ -243,7 +302,17 @@ pub const PROFILES: &[Profile] = &[
         socket_families: &["unix", "inet", "inet6"],
         socket_refused: &[(
             "netlink",
-            "npm lists the network interfaces at start-up (os.networkInterfaces, inside a try/catch in @npmcli/config): refusing the netlink socket turns that into an empty list, and no socket exists to send anything",
+            NETLINK_REFUSED,
+        )],
+    },
+    Profile {
+        name: "developer",
+        description: "what coding agents really run: build tools, test runners, compilers, shells and the programs no other profile matches (measured on cargo build && cargo test, npm test, python -m unittest, make with cc, git init/add/commit, cp, curl, `cmd & wait`, fallocate, os.system, cc --version, timeout, tar, sort)",
+        groups: DEVELOPER_GROUPS,
+        socket_families: &["unix", "inet", "inet6"],
+        socket_refused: &[(
+            "netlink",
+            NETLINK_REFUSED,
         )],
     },
 ];
@@ -377,7 +446,14 @@ pub fn for_command(argv: &[String]) -> (&'static Profile, String) {
         | "rm" | "touch" | "ln" | "basename" | "dirname" | "realpath" | "readlink" | "true" | "false" | "test" | "[" | "sha256sum" | "md5sum" => {
             (pick("shell-utils"), format!("`{prog}` is a core shell utility"))
         }
-        _ => (pick("base"), format!("`{prog}` matches no task profile: using the base profile (it may need a learned profile)")),
+        // A program without a built-in profile is most often a build tool, a
+        // compiler or a test runner: `base` killed nearly all of them, so the
+        // broad, reviewed `developer` profile covers them (a learned profile
+        // with --profile is tighter).
+        _ => (
+            pick("developer"),
+            format!("`{prog}` matches no task profile: using the developer profile (`agent-immune profile learn` makes a tighter one)"),
+        ),
     }
 }
 
@@ -415,8 +491,44 @@ mod tests {
         assert_eq!(for_command(&argv("python3.11 x.py")).0.name, "python");
         assert_eq!(for_command(&argv("ls -la")).0.name, "shell-utils");
         let (p, why) = for_command(&argv("ffmpeg -i a b"));
-        assert_eq!(p.name, "base");
-        assert!(why.contains("base profile"), "{why}");
+        assert_eq!(p.name, "developer");
+        assert!(why.contains("developer profile"), "{why}");
+        assert_eq!(for_command(&argv("cp a b")).0.name, "shell-utils");
+    }
+
+    /// The tasks the developer profile was measured on, and the calls that
+    /// killed them under `base` or `shell-utils` (issue 11).
+    #[test]
+    fn developer_covers_what_the_measured_tasks_needed() {
+        let dev = find("developer").map(Profile::syscalls).unwrap_or_default();
+        for s in [
+            "copy_file_range", // cp
+            "socketpair",      // curl
+            "rt_sigsuspend",   // sh -c 'sleep 0.1 & wait'
+            "ioctl",           // cc --version
+            "fallocate",       // fallocate -l 1M f
+            "socket",          // python os.system("id"): NSS over AF_UNIX
+            "setresuid",       // make
+            "restart_syscall", // cargo build
+            "epoll_pwait",     // npm test
+            "timer_create",    // timeout
+        ] {
+            assert!(dev.contains(s), "developer lacks {s}");
+        }
+        let p = find("developer")
+            .map(|p| p.socket_families)
+            .unwrap_or_default();
+        assert_eq!(p, ["unix", "inet", "inet6"]);
+    }
+
+    #[test]
+    fn every_group_has_a_reason() {
+        for p in PROFILES {
+            for g in p.groups {
+                assert!(g.reason.len() > 20, "{} in {}", g.name, p.name);
+            }
+        }
+        assert!(NET_CLIENT.reason.contains("never bind"));
     }
 
     #[test]
@@ -443,6 +555,11 @@ mod tests {
             "pivot_root",
             "swapon",
             "io_uring_setup",
+            "io_uring_enter",
+            "io_uring_register",
+            "chroot",
+            "request_key",
+            "open_by_handle_at",
             "userfaultfd",
             "perf_event_open",
         ];
@@ -450,6 +567,9 @@ mod tests {
             for s in p.syscalls() {
                 assert!(!NEVER.contains(&s), "{} lists {s}", p.name);
             }
+        }
+        for s in NET_CLIENT.syscalls {
+            assert!(!NEVER.contains(s), "net_client lists {s}");
         }
     }
 }

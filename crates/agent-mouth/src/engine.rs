@@ -349,6 +349,27 @@ impl Validator {
 
     /// Validates `source` as `lang`.
     pub fn validate(&mut self, lang: Lang, source: &str) -> Verdict {
+        let (raw, seen) = self.analyze(lang, source);
+        finish(source, raw, &self.user, lang, &seen)
+    }
+
+    /// The programs `source` runs (see [`crate::commands`]).
+    pub fn commands(
+        &mut self,
+        lang: Lang,
+        source: &str,
+    ) -> Result<Vec<crate::Command>, crate::CommandsError> {
+        let (raw, seen) = self.analyze(lang, source);
+        crate::commands::from_analysis(lang, &raw, seen)
+    }
+
+    /// The built-in analysis of `source`: raw findings and every program
+    /// invocation seen (before user rules).
+    fn analyze(
+        &mut self,
+        lang: Lang,
+        source: &str,
+    ) -> (Vec<RawFinding>, Vec<crate::user_rules::SeenInvocation>) {
         let mut ctx = Ctx {
             parsers: &mut self.parsers,
             findings: Vec::new(),
@@ -385,9 +406,7 @@ impl Validator {
             }
             analyze_source(&mut ctx, lang, source, &identity);
         }
-        let raw = std::mem::take(&mut ctx.findings);
-        let seen = std::mem::take(&mut ctx.invocations);
-        finish(source, raw, &self.user, lang, &seen)
+        (ctx.findings, ctx.invocations)
     }
 }
 
@@ -447,4 +466,13 @@ thread_local! {
 /// thread's parsers.
 pub fn validate(lang: Lang, source: &str) -> Verdict {
     DEFAULT.with(|v| v.borrow_mut().validate(lang, source))
+}
+
+/// The programs `source` runs, with this thread's parsers (see
+/// [`crate::commands`]).
+pub(crate) fn commands(
+    lang: Lang,
+    source: &str,
+) -> Result<Vec<crate::Command>, crate::CommandsError> {
+    DEFAULT.with(|v| v.borrow_mut().commands(lang, source))
 }

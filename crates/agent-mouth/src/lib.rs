@@ -6,7 +6,8 @@
 //! line continuations, constant variables), seeing through wrappers
 //! (`sudo`, `env`, `timeout`, `find -exec`, `sh -c`, `python -c`, …), the
 //! built-in rule catalog ([`catalog`]), user rules ([`UserRules`]) and the
-//! verdict ([`Verdict`]), ordered `allow < review < deny`.
+//! verdict ([`Verdict`]), ordered `allow < review < deny`; and, from the
+//! same analysis, the list of programs a source runs ([`commands`]).
 //!
 //! What it must not do: run anything, touch the network or the filesystem
 //! (beyond reading a user rules file when asked), or depend on another
@@ -28,6 +29,7 @@
 
 mod bash;
 pub mod catalog;
+mod commands;
 pub mod corpus;
 mod engine;
 mod names;
@@ -38,6 +40,7 @@ mod user_rules;
 mod verdict;
 
 pub use autonomic_core::Decision;
+pub use commands::{commands, Command, CommandsError};
 pub use engine::{validate, Validator, MAX_AST_DEPTH, MAX_NESTED_SOURCES, MAX_SOURCE_BYTES};
 pub use user_rules::{UserRule, UserRules, UserRulesError};
 pub use verdict::{Finding, Lang, Span, Verdict};

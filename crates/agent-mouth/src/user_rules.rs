@@ -102,9 +102,16 @@ pub struct UserRules {
     rules: Vec<UserRule>,
 }
 
-/// One program invocation seen by the bash analysis: argv and its span in
-/// the top-level source.
-pub(crate) type SeenInvocation = (Vec<String>, Range<usize>);
+/// One program invocation seen by the bash analysis: argv, its span in the
+/// top-level source, and whether its name or an argument is only known when
+/// it runs.
+#[derive(Debug, Clone)]
+pub(crate) struct SeenInvocation {
+    pub argv: Vec<String>,
+    pub range: Range<usize>,
+    pub dynamic_name: bool,
+    pub dynamic_args: bool,
+}
 
 impl UserRules {
     /// Loads and checks a rules file.
@@ -206,14 +213,19 @@ impl UserRules {
         if self.rules.is_empty() {
             return;
         }
-        let whole: SeenInvocation = (Vec::new(), 0..source.len());
+        let whole = SeenInvocation {
+            argv: Vec::new(),
+            range: 0..source.len(),
+            dynamic_name: false,
+            dynamic_args: false,
+        };
         for r in self.rules.iter().filter(|r| r.lang == lang) {
             let candidates: Vec<&SeenInvocation> = if r.command.is_some() {
                 seen.iter().collect()
             } else {
                 vec![&whole]
             };
-            for (argv, range) in candidates {
+            for SeenInvocation { argv, range, .. } in candidates {
                 if !Self::matches(r, argv, source, range) {
                     continue;
                 }

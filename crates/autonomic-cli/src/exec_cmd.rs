@@ -4,14 +4,15 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
-use agent_immune::profile::ProfileDef;
-use agent_muscle::bpf::{Action, SyscallPolicy};
-use agent_muscle::exec::{run, EnvPolicy, ExecSpec, Exit, Limits};
+use agent_muscle::bpf::SyscallPolicy;
+use agent_muscle::exec::traps::TrapAction;
+use agent_muscle::exec::{run, EnvPolicy, ExecSpec, Exit, Limits, Violation};
+use agent_spine::profiles;
 use anyhow::Context as _;
 use autonomic_cli::args::{parse_duration, parse_size};
-use autonomic_cli::profiles;
 use autonomic_core::audit::{AuditEvent, AuditLog};
 use autonomic_core::paths::Paths;
 use autonomic_core::SandboxLevel;
@@ -65,36 +66,110 @@ pub struct ExecArgs {
     /// Working directory of the task (default: the current directory).
     #[arg(long, value_name = "DIR")]
     workspace: Option<PathBuf>,
-    /// Environment variables to pass through (the environment is scrubbed otherwise).
-    #[arg(long = "env", value_name = "NAME")]
+    /// Processes and threads the task's tree may have (default `[muscle]
+    /// pids_limit`).
+    #[arg(long, value_name = "N")]
+    pids: Option<u64>,
+    /// Seccomp level: show this host path to the task, read-only, at its own
+    /// path (repeatable; adds to `[muscle] expose` and the toolchains in your
+    /// home that are shown by default). Masks still apply beneath it.
+    #[arg(long = "ro-bind", value_name = "PATH")]
+    ro_bind: Vec<PathBuf>,
+    /// Seccomp level: show this host path read-write (nosuid, nodev) at its
+    /// own path (repeatable). A protected workspace path under it (e.g.
+    /// `.git/hooks`) becomes writable: the grant is yours to give.
+    #[arg(long = "bind", value_name = "PATH")]
+    bind: Vec<PathBuf>,
+    /// Hide this host path from the task (repeatable; adds to `[muscle]
+    /// mask` and the built-in secrets).
+    #[arg(long = "mask", value_name = "PATH")]
+    mask: Vec<PathBuf>,
+    /// `NAME` passes the variable through from your environment; `NAME=VALUE`
+    /// sets it (repeatable). The task otherwise gets PATH (yours), HOME (its
+    /// private home at the seccomp level), LANG and TERM only.
+    #[arg(long = "env", value_name = "NAME[=VALUE]")]
     env: Vec<String>,
     /// The command and its arguments.
     #[arg(last = true, required = true, value_name = "CMD")]
     command: Vec<String>,
 }
 
+/// `--env` values: names pass through, `NAME=VALUE` sets.
+fn env_policy(values: &[String]) -> EnvPolicy {
+    if values.is_empty() {
+        return EnvPolicy::Scrubbed;
+    }
+    let mut pass = Vec::new();
+    let mut set = Vec::new();
+    for v in values {
+        match v.split_once('=') {
+            Some((name, value)) => set.push((name.to_owned(), value.to_owned())),
+            None => pass.push(v.clone()),
+        }
+    }
+    EnvPolicy::Set { pass, set }
+}
+
+/// `path` made absolute against the current directory (a bind or mask is a
+/// host path, never relative to the workspace).
+fn absolute(path: &std::path::Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The next step after a sandbox kill, in one line.
+fn violation_hint(v: &Violation, args: &ExecArgs) -> Option<String> {
+    let cmd = args.command.join(" ");
+    match v {
+        Violation::Syscall { name, reason, .. } if reason.contains("no network grant") => Some(format!(
+            "`{name}` needs the network: grant it with --allow-net if the task should have it"
+        )),
+        Violation::Syscall { reason, .. } if reason.contains("not in the task's syscall profile") => {
+            Some(match &args.profile {
+                Some(p) if p == "developer" => format!(
+                    "record a profile for this task with `agent-immune profile learn -- {cmd}` and pass it with --profile"
+                ),
+                Some(p) => format!(
+                    "the profile `{p}` lacks it: try --profile developer, or record one with `agent-immune profile learn -- {cmd}`"
+                ),
+                None => format!(
+                    "choose a broader profile (--profile developer) or record one with `agent-immune profile learn -- {cmd}`"
+                ),
+            })
+        }
+        Violation::Path { path, .. } => Some(format!(
+            "`{}` is masked: the sandbox never shows it; pass what the task needs with --env NAME=VALUE or --ro-bind a copy without secrets",
+            path.display()
+        )),
+        Violation::MemoryLimit { .. } => Some(
+            "raise it with --memory (default `[muscle] memory_limit_mib`)".to_owned(),
+        ),
+        _ => None,
+    }
+}
+
 fn parse_level(s: &str) -> Result<SandboxLevel, String> {
     s.parse().map_err(|e| format!("{e}"))
 }
 
-/// The seccomp policy for the task: `--profile NAME` (a built-in or a user
-/// profile), or the built-in profile agent-immune maps the command to.
+/// The seccomp policy for the task, resolved by agent-spine: `--profile
+/// NAME` (a built-in or a user profile); for a shell string the union of the
+/// profiles of every program it runs; else the built-in profile agent-immune
+/// maps the command to. `--allow-net` adds the inet families and the client
+/// calls.
 fn seccomp_policy(args: &ExecArgs, paths: &Paths) -> anyhow::Result<SyscallPolicy> {
-    let (profile, why) = match &args.profile {
-        Some(name) => (profiles::find(paths, name)?, format!("--profile {name}")),
-        None => {
-            let (profile, why) = agent_immune::profile::for_command(&args.command);
-            (ProfileDef::from(profile), why)
-        }
-    };
-    tracing::info!(profile = %profile.name, reason = %why, source = ?profile.source, "seccomp profile");
-    Ok(SyscallPolicy {
-        allow: profile.syscalls().into_iter().map(String::from).collect(),
-        default_action: Action::KillProcess,
-        socket_domains: profiles::socket_domains(&profile),
-        refused_domains: profiles::refused_domains(&profile),
-        refused_syscalls: vec![],
-    })
+    let resolved = profiles::resolve(
+        paths,
+        &args.command,
+        args.profile.as_deref(),
+        args.allow_net,
+    )?;
+    tracing::info!(
+        profile = %resolved.profile.name,
+        reason = %resolved.reason,
+        source = ?resolved.profile.source,
+        "seccomp profile"
+    );
+    Ok(resolved.policy)
 }
 
 /// Runs `autonomic exec`.
@@ -115,11 +190,26 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
     if level == SandboxLevel::Seccomp {
         spec.policy = Some(seccomp_policy(args, &ctx.paths)?);
     }
-    spec.env = if args.env.is_empty() {
-        EnvPolicy::Scrubbed
+    spec.env = env_policy(&args.env);
+    let muscle = &ctx.config.config.muscle;
+    spec.traps = if muscle.workspace_traps == "report" {
+        TrapAction::Report
     } else {
-        EnvPolicy::Allow(args.env.clone())
+        TrapAction::Remove
     };
+    let host_paths = |config: &[PathBuf], flags: &[PathBuf]| -> Vec<PathBuf> {
+        config.iter().chain(flags).map(|p| absolute(p)).collect()
+    };
+    spec.ro_binds = host_paths(&muscle.expose, &args.ro_bind);
+    spec.rw_binds = host_paths(&[], &args.bind);
+    spec.masked_paths = host_paths(&muscle.mask, &args.mask);
+    for path in spec.rw_binds.iter().chain(&args.ro_bind) {
+        anyhow::ensure!(
+            path.exists(),
+            "cannot bind `{}` into the sandbox: it does not exist",
+            path.display()
+        );
+    }
     spec.watch_paths = !args.no_watch_paths;
     if level == SandboxLevel::Firecracker {
         let muscle = &ctx.config.config.muscle;
@@ -137,13 +227,25 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
         spec.vm = Some(vm);
     }
     let defaults = Limits::default();
+    let on_host = level != SandboxLevel::Firecracker;
     spec.limits = Limits {
         wall: args.timeout,
         // At the firecracker level --memory sizes the guest instead.
-        memory_bytes: args.memory.filter(|_| level != SandboxLevel::Firecracker),
+        memory_bytes: args
+            .memory
+            .or(Some(muscle.memory_limit_mib << 20))
+            .filter(|_| on_host),
+        pids: args.pids.or(Some(muscle.pids_limit)).filter(|_| on_host),
         tmp_bytes: args.tmp_size.unwrap_or(defaults.tmp_bytes),
         ..defaults
     };
+    // Ctrl-C or SIGTERM: the executor kills the task's whole tree (at every
+    // level) and returns; the exit code is then 130 or 143.
+    let cancel = agent_muscle::exec::cancel_flag();
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&cancel))
+            .context("installing the Ctrl-C handler")?;
+    }
     let result = run(&spec).with_context(|| {
         format!(
             "cannot run `{}` at sandbox level {level}",
@@ -158,8 +260,27 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
             spec.limits.output_bytes
         );
     }
+    if !result.traps.is_empty() {
+        for trap in &result.traps {
+            eprintln!("autonomic: the task left a trap for the host: {trap}");
+        }
+        AuditLog::open(&ctx.paths.audit_log)?.append(AuditEvent {
+            kind: "muscle.traps".into(),
+            actor: "cli".into(),
+            decision: Some(autonomic_core::Decision::Deny),
+            detail: serde_json::json!({
+                "level": level,
+                "command": args.command,
+                "workspace": spec.workspace,
+                "traps": result.traps,
+            }),
+        })?;
+    }
     if let Some(v) = &result.violation {
         eprintln!("autonomic: {v}");
+        if let Some(hint) = violation_hint(v, args) {
+            eprintln!("hint: {hint}");
+        }
         let log = AuditLog::open(&ctx.paths.audit_log)?;
         log.append(AuditEvent {
             kind: "muscle.violation".into(),
@@ -173,6 +294,9 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
                 "wall_ms": result.wall.as_millis() as u64,
             }),
         })?;
+    }
+    if result.violation == Some(Violation::Cancelled) {
+        return Ok(ExitCode::from(130));
     }
     let code = match &result.status {
         Exit::Code(c) => (*c).clamp(0, 255) as u8,

@@ -20,7 +20,7 @@ use autonomic_core::paths::Paths;
 use autonomic_core::Severity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::profiles;
+use agent_spine::profiles;
 
 /// Clean, or nothing at or above the threshold.
 pub const EXIT_CLEAN: u8 = 0;

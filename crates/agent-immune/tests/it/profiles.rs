@@ -30,8 +30,8 @@ fn every_syscall_in_every_profile_exists_on_x86_64() {
 }
 
 #[test]
-fn unmatched_commands_get_the_base_profile_and_say_so() {
+fn unmatched_commands_get_the_developer_profile_and_say_so() {
     let (p, why) = for_command(&["terraform".to_string(), "plan".to_string()]);
-    assert_eq!(p.name, "base");
+    assert_eq!(p.name, "developer");
     assert!(why.contains("matches no task profile"), "{why}");
 }

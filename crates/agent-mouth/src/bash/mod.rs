@@ -135,8 +135,12 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, map: &SpanMap) {
         for inv in &invs {
             if let (Some(first), Some(last)) = (inv.argv.first(), inv.argv.last()) {
                 let range = r.map.map(&(first.range.start..last.range.end));
-                let argv = inv.argv.iter().map(|w| w.text.clone()).collect();
-                r.ctx.invocations.push((argv, range));
+                r.ctx.invocations.push(crate::user_rules::SeenInvocation {
+                    argv: inv.argv.iter().map(|w| w.text.clone()).collect(),
+                    range,
+                    dynamic_name: !first.literal(),
+                    dynamic_args: inv.args().iter().any(|w| !w.literal()),
+                });
             }
         }
         exec::check_command(&mut r, cmd, &invs);

@@ -14,7 +14,7 @@ use autonomic_core::SandboxLevel;
 
 use super::run::{new_command, run_command};
 use super::spec::Prepared;
-use super::{sys, view, ExecError, ExecResult, ExecSpec, Exit, Violation};
+use super::{newrepo, sys, traps, view, ExecError, ExecResult, ExecSpec, Exit, Violation};
 use crate::bpf::{self, SyscallPolicy};
 use crate::jail::report::{self, Event};
 use crate::jail::{JailTask, REPORT_FD, TASK_FD};
@@ -166,6 +166,16 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
     let mut ro_binds = home.as_deref().map(view::toolchains).unwrap_or_default();
     ro_binds.extend(spec.ro_binds.iter().cloned());
     let protected = view::protected(&workspace, home.as_deref(), &granted);
+    // A repository the task creates has a new config and hooks by
+    // definition: those are checked for commands instead (newrepo.rs).
+    let had_git = std::fs::symlink_metadata(workspace.join(".git")).is_ok();
+    let names: Vec<&str> = traps::PROTECTED
+        .iter()
+        .map(|p| p.path)
+        .filter(|p| had_git || !p.starts_with(".git/"))
+        .collect();
+    let before = traps::Snapshot::of(&workspace, &names);
+    let since = std::time::SystemTime::now();
     let task = JailTask {
         program,
         argv: p.argv.to_vec(),
@@ -216,6 +226,12 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
     let mut text = String::new();
     let _ = std::fs::File::from(report_read).read_to_string(&mut text);
     apply_report(&text, spec, &policy, &mut result)?;
+    result.traps = traps::sweep(&task.workspace, since, &before, spec.traps);
+    if !had_git {
+        result
+            .traps
+            .extend(newrepo::check(&task.workspace, spec.traps));
+    }
     Ok(result)
 }
 

@@ -54,11 +54,15 @@
 
 mod cgroup;
 mod jailed;
+mod newrepo;
 mod run;
 mod spec;
 pub(crate) mod sys;
+pub mod traps;
 mod tree;
 pub mod view;
+
+pub use run::cancel_flag;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -117,6 +121,10 @@ pub struct ExecSpec {
     /// Level `seccomp`: host paths shown read-write (nosuid, nodev) at their
     /// own path (`--bind`); a protected workspace path under one is granted.
     pub rw_binds: Vec<PathBuf>,
+    /// Level `seccomp`: what to do with the traps a task leaves in the
+    /// workspace (set-id bits, FIFOs, device nodes, symlinks out of it, new
+    /// hooks); see [`traps`]. Default [`traps::TrapAction::Remove`].
+    pub traps: traps::TrapAction,
 }
 
 impl ExecSpec {
@@ -143,6 +151,7 @@ impl ExecSpec {
             dev_nodes: Vec::new(),
             ro_binds: Vec::new(),
             rw_binds: Vec::new(),
+            traps: traps::TrapAction::Remove,
         }
     }
 }
@@ -232,6 +241,9 @@ pub struct ExecResult {
     /// At level `firecracker`: the VMM, the acceleration and the boot
     /// phases.
     pub vm: Option<crate::vm::VmInfo>,
+    /// At level `seccomp`: what the task left in the workspace that the host
+    /// should not trust, and whether it was defused ([`ExecSpec::traps`]).
+    pub traps: Vec<traps::Trap>,
 }
 
 /// How [`Limits::memory_bytes`] and [`Limits::pids`] were enforced for a run.
@@ -327,6 +339,9 @@ pub enum Violation {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The run was cancelled ([`cancel_flag`]: Ctrl-C or SIGTERM to the
+    /// caller) and the task's whole tree was killed.
+    Cancelled,
     /// Output passed the per-stream cap; the excess was discarded and the
     /// task was not killed.
     OutputLimit {
@@ -379,6 +394,9 @@ impl fmt::Display for Violation {
                     human_bytes(*limit)
                 )
             }
+            Violation::Cancelled => f.write_str(
+                "cancelled (interrupted or terminated): the task's whole process tree was killed",
+            ),
             Violation::OutputLimit { limit } => write!(
                 f,
                 "output cut at {} per stream (the task kept running; the rest was discarded)",

@@ -10,6 +10,8 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{ChildStderr, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::cgroup::Cgroup;
@@ -122,7 +124,7 @@ pub(super) fn run_command(
         action: format!("wait for `{}` (pid {pid})", p.argv[0]),
         source,
     })?;
-    let timed_out = supervised.map_err(|source| ExecError::Io {
+    let ending = supervised.map_err(|source| ExecError::Io {
         action: format!("supervise `{}` (pid {pid})", p.argv[0]),
         source,
     })?;
@@ -142,7 +144,9 @@ pub(super) fn run_command(
         Exit::Code(_) => false,
     };
     let truncated = streams.stdout.truncated || streams.stderr.truncated;
-    let violation = if timed_out {
+    let violation = if ending == Ending::Cancelled {
+        Some(Violation::Cancelled)
+    } else if ending == Ending::TimedOut {
         Some(Violation::WallTimeout { limit: limits.wall })
     } else if cpu_killed {
         limits.cpu.map(|limit| Violation::CpuLimit { limit })
@@ -156,6 +160,7 @@ pub(super) fn run_command(
         None
     };
     Ok(ExecResult {
+        traps: Vec::new(),
         status,
         stdout: streams.stdout.buf,
         stderr: streams.stderr.buf,
@@ -279,12 +284,40 @@ fn pollfd(fd: i32, events: i16) -> libc::pollfd {
 
 /// Pumps the pipes until the task exits. Returns whether the wall clock ran
 /// out (then the tree has already been killed).
-fn supervise(pid: i32, s: &mut Streams<'_>, deadline: Instant, kill: fn(i32)) -> io::Result<bool> {
+/// How supervision ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// The task exited by itself.
+    Exited,
+    /// The wall-clock limit expired and the tree was killed.
+    TimedOut,
+    /// [`cancel_flag`] was raised (Ctrl-C, SIGTERM) and the tree was killed.
+    Cancelled,
+}
+
+/// The process-wide cancellation flag: raising it (the binary does, from its
+/// SIGINT and SIGTERM handlers, e.g. with `signal_hook::flag::register`)
+/// makes every running [`run`](super::run) kill its task's whole tree and
+/// return [`Violation::Cancelled`]. The flag stays raised; a binary that
+/// goes on running tasks lowers it again.
+pub fn cancel_flag() -> Arc<AtomicBool> {
+    static CANCEL: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    Arc::clone(CANCEL.get_or_init(|| Arc::new(AtomicBool::new(false))))
+}
+
+fn supervise(
+    pid: i32,
+    s: &mut Streams<'_>,
+    deadline: Instant,
+    kill: fn(i32),
+) -> io::Result<Ending> {
     s.set_nonblocking()?;
     let pidfd: Option<OwnedFd> = sys::pidfd_open(pid)?;
     let mut scratch = vec![0u8; 64 * 1024];
-    let mut timed_out = false;
+    let cancel = cancel_flag();
+    let mut ending = Ending::Exited;
     loop {
+        let timed_out = ending != Ending::Exited;
         let mut fds = [pollfd(-1, 0); 4];
         if let Some(p) = &s.stdout.pipe {
             fds[0] = pollfd(p.as_raw_fd(), libc::POLLIN);
@@ -321,12 +354,16 @@ fn supervise(pid: i32, s: &mut Streams<'_>, deadline: Instant, kill: fn(i32)) ->
             None => sys::has_exited(pid)?,
         };
         if exited {
-            return Ok(timed_out);
+            return Ok(ending);
         }
-        if !timed_out && Instant::now() >= deadline {
+        if ending == Ending::Exited && cancel.load(Ordering::SeqCst) {
+            tracing::debug!(pid, "cancelled; killing the task's tree");
+            kill(pid);
+            ending = Ending::Cancelled;
+        } else if ending == Ending::Exited && Instant::now() >= deadline {
             tracing::debug!(pid, "wall-clock limit reached; killing the task's tree");
             kill(pid);
-            timed_out = true;
+            ending = Ending::TimedOut;
         }
     }
 }

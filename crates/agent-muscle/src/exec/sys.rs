@@ -222,18 +222,19 @@ pub(super) fn poll(fds: &mut [libc::pollfd], timeout: Option<Duration>) -> io::R
         None => -1,
         Some(t) => i32::try_from(t.as_millis().saturating_add(1)).unwrap_or(i32::MAX),
     };
-    loop {
-        // SAFETY: `fds` is an exclusively borrowed slice of initialised
-        // pollfd and its length is passed alongside the pointer.
-        let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
-        if rc >= 0 {
-            return Ok(());
-        }
-        let err = io::Error::last_os_error();
-        if err.raw_os_error() != Some(libc::EINTR) {
-            return Err(err);
-        }
+    // SAFETY: `fds` is an exclusively borrowed slice of initialised pollfd
+    // and its length is passed alongside the pointer.
+    let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+    if rc >= 0 {
+        return Ok(());
     }
+    let err = io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::EINTR) {
+        // A signal (Ctrl-C): back to the caller, which checks the
+        // cancellation flag and polls again.
+        return Ok(());
+    }
+    Err(err)
 }
 
 /// An anonymous in-memory file (`memfd_create`, close-on-exec) holding

@@ -118,25 +118,7 @@ pub const HOME_TOOLCHAINS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Paths inside the workspace that tools on the host execute or obey
-/// without asking: read-only in the sandbox, unless the node is granted them
-/// (a `--bind` of the path). Each with the reason.
-pub const PROTECTED: &[(&str, &str)] = &[
-    (".git/config", "core.fsmonitor, core.hooksPath, core.sshCommand, filters and aliases run on the host's next git command"),
-    (".git/hooks", "hooks run on the host's next commit, checkout or merge"),
-    (".husky", "husky hooks run on the host's next commit"),
-    (".pre-commit-config.yaml", "pre-commit runs these commands on the host's next commit"),
-    (".mcp.json", "MCP servers an agent on the host starts"),
-    (".claude", "Claude Code settings and hooks run on the host"),
-    (".codex", "Codex configuration run on the host"),
-    (".cursor", "Cursor rules and MCP servers run on the host"),
-    (".vscode", "tasks.json, launch.json and settings run by the host's editor"),
-    (".idea", "run configurations of the host's IDE"),
-    (".devcontainer", "commands the host's editor runs when it opens the folder"),
-    (".envrc", "direnv runs it in the host's shell on cd"),
-];
-
-/// Shell start-up files, protected like [`PROTECTED`] when the caller's home
+/// Shell start-up files, protected like [`super::traps::PROTECTED`] when the caller's home
 /// is inside the workspace (the workspace is `$HOME`).
 pub const HOME_PROTECTED: &[&str] = &[
     ".bashrc",
@@ -194,9 +176,9 @@ pub fn toolchains(home: &Path) -> Vec<PathBuf> {
 /// that does not exist cannot be mounted over; creating one is reported and
 /// undone after the run), minus the ones `granted` covers.
 pub fn protected(workspace: &Path, home: Option<&Path>, granted: &[PathBuf]) -> Vec<PathBuf> {
-    let mut candidates: Vec<PathBuf> = PROTECTED
+    let mut candidates: Vec<PathBuf> = super::traps::PROTECTED
         .iter()
-        .map(|(rel, _)| workspace.join(rel))
+        .map(|p| workspace.join(p.path))
         .collect();
     if let Some(home) = home.filter(|h| h.starts_with(workspace)) {
         candidates.extend(HOME_PROTECTED.iter().map(|rel| home.join(rel)));
@@ -219,7 +201,6 @@ mod tests {
             .iter()
             .chain(HOME_PROTECTED)
             .chain(HOME_TOOLCHAINS.iter().map(|(r, _)| r))
-            .chain(PROTECTED.iter().map(|(r, _)| r))
         {
             assert!(!rel.starts_with('/') && !rel.contains(".."), "{rel}");
         }

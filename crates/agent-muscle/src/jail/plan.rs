@@ -94,7 +94,9 @@ impl Step {
                 }
                 (" on ", target)
             }
-            Step::TreeAttrs { path, .. } => ("set mount flags (nosuid, nodev, read-only) at ", path),
+            Step::TreeAttrs { path, .. } => {
+                ("set mount flags (nosuid, nodev, read-only) at ", path)
+            }
             Step::Mkdir { path, .. } => ("create directory ", path),
             Step::Touch { path, .. } | Step::EnsureFile { path, .. } => ("create file ", path),
             Step::Symlink { link, .. } => ("create symlink ", link),

@@ -179,6 +179,12 @@ fn existing(path: &Path) -> Option<(PathBuf, bool)> {
     Some((real, meta.is_dir()))
 }
 
+/// Host directories the view replaces with its own (fresh or reduced).
+const REPLACED: &[&str] = &["/tmp", "/run", "/var/run", "/sys", "/dev", "/proc"];
+
+/// `(masked paths, host inodes behind file masks)`.
+type Masks = (Vec<PathBuf>, Vec<(u64, u64)>);
+
 /// What of the host the task sees at `path`, once the view is built.
 struct Visibility<'a> {
     hidden: &'a [PathBuf],
@@ -220,8 +226,14 @@ pub(super) fn build(task: &JailTask, notes: &mut Vec<String>) -> Result<View, St
 
     let mut shown: Vec<&Path> = vec![task.workspace.as_path()];
     shown.extend(ro.iter().chain(&rw).map(|(p, _)| p.as_path()));
+    let mut gone = hidden.clone();
+    gone.extend(
+        REPLACED
+            .iter()
+            .filter_map(|d| std::fs::canonicalize(d).ok()),
+    );
     let vis = Visibility {
-        hidden: &hidden,
+        hidden: &gone,
         shown,
     };
     let (masked, host_ids) = masks(&mut b, task, &vis, notes)?;
@@ -464,7 +476,7 @@ fn masks(
     task: &JailTask,
     vis: &Visibility<'_>,
     notes: &mut Vec<String>,
-) -> Result<(Vec<PathBuf>, Vec<(u64, u64)>), String> {
+) -> Result<Masks, String> {
     let mut masked: Vec<PathBuf> = Vec::new();
     let mut host_ids = task.host_ids.clone();
     let mut wanted: Vec<PathBuf> = task.masked.iter().filter_map(|m| mask_target(m)).collect();
@@ -479,9 +491,15 @@ fn masks(
             ));
             continue;
         }
-        if masked.iter().any(|m| path.starts_with(m)) || !vis.shows(&path) {
-            // Hidden already (by a masked parent or with a home); still
-            // matched by name.
+        if !vis.shows(&path) {
+            // Not in the view at all (under a hidden home, or under /tmp,
+            // /run, /sys, /dev, /proc, which the view replaces): nothing to
+            // mount over, and a tool probing for it (`~/.npmrc`) only gets
+            // ENOENT, which is not worth a kill.
+            continue;
+        }
+        if masked.iter().any(|m| path.starts_with(m)) {
+            // Hidden already by a masked parent; still matched by name.
             masked.push(path);
             continue;
         }

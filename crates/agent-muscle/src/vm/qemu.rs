@@ -540,6 +540,7 @@ fn decode(
         None
     };
     Ok(ExecResult {
+        traps: Vec::new(),
         status,
         stdout: out.0,
         stderr: err.0,

@@ -90,7 +90,10 @@ fn env_is_scrubbed_and_allowed_names_pass() {
     let path = autonomic_core::env::path_var().unwrap();
     let path = path.to_str().unwrap();
     let absolute: Vec<&str> = path.split(':').filter(|d| d.starts_with('/')).collect();
-    assert!(out.contains(&format!("PATH={}\n", absolute.join(":"))), "{out}");
+    assert!(
+        out.contains(&format!("PATH={}\n", absolute.join(":"))),
+        "{out}"
+    );
     let home = autonomic_core::env::user_home().unwrap();
     assert!(out.contains(&format!("HOME={}\n", home.display())), "{out}");
     assert!(!out.contains("CARGO_PKG_NAME"));

@@ -6,4 +6,5 @@ mod exec;
 mod seccomp;
 mod supervisor;
 mod trace;
+mod traps;
 mod vm;

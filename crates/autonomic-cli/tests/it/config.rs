@@ -54,11 +54,16 @@ fn show_prints_values_and_origins() {
     firecracker_rootfs = "[HOME]/data/rootfs.ext4"  # default
     vm_memory_mib = 512  # default
     vm_vcpus = 1  # default
+    expose = []  # default
+    mask = []  # default
+    memory_limit_mib = 8192  # default
+    pids_limit = 4096  # default
+    workspace_traps = "remove"  # default
 
     [mouth]
     ast_validation = true  # default
     slack_approval_channel = "#ops-approvals"  # default
-    slack_approval_timeout_minutes = 5  # config.toml:70
+    slack_approval_timeout_minutes = 5  # config.toml:85
     # rules_file (unset)  # default
 
     [brain]
@@ -88,7 +93,7 @@ fn show_without_a_file_is_all_defaults() {
         ),
         "{stdout}"
     );
-    assert_eq!(stdout.matches("# default\n").count(), 29, "{stdout}");
+    assert_eq!(stdout.matches("# default\n").count(), 34, "{stdout}");
 }
 
 #[test]
@@ -100,7 +105,7 @@ fn show_json_has_structured_origins() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["source"], "[HOME]/config.toml");
     let entries = json["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 29);
+    assert_eq!(entries.len(), 34);
     let rules = entries
         .iter()
         .find(|e| e["key"] == "mouth.rules_file")

@@ -11,6 +11,7 @@ mod exec;
 mod immune;
 mod init;
 mod profile;
+mod sandbox;
 mod tasks;
 mod validate;
 

@@ -157,3 +157,30 @@ fn npm_test_of_a_tiny_package() {
     );
     assert!(out.contains("tests passed"), "{out}");
 }
+
+/// Issue 11: a shell string of ordinary tools runs at `seccomp` with no
+/// `--profile`. Under the profile picked by argv[0] alone (`shell-utils`)
+/// it was killed: `cp` calls copy_file_range, dash's `wait` rt_sigsuspend,
+/// `cc --version` ioctl, `fallocate` fallocate. Now the profiles of what
+/// the string runs are composed (`developer` for cc, sleep and fallocate).
+#[test]
+fn a_shell_string_of_ordinary_tools_runs_without_a_profile() {
+    let home = TestHome::new();
+    let ws = tempfile::tempdir().unwrap();
+    fs_err::write(ws.path().join("a"), "copied\n").unwrap();
+    let out = ok_in(
+        &home,
+        ws.path(),
+        &[],
+        &[
+            "sh",
+            "-c",
+            "cp a b && sleep 0.1 & wait; cc --version >/dev/null; fallocate -l 64k f && cat b && echo ok",
+        ],
+    );
+    assert_eq!(out, "copied\nok\n");
+    assert_eq!(
+        fs_err::metadata(ws.path().join("f")).unwrap().len(),
+        64 * 1024
+    );
+}
