@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use agent_muscle::bpf::SyscallPolicy;
+use agent_muscle::exec::egress::{EgressEvent, HostRule};
 use agent_muscle::exec::traps::TrapAction;
 use agent_muscle::exec::{run, EnvPolicy, ExecSpec, Exit, Limits, Violation};
 use agent_spine::profiles;
@@ -37,9 +38,18 @@ pub struct ExecArgs {
     /// <home>/profiles (see `agent-immune profile list`).
     #[arg(long, value_name = "NAME")]
     profile: Option<String>,
-    /// Grant network access (seccomp and firecracker levels).
+    /// Grant network access. At the seccomp level the task reaches the
+    /// network only through Autonomic's proxy (HTTP_PROXY and friends point
+    /// at it): any public host, never your machine's loopback services,
+    /// link-local (cloud metadata), private or reserved addresses.
     #[arg(long)]
     allow_net: bool,
+    /// Seccomp level: grant network to this destination only (repeatable;
+    /// implies --allow-net): `host`, `host:port`, `*.domain[:port]`, an IP
+    /// address. Naming a loopback or private address here is the only way a
+    /// task reaches one.
+    #[arg(long = "allow-host", value_name = "HOST[:PORT]", value_parser = parse_host_rule)]
+    allow_host: Vec<HostRule>,
     /// Memory limit, e.g. 512M, 2G.
     #[arg(long, value_parser = parse_size)]
     memory: Option<u64>,
@@ -116,6 +126,41 @@ fn absolute(path: &std::path::Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// Refused connections on stderr; every decision in the audit log.
+fn report_egress(
+    events: &[EgressEvent],
+    args: &ExecArgs,
+    level: SandboxLevel,
+    ctx: &crate::Context,
+) -> anyhow::Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    for e in events.iter().filter(|e| !e.allowed) {
+        eprintln!(
+            "autonomic: refused a connection to {}:{}: {}",
+            e.host, e.port, e.reason
+        );
+    }
+    let refused = events.iter().any(|e| !e.allowed);
+    AuditLog::open(&ctx.paths.audit_log)?.append(AuditEvent {
+        kind: "muscle.egress".into(),
+        actor: "cli".into(),
+        decision: Some(if refused {
+            autonomic_core::Decision::Deny
+        } else {
+            autonomic_core::Decision::Allow
+        }),
+        detail: serde_json::json!({
+            "level": level,
+            "command": args.command,
+            "grant": args.allow_host.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "connections": events,
+        }),
+    })?;
+    Ok(())
+}
+
 /// The next step after a sandbox kill, in one line.
 fn violation_hint(v: &Violation, args: &ExecArgs) -> Option<String> {
     let cmd = args.command.join(" ");
@@ -147,6 +192,10 @@ fn violation_hint(v: &Violation, args: &ExecArgs) -> Option<String> {
     }
 }
 
+fn parse_host_rule(s: &str) -> Result<HostRule, String> {
+    HostRule::parse(s).map_err(|e| e.to_string())
+}
+
 fn parse_level(s: &str) -> Result<SandboxLevel, String> {
     s.parse().map_err(|e| format!("{e}"))
 }
@@ -161,7 +210,7 @@ fn seccomp_policy(args: &ExecArgs, paths: &Paths) -> anyhow::Result<SyscallPolic
         paths,
         &args.command,
         args.profile.as_deref(),
-        args.allow_net,
+        args.allow_net || !args.allow_host.is_empty(),
     )?;
     tracing::info!(
         profile = %resolved.profile.name,
@@ -186,7 +235,14 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
     }
     let mut spec = ExecSpec::new(args.command.clone(), workspace);
     spec.sandbox = level;
-    spec.network = args.allow_net;
+    spec.network = args.allow_net || !args.allow_host.is_empty();
+    if spec.network && level == SandboxLevel::Seccomp {
+        spec.egress = Some(args.allow_host.clone());
+    }
+    anyhow::ensure!(
+        args.allow_host.is_empty() || level == SandboxLevel::Seccomp,
+        "--allow-host needs the seccomp level (at {level} a grant is all or nothing: --allow-net)"
+    );
     if level == SandboxLevel::Seccomp {
         spec.policy = Some(seccomp_policy(args, &ctx.paths)?);
     }
@@ -260,6 +316,7 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
             spec.limits.output_bytes
         );
     }
+    report_egress(&result.egress, args, level, ctx)?;
     if !result.traps.is_empty() {
         for trap in &result.traps {
             eprintln!("autonomic: the task left a trap for the host: {trap}");

@@ -14,7 +14,7 @@ use autonomic_core::SandboxLevel;
 
 use super::run::{new_command, run_command};
 use super::spec::Prepared;
-use super::{newrepo, sys, traps, view, ExecError, ExecResult, ExecSpec, Exit, Violation};
+use super::{egress, newrepo, sys, traps, view, ExecError, ExecResult, ExecSpec, Exit, Violation};
 use crate::bpf::{self, SyscallPolicy};
 use crate::jail::report::{self, Event};
 use crate::jail::{JailTask, REPORT_FD, TASK_FD};
@@ -175,6 +175,18 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         .filter(|p| had_git || !p.starts_with(".git/"))
         .collect();
     let before = traps::Snapshot::of(&workspace, &names);
+    // A proxied network grant: the proxy's socket in a private directory.
+    let proxied = match (&spec.egress, spec.network) {
+        (Some(rules), true) => Some(EgressRun::start(rules)?),
+        _ => None,
+    };
+    let mut env: Vec<(std::ffi::OsString, std::ffi::OsString)> = env;
+    if proxied.is_some() {
+        for (k, v) in egress::proxy_env() {
+            env.retain(|(name, _)| *name != *k);
+            env.push((k.into(), v.into()));
+        }
+    }
     let since = std::time::SystemTime::now();
     let task = JailTask {
         program,
@@ -182,7 +194,7 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         env,
         workspace,
         policy: policy.clone(),
-        network: spec.network,
+        network: spec.network && proxied.is_none(),
         masked: masked.clone(),
         watch_paths: spec.watch_paths,
         tmp_bytes: spec.limits.tmp_bytes,
@@ -194,6 +206,7 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         home,
         ro_binds,
         rw_binds: spec.rw_binds.clone(),
+        egress: proxied.as_ref().map(|e| e.dir.clone()),
     };
     let json =
         serde_json::to_string(&task).map_err(|e| unavailable(format!("encode the task: {e}")))?;
@@ -220,7 +233,9 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
     let result = run_command(p, cmd, true);
     drop(report_write);
     drop(task_file);
+    let events = proxied.map(EgressRun::finish).unwrap_or_default();
     let mut result = result?;
+    result.egress = events;
 
     sys::set_nonblocking(&report_read).map_err(io_err("read the jail's report"))?;
     let mut text = String::new();
@@ -233,6 +248,47 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
             .extend(newrepo::check(&task.workspace, spec.traps));
     }
     Ok(result)
+}
+
+/// The proxy of one run and the private directory its socket lives in.
+struct EgressRun {
+    dir: PathBuf,
+    proxy: egress::Proxy,
+}
+
+impl EgressRun {
+    fn start(rules: &[egress::HostRule]) -> Result<EgressRun, ExecError> {
+        use std::os::unix::fs::DirBuilderExt as _;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "autonomic-egress-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(io_err("create the egress proxy's directory"))?;
+        let rules = if rules.is_empty() {
+            vec![egress::HostRule::any()]
+        } else {
+            rules.to_vec()
+        };
+        match egress::Proxy::start(&dir.join(egress::SOCKET_NAME), rules) {
+            Ok(proxy) => Ok(EgressRun { dir, proxy }),
+            Err(e) => {
+                let _ = fs_err::remove_dir_all(&dir);
+                Err(io_err("start the egress proxy")(e))
+            }
+        }
+    }
+
+    fn finish(self) -> Vec<egress::EgressEvent> {
+        let events = self.proxy.stop();
+        let _ = fs_err::remove_dir_all(&self.dir);
+        events
+    }
 }
 
 /// Why a denied syscall is denied, in words.

@@ -53,6 +53,7 @@
 //! ```
 
 mod cgroup;
+pub mod egress;
 mod jailed;
 mod newrepo;
 mod run;
@@ -125,6 +126,12 @@ pub struct ExecSpec {
     /// workspace (set-id bits, FIFOs, device nodes, symlinks out of it, new
     /// hooks); see [`traps`]. Default [`traps::TrapAction::Remove`].
     pub traps: traps::TrapAction,
+    /// Level `seccomp`, with `network`: the destinations the grant allows
+    /// (an empty list is any public host). The task then reaches the network
+    /// only through the executor's proxy ([`egress`]); without a list the
+    /// host's network namespace is kept (only the microVM level's VMM asks
+    /// for that).
+    pub egress: Option<Vec<egress::HostRule>>,
 }
 
 impl ExecSpec {
@@ -152,6 +159,7 @@ impl ExecSpec {
             ro_binds: Vec::new(),
             rw_binds: Vec::new(),
             traps: traps::TrapAction::Remove,
+            egress: None,
         }
     }
 }
@@ -244,6 +252,9 @@ pub struct ExecResult {
     /// At level `seccomp`: what the task left in the workspace that the host
     /// should not trust, and whether it was defused ([`ExecSpec::traps`]).
     pub traps: Vec<traps::Trap>,
+    /// At level `seccomp` with a proxied grant: every destination the task
+    /// asked for, and what the proxy did.
+    pub egress: Vec<egress::EgressEvent>,
 }
 
 /// How [`Limits::memory_bytes`] and [`Limits::pids`] were enforced for a run.

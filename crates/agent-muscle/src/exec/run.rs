@@ -161,6 +161,7 @@ pub(super) fn run_command(
     };
     Ok(ExecResult {
         traps: Vec::new(),
+        egress: Vec::new(),
         status,
         stdout: streams.stdout.buf,
         stderr: streams.stderr.buf,

@@ -81,6 +81,17 @@ fn pid1(plan: &mut Plan) -> ! {
             report::fail(fd, "bring the loopback interface up", e);
         }
     }
+    if let Some((port, socket)) = &plan.relay {
+        let listener = match sys::listen_loopback(*port) {
+            Ok(l) => l,
+            Err(e) => report::fail(fd, "listen on 127.0.0.1 for the network relay", e),
+        };
+        match sys::fork() {
+            Err(e) => report::fail(fd, "fork the network relay", e),
+            Ok(0) => super::relay::serve(listener, socket),
+            Ok(_) => sys::close(listener),
+        }
+    }
     for path in &plan.masked {
         if plan.mask_ids.len() == plan.mask_ids.capacity() {
             break; // never reallocate here

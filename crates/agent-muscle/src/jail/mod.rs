@@ -86,6 +86,7 @@
 mod child;
 pub(crate) mod notify;
 mod plan;
+mod relay;
 pub(crate) mod report;
 mod sys;
 mod view;
@@ -171,6 +172,12 @@ pub struct JailTask {
     /// tools execute: `.git/config`, `.git/hooks`, …).
     #[serde(default)]
     pub protected: Vec<PathBuf>,
+    /// A network grant through the executor's proxy: the host directory
+    /// holding its socket, shown read-only at
+    /// [`crate::exec::egress::SOCKET_DIR`]; PID 1 starts the relay on
+    /// `127.0.0.1:`[`crate::exec::egress::PROXY_PORT`].
+    #[serde(default)]
+    pub egress: Option<PathBuf>,
 }
 
 /// Where [`JailTask::exposed`] files appear inside the sandbox.

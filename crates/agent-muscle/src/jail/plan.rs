@@ -126,6 +126,8 @@ pub(crate) struct Plan {
     pub(super) uid_map: Vec<u8>,
     pub(super) gid_map: Vec<u8>,
     pub(super) network: bool,
+    /// The relay's port and the proxy socket's path inside the view.
+    pub(super) relay: Option<(u16, CString)>,
     pub(super) steps: Vec<Step>,
     pub(super) landlock: Option<Landlock>,
     pub(super) filter: Vec<SockFilter>,
@@ -248,6 +250,20 @@ impl Plan {
             uid_map: format!("{INSIDE_ID} {uid} 1").into_bytes(),
             gid_map: format!("{INSIDE_ID} {gid} 1").into_bytes(),
             network: task.network,
+            relay: match &task.egress {
+                Some(_) => Some((
+                    crate::exec::egress::PROXY_PORT,
+                    cstring(
+                        format!(
+                            "{}/{}",
+                            crate::exec::egress::SOCKET_DIR,
+                            crate::exec::egress::SOCKET_NAME
+                        )
+                        .as_bytes(),
+                    )?,
+                )),
+                None => None,
+            },
             steps: view.steps,
             landlock: landlock_plan(task, &mut notes)?,
             filter,

@@ -653,3 +653,97 @@ pub(super) fn ids() -> (u32, u32) {
     // SAFETY: getuid and getgid take no arguments and cannot fail.
     unsafe { (libc::getuid(), libc::getgid()) }
 }
+
+/// A TCP socket listening on `127.0.0.1:port` (the relay's).
+pub(super) fn listen_loopback(port: u16) -> Result<libc::c_int, Errno> {
+    // SAFETY: integer arguments only.
+    let fd = check_int(unsafe {
+        libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0)
+    })?;
+    let one: libc::c_int = 1;
+    // SAFETY: `one` is a live c_int whose size is passed alongside.
+    unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_REUSEADDR,
+            ptr::from_ref(&one).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+    // SAFETY: `sockaddr_in` is plain old data; all-zero is valid.
+    let mut addr: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+    addr.sin_family = libc::AF_INET as libc::sa_family_t;
+    addr.sin_port = port.to_be();
+    addr.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+    // SAFETY: `addr` is a live sockaddr_in whose size is passed alongside.
+    let bound = check_int(unsafe {
+        libc::bind(
+            fd,
+            ptr::from_ref(&addr).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        )
+    })
+    // SAFETY: integer arguments only.
+    .and_then(|_| check_int(unsafe { libc::listen(fd, 128) }));
+    if let Err(e) = bound {
+        close(fd);
+        return Err(e);
+    }
+    Ok(fd)
+}
+
+/// `accept4(2)` without the peer's address.
+pub(super) fn accept(fd: libc::c_int) -> Result<libc::c_int, Errno> {
+    // SAFETY: null address and length pointers are allowed by accept4(2).
+    check_int(unsafe { libc::accept4(fd, ptr::null_mut(), ptr::null_mut(), libc::SOCK_CLOEXEC) })
+}
+
+/// A stream socket connected to the UNIX socket at `path`.
+pub(super) fn connect_unix(path: &CStr) -> Result<libc::c_int, Errno> {
+    // SAFETY: `sockaddr_un` is plain old data; all-zero is valid.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let bytes = path.to_bytes();
+    if bytes.len() >= addr.sun_path.len() {
+        return Err(libc::ENAMETOOLONG);
+    }
+    for (dst, src) in addr.sun_path.iter_mut().zip(bytes) {
+        *dst = *src as libc::c_char;
+    }
+    // SAFETY: integer arguments only.
+    let fd = check_int(unsafe {
+        libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0)
+    })?;
+    // SAFETY: `addr` is a live sockaddr_un whose size is passed alongside.
+    let rc = unsafe {
+        libc::connect(
+            fd,
+            ptr::from_ref(&addr).cast(),
+            std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t,
+        )
+    };
+    if let Err(e) = check_int(rc) {
+        close(fd);
+        return Err(e);
+    }
+    Ok(fd)
+}
+
+/// `shutdown(fd, SHUT_WR)`.
+pub(super) fn shutdown_write(fd: libc::c_int) {
+    // SAFETY: integer arguments only; a failure leaves nothing to undo.
+    unsafe {
+        libc::shutdown(fd, libc::SHUT_WR);
+    }
+}
+
+/// Children of this process are reaped by the kernel (`SIGCHLD` ignored).
+pub(super) fn auto_reap_children() -> Result<(), Errno> {
+    // SAFETY: installs the SIG_IGN disposition; no handler code runs.
+    let old = unsafe { libc::signal(libc::SIGCHLD, libc::SIG_IGN) };
+    if old == libc::SIG_ERR {
+        return Err(errno());
+    }
+    Ok(())
+}

@@ -335,6 +335,11 @@ fn run_dirs(b: &mut Builder, task: &JailTask) -> Result<(), String> {
                 b.bind_ro(&old_path(&src), &dst)?;
             }
         }
+        if let (true, Some(egress)) = (dir == "run", &task.egress) {
+            let at = new_path(Path::new(crate::exec::egress::SOCKET_DIR));
+            b.mkdir_all(&at)?;
+            b.bind_ro(&old_path(egress), &at)?;
+        }
         if dir == "run" && Path::new("/run/systemd/resolve").is_dir() {
             let inner = target.join("systemd");
             b.mkdir(&inner, true)?;

@@ -541,6 +541,7 @@ fn decode(
     };
     Ok(ExecResult {
         traps: Vec::new(),
+        egress: Vec::new(),
         status,
         stdout: out.0,
         stderr: err.0,

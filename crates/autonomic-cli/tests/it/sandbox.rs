@@ -451,3 +451,130 @@ fn traps_left_in_the_workspace_are_reported_and_removed() {
     assert!(stderr.contains("`Cargo.toml`"), "{stderr}");
     assert!(std::fs::symlink_metadata(ws.path().join("Cargo.toml")).is_ok());
 }
+
+/// A loopback test server that answers every request with `body` and counts
+/// the connections it got.
+fn counting_server(body: &'static str) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read as _, Write as _};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&hits);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let _ = write!(
+                conn,
+                "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port, hits)
+}
+
+/// The task reaches the network only through the proxy, and only where the
+/// grant says: a named loopback service yes; another one, cloud metadata and
+/// a direct connection (around the proxy) no — judged by the host servers'
+/// own connection counts. With a bare `--allow-net`, loopback stays out.
+#[test]
+fn network_grants_go_through_the_proxy_and_only_where_granted() {
+    use std::sync::atomic::Ordering;
+    let home = TestHome::new();
+    let fake = FakeHome::new();
+    let (granted, granted_hits) = counting_server("hello-granted");
+    let (other, other_hits) = counting_server("hello-other");
+    let script = format!(
+        r#"/usr/bin/python3 - <<'PY'
+import socket, urllib.request, urllib.error
+def get(url):
+    try:
+        return urllib.request.urlopen(url, timeout=20).read().decode()
+    except urllib.error.HTTPError as e:
+        return "refused-%d" % e.code
+print("granted:", get("http://127.0.0.1:{granted}/"))
+print("other:", get("http://127.0.0.1:{other}/"))
+s = socket.create_connection(("127.0.0.1", 3128))
+s.sendall(b"CONNECT 169.254.169.254:80 HTTP/1.1\r\nHost: x\r\n\r\n")
+print("metadata:", s.makefile("rb").readline().decode().strip())
+s = socket.create_connection(("127.0.0.1", 3128))
+s.sendall(b"CONNECT localhost:{granted} HTTP/1.1\r\n\r\n")
+f = s.makefile("rb")
+print("by-name:", f.readline().decode().strip())
+f.readline()
+s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+print("tunnel:", f.read().decode().split("\r\n\r\n")[-1])
+try:
+    socket.create_connection(("127.0.0.1", {other}), timeout=5)
+    print("direct: connected")
+except OSError as e:
+    print("direct: failed", e.errno)
+PY"#
+    );
+    let mut cmd = home.cmd();
+    cmd.env("HOME", fake.path())
+        .args(["exec", "--sandbox", "seccomp", "--profile", "developer"])
+        .args(["--allow-host", &format!("127.0.0.1:{granted}")])
+        .args(["--allow-host", &format!("localhost:{granted}")])
+        .args(["--timeout", "120s", "--workspace"])
+        .arg(fake.path())
+        .args(["--", "sh", "-c", &script]);
+    let (code, stdout, stderr) = run(&home, &mut cmd);
+    require_jail(&stderr);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("granted: hello-granted"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("other: refused-403"), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("metadata: HTTP/1.1 403"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("by-name: HTTP/1.1 200"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("tunnel: hello-granted"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("direct: failed"), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("refused a connection to 169.254.169.254:80"),
+        "{stderr}"
+    );
+    assert_eq!(
+        other_hits.load(Ordering::SeqCst),
+        0,
+        "the ungranted server was reached"
+    );
+    assert!(granted_hits.load(Ordering::SeqCst) >= 2);
+    let audit = fs_err::read_to_string(home.audit_log()).unwrap();
+    assert!(audit.contains("muscle.egress"), "{audit}");
+
+    // Any public host: the host's loopback services are still out of reach.
+    let before = granted_hits.load(Ordering::SeqCst);
+    let mut cmd = home.cmd();
+    cmd.env("HOME", fake.path())
+        .args(["exec", "--sandbox", "seccomp", "--profile", "developer", "--allow-net"])
+        .args(["--timeout", "120s", "--workspace"])
+        .arg(fake.path())
+        .args([
+            "--",
+            "/usr/bin/python3",
+            "-c",
+            &format!(
+                "import urllib.request as u\ntry: u.urlopen('http://127.0.0.1:{granted}/', timeout=20)\nexcept Exception as e: print('refused', e)"
+            ),
+        ]);
+    let (code, stdout, stderr) = run(&home, &mut cmd);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("refused"), "{stdout}\n{stderr}");
+    assert!(stderr.contains("loopback"), "{stderr}");
+    assert_eq!(granted_hits.load(Ordering::SeqCst), before);
+}
