@@ -236,12 +236,12 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
     let mut spec = ExecSpec::new(args.command.clone(), workspace);
     spec.sandbox = level;
     spec.network = args.allow_net || !args.allow_host.is_empty();
-    if spec.network && level == SandboxLevel::Seccomp {
+    if spec.network && level != SandboxLevel::None {
         spec.egress = Some(args.allow_host.clone());
     }
     anyhow::ensure!(
-        args.allow_host.is_empty() || level == SandboxLevel::Seccomp,
-        "--allow-host needs the seccomp level (at {level} a grant is all or nothing: --allow-net)"
+        args.allow_host.is_empty() || level != SandboxLevel::None,
+        "--allow-host needs the seccomp or firecracker level (level none is no sandbox)"
     );
     if level == SandboxLevel::Seccomp {
         spec.policy = Some(seccomp_policy(args, &ctx.paths)?);

@@ -197,6 +197,13 @@ pub struct CompileOptions {
     /// `AT_EMPTY_PATH` (the call is on an open descriptor, not a path; glibc's
     /// `fstat` is `newfstatat(fd, "", AT_EMPTY_PATH)`).
     pub empty_path_arg: Vec<(i64, u32)>,
+    /// Allow `bind` and `listen` despite the hard block list. Only for a
+    /// process whose network namespace is its own and holds nothing but
+    /// loopback — the microVM level's VMM, whose user-mode network stack
+    /// pairs its sockets through a loopback listener (libslirp's
+    /// `slirp_socketpair_with_oob`). Never for a task: the jail refuses it
+    /// when the host's network namespace is kept, and no profile can ask.
+    pub private_loopback_server: bool,
 }
 
 /// Compiles `policy` into a seccomp-bpf program ([`compile_with`] with the
@@ -358,9 +365,11 @@ pub fn compile_with(
 
     // 7. Everything else by number, through a binary search: the hard block
     //    list, watched calls, the allow list, and the default in between.
+    let server_calls = [49_i64, 50]; // bind, listen
     let blocked: Vec<i64> = NEVER_ALLOWED
         .iter()
         .filter_map(|(name, _)| syscall_number(name))
+        .filter(|nr| !(options.private_loopback_server && server_calls.contains(nr)))
         .collect();
     let mut refused_nrs = Vec::new();
     for name in &policy.refused_syscalls {
@@ -375,7 +384,8 @@ pub fn compile_with(
             deny
         } else if watched.binary_search(&nr).is_ok() {
             Action::UserNotif
-        } else if is_allowed(nr) {
+        } else if is_allowed(nr) || (options.private_loopback_server && server_calls.contains(&nr))
+        {
             Action::Allow
         } else {
             default_action

@@ -35,7 +35,7 @@ fn io_err(action: &str) -> impl FnOnce(std::io::Error) -> ExecError + '_ {
 
 /// `$AUTONOMIC_MUSCLE_JAIL`, else `muscle-jail` next to the running
 /// executable or one directory up (test binaries live in `target/*/deps`).
-fn find_jail() -> Result<PathBuf, ExecError> {
+pub(crate) fn find_jail() -> Result<PathBuf, ExecError> {
     if let Some(path) = autonomic_core::env::muscle_jail() {
         return Ok(path);
     }
@@ -207,6 +207,7 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         ro_binds,
         rw_binds: spec.rw_binds.clone(),
         egress: proxied.as_ref().map(|e| e.dir.clone()),
+        private_loopback_server: spec.private_loopback_server,
     };
     let json =
         serde_json::to_string(&task).map_err(|e| unavailable(format!("encode the task: {e}")))?;

@@ -65,6 +65,8 @@ pub mod view;
 
 pub use run::cancel_flag;
 
+pub(crate) use jailed::find_jail as jail_helper;
+
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -132,6 +134,10 @@ pub struct ExecSpec {
     /// host's network namespace is kept (only the microVM level's VMM asks
     /// for that).
     pub egress: Option<Vec<egress::HostRule>>,
+    /// Level `seccomp`, internal: the microVM's VMM may `bind`/`listen` on
+    /// its own empty network namespace's loopback (see
+    /// [`crate::bpf::CompileOptions::private_loopback_server`]).
+    pub(crate) private_loopback_server: bool,
 }
 
 impl ExecSpec {
@@ -160,6 +166,7 @@ impl ExecSpec {
             rw_binds: Vec::new(),
             traps: traps::TrapAction::Remove,
             egress: None,
+            private_loopback_server: false,
         }
     }
 }

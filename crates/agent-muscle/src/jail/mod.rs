@@ -42,6 +42,10 @@
 //!    supervisor (see below); when the task exits, PID 1 reports and exits,
 //!    and the kernel kills everything else in the PID namespace — the
 //!    double-fork + `setsid` escape has nowhere to go.
+//!    With a network grant ([`JailTask::egress`]) it first forks the relay
+//!    (`relay.rs`): a listener on `127.0.0.1:3128` in the task's network
+//!    namespace that carries each connection to the executor's egress proxy
+//!    through the proxy's socket, bound read-only into the view.
 //! 3. **The task** unblocks signals, marks every inherited descriptor
 //!    close-on-exec, turns core dumps off (`RLIMIT_CORE` 0), applies Landlock (writes only under the workspace,
 //!    `/tmp`, `/dev/shm` and to the `/dev` nodes; on ABI ≥ 6 abstract UNIX
@@ -178,6 +182,11 @@ pub struct JailTask {
     /// `127.0.0.1:`[`crate::exec::egress::PROXY_PORT`].
     #[serde(default)]
     pub egress: Option<PathBuf>,
+    /// Allow `bind`/`listen` on the sandbox's own loopback (see
+    /// [`crate::bpf::CompileOptions::private_loopback_server`]); refused
+    /// when the host's network namespace is kept.
+    #[serde(default)]
+    pub private_loopback_server: bool,
 }
 
 /// Where [`JailTask::exposed`] files appear inside the sandbox.

@@ -197,6 +197,11 @@ impl Plan {
         let mut notes = Vec::new();
         let view = view::build(task, &mut notes)?;
 
+        if task.private_loopback_server && task.network {
+            return Err(
+                "bind/listen were asked for with the host's network namespace: refused".into(),
+            );
+        }
         let mut policy = task.policy.clone();
         for name in JAIL_NEEDS {
             if !policy.allow.iter().any(|a| a == name) {
@@ -214,6 +219,7 @@ impl Plan {
                 notify_denials: true,
                 watch: watch.clone(),
                 empty_path_arg: notify::EMPTY_PATH_ARGS.to_vec(),
+                private_loopback_server: task.private_loopback_server,
             },
         )
         .map_err(|e| format!("compile the seccomp filter: {e}"))?;

@@ -5,8 +5,13 @@
 //! small virtio disk and the workspace on another, and reads the task's
 //! output and exit status back as console frames ([`proto`]). The VM has no
 //! network device at all unless the task is granted network (then QEMU's
-//! user networking: a virtio-net card behind QEMU's own sockets, no tap
-//! device or privileges; not wired for Firecracker, which needs a tap),
+//! user networking, *restricted*: a virtio-net card whose only way out is
+//! the egress proxy's guest address 10.0.2.100:3128, which QEMU forwards —
+//! one `muscle-jail relay-stdio` per connection — to the same proxy and
+//! grant as the `seccomp` level ([`crate::exec::egress`]); the host's
+//! loopback (10.0.2.2) and everything else is unreachable, and the VMM
+//! itself keeps no host network; not wired for Firecracker, which needs a
+//! tap),
 //! a read-only root whose writes land in a tmpfs overlay and vanish with the
 //! VM, `memory_mib` of RAM and `vcpus` CPUs; the wall timeout kills the VMM
 //! with the rest of the run's process tree.
@@ -20,7 +25,8 @@
 //! [`Backend::Qemu`] drives QEMU's `microvm` machine (Debian's
 //! `qemu-system-x86`): `-M microvm -nodefaults -no-user-config -no-reboot`,
 //! virtio-mmio disks, no NIC, and QEMU's own seccomp sandbox
-//! (`-sandbox on,…`: no spawning, no privilege changes, no obsolete calls).
+//! (`-sandbox on,…`: no spawning, no privilege changes, no obsolete calls;
+//! with a network grant spawning and setsid are allowed, for the relay).
 //! QEMU itself runs inside agent-muscle's `seccomp`-level jail (as
 //! Firecracker's jailer confines Firecracker): its own namespaces (an empty
 //! network namespace among them), the host read-only with secrets masked,

@@ -13,7 +13,7 @@ use autonomic_core::SandboxLevel;
 use super::proto::{Frame, GuestTask};
 use super::{detect_accel, Accel, Backend, VmConfig, VmInfo};
 use crate::bpf::{self, SyscallPolicy};
-use crate::exec::{self, EnvPolicy, ExecError, ExecResult, ExecSpec, Exit, Violation};
+use crate::exec::{self, egress, EnvPolicy, ExecError, ExecResult, ExecSpec, Exit, Violation};
 
 /// The kernel command line: serial console, quiet, reboot (= VM exit) on
 /// panic, the initramfs's `/init` as PID 1.
@@ -177,9 +177,16 @@ pub(crate) fn run_vm(
     }
 
     let run_dir = RunDir::new()?;
+    let mut env = env.to_vec();
+    if spec.network {
+        for (k, v) in egress::guest_proxy_env() {
+            env.retain(|(name, _)| *name != *k);
+            env.push((k.into(), v.into()));
+        }
+    }
     let task = GuestTask {
         argv: spec.argv.clone(),
-        env: env_strings(env)?,
+        env: env_strings(&env)?,
         scratch_mib: cfg.scratch_mib,
         workspace: true,
         network: spec.network,
@@ -243,11 +250,33 @@ pub(crate) fn run_vm(
         _ => {
             let mut argv = qemu_argv(&jailed_cfg, &accel, &task_disk, &ws_disk);
             if spec.network {
-                // QEMU's user networking: the guest reaches the host's network
-                // through QEMU's own sockets, with no tap device or privileges.
+                // QEMU's user networking, restricted: the guest reaches
+                // nothing — not the host's loopback, not the outside —
+                // except the egress proxy's guest address, which QEMU
+                // forwards, one `muscle-jail relay-stdio` per connection, to
+                // the proxy's socket (the same grant as at `seccomp`).
+                // QEMU's own `-sandbox` must let slirp spawn the relay, and
+                // the child slirp forks calls setsid (in QEMU's
+                // "elevateprivileges" set) before its exec; the jail around
+                // QEMU still holds (no capabilities, our filter, Landlock).
+                for arg in &mut argv {
+                    if arg.contains("spawn=deny") {
+                        *arg = arg
+                            .replace("spawn=deny", "spawn=allow")
+                            .replace("elevateprivileges=deny", "elevateprivileges=allow");
+                    }
+                }
+                let relay = Path::new(crate::jail::EXPOSED_DIR).join("muscle-jail");
+                let socket = Path::new(egress::SOCKET_DIR).join(egress::SOCKET_NAME);
                 argv.extend([
                     "-netdev".into(),
-                    "user,id=net0".into(),
+                    format!(
+                        "user,id=net0,restrict=on,guestfwd=tcp:{}:{}-cmd:{} relay-stdio {}",
+                        egress::GUEST_PROXY_ADDR,
+                        egress::PROXY_PORT,
+                        relay.display(),
+                        socket.display()
+                    ),
                     "-device".into(),
                     "virtio-net-device,netdev=net0".into(),
                 ]);
@@ -265,6 +294,14 @@ pub(crate) fn run_vm(
         (cfg.initrd.clone(), "initramfs".into()),
         (cfg.rootfs.clone(), "rootfs".into()),
     ];
+    if spec.network {
+        // The VMM keeps no host network either: its own network namespace,
+        // and the proxy's socket shown in its view.
+        vmm.egress = Some(spec.egress.clone().unwrap_or_default());
+        vmm.private_loopback_server = true;
+        vmm.exposed
+            .push((crate::exec::jail_helper()?, "muscle-jail".into()));
+    }
     if accel == Accel::Kvm {
         vmm.dev_nodes = vec!["kvm".into()];
     }
@@ -541,7 +578,7 @@ fn decode(
     };
     Ok(ExecResult {
         traps: Vec::new(),
-        egress: Vec::new(),
+        egress: ran.egress,
         status,
         stdout: out.0,
         stderr: err.0,

@@ -522,6 +522,7 @@ fn notify_mode_routes_denials_and_watched_calls_to_the_supervisor() {
         notify_denials: true,
         watch: vec![nr("openat"), nr("newfstatat"), nr("mkdir")],
         empty_path_arg: vec![(nr("newfstatat"), 3)],
+        private_loopback_server: false,
     };
     let prog = compile_with(&p, &options).unwrap();
     let at = |name: &str, args: [u64; 6]| run(&prog, &Data::x86_64(nr(name), args)).0;
@@ -663,6 +664,7 @@ fn set_id_modes_are_refused_and_ordinary_modes_pass() {
             notify_denials: true,
             watch: vec![nr("openat"), nr("chmod")],
             empty_path_arg: vec![],
+            private_loopback_server: false,
         },
     )
     .unwrap();
@@ -676,4 +678,34 @@ fn set_id_modes_are_refused_and_ordinary_modes_pass() {
         run(&narrow, &Data::x86_64(nr("chmod"), [0, 0o4755, 0, 0, 0, 0])).0,
         KILL
     );
+}
+
+#[test]
+fn bind_and_listen_stay_blocked_unless_a_private_loopback_server_is_asked_for() {
+    use agent_muscle::bpf::{compile_with, CompileOptions};
+    let p = policy(&["read", "socket"], Action::KillProcess);
+    let plain = compile(&p).unwrap();
+    let served = compile_with(
+        &p,
+        &CompileOptions {
+            private_loopback_server: true,
+            ..CompileOptions::default()
+        },
+    )
+    .unwrap();
+    for name in ["bind", "listen"] {
+        assert_eq!(
+            run(&plain, &Data::x86_64(nr(name), [0; 6])).0,
+            KILL,
+            "{name}"
+        );
+        assert_eq!(
+            run(&served, &Data::x86_64(nr(name), [0; 6])).0,
+            ALLOW,
+            "{name}"
+        );
+    }
+    // Everything else on the hard block list still kills.
+    assert_eq!(run(&served, &Data::x86_64(nr("ptrace"), [0; 6])).0, KILL);
+    assert_eq!(run(&served, &Data::x86_64(nr("getpid"), [0; 6])).0, KILL);
 }

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use agent_muscle::exec::egress::HostRule;
 use agent_muscle::exec::{run, ExecError, ExecResult, ExecSpec, Exit, Violation};
 use agent_muscle::vm::{Accel, VmConfig};
 use autonomic_core::SandboxLevel;
@@ -356,25 +357,65 @@ fn the_firecracker_back_end_runs_where_it_can_and_says_why_where_it_cannot() {
 }
 
 #[test]
-fn a_network_grant_gives_the_guest_a_nic_that_reaches_the_host() {
-    use std::io::Read as _;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
-    let port = listener.local_addr().expect("addr").port();
-    let accept = std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().expect("the guest connects");
-        let mut got = String::new();
-        let _ = conn.read_to_string(&mut got);
-        got
-    });
+fn a_network_grant_reaches_only_what_it_names_through_the_proxy() {
+    use std::io::{Read as _, Write as _};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let server = |body: &'static str| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+        let port = listener.local_addr().expect("addr").port();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&hits);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                counter.fetch_add(1, Ordering::SeqCst);
+                let mut buf = [0u8; 2048];
+                let _ = conn.read(&mut buf);
+                let _ = write!(
+                    conn,
+                    "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        (port, hits)
+    };
+    let (granted, granted_hits) = server("hello-host");
+    let (other, other_hits) = server("must-not-see");
     let ws = tempfile::tempdir().expect("workspace");
-    // QEMU's user networking maps 10.0.2.2 to the host's loopback.
+    // The guest's tools find the proxy through http_proxy (10.0.2.100); the
+    // host's loopback (10.0.2.2 in QEMU's user networking) is unreachable.
     let mut s = spec(
-        &format!("ls /sys/class/net; echo hello-host | nc 10.0.2.2 {port}"),
+        &format!(
+            "ls /sys/class/net; echo \"proxy=$http_proxy\"; \
+             wget -q -O - http://127.0.0.1:{granted}/; echo; \
+             wget -q -O - http://127.0.0.1:{other}/ || echo other-refused; \
+             echo x | nc -w 3 10.0.2.2 {other} || echo direct-refused; true"
+        ),
         ws.path(),
     );
     s.network = true;
+    s.egress = Some(vec![
+        HostRule::parse(&format!("127.0.0.1:{granted}")).expect("rule")
+    ]);
     let r = go(&s);
-    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
-    assert_eq!(text(&r.stdout), "eth0\nlo\n");
-    assert_eq!(accept.join().expect("listener"), "hello-host\n");
+    let out = text(&r.stdout);
+    assert_eq!(r.status, Exit::Code(0), "{out}\n{}", text(&r.stderr));
+    assert!(out.starts_with("eth0\nlo\n"), "{out}");
+    assert!(out.contains("proxy=http://10.0.2.100:3128"), "{out}");
+    assert!(out.contains("hello-host"), "{out}\n{}", text(&r.stderr));
+    assert!(out.contains("other-refused"), "{out}");
+    assert!(!out.contains("must-not-see"), "{out}");
+    assert_eq!(
+        other_hits.load(Ordering::SeqCst),
+        0,
+        "an ungranted host server was reached"
+    );
+    assert!(granted_hits.load(Ordering::SeqCst) >= 1);
+    assert!(
+        r.egress.iter().any(|e| !e.allowed && e.port == other),
+        "{:?}",
+        r.egress
+    );
 }

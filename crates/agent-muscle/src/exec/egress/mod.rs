@@ -38,3 +38,44 @@ pub fn proxy_env() -> Vec<(String, String)> {
     env.push(("no_proxy".into(), String::new()));
     env
 }
+
+/// The guest's address of the proxy at the `firecracker` level (QEMU user
+/// networking forwards connections to it, and nothing else leaves the VM).
+pub const GUEST_PROXY_ADDR: &str = "10.0.2.100";
+
+/// The environment that points a microVM guest's tools at the proxy.
+pub fn guest_proxy_env() -> Vec<(String, String)> {
+    proxy_env()
+        .into_iter()
+        .map(|(k, v)| (k, v.replace("127.0.0.1", GUEST_PROXY_ADDR)))
+        .collect()
+}
+
+/// Carries bytes between stdin/stdout and the UNIX socket at `socket` until
+/// both directions end; the exit code for `muscle-jail relay-stdio`.
+pub fn relay_stdio(socket: &std::path::Path) -> i32 {
+    use std::io::{copy, stdin, stdout, Write as _};
+    use std::net::Shutdown;
+    let stream = match std::os::unix::net::UnixStream::connect(socket) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("muscle-jail relay-stdio: connect {}: {e}", socket.display());
+            return 1;
+        }
+    };
+    let Ok(mut to_proxy) = stream.try_clone() else {
+        return 1;
+    };
+    let up = std::thread::spawn(move || {
+        let _ = copy(&mut stdin().lock(), &mut to_proxy);
+        let _ = to_proxy.shutdown(Shutdown::Write);
+    });
+    let mut from_proxy = stream;
+    let mut out = stdout().lock();
+    let _ = copy(&mut from_proxy, &mut out);
+    let _ = out.flush();
+    // The destination has finished: whatever the guest still sends has
+    // nowhere to go.
+    drop(up);
+    0
+}
