@@ -40,17 +40,22 @@ pub(super) fn outer(plan: &mut Plan) -> ! {
     if let Err(e) = sys::close_from(4, 0) {
         report::fail(fd, "close the inherited descriptors", e);
     }
-    if let Err(e) = sys::unshare(plan.ns_flags) {
-        report::fail(fd, "unshare the namespaces", e);
-    }
-    if let Err(e) = sys::write_file(c"/proc/self/setgroups", b"deny") {
-        report::fail(fd, "write /proc/self/setgroups", e);
-    }
-    if let Err(e) = sys::write_file(c"/proc/self/uid_map", &plan.uid_map) {
-        report::fail(fd, "write /proc/self/uid_map", e);
-    }
-    if let Err(e) = sys::write_file(c"/proc/self/gid_map", &plan.gid_map) {
-        report::fail(fd, "write /proc/self/gid_map", e);
+    if plan.run_as.is_some() {
+        super::identity::prepare(plan);
+        super::identity::unshare_mapped(plan);
+    } else {
+        if let Err(e) = sys::unshare(plan.ns_flags) {
+            report::fail(fd, "unshare the namespaces", e);
+        }
+        if let Err(e) = sys::write_file(c"/proc/self/setgroups", b"deny") {
+            report::fail(fd, "write /proc/self/setgroups", e);
+        }
+        if let Err(e) = sys::write_file(c"/proc/self/uid_map", &plan.uid_map) {
+            report::fail(fd, "write /proc/self/uid_map", e);
+        }
+        if let Err(e) = sys::write_file(c"/proc/self/gid_map", &plan.gid_map) {
+            report::fail(fd, "write /proc/self/gid_map", e);
+        }
     }
     if let Err(e) = sys::sethostname(b"autonomic") {
         report::fail(fd, "set the hostname", e);
@@ -72,7 +77,7 @@ fn pid1(plan: &mut Plan) -> ! {
         report::fail(fd, "prctl(PR_SET_PDEATHSIG)", e);
     }
     for step in &plan.steps {
-        if let Err(e) = step.run() {
+        if let Err(e) = step.run(&plan.tree_fds) {
             step.fail(fd, e);
         }
     }

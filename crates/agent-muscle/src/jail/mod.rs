@@ -26,7 +26,12 @@
 //!    above the report pipe, `unshare`s user, mount, PID, IPC and UTS
 //!    namespaces (and a network namespace unless network is granted), maps
 //!    the caller's uid/gid to [`INSIDE_ID`] (`setgroups` denied), sets the
-//!    hostname, forks PID 1 and mirrors its exit status.
+//!    hostname, forks PID 1 and mirrors its exit status. A **root caller's**
+//!    task runs as an unprivileged host id instead (`identity.rs`): the
+//!    helper drops its supplementary groups, opens every bind source itself
+//!    as a detached tree (the workspace, writable binds and the egress
+//!    directory idmapped, so the owner's files are the task's), and a forked
+//!    mapper writes the maps `INSIDE_ID` → `TASK_HOST_ID` from outside.
 //! 2. **PID 1** of the new PID namespace builds the filesystem view:
 //!    mounts made private; a tmpfs staging root; `pivot_root` into it with
 //!    the host tree at `/oldroot`; the host tree bound recursively at
@@ -82,12 +87,14 @@
 //! - A mask that would hide the workspace (the workspace is inside it) is
 //!   skipped with a warning; a masked path that is itself a symlink is not
 //!   masked (its target is, when listed).
-//! - A pathname UNIX socket of a host daemon outside `/run`, `/tmp` and the
-//!   masks stays reachable (the task's uid maps to the caller's); with
+//! - A pathname UNIX socket of a host daemon outside `/run`, `/tmp`, the
+//!   homes and the masks stays reachable when the task's id may write it
+//!   (the caller's own id, for a caller other than root); with
 //!   `watch_paths` a `connect` to it is not detected either (its address is
 //!   not a path argument the filter can route).
 
 mod child;
+mod identity;
 pub(crate) mod notify;
 mod plan;
 mod relay;

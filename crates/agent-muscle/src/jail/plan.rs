@@ -42,6 +42,11 @@ pub(super) enum Step {
         link: CString,
     },
     Chdir(CString),
+    /// Attaches the detached tree the helper opened for `Plan::trees[tree]`.
+    Attach {
+        tree: usize,
+        target: CString,
+    },
     PivotRoot {
         new_root: CString,
         put_old: CString,
@@ -50,8 +55,11 @@ pub(super) enum Step {
 }
 
 impl Step {
-    pub(super) fn run(&self) -> Result<(), sys::Errno> {
+    pub(super) fn run(&self, tree_fds: &[libc::c_int]) -> Result<(), sys::Errno> {
         match self {
+            Step::Attach { tree, target } => {
+                sys::attach_tree(tree_fds.get(*tree).copied().unwrap_or(-1), target)
+            }
             Step::Mount {
                 source,
                 target,
@@ -101,6 +109,7 @@ impl Step {
             Step::Touch { path, .. } | Step::EnsureFile { path, .. } => ("create file ", path),
             Step::Symlink { link, .. } => ("create symlink ", link),
             Step::Chdir(p) => ("chdir to ", p),
+            Step::Attach { target, .. } => ("attach a bind source at ", target),
             Step::PivotRoot { new_root, .. } => ("pivot_root into ", new_root),
             Step::Detach(p) => ("detach the staging tree at ", p),
         };
@@ -119,12 +128,31 @@ pub(super) struct Landlock {
     pub(super) rules: Vec<(CString, u64)>,
 }
 
+/// A bind source the helper opens itself (as a detached tree) before any
+/// namespace exists, when the task runs as an unprivileged id.
+#[derive(Debug)]
+pub(super) struct Tree {
+    /// The host path.
+    pub(super) source: CString,
+    /// Idmapped: the owner's files appear as the task's.
+    pub(super) idmap: bool,
+    /// `MOUNT_ATTR_*` flags for the whole tree.
+    pub(super) attrs: u64,
+}
+
 /// Everything the jail's processes need, prepared in the parent.
 #[derive(Debug)]
 pub(crate) struct Plan {
     pub(super) ns_flags: libc::c_int,
     pub(super) uid_map: Vec<u8>,
     pub(super) gid_map: Vec<u8>,
+    /// With a root caller: the unprivileged host id the task runs as (see
+    /// `identity.rs`), the map for idmapped mounts, and the bind sources
+    /// opened before the namespaces (their descriptors, once opened).
+    pub(super) run_as: Option<u32>,
+    pub(super) idmap_map: Vec<u8>,
+    pub(super) trees: Vec<Tree>,
+    pub(super) tree_fds: Vec<libc::c_int>,
     pub(super) network: bool,
     /// The relay's port and the proxy socket's path inside the view.
     pub(super) relay: Option<(u16, CString)>,
@@ -195,7 +223,8 @@ impl Plan {
         }
 
         let mut notes = Vec::new();
-        let view = view::build(task, &mut notes)?;
+        let run_as = (uid == 0).then_some(super::identity::TASK_HOST_ID);
+        let view = view::build(task, &mut notes, run_as.is_some())?;
 
         if task.private_loopback_server && task.network {
             return Err(
@@ -253,8 +282,12 @@ impl Plan {
         let mask_ids = Vec::with_capacity(view.masked.len() + 1);
         Ok(Plan {
             ns_flags,
-            uid_map: format!("{INSIDE_ID} {uid} 1").into_bytes(),
-            gid_map: format!("{INSIDE_ID} {gid} 1").into_bytes(),
+            uid_map: format!("{INSIDE_ID} {} 1", run_as.unwrap_or(uid)).into_bytes(),
+            gid_map: format!("{INSIDE_ID} {} 1", run_as.unwrap_or(gid)).into_bytes(),
+            run_as,
+            idmap_map: format!("0 {} 1", run_as.unwrap_or(uid)).into_bytes(),
+            tree_fds: Vec::with_capacity(view.trees.len()),
+            trees: view.trees,
             network: task.network,
             relay: match &task.egress {
                 Some(_) => Some((

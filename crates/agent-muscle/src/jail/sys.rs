@@ -747,3 +747,119 @@ pub(super) fn auto_reap_children() -> Result<(), Errno> {
     }
     Ok(())
 }
+
+/// `MOUNT_ATTR_IDMAP`.
+pub(super) const MOUNT_ATTR_IDMAP: u64 = 0x0010_0000;
+
+/// `open_tree(path, OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC)`: a
+/// detached copy of the mount tree at `path`, opened by the caller's
+/// privileges (no later path walk needs to reach it).
+pub(super) fn open_tree_clone(path: &CStr) -> Result<libc::c_int, Errno> {
+    const OPEN_TREE_CLONE: libc::c_uint = 1;
+    const OPEN_TREE_CLOEXEC: libc::c_uint = libc::O_CLOEXEC as libc::c_uint;
+    let flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | libc::AT_RECURSIVE as libc::c_uint;
+    // SAFETY: `path` is NUL-terminated and borrowed for the call.
+    let rc = unsafe { libc::syscall(libc::SYS_open_tree, libc::AT_FDCWD, path.as_ptr(), flags) };
+    check(rc).map(|fd| libc::c_int::try_from(fd).unwrap_or(-1))
+}
+
+/// `mount_setattr` on the (detached) tree `fd`: sets `attr_set`, with
+/// `MOUNT_ATTR_IDMAP` taking the mapping of the user namespace `userns`.
+pub(super) fn set_tree_attrs_fd(
+    fd: libc::c_int,
+    attr_set: u64,
+    userns: Option<libc::c_int>,
+) -> Result<(), Errno> {
+    let attr = MountAttr {
+        attr_set,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: userns.map_or(0, |u| u64::try_from(u).unwrap_or(0)),
+    };
+    // SAFETY: the empty path is NUL-terminated; `attr` is a live struct
+    // mount_attr whose size is passed alongside; the kernel only reads both.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            fd,
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH | libc::AT_RECURSIVE,
+            ptr::from_ref(&attr),
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    check(rc).map(drop)
+}
+
+/// `move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH)`: attaches
+/// the detached tree `fd` at `target`.
+pub(super) fn attach_tree(fd: libc::c_int, target: &CStr) -> Result<(), Errno> {
+    const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;
+    // SAFETY: both strings are NUL-terminated and borrowed for the call.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            fd,
+            c"".as_ptr(),
+            libc::AT_FDCWD,
+            target.as_ptr(),
+            MOVE_MOUNT_F_EMPTY_PATH,
+        )
+    };
+    check(rc).map(drop)
+}
+
+/// `prctl(PR_SET_DUMPABLE, 1)`: a change of ids made the process
+/// non-dumpable, which would keep PID 1 from taking the task's seccomp
+/// listener (`pidfd_getfd` needs ptrace access). The task still cannot
+/// ptrace PID 1: its capabilities are not a subset of the task's (none).
+pub(super) fn dumpable() -> Result<(), Errno> {
+    // SAFETY: integer arguments only.
+    check_int(unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0) }).map(drop)
+}
+
+/// Drops every supplementary group (`setgroups(0, NULL)`).
+pub(super) fn drop_groups() -> Result<(), Errno> {
+    // SAFETY: a zero-length list with a null pointer is allowed.
+    check_int(unsafe { libc::setgroups(0, ptr::null()) }).map(drop)
+}
+
+/// `setresgid(id, id, id)` then `setresuid(id, id, id)`.
+pub(super) fn become_id(id: u32) -> Result<(), Errno> {
+    // SAFETY: integer arguments only.
+    check_int(unsafe { libc::setresgid(id, id, id) })?;
+    // SAFETY: integer arguments only.
+    check_int(unsafe { libc::setresuid(id, id, id) }).map(drop)
+}
+
+/// `/proc/<pid>/<leaf>` formatted into `buf` (no allocation).
+pub(super) fn proc_path<'a>(buf: &'a mut [u8; 64], pid: libc::pid_t, leaf: &[u8]) -> &'a CStr {
+    let mut digits = [0u8; 12];
+    let mut n = pid.unsigned_abs();
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut len = 0;
+    for part in [&b"/proc/"[..], &digits[i..], b"/", leaf] {
+        for &b in part {
+            if len < buf.len() - 1 {
+                buf[len] = b;
+                len += 1;
+            }
+        }
+    }
+    buf[len] = 0;
+    CStr::from_bytes_with_nul(&buf[..=len]).unwrap_or(c"")
+}
+
+/// `open(path, flags)` for a file whose descriptor is kept (a namespace).
+pub(super) fn open_ro(path: &CStr) -> Result<libc::c_int, Errno> {
+    // SAFETY: `path` is NUL-terminated and borrowed for the call.
+    check_int(unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) })
+}

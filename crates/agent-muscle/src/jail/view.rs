@@ -25,7 +25,7 @@
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
-use super::plan::{cpath, cstring, Step};
+use super::plan::{cpath, cstring, Step, Tree};
 use super::{sys, JailTask};
 
 /// The view's steps and what the path check needs to know about the masks.
@@ -35,6 +35,8 @@ pub(super) struct View {
     pub(super) masked: Vec<PathBuf>,
     /// `(st_dev, st_ino)` of the host files behind file masks.
     pub(super) host_ids: Vec<(u64, u64)>,
+    /// Bind sources the helper opens before the namespaces (root caller).
+    pub(super) trees: Vec<Tree>,
 }
 
 const NEW: &str = "/newroot";
@@ -60,6 +62,11 @@ const HARDENED_TREE: u64 = sys::MOUNT_ATTR_NOSUID | sys::MOUNT_ATTR_NODEV;
 
 struct Builder {
     steps: Vec<Step>,
+    /// Open host bind sources in the helper (`Step::Attach`) instead of
+    /// binding their paths from inside (a root caller's task runs as an
+    /// unprivileged id, which cannot walk root-only directories).
+    pre_open: bool,
+    trees: Vec<Tree>,
 }
 
 impl Builder {
@@ -114,6 +121,31 @@ impl Builder {
         self.step(Step::TreeAttrs {
             path: cpath(target)?,
             set: attrs,
+        });
+        Ok(())
+    }
+
+    /// The host's `source` (a directory tree or a file) at `target`, with
+    /// `attrs` on the whole tree; `idmap` makes the owner's files the
+    /// task's when the task runs as an unprivileged id.
+    fn host_bind(
+        &mut self,
+        source: &Path,
+        target: &Path,
+        attrs: u64,
+        idmap: bool,
+    ) -> Result<(), String> {
+        if !self.pre_open {
+            return self.bind_tree(&old_path(source), target, attrs);
+        }
+        self.trees.push(Tree {
+            source: cpath(source)?,
+            idmap,
+            attrs,
+        });
+        self.steps.push(Step::Attach {
+            tree: self.trees.len() - 1,
+            target: cpath(target)?,
         });
         Ok(())
     }
@@ -201,8 +233,16 @@ impl Visibility<'_> {
 }
 
 /// Builds the view for `task`; warnings go to `notes`.
-pub(super) fn build(task: &JailTask, notes: &mut Vec<String>) -> Result<View, String> {
-    let mut b = Builder { steps: Vec::new() };
+pub(super) fn build(
+    task: &JailTask,
+    notes: &mut Vec<String>,
+    pre_open: bool,
+) -> Result<View, String> {
+    let mut b = Builder {
+        steps: Vec::new(),
+        pre_open,
+        trees: Vec::new(),
+    };
     host_tree(&mut b)?;
     run_dirs(&mut b, task)?;
     sys_dir(&mut b)?;
@@ -216,11 +256,11 @@ pub(super) fn build(task: &JailTask, notes: &mut Vec<String>) -> Result<View, St
     let rw = resolve_binds(&task.rw_binds, "bind", notes);
     for (path, is_dir) in &ro {
         let target = b.mount_point(path, *is_dir)?;
-        b.bind_tree(&old_path(path), &target, READ_ONLY_TREE)?;
+        b.host_bind(path, &target, READ_ONLY_TREE, false)?;
     }
     for (path, is_dir) in &rw {
         let target = b.mount_point(path, *is_dir)?;
-        b.bind_tree(&old_path(path), &target, HARDENED_TREE)?;
+        b.host_bind(path, &target, HARDENED_TREE, true)?;
     }
     protect(&mut b, task, notes)?;
 
@@ -265,6 +305,7 @@ pub(super) fn build(task: &JailTask, notes: &mut Vec<String>) -> Result<View, St
         steps: b.steps,
         masked,
         host_ids,
+        trees: b.trees,
     })
 }
 
@@ -332,13 +373,13 @@ fn run_dirs(b: &mut Builder, task: &JailTask) -> Result<(), String> {
                     path: cpath(&dst)?,
                     mode: 0o444,
                 });
-                b.bind_ro(&old_path(&src), &dst)?;
+                b.host_bind(&src, &dst, READ_ONLY_TREE, false)?;
             }
         }
         if let (true, Some(egress)) = (dir == "run", &task.egress) {
             let at = new_path(Path::new(crate::exec::egress::SOCKET_DIR));
             b.mkdir_all(&at)?;
-            b.bind_ro(&old_path(egress), &at)?;
+            b.host_bind(egress, &at, READ_ONLY_TREE, true)?;
         }
         if dir == "run" && Path::new("/run/systemd/resolve").is_dir() {
             let inner = target.join("systemd");
@@ -423,7 +464,7 @@ fn homes(b: &mut Builder, task: &JailTask, hidden: &[PathBuf]) -> Result<(), Str
 fn workspace(b: &mut Builder, workspace: &Path) -> Result<(), String> {
     let target = new_path(workspace);
     b.mkdir_all(&target)?;
-    b.bind_tree(&old_path(workspace), &target, HARDENED_TREE)
+    b.host_bind(workspace, &target, HARDENED_TREE, true)
 }
 
 /// Existing bind sources, resolved; a missing one is noted and skipped.
@@ -465,8 +506,10 @@ fn protect(b: &mut Builder, task: &JailTask, notes: &mut Vec<String>) -> Result<
             ));
             continue;
         }
+        // From the workspace as the view already shows it (idmapped for an
+        // unprivileged task), onto itself, read-only.
         let target = new_path(path);
-        b.bind_tree(&old_path(path), &target, READ_ONLY_TREE)?;
+        b.bind_tree(&target, &target, READ_ONLY_TREE)?;
     }
     Ok(())
 }

@@ -578,3 +578,103 @@ PY"#
     assert!(stderr.contains("loopback"), "{stderr}");
     assert_eq!(granted_hits.load(Ordering::SeqCst), before);
 }
+
+/// When the caller is root, the task's processes run as an unprivileged
+/// host id (no account owns it) with no supplementary groups: root-only
+/// and root-group files on the host are unreadable, while the workspace —
+/// an idmapped mount — is the task's, and what it writes there belongs to
+/// the workspace's owner, set-id bits never. (For any other caller the
+/// task's host id is the caller's own.) Judged from the host: the uid of
+/// the task's processes in /proc, file owners after the run.
+#[test]
+fn a_root_callers_task_runs_as_an_unprivileged_id() {
+    const TASK_HOST_ID: u32 = 0x7ff0_0000;
+    // SAFETY: geteuid takes no arguments and cannot fail.
+    let caller = unsafe { libc::geteuid() };
+    let home = TestHome::new();
+    let fake = FakeHome::new();
+    let owner_only = fake.put("root-only", "canary-owner-only");
+    fs_err::set_permissions(&owner_only, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let group_only = fake.put("group-only", "canary-group-only");
+    fs_err::set_permissions(&group_only, std::fs::Permissions::from_mode(0o640)).unwrap();
+    // The fake home is hidden from the task: show the two files read-only.
+    let ws = tempfile::tempdir().unwrap();
+    let script = format!(
+        "cat {o} {g}; id -G; echo mine > written; sleep 30 & echo started > started; wait",
+        o = owner_only.display(),
+        g = group_only.display()
+    );
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test must look at the task's processes while it runs"
+    )]
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_autonomic"))
+        .env("AUTONOMIC_HOME", home.home())
+        .env("HOME", fake.path())
+        .env_remove("RUST_LOG")
+        .args([
+            "exec",
+            "--sandbox",
+            "seccomp",
+            "--no-watch-paths",
+            "--timeout",
+            "120s",
+        ])
+        .args(["--ro-bind"])
+        .arg(&owner_only)
+        .args(["--ro-bind"])
+        .arg(&group_only)
+        .arg("--workspace")
+        .arg(ws.path())
+        .args(["--", "sh", "-c", &script])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ws.path().join("started").exists() {
+        assert!(Instant::now() < deadline, "the task never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sleepers = descendants_named(child.id(), "sleep");
+    assert!(!sleepers.is_empty());
+    let expected = if caller == 0 { TASK_HOST_ID } else { caller };
+    for pid in &sleepers {
+        let status = fs_err::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let line = |key: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(key))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let uids: Vec<u32> = line("Uid:")
+            .split_whitespace()
+            .skip(1)
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert!(uids.iter().all(|u| *u == expected), "{status}");
+        assert!(line("CapEff:").ends_with("0000000000000000"), "{status}");
+        if caller == 0 {
+            assert_eq!(
+                line("Groups:").trim(),
+                "Groups:",
+                "supplementary groups left: {status}"
+            );
+        }
+    }
+    // SAFETY: plain kill(2) of the child we spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if caller == 0 {
+        assert!(!stdout.contains("canary"), "{stdout}\n{stderr}");
+        assert!(stderr.contains("Permission denied"), "{stderr}");
+    }
+    // What the task wrote is the workspace owner's, as if they wrote it.
+    use std::os::unix::fs::MetadataExt as _;
+    let written = fs_err::metadata(ws.path().join("written")).unwrap();
+    let owner = fs_err::metadata(ws.path()).unwrap();
+    assert_eq!((written.uid(), written.gid()), (owner.uid(), owner.gid()));
+}
