@@ -17,6 +17,7 @@
 
 pub mod bpf;
 pub mod exec;
+pub mod host;
 pub mod jail;
 pub mod trace;
 pub mod vm;

@@ -115,11 +115,18 @@ fn doctor(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
         ("rootfs", &cfg.rootfs),
     ];
     let image_ok = image_files.iter().all(|(_, p)| p.is_file());
+    let root = agent_muscle::host::caller_is_root();
+    let checks = agent_muscle::host::checks(root);
+    let probe = probe_seccomp(ctx);
     if json {
         let v = serde_json::json!({
             "levels": {
                 "none": true,
-                "seccomp": { "landlock_abi": landlock },
+                "seccomp": {
+                    "landlock_abi": landlock,
+                    "probe": match &probe { Ok(()) => serde_json::json!({"ok": true}), Err(e) => serde_json::json!({"ok": false, "error": e}) },
+                    "checks": checks,
+                },
                 "firecracker": {
                     "backend": if qemu.is_some() { "qemu-microvm" } else { "none" },
                     "qemu": qemu,
@@ -134,12 +141,26 @@ fn doctor(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
     }
     let mut out = std::io::stdout().lock();
     writeln!(out, "level none: available")?;
-    match landlock {
-        Some(abi) => writeln!(out, "level seccomp: available (Landlock ABI {abi})")?,
-        None => writeln!(
+    match &probe {
+        Ok(()) => writeln!(
             out,
-            "level seccomp: available without Landlock (writes limited by the read-only mount view only)"
+            "level seccomp: available (a probe task ran in the jail)"
         )?,
+        Err(e) => writeln!(out, "level seccomp: NOT available — {e}")?,
+    }
+    for c in &checks {
+        let mark = if c.ok { "ok" } else { "MISSING" };
+        writeln!(out, "  {}: {mark} — {}", c.name, c.detail)?;
+        if let Some(fix) = &c.fix {
+            writeln!(out, "    to enable: {fix}")?;
+        }
+    }
+    if root {
+        writeln!(
+            out,
+            "  identity: you are root, so tasks run as the unprivileged host id {:#x} (idmapped workspace)",
+            agent_muscle::jail::TASK_HOST_ID
+        )?;
     }
     writeln!(out, "level firecracker:")?;
     match &qemu {
@@ -183,5 +204,32 @@ fn doctor(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
             "  run `autonomic muscle image build --guest-agent \"$(scripts/build-guest.sh)\"` to build the image"
         )?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if probe.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Runs `true` at the seccomp level in a scratch workspace: the only proof
+/// the level works on this host.
+fn probe_seccomp(ctx: &Context) -> Result<(), String> {
+    let ws = std::env::temp_dir().join(format!("autonomic-doctor-{}", std::process::id()));
+    fs_err::create_dir_all(&ws).map_err(|e| e.to_string())?;
+    let result = (|| {
+        let argv = vec!["true".to_owned()];
+        let resolved = agent_spine::profiles::resolve(&ctx.paths, &argv, None, false)
+            .map_err(|e| e.to_string())?;
+        let mut spec = agent_muscle::exec::ExecSpec::new(argv, &ws);
+        spec.sandbox = autonomic_core::SandboxLevel::Seccomp;
+        spec.policy = Some(resolved.policy);
+        let r = agent_muscle::exec::run(&spec).map_err(|e| e.to_string())?;
+        if r.success() {
+            Ok(())
+        } else {
+            Err(format!("the probe task {}", r.status))
+        }
+    })();
+    let _ = fs_err::remove_dir_all(&ws);
+    result
 }

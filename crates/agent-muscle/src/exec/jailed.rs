@@ -351,8 +351,12 @@ fn apply_report(
                         searched: format!("the sandbox's view ({step}: {err})"),
                     });
                 }
+                let root = crate::host::caller_is_root();
+                let hint = crate::host::explain_setup_failure(&step, errno, root)
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
                 return Err(unavailable(format!(
-                    "the jail could not set up the sandbox: {step}: {err}"
+                    "the jail could not set up the sandbox: {step}: {err}{hint}"
                 )));
             }
             Event::Syscall { nr, arg0 } => {

@@ -94,7 +94,7 @@
 //!   not a path argument the filter can route).
 
 mod child;
-mod identity;
+pub(crate) mod identity;
 pub(crate) mod notify;
 mod plan;
 mod relay;
@@ -110,6 +110,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bpf::SyscallPolicy;
 
+pub use identity::TASK_HOST_ID;
 use plan::Plan;
 pub use sys::landlock_abi;
 

@@ -107,6 +107,15 @@ fn firecracker_runs_the_command_in_a_microvm() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("level firecracker:"), "{stdout}");
     assert!(stdout.contains("acceleration:"), "{stdout}");
+    // The seccomp level is proven by a probe run, and each host feature it
+    // relies on is listed.
+    assert!(
+        stdout.contains("level seccomp: available (a probe task ran in the jail)"),
+        "{stdout}"
+    );
+    for feature in ["user namespaces: ok", "seccomp: ok", "landlock: ok"] {
+        assert!(stdout.contains(feature), "{stdout}");
+    }
     assert!(stdout.contains("(present)"), "{stdout}");
 }
 

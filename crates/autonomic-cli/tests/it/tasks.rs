@@ -184,3 +184,46 @@ fn a_shell_string_of_ordinary_tools_runs_without_a_profile() {
         64 * 1024
     );
 }
+
+#[test]
+fn make_builds_and_runs_a_c_program() {
+    let home = TestHome::new();
+    let ws = tempfile::tempdir().unwrap();
+    fs_err::write(
+        ws.path().join("hello.c"),
+        "#include <stdio.h>\nint main(void) { puts(\"built by make\"); return 0; }\n",
+    )
+    .unwrap();
+    fs_err::write(
+        ws.path().join("Makefile"),
+        "hello: hello.c\n\tcc -O2 -o $@ $<\n\ncheck: hello\n\t./hello\n",
+    )
+    .unwrap();
+    let out = ok_in(&home, ws.path(), &[], &["make", "-s", "check"]);
+    assert_eq!(out, "built by make\n");
+    assert!(ws.path().join("hello").is_file());
+}
+
+#[test]
+fn git_init_add_and_commit_with_default_settings() {
+    let home = TestHome::new();
+    let ws = tempfile::tempdir().unwrap();
+    fs_err::write(ws.path().join("a.txt"), "one\n").unwrap();
+    let out = ok_in(
+        &home,
+        ws.path(),
+        &[],
+        &[
+            "sh",
+            "-c",
+            "git init -q . && git add a.txt && \
+             git -c user.name=T -c user.email=t@example.com commit -qm first && \
+             git log --format=%s",
+        ],
+    );
+    assert_eq!(out, "first\n");
+    // A clean repository the task made is kept (only planted hooks or
+    // command-naming config would be removed).
+    assert!(ws.path().join(".git/config").is_file());
+    assert!(ws.path().join(".git/HEAD").is_file());
+}
