@@ -80,6 +80,11 @@ pub struct ExecArgs {
     /// pids_limit`).
     #[arg(long, value_name = "N")]
     pids: Option<u64>,
+    /// What the task may add to the workspace's file system, e.g. 2G
+    /// (default `[muscle] disk_limit_mib`): no file larger, and the whole
+    /// tree is killed when the file system grew past it.
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
+    disk: Option<u64>,
     /// Seccomp level: show this host path to the task, read-only, at its own
     /// path (repeatable; adds to `[muscle] expose` and the toolchains in your
     /// home that are shown by default). Masks still apply beneath it.
@@ -185,6 +190,9 @@ fn violation_hint(v: &Violation, args: &ExecArgs) -> Option<String> {
             "`{}` is masked: the sandbox never shows it; pass what the task needs with --env NAME=VALUE or --ro-bind a copy without secrets",
             path.display()
         )),
+        Violation::DiskLimit { .. } => Some(
+            "raise it with --disk (default `[muscle] disk_limit_mib`)".to_owned(),
+        ),
         Violation::MemoryLimit { .. } => Some(
             "raise it with --memory (default `[muscle] memory_limit_mib`)".to_owned(),
         ),
@@ -292,6 +300,10 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
             .or(Some(muscle.memory_limit_mib << 20))
             .filter(|_| on_host),
         pids: args.pids.or(Some(muscle.pids_limit)).filter(|_| on_host),
+        disk_bytes: args
+            .disk
+            .or(Some(muscle.disk_limit_mib << 20))
+            .filter(|_| on_host),
         tmp_bytes: args.tmp_size.unwrap_or(defaults.tmp_bytes),
         ..defaults
     };

@@ -211,6 +211,13 @@ pub struct Limits {
     /// Bytes kept per stream (stdout and stderr each). Default 1 MiB. Output
     /// past it is read and discarded so the task never blocks on a full pipe.
     pub output_bytes: usize,
+    /// Bytes the run may add to the workspace's file system (levels `none`
+    /// and `seccomp`): no file may grow past it (`RLIMIT_FSIZE`), and the
+    /// file system's used space is checked every 100 ms — past the limit the
+    /// whole tree is killed ([`Violation::DiskLimit`]). The check sees the
+    /// whole file system (another writer on it counts too) and may let a
+    /// fast writer overshoot by what it writes in 100 ms.
+    pub disk_bytes: Option<u64>,
     /// Size of the private `/tmp` (and `/dev/shm`) at level `seccomp`.
     /// Default 512 MiB; its pages also count against `memory_bytes`.
     pub tmp_bytes: u64,
@@ -223,6 +230,7 @@ impl Default for Limits {
             cpu: None,
             memory_bytes: None,
             pids: None,
+            disk_bytes: None,
             output_bytes: 1024 * 1024,
             tmp_bytes: 512 << 20,
         }
@@ -357,6 +365,12 @@ pub enum Violation {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The run wrote more than [`Limits::disk_bytes`] and its tree was
+    /// killed (or a process was stopped by `SIGXFSZ` at the file-size cap).
+    DiskLimit {
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The run was cancelled ([`cancel_flag`]: Ctrl-C or SIGTERM to the
     /// caller) and the task's whole tree was killed.
     Cancelled,
@@ -412,6 +426,11 @@ impl fmt::Display for Violation {
                     human_bytes(*limit)
                 )
             }
+            Violation::DiskLimit { limit } => write!(
+                f,
+                "the task wrote more than its disk limit of {} to the workspace's file system, and its whole process tree was killed",
+                human_bytes(*limit)
+            ),
             Violation::Cancelled => f.write_str(
                 "cancelled (interrupted or terminated): the task's whole process tree was killed",
             ),

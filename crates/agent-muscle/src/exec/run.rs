@@ -110,7 +110,21 @@ pub(super) fn run_command(
 
     // Whatever happens while supervising, the tree is killed and the task
     // reaped before returning.
-    let supervised = supervise(pid, &mut streams, start + p.limits.wall, kill);
+    let disk = p.limits.disk_bytes.and_then(|limit| {
+        let used = sys::fs_used_bytes(p.workspace).ok()?;
+        Some(DiskBudget {
+            path: p.workspace,
+            base: used,
+            limit,
+        })
+    });
+    let supervised = supervise(
+        pid,
+        &mut streams,
+        start + p.limits.wall,
+        kill,
+        disk.as_ref(),
+    );
     let wall = start.elapsed();
     kill(pid);
     streams.stdin = None;
@@ -144,8 +158,18 @@ pub(super) fn run_command(
         Exit::Code(_) => false,
     };
     let truncated = streams.stdout.truncated || streams.stderr.truncated;
+    // A file stopped at the size cap kills only the writer (SIGXFSZ), which
+    // the shell above it may turn into an exit code: the budget used up by
+    // the end of the run says the same.
+    let xfsz = matches!(&status, Exit::Signal { number, .. } if *number == libc::SIGXFSZ)
+        || disk.as_ref().is_some_and(DiskBudget::used_up);
     let violation = if ending == Ending::Cancelled {
         Some(Violation::Cancelled)
+    } else if let Some(limit) = limits
+        .disk_bytes
+        .filter(|_| xfsz || ending == Ending::DiskFull)
+    {
+        Some(Violation::DiskLimit { limit })
     } else if ending == Ending::TimedOut {
         Some(Violation::WallTimeout { limit: limits.wall })
     } else if cpu_killed {
@@ -294,6 +318,29 @@ enum Ending {
     TimedOut,
     /// [`cancel_flag`] was raised (Ctrl-C, SIGTERM) and the tree was killed.
     Cancelled,
+    /// The workspace's file system grew past the disk budget.
+    DiskFull,
+}
+
+/// How much the workspace's file system may grow during a run.
+struct DiskBudget<'a> {
+    path: &'a Path,
+    base: u64,
+    limit: u64,
+}
+
+impl DiskBudget<'_> {
+    /// How often the file system's use is checked.
+    const EVERY: Duration = Duration::from_millis(100);
+
+    /// The file system grew by at least the budget.
+    fn used_up(&self) -> bool {
+        sys::fs_used_bytes(self.path).is_ok_and(|used| used.saturating_sub(self.base) >= self.limit)
+    }
+
+    fn exceeded(&self) -> bool {
+        sys::fs_used_bytes(self.path).is_ok_and(|used| used.saturating_sub(self.base) > self.limit)
+    }
 }
 
 /// The process-wide cancellation flag: raising it (the binary does, from its
@@ -311,6 +358,7 @@ fn supervise(
     s: &mut Streams<'_>,
     deadline: Instant,
     kill: fn(i32),
+    disk: Option<&DiskBudget<'_>>,
 ) -> io::Result<Ending> {
     s.set_nonblocking()?;
     let pidfd: Option<OwnedFd> = sys::pidfd_open(pid)?;
@@ -340,6 +388,9 @@ fn supervise(
         if pidfd.is_none() {
             timeout = Some(timeout.map_or(NO_PIDFD_TICK, |t| t.min(NO_PIDFD_TICK)));
         }
+        if disk.is_some() && ending == Ending::Exited {
+            timeout = Some(timeout.map_or(DiskBudget::EVERY, |t| t.min(DiskBudget::EVERY)));
+        }
         sys::poll(&mut fds, timeout)?;
         if fds[0].revents & IN != 0 {
             s.stdout.read_once(&mut scratch);
@@ -361,6 +412,10 @@ fn supervise(
             tracing::debug!(pid, "cancelled; killing the task's tree");
             kill(pid);
             ending = Ending::Cancelled;
+        } else if ending == Ending::Exited && disk.is_some_and(DiskBudget::exceeded) {
+            tracing::debug!(pid, "disk budget exceeded; killing the task's tree");
+            kill(pid);
+            ending = Ending::DiskFull;
         } else if ending == Ending::Exited && Instant::now() >= deadline {
             tracing::debug!(pid, "wall-clock limit reached; killing the task's tree");
             kill(pid);

@@ -118,6 +118,9 @@ fn check_limits(limits: &Limits) -> Result<ChildRlimits, ExecError> {
     if limits.pids == Some(0) {
         return zero("pids");
     }
+    if limits.disk_bytes == Some(0) {
+        return zero("disk");
+    }
     if limits.tmp_bytes == 0 {
         return zero("tmp");
     }
@@ -128,6 +131,7 @@ fn check_limits(limits: &Limits) -> Result<ChildRlimits, ExecError> {
         cpu_seconds: limits.cpu.map(ceil_secs),
         address_space: limits.memory_bytes,
         nproc: limits.pids,
+        file_size: limits.disk_bytes,
     })
 }
 

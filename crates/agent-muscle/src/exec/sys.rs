@@ -20,6 +20,8 @@ pub(super) struct ChildRlimits {
     pub address_space: Option<u64>,
     /// `RLIMIT_NPROC` (per real user id, not per task).
     pub nproc: Option<u64>,
+    /// `RLIMIT_FSIZE` in bytes: the largest file any process may write.
+    pub file_size: Option<u64>,
 }
 
 /// Arranges for the child, between `fork` and `exec`, to start a new session
@@ -77,6 +79,9 @@ pub(super) fn install_child_setup(
         if let Some(n) = limits.nproc {
             set_rlimit(libc::RLIMIT_NPROC, n, n)?;
         }
+        if let Some(bytes) = limits.file_size {
+            set_rlimit(libc::RLIMIT_FSIZE, bytes, bytes)?;
+        }
         Ok(())
     };
     // SAFETY: `pre_exec` requires the closure to be async-signal-safe. It
@@ -99,6 +104,20 @@ fn set_rlimit(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) -> io::
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// Bytes in use on the file system holding `path` (`statvfs`).
+pub(super) fn fs_used_bytes(path: &std::path::Path) -> io::Result<u64> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `statvfs` is plain old data; all-zero is a valid value.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is NUL-terminated and `st` is a live statvfs the call fills.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(st.f_blocks.saturating_sub(st.f_bfree).saturating_mul(st.f_frsize))
 }
 
 /// Sends `signal` to process `pid` (`pid > 0`) or to process group `-pid`.

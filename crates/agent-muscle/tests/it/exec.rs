@@ -449,3 +449,57 @@ fn limits_via_is_reported() {
         assert_ne!(r.limits_via, LimitsVia::Rlimit);
     }
 }
+
+/// A task that fills the disk is stopped near its budget at both host
+/// levels: one big file at the exact size cap (`SIGXFSZ`), many files by the
+/// file system check, and the file system grew by about the budget only.
+#[test]
+fn the_disk_budget_stops_a_task_that_fills_the_disk() {
+    use autonomic_core::SandboxLevel;
+    const LIMIT: u64 = 8 << 20;
+    for level in [SandboxLevel::None, SandboxLevel::Seccomp] {
+        let ws = tempfile::tempdir().unwrap();
+        // One file far past the budget: cut at the cap.
+        let mut s = spec(&["sh", "-c", "head -c 67108864 /dev/zero > big"], ws.path());
+        s.sandbox = level;
+        if level == SandboxLevel::Seccomp {
+            s.policy = Some(super::seccomp::policy());
+        }
+        s.limits.disk_bytes = Some(LIMIT);
+        let r = run(&s).unwrap();
+        assert_eq!(
+            r.violation,
+            Some(Violation::DiskLimit { limit: LIMIT }),
+            "{level}: {} {}",
+            r.status,
+            text(&r.stderr)
+        );
+        let big = fs_err::metadata(ws.path().join("big")).unwrap().len();
+        assert!(big <= LIMIT, "{level}: {big} bytes written");
+
+        // Many small files: the tree is killed once the file system grew
+        // past the budget.
+        let script =
+            "i=0; while [ $i -lt 200 ]; do head -c 1048576 /dev/urandom > f$i; i=$((i+1)); done";
+        let mut s = spec(&["sh", "-c", script], ws.path());
+        s.sandbox = level;
+        if level == SandboxLevel::Seccomp {
+            s.policy = Some(super::seccomp::policy());
+        }
+        s.limits.disk_bytes = Some(LIMIT);
+        s.limits.wall = std::time::Duration::from_secs(60);
+        let r = run(&s).unwrap();
+        assert_eq!(
+            r.violation,
+            Some(Violation::DiskLimit { limit: LIMIT }),
+            "{level}"
+        );
+        let files = fs_err::read_dir(ws.path()).unwrap().count();
+        // Unchecked, all 200 (MiB) would be written; the check runs every
+        // 100 ms, so a fast writer gets some way past the budget first.
+        assert!(
+            files < 150,
+            "{level}: {files} files were written past an 8 MiB budget"
+        );
+    }
+}

@@ -58,12 +58,13 @@ fn show_prints_values_and_origins() {
     mask = []  # default
     memory_limit_mib = 8192  # default
     pids_limit = 4096  # default
+    disk_limit_mib = 10240  # default
     workspace_traps = "remove"  # default
 
     [mouth]
     ast_validation = true  # default
     slack_approval_channel = "#ops-approvals"  # default
-    slack_approval_timeout_minutes = 5  # config.toml:85
+    slack_approval_timeout_minutes = 5  # config.toml:88
     # rules_file (unset)  # default
 
     [brain]
@@ -93,7 +94,7 @@ fn show_without_a_file_is_all_defaults() {
         ),
         "{stdout}"
     );
-    assert_eq!(stdout.matches("# default\n").count(), 34, "{stdout}");
+    assert_eq!(stdout.matches("# default\n").count(), 35, "{stdout}");
 }
 
 #[test]
@@ -105,7 +106,7 @@ fn show_json_has_structured_origins() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["source"], "[HOME]/config.toml");
     let entries = json["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 34);
+    assert_eq!(entries.len(), 35);
     let rules = entries
         .iter()
         .find(|e| e["key"] == "mouth.rules_file")

@@ -97,6 +97,9 @@ pub struct MuscleConfig {
     pub memory_limit_mib: u64,
     /// Process (and thread) limit of a task's tree (levels none and seccomp).
     pub pids_limit: u64,
+    /// What a task may add to the workspace's file system, MiB (levels none
+    /// and seccomp).
+    pub disk_limit_mib: u64,
     /// What to do with what a task left in the workspace that the host
     /// should not trust: `remove` it (or clear set-id bits), or `report` it.
     pub workspace_traps: String,
@@ -114,6 +117,7 @@ impl Default for MuscleConfig {
             mask: Vec::new(),
             memory_limit_mib: 8192,
             pids_limit: 4096,
+            disk_limit_mib: 10240,
             workspace_traps: "remove".to_owned(),
         }
     }
@@ -437,6 +441,14 @@ pub(crate) const SECTIONS: &[SectionSpec] = &[
                     max: 4_194_304,
                 },
                 "Processes and threads a task's tree may have at levels none and seccomp; `exec --pids` overrides it.",
+            ),
+            key(
+                "disk_limit_mib",
+                Kind::Integer {
+                    min: 1,
+                    max: 1_073_741_824,
+                },
+                "What a task may add to the workspace's file system in MiB at levels none and seccomp (no file larger; checked every 100 ms); `exec --disk` overrides it.",
             ),
             key(
                 "workspace_traps",

@@ -23,7 +23,7 @@ fn missing_file_means_defaults() {
     let loaded = Config::load(&paths).unwrap();
     assert_eq!(loaded.source, None);
     assert!(loaded.provenance.values().all(|o| *o == Origin::Default));
-    assert_eq!(loaded.provenance.len(), 34);
+    assert_eq!(loaded.provenance.len(), 35);
     let mut expected = Config::default();
     expected.expand_paths(&paths);
     assert_eq!(loaded.config, expected);
@@ -115,7 +115,7 @@ fn provenance_names_the_line() {
     assert_eq!(loaded.origin("mouth.nope"), None);
     assert_eq!(loaded.source.as_deref(), Some(Path::new("/ah/config.toml")));
     let entries = loaded.entries();
-    assert_eq!(entries.len(), 34);
+    assert_eq!(entries.len(), 35);
     let entry = entries
         .iter()
         .find(|e| e.key == "mouth.ast_validation")
@@ -157,7 +157,7 @@ fn unknown_key_without_close_match_lists_keys() {
     assert_eq!(msg, "/ah/config.toml:2:1: unknown key `muscle.zzz`");
     assert_eq!(
         hint.as_deref(),
-        Some("valid keys here are \"default_sandbox\", \"firecracker_kernel\", \"firecracker_rootfs\", \"vm_memory_mib\", \"vm_vcpus\", \"expose\", \"mask\", \"memory_limit_mib\", \"pids_limit\", \"workspace_traps\"")
+        Some("valid keys here are \"default_sandbox\", \"firecracker_kernel\", \"firecracker_rootfs\", \"vm_memory_mib\", \"vm_vcpus\", \"expose\", \"mask\", \"memory_limit_mib\", \"pids_limit\", \"disk_limit_mib\", \"workspace_traps\"")
     );
 }
 
@@ -348,7 +348,7 @@ fn commented_default_parses_back_to_defaults() {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    assert_eq!(uncommented, 32, "{text}");
+    assert_eq!(uncommented, 33, "{text}");
     assert!(text.contains("\n# rules_file = \"~/.autonomic/rules.toml\"\n"));
     let loaded = parse(&active).unwrap();
     assert_eq!(loaded.config, LoadedConfig::defaults(&paths()).config);
@@ -357,7 +357,7 @@ fn commented_default_parses_back_to_defaults() {
         .values()
         .filter(|o| **o != Origin::Default)
         .count();
-    assert_eq!(from_file, 32);
+    assert_eq!(from_file, 33);
 
     // The example for a key without a default is valid too.
     let all = active.replace("# rules_file = ", "rules_file = ");
