@@ -117,7 +117,10 @@ pub(super) fn fs_used_bytes(path: &std::path::Path) -> io::Result<u64> {
     if unsafe { libc::statvfs(c.as_ptr(), &mut st) } == -1 {
         return Err(io::Error::last_os_error());
     }
-    Ok(st.f_blocks.saturating_sub(st.f_bfree).saturating_mul(st.f_frsize))
+    Ok(st
+        .f_blocks
+        .saturating_sub(st.f_bfree)
+        .saturating_mul(st.f_frsize))
 }
 
 /// Sends `signal` to process `pid` (`pid > 0`) or to process group `-pid`.
