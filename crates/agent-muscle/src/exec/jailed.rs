@@ -205,7 +205,7 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         protected,
         home,
         ro_binds,
-        rw_binds: spec.rw_binds.clone(),
+        rw_binds: granted.clone(),
         egress: proxied.as_ref().map(|e| e.dir.clone()),
         private_loopback_server: spec.private_loopback_server,
     };

@@ -175,7 +175,14 @@ pub fn toolchains(home: &Path) -> Vec<PathBuf> {
 /// The protected paths inside `workspace` that exist now (a protected path
 /// that does not exist cannot be mounted over; creating one is reported and
 /// undone after the run), minus the ones `granted` covers.
-pub fn protected(workspace: &Path, home: Option<&Path>, granted: &[PathBuf]) -> Vec<PathBuf> {
+///
+/// A git worktree's `.git` is a file naming its git directory (and that one
+/// a common directory): their `config`, `config.worktree` and `hooks` are
+/// protected too wherever the task could write them — in the workspace or
+/// under a writable bind (`--bind /repo/.git` for a worktree's commits).
+/// A protected path is granted only by a writable bind of that path or of
+/// something inside it (`--bind ws/.git/hooks`), never by one around it.
+pub fn protected(workspace: &Path, home: Option<&Path>, writable: &[PathBuf]) -> Vec<PathBuf> {
     let mut candidates: Vec<PathBuf> = super::traps::PROTECTED
         .iter()
         .map(|p| workspace.join(p.path))
@@ -184,11 +191,45 @@ pub fn protected(workspace: &Path, home: Option<&Path>, granted: &[PathBuf]) -> 
         candidates.extend(HOME_PROTECTED.iter().map(|rel| home.join(rel)));
         candidates.extend(HOME_TOOLCHAINS.iter().map(|(rel, _)| home.join(rel)));
     }
-    candidates
+    candidates.extend(worktree_git_files(workspace));
+    let mut out: Vec<PathBuf> = candidates
         .into_iter()
         .filter(|p| std::fs::symlink_metadata(p).is_ok())
-        .filter(|p| !granted.iter().any(|g| p.starts_with(g)))
-        .collect()
+        .filter(|p| p.starts_with(workspace) || writable.iter().any(|w| p.starts_with(w)))
+        .filter(|p| !writable.iter().any(|g| g.starts_with(p)))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// For a worktree (`.git` is a file `gitdir: DIR`): the git directory's
+/// `config.worktree`, and the common directory's `config`,
+/// `config.worktree` and `hooks`, resolved.
+fn worktree_git_files(workspace: &Path) -> Vec<PathBuf> {
+    let dot_git = workspace.join(".git");
+    if !std::fs::symlink_metadata(&dot_git).is_ok_and(|m| m.is_file()) {
+        return Vec::new();
+    }
+    let Ok(text) = fs_err::read_to_string(&dot_git) else {
+        return Vec::new();
+    };
+    let Some(dir) = text.lines().next().and_then(|l| l.strip_prefix("gitdir:")) else {
+        return Vec::new();
+    };
+    let Ok(gitdir) = std::fs::canonicalize(workspace.join(dir.trim())) else {
+        return Vec::new();
+    };
+    let common = fs_err::read_to_string(gitdir.join("commondir"))
+        .ok()
+        .and_then(|c| std::fs::canonicalize(gitdir.join(c.trim())).ok())
+        .unwrap_or_else(|| gitdir.clone());
+    vec![
+        gitdir.join("config.worktree"),
+        common.join("config"),
+        common.join("config.worktree"),
+        common.join("hooks"),
+    ]
 }
 
 #[cfg(test)]
@@ -214,6 +255,33 @@ mod tests {
         for (rel, _) in HOME_TOOLCHAINS {
             assert!(!HOME_MASKED.contains(rel), "{rel}");
         }
+    }
+
+    #[test]
+    fn a_worktrees_common_git_dir_is_protected_where_writable() {
+        let root = tempfile::tempdir().unwrap();
+        let repo = root.path().join("repo/.git");
+        fs_err::create_dir_all(repo.join("hooks")).unwrap();
+        fs_err::create_dir_all(repo.join("worktrees/wt")).unwrap();
+        fs_err::write(repo.join("config"), "").unwrap();
+        fs_err::write(repo.join("worktrees/wt/commondir"), "../..\n").unwrap();
+        let wt = root.path().join("wt");
+        fs_err::create_dir_all(&wt).unwrap();
+        fs_err::write(
+            wt.join(".git"),
+            format!("gitdir: {}\n", repo.join("worktrees/wt").display()),
+        )
+        .unwrap();
+        let repo = std::fs::canonicalize(&repo).unwrap();
+        // Not writable (no bind): read-only anyway, nothing to protect.
+        assert!(protected(&wt, None, &[]).is_empty());
+        // Bound writable for the worktree's commits: config and hooks stay
+        // read-only.
+        let got = protected(&wt, None, std::slice::from_ref(&repo));
+        assert_eq!(got, [repo.join("config"), repo.join("hooks")]);
+        // A bind of the hooks themselves grants them.
+        let got = protected(&wt, None, &[repo.clone(), repo.join("hooks")]);
+        assert_eq!(got, [repo.join("config")]);
     }
 
     #[test]

@@ -490,9 +490,11 @@ fn resolve_binds(paths: &[PathBuf], what: &str, notes: &mut Vec<String>) -> Vec<
 /// (the executor reports what it points to after the run).
 fn protect(b: &mut Builder, task: &JailTask, notes: &mut Vec<String>) -> Result<(), String> {
     for path in &task.protected {
-        if !path.starts_with(&task.workspace) {
+        let writable =
+            path.starts_with(&task.workspace) || task.rw_binds.iter().any(|b| path.starts_with(b));
+        if !writable {
             return Err(format!(
-                "protected path `{}` is not inside the workspace",
+                "protected path `{}` is neither in the workspace nor under a writable bind",
                 path.display()
             ));
         }

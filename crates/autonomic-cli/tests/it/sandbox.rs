@@ -678,3 +678,60 @@ fn a_root_callers_task_runs_as_an_unprivileged_id() {
     let owner = fs_err::metadata(ws.path()).unwrap();
     assert_eq!((written.uid(), written.gid()), (owner.uid(), owner.gid()));
 }
+
+/// A git worktree: its `.git` is a file pointing into the main repository,
+/// whose objects and refs a commit writes, so the task needs `--bind` of
+/// the main `.git` — and that bind still leaves its `config` and `hooks`
+/// read-only (a grant must name them).
+#[test]
+fn a_worktree_commits_through_a_bind_that_keeps_hooks_and_config_read_only() {
+    let home = TestHome::new();
+    let fake = FakeHome::new();
+    let root = tempfile::tempdir().unwrap();
+    let (code, out, err) = plain(
+        &home,
+        root.path(),
+        "git init -q repo && cd repo && echo a > a && git add a && \
+         git -c user.name=T -c user.email=t@example.com commit -qm one && \
+         git worktree add -q ../wt -b feature",
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let git = root.path().join("repo/.git");
+    let config_before = fs_err::read_to_string(git.join("config")).unwrap();
+    let script = "echo b > b && git add b && \
+        git -c user.name=T -c user.email=t@example.com commit -qm two && echo committed; \
+        git config core.fsmonitor 'touch /tmp/x' || echo config-protected; \
+        printf '#!/bin/sh\\nid\\n' > \"$(git rev-parse --git-common-dir)/hooks/post-checkout\" || echo hooks-protected; true";
+    let mut cmd = home.cmd();
+    cmd.env("HOME", fake.path())
+        .args([
+            "exec",
+            "--sandbox",
+            "seccomp",
+            "--no-watch-paths",
+            "--timeout",
+            "120s",
+        ])
+        .arg("--bind")
+        .arg(&git)
+        .arg("--workspace")
+        .arg(root.path().join("wt"))
+        .args(["--", "sh", "-c", script]);
+    let (code, stdout, stderr) = run(&home, &mut cmd);
+    require_jail(&stderr);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    for want in ["committed", "config-protected", "hooks-protected"] {
+        assert!(stdout.contains(want), "{want}: {stdout}\n{stderr}");
+    }
+    assert_eq!(
+        fs_err::read_to_string(git.join("config")).unwrap(),
+        config_before
+    );
+    assert!(!git.join("hooks/post-checkout").exists());
+    let (_, log, _) = plain(
+        &home,
+        root.path(),
+        "git -C repo log --oneline feature | wc -l",
+    );
+    assert_eq!(log.trim(), "2", "the commit did not land: {log}");
+}
