@@ -21,15 +21,22 @@ use autonomic_core::SandboxLevel;
 /// Arguments of `autonomic exec`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-The exit code mirrors the command's (128+N when killed by signal N). A kill by the
-sandbox is reported on stderr and appended to the audit log.
-Levels: `none` runs a plain subprocess with limits, a scrubbed environment and a
-kill of the whole process tree; `seccomp` adds namespaces, a read-only view of the
-host with secrets masked, Landlock and a seccomp filter from the syscall profile
-(--profile, or the one `agent-immune profile for` picks); a denied syscall, or an
-open/exec/… of a masked path such as /etc/shadow, kills the task with SIGSYS and
-the report names the syscall or the path; `firecracker` is not
-implemented yet and fails with a clear error rather than running at a weaker level.")]
+The exit code mirrors the command's (128+N when killed by signal N; 130 after
+Ctrl-C, which kills the task's whole tree at every level). A kill by the sandbox is
+explained on stderr with the next step, and appended to the audit log.
+Levels: `none` runs a plain subprocess with limits (memory, pids and disk by
+default, from [muscle]), your PATH and HOME, and a kill of the whole process tree.
+`seccomp` adds namespaces, a default-deny view of the host (the system read-only,
+every home hidden but a private one with your toolchains read-only, secrets masked
+even inside the workspace, hooks and other files your tools run read-only),
+Landlock, and a seccomp filter from the syscall profile (--profile, else composed
+from the programs the command runs; `developer` for the ones without a profile of
+their own). As root, the task runs as an unprivileged id. A denied syscall or an
+open of a masked path kills the task with SIGSYS and names it; what the task left
+for the host (set-id files, FIFOs, symlinks out of the workspace, new hooks) is
+reported and removed. --allow-net / --allow-host give network through a proxy that
+never reaches your machine's own services unless named. `firecracker` runs a
+microVM per task (see `autonomic muscle doctor`).")]
 pub struct ExecArgs {
     /// Sandbox level (default: `[muscle] default_sandbox`).
     #[arg(long, value_parser = parse_level)]

@@ -82,8 +82,17 @@
 //! # Gaps
 //! - Landlock restricts writes only; reads are bounded by the mount view and
 //!   the masks, not by the profile.
-//! - Memory and pids limits are the executor's (the outer child joins the
-//!   run's cgroup before anything else, so everything here counts).
+//! - Memory, pids and disk limits are the executor's (the outer child joins
+//!   the run's cgroup before anything else, so everything here counts; the
+//!   disk budget is a poll of the file system plus `RLIMIT_FSIZE`, see
+//!   `Limits::disk_bytes`).
+//! - A protected path that does not exist before the run cannot be mounted
+//!   over without leaving a stub on the host: the task can create one, and
+//!   the post-run sweep (`exec::traps`) reports and removes it. A host tool
+//!   running *during* the run can still see it.
+//! - For a root caller, workspace files owned by other users than the
+//!   workspace's owner appear unowned (overflow id) and are read-only; the
+//!   workspace's file system must support idmapped mounts.
 //! - A mask that would hide the workspace (the workspace is inside it) is
 //!   skipped with a warning; a masked path that is itself a symlink is not
 //!   masked (its target is, when listed).
