@@ -145,16 +145,23 @@ impl Drop for Proxy {
 
 /// What the task asked for.
 #[derive(Debug, PartialEq, Eq)]
-struct Request {
-    host: String,
-    port: u16,
+pub struct Request {
+    /// The destination host, lower case.
+    pub host: String,
+    /// The destination port.
+    pub port: u16,
     /// `CONNECT` (answer 200, then tunnel) or a plain HTTP request (forward
     /// the head as read).
-    tunnel: bool,
+    pub tunnel: bool,
 }
 
-/// Parses a request head's first line.
-fn parse_head(head: &[u8]) -> Result<Request, &'static str> {
+/// Parses a request head's first line (the part of the proxy a task's
+/// bytes reach first; fuzzed by `fuzz/fuzz_targets/egress.rs`).
+///
+/// # Errors
+///
+/// Why the head is not a request the proxy serves.
+pub fn parse_head(head: &[u8]) -> Result<Request, &'static str> {
     let line_end = head
         .windows(2)
         .position(|w| w == b"\r\n")
