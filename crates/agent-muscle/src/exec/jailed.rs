@@ -136,6 +136,15 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
     if !spec.network {
         policy.socket_domains.retain(|d| *d == libc::AF_UNIX);
     }
+    // glibc's getaddrinfo (AI_ADDRCONFIG) and interface listings open a
+    // netlink socket first and cope with EAFNOSUPPORT: refuse it rather than
+    // kill a task for a name lookup, unless the profile allows netlink. No
+    // socket is created either way.
+    if !policy.socket_domains.contains(&libc::AF_NETLINK)
+        && !policy.refused_domains.contains(&libc::AF_NETLINK)
+    {
+        policy.refused_domains.push(libc::AF_NETLINK);
+    }
     bpf::compile(&policy).map_err(ExecError::Policy)?;
     let workspace = canonical(p.workspace).map_err(io_err("resolve the workspace path"))?;
     let program = canonical(&p.program).map_err(io_err("resolve the program path"))?;

@@ -57,7 +57,7 @@ pub(super) fn outer(plan: &mut Plan) -> ! {
             report::fail(fd, "write /proc/self/gid_map", e);
         }
     }
-    if let Err(e) = sys::sethostname(b"autonomic") {
+    if let Err(e) = sys::sethostname(super::HOSTNAME.as_bytes()) {
         report::fail(fd, "set the hostname", e);
     }
     match sys::fork() {

@@ -123,6 +123,10 @@ pub use identity::TASK_HOST_ID;
 use plan::Plan;
 pub use sys::landlock_abi;
 
+/// The sandbox's hostname (UTS namespace), resolvable through its own
+/// `/etc/hosts`.
+pub const HOSTNAME: &str = "autonomic";
+
 /// The uid and gid the task has inside its user namespace.
 pub const INSIDE_ID: u32 = 1000;
 

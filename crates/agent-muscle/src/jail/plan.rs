@@ -32,6 +32,11 @@ pub(super) enum Step {
         path: CString,
         mode: libc::mode_t,
     },
+    /// A new file with this content (in the staging tmpfs).
+    WriteFile {
+        path: CString,
+        data: Vec<u8>,
+    },
     /// A file mount point: created when missing, never written.
     EnsureFile {
         path: CString,
@@ -77,6 +82,7 @@ impl Step {
             Step::Mkdir { path, exist_ok } => sys::mkdir(path, 0o755, *exist_ok),
             Step::Touch { path, mode } => sys::touch(path, *mode),
             Step::EnsureFile { path, mode } => sys::ensure_file(path, *mode),
+            Step::WriteFile { path, data } => sys::write_new_file(path, data),
             Step::Symlink { target, link } => sys::symlink(target, link),
             Step::Chdir(path) => sys::chdir(path),
             Step::PivotRoot { new_root, put_old } => sys::pivot_root(new_root, put_old),
@@ -106,7 +112,9 @@ impl Step {
                 ("set mount flags (nosuid, nodev, read-only) at ", path)
             }
             Step::Mkdir { path, .. } => ("create directory ", path),
-            Step::Touch { path, .. } | Step::EnsureFile { path, .. } => ("create file ", path),
+            Step::Touch { path, .. }
+            | Step::EnsureFile { path, .. }
+            | Step::WriteFile { path, .. } => ("create file ", path),
             Step::Symlink { link, .. } => ("create symlink ", link),
             Step::Chdir(p) => ("chdir to ", p),
             Step::Attach { target, .. } => ("attach a bind source at ", target),

@@ -152,6 +152,21 @@ pub(super) fn touch(path: &CStr, mode: libc::mode_t) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Creates `path` (mode 0444) holding `data`.
+pub(super) fn write_new_file(path: &CStr, data: &[u8]) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated; the mode is passed by value.
+    let fd = check_int(unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_CLOEXEC,
+            0o444 as libc::c_uint,
+        )
+    })?;
+    let done = write_all(fd, data);
+    close(fd);
+    done
+}
+
 /// Makes sure a file exists at `path` without writing to it: an existing
 /// file (even on a read-only mount) is left alone, a missing one is created
 /// empty with `mode` (a mount point for a file bind).

@@ -333,7 +333,33 @@ fn host_tree(b: &mut Builder) -> Result<(), String> {
         path: c"/empty".into(),
         mode: 0,
     });
-    Ok(())
+    hosts_file(b)
+}
+
+/// The sandbox's own hostname in its `/etc/hosts`: without it, a lookup of
+/// the hostname (git making up an identity, Java's `InetAddress`) goes to
+/// DNS, which creates an `AF_INET` socket and, with no network grant, kills
+/// the task for the wrong reason.
+fn hosts_file(b: &mut Builder) -> Result<(), String> {
+    let host = Path::new("/etc/hosts");
+    if !std::fs::symlink_metadata(host).is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
+    let mut data = fs_err::read(host).unwrap_or_default();
+    if !data.is_empty() && !data.ends_with(b"\n") {
+        data.push(b'\n');
+    }
+    data.extend_from_slice(
+        // One address only: with several, glibc sorts them by opening a
+        // datagram socket per address, which is the very AF_INET socket
+        // this avoids.
+        format!("127.0.1.1\t{}\n", super::HOSTNAME).as_bytes(),
+    );
+    b.step(Step::WriteFile {
+        path: c"/hosts".into(),
+        data,
+    });
+    b.bind_ro(Path::new("/hosts"), &new_path(host))
 }
 
 /// Host runtime state: /run holds the sockets of every local daemon. A UNIX

@@ -735,3 +735,23 @@ fn a_worktree_commits_through_a_bind_that_keeps_hooks_and_config_read_only() {
     );
     assert_eq!(log.trim(), "2", "the commit did not land: {log}");
 }
+
+/// `git commit` without an identity fails with git's own message — not a
+/// sandbox kill for a DNS socket "without a network grant" (git looks the
+/// hostname up to make an address up; the sandbox's /etc/hosts names it,
+/// and netlink probes are refused, not killed).
+#[test]
+fn git_without_an_identity_fails_for_the_real_reason() {
+    let home = TestHome::new();
+    let fake = FakeHome::new();
+    let ws = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = jailed(
+        &home,
+        fake.path(),
+        ws.path(),
+        "git init -q . && echo a > a && git add a && git commit -qm x",
+    );
+    assert_eq!(code, 128, "{stdout}\n{stderr}");
+    assert!(stderr.contains("Please tell me who you are"), "{stderr}");
+    assert!(!stderr.contains("autonomic:"), "{stderr}");
+}
