@@ -72,6 +72,11 @@ impl HostRule {
             None => None,
         };
         let host = host.to_ascii_lowercase();
+        if host.contains(':') && host.parse::<Ipv6Addr>().is_err() {
+            return Err(err(
+                "a colon only belongs in an IPv6 address (with a port: [::1]:443)",
+            ));
+        }
         let name = host.strip_prefix("*.").unwrap_or(&host);
         let plain = name
             .bytes()
