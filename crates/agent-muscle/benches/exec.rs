@@ -197,7 +197,7 @@ fn main() {
             });
         }
         let mut unwatched = spec(SandboxLevel::Seccomp, argv, ws.path());
-        unwatched.watch_paths = false;
+        unwatched.seccomp.watch_paths = false;
         group.bench_function(BenchmarkId::from_parameter("seccomp_no_path_watch"), |b| {
             b.iter(|| run_ok(&unwatched));
         });
@@ -227,7 +227,7 @@ fn path_watch_cost(ws: &Path) {
             &["/usr/bin/python3", "-c", &script],
             ws,
         );
-        spec.watch_paths = watch;
+        spec.seccomp.watch_paths = watch;
         let mut times: Vec<f64> = (0..RUNS)
             .map(|_| {
                 let start = Instant::now();

@@ -252,7 +252,7 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
     spec.sandbox = level;
     spec.network = args.allow_net || !args.allow_host.is_empty();
     if spec.network && level != SandboxLevel::None {
-        spec.egress = Some(args.allow_host.clone());
+        spec.seccomp.egress = Some(args.allow_host.clone());
     }
     anyhow::ensure!(
         args.allow_host.is_empty() || level != SandboxLevel::None,
@@ -263,7 +263,7 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
     }
     spec.env = env_policy(&args.env);
     let muscle = &ctx.config.config.muscle;
-    spec.traps = if muscle.workspace_traps == "report" {
+    spec.seccomp.traps = if muscle.workspace_traps == "report" {
         TrapAction::Report
     } else {
         TrapAction::Remove
@@ -271,17 +271,17 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
     let host_paths = |config: &[PathBuf], flags: &[PathBuf]| -> Vec<PathBuf> {
         config.iter().chain(flags).map(|p| absolute(p)).collect()
     };
-    spec.ro_binds = host_paths(&muscle.expose, &args.ro_bind);
-    spec.rw_binds = host_paths(&[], &args.bind);
-    spec.masked_paths = host_paths(&muscle.mask, &args.mask);
-    for path in spec.rw_binds.iter().chain(&args.ro_bind) {
+    spec.seccomp.ro_binds = host_paths(&muscle.expose, &args.ro_bind);
+    spec.seccomp.rw_binds = host_paths(&[], &args.bind);
+    spec.seccomp.masked_paths = host_paths(&muscle.mask, &args.mask);
+    for path in spec.seccomp.rw_binds.iter().chain(&args.ro_bind) {
         anyhow::ensure!(
             path.exists(),
             "cannot bind `{}` into the sandbox: it does not exist",
             path.display()
         );
     }
-    spec.watch_paths = !args.no_watch_paths;
+    spec.seccomp.watch_paths = !args.no_watch_paths;
     if level == SandboxLevel::Firecracker {
         let muscle = &ctx.config.config.muscle;
         let mut vm =

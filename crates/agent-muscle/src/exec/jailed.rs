@@ -165,15 +165,16 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
     let masked = view::masked_paths(
         home.as_deref(),
         autonomic_core::env::autonomic_home().as_deref(),
-        &spec.masked_paths,
+        &spec.seccomp.masked_paths,
     );
     let granted: Vec<PathBuf> = spec
+        .seccomp
         .rw_binds
         .iter()
         .filter_map(|p| canonical(p).ok())
         .collect();
     let mut ro_binds = home.as_deref().map(view::toolchains).unwrap_or_default();
-    ro_binds.extend(spec.ro_binds.iter().cloned());
+    ro_binds.extend(spec.seccomp.ro_binds.iter().cloned());
     let protected = view::protected(&workspace, home.as_deref(), &granted);
     // A repository the task creates has a new config and hooks by
     // definition: those are checked for commands instead (newrepo.rs).
@@ -185,7 +186,7 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         .collect();
     let before = traps::Snapshot::of(&workspace, &names);
     // A proxied network grant: the proxy's socket in a private directory.
-    let proxied = match (&spec.egress, spec.network) {
+    let proxied = match (&spec.seccomp.egress, spec.network) {
         (Some(rules), true) => Some(EgressRun::start(rules)?),
         _ => None,
     };
@@ -205,18 +206,18 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         policy: policy.clone(),
         network: spec.network && proxied.is_none(),
         masked: masked.clone(),
-        watch_paths: spec.watch_paths,
+        watch_paths: spec.seccomp.watch_paths,
         tmp_bytes: spec.limits.tmp_bytes,
         host_ids: host_ids(&masked),
-        exposed: spec.exposed.clone(),
-        dev_nodes: spec.dev_nodes.clone(),
+        exposed: spec.seccomp.exposed.clone(),
+        dev_nodes: spec.seccomp.dev_nodes.clone(),
         hidden: view::hidden_dirs(home.as_deref()),
         protected,
         home,
         ro_binds,
         rw_binds: granted.clone(),
         egress: proxied.as_ref().map(|e| e.dir.clone()),
-        private_loopback_server: spec.private_loopback_server,
+        private_loopback_server: spec.seccomp.private_loopback_server,
     };
     let json =
         serde_json::to_string(&task).map_err(|e| unavailable(format!("encode the task: {e}")))?;
@@ -251,11 +252,11 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
     let mut text = String::new();
     let _ = std::fs::File::from(report_read).read_to_string(&mut text);
     apply_report(&text, spec, &policy, &mut result)?;
-    result.traps = traps::sweep(&task.workspace, since, &before, spec.traps);
+    result.traps = traps::sweep(&task.workspace, since, &before, spec.seccomp.traps);
     if !had_git {
         result
             .traps
-            .extend(newrepo::check(&task.workspace, spec.traps));
+            .extend(newrepo::check(&task.workspace, spec.seccomp.traps));
     }
     Ok(result)
 }

@@ -88,56 +88,79 @@ pub struct ExecSpec {
     pub env: EnvPolicy,
     /// Bytes written to the task's stdin; `None` means stdin is `/dev/null`.
     pub stdin: Option<Vec<u8>>,
-    /// The isolation level ([`SandboxLevel::Firecracker`] is not implemented).
+    /// The isolation level.
     pub sandbox: SandboxLevel,
     /// What the task may call at level `seccomp` (required there; ignored at
     /// `none`). Network socket domains in it only count when `network` is
     /// granted.
     pub policy: Option<SyscallPolicy>,
-    /// Whether the task may use the network (level `seccomp`: keeps the host
-    /// network namespace and the policy's `AF_INET*` domains).
+    /// Whether the task may use the network (levels `seccomp` and
+    /// `firecracker`, through the egress proxy: see
+    /// [`SeccompOptions::egress`]).
     pub network: bool,
-    /// Extra absolute paths to hide from the task at level `seccomp`, on top
-    /// of the built-in list (`/etc/shadow`, `~/.ssh`, docker.sock, …).
-    pub masked_paths: Vec<PathBuf>,
-    /// At level `seccomp`, route path-taking syscalls (`openat`, `execve`,
-    /// `stat`, …) through the supervisor, which kills the task with SIGSYS
-    /// when one names a masked path and reports the path
-    /// ([`Violation::Path`]). Detection on top of the mount view, which hides
-    /// the paths either way; it costs a round trip per call (see the README's
-    /// benchmarks). Default on.
-    pub watch_paths: bool,
-    /// Time, memory, process and output limits.
+    /// Time, memory, process, disk and output limits.
     pub limits: Limits,
+    /// What only level `seccomp` uses: the view's additions, the path watch,
+    /// the network grant, what happens to traps.
+    pub seccomp: SeccompOptions,
     /// The microVM for level `firecracker` (guest image, memory, vCPUs).
     pub vm: Option<crate::vm::VmConfig>,
-    /// Level `seccomp`: host files shown read-only at
-    /// `/run/autonomic/exposed/<name>` even under a mask, and extra `/dev`
-    /// nodes (the microVM level runs its VMM this way).
+}
+
+/// The parts of an [`ExecSpec`] only level `seccomp` uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeccompOptions {
+    /// Extra absolute paths to hide from the task, on top of the built-in
+    /// list (`/etc/shadow`, `~/.ssh`, docker.sock, …).
+    pub masked_paths: Vec<PathBuf>,
+    /// Route path-taking syscalls (`openat`, `execve`, `stat`, …) through
+    /// the supervisor, which kills the task with SIGSYS when one names a
+    /// masked path and reports the path ([`Violation::Path`]). Detection on
+    /// top of the mount view, which hides the paths either way; it costs a
+    /// round trip per call (see the README's benchmarks). Default on.
+    pub watch_paths: bool,
+    /// Host files shown read-only at `/run/autonomic/exposed/<name>` even
+    /// under a mask (the microVM level runs its VMM this way).
     pub exposed: Vec<(PathBuf, String)>,
-    /// Level `seccomp`: extra `/dev` nodes the task may open (`kvm`).
+    /// Extra `/dev` nodes the task may open (`kvm`).
     pub dev_nodes: Vec<String>,
-    /// Level `seccomp`: host paths shown read-only at their own path, on top
-    /// of the toolchains of [`view::HOME_TOOLCHAINS`] (`--ro-bind`,
-    /// `[muscle] expose`). Masks still apply beneath them.
+    /// Host paths shown read-only at their own path, on top of the
+    /// toolchains of [`view::HOME_TOOLCHAINS`] (`--ro-bind`, `[muscle]
+    /// expose`). Masks still apply beneath them.
     pub ro_binds: Vec<PathBuf>,
-    /// Level `seccomp`: host paths shown read-write (nosuid, nodev) at their
-    /// own path (`--bind`); a protected workspace path under one is granted.
+    /// Host paths shown read-write (nosuid, nodev) at their own path
+    /// (`--bind`); a protected path is granted only by a bind of that path
+    /// or of something inside it.
     pub rw_binds: Vec<PathBuf>,
-    /// Level `seccomp`: what to do with the traps a task leaves in the
-    /// workspace (set-id bits, FIFOs, device nodes, symlinks out of it, new
-    /// hooks); see [`traps`]. Default [`traps::TrapAction::Remove`].
+    /// What to do with the traps a task leaves in the workspace (set-id
+    /// bits, FIFOs, device nodes, symlinks out of it, new hooks); see
+    /// [`traps`]. Default [`traps::TrapAction::Remove`].
     pub traps: traps::TrapAction,
-    /// Level `seccomp`, with `network`: the destinations the grant allows
-    /// (an empty list is any public host). The task then reaches the network
-    /// only through the executor's proxy ([`egress`]); without a list the
-    /// host's network namespace is kept (only the microVM level's VMM asks
-    /// for that).
+    /// With `network`: the destinations the grant allows (an empty list is
+    /// any public host). The task then reaches the network only through the
+    /// executor's proxy ([`egress`]); without a list the host's network
+    /// namespace is kept (only the microVM level's VMM asks for that).
     pub egress: Option<Vec<egress::HostRule>>,
-    /// Level `seccomp`, internal: the microVM's VMM may `bind`/`listen` on
-    /// its own empty network namespace's loopback (see
+    /// Internal: the microVM's VMM may `bind`/`listen` on its own empty
+    /// network namespace's loopback (see
     /// [`crate::bpf::CompileOptions::private_loopback_server`]).
     pub(crate) private_loopback_server: bool,
+}
+
+impl Default for SeccompOptions {
+    fn default() -> Self {
+        SeccompOptions {
+            masked_paths: Vec::new(),
+            watch_paths: true,
+            exposed: Vec::new(),
+            dev_nodes: Vec::new(),
+            ro_binds: Vec::new(),
+            rw_binds: Vec::new(),
+            traps: traps::TrapAction::Remove,
+            egress: None,
+            private_loopback_server: false,
+        }
+    }
 }
 
 impl ExecSpec {
@@ -156,17 +179,9 @@ impl ExecSpec {
             sandbox: SandboxLevel::None,
             policy: None,
             network: false,
-            masked_paths: Vec::new(),
-            watch_paths: true,
             limits: Limits::default(),
+            seccomp: SeccompOptions::default(),
             vm: None,
-            exposed: Vec::new(),
-            dev_nodes: Vec::new(),
-            ro_binds: Vec::new(),
-            rw_binds: Vec::new(),
-            traps: traps::TrapAction::Remove,
-            egress: None,
-            private_loopback_server: false,
         }
     }
 }
@@ -265,7 +280,7 @@ pub struct ExecResult {
     /// phases.
     pub vm: Option<crate::vm::VmInfo>,
     /// At level `seccomp`: what the task left in the workspace that the host
-    /// should not trust, and whether it was defused ([`ExecSpec::traps`]).
+    /// should not trust, and whether it was defused ([`SeccompOptions::traps`]).
     pub traps: Vec<traps::Trap>,
     /// At level `seccomp` with a proxied grant: every destination the task
     /// asked for, and what the proxy did.
@@ -392,7 +407,7 @@ pub enum Violation {
     },
     /// The task tried to use a masked path (`/etc/shadow`, `~/.ssh/…`) and
     /// was killed with SIGSYS before the call ran (the `seccomp` level with
-    /// [`ExecSpec::watch_paths`]).
+    /// [`SeccompOptions::watch_paths`]).
     Path {
         /// The syscall (`openat`, `execve`, …).
         syscall: String,

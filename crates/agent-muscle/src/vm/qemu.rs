@@ -288,8 +288,8 @@ pub(crate) fn run_vm(
     vmm.sandbox = SandboxLevel::Seccomp;
     vmm.policy = Some(vmm_policy(spec.network));
     vmm.network = spec.network;
-    vmm.watch_paths = false;
-    vmm.exposed = vec![
+    vmm.seccomp.watch_paths = false;
+    vmm.seccomp.exposed = vec![
         (cfg.kernel.clone(), "vmlinux".into()),
         (cfg.initrd.clone(), "initramfs".into()),
         (cfg.rootfs.clone(), "rootfs".into()),
@@ -297,13 +297,14 @@ pub(crate) fn run_vm(
     if spec.network {
         // The VMM keeps no host network either: its own network namespace,
         // and the proxy's socket shown in its view.
-        vmm.egress = Some(spec.egress.clone().unwrap_or_default());
-        vmm.private_loopback_server = true;
-        vmm.exposed
+        vmm.seccomp.egress = Some(spec.seccomp.egress.clone().unwrap_or_default());
+        vmm.seccomp.private_loopback_server = true;
+        vmm.seccomp
+            .exposed
             .push((crate::exec::jail_helper()?, "muscle-jail".into()));
     }
     if accel == Accel::Kvm {
-        vmm.dev_nodes = vec!["kvm".into()];
+        vmm.seccomp.dev_nodes = vec!["kvm".into()];
     }
     vmm.env = EnvPolicy::Scrubbed;
     vmm.limits.wall = spec.limits.wall;

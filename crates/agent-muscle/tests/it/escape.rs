@@ -551,7 +551,7 @@ fn shadow_read(script: &str, reasons: &[&str], what: &str) {
     assert_path_violation(&sh(script, ws.path()), Path::new("/etc/shadow"), what);
     let ws = workspace();
     let mut unwatched = spec(SandboxLevel::Seccomp, &["sh", "-c", script], ws.path());
-    unwatched.watch_paths = false;
+    unwatched.seccomp.watch_paths = false;
     assert_denied(&go(&unwatched), reasons, what);
     assert_eq!(shadow_state(), before, "{what} changed /etc/shadow");
     if running_as_root() {
@@ -635,8 +635,8 @@ impl FakeHome {
 
     fn run(&self, level: SandboxLevel, script: &str, ws: &Path, watch: bool) -> ExecResult {
         let mut spec = spec(level, &["sh", "-c", script], ws);
-        spec.masked_paths = vec![self.ssh()];
-        spec.watch_paths = watch;
+        spec.seccomp.masked_paths = vec![self.ssh()];
+        spec.seccomp.watch_paths = watch;
         go(&spec)
     }
 

@@ -151,7 +151,7 @@ fn listing_and_stat_of_masked_paths_are_not_violations() {
 fn the_masked_file_is_empty_when_not_watched() {
     let ws = workspace();
     let mut s = spec(&["sh", "-c", "wc -c < /etc/shadow"], ws.path());
-    s.watch_paths = false;
+    s.seccomp.watch_paths = false;
     let r = go(&s);
     // Mode 000 for the task (uid 1000 inside, no capabilities): unreadable.
     assert!(matches!(r.status, Exit::Code(c) if c != 0), "{}", r.status);
@@ -268,7 +268,7 @@ fn a_program_missing_inside_the_view_is_not_found() {
     fs_err::copy("/bin/true", bin.join("tool")).expect("copy a program");
     let tool = bin.join("tool");
     let mut s = spec(&[tool.to_str().expect("utf-8")], ws.path());
-    s.masked_paths = vec![bin.clone()];
+    s.seccomp.masked_paths = vec![bin.clone()];
     let err = run(&s).expect_err("the program is hidden");
     assert!(err.to_string().contains("not found"), "{err}");
 }

@@ -396,7 +396,7 @@ fn a_network_grant_reaches_only_what_it_names_through_the_proxy() {
         ws.path(),
     );
     s.network = true;
-    s.egress = Some(vec![
+    s.seccomp.egress = Some(vec![
         HostRule::parse(&format!("127.0.0.1:{granted}")).expect("rule")
     ]);
     let r = go(&s);
