@@ -276,8 +276,8 @@ pub const PROFILES: &[Profile] = &[
     },
     Profile {
         name: "git-write",
-        description: "git commit, add, checkout, merge, rebase (hooks run as children); pushing also needs a network grant",
-        groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &NSS_UNIX],
+        description: "git commit, add, checkout, merge, rebase (hooks run as children), and the `git gc --auto` a commit may start (pack-objects runs threads: madvise, clone3); pushing also needs a network grant",
+        groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &NSS_UNIX, &THREADS],
         socket_families: &["unix", "inet", "inet6"],
         socket_refused: &[],
     },

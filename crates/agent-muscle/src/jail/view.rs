@@ -515,15 +515,19 @@ fn resolve_binds(paths: &[PathBuf], what: &str, notes: &mut Vec<String>) -> Vec<
 /// everything below it). A protected path that is a symlink is not followed
 /// (the executor reports what it points to after the run).
 fn protect(b: &mut Builder, task: &JailTask, notes: &mut Vec<String>) -> Result<(), String> {
+    let mut pinned: Vec<PathBuf> = Vec::new();
+    let mut protected: Vec<&Path> = Vec::new();
     for path in &task.protected {
-        let writable =
-            path.starts_with(&task.workspace) || task.rw_binds.iter().any(|b| path.starts_with(b));
-        if !writable {
+        let root = std::iter::once(&task.workspace)
+            .chain(&task.rw_binds)
+            .filter(|r| path.starts_with(r))
+            .max_by_key(|r| r.components().count());
+        let Some(root) = root else {
             return Err(format!(
                 "protected path `{}` is neither in the workspace nor under a writable bind",
                 path.display()
             ));
-        }
+        };
         let Ok(meta) = std::fs::symlink_metadata(path) else {
             continue;
         };
@@ -534,8 +538,29 @@ fn protect(b: &mut Builder, task: &JailTask, notes: &mut Vec<String>) -> Result<
             ));
             continue;
         }
-        // From the workspace as the view already shows it (idmapped for an
-        // unprivileged task), onto itself, read-only.
+        // Every directory between the writable root and the protected path
+        // becomes a mount point of its own, which cannot be renamed or
+        // removed (EBUSY): otherwise `mv .git .git-old` and a new `.git`
+        // with a planted config would sidestep the read-only `.git/config`.
+        pinned.extend(
+            path.ancestors()
+                .skip(1)
+                .take_while(|a| a.starts_with(root) && *a != root)
+                .filter(|a| std::fs::symlink_metadata(a).is_ok_and(|m| m.is_dir()))
+                .map(Path::to_path_buf),
+        );
+        protected.push(path);
+    }
+    pinned.sort_by_key(|p| p.components().count());
+    pinned.dedup();
+    // From the workspace as the view already shows it (idmapped for an
+    // unprivileged task), onto itself: pinned directories stay writable,
+    // protected paths become read-only.
+    for dir in &pinned {
+        let target = new_path(dir);
+        b.bind_tree(&target, &target, HARDENED_TREE)?;
+    }
+    for path in protected {
         let target = new_path(path);
         b.bind_tree(&target, &target, READ_ONLY_TREE)?;
     }

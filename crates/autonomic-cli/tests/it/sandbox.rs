@@ -275,7 +275,8 @@ fn git_commit_works_and_git_config_and_hooks_are_protected() {
          git -c user.name=T -c user.email=t@example.com commit -qm second && echo committed; \
          git config core.fsmonitor 'touch {m}' || echo config-protected; \
          printf '#!/bin/sh\\ntouch {m}\\n' > .git/hooks/post-checkout || echo hooks-protected; \
-         mv .git/hooks .git/hooks-old 2>/dev/null || echo hooks-pinned; true",
+         mv .git/hooks .git/hooks-old 2>/dev/null || echo hooks-pinned; \
+         mv .git .git-old 2>/dev/null || echo git-dir-pinned; true",
         m = marker.display()
     );
     let (code, stdout, stderr) = jailed(&home, fake.path(), ws.path(), &script);
@@ -284,6 +285,10 @@ fn git_commit_works_and_git_config_and_hooks_are_protected() {
     assert!(stdout.contains("config-protected"), "{stdout}\n{stderr}");
     assert!(stdout.contains("hooks-protected"), "{stdout}\n{stderr}");
     assert!(stdout.contains("hooks-pinned"), "{stdout}\n{stderr}");
+    // Renaming `.git` away and planting a new one is not possible either:
+    // it is a mount point of its own.
+    assert!(stdout.contains("git-dir-pinned"), "{stdout}\n{stderr}");
+    assert!(!ws.path().join(".git-old").exists());
     assert_eq!(
         fs_err::read_to_string(ws.path().join(".git/config")).unwrap(),
         config_before

@@ -218,7 +218,7 @@ fn git_init_add_and_commit_with_default_settings() {
             "-c",
             "git init -q . && git add a.txt && \
              git -c user.name=T -c user.email=t@example.com commit -qm first && \
-             git log --format=%s",
+             git gc -q && git log --format=%s",
         ],
     );
     assert_eq!(out, "first\n");
