@@ -13,7 +13,9 @@ use super::sys;
 
 /// Serves forever: accept, fork a carrier per connection.
 pub(super) fn serve(listener: libc::c_int, socket: &CStr) -> ! {
-    if sys::auto_reap_children().is_err() {
+    // The relay carries bytes and needs none of PID 1's capabilities in the
+    // user namespace: a bug here must not be able to remount the view.
+    if sys::drop_all_caps().is_err() || sys::auto_reap_children().is_err() {
         sys::exit_now(1);
     }
     loop {

@@ -878,3 +878,38 @@ pub(super) fn open_ro(path: &CStr) -> Result<libc::c_int, Errno> {
     // SAFETY: `path` is NUL-terminated and borrowed for the call.
     check_int(unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) })
 }
+
+/// `struct __user_cap_header_struct` (`_LINUX_CAPABILITY_VERSION_3`).
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: libc::c_int,
+}
+
+/// One of the two `struct __user_cap_data_struct` of version 3.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+/// Drops every capability of this process (effective, permitted,
+/// inheritable) and sets no_new_privs: for helpers that need none of the
+/// capabilities PID 1 holds inside the user namespace (the network relay).
+pub(super) fn drop_all_caps() -> Result<(), Errno> {
+    let header = CapHeader {
+        version: 0x2008_0522,
+        pid: 0,
+    };
+    let data = [CapData {
+        effective: 0,
+        permitted: 0,
+        inheritable: 0,
+    }; 2];
+    // SAFETY: `header` and `data` are live, correctly laid out version-3
+    // capability structs; capset only reads them.
+    check(unsafe { libc::syscall(libc::SYS_capset, ptr::from_ref(&header), data.as_ptr()) })?;
+    no_new_privs()
+}
