@@ -9,7 +9,7 @@ use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, TcpStream, ToSocketAddrs};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -27,6 +27,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// How many decisions are kept per run (a task can open any number of
 /// connections; the rest are counted).
 const MAX_EVENTS: usize = 1000;
+/// How many connections may be open at once: each costs the executor a
+/// thread or two, and a task must not be able to exhaust the host's.
+const MAX_OPEN: usize = 256;
 
 /// One destination the task asked for, and what the proxy did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -81,6 +84,7 @@ impl Proxy {
         let stop = Arc::new(AtomicBool::new(false));
         let log = Arc::new(Mutex::new(Log::default()));
         let rules = Arc::new(rules);
+        let open = Arc::new(AtomicUsize::new(0));
         let accept = {
             let (stop, log) = (Arc::clone(&stop), Arc::clone(&log));
             std::thread::Builder::new()
@@ -90,11 +94,28 @@ impl Proxy {
                         if stop.load(Ordering::SeqCst) {
                             break;
                         }
-                        let Ok(conn) = conn else { continue };
-                        let (rules, log) = (Arc::clone(&rules), Arc::clone(&log));
-                        let _ = std::thread::Builder::new()
+                        let Ok(mut conn) = conn else { continue };
+                        if open.fetch_add(1, Ordering::SeqCst) >= MAX_OPEN {
+                            open.fetch_sub(1, Ordering::SeqCst);
+                            refuse(
+                                &mut conn,
+                                "503 Service Unavailable",
+                                "too many connections open through the proxy at once",
+                            );
+                            continue;
+                        }
+                        let (rules, log, done) =
+                            (Arc::clone(&rules), Arc::clone(&log), Arc::clone(&open));
+                        let spawned = std::thread::Builder::new()
                             .name("egress-conn".into())
-                            .spawn(move || serve(conn, &rules, &log));
+                            .spawn(move || {
+                                serve(conn, &rules, &log);
+                                done.fetch_sub(1, Ordering::SeqCst);
+                            });
+                        if spawned.is_err() {
+                            open.fetch_sub(1, Ordering::SeqCst);
+                            tracing::warn!("egress: could not start a connection thread");
+                        }
                     }
                 })?
         };
