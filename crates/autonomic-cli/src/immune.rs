@@ -388,7 +388,7 @@ fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result
 }
 
 fn profile(cmd: &ProfileCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
-    use agent_immune::profile::{for_command, FLOOR};
+    use agent_immune::profile::FLOOR;
     let mut out = std::io::stdout().lock();
     match cmd {
         ProfileCommand::List => {
@@ -466,8 +466,10 @@ fn profile(cmd: &ProfileCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
             }
         }
         ProfileCommand::For { command } => {
-            let (p, why) = for_command(command);
-            writeln!(out, "{}: {why}", p.name)?;
+            // The same resolution `autonomic exec` uses (a shell string is
+            // composed from the programs it runs).
+            let resolved = profiles::resolve(paths, command, None, false)?;
+            writeln!(out, "{}: {}", resolved.profile.name, resolved.reason)?;
         }
         ProfileCommand::Learn(args) => learn(args, paths)?,
     }

@@ -10,7 +10,9 @@ use agent_muscle::exec::egress::{HostRule, Proxy};
 
 fn status_line(stream: UnixStream) -> String {
     let mut line = String::new();
-    BufReader::new(stream).read_line(&mut line).expect("read the status line");
+    BufReader::new(stream)
+        .read_line(&mut line)
+        .expect("read the status line");
     line.trim_end().to_owned()
 }
 

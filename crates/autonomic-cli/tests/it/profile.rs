@@ -268,3 +268,37 @@ fn broken_user_profiles_name_the_file_and_line() {
         "{stderr}"
     );
 }
+
+/// `profile for` answers with the same resolution `exec` uses: a shell
+/// string is composed from the programs it runs.
+#[test]
+fn profile_for_composes_a_shell_string_like_exec() {
+    let home = TestHome::new();
+    let mut c = home.cmd();
+    c.args([
+        "immune",
+        "profile",
+        "for",
+        "--",
+        "bash",
+        "-c",
+        "cargo test && git commit -qm x",
+    ]);
+    let (code, stdout, stderr) = run(&home, &mut c);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("cargo+git-write+shell-utils: "),
+        "{stdout}"
+    );
+    let mut c = home.cmd();
+    c.args([
+        "immune",
+        "profile",
+        "for",
+        "--",
+        "some-unknown-tool",
+        "--flag",
+    ]);
+    let (_, stdout, _) = run(&home, &mut c);
+    assert!(stdout.starts_with("developer: "), "{stdout}");
+}
