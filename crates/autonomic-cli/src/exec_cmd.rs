@@ -197,6 +197,10 @@ fn violation_hint(v: &Violation, args: &ExecArgs) -> Option<String> {
             "`{}` is masked: the sandbox never shows it; pass what the task needs with --env NAME=VALUE or --ro-bind a copy without secrets",
             path.display()
         )),
+        Violation::ProtectedPath { path, .. } => Some(format!(
+            "if the task is meant to create it, grant it with --bind {} (after creating it yourself), or run at a level that does not protect the host",
+            path.display()
+        )),
         Violation::DiskLimit { .. } => Some(
             "raise it with --disk (default `[muscle] disk_limit_mib`)".to_owned(),
         ),

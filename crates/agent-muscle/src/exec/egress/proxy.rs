@@ -27,6 +27,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// How many decisions are kept per run (a task can open any number of
 /// connections; the rest are counted).
 const MAX_EVENTS: usize = 1000;
+/// How long [`Proxy::stop`] waits for closing connections.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// How many connections may be open at once: each costs the executor a
 /// thread or two, and a task must not be able to exhaust the host's.
 const MAX_OPEN: usize = 256;
@@ -69,6 +71,7 @@ pub struct Proxy {
     socket: PathBuf,
     stop: Arc<AtomicBool>,
     log: Arc<Mutex<Log>>,
+    open: Arc<AtomicUsize>,
     accept: Option<JoinHandle<()>>,
 }
 
@@ -86,7 +89,7 @@ impl Proxy {
         let rules = Arc::new(rules);
         let open = Arc::new(AtomicUsize::new(0));
         let accept = {
-            let (stop, log) = (Arc::clone(&stop), Arc::clone(&log));
+            let (stop, log, open) = (Arc::clone(&stop), Arc::clone(&log), Arc::clone(&open));
             std::thread::Builder::new()
                 .name("egress-proxy".into())
                 .spawn(move || {
@@ -123,14 +126,20 @@ impl Proxy {
             socket: socket.to_path_buf(),
             stop,
             log,
+            open,
             accept: Some(accept),
         })
     }
 
-    /// Stops accepting and returns every decision made (connections still
-    /// open are cut when the sandbox's relay dies with the sandbox).
+    /// Stops accepting and returns every decision made. Connections still
+    /// closing (their side in the sandbox is gone) get up to
+    /// [`CLOSE_GRACE`] to record what crossed them.
     pub fn stop(mut self) -> Vec<EgressEvent> {
         self.shutdown();
+        let until = std::time::Instant::now() + CLOSE_GRACE;
+        while self.open.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let log = self
             .log
             .lock()
