@@ -147,6 +147,13 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
     }
     bpf::compile(&policy).map_err(ExecError::Policy)?;
     let workspace = canonical(p.workspace).map_err(io_err("resolve the workspace path"))?;
+    if workspace.parent().is_none() {
+        return Err(ExecError::InvalidInput {
+            what: "workspace",
+            value: workspace.display().to_string(),
+            why: "the root directory as the workspace would make the whole host writable; use a project directory",
+        });
+    }
     let program = canonical(&p.program).map_err(io_err("resolve the program path"))?;
     let env = p
         .env
@@ -161,7 +168,11 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         .collect();
     // The private home is at the caller's home path (resolved), so the
     // `PATH` entries under it that are bound back still resolve.
-    let home = autonomic_core::env::user_home().and_then(|h| canonical(&h).ok());
+    // (A home of `/` gets no private home: a tmpfs there would hide the
+    // whole system.)
+    let home = autonomic_core::env::user_home()
+        .and_then(|h| canonical(&h).ok())
+        .filter(|h| h.parent().is_some());
     let masked = view::masked_paths(
         home.as_deref(),
         autonomic_core::env::autonomic_home().as_deref(),

@@ -503,3 +503,22 @@ fn the_disk_budget_stops_a_task_that_fills_the_disk() {
         );
     }
 }
+
+#[test]
+fn the_root_directory_is_refused_as_a_seccomp_workspace() {
+    let mut s = spec(&["true"], Path::new("/"));
+    s.sandbox = SandboxLevel::Seccomp;
+    s.policy = Some(super::seccomp::policy());
+    let err = run(&s).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            ExecError::InvalidInput {
+                what: "workspace",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("whole host writable"), "{err}");
+}
