@@ -554,7 +554,11 @@ fn decode(
             "the guest agent could not run the task: {msg}"
         )));
     }
-    let timed_out = matches!(ran.violation, Some(Violation::WallTimeout { .. }));
+    // The executor killed the VMM (wall timeout, Ctrl-C): no exit frame.
+    let timed_out = matches!(
+        ran.violation,
+        Some(Violation::WallTimeout { .. } | Violation::Cancelled)
+    );
     let status = match status {
         Some(s) => s,
         None if timed_out => Exit::from_signal(libc::SIGKILL),

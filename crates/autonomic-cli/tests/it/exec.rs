@@ -62,7 +62,7 @@ fn firecracker_without_an_image_fails_instead_of_downgrading() {
 }
 
 /// The guest image `scripts/build-vm-image.sh` builds (CI runs it first).
-fn vm_image_config(home: &TestHome) {
+pub(crate) fn vm_image_config(home: &TestHome) {
     let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/vm-home/data");
     assert!(
         data.join("vmlinux.bin").is_file(),

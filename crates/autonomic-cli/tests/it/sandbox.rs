@@ -816,3 +816,53 @@ fn creating_a_protected_path_is_refused_before_it_happens() {
     assert_eq!(code, 0, "{stderr}");
     assert!(ws.path().join(".git/config").is_file());
 }
+
+/// Ctrl-C at the `firecracker` level ends the microVM: the VMM (QEMU) is
+/// gone from the host once `autonomic` has exited with 130.
+#[test]
+fn ctrl_c_ends_the_microvm() {
+    let home = TestHome::new();
+    crate::exec::vm_image_config(&home);
+    let ws = tempfile::tempdir().unwrap();
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test must send SIGINT to a running autonomic"
+    )]
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_autonomic"))
+        .env("AUTONOMIC_HOME", home.home())
+        .env_remove("RUST_LOG")
+        .args([
+            "exec",
+            "--sandbox",
+            "firecracker",
+            "--timeout",
+            "300s",
+            "--workspace",
+        ])
+        .arg(ws.path())
+        .args(["--", "sleep", "300"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let vmm = loop {
+        let found = descendants_named(child.id(), "qemu-system-x86");
+        if let Some(pid) = found.first() {
+            break *pid;
+        }
+        assert!(Instant::now() < deadline, "no VMM started");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // Let the guest boot and start the task.
+    std::thread::sleep(Duration::from_secs(2));
+    // SAFETY: plain kill(2) of the child we spawned.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive(vmm) {
+        assert!(Instant::now() < deadline, "the VMM {vmm} survived Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
