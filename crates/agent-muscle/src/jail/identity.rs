@@ -6,7 +6,8 @@
 //! come along, and what the task writes would be root's. So with a root
 //! caller the helper:
 //!
-//! 1. drops its supplementary groups;
+//! 1. drops its supplementary groups (keeping only the group owners of
+//!    `/dev` nodes the task was given, e.g. `kvm`, so it can open them);
 //! 2. opens every bind source itself, before any namespace exists, as a
 //!    detached mount tree (`open_tree`), so nothing later has to walk a path
 //!    through root-only directories (`/root`, a 0700 temporary directory);
@@ -87,7 +88,7 @@ fn write_maps(pid: libc::pid_t, map: &[u8]) -> Result<(), (&'static str, sys::Er
 /// detached tree with its flags (and idmapping) set, into `plan.tree_fds`.
 pub(super) fn prepare(plan: &mut Plan) {
     let fd = REPORT_FD;
-    if let Err(e) = sys::drop_groups() {
+    if let Err(e) = sys::set_groups(&plan.keep_gids) {
         report::fail(fd, "drop the supplementary groups", e);
     }
     let userns = if plan.trees.iter().any(|t| t.idmap) {

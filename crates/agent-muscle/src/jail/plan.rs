@@ -161,6 +161,9 @@ pub(crate) struct Plan {
     pub(super) idmap_map: Vec<u8>,
     pub(super) trees: Vec<Tree>,
     pub(super) tree_fds: Vec<libc::c_int>,
+    /// With a root caller: the only supplementary groups kept (the group
+    /// owners of the `/dev` nodes the task needs, such as `kvm`).
+    pub(super) keep_gids: Vec<libc::gid_t>,
     pub(super) network: bool,
     /// The relay's port and the proxy socket's path inside the view.
     pub(super) relay: Option<(u16, CString)>,
@@ -234,7 +237,16 @@ impl Plan {
         }
 
         let mut notes = Vec::new();
-        let run_as = (uid == 0).then_some(super::identity::TASK_HOST_ID);
+        // A root caller's task runs as an unprivileged id, unless a `/dev`
+        // node it was given (the VMM's /dev/kvm) is open to root alone.
+        let device_groups = device_groups(&task.dev_nodes);
+        let run_as = (uid == 0 && device_groups.is_some()).then_some(super::identity::TASK_HOST_ID);
+        if uid == 0 && device_groups.is_none() {
+            notes.push(
+                "a requested /dev node is open to root alone: the task keeps the caller's id"
+                    .into(),
+            );
+        }
         let view = view::build(task, &mut notes, run_as.is_some())?;
 
         if task.private_loopback_server && task.network {
@@ -298,6 +310,7 @@ impl Plan {
             run_as,
             idmap_map: format!("0 {} 1", run_as.unwrap_or(uid)).into_bytes(),
             tree_fds: Vec::with_capacity(view.trees.len()),
+            keep_gids: device_groups.unwrap_or_default(),
             trees: view.trees,
             network: task.network,
             relay: match &task.egress {
@@ -338,6 +351,29 @@ impl Plan {
             notes,
         })
     }
+}
+
+/// The group owners an unprivileged task needs to open `nodes` (read and
+/// write): `Some(gids)` when every node is open to others or to its group
+/// (then its group is kept), `None` when one is open to its owner alone.
+fn device_groups(nodes: &[String]) -> Option<Vec<libc::gid_t>> {
+    use std::os::unix::fs::MetadataExt as _;
+    let mut gids = Vec::new();
+    for name in nodes {
+        let meta = std::fs::metadata(Path::new("/dev").join(name)).ok()?;
+        let mode = meta.mode();
+        if mode & 0o006 == 0o006 {
+            continue;
+        }
+        if mode & 0o060 == 0o060 && meta.gid() != 0 {
+            gids.push(meta.gid());
+            continue;
+        }
+        return None;
+    }
+    gids.sort_unstable();
+    gids.dedup();
+    Some(gids)
 }
 
 /// The `/dev` nodes the task gets.

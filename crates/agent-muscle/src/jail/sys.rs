@@ -833,10 +833,11 @@ pub(super) fn dumpable() -> Result<(), Errno> {
     check_int(unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0) }).map(drop)
 }
 
-/// Drops every supplementary group (`setgroups(0, NULL)`).
-pub(super) fn drop_groups() -> Result<(), Errno> {
-    // SAFETY: a zero-length list with a null pointer is allowed.
-    check_int(unsafe { libc::setgroups(0, ptr::null()) }).map(drop)
+/// Sets the supplementary groups to exactly `gids` (none: all dropped).
+pub(super) fn set_groups(gids: &[libc::gid_t]) -> Result<(), Errno> {
+    // SAFETY: the pointer and length describe `gids`, which setgroups only
+    // reads; a zero length with any pointer is allowed.
+    check_int(unsafe { libc::setgroups(gids.len(), gids.as_ptr()) }).map(drop)
 }
 
 /// `setresgid(id, id, id)` then `setresuid(id, id, id)`.

@@ -272,3 +272,53 @@ fn a_program_missing_inside_the_view_is_not_found() {
     let err = run(&s).expect_err("the program is hidden");
     assert!(err.to_string().contains("not found"), "{err}");
 }
+
+/// A root caller's task runs as an unprivileged id, yet a `/dev` node it
+/// was given that is open to its group (as `/dev/kvm` is to `kvm` on Debian)
+/// stays usable: that group is the one supplementary group it keeps. A test
+/// node (the null device's numbers) stands in for `/dev/kvm`, whose mode on
+/// this machine is 0600.
+#[test]
+fn a_given_dev_node_open_to_its_group_stays_usable_as_the_unprivileged_id() {
+    use std::os::unix::fs::PermissionsExt as _;
+    if !super::seccomp::running_as_root() {
+        // Only root callers run as another id (and only root can mknod).
+        return;
+    }
+    let name = format!("autonomic_test_{}", std::process::id());
+    let node = std::path::Path::new("/dev").join(&name);
+    let c = std::ffi::CString::new(node.to_str().unwrap()).unwrap();
+    // SAFETY: `c` is a NUL-terminated path; mknod of a character device
+    // with the null device's numbers.
+    assert_eq!(
+        unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o660, libc::makedev(1, 3)) },
+        0
+    );
+    // SAFETY: as above; chown to root and a group no account uses.
+    assert_eq!(unsafe { libc::chown(c.as_ptr(), 0, 54_321) }, 0);
+    fs_err::set_permissions(&node, std::fs::Permissions::from_mode(0o660)).unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let mut s = ExecSpec::new(
+        [
+            "sh",
+            "-c",
+            &format!("echo x > /dev/{name} && echo written; grep ^Groups /proc/self/status"),
+        ],
+        ws.path(),
+    );
+    s.sandbox = SandboxLevel::Seccomp;
+    s.policy = Some(policy());
+    s.seccomp.dev_nodes = vec![name.clone()];
+    let r = run(&s);
+    let _ = fs_err::remove_file(&node);
+    let r = r.unwrap();
+    assert_eq!(r.status, Exit::Code(0), "{}", text(&r.stderr));
+    let out = text(&r.stdout);
+    assert!(out.starts_with("written\n"), "{out}");
+    // One supplementary group (unmapped inside, so shown as the overflow id).
+    assert_eq!(
+        out.lines().nth(1).map(|l| l.split_whitespace().count()),
+        Some(2),
+        "{out}"
+    );
+}
