@@ -288,14 +288,14 @@ fn a_given_dev_node_open_to_its_group_stays_usable_as_the_unprivileged_id() {
     let name = format!("autonomic_test_{}", std::process::id());
     let node = std::path::Path::new("/dev").join(&name);
     let c = std::ffi::CString::new(node.to_str().unwrap()).unwrap();
+    let dev = libc::makedev(1, 3);
     // SAFETY: `c` is a NUL-terminated path; mknod of a character device
     // with the null device's numbers.
-    assert_eq!(
-        unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o660, libc::makedev(1, 3)) },
-        0
-    );
+    let made = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o660, dev) };
+    assert_eq!(made, 0);
     // SAFETY: as above; chown to root and a group no account uses.
-    assert_eq!(unsafe { libc::chown(c.as_ptr(), 0, 54_321) }, 0);
+    let owned = unsafe { libc::chown(c.as_ptr(), 0, 54_321) };
+    assert_eq!(owned, 0);
     fs_err::set_permissions(&node, std::fs::Permissions::from_mode(0o660)).unwrap();
     let ws = tempfile::tempdir().unwrap();
     let mut s = ExecSpec::new(
