@@ -196,7 +196,14 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         .filter(|p| had_git || !p.starts_with(".git/"))
         .collect();
     let before = traps::Snapshot::of(&workspace, &names);
-    let protected_missing = view::protected_missing(&workspace, &names, &granted);
+    // Creating one of these is refused during the run (path watch) and
+    // undone after it (the sweep); a writable bind of the path grants it.
+    let protected_missing: Vec<PathBuf> = before
+        .missing()
+        .into_iter()
+        .map(|rel| workspace.join(rel))
+        .filter(|p| !granted.iter().any(|g| g.starts_with(p)))
+        .collect();
     // A proxied network grant: the proxy's socket in a private directory.
     let proxied = match (&spec.seccomp.egress, spec.network) {
         (Some(rules), true) => Some(EgressRun::start(rules)?),

@@ -355,6 +355,16 @@ impl Snapshot {
             .map(|(name, _)| name.clone())
             .collect()
     }
+
+    /// The paths (relative) of which nothing existed, not even a symlink or
+    /// a file where one of their parents should be.
+    pub fn missing(&self) -> Vec<PathBuf> {
+        self.names
+            .iter()
+            .filter(|n| !self.seen.contains_key(*n))
+            .cloned()
+            .collect()
+    }
 }
 
 /// Which of `names` (relative to `workspace`) exist now, as absolute paths —

@@ -203,19 +203,6 @@ pub fn protected(workspace: &Path, home: Option<&Path>, writable: &[PathBuf]) ->
     out
 }
 
-/// The protected `names` (relative to `workspace`) that do not exist now,
-/// resolved as the sandbox will see them (through the workspace's real
-/// path), minus what `writable` grants: creating one is refused during the
-/// run (with the path watch) and undone after it (the sweep).
-pub fn protected_missing(workspace: &Path, names: &[&str], writable: &[PathBuf]) -> Vec<PathBuf> {
-    names
-        .iter()
-        .map(|rel| workspace.join(rel))
-        .filter(|p| std::fs::symlink_metadata(p).is_err())
-        .filter(|p| !writable.iter().any(|g| g.starts_with(p)))
-        .collect()
-}
-
 /// For a worktree (`.git` is a file `gitdir: DIR`): the git directory's
 /// `config.worktree`, and the common directory's `config`,
 /// `config.worktree` and `hooks`, resolved.

@@ -531,24 +531,16 @@ PY"#
     let (code, stdout, stderr) = run(&home, &mut cmd);
     require_jail(&stderr);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("granted: hello-granted"),
-        "{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("other: refused-403"), "{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("metadata: HTTP/1.1 403"),
-        "{stdout}\n{stderr}"
-    );
-    assert!(
-        stdout.contains("by-name: HTTP/1.1 200"),
-        "{stdout}\n{stderr}"
-    );
-    assert!(
-        stdout.contains("tunnel: hello-granted"),
-        "{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("direct: failed"), "{stdout}\n{stderr}");
+    for want in [
+        "granted: hello-granted",
+        "other: refused-403",
+        "metadata: HTTP/1.1 403",
+        "by-name: HTTP/1.1 200",
+        "tunnel: hello-granted",
+        "direct: failed",
+    ] {
+        assert!(stdout.contains(want), "{want}: {stdout}\n{stderr}");
+    }
     assert!(
         stderr.contains("refused a connection to 169.254.169.254:80"),
         "{stderr}"
