@@ -15,6 +15,7 @@
 //! pulls), run any program, or depend on another layer crate.
 
 pub mod ignore;
+pub mod install;
 pub mod lockfile;
 pub mod matching;
 pub mod osv;

@@ -22,7 +22,7 @@
 use crate::catalog;
 use crate::engine::RawFinding;
 use crate::user_rules::SeenInvocation;
-use crate::Lang;
+use crate::{Lang, Span};
 
 /// One program invocation found in a source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +36,9 @@ pub struct Command {
     /// Some argument is only known when it runs (`sh -c "$CMD"`, `eval $X`,
     /// a glob).
     pub dynamic_args: bool,
+    /// Where the invocation is in the top-level source (for a nested
+    /// source, the span of the string that carries it).
+    pub span: Span,
 }
 
 /// The source could not be analysed completely, so its list of commands
@@ -70,6 +73,7 @@ pub fn commands(lang: Lang, source: &str) -> Result<Vec<Command>, CommandsError>
 /// The commands of one analysis, or the finding that made it incomplete.
 pub(crate) fn from_analysis(
     lang: Lang,
+    source: &str,
     raw: &[RawFinding],
     seen: Vec<SeenInvocation>,
 ) -> Result<Vec<Command>, CommandsError> {
@@ -95,6 +99,7 @@ pub(crate) fn from_analysis(
             argv: s.argv,
             dynamic_name: s.dynamic_name,
             dynamic_args: s.dynamic_args,
+            span: Span::new(source, s.range.start, s.range.end),
         })
         .collect())
 }

@@ -360,7 +360,7 @@ impl Validator {
         source: &str,
     ) -> Result<Vec<crate::Command>, crate::CommandsError> {
         let (raw, seen) = self.analyze(lang, source);
-        crate::commands::from_analysis(lang, &raw, seen)
+        crate::commands::from_analysis(lang, source, &raw, seen)
     }
 
     /// The built-in analysis of `source`: raw findings and every program

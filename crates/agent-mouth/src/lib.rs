@@ -27,6 +27,7 @@
 //! assert_eq!(validate(Lang::Bash, "cargo test --workspace").decision, Decision::Allow);
 //! ```
 
+mod audit;
 mod bash;
 pub mod catalog;
 mod commands;

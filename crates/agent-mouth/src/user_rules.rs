@@ -10,6 +10,10 @@
 //! reason = "a destroy *plan* changes nothing"
 //! ```
 //!
+//! `args = [...]` instead of `args_prefix` matches those arguments exactly
+//! and nothing more: the narrowest rule, the one `autonomic run` writes when
+//! a reviewer answers "always".
+//!
 //! An `allow` rule removes findings inside the matching command, except
 //! findings of locked rules (parse failure and the seed's blocklist: pipes
 //! to a shell, eval wrappers, decoded payloads, download-then-execute).
@@ -81,6 +85,9 @@ pub struct UserRule {
     /// The arguments must start with these.
     #[serde(default)]
     pub args_prefix: Vec<String>,
+    /// The arguments must be exactly these (no more, no fewer).
+    #[serde(default)]
+    pub args: Option<Vec<String>>,
     /// The arguments must contain all of these.
     #[serde(default)]
     pub args_contain: Vec<String>,
@@ -157,6 +164,11 @@ impl UserRules {
             {
                 return Err(invalid("a rule needs `command` or `contains`"));
             }
+            if r.args.is_some() && (r.command.is_none() || !r.args_prefix.is_empty()) {
+                return Err(invalid(
+                    "`args` needs `command` and cannot be combined with `args_prefix`",
+                ));
+            }
             if r.command.is_some() && r.lang != Lang::Bash {
                 return Err(invalid(
                     "`command` matching is only available for lang = \"bash\"; use `contains`",
@@ -176,6 +188,20 @@ impl UserRules {
         self.rules.is_empty()
     }
 
+    /// The first `allow` rule for bash commands that names this program and
+    /// matches `argv` by its arguments alone (`command` set, no `contains`):
+    /// how a caller outside the validator (agent-spine's install check) honours
+    /// the same exceptions the validator does.
+    pub fn allow_rule_for(&self, argv: &[String]) -> Option<&UserRule> {
+        self.rules.iter().find(|r| {
+            r.decision == Decision::Allow
+                && r.lang == Lang::Bash
+                && r.command.is_some()
+                && r.contains.is_none()
+                && Self::matches(r, argv, "", &(0..0))
+        })
+    }
+
     fn matches(r: &UserRule, argv: &[String], source: &str, range: &Range<usize>) -> bool {
         if let Some(cmd) = &r.command {
             let Some(prog) = argv.first() else {
@@ -191,6 +217,12 @@ impl UserRules {
                 return false;
             }
             if !r.args_contain.iter().all(|c| args.contains(c)) {
+                return false;
+            }
+            if r.args
+                .as_ref()
+                .is_some_and(|exact| exact.as_slice() != args)
+            {
                 return false;
             }
         }

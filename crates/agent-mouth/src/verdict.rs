@@ -117,3 +117,53 @@ impl Verdict {
         self.decision == Decision::Allow
     }
 }
+
+impl Verdict {
+    /// Text output for `source` (the text this verdict is about): the decision, then each finding with the command line and
+    /// a caret under the span.
+    pub fn render(&self, source: &str) -> String {
+        let verdict = self;
+        let mut out = String::new();
+        let n = verdict.findings.len();
+        out.push_str(&format!(
+            "{}: {} finding{}\n",
+            verdict.decision,
+            n,
+            if n == 1 { "" } else { "s" }
+        ));
+        let lines: Vec<&str> = source.split('\n').collect();
+        for f in &verdict.findings {
+            out.push_str(&format!("\n{}[{}]: {}\n", f.decision, f.rule_id, f.message));
+            let line_no = f.span.line;
+            let Some(line) = lines.get(line_no - 1) else {
+                continue;
+            };
+            let gutter = line_no.to_string().len();
+            out.push_str(&format!(
+                "{:gutter$} --> line {}, column {}\n",
+                "", line_no, f.span.col
+            ));
+            out.push_str(&format!("{:gutter$} |\n", ""));
+            let shown: String = line
+                .chars()
+                .take(200)
+                .map(|c| if c == '\t' { ' ' } else { c })
+                .collect();
+            out.push_str(&format!("{line_no} | {shown}\n"));
+            let col = f.span.col - 1;
+            let span_chars = source[f.span.start..f.span.end]
+                .chars()
+                .take_while(|&c| c != '\n')
+                .count()
+                .max(1);
+            let width = span_chars.min(200usize.saturating_sub(col)).max(1);
+            out.push_str(&format!(
+                "{:gutter$} | {}{}\n",
+                "",
+                " ".repeat(col.min(200)),
+                "^".repeat(width)
+            ));
+        }
+        out
+    }
+}

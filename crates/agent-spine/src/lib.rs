@@ -34,4 +34,7 @@
 //! assert!(agent_muscle::bpf::compile(&r.policy).is_ok());
 //! ```
 
+pub mod guard;
+pub mod hook;
 pub mod profiles;
+pub mod sandbox;

@@ -29,14 +29,14 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Usage or input error (unparsable lockfile, bad config).
 pub const EXIT_USAGE: u8 = 2;
 /// The OSV database is missing or unusable.
-pub const EXIT_DB: u8 = 3;
+pub const EXIT_DB: u8 = 4;
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  clean: nothing at or above --fail-on
   1  findings at or above --fail-on (the workflow goes to security_hold)
   2  usage or input error (bad arguments, unparsable lockfile or config)
-  3  the local OSV database is missing or unusable (run `agent-immune db update`)";
+  4  the local OSV database is missing or unusable (run `agent-immune db update`)";
 
 /// Offline vulnerability scanner for dependency graphs (OSV).
 #[derive(Debug, Parser)]

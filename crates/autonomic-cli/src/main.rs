@@ -10,8 +10,10 @@ mod audit_cmd;
 mod brain_cmd;
 mod config_cmd;
 mod exec_cmd;
+mod hook_cmd;
 mod init;
 mod muscle_cmd;
+mod run_cmd;
 mod validate;
 
 use std::io::IsTerminal as _;
@@ -23,22 +25,27 @@ use autonomic_core::config::{Config, LoadedConfig};
 use autonomic_core::paths::Paths;
 use clap::{ArgAction, Parser, Subcommand};
 
-/// Success; `validate`: the input is allowed.
+/// Success: allowed, clean, done.
 pub const EXIT_OK: u8 = 0;
-/// `validate`: denied; `audit verify`: the log was tampered with.
+/// A check failed: a command denied, a blocking finding, a tampered audit log.
 pub const EXIT_FAILED_CHECK: u8 = 1;
 /// Bad usage, invalid configuration or any other error.
 pub const EXIT_ERROR: u8 = 2;
-/// `validate`: a human must review the input.
+/// A human must review it (and did not approve it).
 pub const EXIT_REVIEW: u8 = 3;
+/// The OSV database is missing or unusable.
+pub const EXIT_DB: u8 = 4;
 
-/// The exit codes, as shown after `--help`.
+/// The exit codes, as shown after `--help` (the same in every command;
+/// `run` and `exec` return the command's own code once it ran).
 const EXIT_CODES: &str = "\
-Exit codes:
-  0  success; validate: allowed
-  1  validate: denied; audit verify: the audit log was tampered with
+Exit codes (the same in every command):
+  0  success: allowed, clean, done
+  1  a check failed: denied, a blocking finding, a tampered audit log
   2  error: bad usage, invalid configuration, I/O failure
-  3  validate: needs human review";
+  3  needs human review (validate; run: review not approved)
+  4  the OSV database is missing or unusable
+run and exec: once the command ran, its own exit code (128+N if killed by signal N, 130 after Ctrl-C).";
 
 /// Security runtime for AI coding agents.
 #[derive(Debug, Parser)]
@@ -72,7 +79,11 @@ enum Command {
     Audit(AuditCommand),
     /// Validate agent-generated code or commands (exit 0 allow, 1 deny, 3 review).
     Validate(validate::ValidateArgs),
-    /// Run a command at a sandbox level (exit code mirrors the command's).
+    /// Run an agent's shell command through every layer: validate, check installs, ask, sandbox, audit.
+    Run(run_cmd::RunArgs),
+    /// PreToolUse hook for Claude Code or Codex: judge the agent's shell command (fails closed).
+    Hook(hook_cmd::HookArgs),
+    /// Run a program at a sandbox level, without validation (exit code mirrors the command's).
     Exec(exec_cmd::ExecArgs),
     /// agent-muscle: the microVM guest image, and what this host can do.
     #[command(subcommand)]
@@ -106,6 +117,8 @@ enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Print the records, oldest first, optionally filtered.
+    Show(audit_cmd::ShowArgs),
 }
 
 /// Resolved settings shared by the commands that need the configuration.
@@ -160,6 +173,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Hook(args) = &cli.command {
+        return Ok(hook_cmd::run(args, resolve_paths(cli.home.clone())));
+    }
     let paths = resolve_paths(cli.home)?;
     tracing::debug!(home = %paths.home.display(), "resolved paths");
     match cli.command {
@@ -167,10 +183,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         // and the audit log must stay checkable whatever the config says.
         Command::Init => init::run(&paths),
         Command::Audit(AuditCommand::Verify { json }) => audit_cmd::verify(&paths, json),
+        Command::Audit(AuditCommand::Show(args)) => audit_cmd::show(&paths, &args),
         Command::Config(ConfigCommand::Show { json }) => {
             config_cmd::show(&Context::load(paths)?, json)
         }
         Command::Validate(args) => validate::run(&args, &Context::load(paths)?),
+        Command::Hook(args) => Ok(hook_cmd::run(&args, Ok(paths))),
+        Command::Run(args) => run_cmd::run(&args, &Context::load(paths)?),
         Command::Exec(args) => exec_cmd::run_exec(&args, &Context::load(paths)?),
         Command::Muscle(cmd) => muscle_cmd::run(&cmd, &Context::load(paths)?),
         Command::Brain(cmd) => brain_cmd::run_brain(&cmd, &Context::load(paths)?),

@@ -9,8 +9,7 @@ use std::process::ExitCode;
 use agent_mouth::corpus::{self, CorpusStats};
 use agent_mouth::{Decision, Lang, UserRules, Validator, Verdict};
 use anyhow::Context as _;
-use autonomic_core::audit::{AuditEvent, AuditLog};
-use sha2::Digest as _;
+use autonomic_core::audit::{Actor, AuditLog};
 
 use crate::{EXIT_FAILED_CHECK, EXIT_OK, EXIT_REVIEW};
 
@@ -30,7 +29,7 @@ pub struct ValidateArgs {
     /// Print the verdict (or corpus report) as JSON.
     #[arg(long)]
     json: bool,
-    /// User rules file (overrides `[mouth] rules_file`).
+    /// User rules file (overrides `[mouth] rules_file`, default `<home>/rules.toml`).
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
     /// Evaluate every entry of a JSON Lines corpus ({cmd, lang, category, source}) instead.
@@ -63,9 +62,9 @@ pub fn run(args: &ValidateArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode
             "[mouth] ast_validation is off in the config; an explicit `validate` still validates"
         );
     }
-    let rules = match args.rules.as_ref().or(mouth.rules_file.as_ref()) {
+    let rules = match &args.rules {
         Some(path) => UserRules::load(path)?,
-        None => UserRules::default(),
+        None => agent_spine::guard::load_rules(&ctx.paths, &ctx.config.config)?,
     };
     let mut validator = Validator::new(rules);
     if let Some(path) = &args.corpus {
@@ -99,7 +98,7 @@ pub fn run(args: &ValidateArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
     } else {
-        write!(out, "{}", render(&text, &verdict))?;
+        write!(out, "{}", verdict.render(&text))?;
     }
     Ok(ExitCode::from(match verdict.decision {
         Decision::Allow => EXIT_OK,
@@ -109,88 +108,8 @@ pub fn run(args: &ValidateArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode
 }
 
 fn record(ctx: &crate::Context, lang: Lang, text: &str, verdict: &Verdict) -> anyhow::Result<()> {
-    let log = AuditLog::open(&ctx.paths.audit_log)?;
-    const MAX: usize = 4096;
-    let shown: String = text.chars().take(MAX).collect();
-    let findings: Vec<serde_json::Value> = verdict
-        .findings
-        .iter()
-        .map(|f| {
-            serde_json::json!({
-                "rule_id": f.rule_id,
-                "decision": f.decision,
-                "message": f.message,
-                "line": f.span.line,
-                "col": f.span.col,
-                "start": f.span.start,
-                "end": f.span.end,
-            })
-        })
-        .collect();
-    let kind = match verdict.decision {
-        Decision::Deny => "mouth.deny",
-        _ => "mouth.review",
-    };
-    log.append(AuditEvent {
-        kind: kind.to_string(),
-        actor: "cli".to_string(),
-        decision: Some(verdict.decision),
-        detail: serde_json::json!({
-            "lang": lang,
-            "command": shown,
-            "command_truncated": text.chars().count() > MAX,
-            "command_sha256": hex::encode(sha2::Sha256::digest(text.as_bytes())),
-            "findings": findings,
-        }),
-    })?;
+    AuditLog::open(&ctx.paths.audit_log)?.append(verdict.audit_event(lang, text, &Actor::Cli))?;
     Ok(())
-}
-
-/// Text output: the decision, then each finding with the command line and
-/// a caret under the span.
-fn render(source: &str, verdict: &Verdict) -> String {
-    let mut out = String::new();
-    let n = verdict.findings.len();
-    out.push_str(&format!(
-        "{}: {} finding{}\n",
-        verdict.decision,
-        n,
-        if n == 1 { "" } else { "s" }
-    ));
-    let lines: Vec<&str> = source.split('\n').collect();
-    for f in &verdict.findings {
-        out.push_str(&format!("\n{}[{}]: {}\n", f.decision, f.rule_id, f.message));
-        let line_no = f.span.line;
-        let Some(line) = lines.get(line_no - 1) else {
-            continue;
-        };
-        let gutter = line_no.to_string().len();
-        out.push_str(&format!(
-            "{:gutter$} --> line {}, column {}\n",
-            "", line_no, f.span.col
-        ));
-        out.push_str(&format!("{:gutter$} |\n", ""));
-        let shown: String = line
-            .chars()
-            .take(200)
-            .map(|c| if c == '\t' { ' ' } else { c })
-            .collect();
-        out.push_str(&format!("{line_no} | {shown}\n"));
-        let col = f.span.col - 1;
-        let span_chars = source[f.span.start..f.span.end]
-            .chars()
-            .take_while(|&c| c != '\n')
-            .count()
-            .max(1);
-        let width = span_chars.min(200usize.saturating_sub(col)).max(1);
-        out.push_str(&format!(
-            "{:gutter$} | {}{}\n",
-            "",
-            " ".repeat(col.min(200)),
-            "^".repeat(width)
-        ));
-    }
-    out
 }
 
 fn run_corpus(

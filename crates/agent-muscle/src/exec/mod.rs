@@ -52,6 +52,7 @@
 //! assert_eq!(result.stdout, b"hi");
 //! ```
 
+pub mod audit;
 mod cgroup;
 pub mod egress;
 mod jailed;

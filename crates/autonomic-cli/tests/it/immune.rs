@@ -407,14 +407,14 @@ fn ignore_file_flag_works_too() {
 }
 
 #[test]
-fn missing_database_exits_3_with_a_hint() {
+fn missing_database_exits_4_with_a_hint() {
     let home = TestHome::new();
     let (code, stdout, stderr) = scan(&home, &firecracker(), &[]);
-    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    assert_eq!(code, 4, "{stdout}\n{stderr}");
     assert_eq!(stdout, "");
     assert!(stderr.contains("agent-immune db update"), "{stderr}");
     let (code, _, stderr) = run(&home, immune(&home).args(["db", "status"]));
-    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(code, 4, "{stderr}");
 }
 
 #[test]
@@ -557,7 +557,7 @@ fn autonomic_immune_matches_agent_immune_exit_codes() {
 }
 
 #[test]
-fn autonomic_immune_missing_database_exits_3() {
+fn autonomic_immune_missing_database_exits_4() {
     let home = TestHome::new();
     let (code, _, stderr) = run(
         &home,
@@ -565,6 +565,6 @@ fn autonomic_immune_missing_database_exits_3() {
             .args(["immune", "scan", "--manifest"])
             .arg(firecracker()),
     );
-    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(code, 4, "{stderr}");
     assert!(stderr.contains("agent-immune db update"), "{stderr}");
 }

@@ -36,6 +36,16 @@ pub enum AuditError {
         /// What is wrong with the record.
         reason: String,
     },
+    /// A line of the log is not a record (`audit verify` says more).
+    #[error("`{}` line {line} is not an audit record: {reason}", path.display())]
+    BadLine {
+        /// The log.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
     /// The log and its head file disagree (e.g. the last records were deleted).
     #[error("`{}` disagrees with its head file ({reason}); refusing to append", path.display())]
     HeadMismatch {

@@ -25,6 +25,8 @@
 
 mod error;
 mod head;
+mod kind;
+mod read;
 mod record;
 mod verify;
 
@@ -32,6 +34,8 @@ use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
 pub use error::AuditError;
+pub use kind::{Actor, Kind};
+pub use read::read;
 pub use record::{AuditRecord, GENESIS_HASH};
 pub use verify::{verify, BadRecord, VerifyReport};
 

@@ -1,0 +1,114 @@
+//! The typed list of what the audit log records, and who acts.
+//!
+//! Records store the kind and actor as strings (`mouth.deny`, `hook:claude-code`)
+//! so old logs stay readable when kinds are added; code builds them only
+//! from these types, so a kind is never misspelled and `audit show --kind`
+//! can list every one.
+
+use std::fmt;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// agent-mouth denied a command or source.
+    MouthDeny,
+    /// agent-mouth sent a command or source to review.
+    MouthReview,
+    /// agent-immune decided on a package install in a command (review or deny).
+    ImmuneInstall,
+    /// A human (or a configured policy) answered a review.
+    SpineApproval,
+    /// The guarded path refused a command before it ran.
+    SpineRefused,
+    /// agent-muscle ran a command (every run, whatever its outcome).
+    MuscleExec,
+    /// The sandbox killed a task (a syscall, a path, a limit).
+    MuscleViolation,
+    /// A task left something for the host (removed or reported).
+    MuscleTraps,
+    /// Network decisions of the egress proxy.
+    MuscleEgress,
+}
+
+impl Kind {
+    /// Every kind, for `--kind` help and validation.
+    pub const ALL: [Kind; 9] = [
+        Kind::MouthDeny,
+        Kind::MouthReview,
+        Kind::ImmuneInstall,
+        Kind::SpineApproval,
+        Kind::SpineRefused,
+        Kind::MuscleExec,
+        Kind::MuscleViolation,
+        Kind::MuscleTraps,
+        Kind::MuscleEgress,
+    ];
+
+    /// The stored spelling, `component.event`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::MouthDeny => "mouth.deny",
+            Kind::MouthReview => "mouth.review",
+            Kind::ImmuneInstall => "immune.install",
+            Kind::SpineApproval => "spine.approval",
+            Kind::SpineRefused => "spine.refused",
+            Kind::MuscleExec => "muscle.exec",
+            Kind::MuscleViolation => "muscle.violation",
+            Kind::MuscleTraps => "muscle.traps",
+            Kind::MuscleEgress => "muscle.egress",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who acted: the interface a command came through.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Actor {
+    /// The `autonomic` command line.
+    Cli,
+    /// An agent harness's hook (`hook:claude-code`, `hook:codex`).
+    Hook(String),
+    /// The MCP server, with the client's name when it gave one.
+    Mcp(Option<String>),
+    /// A human at a terminal answering a review.
+    User,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::Cli => f.write_str("cli"),
+            Actor::Hook(h) => write!(f, "hook:{h}"),
+            Actor::Mcp(None) => f.write_str("mcp"),
+            Actor::Mcp(Some(c)) => write!(f, "mcp:{c}"),
+            Actor::User => f.write_str("user"),
+        }
+    }
+}
+
+impl super::AuditEvent {
+    /// An event of a typed kind and actor.
+    pub fn new(
+        kind: Kind,
+        actor: &Actor,
+        decision: Option<crate::Decision>,
+        detail: serde_json::Value,
+    ) -> super::AuditEvent {
+        super::AuditEvent {
+            kind: kind.as_str().to_owned(),
+            actor: actor.to_string(),
+            decision,
+            detail,
+        }
+    }
+}
