@@ -51,7 +51,7 @@ pub struct Install {
 
 /// What an install argument names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", content = "what", rename_all = "snake_case")]
 pub enum Target {
     /// A package from a registry.
     Registry {
@@ -166,18 +166,21 @@ pub fn check(
                 out.decision = Decision::Deny;
             }
             for f in report.blocking() {
-                out.reasons.push(format!(
-                    "{} {} has {} ({}){}",
-                    f.package,
-                    f.version,
-                    f.id,
-                    f.gated_as,
-                    if f.approximate {
-                        " — an unpinned install gets the newest version, which no fix covers"
-                    } else {
-                        ""
-                    }
-                ));
+                let what = if f.approximate {
+                    format!(
+                        "{} (unpinned: whatever version the registry serves)",
+                        f.package
+                    )
+                } else {
+                    format!("{} {}", f.package, f.version)
+                };
+                let unfixed = if f.approximate {
+                    ", with no fixed version"
+                } else {
+                    ""
+                };
+                out.reasons
+                    .push(format!("{what} has {} ({}){unfixed}", f.id, f.gated_as));
             }
             out.findings = report.findings;
         }
@@ -233,4 +236,32 @@ pub fn decision(checks: &[InstallCheck]) -> Decision {
         .map(|c| c.decision)
         .max()
         .unwrap_or(Decision::Allow)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_target_serializes_and_round_trips() {
+        for target in [
+            Target::Registry {
+                name: "x".into(),
+                version: Some("1".into()),
+                requirement: None,
+            },
+            Target::Url("https://x".into()),
+            Target::Git("git+https://x".into()),
+            Target::Archive("a.whl".into()),
+            Target::Directory(".".into()),
+            Target::Requirements("r.txt".into()),
+        ] {
+            let text = serde_json::to_string(&target).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Target>(&text).unwrap(),
+                target,
+                "{text}"
+            );
+        }
+    }
 }

@@ -51,7 +51,7 @@ fn immune(home: &TestHome) -> assert_cmd::Command {
 }
 
 /// A home whose default OSV cache was filled from the shared archives.
-fn home_with_db() -> TestHome {
+pub(crate) fn home_with_db() -> TestHome {
     let home = TestHome::new();
     let source = shared().join("osv");
     let (code, stdout, stderr) = run(
