@@ -267,10 +267,9 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
     }
     spec.env = env_policy(&args.env);
     let muscle = &ctx.config.config.muscle;
-    spec.seccomp.traps = if muscle.workspace_traps == "report" {
-        TrapAction::Report
-    } else {
-        TrapAction::Remove
+    spec.seccomp.traps = match muscle.workspace_traps {
+        autonomic_core::config::WorkspaceTraps::Remove => TrapAction::Remove,
+        autonomic_core::config::WorkspaceTraps::Report => TrapAction::Report,
     };
     let host_paths = |config: &[PathBuf], flags: &[PathBuf]| -> Vec<PathBuf> {
         config.iter().chain(flags).map(|p| absolute(p)).collect()
