@@ -10,7 +10,7 @@ use agent_muscle::exec::egress::HostRule;
 use agent_muscle::exec::traps::TrapAction;
 use agent_muscle::exec::{EnvPolicy, ExecSpec, Limits};
 use agent_muscle::vm::{Backend, VmConfig};
-use autonomic_core::config::Config;
+use autonomic_core::config::{Config, WorkspaceTraps};
 use autonomic_core::paths::Paths;
 use autonomic_core::SandboxLevel;
 
@@ -147,10 +147,9 @@ pub fn build(
         spec.policy = Some(resolved.policy);
     }
     spec.env = env_policy(&opts.env);
-    spec.seccomp.traps = if muscle.workspace_traps == "report" {
-        TrapAction::Report
-    } else {
-        TrapAction::Remove
+    spec.seccomp.traps = match muscle.workspace_traps {
+        WorkspaceTraps::Remove => TrapAction::Remove,
+        WorkspaceTraps::Report => TrapAction::Report,
     };
     let host_paths = |config: &[PathBuf], flags: &[PathBuf]| -> Vec<PathBuf> {
         config.iter().chain(flags).map(|p| absolute(p)).collect()

@@ -15,9 +15,8 @@ use agent_immune::scan::{scan_packages, ScanOptions};
 use agent_immune::Ecosystem;
 use anyhow::Context as _;
 use autonomic_core::audit::{AuditEvent, AuditLog};
-use autonomic_core::config::{Config, LoadedConfig};
+use autonomic_core::config::{self, Config, LoadedConfig};
 use autonomic_core::paths::Paths;
-use autonomic_core::Severity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use agent_spine::profiles;
@@ -283,13 +282,6 @@ fn cache_dir(config: &LoadedConfig, over: Option<&Path>) -> PathBuf {
         || config.config.immune.osv_cache_dir.clone(),
         Path::to_path_buf,
     )
-}
-
-fn severity_choice(s: &str) -> Option<Severity> {
-    match s {
-        "none" => None,
-        other => other.parse().ok(),
-    }
 }
 
 fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result<ExitCode> {
@@ -628,17 +620,18 @@ fn learn(args: &LearnArgs, paths: &Paths) -> anyhow::Result<()> {
 
 fn options(fail_on: Option<FailOn>, config: &LoadedConfig, ignores: IgnoreList) -> ScanOptions {
     let immune = &config.config.immune;
+    // `--fail-on` wins over `[immune] fail_on`.
     let fail_on = match fail_on {
-        Some(FailOn::Critical) => Some(Severity::Critical),
-        Some(FailOn::High) => Some(Severity::High),
-        Some(FailOn::Medium) => Some(Severity::Medium),
-        Some(FailOn::Low) => Some(Severity::Low),
-        Some(FailOn::None) => None,
-        None => severity_choice(&immune.fail_on),
+        Some(FailOn::Critical) => config::FailOn::Critical,
+        Some(FailOn::High) => config::FailOn::High,
+        Some(FailOn::Medium) => config::FailOn::Medium,
+        Some(FailOn::Low) => config::FailOn::Low,
+        Some(FailOn::None) => config::FailOn::None,
+        None => immune.fail_on,
     };
     ScanOptions {
-        fail_on,
-        unknown_as: immune.unknown_severity.parse().unwrap_or(Severity::High),
+        fail_on: fail_on.threshold(),
+        unknown_as: immune.unknown_severity.severity(),
         gate_informational: immune.gate_informational,
         ignores,
         today: time::OffsetDateTime::now_utc().date(),

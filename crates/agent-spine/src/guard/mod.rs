@@ -27,7 +27,6 @@ use agent_muscle::exec::ExecResult;
 use autonomic_core::audit::{Actor, AuditEvent, AuditLog, Kind};
 use autonomic_core::config::Config;
 use autonomic_core::paths::Paths;
-use autonomic_core::Severity;
 use serde::Serialize;
 use serde_json::json;
 use sha2::Digest as _;
@@ -237,13 +236,9 @@ pub fn load_rules(
 /// `ScanOptions` for install checks from `[immune]`.
 fn scan_options(config: &Config) -> ScanOptions {
     let immune = &config.immune;
-    let fail_on = match immune.fail_on.as_str() {
-        "none" => None,
-        s => s.parse::<Severity>().ok().or(Some(Severity::High)),
-    };
     ScanOptions {
-        fail_on,
-        unknown_as: immune.unknown_severity.parse().unwrap_or(Severity::High),
+        fail_on: immune.fail_on.threshold(),
+        unknown_as: immune.unknown_severity.severity(),
         gate_informational: immune.gate_informational,
         ..ScanOptions::default()
     }

@@ -37,10 +37,7 @@ fn show_prints_values_and_origins() {
     # effective configuration; file: [HOME]/config.toml
 
     [immune]
-    osv_scan_enabled = true  # default
     osv_cache_dir = "[HOME]/data/immune/osv-cache"  # default
-    sandbox_default = "seccomp"  # default
-    command_validation_enabled = true  # default
     fail_on = "high"  # default
     unknown_severity = "high"  # default
     gate_informational = false  # default
@@ -49,7 +46,7 @@ fn show_prints_values_and_origins() {
     # ignore_file (unset)  # default
 
     [muscle]
-    default_sandbox = "firecracker"  # config.toml:46
+    default_sandbox = "firecracker"  # config.toml:37
     firecracker_kernel = "[HOME]/data/vmlinux.bin"  # default
     firecracker_rootfs = "[HOME]/data/rootfs.ext4"  # default
     vm_memory_mib = 512  # default
@@ -64,7 +61,7 @@ fn show_prints_values_and_origins() {
     [mouth]
     ast_validation = true  # default
     slack_approval_channel = "#ops-approvals"  # default
-    slack_approval_timeout_minutes = 5  # config.toml:88
+    slack_approval_timeout_minutes = 5  # config.toml:79
     # rules_file (unset)  # default
 
     [brain]
@@ -94,7 +91,7 @@ fn show_without_a_file_is_all_defaults() {
         ),
         "{stdout}"
     );
-    assert_eq!(stdout.matches("# default\n").count(), 35, "{stdout}");
+    assert_eq!(stdout.matches("# default\n").count(), 32, "{stdout}");
 }
 
 #[test]
@@ -106,7 +103,7 @@ fn show_json_has_structured_origins() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["source"], "[HOME]/config.toml");
     let entries = json["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 35);
+    assert_eq!(entries.len(), 32);
     let rules = entries
         .iter()
         .find(|e| e["key"] == "mouth.rules_file")
@@ -142,6 +139,24 @@ fn bad_sandbox_value_lists_valid_values() {
     let (code, _, stderr) = run(&home, home.cmd().args(["config", "show"]));
     assert_eq!(code, 2);
     insta::assert_snapshot!(stderr, @r#"error: [HOME]/config.toml:2:19: invalid value for `muscle.default_sandbox`: "docker" is not one of "none", "seccomp", "firecracker""#);
+}
+
+#[test]
+fn removed_key_says_what_to_use_instead() {
+    let home = TestHome::new();
+    home.write_config("[immune]\nfail_on = \"high\"\nsandbox_default = \"firecracker\"\n");
+    let (code, stdout, stderr) = run(&home, home.cmd().args(["config", "show"]));
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    insta::assert_snapshot!(stderr, @"error: [HOME]/config.toml:3:1: `immune.sandbox_default` was removed: use `muscle.default_sandbox`");
+}
+
+#[test]
+fn bad_choice_lists_valid_values() {
+    let home = TestHome::new();
+    home.write_config("[immune]\nfail_on = \"severe\"\n");
+    let (code, _, stderr) = run(&home, home.cmd().args(["config", "show"]));
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @r#"error: [HOME]/config.toml:2:11: invalid value for `immune.fail_on`: "severe" is not one of "critical", "high", "medium", "low", "none""#);
 }
 
 #[test]

@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::schema::{self, Config, SECTIONS};
+use super::spec::quoted;
 
 /// A position in a configuration file: `path:line:column`, both 1-based.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +84,16 @@ pub enum ConfigError {
         /// The section the key belongs in, when it belongs elsewhere.
         belongs_in: Option<&'static str>,
     },
+    /// A key that Autonomic no longer has.
+    #[error("{at}: `{key}` was removed: {instead}")]
+    RemovedKey {
+        /// Where it is.
+        at: Location,
+        /// The dotted key, e.g. `immune.sandbox_default`.
+        key: String,
+        /// What to do instead.
+        instead: &'static str,
+    },
     /// A value of the wrong TOML type.
     #[error("{at}: wrong type for `{key}`: expected {expected}, found {found}")]
     WrongType {
@@ -126,6 +137,7 @@ impl ConfigError {
             ConfigError::Syntax { at, .. }
             | ConfigError::UnknownSection { at, .. }
             | ConfigError::UnknownKey { at, .. }
+            | ConfigError::RemovedKey { at, .. }
             | ConfigError::WrongType { at, .. }
             | ConfigError::InvalidValue { at, .. }
             | ConfigError::Deserialize { at, .. } => Some(at),
@@ -136,6 +148,7 @@ impl ConfigError {
     pub fn key(&self) -> Option<&str> {
         match self {
             ConfigError::UnknownKey { key, .. }
+            | ConfigError::RemovedKey { key, .. }
             | ConfigError::WrongType { key, .. }
             | ConfigError::InvalidValue { key, .. } => Some(key),
             ConfigError::UnknownSection { section, .. } => Some(section),
@@ -146,7 +159,10 @@ impl ConfigError {
     /// A suggestion for fixing the file, e.g. `did you mean "default_sandbox"?`.
     pub fn hint(&self) -> Option<String> {
         match self {
-            ConfigError::Read { .. } | ConfigError::Syntax { .. } => None,
+            // The message of a removed key already says what to do instead.
+            ConfigError::Read { .. }
+            | ConfigError::Syntax { .. }
+            | ConfigError::RemovedKey { .. } => None,
             ConfigError::Deserialize { .. } => {
                 Some("this is a bug in Autonomic's key registry; please report it".to_owned())
             }
@@ -154,7 +170,7 @@ impl ConfigError {
                 Some(name) => format!("did you mean \"{name}\"?"),
                 None => format!(
                     "valid sections are {}",
-                    quoted_list(SECTIONS.iter().map(|s| s.name))
+                    quoted(SECTIONS.iter().map(|s| s.name))
                 ),
             }),
             ConfigError::UnknownKey {
@@ -170,7 +186,7 @@ impl ConfigError {
                 (None, None) => match key.split_once('.').and_then(|(s, _)| schema::section(s)) {
                     Some(section) => format!(
                         "valid keys here are {}",
-                        quoted_list(section.keys.iter().map(|k| k.name))
+                        quoted(section.keys.iter().map(|k| k.name))
                     ),
                     None => "keys must be inside a [section]".to_owned(),
                 },
@@ -199,13 +215,6 @@ fn default_toml(section: &str, name: &str) -> Option<String> {
         .get(section)?
         .get(name)
         .map(|value| value.to_string())
-}
-
-fn quoted_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    items
-        .map(|item| format!("\"{item}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

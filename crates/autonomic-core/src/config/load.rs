@@ -7,7 +7,8 @@ use std::path::Path;
 use toml_edit::{Item, TableLike};
 
 use super::error::{ConfigError, Location};
-use super::schema::{self, KeySpec, Kind, SectionSpec, SECTIONS};
+use super::schema::{self, SECTIONS};
+use super::spec::{KeySpec, Kind, SectionSpec, UnknownChoice};
 use super::{Config, LoadedConfig, Origin};
 use crate::paths::Paths;
 
@@ -124,6 +125,13 @@ impl Walker<'_> {
             let dotted = format!("{}.{name}", section.name);
             let key_at = self.at_or(table.key(name).and_then(toml_edit::Key::span), None);
             let Some(spec) = section.key(name) else {
+                if let Some(removed) = section.removed(name) {
+                    return Err(ConfigError::RemovedKey {
+                        at: key_at,
+                        key: dotted,
+                        instead: removed.instead,
+                    });
+                }
                 let belongs_in = SECTIONS
                     .iter()
                     .find(|other| other.name != section.name && other.key(name).is_some())
@@ -227,14 +235,13 @@ fn check_value(spec: &KeySpec, item: &Item, key: &str, at: Location) -> Result<(
         Kind::Choice { values } => {
             let value = item.as_str().ok_or_else(|| wrong_type(at.clone()))?;
             if !values.contains(&value) {
-                let listed = values
-                    .iter()
-                    .map(|v| format!("\"{v}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 return Err(invalid(
                     at,
-                    format!("\"{value}\" is not one of {listed}"),
+                    UnknownChoice {
+                        value: value.to_owned(),
+                        allowed: values,
+                    }
+                    .to_string(),
                     nearest(value, values.iter().copied()),
                 ));
             }

@@ -1,10 +1,15 @@
 //! Typed, strict, traceable configuration (`<home>/config.toml`).
 //!
-//! The file has the sections and keys of the Autonomic specification, plus
-//! `[mouth] rules_file`. Loading is strict: an unknown section or key, a value
-//! of the wrong type or an invalid value is an error naming the file, line,
-//! column and dotted key, with a suggestion where one helps. A missing file
-//! means all defaults. Every key's [`Origin`] is recorded for `config show`.
+//! Every key is declared once, in `schema.rs`: its one-line doc, type,
+//! default and constraints. The section structs, their defaults, the loader's
+//! checks, `config show` and the commented default file written by
+//! `autonomic init` are all generated from that declaration; a choice key is an
+//! enum ([`FailOn`], [`UnknownAs`], [`WorkspaceTraps`], [`SandboxLevel`](crate::SandboxLevel)).
+//!
+//! Loading is strict: an unknown section or key, a removed key, a value of the
+//! wrong type or an invalid value is an error naming the file, line, column and
+//! dotted key, with a suggestion where one helps. A missing file means all
+//! defaults. Every key's [`Origin`] is recorded for `config show`.
 //!
 //! # Examples
 //!
@@ -30,6 +35,7 @@
 mod error;
 mod load;
 mod schema;
+mod spec;
 mod template;
 
 use std::collections::BTreeMap;
@@ -38,7 +44,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use error::{ConfigError, Location};
-pub use schema::{BrainConfig, Config, HeartConfig, ImmuneConfig, MouthConfig, MuscleConfig};
+pub use schema::{
+    BrainConfig, Config, FailOn, HeartConfig, ImmuneConfig, MouthConfig, MuscleConfig, UnknownAs,
+    WorkspaceTraps,
+};
+pub use spec::UnknownChoice;
 
 use crate::paths::Paths;
 

@@ -23,7 +23,7 @@ fn missing_file_means_defaults() {
     let loaded = Config::load(&paths).unwrap();
     assert_eq!(loaded.source, None);
     assert!(loaded.provenance.values().all(|o| *o == Origin::Default));
-    assert_eq!(loaded.provenance.len(), 35);
+    assert_eq!(loaded.provenance.len(), 32);
     let mut expected = Config::default();
     expected.expand_paths(&paths);
     assert_eq!(loaded.config, expected);
@@ -36,14 +36,14 @@ fn missing_file_means_defaults() {
 #[test]
 fn seed_defaults() {
     let c = Config::default();
-    assert!(c.immune.osv_scan_enabled);
     assert_eq!(
         c.immune.osv_cache_dir,
         Path::new("~/.autonomic/data/immune/osv-cache")
     );
-    assert_eq!(c.immune.sandbox_default, SandboxLevel::Seccomp);
-    assert!(c.immune.command_validation_enabled);
+    assert_eq!(c.immune.fail_on, FailOn::High);
+    assert_eq!(c.immune.unknown_severity, UnknownAs::High);
     assert_eq!(c.muscle.default_sandbox, SandboxLevel::Seccomp);
+    assert_eq!(c.muscle.workspace_traps, WorkspaceTraps::Remove);
     assert_eq!(
         c.muscle.firecracker_kernel,
         Path::new("~/.autonomic/data/vmlinux.bin")
@@ -62,13 +62,13 @@ fn seed_defaults() {
 fn every_key_is_parsed() {
     let text = r##"
 [immune]
-osv_scan_enabled = false
 osv_cache_dir = "/var/cache/osv"
-sandbox_default = "none"
-command_validation_enabled = false
+fail_on = "none"
+unknown_severity = "critical"
 
 [muscle]
 default_sandbox = "firecracker"
+workspace_traps = "report"
 firecracker_kernel = "~/.autonomic/k/vmlinux"
 firecracker_rootfs = "~/images/rootfs.ext4"
 
@@ -79,11 +79,12 @@ slack_approval_timeout_minutes = 10080
 rules_file = "~/.autonomic/rules.toml"
 "##;
     let c = parse(text).unwrap().config;
-    assert!(!c.immune.osv_scan_enabled);
     assert_eq!(c.immune.osv_cache_dir, Path::new("/var/cache/osv"));
-    assert_eq!(c.immune.sandbox_default, SandboxLevel::None);
-    assert!(!c.immune.command_validation_enabled);
+    assert_eq!(c.immune.fail_on, FailOn::None);
+    assert_eq!(c.immune.fail_on.threshold(), None);
+    assert_eq!(c.immune.unknown_severity, UnknownAs::Critical);
     assert_eq!(c.muscle.default_sandbox, SandboxLevel::Firecracker);
+    assert_eq!(c.muscle.workspace_traps, WorkspaceTraps::Report);
     assert_eq!(c.muscle.firecracker_kernel, Path::new("/ah/k/vmlinux"));
     assert_eq!(
         c.muscle.firecracker_rootfs,
@@ -115,7 +116,7 @@ fn provenance_names_the_line() {
     assert_eq!(loaded.origin("mouth.nope"), None);
     assert_eq!(loaded.source.as_deref(), Some(Path::new("/ah/config.toml")));
     let entries = loaded.entries();
-    assert_eq!(entries.len(), 35);
+    assert_eq!(entries.len(), 32);
     let entry = entries
         .iter()
         .find(|e| e.key == "mouth.ast_validation")
@@ -226,7 +227,7 @@ fn wrong_type_says_expected_and_found() {
         hint.as_deref(),
         Some("for example: slack_approval_timeout_minutes = 30")
     );
-    let (msg, _) = error("[immune]\nosv_scan_enabled = \"yes\"\n");
+    let (msg, _) = error("[immune]\ngate_informational = \"yes\"\n");
     assert!(
         msg.ends_with("expected a boolean (true or false), found string"),
         "{msg}"
@@ -253,8 +254,82 @@ fn bad_sandbox_lists_valid_values() {
         "/ah/config.toml:2:19: invalid value for `muscle.default_sandbox`: \"docker\" is not one of \"none\", \"seccomp\", \"firecracker\""
     );
     assert_eq!(hint, None);
-    let (_, hint) = error("[immune]\nsandbox_default = \"seccom\"\n");
+    let (_, hint) = error("[muscle]\ndefault_sandbox = \"seccom\"\n");
     assert_eq!(hint.as_deref(), Some("did you mean \"seccomp\"?"));
+}
+
+#[test]
+fn bad_choice_lists_valid_values() {
+    let (msg, hint) = error("[muscle]\nworkspace_traps = \"delete\"\n");
+    assert_eq!(
+        msg,
+        "/ah/config.toml:2:19: invalid value for `muscle.workspace_traps`: \"delete\" is not one of \"remove\", \"report\""
+    );
+    assert_eq!(hint, None);
+    let (msg, hint) = error("[immune]\n\nfail_on = \"hihg\"\n");
+    assert_eq!(
+        msg,
+        "/ah/config.toml:3:11: invalid value for `immune.fail_on`: \"hihg\" is not one of \"critical\", \"high\", \"medium\", \"low\", \"none\""
+    );
+    assert_eq!(hint.as_deref(), Some("did you mean \"high\"?"));
+    let (msg, _) = error("[immune]\nunknown_severity = \"none\"\n");
+    assert!(
+        msg.ends_with("\"none\" is not one of \"critical\", \"high\", \"medium\", \"low\""),
+        "{msg}"
+    );
+    let (msg, _) = error("[immune]\nfail_on = 7\n");
+    assert!(
+        msg.ends_with("wrong type for `immune.fail_on`: expected one of the strings \"critical\", \"high\", \"medium\", \"low\", \"none\", found integer"),
+        "{msg}"
+    );
+}
+
+/// The three `[immune]` keys nothing read are gone, and a file that still
+/// sets one is told what to do instead.
+#[test]
+fn removed_keys_say_what_to_use_instead() {
+    let (msg, hint) = error("[immune]\nsandbox_default = \"seccomp\"\n");
+    assert_eq!(
+        msg,
+        "/ah/config.toml:2:1: `immune.sandbox_default` was removed: use `muscle.default_sandbox`"
+    );
+    assert_eq!(hint, None);
+    let (msg, _) = error("[immune]\nfail_on = \"high\"\ncommand_validation_enabled = true\n");
+    assert_eq!(
+        msg,
+        "/ah/config.toml:3:1: `immune.command_validation_enabled` was removed: every command is validated"
+    );
+    let (msg, _) = error("immune.osv_scan_enabled = false\n");
+    assert!(
+        msg.starts_with(
+            "/ah/config.toml:1:8: `immune.osv_scan_enabled` was removed: nothing scans on its own"
+        ),
+        "{msg}"
+    );
+    let err = parse("[immune]\nsandbox_default = \"none\"\n").unwrap_err();
+    assert!(matches!(err, ConfigError::RemovedKey { .. }));
+    assert_eq!(err.key(), Some("immune.sandbox_default"));
+    assert_eq!(err.location().map(|at| at.line), Some(2));
+}
+
+/// Each integer key's bounds fit its Rust type, and each choice value loads.
+#[test]
+fn every_bound_and_choice_loads() {
+    for section in schema::SECTIONS {
+        for key in section.keys {
+            let values: Vec<String> = match key.kind {
+                spec::Kind::Integer { min, max } => vec![min.to_string(), max.to_string()],
+                spec::Kind::Choice { values } => {
+                    values.iter().map(|v| format!("\"{v}\"")).collect()
+                }
+                _ => Vec::new(),
+            };
+            for value in values {
+                let text = format!("[{}]\n{} = {value}\n", section.name, key.name);
+                assert!(parse(&text).is_ok(), "{text}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -348,7 +423,7 @@ fn commented_default_parses_back_to_defaults() {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    assert_eq!(uncommented, 33, "{text}");
+    assert_eq!(uncommented, 30, "{text}");
     assert!(text.contains("\n# rules_file = \"~/.autonomic/rules.toml\"\n"));
     let loaded = parse(&active).unwrap();
     assert_eq!(loaded.config, LoadedConfig::defaults(&paths()).config);
@@ -357,7 +432,7 @@ fn commented_default_parses_back_to_defaults() {
         .values()
         .filter(|o| **o != Origin::Default)
         .count();
-    assert_eq!(from_file, 33);
+    assert_eq!(from_file, 30);
 
     // The example for a key without a default is valid too.
     let all = active.replace("# rules_file = ", "rules_file = ");
