@@ -6,7 +6,7 @@ use std::time::Instant;
 use agent_brain::{
     Brain, BrainError, BrainSettings, Capacity, IndexOptimized, PrunePolicy, PruneReport, PruneStep,
 };
-use autonomic_core::audit::{AuditError, AuditEvent, AuditLog};
+use autonomic_core::audit::{Actor, AuditError, AuditEvent, AuditLog, Kind};
 use autonomic_core::config::Config;
 
 /// Why a cycle failed.
@@ -125,11 +125,11 @@ impl PruneCycle {
                     millis,
                     "prune cycle done"
                 );
-                audit.append(AuditEvent {
-                    kind: "heart.prune".to_owned(),
-                    actor: "heart".to_owned(),
-                    decision: None,
-                    detail: serde_json::json!({
+                audit.append(AuditEvent::new(
+                    Kind::HeartPrune,
+                    &Actor::Heart,
+                    None,
+                    serde_json::json!({
                         "db": self.db_path,
                         "expired_deleted": report.expired_deleted,
                         "scopes_over_capacity": report.scopes_over_capacity,
@@ -148,7 +148,7 @@ impl PruneCycle {
                         },
                         "millis": millis,
                     }),
-                })?;
+                ))?;
                 Ok(PruneOutcome {
                     report,
                     index,
@@ -157,16 +157,16 @@ impl PruneCycle {
             }
             Err(error) => {
                 tracing::error!(db = %self.db_path.display(), %error, "prune cycle failed");
-                audit.append(AuditEvent {
-                    kind: "heart.prune_failed".to_owned(),
-                    actor: "heart".to_owned(),
-                    decision: None,
-                    detail: serde_json::json!({
+                audit.append(AuditEvent::new(
+                    Kind::HeartPruneFailed,
+                    &Actor::Heart,
+                    None,
+                    serde_json::json!({
                         "db": self.db_path,
                         "error": error.to_string(),
                         "millis": millis,
                     }),
-                })?;
+                ))?;
                 Err(error.into())
             }
         }

@@ -36,5 +36,7 @@
 
 pub mod guard;
 pub mod hook;
+pub mod mcp;
 pub mod profiles;
+pub mod recall;
 pub mod sandbox;

@@ -11,7 +11,7 @@ use agent_brain::{
 };
 use agent_heart::{PruneCycle, PruneOutcome, Scheduler};
 use anyhow::Context as _;
-use autonomic_core::audit::{AuditEvent, AuditLog};
+use autonomic_core::audit::{Actor, AuditEvent, AuditLog, Kind};
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
@@ -151,13 +151,13 @@ fn settings(ctx: &Context) -> BrainSettings {
     BrainSettings::from_config(&ctx.config.config.brain)
 }
 
-fn audit(ctx: &Context, kind: &str, detail: serde_json::Value) -> anyhow::Result<()> {
-    AuditLog::open(&ctx.paths.audit_log)?.append(AuditEvent {
-        kind: kind.to_owned(),
-        actor: "cli".to_owned(),
-        decision: None,
+fn audit(ctx: &Context, kind: Kind, detail: serde_json::Value) -> anyhow::Result<()> {
+    AuditLog::open(&ctx.paths.audit_log)?.append(AuditEvent::new(
+        kind,
+        &Actor::Cli,
+        None,
         detail,
-    })?;
+    ))?;
     Ok(())
 }
 
@@ -191,7 +191,7 @@ pub fn run_brain(cmd: &BrainCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
             let done = brain.remember(&fact)?;
             audit(
                 ctx,
-                "brain.remember",
+                Kind::BrainRemember,
                 serde_json::json!({
                     "scope": fact.scope.kind(),
                     "subject": fact.subject,
@@ -239,7 +239,7 @@ pub fn run_brain(cmd: &BrainCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
             let n = brain.forget(&scope, key)?;
             audit(
                 ctx,
-                "brain.forget",
+                Kind::BrainForget,
                 serde_json::json!({ "scope": scope.kind(), "subject": key, "invalidated": n }),
             )?;
             writeln!(out, "forgot {n} {} fact(s) about `{key}`", scope.kind())?;
@@ -295,7 +295,7 @@ pub fn run_brain(cmd: &BrainCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
             let report = brain.restore(from)?;
             audit(
                 ctx,
-                "brain.restore",
+                Kind::BrainRestore,
                 serde_json::json!({ "archive": from, "restored": report.restored,
                     "already_present": report.already_present, "superseded": report.superseded }),
             )?;

@@ -12,6 +12,7 @@ mod config_cmd;
 mod exec_cmd;
 mod hook_cmd;
 mod init;
+mod mcp_cmd;
 mod muscle_cmd;
 mod run_cmd;
 mod validate;
@@ -83,6 +84,8 @@ enum Command {
     Run(run_cmd::RunArgs),
     /// PreToolUse hook for Claude Code or Codex: judge the agent's shell command (fails closed).
     Hook(hook_cmd::HookArgs),
+    /// MCP server on stdio: run_command, validate, scan_dependencies, recall.
+    Mcp(mcp_cmd::McpArgs),
     /// Run a program at a sandbox level, without validation (exit code mirrors the command's).
     Exec(exec_cmd::ExecArgs),
     /// agent-muscle: the microVM guest image, and what this host can do.
@@ -189,6 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Validate(args) => validate::run(&args, &Context::load(paths)?),
         Command::Hook(args) => Ok(hook_cmd::run(&args, Ok(paths))),
+        Command::Mcp(args) => mcp_cmd::run(&args, &Context::load(paths)?),
         Command::Run(args) => run_cmd::run(&args, &Context::load(paths)?),
         Command::Exec(args) => exec_cmd::run_exec(&args, &Context::load(paths)?),
         Command::Muscle(cmd) => muscle_cmd::run(&cmd, &Context::load(paths)?),

@@ -287,14 +287,74 @@ impl Guard {
     ///
     /// Only an audit log that cannot be written.
     pub fn assess(&mut self, command: &str, cwd: &Path) -> Result<Assessment, GuardError> {
-        let assessment = self.assess_quietly(command, cwd);
-        self.audit_assessment(&assessment)?;
+        self.assess_lang(Lang::Bash, command, cwd)
+    }
+
+    /// [`Guard::assess`] for a source in any language agent-mouth reads
+    /// (installs are read from the shell commands it runs).
+    ///
+    /// # Errors
+    ///
+    /// Only an audit log that cannot be written.
+    pub fn assess_lang(
+        &mut self,
+        lang: Lang,
+        source: &str,
+        cwd: &Path,
+    ) -> Result<Assessment, GuardError> {
+        let assessment = self.assess_quietly(lang, source, cwd);
+        self.audit_assessment(lang, &assessment)?;
         Ok(assessment)
     }
 
-    fn assess_quietly(&mut self, command: &str, cwd: &Path) -> Assessment {
-        let verdict = self.validator.validate(Lang::Bash, command);
-        let commands = agent_mouth::commands(Lang::Bash, command).unwrap_or_default();
+    /// Who the next records are by (an MCP client names itself late).
+    pub fn set_actor(&mut self, actor: Actor) {
+        self.actor = actor;
+    }
+
+    /// Scans the lockfiles and manifests in `dir` (and below, when
+    /// `recursive`) against the OSV database; audited as `immune.scan`.
+    ///
+    /// # Errors
+    ///
+    /// No usable database, an unreadable or unparsable file, an audit log
+    /// that cannot be written — as one line for the caller to show.
+    pub fn scan_dir(
+        &self,
+        dir: &Path,
+        recursive: bool,
+    ) -> Result<agent_immune::scan::ScanReport, String> {
+        let db = self
+            .db
+            .as_ref()
+            .map_err(|e| format!("no usable OSV database: {e}"))?;
+        let files = agent_immune::lockfile::discover(dir, recursive).map_err(|e| e.to_string())?;
+        let mut packages = Vec::new();
+        for f in &files {
+            packages.extend(agent_immune::lockfile::parse_file(f).map_err(|e| e.to_string())?);
+        }
+        let report = agent_immune::scan::scan_packages(db, files, &packages, &self.scan)
+            .map_err(|e| e.to_string())?;
+        self.audit
+            .append(AuditEvent::new(
+                Kind::ImmuneScan,
+                &self.actor,
+                Some(report.decision),
+                json!({
+                    "root": dir,
+                    "files": report.files,
+                    "packages": report.packages_scanned,
+                    "findings": report.findings.len(),
+                    "blocking": report.blocking().map(|f| &f.id).collect::<Vec<_>>(),
+                }),
+            ))
+            .map_err(|e| format!("cannot write the audit log: {e}"))?;
+        Ok(report)
+    }
+
+    fn assess_quietly(&mut self, lang: Lang, command: &str, cwd: &Path) -> Assessment {
+        let verdict = self.validator.validate(lang, command);
+        let commands = agent_mouth::commands(lang, command).unwrap_or_default();
         let mut installs = Vec::new();
         for cmd in commands.iter().filter(|c| !c.dynamic_name) {
             for inst in install::parse(&cmd.argv) {
@@ -337,10 +397,10 @@ impl Guard {
         }
     }
 
-    fn audit_assessment(&self, a: &Assessment) -> Result<(), GuardError> {
+    fn audit_assessment(&self, lang: Lang, a: &Assessment) -> Result<(), GuardError> {
         if a.verdict.decision != Decision::Allow {
             self.audit
-                .append(a.verdict.audit_event(Lang::Bash, &a.command, &self.actor))?;
+                .append(a.verdict.audit_event(lang, &a.command, &self.actor))?;
         }
         for c in a.installs.iter().filter(|c| c.decision != Decision::Allow) {
             self.audit.append(AuditEvent::new(

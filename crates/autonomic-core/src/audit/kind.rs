@@ -28,11 +28,25 @@ pub enum Kind {
     MuscleTraps,
     /// Network decisions of the egress proxy.
     MuscleEgress,
+    /// A dependency scan and its verdict.
+    ImmuneScan,
+    /// A scan of what a patch changes in the dependency graph.
+    ImmuneScanPatch,
+    /// A fact stored in agent-brain.
+    BrainRemember,
+    /// Facts forgotten.
+    BrainForget,
+    /// Archived facts put back.
+    BrainRestore,
+    /// One agent-heart prune cycle.
+    HeartPrune,
+    /// A prune cycle that failed.
+    HeartPruneFailed,
 }
 
 impl Kind {
     /// Every kind, for `--kind` help and validation.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 16] = [
         Kind::MouthDeny,
         Kind::MouthReview,
         Kind::ImmuneInstall,
@@ -42,6 +56,13 @@ impl Kind {
         Kind::MuscleViolation,
         Kind::MuscleTraps,
         Kind::MuscleEgress,
+        Kind::ImmuneScan,
+        Kind::ImmuneScanPatch,
+        Kind::BrainRemember,
+        Kind::BrainForget,
+        Kind::BrainRestore,
+        Kind::HeartPrune,
+        Kind::HeartPruneFailed,
     ];
 
     /// The stored spelling, `component.event`.
@@ -56,6 +77,13 @@ impl Kind {
             Kind::MuscleViolation => "muscle.violation",
             Kind::MuscleTraps => "muscle.traps",
             Kind::MuscleEgress => "muscle.egress",
+            Kind::ImmuneScan => "immune.scan",
+            Kind::ImmuneScanPatch => "immune.scan_patch",
+            Kind::BrainRemember => "brain.remember",
+            Kind::BrainForget => "brain.forget",
+            Kind::BrainRestore => "brain.restore",
+            Kind::HeartPrune => "heart.prune",
+            Kind::HeartPruneFailed => "heart.prune_failed",
         }
     }
 
@@ -82,6 +110,8 @@ pub enum Actor {
     Mcp(Option<String>),
     /// A human at a terminal answering a review.
     User,
+    /// agent-heart's prune cycle.
+    Heart,
 }
 
 impl fmt::Display for Actor {
@@ -92,6 +122,7 @@ impl fmt::Display for Actor {
             Actor::Mcp(None) => f.write_str("mcp"),
             Actor::Mcp(Some(c)) => write!(f, "mcp:{c}"),
             Actor::User => f.write_str("user"),
+            Actor::Heart => f.write_str("heart"),
         }
     }
 }
