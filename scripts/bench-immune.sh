@@ -4,8 +4,10 @@
 # Needs hyperfine (Debian package `hyperfine`) and GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-shared="${AUTONOMIC_SHARED:-$PWD/../shared}"
-[ -d "$shared/lockfiles" ] || shared=/work/shared
+testdata="$PWD/testdata"
+for d in lockfiles osv; do
+  [ -d "$testdata/$d" ] || { echo "test data missing: $testdata/$d (see testdata/README.md)" >&2; exit 1; }
+done
 command -v hyperfine >/dev/null || { echo "install hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 
 cargo build --release --locked -q --bin agent-immune
@@ -14,14 +16,14 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export AUTONOMIC_HOME="$work/home"
 
-echo "== index build for all of shared/osv (4 ecosystems)"
-hyperfine -N --warmup 1 --runs 5 "$bin db update --source $shared/osv"
-/usr/bin/time -f "db update peak RSS: %M KB" "$bin" db update --source "$shared/osv" >/dev/null
+echo "== index build for all of testdata/osv (4 ecosystems)"
+hyperfine -N --warmup 1 --runs 5 "$bin db update --source $testdata/osv"
+/usr/bin/time -f "db update peak RSS: %M KB" "$bin" db update --source "$testdata/osv" >/dev/null
 
 # A 1,600-package package-lock.json: nodejs-goof's real lock (1,275 entries)
 # plus nested copies of its first 325 packages, the shape npm writes for
 # duplicated dependencies.
-python3 - "$shared/lockfiles/nodejs-goof.package-lock.json" "$work/package-lock.json" <<'PY'
+python3 - "$testdata/lockfiles/nodejs-goof.package-lock.json" "$work/package-lock.json" <<'PY'
 import json, sys
 lock = json.load(open(sys.argv[1]))
 pk = lock["packages"]
@@ -36,11 +38,11 @@ PY
 
 echo "== scans (whole process, index built)"
 hyperfine -N -i --warmup 30 --runs 300 \
-  "$bin scan --no-audit --manifest $shared/lockfiles/uv.Cargo.lock" \
-  "$bin scan --no-audit --manifest $shared/lockfiles/ripgrep.Cargo.lock" \
-  "$bin scan --no-audit --manifest $shared/lockfiles/nodejs-goof.package-lock.json" \
+  "$bin scan --no-audit --manifest $testdata/lockfiles/uv.Cargo.lock" \
+  "$bin scan --no-audit --manifest $testdata/lockfiles/ripgrep.Cargo.lock" \
+  "$bin scan --no-audit --manifest $testdata/lockfiles/nodejs-goof.package-lock.json" \
   "$bin scan --no-audit --manifest $work/package-lock.json" \
-  "$bin scan --no-audit --manifest $shared/lockfiles/pygoat.requirements.txt"
-for f in "$shared/lockfiles/uv.Cargo.lock" "$work/package-lock.json"; do
+  "$bin scan --no-audit --manifest $testdata/lockfiles/pygoat.requirements.txt"
+for f in "$testdata/lockfiles/uv.Cargo.lock" "$work/package-lock.json"; do
   /usr/bin/time -f "scan $(basename "$f") peak RSS: %M KB" "$bin" scan --no-audit --manifest "$f" >/dev/null || true
 done

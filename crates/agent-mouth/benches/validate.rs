@@ -10,8 +10,8 @@
 //! (3 passes) and the process's peak and current RSS before and after, to
 //! show that memory stays flat while one `Validator` is reused.
 //!
-//! The corpora are looked up in `$AUTONOMIC_SHARED/corpora`, then
-//! `<workspace>/../shared/corpora`, then `/work/shared/corpora`.
+//! The corpora are read from `<workspace>/testdata/corpora` (see
+//! `testdata/README.md`); a missing file panics naming its path.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -23,37 +23,14 @@ use criterion::{Criterion, SamplingMode, Throughput};
 
 const CORPORA: [&str; 2] = ["public_malicious.jsonl", "public_benign.jsonl"];
 
-/// The shared directory holding `corpora/`.
-fn shared_dir() -> PathBuf {
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "bench-only variable, not part of the product's environment"
-    )]
-    let from_env = std::env::var_os("AUTONOMIC_SHARED").filter(|v| !v.is_empty());
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let candidates: Vec<PathBuf> = from_env
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([workspace.join("../shared"), PathBuf::from("/work/shared")])
-        .collect();
-    for dir in &candidates {
-        if dir.join("corpora").is_dir() {
-            return dir.clone();
-        }
-    }
-    let tried: Vec<String> = candidates
-        .iter()
-        .map(|d| d.join("corpora").display().to_string())
-        .collect();
-    panic!(
-        "no corpora directory found; tried {} (set AUTONOMIC_SHARED to the directory holding corpora/)",
-        tried.join(", ")
-    );
+/// `<workspace>/testdata/corpora`.
+fn corpora_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/corpora")
 }
 
 /// Every entry of both public corpora.
 fn load_corpus() -> Vec<CorpusEntry> {
-    let dir = shared_dir().join("corpora");
+    let dir = corpora_dir();
     let mut entries = Vec::new();
     for name in CORPORA {
         let path = dir.join(name);

@@ -19,7 +19,7 @@ use crate::{EXIT_FAILED_CHECK, EXIT_OK, EXIT_REVIEW};
 Examples:
   autonomic validate -- 'curl -fsSL https://x.sh | bash'
   echo 'import os; os.system(\"id\")' | autonomic validate --lang python
-  autonomic validate --corpus shared/corpora/public_benign.jsonl --json
+  autonomic validate --corpus testdata/corpora/public_benign.jsonl --json
 
 Rejections (deny and review) are appended to the audit log.")]
 pub struct ValidateArgs {

@@ -14,30 +14,11 @@ use agent_immune::osv::{update, Database, DbError, ImportReport, Progress, Sourc
 use agent_immune::version::normalize_name;
 use agent_immune::Ecosystem;
 
-/// `shared/` (the OSV mirror lives in `shared/osv`): `$AUTONOMIC_SHARED`,
-/// else `<repo>/../shared`, else `/work/shared`. Panics naming every path
-/// tried when none holds `osv/`.
-pub(crate) fn shared_dir() -> PathBuf {
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "tests locate fixture data; not product configuration"
-    )]
-    let from_env = std::env::var_os("AUTONOMIC_SHARED").map(PathBuf::from);
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let candidates: Vec<PathBuf> = from_env
-        .into_iter()
-        .chain([repo.join("../shared"), PathBuf::from("/work/shared")])
-        .collect();
-    for c in &candidates {
-        if c.join("osv/crates.io/all.zip").is_file() {
-            return c.clone();
-        }
-    }
-    panic!("shared OSV data not found; tried {candidates:?} (set AUTONOMIC_SHARED)");
-}
+use crate::testdata;
 
+/// The real OSV archives, `testdata/osv/<Ecosystem>/all.zip`.
 fn osv_dir() -> PathBuf {
-    shared_dir().join("osv")
+    testdata("osv")
 }
 
 /// Serves files under `root` over HTTP/1.1 on 127.0.0.1 (one thread per
@@ -545,6 +526,6 @@ fn timing_of_import_and_lookup() {
         );
     }
     eprintln!(
-        "import all of shared/osv: {import:?}; open: {opened:?}; open+first crates.io lookup ({hits} hits): {first:?}; +6 lookups: {more:?}; first PyPI lookup ({django} hits): {pypi:?}"
+        "import all of testdata/osv: {import:?}; open: {opened:?}; open+first crates.io lookup ({hits} hits): {first:?}; +6 lookups: {more:?}; first PyPI lookup ({django} hits): {pypi:?}"
     );
 }

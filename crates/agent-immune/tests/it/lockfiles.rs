@@ -1,4 +1,4 @@
-//! Lockfile and manifest parsers: the real files in shared/lockfiles and
+//! Lockfile and manifest parsers: the real files in testdata/lockfiles and
 //! small hand-written fixtures for every format, feature and error.
 
 use std::path::{Path, PathBuf};
@@ -6,27 +6,11 @@ use std::path::{Path, PathBuf};
 use agent_immune::lockfile::{discover, parse, parse_file, Kind, LockfileError};
 use agent_immune::{Ecosystem, Package};
 
-/// `$AUTONOMIC_SHARED/lockfiles`, else `<repo>/../shared`, else `/work/shared`.
-fn lockfiles_dir() -> PathBuf {
-    let mut tried = Vec::new();
-    #[expect(clippy::disallowed_methods, reason = "test locates its fixtures")]
-    if let Some(p) = std::env::var_os("AUTONOMIC_SHARED") {
-        return PathBuf::from(p).join("lockfiles");
-    }
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    for cand in [repo.join("../shared"), PathBuf::from("/work/shared")] {
-        if cand.join("lockfiles").is_dir() {
-            return cand.join("lockfiles");
-        }
-        tried.push(cand);
-    }
-    panic!("shared test data not found (set AUTONOMIC_SHARED); tried {tried:?}");
-}
+use crate::testdata;
 
-fn shared(name: &str) -> PathBuf {
-    let p = lockfiles_dir().join(name);
-    assert!(p.is_file(), "missing shared file {}", p.display());
-    p
+/// A real lockfile or manifest, `testdata/lockfiles/<name>`.
+fn real_file(name: &str) -> PathBuf {
+    testdata(&format!("lockfiles/{name}"))
 }
 
 /// Independent count: `[[package]]` blocks whose `source` is a registry.
@@ -92,7 +76,7 @@ fn cargo_lock_real_files_count_registry_packages() {
         ("uv.Cargo.lock", 683),
         ("firecracker-v0.24.0.Cargo.lock", 85),
     ] {
-        let path = shared(name);
+        let path = real_file(name);
         let text = fs_err::read_to_string(&path).unwrap();
         assert_eq!(registry_count(&text), expected, "{name}: independent count");
         let pkgs = parse_file(&path).unwrap();
@@ -107,17 +91,17 @@ fn cargo_lock_real_files_count_registry_packages() {
         let slow = agent_immune::lockfile::parse_cargo_lock_toml(&text, &path).unwrap();
         assert_eq!(fast, slow, "{name}");
     }
-    let fc = parse_file(&shared("firecracker-v0.24.0.Cargo.lock")).unwrap();
+    let fc = parse_file(&real_file("firecracker-v0.24.0.Cargo.lock")).unwrap();
     // The git dependency (kvm-bindings from GitHub) is skipped; path crates too.
     assert!(!fc.iter().any(|p| p.name == "kvm-bindings"));
     assert!(!fc.iter().any(|p| p.name == "vmm"));
-    let rg = parse_file(&shared("ripgrep.Cargo.lock")).unwrap();
+    let rg = parse_file(&real_file("ripgrep.Cargo.lock")).unwrap();
     assert!(!rg
         .iter()
         .any(|p| p.name == "ripgrep" || p.name == "grep-searcher"));
     assert!(rg.iter().any(|p| p.name == "memchr"));
     let line = get(&rg, "memchr").line.unwrap();
-    let text = fs_err::read_to_string(shared("ripgrep.Cargo.lock")).unwrap();
+    let text = fs_err::read_to_string(real_file("ripgrep.Cargo.lock")).unwrap();
     assert_eq!(text.lines().nth(line - 1).unwrap(), "name = \"memchr\"");
 }
 
@@ -147,7 +131,7 @@ fn cargo_lock_fallback_and_errors() {
 
 #[test]
 fn cargo_lock_fast_and_full_agree_on_truncations() {
-    let path = shared("ripgrep.Cargo.lock");
+    let path = real_file("ripgrep.Cargo.lock");
     let text = fs_err::read_to_string(&path).unwrap();
     let mut cut = 0;
     let mut both = 0;
@@ -237,7 +221,7 @@ tokio = "1"
 #[test]
 fn cargo_toml_resolves_through_workspace_lock() {
     let dir = tempfile::tempdir().unwrap();
-    let lock = fs_err::read_to_string(shared("ripgrep.Cargo.lock")).unwrap();
+    let lock = fs_err::read_to_string(real_file("ripgrep.Cargo.lock")).unwrap();
     let lock_path = write(dir.path(), "Cargo.lock", &lock);
     write(
         dir.path(),
@@ -294,7 +278,7 @@ fn cargo_toml_resolves_through_workspace_lock() {
 
 #[test]
 fn package_lock_v2_real() {
-    let path = shared("nodejs-goof.package-lock.json");
+    let path = real_file("nodejs-goof.package-lock.json");
     let pkgs = parse_file(&path).unwrap();
     // Independent count (python json): distinct name@version under node_modules/.
     assert_eq!(pkgs.len(), 980);
@@ -323,7 +307,7 @@ fn package_lock_v2_real() {
 
 #[test]
 fn package_json_real_is_approximate() {
-    let pkgs = parse_file(&shared("nodejs-goof.package.json")).unwrap();
+    let pkgs = parse_file(&real_file("nodejs-goof.package.json")).unwrap();
     // 32 dependencies + 3 devDependencies, less the two `latest` tags.
     assert_eq!(pkgs.len(), 33);
     assert!(pkgs.iter().all(|p| p.approximate));
@@ -653,7 +637,7 @@ snapshots:
 
 #[test]
 fn requirements_real() {
-    let pkgs = parse_file(&shared("pygoat.requirements.txt")).unwrap();
+    let pkgs = parse_file(&real_file("pygoat.requirements.txt")).unwrap();
     assert_eq!(pkgs.len(), 34);
     assert!(pkgs
         .iter()
@@ -662,7 +646,7 @@ fn requirements_real() {
     assert!(has(&pkgs, "PyYAML", "5.1"));
     assert_eq!(get(&pkgs, "argon2-cffi").line, Some(1));
 
-    let pkgs = parse_file(&shared("healthchecks-main.requirements.txt")).unwrap();
+    let pkgs = parse_file(&real_file("healthchecks-main.requirements.txt")).unwrap();
     assert_eq!(pkgs.len(), 15);
     assert!(has(&pkgs, "Django", "6.1"));
     assert!(has(&pkgs, "PyJWT", "2.13.0"));
@@ -908,7 +892,7 @@ fn kinds() {
 /// Not asserted: run with `--release -- --nocapture timing` to see it.
 #[test]
 fn timing_uv_cargo_lock() {
-    let path = shared("uv.Cargo.lock");
+    let path = real_file("uv.Cargo.lock");
     let text = fs_err::read_to_string(&path).unwrap();
     let n = 1000;
     let start = std::time::Instant::now();
@@ -974,7 +958,7 @@ fn truncated_real_files_never_panic() {
         "pygoat.requirements.txt",
         "healthchecks-main.requirements.txt",
     ] {
-        let path = shared(name);
+        let path = real_file(name);
         let kind = Kind::detect(&path).unwrap();
         let text = fs_err::read_to_string(&path).unwrap();
         let step = (text.len() / 60).max(1);

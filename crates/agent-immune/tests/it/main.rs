@@ -8,3 +8,16 @@ mod patch;
 mod profiles;
 mod severity;
 mod versions;
+
+use std::path::{Path, PathBuf};
+
+/// `<workspace>/testdata/<rel>` (see `testdata/README.md`). Panics naming the
+/// path when it is missing: a test never passes by skipping its data.
+#[track_caller]
+pub(crate) fn testdata(rel: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel);
+    assert!(path.exists(), "test data missing: {}", path.display());
+    path
+}

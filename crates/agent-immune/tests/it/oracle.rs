@@ -1,7 +1,7 @@
-//! The cargo-audit oracle: for every Cargo.lock in shared/lockfiles, the
+//! The cargo-audit oracle: for every Cargo.lock in testdata/lockfiles, the
 //! vulnerabilities and informational warnings we report equal what
 //! cargo-audit 0.22.2 reports on the same advisories
-//! (`shared/lockfiles/expected/NAME.cargo-audit.tsv`).
+//! (`testdata/lockfiles/expected/NAME.cargo-audit.tsv`).
 
 use std::collections::BTreeSet;
 
@@ -10,12 +10,10 @@ use agent_immune::osv::{self, Database, Source};
 use agent_immune::scan::{scan_packages, ScanOptions};
 use agent_immune::Ecosystem;
 
-use crate::db::shared_dir;
+use crate::testdata;
 
 fn expected(name: &str) -> BTreeSet<(String, String, String, String)> {
-    let path = shared_dir()
-        .join("lockfiles/expected")
-        .join(format!("{name}.cargo-audit.tsv"));
+    let path = testdata(&format!("lockfiles/expected/{name}.cargo-audit.tsv"));
     let text = fs_err::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
@@ -37,7 +35,7 @@ fn cargo_lock_findings_equal_cargo_audit() {
     let cache = tempfile::tempdir().unwrap();
     let results = osv::update(
         cache.path(),
-        &Source::Dir(shared_dir().join("osv")),
+        &Source::Dir(testdata("osv")),
         &[Ecosystem::CratesIo],
         &mut |_| {},
     );
@@ -47,9 +45,7 @@ fn cargo_lock_findings_equal_cargo_audit() {
     let db = Database::open(cache.path()).unwrap();
     let mut mismatches = Vec::new();
     for name in ["ripgrep", "firecracker-v0.24.0", "uv"] {
-        let lock = shared_dir()
-            .join("lockfiles")
-            .join(format!("{name}.Cargo.lock"));
+        let lock = testdata(&format!("lockfiles/{name}.Cargo.lock"));
         let packages = lockfile::parse_file(&lock).unwrap();
         let report =
             scan_packages(&db, vec![lock.clone()], &packages, &ScanOptions::default()).unwrap();

@@ -1,31 +1,14 @@
-//! The public corpora from shared/corpora: over non-ambiguous entries, at
+//! The public corpora from testdata/corpora: over non-ambiguous entries, at
 //! most 1% of malicious entries allowed, at most 1% of benign entries
 //! denied and at most 5% of benign entries sent to review.
-
-use std::path::PathBuf;
 
 use agent_mouth::corpus::evaluate;
 use agent_mouth::Validator;
 
-/// `$AUTONOMIC_SHARED`, else `<repo>/../shared`, else `/work/shared`.
-pub(crate) fn shared_dir() -> PathBuf {
-    let mut tried = Vec::new();
-    #[expect(clippy::disallowed_methods, reason = "test locates its fixtures")]
-    if let Some(p) = std::env::var_os("AUTONOMIC_SHARED") {
-        return PathBuf::from(p);
-    }
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    for cand in [repo.join("../shared"), PathBuf::from("/work/shared")] {
-        if cand.join("corpora").is_dir() {
-            return cand;
-        }
-        tried.push(cand);
-    }
-    panic!("shared test data not found (set AUTONOMIC_SHARED); tried {tried:?}");
-}
+use crate::testdata;
 
 fn run(name: &str) -> agent_mouth::corpus::CategoryStats {
-    let path = shared_dir().join("corpora").join(name);
+    let path = testdata(&format!("corpora/{name}"));
     let file = fs_err::File::open(&path).expect("corpus file");
     let mut v = Validator::default();
     let stats =

@@ -10,7 +10,20 @@ mod techniques;
 mod user_rules;
 mod wrappers;
 
+use std::path::{Path, PathBuf};
+
 use agent_mouth::{validate, Decision, Lang, Verdict};
+
+/// `<workspace>/testdata/<rel>` (see `testdata/README.md`). Panics naming the
+/// path when it is missing: a test never passes by skipping its data.
+#[track_caller]
+pub(crate) fn testdata(rel: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel);
+    assert!(path.exists(), "test data missing: {}", path.display());
+    path
+}
 
 /// Validates bash.
 pub(crate) fn bash(src: &str) -> Verdict {

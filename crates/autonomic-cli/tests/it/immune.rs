@@ -1,41 +1,16 @@
 //! End-to-end tests of `agent-immune` (and `autonomic immune`) on the real
-//! lockfiles and OSV archives in the shared data folder.
-//!
-//! The shared folder is found through `$AUTONOMIC_SHARED`, then
-//! `<repo>/../shared`, then `/work/shared`. A missing folder fails the
-//! tests: they must never pass by skipping.
+//! lockfiles and OSV archives in `testdata/`. Missing data fails the tests:
+//! they must never pass by skipping.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::{run, TestHome};
+use crate::{run, testdata, TestHome};
 
-/// The shared data folder (OSV archives and public lockfiles).
-#[expect(
-    clippy::disallowed_methods,
-    reason = "tests locate their fixture folder; autonomic_core::env has no such variable"
-)]
-fn shared() -> PathBuf {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let candidates = std::env::var_os("AUTONOMIC_SHARED")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([repo.join("../shared"), PathBuf::from("/work/shared")]);
-    for dir in candidates {
-        if dir.join("osv").is_dir() && dir.join("lockfiles").is_dir() {
-            return dir;
-        }
-    }
-    panic!(
-        "shared test data not found: set AUTONOMIC_SHARED to the folder holding osv/ and lockfiles/"
-    );
-}
-
+/// A real lockfile or manifest, `testdata/lockfiles/<name>`.
 fn lockfile(name: &str) -> PathBuf {
-    let path = shared().join("lockfiles").join(name);
-    assert!(path.is_file(), "missing shared lockfile {}", path.display());
-    path
+    testdata(&format!("lockfiles/{name}"))
 }
 
 fn firecracker() -> PathBuf {
@@ -50,10 +25,10 @@ fn immune(home: &TestHome) -> assert_cmd::Command {
     cmd
 }
 
-/// A home whose default OSV cache was filled from the shared archives.
+/// A home whose default OSV cache was filled from `testdata/osv`.
 pub(crate) fn home_with_db() -> TestHome {
     let home = TestHome::new();
-    let source = shared().join("osv");
+    let source = testdata("osv");
     let (code, stdout, stderr) = run(
         &home,
         immune(&home)

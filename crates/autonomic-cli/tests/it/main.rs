@@ -74,6 +74,17 @@ pub(crate) fn run(home: &TestHome, cmd: &mut assert_cmd::Command) -> (i32, Strin
     )
 }
 
+/// `<workspace>/testdata/<rel>` (see `testdata/README.md`). Panics naming the
+/// path when it is missing: a test never passes by skipping its data.
+#[track_caller]
+pub(crate) fn testdata(rel: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel);
+    assert!(path.exists(), "test data missing: {}", path.display());
+    path
+}
+
 pub(crate) fn exists(path: &Path) -> bool {
     path.exists()
 }
