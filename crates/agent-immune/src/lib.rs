@@ -13,7 +13,9 @@
 //! serializable verdict out), scan reports (text, JSON, SARIF, table), and
 //! the syscall profiles
 //! agent-muscle's `seccomp` level enforces (built-in, user files, and
-//! learned from a recorded run — the recording itself is agent-muscle's).
+//! learned from a recorded run — the recording itself is agent-muscle's),
+//! which name syscalls and socket families (`unix`, `inet`, …); the
+//! numbers for those names are agent-muscle's tables, joined in agent-spine.
 //!
 //! What it must not do: touch the network during a scan (only `db update`
 //! pulls), print (callers render the verdicts, warnings and errors it

@@ -378,7 +378,7 @@ fn blocking(verdict: &ScanVerdict) -> Vec<String> {
 }
 
 fn profile(cmd: &ProfileCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
-    use agent_immune::profile::FLOOR;
+    use agent_immune::profile::{SocketFamily, FLOOR};
     let mut out = std::io::stdout().lock();
     match cmd {
         ProfileCommand::List => {
@@ -426,7 +426,7 @@ fn profile(cmd: &ProfileCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
                     if p.socket_families.is_empty() {
                         "none".to_string()
                     } else {
-                        p.socket_families.join(", ")
+                        SocketFamily::list(&p.socket_families)
                     }
                 )?;
                 for (family, reason) in &p.socket_refused {
@@ -469,7 +469,7 @@ fn profile(cmd: &ProfileCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
 /// `profile learn`: trace (agent-muscle), build the profile (agent-immune),
 /// check it against the sandbox's table, write it.
 fn learn(args: &LearnArgs, paths: &Paths) -> anyhow::Result<()> {
-    use agent_immune::profile::{self as policy, Observation};
+    use agent_immune::profile::{self as policy, Observation, SandboxTables};
     use agent_muscle::exec::{EnvPolicy, Exit};
     use agent_muscle::trace::{record_syscalls, TraceOutput, TraceSpec};
 
@@ -520,7 +520,10 @@ fn learn(args: &LearnArgs, paths: &Paths) -> anyhow::Result<()> {
             syscalls: &seen,
             socket_domains: &trace.socket_domains,
         },
-        agent_muscle::bpf::NEVER_ALLOWED,
+        &SandboxTables {
+            hard_blocked: agent_muscle::bpf::NEVER_ALLOWED,
+            socket_families: agent_muscle::bpf::SOCKET_FAMILIES,
+        },
     );
     let profile = learned.profile;
     for s in profile.syscalls() {
@@ -556,7 +559,7 @@ fn learn(args: &LearnArgs, paths: &Paths) -> anyhow::Result<()> {
             trace.status
         );
     }
-    if profile.socket_families.iter().any(|f| f != "unix") {
+    if profile.socket_families.iter().any(|f| f.is_network()) {
         eprintln!(
             "note: inet and inet6 sockets are only allowed when the task is granted network (`autonomic exec --allow-net`)"
         );
