@@ -4,33 +4,42 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 /// One ignore entry.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IgnoreEntry {
     /// Vulnerability id or any alias (`RUSTSEC-…`, `CVE-…`, `GHSA-…`).
     pub id: String,
     /// Only for this package (any package when absent).
-    #[serde(default)]
     pub package: Option<String>,
     /// Why it is safe to ignore — required.
     pub reason: String,
     /// Last day (inclusive, `YYYY-MM-DD`) the entry applies.
-    #[serde(default)]
     pub expires: Option<String>,
     /// Where the entry came from (filled in when loading).
-    #[serde(skip_deserializing, default)]
     pub file: Option<PathBuf>,
+}
+
+/// An entry as an ignore file spells it: [`IgnoreEntry`] without `file`,
+/// which a file cannot set.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryRepr {
+    id: String,
+    #[serde(default)]
+    package: Option<String>,
+    reason: String,
+    #[serde(default)]
+    expires: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IgnoreFile {
     #[serde(default)]
-    ignore: Vec<IgnoreEntry>,
+    ignore: Vec<EntryRepr>,
 }
 
 /// A malformed ignore file.
@@ -79,8 +88,8 @@ impl IgnoreList {
             path: path.to_path_buf(),
             message: e.to_string().trim().to_string(),
         })?;
-        let mut entries = file.ignore;
-        for (i, e) in entries.iter_mut().enumerate() {
+        let mut entries = Vec::with_capacity(file.ignore.len());
+        for (i, e) in file.ignore.into_iter().enumerate() {
             if e.reason.trim().is_empty() {
                 return Err(IgnoreError::Invalid {
                     path: path.to_path_buf(),
@@ -93,7 +102,13 @@ impl IgnoreList {
                     message: format!("entry #{} (`{}`): `expires = \"{x}\"`: {m}", i + 1, e.id),
                 })?;
             }
-            e.file = Some(path.to_path_buf());
+            entries.push(IgnoreEntry {
+                id: e.id,
+                package: e.package,
+                reason: e.reason,
+                expires: e.expires,
+                file: Some(path.to_path_buf()),
+            });
         }
         Ok(IgnoreList { entries })
     }

@@ -7,12 +7,19 @@
 //! directory or a zip; a lookup index swapped in atomically), lockfile and
 //! manifest parsers for crates.io, npm and PyPI, per-ecosystem version
 //! ordering (SemVer, npm, PEP 440), OSV range matching, CVSS v3/v4 scoring,
-//! scan reports (text, JSON, SARIF, table), and the syscall profiles
+//! the scan pipeline ([`pipeline`]: a request and `[immune]` in — file
+//! discovery, ignore files, the gate's options, the stale-database warning,
+//! the holds, including a manifest a patch leaves unparsable — and a
+//! serializable verdict out), scan reports (text, JSON, SARIF, table), and
+//! the syscall profiles
 //! agent-muscle's `seccomp` level enforces (built-in, user files, and
-//! learned from a recorded run — the recording itself is agent-muscle's).
+//! learned from a recorded run — the recording itself is agent-muscle's),
+//! which name syscalls and socket families (`unix`, `inet`, …); the
+//! numbers for those names are agent-muscle's tables, joined in agent-spine.
 //!
 //! What it must not do: touch the network during a scan (only `db update`
-//! pulls), run any program, or depend on another layer crate.
+//! pulls), print (callers render the verdicts, warnings and errors it
+//! returns), run any program, or depend on another layer crate.
 
 pub mod ignore;
 pub mod install;
@@ -20,6 +27,7 @@ pub mod lockfile;
 pub mod matching;
 pub mod osv;
 pub mod patch;
+pub mod pipeline;
 pub mod profile;
 pub mod report;
 pub mod scan;

@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 use crate::lockfile::{self, Kind};
 use crate::types::Package;
 
@@ -20,7 +22,7 @@ pub struct FileChange {
 }
 
 /// What a patch does to the dependency graph.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatchDelta {
     /// Packages present after the patch that were not there before (new
     /// packages and changed versions).

@@ -16,6 +16,7 @@
 //! the owned [`ProfileDef`]. This crate knows no syscall table: checking
 //! names against one is the caller's (the CLI passes agent-muscle's in).
 
+mod family;
 mod file;
 mod learn;
 
@@ -24,8 +25,11 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+pub use family::SocketFamily;
 pub use file::{check_name, parse_user_profile, to_toml, ProfileFileError};
-pub use learn::{display_command, learn, Learned, Observation, Refused, OBSERVED_GROUP};
+pub use learn::{
+    display_command, learn, Learned, Observation, Refused, SandboxTables, OBSERVED_GROUP,
+};
 
 /// A named set of syscalls with the reason a task needs them.
 #[derive(Debug, Serialize)]
@@ -49,10 +53,10 @@ pub struct Profile {
     pub groups: &'static [&'static SyscallGroup],
     /// Socket address families `socket()` may create (`unix`, `inet`, `inet6`).
     /// Network families are only honoured when the task is granted network.
-    pub socket_families: &'static [&'static str],
+    pub socket_families: &'static [SocketFamily],
     /// Socket families whose `socket()` fails with `EAFNOSUPPORT` instead of
     /// killing the task (`netlink`), each with the reason.
-    pub socket_refused: &'static [(&'static str, &'static str)],
+    pub socket_refused: &'static [(SocketFamily, &'static str)],
 }
 
 /// The seed's allow list: the floor of every profile.
@@ -251,6 +255,13 @@ pub const DEVELOPER_GROUPS: &[&SyscallGroup] = &[
 /// Why a profile refuses netlink sockets instead of killing on them.
 pub const NETLINK_REFUSED: &str = "npm lists the network interfaces at start-up (os.networkInterfaces, inside a try/catch in @npmcli/config; measured: socket(AF_NETLINK) then bind): refusing the netlink socket turns that into an empty list, and no socket exists to send anything";
 
+/// Local sockets only.
+const UNIX: &[SocketFamily] = &[SocketFamily::Unix];
+
+/// Local sockets, and IP sockets when the task is granted network.
+const UNIX_AND_INET: &[SocketFamily] =
+    &[SocketFamily::Unix, SocketFamily::Inet, SocketFamily::Inet6];
+
 /// Every profile.
 pub const PROFILES: &[Profile] = &[
     Profile {
@@ -264,56 +275,50 @@ pub const PROFILES: &[Profile] = &[
         name: "shell-utils",
         description: "core shell utilities and sh/bash pipelines (ls, cat, grep, sed, awk, find, id, cp, mv, …) reading and changing the workspace",
         groups: &[&LOADER, &IDENTITY, &SIGNALS, &JOB_CONTROL, &TIME, &FS_READ, &NSS_UNIX, &FS_WRITE, &PROCESSES],
-        socket_families: &["unix"],
+        socket_families: UNIX,
         socket_refused: &[],
     },
     Profile {
         name: "git-read",
         description: "git log, status, diff, show, blame, ls-files, rev-parse (status still refreshes .git/index, so index writes are allowed)",
         groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES],
-        socket_families: &["unix"],
+        socket_families: UNIX,
         socket_refused: &[],
     },
     Profile {
         name: "git-write",
         description: "git commit, add, checkout, merge, rebase (hooks run as children), and the `git gc --auto` a commit may start (pack-objects runs threads: madvise, clone3); pushing also needs a network grant",
         groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &NSS_UNIX, &THREADS],
-        socket_families: &["unix", "inet", "inet6"],
+        socket_families: UNIX_AND_INET,
         socket_refused: &[],
     },
     Profile {
         name: "cargo",
         description: "cargo build / test / check / clippy with rustc and build scripts (offline unless network is granted)",
         groups: &[&LOADER, &IDENTITY, &SIGNALS, &JOB_CONTROL, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &THREADS, &EVENT_LOOP],
-        socket_families: &["unix", "inet", "inet6"],
+        socket_families: UNIX_AND_INET,
         socket_refused: &[],
     },
     Profile {
         name: "python",
         description: "a python script (interpreter start-up, imports, subprocesses with captured output, writes in the workspace, user names through NSS)",
         groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &THREADS, &EVENT_LOOP, &NSS_UNIX],
-        socket_families: &["unix"],
+        socket_families: UNIX,
         socket_refused: &[],
     },
     Profile {
         name: "npm",
         description: "npm ci / npm test / node scripts (libuv event loop, worker threads); installing needs a network grant",
         groups: &[&LOADER, &IDENTITY, &SIGNALS, &TIME, &FS_READ, &FS_WRITE, &PROCESSES, &THREADS, &EVENT_LOOP],
-        socket_families: &["unix", "inet", "inet6"],
-        socket_refused: &[(
-            "netlink",
-            NETLINK_REFUSED,
-        )],
+        socket_families: UNIX_AND_INET,
+        socket_refused: &[(SocketFamily::Netlink, NETLINK_REFUSED)],
     },
     Profile {
         name: "developer",
         description: "what coding agents really run: build tools, test runners, compilers, shells and the programs no other profile matches (measured on cargo build && cargo test, npm test, python -m unittest, make with cc, git init/add/commit, cp, curl, `cmd & wait`, fallocate, os.system, cc --version, timeout, tar, sort)",
         groups: DEVELOPER_GROUPS,
-        socket_families: &["unix", "inet", "inet6"],
-        socket_refused: &[(
-            "netlink",
-            NETLINK_REFUSED,
-        )],
+        socket_families: UNIX_AND_INET,
+        socket_refused: &[(SocketFamily::Netlink, NETLINK_REFUSED)],
     },
 ];
 
@@ -340,11 +345,11 @@ pub struct ProfileDef {
     /// Groups on top of the floor (the loader group among them).
     pub groups: Vec<GroupDef>,
     /// Socket address families `socket()` may create (`unix`, `inet`, `inet6`).
-    pub socket_families: Vec<String>,
+    pub socket_families: Vec<SocketFamily>,
     /// Socket families refused with `EAFNOSUPPORT` rather than a kill, each
     /// with the reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub socket_refused: Vec<(String, String)>,
+    pub socket_refused: Vec<(SocketFamily, String)>,
     /// `<command> on <date>` for a learned profile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub learned_from: Option<String>,
@@ -398,11 +403,11 @@ impl From<&Profile> for ProfileDef {
             name: p.name.to_owned(),
             description: p.description.to_owned(),
             groups: p.groups.iter().map(|g| GroupDef::from(*g)).collect(),
-            socket_families: p.socket_families.iter().map(|f| (*f).to_owned()).collect(),
+            socket_families: p.socket_families.to_vec(),
             socket_refused: p
                 .socket_refused
                 .iter()
-                .map(|(f, why)| ((*f).to_owned(), (*why).to_owned()))
+                .map(|(f, why)| (*f, (*why).to_owned()))
                 .collect(),
             learned_from: None,
             source: None,
@@ -518,7 +523,10 @@ mod tests {
         let p = find("developer")
             .map(|p| p.socket_families)
             .unwrap_or_default();
-        assert_eq!(p, ["unix", "inet", "inet6"]);
+        assert_eq!(
+            p,
+            [SocketFamily::Unix, SocketFamily::Inet, SocketFamily::Inet6]
+        );
     }
 
     #[test]

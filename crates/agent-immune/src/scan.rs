@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use autonomic_core::{Decision, Severity};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::ignore::{IgnoreEntry, IgnoreList, IgnoreStatus};
@@ -43,7 +43,7 @@ impl Default for ScanOptions {
 }
 
 /// One vulnerability (all its aliases merged) in one package version.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// The id shown first: the CVE when there is one, else the record id.
     pub id: String,
@@ -69,8 +69,8 @@ pub struct Finding {
     pub score: Option<f64>,
     /// The vector the score came from.
     pub vector: Option<String>,
-    /// `cvss_v4`, `cvss_v3`, `label` or `none`.
-    pub score_source: &'static str,
+    /// Where `severity` came from (`cvss_v4`, `cvss_v3`, `label` or `none`).
+    pub score_source: ScoreSource,
     /// Severity used for gating (`severity`, or the UNKNOWN policy's).
     pub gated_as: Severity,
     /// One-line summary.
@@ -100,7 +100,7 @@ impl Finding {
 }
 
 /// The result of a scan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScanReport {
     /// Files scanned.
     pub files: Vec<PathBuf>,
@@ -287,12 +287,7 @@ fn finding(pkg: &Package, group: &[(&IndexedVuln, Vec<String>)], opts: &ScanOpti
         severity,
         score: score_v,
         vector,
-        score_source: match source {
-            ScoreSource::CvssV4 => "cvss_v4",
-            ScoreSource::CvssV3 => "cvss_v3",
-            ScoreSource::Label => "label",
-            ScoreSource::None => "none",
-        },
+        score_source: source,
         gated_as,
         summary,
         fixed: fixed.into_iter().collect(),

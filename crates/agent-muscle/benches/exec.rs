@@ -29,9 +29,9 @@ use agent_muscle::exec::{run, ExecSpec, Exit};
 use autonomic_core::SandboxLevel;
 use criterion::{BenchmarkId, Criterion, SamplingMode};
 
-#[path = "../tests/common/shell_utils.rs"]
-mod shell_utils;
-use shell_utils::policy;
+#[path = "../tests/common/test_policy.rs"]
+mod test_policy;
+use test_policy::test_policy;
 
 const BWRAP_ARGS: &[&str] = &[
     "--ro-bind",
@@ -66,7 +66,7 @@ const WORKLOADS: &[(&str, &[&str])] = &[
 fn spec(level: SandboxLevel, argv: &[&str], ws: &Path) -> ExecSpec {
     let mut spec = ExecSpec::new(argv.iter().copied(), ws);
     spec.sandbox = level;
-    spec.policy = Some(policy());
+    spec.policy = Some(test_policy());
     spec.limits.wall = Duration::from_secs(30);
     spec
 }

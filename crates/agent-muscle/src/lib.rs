@@ -5,7 +5,9 @@
 //!
 //! What it owns: the execution *mechanism* — process spawning, limits,
 //! output capture, killing the whole process tree, and (at the `seccomp`
-//! level) compiling and installing seccomp-bpf filters.
+//! level) compiling and installing seccomp-bpf filters, with the kernel's
+//! numbers for what policies name: the x86_64 syscall table and the socket
+//! family table ([`bpf::SOCKET_FAMILIES`]: `inet6` is `AF_INET6`).
 //!
 //! What it must not do: decide *which* syscalls a task may make (that policy
 //! is agent-immune's profiles, passed in as data through autonomic-core

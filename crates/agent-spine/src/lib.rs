@@ -5,8 +5,9 @@
 //! sideways; data crosses between them here, as plain values.
 //!
 //! What it owns: looking syscall profiles up (built-in and the user's
-//! reviewed files in `<home>/profiles`, each name checked against
-//! agent-muscle's table and hard block list) and resolving the profile a
+//! reviewed files in `<home>/profiles`, each syscall name checked against
+//! agent-muscle's table and hard block list, each socket family numbered by
+//! agent-muscle's family table) and resolving the profile a
 //! command runs under ([`profiles::resolve`]): `--profile` wins; a shell
 //! string (`bash -c '…'`) is read with agent-mouth and gets the union of the
 //! profiles of every program it runs; anything else gets agent-immune's pick

@@ -1,6 +1,7 @@
 //! Where syscall profiles come from: agent-immune's built-ins and the user's
 //! reviewed files in `<home>/profiles/NAME.toml`, each syscall name checked
-//! against agent-muscle's x86_64 table and hard block list. This is the one
+//! against agent-muscle's x86_64 table and hard block list, and each socket
+//! family's name numbered by agent-muscle's family table. This is the one
 //! place that joins the two crates' views of a profile (they never depend on
 //! each other); `profile list|show|learn` and `autonomic exec --profile`
 //! all look profiles up here, and [`resolve`] picks the profile a command
@@ -10,8 +11,10 @@ mod resolve;
 
 use std::path::{Path, PathBuf};
 
-use agent_immune::profile::{self as immune_profile, ProfileDef, ProfileFileError, PROFILES};
-use agent_muscle::bpf::{never_allowed_reason, syscall_number};
+use agent_immune::profile::{
+    self as immune_profile, ProfileDef, ProfileFileError, SocketFamily, PROFILES,
+};
+use agent_muscle::bpf::{never_allowed_reason, socket_family_number, syscall_number};
 use autonomic_core::paths::Paths;
 
 pub use resolve::{resolve, shell_string, Resolved};
@@ -45,6 +48,13 @@ pub enum ProfileError {
         file: PathBuf,
         /// The built-in's name.
         name: String,
+    },
+    /// A socket family agent-immune names that agent-muscle cannot number
+    /// (the two tables disagree: a bug, never a user's mistake).
+    #[error("socket family `{family}` is not in agent-muscle's family table")]
+    UnknownFamily {
+        /// The family.
+        family: SocketFamily,
     },
     /// No built-in and no user file has this name.
     #[error("unknown profile `{name}` (known: {}; user profiles live in {})", known.join(", "), dir.display())]
@@ -150,49 +160,22 @@ fn clash(file: PathBuf, name: &str) -> ProfileError {
     }
 }
 
-/// `AF_*` numbers for a profile's socket families (`unix`, `inet`, `inet6`).
-pub fn socket_domains(profile: &ProfileDef) -> Vec<i32> {
-    profile
-        .socket_families
-        .iter()
-        .filter_map(|family| match family.as_str() {
-            "unix" => Some(libc_af::UNIX),
-            "inet" => Some(libc_af::INET),
-            "inet6" => Some(libc_af::INET6),
-            other => {
-                tracing::warn!(
-                    family = other,
-                    "unknown socket family in a profile; ignored"
-                );
-                None
-            }
-        })
-        .collect()
+/// `AF_*` numbers for a profile's socket families, from agent-muscle's
+/// family table.
+pub fn socket_domains(profile: &ProfileDef) -> Result<Vec<i32>, ProfileError> {
+    profile.socket_families.iter().map(|f| domain(*f)).collect()
 }
 
 /// `AF_*` numbers for the families a profile refuses (`EAFNOSUPPORT`).
-pub fn refused_domains(profile: &ProfileDef) -> Vec<i32> {
+pub fn refused_domains(profile: &ProfileDef) -> Result<Vec<i32>, ProfileError> {
     profile
         .socket_refused
         .iter()
-        .filter_map(|(family, _)| match family.as_str() {
-            "netlink" => Some(libc_af::NETLINK),
-            "packet" => Some(libc_af::PACKET),
-            "inet" => Some(libc_af::INET),
-            "inet6" => Some(libc_af::INET6),
-            other => {
-                tracing::warn!(family = other, "unknown refused socket family; ignored");
-                None
-            }
-        })
+        .map(|(f, _)| domain(*f))
         .collect()
 }
 
-/// `AF_*` numbers from <sys/socket.h> (Linux).
-mod libc_af {
-    pub const UNIX: i32 = 1;
-    pub const INET: i32 = 2;
-    pub const INET6: i32 = 10;
-    pub const NETLINK: i32 = 16;
-    pub const PACKET: i32 = 17;
+/// The number agent-muscle's table gives the family agent-immune names.
+fn domain(family: SocketFamily) -> Result<i32, ProfileError> {
+    socket_family_number(family.name()).ok_or(ProfileError::UnknownFamily { family })
 }

@@ -7,16 +7,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use agent_immune::ignore::IgnoreList;
-use agent_immune::lockfile;
 use agent_immune::osv::{self, Database, DbError, Progress, Source};
+use agent_immune::pipeline::{
+    self, Hold, PatchInput, PatchRequest, PatchVerdict, ScanError, ScanRequest, ScanVerdict,
+};
 use agent_immune::report;
-use agent_immune::scan::{scan_packages, ScanOptions};
 use agent_immune::Ecosystem;
 use anyhow::Context as _;
 use autonomic_core::audit::{AuditEvent, AuditLog};
-use autonomic_core::config::{self, Config, LoadedConfig};
+use autonomic_core::config::{Config, LoadedConfig};
 use autonomic_core::paths::Paths;
+use autonomic_core::Severity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use agent_spine::profiles;
@@ -256,10 +257,23 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             crate::render::error(&e);
-            let db_error = e.chain().any(|c| c.downcast_ref::<DbError>().is_some());
-            ExitCode::from(if db_error { EXIT_DB } else { EXIT_USAGE })
+            ExitCode::from(if is_database_error(&e) {
+                EXIT_DB
+            } else {
+                EXIT_USAGE
+            })
         }
     }
+}
+
+/// True when `error` comes from a missing or unusable OSV database (exit
+/// code [`EXIT_DB`]), not from the input.
+pub fn is_database_error(error: &anyhow::Error) -> bool {
+    error.chain().any(|c| {
+        c.downcast_ref::<DbError>().is_some()
+            || c.downcast_ref::<ScanError>()
+                .is_some_and(ScanError::is_database)
+    })
 }
 
 /// Runs one subcommand with resolved paths and configuration.
@@ -277,85 +291,63 @@ pub fn run(cmd: &ImmuneCommand, paths: &Paths, config: &LoadedConfig) -> anyhow:
     }
 }
 
-fn cache_dir(config: &LoadedConfig, over: Option<&Path>) -> PathBuf {
-    over.map_or_else(
-        || config.config.immune.osv_cache_dir.clone(),
-        Path::to_path_buf,
-    )
+impl FailOn {
+    fn threshold(self) -> pipeline::FailOn {
+        match self {
+            FailOn::Critical => pipeline::FailOn::At(Severity::Critical),
+            FailOn::High => pipeline::FailOn::At(Severity::High),
+            FailOn::Medium => pipeline::FailOn::At(Severity::Medium),
+            FailOn::Low => pipeline::FailOn::At(Severity::Low),
+            FailOn::None => pipeline::FailOn::Never,
+        }
+    }
 }
 
+fn cache_dir(config: &LoadedConfig, over: Option<&Path>) -> PathBuf {
+    pipeline::cache_dir(&config.config.immune, over)
+}
+
+/// Exit code of a verdict.
+fn exit(verdict: &ScanVerdict) -> ExitCode {
+    ExitCode::from(if verdict.is_hold() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+/// `scan`: agent-immune's pipeline, rendered; findings are audited.
 fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result<ExitCode> {
-    let immune = &config.config.immune;
-    // 1. inputs (errors here are input errors: exit 2)
-    let mut files = Vec::new();
-    for m in &args.manifest {
-        files.extend(lockfile::discover(m, args.recursive)?);
+    let request = ScanRequest {
+        manifests: args.manifest.clone(),
+        recursive: args.recursive,
+        ignore_files: args.ignore_file.clone(),
+        fail_on: args.fail_on.map(FailOn::threshold),
+        db: args.db.clone(),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let prepared = pipeline::prepare_scan(&request, &config.config.immune, now)?;
+    for w in prepared.warnings() {
+        eprintln!("warning: {w}");
     }
-    if files.is_empty() {
-        anyhow::bail!(
-            "no supported lockfile or manifest found under {}",
-            args.manifest
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    let mut packages = Vec::new();
-    for f in &files {
-        packages.extend(lockfile::parse_file(f)?);
-    }
-    // 2. policy
-    let mut ignores = IgnoreList::default();
-    let mut ignore_files: Vec<PathBuf> = immune.ignore_file.iter().cloned().collect();
-    for m in &args.manifest {
-        let dir = if m.is_dir() {
-            m.clone()
-        } else {
-            m.parent().map(Path::to_path_buf).unwrap_or_default()
-        };
-        let project = dir.join(".agent-immune.toml");
-        if project.is_file() {
-            ignore_files.push(project);
-        }
-    }
-    ignore_files.extend(args.ignore_file.iter().cloned());
-    for f in &ignore_files {
-        ignores.extend(IgnoreList::load(f)?);
-    }
-    let opts = options(args.fail_on, config, ignores);
-    // 3. database (errors here: exit 3)
-    let dir = cache_dir(config, args.db.as_deref());
-    let db = Database::open(&dir).map_err(anyhow::Error::from)?;
-    if let Some(oldest) = db.oldest_update() {
-        let age = time::OffsetDateTime::now_utc() - oldest;
-        if age.whole_days() > immune.max_db_age_days {
-            eprintln!(
-                "warning: the OSV database is {} days old (limit {}, `[immune] max_db_age_days`); run `agent-immune db update`",
-                age.whole_days(),
-                immune.max_db_age_days
-            );
-        }
-    }
-    let report = scan_packages(&db, files, &packages, &opts)?;
+    let verdict = prepared.run()?;
     // The process ends right after the report: let the OS reclaim the
     // decoded index instead of walking it to free it.
-    std::mem::forget(db);
-    std::mem::forget(packages);
-    // 4. output
+    std::mem::forget(prepared);
+    let report = &verdict.report;
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Text => write!(out, "{}", report::text(&report))?,
-        Format::Table => write!(out, "{}", report::table(&report))?,
+        Format::Text => write!(out, "{}", report::text(report))?,
+        Format::Table => write!(out, "{}", report::table(report))?,
         Format::Json => writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&report::json(&report))?
+            serde_json::to_string_pretty(&report::json(report))?
         )?,
         Format::Sarif => writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&report::sarif(&report))?
+            serde_json::to_string_pretty(&report::sarif(report))?
         )?,
     }
     if !args.no_audit && !report.findings.is_empty() {
@@ -367,20 +359,26 @@ fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result
             detail: serde_json::json!({
                 "files": report.files,
                 "packages_scanned": report.packages_scanned,
-                "blocking": report.blocking().map(|f| format!("{} {} {}", f.package, f.version, f.id)).collect::<Vec<_>>(),
+                "blocking": blocking(&verdict),
                 "findings": report.findings.iter().map(|f| format!("{} {} {} {}", f.gated_as, f.package, f.version, f.id)).collect::<Vec<_>>(),
             }),
         })?;
     }
-    Ok(ExitCode::from(if report.blocking().next().is_some() {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    }))
+    Ok(exit(&verdict))
+}
+
+/// The blocking findings of a verdict, as the audit log lists them.
+fn blocking(verdict: &ScanVerdict) -> Vec<String> {
+    verdict
+        .holds
+        .iter()
+        .filter(|h| matches!(h, Hold::Finding { .. }))
+        .map(ToString::to_string)
+        .collect()
 }
 
 fn profile(cmd: &ProfileCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
-    use agent_immune::profile::FLOOR;
+    use agent_immune::profile::{SocketFamily, FLOOR};
     let mut out = std::io::stdout().lock();
     match cmd {
         ProfileCommand::List => {
@@ -428,7 +426,7 @@ fn profile(cmd: &ProfileCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
                     if p.socket_families.is_empty() {
                         "none".to_string()
                     } else {
-                        p.socket_families.join(", ")
+                        SocketFamily::list(&p.socket_families)
                     }
                 )?;
                 for (family, reason) in &p.socket_refused {
@@ -471,7 +469,7 @@ fn profile(cmd: &ProfileCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
 /// `profile learn`: trace (agent-muscle), build the profile (agent-immune),
 /// check it against the sandbox's table, write it.
 fn learn(args: &LearnArgs, paths: &Paths) -> anyhow::Result<()> {
-    use agent_immune::profile::{self as policy, Observation};
+    use agent_immune::profile::{self as policy, Observation, SandboxTables};
     use agent_muscle::exec::{EnvPolicy, Exit};
     use agent_muscle::trace::{record_syscalls, TraceOutput, TraceSpec};
 
@@ -522,7 +520,10 @@ fn learn(args: &LearnArgs, paths: &Paths) -> anyhow::Result<()> {
             syscalls: &seen,
             socket_domains: &trace.socket_domains,
         },
-        agent_muscle::bpf::NEVER_ALLOWED,
+        &SandboxTables {
+            hard_blocked: agent_muscle::bpf::NEVER_ALLOWED,
+            socket_families: agent_muscle::bpf::SOCKET_FAMILIES,
+        },
     );
     let profile = learned.profile;
     for s in profile.syscalls() {
@@ -558,7 +559,7 @@ fn learn(args: &LearnArgs, paths: &Paths) -> anyhow::Result<()> {
             trace.status
         );
     }
-    if profile.socket_families.iter().any(|f| f != "unix") {
+    if profile.socket_families.iter().any(|f| f.is_network()) {
         eprintln!(
             "note: inet and inet6 sockets are only allowed when the task is granted network (`autonomic exec --allow-net`)"
         );
@@ -618,52 +619,39 @@ fn learn(args: &LearnArgs, paths: &Paths) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn options(fail_on: Option<FailOn>, config: &LoadedConfig, ignores: IgnoreList) -> ScanOptions {
-    let immune = &config.config.immune;
-    // `--fail-on` wins over `[immune] fail_on`.
-    let fail_on = match fail_on {
-        Some(FailOn::Critical) => config::FailOn::Critical,
-        Some(FailOn::High) => config::FailOn::High,
-        Some(FailOn::Medium) => config::FailOn::Medium,
-        Some(FailOn::Low) => config::FailOn::Low,
-        Some(FailOn::None) => config::FailOn::None,
-        None => immune.fail_on,
-    };
-    ScanOptions {
-        fail_on: fail_on.threshold(),
-        unknown_as: immune.unknown_severity.severity(),
-        gate_informational: immune.gate_informational,
-        ignores,
-        today: time::OffsetDateTime::now_utc().date(),
-    }
-}
-
+/// `scan-patch`: agent-immune's patch pipeline, rendered; a hold is audited.
 fn scan_patch(args: &PatchArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result<ExitCode> {
-    use agent_immune::patch;
-    let changes = match (&args.diff, &args.before, &args.after) {
-        (Some(diff), _, _) => {
-            let text = fs_err::read_to_string(diff)?;
-            patch::changes_from_diff(&text, &diff.display().to_string(), &args.root)?
-        }
-        (None, Some(b), Some(a)) => patch::changes_between(b, a)?,
+    let input = match (&args.diff, &args.before, &args.after) {
+        (Some(diff), _, _) => PatchInput::Diff {
+            file: diff.clone(),
+            root: args.root.clone(),
+        },
+        (None, Some(before), Some(after)) => PatchInput::Trees {
+            before: before.clone(),
+            after: after.clone(),
+        },
         _ => anyhow::bail!("give --diff FILE, or --before DIR and --after DIR"),
     };
-    let delta = patch::delta(&changes);
-    let mut ignores = IgnoreList::default();
-    if let Some(f) = &config.config.immune.ignore_file {
-        ignores.extend(IgnoreList::load(f)?);
-    }
-    let opts = options(args.fail_on, config, ignores);
-    let db = Database::open(&cache_dir(config, args.db.as_deref()))?;
-    let report = scan_packages(&db, delta.files.clone(), &delta.introduced, &opts)?;
+    let request = PatchRequest {
+        input,
+        fail_on: args.fail_on.map(FailOn::threshold),
+        db: args.db.clone(),
+    };
+    // The verdict's warnings (a stale database) are not shown here: this
+    // command never printed them.
+    let PatchVerdict { verdict, delta } = pipeline::scan_patch(
+        &request,
+        &config.config.immune,
+        time::OffsetDateTime::now_utc(),
+    )?;
+    let report = &verdict.report;
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Text | Format::Table => {
-            for b in &delta.broken {
-                writeln!(
-                    out,
-                    "BLOCKING: the patch leaves a manifest unparsable: {b} — aborting"
-                )?;
+            for h in &verdict.holds {
+                if let Hold::UnparsableManifest { .. } = h {
+                    writeln!(out, "BLOCKING: {h} — aborting")?;
+                }
             }
             let n = delta.introduced.len();
             let m = delta.files.len();
@@ -674,15 +662,15 @@ fn scan_patch(args: &PatchArgs, paths: &Paths, config: &LoadedConfig) -> anyhow:
                 if m == 1 { "" } else { "s" }
             )?;
             if matches!(args.format, Format::Table) {
-                write!(out, "{}", report::table(&report))?;
+                write!(out, "{}", report::table(report))?;
             } else {
-                write!(out, "{}", report::text(&report))?;
+                write!(out, "{}", report::text(report))?;
             }
         }
         Format::Json => {
-            let mut v = report::json(&report);
+            let mut v = report::json(report);
             v["patch"] = serde_json::json!({ "files": delta.files, "introduced": delta.introduced, "broken": delta.broken });
-            if !delta.broken.is_empty() {
+            if verdict.is_hold() {
                 v["verdict"] = "security_hold".into();
             }
             writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
@@ -690,28 +678,23 @@ fn scan_patch(args: &PatchArgs, paths: &Paths, config: &LoadedConfig) -> anyhow:
         Format::Sarif => writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&report::sarif(&report))?
+            serde_json::to_string_pretty(&report::sarif(report))?
         )?,
     }
-    let blocked = report.blocking().next().is_some() || !delta.broken.is_empty();
-    if blocked {
+    if verdict.is_hold() {
         let log = AuditLog::open(&paths.audit_log)?;
         log.append(AuditEvent {
             kind: "immune.scan_patch".into(),
             actor: "cli".into(),
-            decision: Some(autonomic_core::Decision::Deny),
+            decision: Some(verdict.decision()),
             detail: serde_json::json!({
                 "files": delta.files,
                 "broken": delta.broken,
-                "blocking": report.blocking().map(|f| format!("{} {} {}", f.package, f.version, f.id)).collect::<Vec<_>>(),
+                "blocking": blocking(&verdict),
             }),
         })?;
     }
-    Ok(ExitCode::from(if blocked {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    }))
+    Ok(exit(&verdict))
 }
 
 fn update(

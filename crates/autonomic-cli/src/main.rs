@@ -163,10 +163,7 @@ fn main() -> ExitCode {
             render::error(&error);
             // `autonomic immune …` keeps agent-immune's exit code 3 for a
             // missing or unusable database.
-            let db = error
-                .chain()
-                .any(|c| c.downcast_ref::<agent_immune::osv::DbError>().is_some());
-            ExitCode::from(if db {
+            ExitCode::from(if autonomic_cli::immune::is_database_error(&error) {
                 autonomic_cli::immune::EXIT_DB
             } else {
                 EXIT_ERROR

@@ -18,10 +18,13 @@
 //! ```
 //!
 //! The floor is implied, and the loader group is added when the file lacks
-//! it: every profile has both. Parsing is strict (unknown keys, empty
-//! reasons, unknown socket families and a `name` that is not the file's
-//! stem are errors), and every error names the file, line and column. Which
-//! syscall names exist is not known here: the caller passes a check.
+//! it: every profile has both. Socket families are names ([`SocketFamily`]:
+//! `unix`, `inet`, `inet6`, `netlink`, `packet`; `AF_INET6` is read as
+//! `inet6`), never numbers. Parsing is strict (unknown keys, empty reasons,
+//! unknown or misplaced socket families and a `name` that is not the file's
+//! stem are errors), and every error names the file, line and column, and
+//! the key for a socket family. Which syscall names exist is not known
+//! here: the caller passes a check.
 
 use std::path::Path;
 
@@ -29,13 +32,7 @@ use autonomic_core::config::Location;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::{GroupDef, ProfileDef, LOADER};
-
-/// Socket families a profile may name.
-const FAMILIES: &[&str] = &["unix", "inet", "inet6"];
-
-/// Socket families a profile may refuse (`EAFNOSUPPORT`) instead of killing.
-pub const REFUSABLE: &[&str] = &["netlink", "packet", "inet", "inet6"];
+use super::{GroupDef, ProfileDef, SocketFamily, LOADER};
 
 /// A user profile file that is not valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,7 +52,7 @@ struct FileRepr {
     #[serde(default)]
     learned_from: Option<String>,
     #[serde(default)]
-    socket_families: Vec<Spanned<String>>,
+    socket_families: Vec<Spanned<toml::Value>>,
     #[serde(default)]
     socket_refused: Vec<RefusedRepr>,
     #[serde(default, rename = "group")]
@@ -65,13 +62,13 @@ struct FileRepr {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RefusedRepr {
-    family: Spanned<String>,
+    family: Spanned<toml::Value>,
     reason: Spanned<String>,
 }
 
 #[derive(Serialize)]
 struct RefusedOut<'a> {
-    family: &'a str,
+    family: SocketFamily,
     reason: &'a str,
 }
 
@@ -89,7 +86,7 @@ struct FileOut<'a> {
     description: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     learned_from: Option<&'a str>,
-    socket_families: &'a [String],
+    socket_families: &'a [SocketFamily],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     socket_refused: Vec<RefusedOut<'a>>,
     #[serde(rename = "group")]
@@ -148,37 +145,39 @@ pub fn parse_user_profile(
     }
     let mut families = Vec::new();
     for f in &file.socket_families {
-        if !FAMILIES.contains(&f.get_ref().as_str()) {
+        let family = socket_family(f, "socket_families").map_err(|m| err(f.span().start, m))?;
+        if !SocketFamily::CREATABLE.contains(&family) {
             return Err(err(
                 f.span().start,
                 format!(
-                    "unknown socket family `{}` (known: {})",
-                    f.get_ref(),
-                    FAMILIES.join(", ")
+                    "`socket_families`: a task never creates `{family}` sockets (allowed: {}); \
+                     [[socket_refused]] makes socket() fail instead of killing the task",
+                    SocketFamily::list(SocketFamily::CREATABLE)
                 ),
             ));
         }
-        families.push(f.get_ref().clone());
+        families.push(family);
     }
     let mut refused = Vec::new();
     for r in file.socket_refused {
-        if !REFUSABLE.contains(&r.family.get_ref().as_str()) {
+        let at = r.family.span().start;
+        let family = socket_family(&r.family, "socket_refused.family").map_err(|m| err(at, m))?;
+        if !SocketFamily::REFUSABLE.contains(&family) {
             return Err(err(
-                r.family.span().start,
+                at,
                 format!(
-                    "socket family `{}` cannot be refused (known: {})",
-                    r.family.get_ref(),
-                    REFUSABLE.join(", ")
+                    "`socket_refused.family`: socket family `{family}` cannot be refused (refusable: {})",
+                    SocketFamily::list(SocketFamily::REFUSABLE)
                 ),
             ));
         }
         if r.reason.get_ref().trim().is_empty() {
             return Err(err(
                 r.reason.span().start,
-                format!("refusing `{}` needs a reason", r.family.get_ref()),
+                format!("refusing `{family}` needs a reason"),
             ));
         }
-        refused.push((r.family.into_inner(), r.reason.into_inner()));
+        refused.push((family, r.reason.into_inner()));
     }
     let mut groups = Vec::new();
     for g in file.groups {
@@ -226,6 +225,25 @@ pub fn parse_user_profile(
     })
 }
 
+/// The family `value` (of `key`) names, or why it names none.
+fn socket_family(value: &Spanned<toml::Value>, key: &str) -> Result<SocketFamily, String> {
+    let known = SocketFamily::list(&SocketFamily::ALL);
+    match value.get_ref() {
+        toml::Value::String(name) => SocketFamily::parse(name).ok_or_else(|| {
+            format!(
+                "`{key}`: unknown socket family `{name}` (known: {known}; or their `AF_*` names)"
+            )
+        }),
+        toml::Value::Integer(n) => Err(format!(
+            "`{key}`: `{n}`: socket families are named ({known}), not numbered"
+        )),
+        other => Err(format!(
+            "`{key}`: expected a socket family name ({known}), found {}",
+            other.type_str()
+        )),
+    }
+}
+
 /// The file text for `profile`: a header saying what the file is, then the
 /// profile, one syscall per line so a review reads (and diffs) well.
 pub fn to_toml(profile: &ProfileDef) -> String {
@@ -237,7 +255,10 @@ pub fn to_toml(profile: &ProfileDef) -> String {
         socket_refused: profile
             .socket_refused
             .iter()
-            .map(|(family, reason)| RefusedOut { family, reason })
+            .map(|(family, reason)| RefusedOut {
+                family: *family,
+                reason,
+            })
             .collect(),
         groups: &profile.groups,
     };
@@ -281,7 +302,7 @@ mod tests {
     fn written_files_read_back() {
         let mut p = parse(GOOD).unwrap();
         p.learned_from = Some("sh -c 'echo \"hi\\\\\"' on 2025-01-31".into());
-        p.socket_refused = vec![("netlink".into(), "probes interfaces".into())];
+        p.socket_refused = vec![(SocketFamily::Netlink, "probes interfaces".into())];
         let text = to_toml(&p);
         assert!(text.starts_with("# A syscall profile"), "{text}");
         assert_eq!(parse(&text).unwrap(), p);
@@ -293,10 +314,17 @@ mod tests {
         let ok = with("[[socket_refused]]\nfamily = \"netlink\"\nreason = \"why\"\n").unwrap();
         assert_eq!(
             ok.socket_refused,
-            [("netlink".to_owned(), "why".to_owned())]
+            [(SocketFamily::Netlink, "why".to_owned())]
         );
-        let e = with("[[socket_refused]]\nfamily = \"bluetooth\"\nreason = \"why\"\n").unwrap_err();
+        let e = with("[[socket_refused]]\nfamily = \"unix\"\nreason = \"why\"\n").unwrap_err();
         assert!(e.message.contains("cannot be refused"), "{e}");
+        let e = with("[[socket_refused]]\nfamily = \"bluetooth\"\nreason = \"why\"\n").unwrap_err();
+        assert!(
+            e.message
+                .starts_with("`socket_refused.family`: unknown socket family `bluetooth`"),
+            "{e}"
+        );
+        assert_eq!(e.at.path, Path::new("/p/demo.toml"), "{e}");
         let e = with("[[socket_refused]]\nfamily = \"netlink\"\nreason = \" \"\n").unwrap_err();
         assert!(e.message.contains("needs a reason"), "{e}");
     }
@@ -321,6 +349,40 @@ mod tests {
         assert_eq!(e.at.line, 7, "{e}");
         let e = parse(&GOOD.replace("name = \"demo\"", "name = \"other\"")).unwrap_err();
         assert!(e.message.contains("demo.toml"), "{e}");
+    }
+
+    #[test]
+    fn families_are_names_and_errors_name_file_and_key() {
+        let p = parse(&GOOD.replace("[\"unix\"]", "[\"AF_UNIX\", \"af_inet6\"]")).unwrap();
+        assert_eq!(p.socket_families, [SocketFamily::Unix, SocketFamily::Inet6]);
+        assert!(
+            to_toml(&p).contains("socket_families = [\n    \"unix\",\n    \"inet6\",\n]"),
+            "{}",
+            to_toml(&p)
+        );
+        for (bad, why) in [
+            ("\"bluetooth\"", "unknown socket family `bluetooth`"),
+            ("\"1\"", "unknown socket family `1`"),
+            ("1", "`1`: socket families are named"),
+            ("true", "expected a socket family name"),
+        ] {
+            let e = parse(&GOOD.replace("\"unix\"", bad)).unwrap_err();
+            assert_eq!(
+                (e.at.path.as_path(), e.at.line, e.at.column),
+                (Path::new("/p/demo.toml"), 3, 20),
+                "{e}"
+            );
+            assert!(
+                e.message.starts_with(&format!("`socket_families`: {why}")),
+                "{e}"
+            );
+        }
+        let e = parse(&GOOD.replace("[\"unix\"]", "[\"netlink\"]")).unwrap_err();
+        assert!(
+            e.message
+                .contains("`socket_families`: a task never creates `netlink` sockets"),
+            "{e}"
+        );
     }
 
     #[test]

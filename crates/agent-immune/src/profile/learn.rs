@@ -4,16 +4,17 @@
 //! has them) plus exactly the syscalls seen. For review, seen syscalls are
 //! filed under the reviewed group that covers them (with that group's
 //! reason, but only the syscalls seen); the rest go in an `observed` group
-//! whose reason says to review it. A hard-blocked syscall (the list is
-//! agent-muscle's, passed in as data) and a socket domain the sandbox never
-//! allows are left out and reported, since the sandbox would kill them
-//! whatever the profile says.
+//! whose reason says to review it. A hard-blocked syscall and a socket
+//! domain the sandbox never allows are left out and reported, since the
+//! sandbox would kill them whatever the profile says. The block list and
+//! the `AF_*` numbers of the families are agent-muscle's, passed in as data
+//! ([`SandboxTables`]): this crate names families, it does not number them.
 
 use std::collections::BTreeSet;
 
 use super::{
-    GroupDef, ProfileDef, SyscallGroup, EVENT_LOOP, FLOOR, FS_READ, FS_WRITE, IDENTITY, LOADER,
-    NSS_UNIX, PROCESSES, SIGNALS, THREADS, TIME,
+    GroupDef, ProfileDef, SocketFamily, SyscallGroup, EVENT_LOOP, FLOOR, FS_READ, FS_WRITE,
+    IDENTITY, LOADER, NSS_UNIX, PROCESSES, SIGNALS, THREADS, TIME,
 };
 
 /// The reviewed groups learned syscalls are filed under, first match wins.
@@ -47,6 +48,16 @@ pub struct Observation<'a> {
     pub socket_domains: &'a BTreeSet<i32>,
 }
 
+/// What the sandbox knows that learning needs, as data (agent-muscle's
+/// tables).
+#[derive(Debug, Clone, Copy)]
+pub struct SandboxTables<'a> {
+    /// `(syscall, reason)` pairs no profile may allow.
+    pub hard_blocked: &'a [(&'a str, &'a str)],
+    /// `(name, AF_* number)` of the socket families it knows by name.
+    pub socket_families: &'a [(&'a str, i32)],
+}
+
 /// Something seen that the profile leaves out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
@@ -65,14 +76,13 @@ pub struct Learned {
     pub refused: Vec<Refused>,
 }
 
-/// Builds the minimal profile for `obs`. `hard_blocked` is the sandbox's
-/// `(syscall, reason)` list that no profile may allow.
-pub fn learn(obs: &Observation<'_>, hard_blocked: &[(&str, &str)]) -> Learned {
+/// Builds the minimal profile for `obs`.
+pub fn learn(obs: &Observation<'_>, sandbox: &SandboxTables<'_>) -> Learned {
     let command = display_command(obs.command);
     let mut refused = Vec::new();
     let mut left: BTreeSet<&str> = BTreeSet::new();
     for &s in obs.syscalls {
-        match hard_blocked.iter().find(|(n, _)| *n == s) {
+        match sandbox.hard_blocked.iter().find(|(n, _)| *n == s) {
             Some((_, why)) => refused.push(Refused {
                 what: format!("syscall `{s}`"),
                 reason: (*why).to_owned(),
@@ -110,10 +120,21 @@ pub fn learn(obs: &Observation<'_>, hard_blocked: &[(&str, &str)]) -> Learned {
     }
     let mut families = Vec::new();
     for &domain in obs.socket_domains {
-        match family(domain) {
-            Some(f) => families.push(f.to_owned()),
+        let name = sandbox
+            .socket_families
+            .iter()
+            .find(|&&(_, d)| d == domain)
+            .map(|&(name, _)| name);
+        match name
+            .and_then(SocketFamily::parse)
+            .filter(|f| SocketFamily::CREATABLE.contains(f))
+        {
+            Some(f) => families.push(f),
             None => refused.push(Refused {
-                what: format!("socket domain {domain}{}", domain_name(domain)),
+                what: match name {
+                    Some(n) => format!("socket domain {domain} (AF_{})", n.to_ascii_uppercase()),
+                    None => format!("socket domain {domain}"),
+                },
                 reason: "the sandbox only lets socket() create unix, inet and inet6 sockets"
                     .to_owned(),
             }),
@@ -130,31 +151,6 @@ pub fn learn(obs: &Observation<'_>, hard_blocked: &[(&str, &str)]) -> Learned {
             source: None,
         },
         refused,
-    }
-}
-
-fn family(domain: i32) -> Option<&'static str> {
-    match domain {
-        1 => Some("unix"),
-        2 => Some("inet"),
-        10 => Some("inet6"),
-        _ => None,
-    }
-}
-
-fn domain_name(domain: i32) -> &'static str {
-    match domain {
-        3 => " (AF_AX25)",
-        4 => " (AF_IPX)",
-        5 => " (AF_APPLETALK)",
-        9 => " (AF_X25)",
-        16 => " (AF_NETLINK)",
-        17 => " (AF_PACKET)",
-        31 => " (AF_BLUETOOTH)",
-        38 => " (AF_ALG)",
-        40 => " (AF_VSOCK)",
-        44 => " (AF_XDP)",
-        _ => "",
     }
 }
 
@@ -189,7 +185,12 @@ mod tests {
             syscalls: &syscalls,
             socket_domains: &socket_domains,
         };
-        learn(&obs, &[("ptrace", "inspects other processes")])
+        // As agent-muscle's tables would say, for the numbers used here.
+        let sandbox = SandboxTables {
+            hard_blocked: &[("ptrace", "inspects other processes")],
+            socket_families: &[("unix", 1), ("inet6", 10), ("netlink", 16)],
+        };
+        learn(&obs, &sandbox)
     }
 
     #[test]
@@ -232,10 +233,24 @@ mod tests {
 
     #[test]
     fn hard_blocked_calls_and_domains_are_refused() {
-        let l = run(&["ptrace", "socket"], &[1, 10, 16]);
+        let l = run(&["ptrace", "socket"], &[1, 10, 16, 99]);
         assert!(!l.profile.syscalls().contains("ptrace"));
-        assert_eq!(l.profile.socket_families, ["unix", "inet6"]);
+        assert_eq!(
+            l.profile.socket_families,
+            [SocketFamily::Unix, SocketFamily::Inet6]
+        );
         let what: Vec<&str> = l.refused.iter().map(|r| r.what.as_str()).collect();
-        assert_eq!(what, ["syscall `ptrace`", "socket domain 16 (AF_NETLINK)"]);
+        assert_eq!(
+            what,
+            [
+                "syscall `ptrace`",
+                "socket domain 16 (AF_NETLINK)",
+                "socket domain 99"
+            ]
+        );
+        assert_eq!(
+            l.refused[1].reason,
+            "the sandbox only lets socket() create unix, inet and inet6 sockets"
+        );
     }
 }

@@ -14,6 +14,7 @@ pub use cvss3::cvss3_base_score;
 pub use cvss4::cvss4_base_score;
 
 use autonomic_core::Severity;
+use serde::{Deserialize, Serialize};
 
 use crate::osv::record::OsvSeverity;
 
@@ -64,8 +65,10 @@ pub enum CvssError {
     Macrovector,
 }
 
-/// Where a [`Scored`] severity came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where a [`Scored`] severity came from; serialized as `cvss_v4`,
+/// `cvss_v3`, `label` or `none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ScoreSource {
     /// A CVSS v4.0 vector.
     CvssV4,

@@ -5,6 +5,7 @@ mod lockfiles;
 mod matching;
 mod oracle;
 mod patch;
+mod pipeline;
 mod profiles;
 mod severity;
 mod versions;

@@ -78,12 +78,14 @@
 //! assert!(compile(&forbidden).is_err());
 //! ```
 
+mod families;
 mod install;
 mod program;
 mod syscalls;
 
 use serde::{Deserialize, Serialize};
 
+pub use families::{socket_family_name, socket_family_number, SOCKET_FAMILIES};
 pub use install::{install, install_with_listener};
 pub use program::{compile, compile_with, CompileOptions};
 
@@ -111,7 +113,8 @@ pub struct SyscallPolicy {
     pub allow: Vec<String>,
     /// What every syscall not allowed (and not hard-blocked) gets.
     pub default_action: Action,
-    /// `AF_*` domains `socket()`/`socketpair()` may create; empty means
+    /// `AF_*` domains `socket()`/`socketpair()` may create (a profile names
+    /// them; [`socket_family_number`] has the numbers); empty means
     /// `AF_UNIX` only. Any other domain kills the process, unless it is
     /// listed in `refused_domains`.
     #[serde(default)]

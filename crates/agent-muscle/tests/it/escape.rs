@@ -1,5 +1,5 @@
 //! The escape suite (issue 4): hostile programs run at level `seccomp` with
-//! the shell-utils profile of [`super::seccomp`], each asserted to be stopped
+//! the test policy of [`super::seccomp`], each asserted to be stopped
 //! for the right reason (SIGSYS, an errno from the mount view or Landlock, a
 //! PID or network namespace, a limit) while the host stays unchanged. Every
 //! case that is harmless on the host also runs at level `none`, where it
@@ -22,7 +22,7 @@ use autonomic_core::SandboxLevel;
 use tempfile::TempDir;
 
 use super::seccomp::{
-    assert_sigsys, assert_sigsys_status, jailed, plain, policy, running_as_root, text,
+    assert_sigsys, assert_sigsys_status, jailed, plain, running_as_root, test_policy, text,
 };
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -32,7 +32,7 @@ const PYTHON: &str = "/usr/bin/python3";
 fn spec(level: SandboxLevel, argv: &[&str], ws: &Path) -> ExecSpec {
     let mut spec = ExecSpec::new(argv.iter().copied(), ws);
     spec.sandbox = level;
-    spec.policy = Some(policy());
+    spec.policy = Some(test_policy());
     spec.limits.wall = Duration::from_secs(20);
     spec
 }
@@ -224,6 +224,7 @@ fn chroot_dies() {
 
 #[test]
 fn setuid_dies() {
+    // Outside the test policy, as in every built-in profile.
     forbidden_syscall("setuid", 105, "0");
 }
 
@@ -381,7 +382,7 @@ fn forbidden_socket(what: &str, ctor: &str) {
 
 #[test]
 fn control_an_af_unix_socket_can_be_created() {
-    // The same harness with the one domain the profile allows runs to the
+    // The same harness with the one domain the policy allows runs to the
     // end, so the socket cases die of their domain.
     let ws = workspace();
     let script = "import _socket\n\

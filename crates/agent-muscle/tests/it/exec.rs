@@ -463,7 +463,7 @@ fn the_disk_budget_stops_a_task_that_fills_the_disk() {
         let mut s = spec(&["sh", "-c", "head -c 67108864 /dev/zero > big"], ws.path());
         s.sandbox = level;
         if level == SandboxLevel::Seccomp {
-            s.policy = Some(super::seccomp::policy());
+            s.policy = Some(super::seccomp::test_policy());
         }
         s.limits.disk_bytes = Some(LIMIT);
         let r = run(&s).unwrap();
@@ -484,7 +484,7 @@ fn the_disk_budget_stops_a_task_that_fills_the_disk() {
         let mut s = spec(&["sh", "-c", script], ws.path());
         s.sandbox = level;
         if level == SandboxLevel::Seccomp {
-            s.policy = Some(super::seccomp::policy());
+            s.policy = Some(super::seccomp::test_policy());
         }
         s.limits.disk_bytes = Some(LIMIT);
         s.limits.wall = std::time::Duration::from_secs(60);
@@ -508,7 +508,7 @@ fn the_disk_budget_stops_a_task_that_fills_the_disk() {
 fn the_root_directory_is_refused_as_a_seccomp_workspace() {
     let mut s = spec(&["true"], Path::new("/"));
     s.sandbox = SandboxLevel::Seccomp;
-    s.policy = Some(super::seccomp::policy());
+    s.policy = Some(super::seccomp::test_policy());
     let err = run(&s).unwrap_err();
     assert!(
         matches!(

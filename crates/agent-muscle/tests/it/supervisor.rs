@@ -10,7 +10,7 @@ use std::time::Duration;
 use agent_muscle::exec::{run, ExecResult, ExecSpec, Exit, Violation};
 use autonomic_core::SandboxLevel;
 
-use super::seccomp::{assert_sigsys, assert_sigsys_status, jailed, plain, policy, text};
+use super::seccomp::{assert_sigsys, assert_sigsys_status, jailed, plain, test_policy, text};
 
 const PYTHON: &str = "/usr/bin/python3";
 
@@ -21,7 +21,7 @@ fn workspace() -> tempfile::TempDir {
 fn spec(argv: &[&str], ws: &Path) -> ExecSpec {
     let mut spec = ExecSpec::new(argv.iter().copied(), ws);
     spec.sandbox = SandboxLevel::Seccomp;
-    spec.policy = Some(policy());
+    spec.policy = Some(test_policy());
     spec.limits.wall = Duration::from_secs(20);
     spec
 }
@@ -78,7 +78,7 @@ fn a_network_socket_without_a_grant_says_so() {
 #[test]
 fn a_syscall_outside_the_profile_says_so() {
     let ws = workspace();
-    // mlock (149) is in no group of the shell-utils profile.
+    // mlock (149) is outside the test policy.
     let script = "import ctypes; ctypes.CDLL(None).syscall(149, 0, 0)";
     let r = jailed(&[PYTHON, "-c", script], ws.path());
     assert_sigsys(&r, "mlock");
@@ -307,7 +307,7 @@ fn a_given_dev_node_open_to_its_group_stays_usable_as_the_unprivileged_id() {
         ws.path(),
     );
     s.sandbox = SandboxLevel::Seccomp;
-    s.policy = Some(policy());
+    s.policy = Some(test_policy());
     s.seccomp.dev_nodes = vec![name.clone()];
     let r = run(&s);
     let _ = fs_err::remove_file(&node);

@@ -233,17 +233,6 @@ pub fn load_rules(
     UserRules::load(&path)
 }
 
-/// `ScanOptions` for install checks from `[immune]`.
-fn scan_options(config: &Config) -> ScanOptions {
-    let immune = &config.immune;
-    ScanOptions {
-        fail_on: immune.fail_on.threshold(),
-        unknown_as: immune.unknown_severity.severity(),
-        gate_informational: immune.gate_informational,
-        ..ScanOptions::default()
-    }
-}
-
 impl Guard {
     /// Loads the rules, opens the OSV database (a missing one is not an
     /// error: every install is then a `review`) and the audit log.
@@ -255,7 +244,12 @@ impl Guard {
         let rules = load_rules(&paths, &config)?;
         let rules_path = rules_path(&paths, &config);
         let db = Database::open(&config.immune.osv_cache_dir).map_err(|e| e.to_string());
-        let scan = scan_options(&config);
+        let scan = agent_immune::pipeline::scan_options(
+            &config.immune,
+            None,
+            agent_immune::ignore::IgnoreList::default(),
+            time::OffsetDateTime::now_utc().date(),
+        );
         let audit = AuditLog::open(&paths.audit_log)?;
         Ok(Guard {
             validator: Validator::new(rules.clone()),
@@ -323,33 +317,35 @@ impl Guard {
         &self,
         dir: &Path,
         recursive: bool,
-    ) -> Result<agent_immune::scan::ScanReport, String> {
-        let db = self
-            .db
-            .as_ref()
-            .map_err(|e| format!("no usable OSV database: {e}"))?;
-        let files = agent_immune::lockfile::discover(dir, recursive).map_err(|e| e.to_string())?;
-        let mut packages = Vec::new();
-        for f in &files {
-            packages.extend(agent_immune::lockfile::parse_file(f).map_err(|e| e.to_string())?);
-        }
-        let report = agent_immune::scan::scan_packages(db, files, &packages, &self.scan)
-            .map_err(|e| e.to_string())?;
+    ) -> Result<agent_immune::pipeline::ScanVerdict, String> {
+        let mut request = agent_immune::pipeline::ScanRequest::new(vec![dir.to_path_buf()]);
+        request.recursive = recursive;
+        let verdict = agent_immune::pipeline::scan(
+            &request,
+            &self.config.immune,
+            time::OffsetDateTime::now_utc(),
+        )
+        .map_err(|e| match e.hint() {
+            Some(h) => format!("{e} ({h})"),
+            None => e.to_string(),
+        })?;
+        let report = &verdict.report;
         self.audit
             .append(AuditEvent::new(
                 Kind::ImmuneScan,
                 &self.actor,
-                Some(report.decision),
+                Some(verdict.decision()),
                 json!({
                     "root": dir,
                     "files": report.files,
                     "packages": report.packages_scanned,
                     "findings": report.findings.len(),
                     "blocking": report.blocking().map(|f| &f.id).collect::<Vec<_>>(),
+                    "holds": verdict.holds.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 }),
             ))
             .map_err(|e| format!("cannot write the audit log: {e}"))?;
-        Ok(report)
+        Ok(verdict)
     }
 
     fn assess_quietly(&mut self, lang: Lang, command: &str, cwd: &Path) -> Assessment {

@@ -305,11 +305,12 @@ fn scan_dependencies(server: &mut Server, args: &Value) -> Result<Value, String>
     only(args, &["path", "recursive"])?;
     let dir = under_root(&server.options.root, args["path"].as_str())?;
     let recursive = args["recursive"].as_bool().unwrap_or(false);
-    let report = server.guard.scan_dir(&dir, recursive)?;
+    let verdict = server.guard.scan_dir(&dir, recursive)?;
+    let report = &verdict.report;
     let blocking: Vec<&agent_immune::scan::Finding> = report.blocking().collect();
     let mut text = format!(
         "{}: {} packages in {} file(s), {} finding(s), {} blocking",
-        report.decision,
+        verdict.decision(),
         report.packages_scanned,
         report.files.len(),
         report.findings.len(),
@@ -330,7 +331,10 @@ fn scan_dependencies(server: &mut Server, args: &Value) -> Result<Value, String>
             }
         ));
     }
-    let data = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+    for w in &verdict.warnings {
+        text.push_str(&format!("\nwarning: {w}"));
+    }
+    let data = serde_json::to_value(&verdict).map_err(|e| e.to_string())?;
     Ok(result(text, data, false))
 }
 

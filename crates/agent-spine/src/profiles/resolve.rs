@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 
-use agent_immune::profile::{self as immune, GroupDef, ProfileDef, NET_CLIENT};
+use agent_immune::profile::{self as immune, GroupDef, ProfileDef, SocketFamily, NET_CLIENT};
 use agent_mouth::{Command, Lang};
 use agent_muscle::bpf::{Action, SyscallPolicy};
 use autonomic_core::paths::Paths;
@@ -59,8 +59,9 @@ pub struct Resolved {
 ///
 /// # Errors
 ///
-/// Only for `requested`: an unknown name, or a user profile that does not
-/// load.
+/// For `requested`: an unknown name, or a user profile that does not load;
+/// and [`ProfileError::UnknownFamily`] if agent-muscle cannot number a
+/// family the profile names.
 pub fn resolve(
     paths: &Paths,
     argv: &[String],
@@ -82,8 +83,8 @@ pub fn resolve(
     let policy = SyscallPolicy {
         allow: profile.syscalls().into_iter().map(String::from).collect(),
         default_action: Action::KillProcess,
-        socket_domains: socket_domains(&profile),
-        refused_domains: refused_domains(&profile),
+        socket_domains: socket_domains(&profile)?,
+        refused_domains: refused_domains(&profile)?,
         refused_syscalls: Vec::new(),
     };
     Ok(Resolved {
@@ -243,8 +244,8 @@ fn union(name: &str, defs: &[ProfileDef]) -> ProfileDef {
         return one.clone();
     }
     let mut groups: Vec<GroupDef> = Vec::new();
-    let mut families: Vec<String> = Vec::new();
-    let mut refused: Vec<(String, String)> = Vec::new();
+    let mut families: Vec<SocketFamily> = Vec::new();
+    let mut refused: Vec<(SocketFamily, String)> = Vec::new();
     for d in defs {
         for g in &d.groups {
             if !groups.iter().any(|have| have.name == g.name) {
@@ -253,7 +254,7 @@ fn union(name: &str, defs: &[ProfileDef]) -> ProfileDef {
         }
         for f in &d.socket_families {
             if !families.contains(f) {
-                families.push(f.clone());
+                families.push(*f);
             }
         }
         for r in &d.socket_refused {
@@ -282,14 +283,12 @@ fn union(name: &str, defs: &[ProfileDef]) -> ProfileDef {
 
 /// Adds the inet families and the client calls a network grant needs.
 fn grant_network(profile: &mut ProfileDef) {
-    for f in ["inet", "inet6"] {
-        if !profile.socket_families.iter().any(|have| have == f) {
-            profile.socket_families.push(f.to_owned());
+    for f in [SocketFamily::Inet, SocketFamily::Inet6] {
+        if !profile.socket_families.contains(&f) {
+            profile.socket_families.push(f);
         }
     }
-    profile
-        .socket_refused
-        .retain(|(f, _)| f != "inet" && f != "inet6");
+    profile.socket_refused.retain(|(f, _)| !f.is_network());
     if !profile.groups.iter().any(|g| g.name == NET_CLIENT.name) {
         profile.groups.push(GroupDef::from(&NET_CLIENT));
     }

@@ -1,11 +1,13 @@
 //! Integration tests of agent-spine: profile resolution for real command
-//! lines, checked against agent-muscle's compiler.
+//! lines, checked against agent-muscle's compiler, and real commands in
+//! agent-muscle's sandbox under the profiles they resolve to.
 #![expect(
     clippy::unwrap_used,
     reason = "test helpers outside #[test] functions panic on failure by design"
 )]
 
 mod resolve;
+mod sandbox;
 
 use agent_spine::profiles::{resolve, Resolved};
 use autonomic_core::paths::Paths;

@@ -4,14 +4,15 @@
 
 use std::collections::BTreeSet;
 
-use agent_immune::profile::{find, NET_CLIENT};
+use agent_immune::profile::{find, SocketFamily, NET_CLIENT};
+use agent_muscle::bpf::socket_family_number;
 
 use crate::Home;
 
-const AF_UNIX: i32 = 1;
-const AF_INET: i32 = 2;
-const AF_INET6: i32 = 10;
-const AF_NETLINK: i32 = 16;
+/// The `AF_*` number of a family, from agent-muscle's table.
+fn af(family: SocketFamily) -> i32 {
+    socket_family_number(family.name()).unwrap()
+}
 
 fn allowed(r: &agent_spine::profiles::Resolved) -> BTreeSet<&str> {
     r.policy.allow.iter().map(String::as_str).collect()
@@ -139,13 +140,13 @@ fn the_requested_profile_wins() {
 fn a_network_grant_adds_the_inet_families_and_client_calls() {
     let home = Home::new();
     let without = home.resolve(&["bash", "-c", "ls"], None, false);
-    assert_eq!(without.policy.socket_domains, [AF_UNIX]);
+    assert_eq!(without.policy.socket_domains, [af(SocketFamily::Unix)]);
     let with = home.resolve(
         &["bash", "-c", "curl -s http://127.0.0.1:8000/ | grep ok"],
         None,
         true,
     );
-    for d in [AF_UNIX, AF_INET, AF_INET6] {
+    for d in [SocketFamily::Unix, SocketFamily::Inet, SocketFamily::Inet6].map(af) {
         assert!(
             with.policy.socket_domains.contains(&d),
             "{:?}",
@@ -160,17 +161,17 @@ fn a_network_grant_adds_the_inet_families_and_client_calls() {
     assert!(with.reason.contains("network grant"), "{}", with.reason);
     // Also a plain command and a requested profile.
     let r = home.resolve(&["git", "push"], None, true);
-    assert!(r.policy.socket_domains.contains(&AF_INET6));
+    assert!(r.policy.socket_domains.contains(&af(SocketFamily::Inet6)));
     let r = home.resolve(&["python3", "x.py"], Some("python"), true);
-    assert!(r.policy.socket_domains.contains(&AF_INET));
+    assert!(r.policy.socket_domains.contains(&af(SocketFamily::Inet)));
 }
 
 #[test]
 fn netlink_stays_refused_in_a_composition() {
     let home = Home::new();
     let r = home.resolve(&["bash", "-c", "npm test && ffmpeg -version"], None, false);
-    assert_eq!(r.policy.refused_domains, [AF_NETLINK]);
-    assert!(!r.policy.socket_domains.contains(&AF_NETLINK));
+    assert_eq!(r.policy.refused_domains, [af(SocketFamily::Netlink)]);
+    assert!(!r.policy.socket_domains.contains(&af(SocketFamily::Netlink)));
 }
 
 #[test]
@@ -197,4 +198,47 @@ fn every_built_in_profile_compiles_with_and_without_network() {
             home.resolve(&["true"], Some(p.name), net);
         }
     }
+}
+
+#[test]
+fn every_family_a_profile_names_has_an_af_number() {
+    let mut numbers: Vec<i32> = SocketFamily::ALL.iter().map(|f| af(*f)).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers.len(), SocketFamily::ALL.len());
+}
+
+#[test]
+fn learning_names_the_socket_domains_with_the_sandboxs_table() {
+    use agent_immune::profile::{learn, Observation, SandboxTables};
+    use std::collections::BTreeSet;
+
+    let syscalls: BTreeSet<&str> = ["socket"].into();
+    let domains: BTreeSet<i32> = [
+        SocketFamily::Unix,
+        SocketFamily::Inet,
+        SocketFamily::Netlink,
+    ]
+    .map(af)
+    .into();
+    let command = ["x".to_owned()];
+    let learned = learn(
+        &Observation {
+            name: "x",
+            command: &command,
+            date: "2025-01-31",
+            syscalls: &syscalls,
+            socket_domains: &domains,
+        },
+        &SandboxTables {
+            hard_blocked: agent_muscle::bpf::NEVER_ALLOWED,
+            socket_families: agent_muscle::bpf::SOCKET_FAMILIES,
+        },
+    );
+    assert_eq!(
+        learned.profile.socket_families,
+        [SocketFamily::Unix, SocketFamily::Inet]
+    );
+    let refused: Vec<&str> = learned.refused.iter().map(|r| r.what.as_str()).collect();
+    assert_eq!(refused, ["socket domain 16 (AF_NETLINK)"]);
 }

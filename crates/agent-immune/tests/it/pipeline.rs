@@ -1,0 +1,260 @@
+//! The scan pipeline on real data: project ignore files, the staleness
+//! warning, holds (blocking findings, a manifest a patch breaks), errors
+//! that say whether the database or the input is at fault, and verdicts
+//! that round-trip through JSON.
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions panic on failure by design"
+)]
+
+use std::path::{Path, PathBuf};
+
+use agent_immune::osv::{self, Source, UPDATE_HINT};
+use agent_immune::pipeline::{
+    scan, scan_patch, FailOn, Hold, PatchInput, PatchRequest, ScanError, ScanRequest, ScanWarning,
+    PROJECT_IGNORE_FILE,
+};
+use agent_immune::scan::{Finding, ScanReport};
+use agent_immune::Ecosystem;
+use autonomic_core::config::ImmuneConfig;
+use autonomic_core::{Decision, Severity};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+use crate::db::shared_dir;
+
+/// An OSV cache holding `ecosystems` from the shared archives.
+fn cache(ecosystems: &[Ecosystem]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Source::Dir(shared_dir().join("osv"));
+    for r in osv::update(dir.path(), &source, ecosystems, &mut |_| {}) {
+        assert!(r.is_ok(), "import failed: {r:?}");
+    }
+    dir
+}
+
+fn config(cache: &Path) -> ImmuneConfig {
+    ImmuneConfig {
+        osv_cache_dir: cache.to_path_buf(),
+        ..ImmuneConfig::default()
+    }
+}
+
+/// `from_str(to_string(x)) == x`.
+fn assert_round_trips<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(x: &T) {
+    let text = serde_json::to_string(x).unwrap();
+    let back: T = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(&back, x, "{text}");
+}
+
+fn finding<'a>(report: &'a ScanReport, package: &str) -> &'a Finding {
+    report
+        .findings
+        .iter()
+        .find(|f| f.package == package && f.informational.is_none())
+        .unwrap_or_else(|| panic!("no finding on {package}"))
+}
+
+#[test]
+fn a_project_scan_reads_its_ignore_file_warns_when_stale_and_round_trips() {
+    let cache = cache(&[Ecosystem::CratesIo]);
+    let project = tempfile::tempdir().unwrap();
+    let lock = project.path().join("Cargo.lock");
+    fs_err::copy(
+        shared_dir().join("lockfiles/firecracker-v0.24.0.Cargo.lock"),
+        &lock,
+    )
+    .unwrap();
+    let ignore_file = project.path().join(PROJECT_IGNORE_FILE);
+    fs_err::write(
+        &ignore_file,
+        "[[ignore]]\nid = \"CVE-2022-24713\"\nreason = \"no untrusted patterns\"\n\n\
+         [[ignore]]\nid = \"RUSTSEC-2022-0006\"\nreason = \"old\"\nexpires = \"2020-01-01\"\n",
+    )
+    .unwrap();
+    // The index was built just now: a month later it is past the 7 days.
+    let now = OffsetDateTime::now_utc() + Duration::days(30);
+    let verdict = scan(
+        &ScanRequest::new(vec![project.path().to_path_buf()]),
+        &config(cache.path()),
+        now,
+    )
+    .unwrap();
+
+    assert_eq!(
+        verdict.warnings,
+        [ScanWarning::StaleDatabase {
+            age_days: 30,
+            limit_days: 7
+        }]
+    );
+    assert!(
+        verdict.warnings[0]
+            .to_string()
+            .contains("30 days old (limit 7"),
+        "{}",
+        verdict.warnings[0]
+    );
+    let report = &verdict.report;
+    assert_eq!(report.files, [lock]);
+    let regex = finding(report, "regex");
+    assert_eq!(
+        regex.ignored.as_ref().and_then(|e| e.file.as_deref()),
+        Some(ignore_file.as_path()),
+        "the project file hides regex's finding"
+    );
+    assert!(!regex.blocking);
+    let expired = finding(report, "thread_local");
+    assert!(expired.ignore_expired.is_some() && expired.blocking);
+    assert_eq!(verdict.decision(), Decision::Deny);
+    assert!(verdict.holds.contains(&Hold::Finding {
+        package: "crossbeam-deque".into(),
+        version: "0.8.0".into(),
+        id: "CVE-2021-32810".into(),
+    }));
+    assert_eq!(verdict.holds.len(), report.blocking().count());
+
+    // What the JSON report shows of a finding keeps its spelling.
+    let json = serde_json::to_value(finding(report, "crossbeam-deque")).unwrap();
+    assert_eq!(json["score_source"], "cvss_v3", "{json}");
+
+    assert_round_trips(&verdict);
+    assert_round_trips(report);
+    for f in &report.findings {
+        assert_round_trips(f);
+    }
+}
+
+#[test]
+fn the_threshold_asked_for_wins_over_the_config() {
+    let cache = cache(&[Ecosystem::CratesIo]);
+    let lock = shared_dir().join("lockfiles/firecracker-v0.24.0.Cargo.lock");
+    let now = OffsetDateTime::now_utc();
+    let mut request = ScanRequest::new(vec![lock]);
+    request.fail_on = Some(FailOn::Never);
+    let verdict = scan(&request, &config(cache.path()), now).unwrap();
+    assert!(!verdict.is_hold() && verdict.warnings.is_empty());
+    assert_eq!(verdict.report.fail_on, None);
+    request.fail_on = Some(FailOn::At(Severity::Critical));
+    let verdict = scan(&request, &config(cache.path()), now).unwrap();
+    let held: Vec<String> = verdict.holds.iter().map(ToString::to_string).collect();
+    assert_eq!(held, ["crossbeam-deque 0.8.0 CVE-2021-32810"]);
+    request.fail_on = None;
+    let mut from_config = config(cache.path());
+    from_config.fail_on = "none".into();
+    assert!(!scan(&request, &from_config, now).unwrap().is_hold());
+}
+
+/// A project before a patch: a requirements file and an npm lockfile.
+fn before_tree() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    fs_err::write(
+        root.path().join("requirements.txt"),
+        "requests==2.31.0\nflask==2.0.0\n",
+    )
+    .unwrap();
+    fs_err::write(
+        root.path().join("package-lock.json"),
+        "{\"lockfileVersion\": 3, \"packages\": {}}\n",
+    )
+    .unwrap();
+    root
+}
+
+fn patch_request(root: &Path, diff: &str) -> (tempfile::TempDir, PatchRequest) {
+    let dir = tempfile::tempdir().unwrap();
+    let file: PathBuf = dir.path().join("change.diff");
+    fs_err::write(&file, diff).unwrap();
+    let request = PatchRequest {
+        input: PatchInput::Diff {
+            file,
+            root: root.to_path_buf(),
+        },
+        fail_on: None,
+        db: None,
+    };
+    (dir, request)
+}
+
+const VULNERABLE_FLASK: &str = "--- a/requirements.txt\n+++ b/requirements.txt\n@@ -1,2 +1,2 @@\n requests==2.31.0\n-flask==2.0.0\n+flask==0.12\n";
+const BROKEN_LOCK: &str = "--- a/package-lock.json\n+++ b/package-lock.json\n@@ -1 +1 @@\n-{\"lockfileVersion\": 3, \"packages\": {}}\n+{\"lockfileVersion\": 3, \"packages\": {\n";
+
+#[test]
+fn a_manifest_the_patch_leaves_unparsable_is_a_hold() {
+    let cache = cache(&[Ecosystem::PyPI]);
+    let config = config(cache.path());
+    let now = OffsetDateTime::now_utc();
+    let root = before_tree();
+
+    // Only the broken lockfile: nothing to look up, and still a hold.
+    let (_d, request) = patch_request(root.path(), BROKEN_LOCK);
+    let broken = scan_patch(&request, &config, now).unwrap();
+    assert_eq!(broken.verdict.report.decision, Decision::Allow);
+    assert_eq!(broken.verdict.decision(), Decision::Deny);
+    let [Hold::UnparsableManifest { error }] = broken.verdict.holds.as_slice() else {
+        panic!("{:?}", broken.verdict.holds);
+    };
+    assert!(error.starts_with("package-lock.json:"), "{error}");
+    assert_eq!(broken.delta.broken, std::slice::from_ref(error));
+    assert_round_trips(&broken);
+
+    // A vulnerable version too: the broken file holds first, then the findings.
+    let (_d, request) = patch_request(root.path(), &format!("{VULNERABLE_FLASK}{BROKEN_LOCK}"));
+    let both = scan_patch(&request, &config, now).unwrap();
+    assert!(matches!(
+        both.verdict.holds.first(),
+        Some(Hold::UnparsableManifest { .. })
+    ));
+    assert!(both
+        .verdict
+        .holds
+        .iter()
+        .any(|h| matches!(h, Hold::Finding { package, version, .. } if package == "flask" && version == "0.12")));
+    assert_eq!(both.delta.introduced.len(), 1);
+    assert_round_trips(&both);
+
+    // The unchanged tree passes.
+    let request = PatchRequest {
+        input: PatchInput::Trees {
+            before: root.path().to_path_buf(),
+            after: root.path().to_path_buf(),
+        },
+        fail_on: None,
+        db: None,
+    };
+    let clean = scan_patch(&request, &config, now).unwrap();
+    assert!(!clean.verdict.is_hold(), "{:?}", clean.verdict.holds);
+    assert!(clean.delta.files.is_empty());
+}
+
+#[test]
+fn errors_say_whether_the_database_or_the_input_is_at_fault() {
+    let empty = tempfile::tempdir().unwrap();
+    let now = OffsetDateTime::now_utc();
+    let config = config(&empty.path().join("no-cache"));
+    let e = scan(
+        &ScanRequest::new(vec![empty.path().to_path_buf()]),
+        &config,
+        now,
+    )
+    .unwrap_err();
+    assert!(matches!(e, ScanError::NothingToScan { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "no supported lockfile or manifest found under {}",
+            empty.path().display()
+        )
+    );
+    assert!(!e.is_database() && e.hint().is_some());
+
+    let lock = shared_dir().join("lockfiles/ripgrep.Cargo.lock");
+    let e = scan(&ScanRequest::new(vec![lock]), &config, now).unwrap_err();
+    assert!(e.is_database(), "{e}");
+    assert_eq!(e.hint(), Some(UPDATE_HINT));
+
+    let (_d, request) = patch_request(empty.path(), "--- a/requirements.txt\n@@ -1 +1 @@\n");
+    let e = scan_patch(&request, &config, now).unwrap_err();
+    assert!(matches!(e, ScanError::Diff(_)) && !e.is_database(), "{e}");
+}
