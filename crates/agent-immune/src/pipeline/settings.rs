@@ -137,9 +137,9 @@ mod tests {
             at(&config, Some(FailOn::At(Severity::Low))),
             Some(Severity::Low)
         );
-        config.fail_on = "none".into();
+        config.fail_on = autonomic_core::config::FailOn::None;
         assert_eq!(at(&config, None), None);
-        config.fail_on = "critical".into();
+        config.fail_on = autonomic_core::config::FailOn::Critical;
         assert_eq!(at(&config, None), Some(Severity::Critical));
     }
 

@@ -22,12 +22,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
-use crate::db::shared_dir;
+use crate::testdata;
 
 /// An OSV cache holding `ecosystems` from the shared archives.
 fn cache(ecosystems: &[Ecosystem]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let source = Source::Dir(shared_dir().join("osv"));
+    let source = Source::Dir(testdata("osv"));
     for r in osv::update(dir.path(), &source, ecosystems, &mut |_| {}) {
         assert!(r.is_ok(), "import failed: {r:?}");
     }
@@ -62,7 +62,7 @@ fn a_project_scan_reads_its_ignore_file_warns_when_stale_and_round_trips() {
     let project = tempfile::tempdir().unwrap();
     let lock = project.path().join("Cargo.lock");
     fs_err::copy(
-        shared_dir().join("lockfiles/firecracker-v0.24.0.Cargo.lock"),
+        testdata("lockfiles/firecracker-v0.24.0.Cargo.lock"),
         &lock,
     )
     .unwrap();
@@ -129,7 +129,7 @@ fn a_project_scan_reads_its_ignore_file_warns_when_stale_and_round_trips() {
 #[test]
 fn the_threshold_asked_for_wins_over_the_config() {
     let cache = cache(&[Ecosystem::CratesIo]);
-    let lock = shared_dir().join("lockfiles/firecracker-v0.24.0.Cargo.lock");
+    let lock = testdata("lockfiles/firecracker-v0.24.0.Cargo.lock");
     let now = OffsetDateTime::now_utc();
     let mut request = ScanRequest::new(vec![lock]);
     request.fail_on = Some(FailOn::Never);
@@ -142,7 +142,7 @@ fn the_threshold_asked_for_wins_over_the_config() {
     assert_eq!(held, ["crossbeam-deque 0.8.0 CVE-2021-32810"]);
     request.fail_on = None;
     let mut from_config = config(cache.path());
-    from_config.fail_on = "none".into();
+    from_config.fail_on = autonomic_core::config::FailOn::None;
     assert!(!scan(&request, &from_config, now).unwrap().is_hold());
 }
 
@@ -249,7 +249,7 @@ fn errors_say_whether_the_database_or_the_input_is_at_fault() {
     );
     assert!(!e.is_database() && e.hint().is_some());
 
-    let lock = shared_dir().join("lockfiles/ripgrep.Cargo.lock");
+    let lock = testdata("lockfiles/ripgrep.Cargo.lock");
     let e = scan(&ScanRequest::new(vec![lock]), &config, now).unwrap_err();
     assert!(e.is_database(), "{e}");
     assert_eq!(e.hint(), Some(UPDATE_HINT));
