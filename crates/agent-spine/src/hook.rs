@@ -23,7 +23,7 @@
 //! never an error exit. Tools other than the shell are not ours to judge and
 //! get no decision.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use agent_mouth::Decision;
 use serde_json::{json, Value};
@@ -67,8 +67,16 @@ pub struct Reply {
 }
 
 /// Answers one hook call. `guard` is `Err` with the reason when it could
-/// not be set up (the answer is then a deny naming it).
-pub fn answer(harness: Harness, input: &[u8], guard: Result<&mut Guard, String>) -> Reply {
+/// not be set up (the answer is then a deny naming it). With `wrap` (the
+/// `autonomic` binary; Claude Code only), an allowed or asked command is
+/// rewritten (`updatedInput`) to run through `autonomic run`, so it is also
+/// sandboxed and its run audited.
+pub fn answer(
+    harness: Harness,
+    input: &[u8],
+    guard: Result<&mut Guard, String>,
+    wrap: Option<&Path>,
+) -> Reply {
     let parsed: Value = match serde_json::from_slice(input) {
         Ok(v @ Value::Object(_)) => v,
         Ok(_) => {
@@ -131,7 +139,17 @@ pub fn answer(harness: Harness, input: &[u8], guard: Result<&mut Guard, String>)
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_else(|| PathBuf::from("/"));
     match guard.assess(&command, &cwd) {
-        Ok(a) => decide(harness, &a),
+        Ok(a) => {
+            let mut reply = decide(harness, &a);
+            if let (Harness::ClaudeCode, Some(exe), Some(Decision::Allow | Decision::Review)) =
+                (harness, wrap, reply.decision)
+            {
+                let mut input = parsed["tool_input"].clone();
+                input["command"] = Value::String(wrapped(exe, &command, a.decision));
+                reply.json["hookSpecificOutput"]["updatedInput"] = input;
+            }
+            reply
+        }
         Err(e) => deny(
             harness,
             &format!("autonomic could not record its decision ({e}); refusing the call"),
@@ -178,6 +196,23 @@ fn output(_harness: Harness, decision: &str, reason: &str, d: Decision) -> Reply
         }),
         decision: Some(d),
     }
+}
+
+/// `command` as `autonomic run` runs it: validated again (nothing changed
+/// since, or it is refused), run in the sandbox, audited. A command the
+/// human approved in Claude Code's prompt (`ask`) runs with `--on-review
+/// allow`: the approval was given there.
+fn wrapped(exe: &Path, command: &str, decision: Decision) -> String {
+    let on_review = if decision == Decision::Review {
+        "allow"
+    } else {
+        "refuse"
+    };
+    format!(
+        "{} run --on-review {on_review} -- {}",
+        shell_quote(&exe.to_string_lossy()),
+        shell_quote(command)
+    )
 }
 
 /// Quotes one argv word for bash (single quotes; `'` as `'\''`).

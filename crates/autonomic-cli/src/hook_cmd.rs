@@ -37,6 +37,12 @@ pub struct HookArgs {
     /// The harness whose format to speak.
     #[arg(value_enum)]
     harness: HarnessArg,
+    /// Claude Code only: rewrite every command it lets through to run via
+    /// `autonomic run` (`updatedInput`), so it is also sandboxed and audited.
+    /// The sandbox's working directory is the agent's; a `cd` inside a
+    /// command does not outlive it.
+    #[arg(long)]
+    sandbox: bool,
 }
 
 /// Runs `autonomic hook`. Never returns an error: failures are answers.
@@ -70,7 +76,25 @@ pub fn run(args: &HookArgs, paths: anyhow::Result<Paths>) -> ExitCode {
         Guard::new(paths, config.config, Actor::Hook(harness.name().to_owned()))
             .map_err(|e| format!("{e:#}"))
     });
-    let reply = hook::answer(harness, &input, guard.as_mut().map_err(|e| e.clone()));
+    let exe = std::env::current_exe().ok();
+    let wrap = match (args.sandbox, harness, &exe) {
+        (true, Harness::ClaudeCode, Some(exe)) => Some(exe.as_path()),
+        (true, Harness::Codex, _) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "autonomic: --sandbox is for Claude Code (Codex hooks cannot rewrite a command); judging only"
+            );
+            None
+        }
+        (true, _, None) => {
+            // Cannot name ourselves: refuse rather than let the command run
+            // unsandboxed when sandboxing was asked for.
+            guard = Err("cannot find the autonomic binary to sandbox the command".to_owned());
+            None
+        }
+        _ => None,
+    };
+    let reply = hook::answer(harness, &input, guard.as_mut().map_err(|e| e.clone()), wrap);
     match writeln!(std::io::stdout(), "{}", reply.json) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -19,16 +19,16 @@ fn server(home: &Home, root: &std::path::Path) -> Server {
 }
 
 fn ask(server: &mut Server, message: &str) -> Option<Value> {
-    server
-        .handle(message.as_bytes())
-        .map(|line| {
-            assert!(!line.contains('\n'), "an answer must be one line: {line}");
-            serde_json::from_str(&line).unwrap()
-        })
+    server.handle(message.as_bytes()).map(|line| {
+        assert!(!line.contains('\n'), "an answer must be one line: {line}");
+        serde_json::from_str(&line).unwrap()
+    })
 }
 
 fn error_code(answer: &Value) -> i64 {
-    answer["error"]["code"].as_i64().unwrap_or_else(|| panic!("no error: {answer}"))
+    answer["error"]["code"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no error: {answer}"))
 }
 
 #[test]
@@ -37,15 +37,61 @@ fn malformed_messages_get_json_rpc_errors_and_notifications_none() {
     let ws = tempfile::tempdir().unwrap();
     let mut s = server(&home, ws.path());
     assert_eq!(error_code(&ask(&mut s, "{not json").unwrap()), -32700);
-    assert_eq!(error_code(&ask(&mut s, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]").unwrap()), -32600);
+    assert_eq!(
+        error_code(
+            &ask(
+                &mut s,
+                "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]"
+            )
+            .unwrap()
+        ),
+        -32600
+    );
     assert_eq!(error_code(&ask(&mut s, "42").unwrap()), -32600);
-    assert_eq!(error_code(&ask(&mut s, r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#).unwrap()), -32600);
-    assert_eq!(error_code(&ask(&mut s, r#"{"jsonrpc":"2.0","id":1,"method":"resources/list"}"#).unwrap()), -32601);
-    assert_eq!(error_code(&ask(&mut s, r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#).unwrap()), -32602);
-    assert_eq!(error_code(&ask(&mut s, r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"sudo"}}"#).unwrap()), -32602);
-    assert!(ask(&mut s, r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).is_none());
+    assert_eq!(
+        error_code(&ask(&mut s, r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#).unwrap()),
+        -32600
+    );
+    assert_eq!(
+        error_code(
+            &ask(
+                &mut s,
+                r#"{"jsonrpc":"2.0","id":1,"method":"resources/list"}"#
+            )
+            .unwrap()
+        ),
+        -32601
+    );
+    assert_eq!(
+        error_code(
+            &ask(
+                &mut s,
+                r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#
+            )
+            .unwrap()
+        ),
+        -32602
+    );
+    assert_eq!(
+        error_code(
+            &ask(
+                &mut s,
+                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"sudo"}}"#
+            )
+            .unwrap()
+        ),
+        -32602
+    );
+    assert!(ask(
+        &mut s,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#
+    )
+    .is_none());
     assert!(ask(&mut s, r#"{"jsonrpc":"2.0","method":"tools/call","params":{"name":"run_command","arguments":{"command":"touch x"}}}"#).is_none());
-    assert!(!ws.path().join("x").exists(), "a notification must not run anything");
+    assert!(
+        !ws.path().join("x").exists(),
+        "a notification must not run anything"
+    );
     assert!(ask(&mut s, "").is_none());
     // The id is echoed whatever its JSON type.
     let a = ask(&mut s, r#"{"jsonrpc":"2.0","id":"abc","method":"ping"}"#).unwrap();
@@ -57,11 +103,18 @@ fn version_negotiation_in_both_eras() {
     let home = Home::new();
     let ws = tempfile::tempdir().unwrap();
     let mut s = server(&home, ws.path());
-    let init = |v: &str| format!(r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"{v}","capabilities":{{}},"clientInfo":{{"name":"t","version":"1"}}}}}}"#);
+    let init = |v: &str| {
+        format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"{v}","capabilities":{{}},"clientInfo":{{"name":"t","version":"1"}}}}}}"#
+        )
+    };
     for v in ["2024-11-05", "2025-06-18", "2025-11-25"] {
         let a = ask(&mut s, &init(v)).unwrap();
         assert_eq!(a["result"]["protocolVersion"], v);
-        assert!(a["result"].get("resultType").is_none(), "handshake results carry no resultType");
+        assert!(
+            a["result"].get("resultType").is_none(),
+            "handshake results carry no resultType"
+        );
     }
     let a = ask(&mut s, &init("1999-01-01")).unwrap();
     assert_eq!(a["result"]["protocolVersion"], "2025-11-25");
@@ -99,7 +152,10 @@ fn run_command_stays_inside_the_root() {
         let a = ask(&mut s, &call(outside)).unwrap();
         assert_eq!(a["result"]["isError"], true, "{outside}: {a}");
         assert!(
-            a["result"]["content"][0]["text"].as_str().unwrap().contains("outside the server's root"),
+            a["result"]["content"][0]["text"]
+                .as_str()
+                .unwrap()
+                .contains("outside the server's root"),
             "{outside}: {a}"
         );
     }
@@ -109,7 +165,10 @@ fn run_command_stays_inside_the_root() {
     assert_eq!(a["result"]["isError"], true);
     let not_object = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
         "params": {"name": "validate", "arguments": "ls"}});
-    assert_eq!(ask(&mut s, &not_object.to_string()).unwrap()["result"]["isError"], true);
+    assert_eq!(
+        ask(&mut s, &not_object.to_string()).unwrap()["result"]["isError"],
+        true
+    );
 }
 
 #[test]
@@ -119,7 +178,10 @@ fn serve_answers_line_by_line_and_survives_an_oversized_message() {
     let mut s = server(&home, ws.path());
     let mut input = Vec::new();
     input.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n");
-    input.extend(std::iter::repeat_n(b'x', agent_spine::mcp::MAX_MESSAGE_BYTES + 10));
+    input.extend(std::iter::repeat_n(
+        b'x',
+        agent_spine::mcp::MAX_MESSAGE_BYTES + 10,
+    ));
     input.extend_from_slice(b"\n{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}\n");
     let mut out = Vec::new();
     s.serve(&input[..], &mut out).unwrap();

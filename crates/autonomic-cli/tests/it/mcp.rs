@@ -62,11 +62,17 @@ fn check(seen: &Value, version: &str, ws: &Path) {
         seen["tools"],
         serde_json::json!(["recall", "run_command", "scan_dependencies", "validate"])
     );
-    assert_eq!(seen["schemas"]["run_command"]["required"], serde_json::json!(["command"]));
+    assert_eq!(
+        seen["schemas"]["run_command"]["required"],
+        serde_json::json!(["command"])
+    );
 
     let deny = &seen["validate_deny"];
     assert_eq!(deny["structured"]["decision"], "deny", "{what}");
-    assert!(deny["text"].as_str().unwrap().contains("bash.download_exec"));
+    assert!(deny["text"]
+        .as_str()
+        .unwrap()
+        .contains("bash.download_exec"));
     assert_eq!(seen["validate_python"]["structured"]["decision"], "deny");
 
     let ok = &seen["run_allowed"];
@@ -78,25 +84,43 @@ fn check(seen: &Value, version: &str, ws: &Path) {
     let denied = &seen["run_denied"];
     assert_eq!(denied["isError"], true);
     assert_eq!(denied["structured"]["ran"], false);
-    assert!(!ws.join("ran-denied").exists(), "a denied command ran: {what}");
+    assert!(
+        !ws.join("ran-denied").exists(),
+        "a denied command ran: {what}"
+    );
 
     let review = &seen["run_review"];
     assert_eq!(review["isError"], true);
-    assert!(review["text"].as_str().unwrap().contains("review"), "{what}");
-    assert!(!ws.join("ran-review").exists(), "a review ran unapproved: {what}");
+    assert!(
+        review["text"].as_str().unwrap().contains("review"),
+        "{what}"
+    );
+    assert!(
+        !ws.join("ran-review").exists(),
+        "a review ran unapproved: {what}"
+    );
 
     assert_eq!(seen["run_outside_root"]["isError"], true);
-    assert!(seen["run_outside_root"]["text"].as_str().unwrap().contains("outside the server's root"));
+    assert!(seen["run_outside_root"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("outside the server's root"));
     assert_eq!(seen["run_bad_args"]["isError"], true);
 
     let scan = &seen["scan"];
     assert_eq!(scan["isError"], false, "{what}");
-    assert!(scan["text"].as_str().unwrap().contains("CVE-2020-1747"), "{what}");
+    assert!(
+        scan["text"].as_str().unwrap().contains("CVE-2020-1747"),
+        "{what}"
+    );
     assert_eq!(scan["structured"]["report"]["decision"], "deny");
 
     let recall = &seen["recall"];
     assert_eq!(recall["isError"], false, "{what}");
-    assert!(recall["text"].as_str().unwrap().contains("PostgreSQL"), "{what}");
+    assert!(
+        recall["text"].as_str().unwrap().contains("PostgreSQL"),
+        "{what}"
+    );
 }
 
 #[test]
@@ -125,12 +149,18 @@ fn real_clients_of_both_protocol_eras_list_and_call_every_tool() {
     }
     // Every client action is audited under the MCP actor.
     let log = fs_err::read_to_string(home.audit_log()).unwrap();
-    let records: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let records: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let mcp: Vec<&Value> = records
         .iter()
         .filter(|r| r["actor"].as_str().unwrap().starts_with("mcp"))
         .collect();
     for kind in ["mouth.deny", "muscle.exec", "spine.refused", "immune.scan"] {
-        assert!(mcp.iter().any(|r| r["kind"] == kind), "no {kind} by mcp: {log}");
+        assert!(
+            mcp.iter().any(|r| r["kind"] == kind),
+            "no {kind} by mcp: {log}"
+        );
     }
 }

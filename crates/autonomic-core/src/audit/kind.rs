@@ -143,3 +143,22 @@ impl super::AuditEvent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_parses_back_and_spellings_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+            assert!(seen.insert(k.as_str()), "{k} twice");
+            let (component, event) = k.as_str().split_once('.').unwrap();
+            assert!(!component.is_empty() && !event.is_empty(), "{k}");
+        }
+        assert_eq!(Kind::parse("mouth.nope"), None);
+        assert_eq!(Actor::Hook("codex".into()).to_string(), "hook:codex");
+        assert_eq!(Actor::Mcp(Some("claude".into())).to_string(), "mcp:claude");
+    }
+}
