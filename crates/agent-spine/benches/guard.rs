@@ -62,5 +62,22 @@ fn main() {
             black_box(guard.run(&a, false, &opts).expect("run"))
         })
     });
+    let assessed = guard.assess("/bin/true", ws.path()).expect("assess");
+    c.bench_function("guard/run", |b| {
+        b.iter(|| black_box(guard.run(&assessed, false, &opts).expect("run")))
+    });
+    let log = autonomic_core::audit::AuditLog::open(home.path().join("bench-audit.jsonl"))
+        .expect("audit log");
+    c.bench_function("audit/append", |b| {
+        b.iter(|| {
+            log.append(autonomic_core::audit::AuditEvent::new(
+                autonomic_core::audit::Kind::MuscleExec,
+                &Actor::Cli,
+                None,
+                serde_json::json!({"command": {"argv": ["bash", "-c", "/bin/true"]}, "exit": 0}),
+            ))
+            .expect("append")
+        })
+    });
     c.final_summary();
 }

@@ -28,10 +28,11 @@ pub struct McpArgs {
     /// The agent-brain project `recall` reads.
     #[arg(long, value_name = "NAME")]
     project: Option<String>,
-    /// A command that needs review: refuse it (default; MCP cannot ask a
-    /// human here) or run it, auditing the approval as the client's.
-    #[arg(long, value_enum, default_value = "refuse")]
-    on_review: OnReview,
+    /// A command that needs review: refuse it or run it, auditing the
+    /// approval (MCP cannot ask a human here; default `[spine]
+    /// review_without_terminal`, itself "refuse" by default).
+    #[arg(long, value_enum)]
+    on_review: Option<OnReview>,
     #[command(flatten)]
     sandbox: SandboxArgs,
 }
@@ -62,7 +63,13 @@ pub fn run(args: &McpArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode> {
     let options = ServerOptions {
         root,
         project: args.project.clone(),
-        allow_review: args.on_review == OnReview::Allow,
+        allow_review: match args.on_review {
+            Some(choice) => choice == OnReview::Allow,
+            None => {
+                ctx.config.config.spine.review_without_terminal
+                    == autonomic_core::config::ReviewPolicy::Allow
+            }
+        },
         sandbox: args.sandbox.options(),
     };
     let mut server = mcp::Server::new(ctx.paths.clone(), ctx.config.config.clone(), options)?;

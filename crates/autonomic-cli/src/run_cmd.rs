@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use agent_spine::guard::{Answer, Guard, Outcome};
 use anyhow::Context as _;
 use autonomic_core::audit::Actor;
+use autonomic_core::config::ReviewPolicy;
 use autonomic_core::Decision;
 
 use crate::exec_cmd::{install_cancel_handler, report, SandboxArgs};
@@ -16,7 +17,7 @@ use crate::{EXIT_FAILED_CHECK, EXIT_REVIEW};
 /// What to do with a command that needs review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OnReview {
-    /// Ask at the terminal (refuse when there is none).
+    /// Ask at the terminal (when there is none: `[spine] review_without_terminal`).
     Ask,
     /// Refuse it (exit 3).
     Refuse,
@@ -36,11 +37,13 @@ The command is a shell string, run with `bash -c` in the sandbox:
    another registry, a name that imitates a popular package, no database) needs review.
 3. A review is asked at the terminal: yes, no, or always (writes a user rule allowing
    exactly this command to [mouth] rules_file, default <home>/rules.toml, and says so).
-   With no terminal it is refused (exit 3) unless --on-review allow.
+   With no terminal, `[spine] review_without_terminal` decides (default: refused, exit 3);
+   --on-review refuse|allow decides instead of asking.
 4. It runs at --sandbox (default [muscle] default_sandbox); the exit code is the command's.
 5. Every refusal, answer and run is appended to the audit log (`autonomic audit show`).")]
 pub struct RunArgs {
-    /// What to do with a command that needs review.
+    /// What to do with a command that needs review (default: ask at a
+    /// terminal, else `[spine] review_without_terminal`).
     #[arg(long, value_enum, default_value = "ask")]
     on_review: OnReview,
     /// Only assess: print the decision and exit 0 allow / 1 deny / 3 review.
@@ -84,10 +87,19 @@ pub fn run(args: &RunArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode> {
                 OnReview::Allow => Some((Answer::Yes, Actor::Cli)),
                 OnReview::Refuse => None,
                 OnReview::Ask if interactive => Some((ask(&mut stderr)?, Actor::User)),
+                OnReview::Ask
+                    if ctx.config.config.spine.review_without_terminal == ReviewPolicy::Allow =>
+                {
+                    writeln!(
+                        stderr,
+                        "\nautonomic: no terminal to ask; allowed by `[spine] review_without_terminal` (audited)"
+                    )?;
+                    Some((Answer::Yes, Actor::Cli))
+                }
                 OnReview::Ask => {
                     writeln!(
                         stderr,
-                        "\nautonomic: this command needs review and there is no terminal to ask; refused (pass --on-review allow to run it and audit the approval)"
+                        "\nautonomic: this command needs review and there is no terminal to ask; refused (pass --on-review allow, or set `[spine] review_without_terminal = \"allow\"`, to run it and audit the approval)"
                     )?;
                     None
                 }

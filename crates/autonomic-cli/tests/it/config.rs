@@ -64,6 +64,9 @@ fn show_prints_values_and_origins() {
     slack_approval_timeout_minutes = 5  # config.toml:79
     # rules_file (unset)  # default
 
+    [spine]
+    review_without_terminal = "refuse"  # default
+
     [brain]
     db_path = "[HOME]/data/brain/brain.sqlite3"  # default
     confidence_threshold = 0.3  # default
@@ -91,7 +94,7 @@ fn show_without_a_file_is_all_defaults() {
         ),
         "{stdout}"
     );
-    assert_eq!(stdout.matches("# default\n").count(), 32, "{stdout}");
+    assert_eq!(stdout.matches("# default\n").count(), 33, "{stdout}");
 }
 
 #[test]
@@ -103,7 +106,7 @@ fn show_json_has_structured_origins() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["source"], "[HOME]/config.toml");
     let entries = json["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 32);
+    assert_eq!(entries.len(), 33);
     let rules = entries
         .iter()
         .find(|e| e["key"] == "mouth.rules_file")

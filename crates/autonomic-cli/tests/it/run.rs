@@ -202,6 +202,14 @@ fn a_review_without_a_terminal_is_refused_unless_policy_allows_it() {
     assert_eq!(approvals.len(), 1);
     assert_eq!(approvals[0]["actor"], "cli");
     assert_eq!(approvals[0]["detail"]["answer"], "yes");
+    // The same policy from the config, without the flag.
+    fs_err::remove_file(ws.path().join("marker")).unwrap();
+    home.write_config("[spine]\nreview_without_terminal = \"allow\"\n");
+    let (code, _, stderr) = guarded(&home, ws.path(), &[], command);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("review_without_terminal"), "{stderr}");
+    assert!(ws.path().join("marker").exists());
+    assert_eq!(audit(&home, &["--kind", "spine.approval"]).len(), 2);
 }
 
 /// Runs `autonomic run` with stdin, stdout and stderr on a pseudo-terminal,

@@ -53,6 +53,7 @@ config! {
     immune: ImmuneConfig,
     muscle: MuscleConfig,
     mouth: MouthConfig,
+    spine: SpineConfig,
     brain: BrainConfig,
     heart: HeartConfig,
 }
@@ -129,7 +130,7 @@ section! {
         /// Reserved: minutes to wait for a Slack approval before the action is denied (1 to 10080); nothing waits for one yet.
         #[kind(Kind::Integer { min: 1, max: 10_080 })]
         slack_approval_timeout_minutes: u32 = 30,
-        /// TOML file of extra validator rules; unset means built-in rules only (`validate --rules` overrides it).
+        /// TOML file of extra validator rules, where `autonomic run` also writes "always" answers; unset means `<home>/rules.toml`, read when it exists (`validate --rules` overrides it).
         #[example("\"~/.autonomic/rules.toml\"")]
         rules_file: Option<PathBuf> = None,
     }
@@ -172,6 +173,24 @@ section! {
         /// Most facts per archive file; each file is one crash-safe step of a prune cycle.
         #[kind(Kind::Integer { min: 1, max: 10_000_000 })]
         archive_batch_facts: i64 = 10_000,
+    }
+}
+
+section! {
+    /// agent-spine: the guarded path (`autonomic run`, the agent hooks, the MCP server).
+    SpineConfig {
+        /// A command that needs review where no one can be asked (`autonomic run` without a terminal, the MCP server): refuse it, or allow it and audit the approval as given by this policy; `--on-review` overrides it.
+        review_without_terminal: ReviewPolicy = ReviewPolicy::Refuse,
+    }
+}
+
+choice! {
+    /// `[spine] review_without_terminal`: a review nobody can answer.
+    pub enum ReviewPolicy {
+        /// Refuse it (exit 3), with the reason.
+        Refuse = "refuse",
+        /// Run it; the approval is audited as the policy's.
+        Allow = "allow",
     }
 }
 

@@ -23,7 +23,7 @@ fn missing_file_means_defaults() {
     let loaded = Config::load(&paths).unwrap();
     assert_eq!(loaded.source, None);
     assert!(loaded.provenance.values().all(|o| *o == Origin::Default));
-    assert_eq!(loaded.provenance.len(), 32);
+    assert_eq!(loaded.provenance.len(), 33);
     let mut expected = Config::default();
     expected.expand_paths(&paths);
     assert_eq!(loaded.config, expected);
@@ -116,7 +116,7 @@ fn provenance_names_the_line() {
     assert_eq!(loaded.origin("mouth.nope"), None);
     assert_eq!(loaded.source.as_deref(), Some(Path::new("/ah/config.toml")));
     let entries = loaded.entries();
-    assert_eq!(entries.len(), 32);
+    assert_eq!(entries.len(), 33);
     let entry = entries
         .iter()
         .find(|e| e.key == "mouth.ast_validation")
@@ -186,10 +186,12 @@ fn unknown_section_suggests() {
     let (msg, hint) = error("[mouht]\nast_validation = true\n");
     assert_eq!(msg, "/ah/config.toml:1:2: unknown section `mouht`");
     assert_eq!(hint.as_deref(), Some("did you mean \"mouth\"?"));
-    let (_, hint) = error("[spine]\n");
+    let (_, hint) = error("[workflow]\n");
     assert_eq!(
         hint.as_deref(),
-        Some("valid sections are \"immune\", \"muscle\", \"mouth\", \"brain\", \"heart\"")
+        Some(
+            "valid sections are \"immune\", \"muscle\", \"mouth\", \"spine\", \"brain\", \"heart\""
+        )
     );
 }
 
@@ -423,7 +425,7 @@ fn commented_default_parses_back_to_defaults() {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    assert_eq!(uncommented, 30, "{text}");
+    assert_eq!(uncommented, 31, "{text}");
     assert!(text.contains("\n# rules_file = \"~/.autonomic/rules.toml\"\n"));
     let loaded = parse(&active).unwrap();
     assert_eq!(loaded.config, LoadedConfig::defaults(&paths()).config);
@@ -432,7 +434,7 @@ fn commented_default_parses_back_to_defaults() {
         .values()
         .filter(|o| **o != Origin::Default)
         .count();
-    assert_eq!(from_file, 30);
+    assert_eq!(from_file, 31);
 
     // The example for a key without a default is valid too.
     let all = active.replace("# rules_file = ", "rules_file = ");
