@@ -14,7 +14,7 @@ use agent_immune::pipeline::{
 use agent_immune::report;
 use agent_immune::Ecosystem;
 use anyhow::Context as _;
-use autonomic_core::audit::{AuditEvent, AuditLog};
+use autonomic_core::audit::{Actor, AuditLog};
 use autonomic_core::config::{Config, LoadedConfig};
 use autonomic_core::paths::Paths;
 use autonomic_core::Severity;
@@ -352,29 +352,9 @@ fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result
     }
     if !args.no_audit && !report.findings.is_empty() {
         let log = AuditLog::open(&paths.audit_log)?;
-        log.append(AuditEvent {
-            kind: "immune.scan".into(),
-            actor: "cli".into(),
-            decision: Some(report.decision),
-            detail: serde_json::json!({
-                "files": report.files,
-                "packages_scanned": report.packages_scanned,
-                "blocking": blocking(&verdict),
-                "findings": report.findings.iter().map(|f| format!("{} {} {} {}", f.gated_as, f.package, f.version, f.id)).collect::<Vec<_>>(),
-            }),
-        })?;
+        log.append(verdict.audit_event(&Actor::Cli))?;
     }
     Ok(exit(&verdict))
-}
-
-/// The blocking findings of a verdict, as the audit log lists them.
-fn blocking(verdict: &ScanVerdict) -> Vec<String> {
-    verdict
-        .holds
-        .iter()
-        .filter(|h| matches!(h, Hold::Finding { .. }))
-        .map(ToString::to_string)
-        .collect()
 }
 
 fn profile(cmd: &ProfileCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
@@ -639,11 +619,12 @@ fn scan_patch(args: &PatchArgs, paths: &Paths, config: &LoadedConfig) -> anyhow:
     };
     // The verdict's warnings (a stale database) are not shown here: this
     // command never printed them.
-    let PatchVerdict { verdict, delta } = pipeline::scan_patch(
+    let patch = pipeline::scan_patch(
         &request,
         &config.config.immune,
         time::OffsetDateTime::now_utc(),
     )?;
+    let PatchVerdict { verdict, delta } = &patch;
     let report = &verdict.report;
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -683,18 +664,9 @@ fn scan_patch(args: &PatchArgs, paths: &Paths, config: &LoadedConfig) -> anyhow:
     }
     if verdict.is_hold() {
         let log = AuditLog::open(&paths.audit_log)?;
-        log.append(AuditEvent {
-            kind: "immune.scan_patch".into(),
-            actor: "cli".into(),
-            decision: Some(verdict.decision()),
-            detail: serde_json::json!({
-                "files": delta.files,
-                "broken": delta.broken,
-                "blocking": blocking(&verdict),
-            }),
-        })?;
+        log.append(patch.audit_event(&Actor::Cli))?;
     }
-    Ok(exit(&verdict))
+    Ok(exit(verdict))
 }
 
 fn update(

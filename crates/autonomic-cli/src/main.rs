@@ -46,7 +46,8 @@ Exit codes (the same in every command):
   2  error: bad usage, invalid configuration, I/O failure
   3  needs human review (validate; run: review not approved)
   4  the OSV database is missing or unusable
-run and exec: once the command ran, its own exit code (128+N if killed by signal N, 130 after Ctrl-C).";
+run and exec: once the command ran, its own exit code
+  (128+N if killed by signal N, 130 after Ctrl-C).";
 
 /// Security runtime for AI coding agents.
 #[derive(Debug, Parser)]

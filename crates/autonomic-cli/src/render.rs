@@ -40,6 +40,10 @@ fn hint(error: &anyhow::Error) -> Option<String> {
             error.hint()
         } else if let Some(error) = cause.downcast_ref::<agent_heart::HeartError>() {
             error.hint()
+        } else if let Some(error) = cause.downcast_ref::<agent_spine::guard::GuardError>() {
+            error.hint()
+        } else if let Some(error) = cause.downcast_ref::<agent_spine::sandbox::SandboxError>() {
+            error.hint()
         } else {
             None
         }

@@ -23,8 +23,10 @@ mod parse;
 
 use std::path::{Path, PathBuf};
 
+use autonomic_core::audit::{Actor, AuditEvent, Kind};
 use autonomic_core::Decision;
 use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
 
 use crate::osv::Database;
 use crate::scan::{scan_packages, Finding, ScanOptions};
@@ -227,6 +229,30 @@ fn requirements(install: &Install, file: &str, cwd: &Path) -> Result<Vec<Package
         }
     }
     Ok(pkgs)
+}
+
+impl InstallCheck {
+    /// `immune.install`: the install, the decision's reasons and the
+    /// matching advisories, with the command it came from (cut at 4096
+    /// characters) and the command's SHA-256.
+    pub fn audit_event(&self, command: &str, actor: &Actor) -> AuditEvent {
+        let digest = sha2::Sha256::digest(command.as_bytes());
+        AuditEvent::new(
+            Kind::ImmuneInstall,
+            actor,
+            Some(self.decision),
+            serde_json::json!({
+                "command": command.chars().take(4096).collect::<String>(),
+                "command_sha256": digest.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+                "install": self.install,
+                "reasons": self.reasons,
+                "findings": self.findings.iter().map(|f| serde_json::json!({
+                    "id": f.id, "package": f.package, "version": f.version,
+                    "severity": f.gated_as, "blocking": f.blocking,
+                })).collect::<Vec<_>>(),
+            }),
+        )
+    }
 }
 
 /// The strictest decision over `checks` (allow when there are none).

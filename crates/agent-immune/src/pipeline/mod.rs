@@ -25,6 +25,7 @@
 //! # Ok::<(), agent_immune::pipeline::ScanError>(())
 //! ```
 
+mod audit;
 mod error;
 mod settings;
 mod verdict;

@@ -329,21 +329,8 @@ impl Guard {
             Some(h) => format!("{e} ({h})"),
             None => e.to_string(),
         })?;
-        let report = &verdict.report;
         self.audit
-            .append(AuditEvent::new(
-                Kind::ImmuneScan,
-                &self.actor,
-                Some(verdict.decision()),
-                json!({
-                    "root": dir,
-                    "files": report.files,
-                    "packages": report.packages_scanned,
-                    "findings": report.findings.len(),
-                    "blocking": report.blocking().map(|f| &f.id).collect::<Vec<_>>(),
-                    "holds": verdict.holds.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                }),
-            ))
+            .append(verdict.audit_event(&self.actor))
             .map_err(|e| format!("cannot write the audit log: {e}"))?;
         Ok(verdict)
     }
@@ -399,21 +386,7 @@ impl Guard {
                 .append(a.verdict.audit_event(lang, &a.command, &self.actor))?;
         }
         for c in a.installs.iter().filter(|c| c.decision != Decision::Allow) {
-            self.audit.append(AuditEvent::new(
-                Kind::ImmuneInstall,
-                &self.actor,
-                Some(c.decision),
-                json!({
-                    "command_sha256": sha256(&a.command),
-                    "command": cut(&a.command),
-                    "install": c.install,
-                    "reasons": c.reasons,
-                    "findings": c.findings.iter().map(|f| json!({
-                        "id": f.id, "package": f.package, "version": f.version,
-                        "severity": f.gated_as, "blocking": f.blocking,
-                    })).collect::<Vec<_>>(),
-                }),
-            ))?;
+            self.audit.append(c.audit_event(&a.command, &self.actor))?;
         }
         Ok(())
     }

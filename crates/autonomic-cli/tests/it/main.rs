@@ -109,11 +109,15 @@ fn help_documents_exit_codes() {
     let home = TestHome::new();
     let (code, stdout, _) = run(&home, home.cmd().arg("--help"));
     assert_eq!(code, 0);
-    let codes = stdout.split_once("Exit codes:").unwrap().1;
+    let codes = stdout.split_once("Exit codes").unwrap().1;
     insta::assert_snapshot!(codes, @r"
-      0  success; validate: allowed
-      1  validate: denied; audit verify: the audit log was tampered with
+     (the same in every command):
+      0  success: allowed, clean, done
+      1  a check failed: denied, a blocking finding, a tampered audit log
       2  error: bad usage, invalid configuration, I/O failure
-      3  validate: needs human review
+      3  needs human review (validate; run: review not approved)
+      4  the OSV database is missing or unusable
+    run and exec: once the command ran, its own exit code
+      (128+N if killed by signal N, 130 after Ctrl-C).
     ");
 }

@@ -246,7 +246,8 @@ reason = "an attempt to allow every bash, which must not unlock curl | bash"
 #[test]
 fn user_allow_rule_turns_review_into_allow() {
     let home = TestHome::new();
-    let rules = write_file(&home, "rules.toml", USER_RULES);
+    // Not `<home>/rules.toml`, which is read by default.
+    let rules = write_file(&home, "team-rules.toml", USER_RULES);
     let push = ["git", "push", "--force", "origin", "main"];
 
     let (code, _, _) = run(&home, home.cmd().arg("validate").arg("--").args(push));
