@@ -61,11 +61,7 @@ fn a_project_scan_reads_its_ignore_file_warns_when_stale_and_round_trips() {
     let cache = cache(&[Ecosystem::CratesIo]);
     let project = tempfile::tempdir().unwrap();
     let lock = project.path().join("Cargo.lock");
-    fs_err::copy(
-        testdata("lockfiles/firecracker-v0.24.0.Cargo.lock"),
-        &lock,
-    )
-    .unwrap();
+    fs_err::copy(testdata("lockfiles/firecracker-v0.24.0.Cargo.lock"), &lock).unwrap();
     let ignore_file = project.path().join(PROJECT_IGNORE_FILE);
     fs_err::write(
         &ignore_file,
