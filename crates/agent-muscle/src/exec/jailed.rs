@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use autonomic_core::SandboxLevel;
 
-use super::run::{new_command, run_command};
+use super::run::{new_command, run_command, stopped_at_file_size_cap};
 use super::spec::Prepared;
 use super::{egress, newrepo, sys, traps, view, ExecError, ExecResult, ExecSpec, Exit, Violation};
 use crate::bpf::{self, SyscallPolicy};
@@ -422,6 +422,13 @@ fn apply_report(
     }
     if let Some(v) = denial {
         result.violation = Some(v);
+    } else if let Some(limit) = spec
+        .limits
+        .disk_bytes
+        .filter(|_| stopped_at_file_size_cap(&result.status))
+    {
+        // The task's own status, now known: the jail's was only a mirror.
+        result.violation = Some(Violation::DiskLimit { limit });
     } else if let Exit::Signal { number, .. } = &result.status {
         if *number == libc::SIGSYS {
             // Only the architecture and x32 guards kill without telling the

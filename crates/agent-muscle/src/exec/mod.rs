@@ -382,7 +382,10 @@ pub enum Violation {
         limit: u64,
     },
     /// The run wrote more than [`Limits::disk_bytes`] and its tree was
-    /// killed (or a process was stopped by `SIGXFSZ` at the file-size cap).
+    /// killed, or a process was stopped by `SIGXFSZ` at the file-size cap:
+    /// the task's main process was killed by it, or exited with 153 (128 +
+    /// `SIGXFSZ`, how a shell reports a child it killed). A task that exits
+    /// 153 on its own under a disk limit is reported so too.
     DiskLimit {
         /// The limit in bytes.
         limit: u64,

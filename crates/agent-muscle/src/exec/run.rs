@@ -159,10 +159,10 @@ pub(super) fn run_command(
     };
     let truncated = streams.stdout.truncated || streams.stderr.truncated;
     // A file stopped at the size cap kills only the writer (SIGXFSZ), which
-    // the shell above it may turn into an exit code: the budget used up by
-    // the end of the run says the same.
-    let xfsz = matches!(&status, Exit::Signal { number, .. } if *number == libc::SIGXFSZ)
-        || disk.as_ref().is_some_and(DiskBudget::used_up);
+    // the shell above it turns into exit code 153; the budget used up by the
+    // end of the run says the same (unless another writer on the file
+    // system freed space meanwhile, which is why the status comes first).
+    let xfsz = stopped_at_file_size_cap(&status) || disk.as_ref().is_some_and(DiskBudget::used_up);
     let violation = if ending == Ending::Cancelled {
         Some(Violation::Cancelled)
     } else if let Some(limit) = limits
@@ -198,6 +198,16 @@ pub(super) fn run_command(
         limits_via,
         vm: None,
     })
+}
+
+/// Whether `status` says a process was stopped at the file-size cap
+/// (`RLIMIT_FSIZE`, set only with a disk limit): killed by `SIGXFSZ`, or a
+/// shell's exit code 153 (128 + `SIGXFSZ`) for a child killed by it.
+pub(super) fn stopped_at_file_size_cap(status: &Exit) -> bool {
+    match status {
+        Exit::Signal { number, .. } => *number == libc::SIGXFSZ,
+        Exit::Code(code) => *code == 128 + libc::SIGXFSZ,
+    }
 }
 
 /// One captured output stream.

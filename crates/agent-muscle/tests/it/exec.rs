@@ -504,6 +504,50 @@ fn the_disk_budget_stops_a_task_that_fills_the_disk() {
     }
 }
 
+/// Regression (a flake under load: "exited with code 153" instead of
+/// `DiskLimit`): a writer stopped at the file-size cap is a disk-limit
+/// violation even when the file system check does not see the growth —
+/// here the file is on another file system than the workspace (`/dev/shm`,
+/// the task's private `/tmp` at `seccomp`), as it effectively was when
+/// another test freed space meanwhile. The shell reports its child's
+/// SIGXFSZ as exit code 153; the main process killed by it counts too.
+#[test]
+fn a_writer_stopped_at_the_file_size_cap_is_a_disk_limit_violation() {
+    const LIMIT: u64 = 1 << 20;
+    for level in [SandboxLevel::None, SandboxLevel::Seccomp] {
+        let ws = tempfile::tempdir().unwrap();
+        let dir = if level == SandboxLevel::None {
+            "/dev/shm"
+        } else {
+            "/tmp"
+        };
+        let file = format!("{dir}/autonomic-xfsz-{}", std::process::id());
+        for script in [
+            format!("head -c 8388608 /dev/zero > {file}; r=$?; rm -f {file}; exit $r"),
+            format!("exec head -c 8388608 /dev/zero > {file}"),
+        ] {
+            let mut s = sh(&script, ws.path());
+            s.sandbox = level;
+            if level == SandboxLevel::Seccomp {
+                s.policy = Some(super::seccomp::test_policy());
+            }
+            s.limits.disk_bytes = Some(LIMIT);
+            let r = run(&s).unwrap();
+            let _ = fs_err::remove_file(&file);
+            assert_eq!(
+                r.violation,
+                Some(Violation::DiskLimit { limit: LIMIT }),
+                "{level}: `{script}`: {} {}",
+                r.status,
+                text(&r.stderr)
+            );
+        }
+        // Without a disk limit, the same exit code is only an exit code.
+        let r = run(&sh("exit 153", ws.path())).unwrap();
+        assert_eq!((r.status, r.violation), (Exit::Code(153), None));
+    }
+}
+
 #[test]
 fn the_root_directory_is_refused_as_a_seccomp_workspace() {
     let mut s = spec(&["true"], Path::new("/"));
