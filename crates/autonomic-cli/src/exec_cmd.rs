@@ -250,7 +250,7 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
         &args.sandbox.options(),
     )?;
     install_cancel_handler()?;
-    let level = spec.sandbox;
+    let level = spec.level();
     let result = agent_muscle::exec::run(&spec).with_context(|| {
         format!(
             "cannot run `{}` at sandbox level {level}",

@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::cgroup::Cgroup;
-use super::spec::Prepared;
+use super::prepare::Prepared;
 use super::{sys, tree, ExecError, ExecResult, Exit, LimitsVia, Violation};
 
 /// How long to keep reading output after the tree was killed. Killed

@@ -13,7 +13,10 @@ use autonomic_core::SandboxLevel;
 use super::proto::{Frame, GuestTask};
 use super::{detect_accel, Accel, Backend, VmConfig, VmInfo};
 use crate::bpf::{self, SyscallPolicy};
-use crate::exec::{self, egress, EnvPolicy, ExecError, ExecResult, ExecSpec, Exit, Violation};
+use crate::exec::{
+    self, egress, EnvPolicy, ExecError, ExecResult, ExecSpec, Exit, Isolation, Network,
+    SeccompOptions, Violation,
+};
 
 /// The kernel command line: serial console, quiet, reboot (= VM exit) on
 /// panic, the initramfs's `/init` as PID 1.
@@ -117,18 +120,24 @@ fn env_strings(env: &[(OsString, OsString)]) -> Result<Vec<(String, String)>, Ex
         .collect()
 }
 
-/// Runs `spec` in a fresh microVM.
+/// Runs `spec` in a fresh microVM shaped by `cfg`.
 pub(crate) fn run_vm(
     spec: &ExecSpec,
+    cfg: &VmConfig,
     env: &[(OsString, OsString)],
 ) -> Result<ExecResult, ExecError> {
-    let cfg = spec.vm.as_ref().ok_or_else(|| {
-        unavailable(
-            "no microVM configuration (ExecSpec::vm; the CLI takes it from [muscle] \
-             firecracker_kernel and firecracker_rootfs)"
-                .into(),
-        )
-    })?;
+    let grant = match &spec.network {
+        Network::None => None,
+        Network::Proxied(rules) => Some(rules.clone()),
+        Network::Host => {
+            return Err(unavailable(
+                "a microVM reaches the network only through the egress proxy, never the \
+                 host's network namespace (grant Network::Proxied)"
+                    .into(),
+            ))
+        }
+    };
+    let network = grant.is_some();
     let accel = cfg.accel.clone().unwrap_or_else(detect_accel);
     let firecracker_bin = cfg.firecracker.clone().or_else(|| {
         let path = autonomic_core::env::path_var()?;
@@ -178,7 +187,7 @@ pub(crate) fn run_vm(
 
     let run_dir = RunDir::new()?;
     let mut env = env.to_vec();
-    if spec.network {
+    if network {
         for (k, v) in egress::guest_proxy_env() {
             env.retain(|(name, _)| *name != *k);
             env.push((k.into(), v.into()));
@@ -189,7 +198,7 @@ pub(crate) fn run_vm(
         env: env_strings(&env)?,
         scratch_mib: cfg.scratch_mib,
         workspace: true,
-        network: spec.network,
+        network,
     };
     let json =
         serde_json::to_vec(&task).map_err(|e| unavailable(format!("encode the task: {e}")))?;
@@ -217,7 +226,7 @@ pub(crate) fn run_vm(
         rootfs: inside("rootfs"),
         ..cfg.clone()
     };
-    if spec.network && backend == Backend::Firecracker {
+    if network && backend == Backend::Firecracker {
         return Err(unavailable(
             "network grants need a tap device for Firecracker, which is not wired yet; \
              use --vmm qemu (user networking)"
@@ -249,7 +258,7 @@ pub(crate) fn run_vm(
         }
         _ => {
             let mut argv = qemu_argv(&jailed_cfg, &accel, &task_disk, &ws_disk);
-            if spec.network {
+            if network {
                 // QEMU's user networking, restricted: the guest reaches
                 // nothing — not the host's loopback, not the outside —
                 // except the egress proxy's guest address, which QEMU
@@ -284,39 +293,55 @@ pub(crate) fn run_vm(
             argv
         }
     };
+    let mut options = SeccompOptions {
+        watch_paths: false,
+        exposed: vec![
+            (cfg.kernel.clone(), "vmlinux".into()),
+            (cfg.initrd.clone(), "initramfs".into()),
+            (cfg.rootfs.clone(), "rootfs".into()),
+        ],
+        ..SeccompOptions::default()
+    };
     let mut vmm = ExecSpec::new(argv, &run_dir.0);
-    vmm.sandbox = SandboxLevel::Seccomp;
-    vmm.policy = Some(vmm_policy(spec.network));
-    vmm.network = spec.network;
-    vmm.seccomp.watch_paths = false;
-    vmm.seccomp.exposed = vec![
-        (cfg.kernel.clone(), "vmlinux".into()),
-        (cfg.initrd.clone(), "initramfs".into()),
-        (cfg.rootfs.clone(), "rootfs".into()),
-    ];
-    if spec.network {
+    if let Some(rules) = grant {
         // The VMM keeps no host network either: its own network namespace,
         // and the proxy's socket shown in its view.
-        vmm.seccomp.egress = Some(spec.seccomp.egress.clone().unwrap_or_default());
-        vmm.seccomp.private_loopback_server = true;
-        vmm.seccomp
+        // (run_vmm lets it serve on its private loopback.)
+        vmm.network = Network::Proxied(rules);
+        options
             .exposed
             .push((crate::exec::jail_helper()?, "muscle-jail".into()));
     }
     if accel == Accel::Kvm {
-        vmm.seccomp.dev_nodes = vec!["kvm".into()];
+        options.dev_nodes = vec!["kvm".into()];
     }
+    vmm.isolation = Isolation::Seccomp {
+        policy: vmm_policy(network),
+        options,
+    };
     vmm.env = EnvPolicy::Scrubbed;
     vmm.limits.wall = spec.limits.wall;
     vmm.limits.cpu = spec.limits.cpu;
     // Frames are base64 (4/3) plus framing; keep room for the console noise.
     vmm.limits.output_bytes = spec.limits.output_bytes.saturating_mul(3) + (1 << 20);
-    let ran = exec::run(&vmm)?;
+    let ran = exec::run_vmm(&vmm)?;
     let result = decode(spec, backend, accel, ran)?;
     for rel in &cfg.hand_out {
         hand_out(rel, &ws_disk, &run_dir.0, &spec.workspace)?;
     }
     Ok(result)
+}
+
+/// What is known of a VM before its console says anything.
+fn unbooted(backend: Backend, accel: Accel) -> VmInfo {
+    VmInfo {
+        backend,
+        accel,
+        guest_ready: None,
+        guest_start: None,
+        guest_end: None,
+        console_tail: Vec::new(),
+    }
 }
 
 /// Copies `rel` from the workspace disk back into `workspace`: `debugfs
@@ -513,14 +538,7 @@ fn decode(
     let mut err = (Vec::new(), false);
     let mut status = None;
     let mut guest_error = None;
-    let mut info = VmInfo {
-        backend,
-        accel,
-        guest_ready: None,
-        guest_start: None,
-        guest_end: None,
-        console_tail: Vec::new(),
-    };
+    let mut info = unbooted(backend, accel);
     let console = String::from_utf8_lossy(&ran.stdout);
     for line in console.lines() {
         let Some(frame) = Frame::decode(line) else {

@@ -9,3 +9,4 @@ mod supervisor;
 mod trace;
 mod traps;
 mod vm;
+mod wire;
