@@ -16,7 +16,7 @@ use super::prepare::Prepared;
 use super::run::{new_command, run_command, stopped_at_file_size_cap};
 use super::{
     egress, newrepo, sys, traps, view, ExecError, ExecResult, ExecSpec, Exit, Network,
-    SeccompOptions, Violation,
+    SeccompOptions, Supervision, Violation,
 };
 use crate::bpf::{self, SyscallPolicy};
 use crate::jail::report::{self, Event};
@@ -134,6 +134,7 @@ pub(super) fn run_jailed(
     policy: &SyscallPolicy,
     options: &SeccompOptions,
     p: &Prepared<'_>,
+    sup: &mut Supervision<'_>,
     private_loopback_server: bool,
 ) -> Result<ExecResult, ExecError> {
     let mut policy = policy.clone();
@@ -264,7 +265,7 @@ pub(super) fn run_jailed(
         sys::install_fd_at(&mut cmd, report_write.as_raw_fd(), REPORT_FD);
         sys::install_fd_at(&mut cmd, task_file.as_raw_fd(), TASK_FD);
     }
-    let result = run_command(p, cmd, true);
+    let result = run_command(p, cmd, true, sup);
     drop(report_write);
     drop(task_file);
     let events = proxied.map(EgressRun::finish).unwrap_or_default();

@@ -6,7 +6,9 @@
 //! with what only its level uses, so a `seccomp` spec always carries its
 //! syscall policy and a microVM spec its guest image. Specs and results
 //! round-trip through serde ([`wire`] has the formats). [`run`] blocks until
-//! the task is over.
+//! the task is over; [`run_with`] does the same under a [`RunControl`]: a
+//! [`CancelHandle`] another thread can trip to stop the run, and a channel
+//! that receives the output as it is produced.
 //!
 //! Level `none` is a plain subprocess in its own session
 //! and process group, working directory = the workspace, a scrubbed
@@ -23,8 +25,8 @@
 //! back as [`Violation::Syscall`].
 //!
 //! Level `firecracker` ([`crate::vm`]) boots a microVM per run, its VMM
-//! itself run at level `seccomp`; a timeout kills the VMM's jail and with
-//! it the VMM.
+//! itself run at level `seccomp`; a cancel or timeout kills the VMM's jail
+//! and with it the VMM.
 //!
 //! # What level `none` does not guarantee
 //! - **Escaped descendants.** At the end of a run every process in the task's
@@ -63,6 +65,7 @@
 
 pub mod audit;
 mod cgroup;
+mod control;
 pub mod egress;
 mod jailed;
 mod newrepo;
@@ -76,10 +79,11 @@ mod tree;
 pub mod view;
 pub mod wire;
 
+pub use control::{CancelHandle, OutputChunk, RunControl, Stream};
 pub use result::{ExecResult, Exit, LimitsVia, Violation};
-pub use run::cancel_flag;
 pub use spec::{EnvPolicy, ExecSpec, Isolation, Limits, Network, SeccompOptions};
 
+pub(crate) use control::Supervision;
 pub(crate) use jailed::find_jail as jail_helper;
 
 use std::path::PathBuf;
@@ -161,6 +165,46 @@ pub enum ExecError {
 /// its process tree has been killed. Errors mean the task did not run; a task
 /// that ran and failed is an `Ok` with its exit status.
 pub fn run(spec: &ExecSpec) -> Result<ExecResult, ExecError> {
+    run_with(spec, &RunControl::default())
+}
+
+/// [`run`], steered by `control`: cancelled when its handle is (from any
+/// thread), and streaming the output to its channel as it is produced.
+///
+/// # Examples
+/// ```
+/// use agent_muscle::exec::{run_with, ExecSpec, RunControl, Stream};
+///
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// let control = RunControl { output: Some(tx), ..RunControl::default() };
+/// let spec = ExecSpec::new(["echo", "hi"], std::env::temp_dir());
+/// let result = run_with(&spec, &control).unwrap();
+/// drop(control);
+/// let streamed: Vec<u8> = rx.iter().filter(|c| c.stream == Stream::Stdout).flat_map(|c| c.bytes).collect();
+/// assert_eq!(streamed, result.stdout);
+/// ```
+pub fn run_with(spec: &ExecSpec, control: &RunControl) -> Result<ExecResult, ExecError> {
+    let mut send = control.output.as_ref().map(|tx| {
+        move |stream: Stream, bytes: &[u8]| {
+            // A dropped receiver stops the stream, not the run.
+            let _ = tx.send(OutputChunk {
+                stream,
+                bytes: bytes.to_vec(),
+            });
+        }
+    });
+    let mut sup = Supervision {
+        cancel: control.cancel.as_ref(),
+        on_output: send.as_mut().map(|f| f as &mut dyn FnMut(Stream, &[u8])),
+    };
+    run_supervised(spec, &mut sup)
+}
+
+/// [`run_with`] for the crate's own runs (the microVM's VMM, helper tools).
+pub(crate) fn run_supervised(
+    spec: &ExecSpec,
+    sup: &mut Supervision<'_>,
+) -> Result<ExecResult, ExecError> {
     match &spec.isolation {
         Isolation::None => {
             if let Network::Proxied(_) = spec.network {
@@ -172,15 +216,15 @@ pub fn run(spec: &ExecSpec) -> Result<ExecResult, ExecError> {
                 });
             }
             let prepared = prepare::prepare(spec)?;
-            run::run_unsandboxed(&prepared)
+            run::run_unsandboxed(&prepared, sup)
         }
         Isolation::Seccomp { policy, options } => {
             let prepared = prepare::prepare(spec)?;
-            jailed::run_jailed(spec, policy, options, &prepared, false)
+            jailed::run_jailed(spec, policy, options, &prepared, sup, false)
         }
         Isolation::MicroVm { vm } => {
             let env = prepare::prepare_guest(spec)?;
-            crate::vm::run_vm(spec, vm, &env)
+            crate::vm::run_vm(spec, vm, &env, sup)
         }
     }
 }
@@ -189,7 +233,7 @@ pub fn run(spec: &ExecSpec) -> Result<ExecResult, ExecError> {
 /// it `bind`/`listen` on its own empty network namespace's loopback (see
 /// [`crate::bpf::CompileOptions::private_loopback_server`]): what QEMU's
 /// user networking needs, and what no spec from outside can ask for.
-pub(crate) fn run_vmm(spec: &ExecSpec) -> Result<ExecResult, ExecError> {
+pub(crate) fn run_vmm(spec: &ExecSpec, sup: &mut Supervision<'_>) -> Result<ExecResult, ExecError> {
     let Isolation::Seccomp { policy, options } = &spec.isolation else {
         return Err(ExecError::LevelUnavailable {
             level: spec.level(),
@@ -198,7 +242,7 @@ pub(crate) fn run_vmm(spec: &ExecSpec) -> Result<ExecResult, ExecError> {
     };
     let prepared = prepare::prepare(spec)?;
     let loopback_server = spec.network.granted();
-    jailed::run_jailed(spec, policy, options, &prepared, loopback_server)
+    jailed::run_jailed(spec, policy, options, &prepared, sup, loopback_server)
 }
 
 /// `SIGTERM` for 15, and so on; `signal N` when the number has no name here.

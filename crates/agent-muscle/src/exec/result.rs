@@ -167,8 +167,10 @@ pub enum Violation {
         /// The limit in bytes.
         limit: u64,
     },
-    /// The run was cancelled ([`super::cancel_flag`]: Ctrl-C or SIGTERM to
-    /// the caller) and the task's whole tree was killed.
+    /// The run was cancelled (its [`super::CancelHandle`], or the
+    /// process-wide one that Ctrl-C and SIGTERM trip in the CLI) and the
+    /// task's whole tree — at level `firecracker` the VMM and its jail —
+    /// was killed.
     Cancelled,
     /// Output passed the per-stream cap; the excess was discarded and the
     /// task was not killed.

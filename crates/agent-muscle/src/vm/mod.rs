@@ -13,8 +13,12 @@
 //! itself keeps no host network; not wired for Firecracker, which needs a
 //! tap),
 //! a read-only root whose writes land in a tmpfs overlay and vanish with the
-//! VM, `memory_mib` of RAM and `vcpus` CPUs; the wall timeout kills the VMM
-//! with the rest of the run's process tree.
+//! VM, `memory_mib` of RAM and `vcpus` CPUs; the wall timeout or a cancel
+//! ([`crate::exec::CancelHandle`]) kills the VMM's jail, and with it the VMM
+//! (a cancel during the set-up stops the workspace disk's `mkfs` and starts
+//! no VMM; a cancelled run hands nothing out). The task's output is streamed
+//! ([`crate::exec::RunControl::output`]) as its console frames arrive: the
+//! guest agent frames the task's pipes as it reads them.
 //!
 //! # Back-ends and acceleration
 //!
@@ -252,10 +256,24 @@ pub(crate) use qemu::run_vm;
 /// in `cwd` and returns its stdout; a failure to start or a non-zero exit is
 /// an error message with its stderr.
 pub(crate) fn run_tool(argv: &[&str], cwd: &Path, wall: Duration) -> Result<Vec<u8>, String> {
+    run_tool_cancellable(argv, cwd, wall, None)
+}
+
+/// [`run_tool`], stopped by `cancel` too.
+pub(crate) fn run_tool_cancellable(
+    argv: &[&str],
+    cwd: &Path,
+    wall: Duration,
+    cancel: Option<&crate::exec::CancelHandle>,
+) -> Result<Vec<u8>, String> {
     let mut spec = crate::exec::ExecSpec::new(argv.iter().copied(), cwd);
     spec.limits.wall = wall;
     spec.limits.output_bytes = 64 << 20;
-    let r = crate::exec::run(&spec).map_err(|e| e.to_string())?;
+    let mut sup = crate::exec::Supervision {
+        cancel,
+        on_output: None,
+    };
+    let r = crate::exec::run_supervised(&spec, &mut sup).map_err(|e| e.to_string())?;
     if r.status != crate::exec::Exit::Code(0) {
         return Err(format!(
             "{}: {}",

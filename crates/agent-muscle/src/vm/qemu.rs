@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use autonomic_core::SandboxLevel;
 
@@ -14,8 +14,8 @@ use super::proto::{Frame, GuestTask};
 use super::{detect_accel, Accel, Backend, VmConfig, VmInfo};
 use crate::bpf::{self, SyscallPolicy};
 use crate::exec::{
-    self, egress, EnvPolicy, ExecError, ExecResult, ExecSpec, Exit, Isolation, Network,
-    SeccompOptions, Violation,
+    self, egress, CancelHandle, EnvPolicy, ExecError, ExecResult, ExecSpec, Exit, Isolation,
+    LimitsVia, Network, SeccompOptions, Stream, Supervision, Violation,
 };
 
 /// The kernel command line: serial console, quiet, reboot (= VM exit) on
@@ -75,15 +75,26 @@ impl Drop for RunDir {
     }
 }
 
-/// Runs a helper tool; a failure is [`ExecError::LevelUnavailable`].
-fn tool(argv: &[&str], cwd: &Path, what: &str) -> Result<(), ExecError> {
-    super::run_tool(argv, cwd, Duration::from_secs(300))
+/// Runs a helper tool (stopped by `cancel` too); a failure is
+/// [`ExecError::LevelUnavailable`].
+fn tool(
+    argv: &[&str],
+    cwd: &Path,
+    what: &str,
+    cancel: Option<&CancelHandle>,
+) -> Result<(), ExecError> {
+    super::run_tool_cancellable(argv, cwd, Duration::from_secs(300), cancel)
         .map(drop)
         .map_err(|detail| unavailable(format!("{what} failed: {detail}")))
 }
 
 /// An ext4 image of `workspace` at `image`, with room to spare.
-fn workspace_disk(workspace: &Path, image: &Path, run_dir: &Path) -> Result<(), ExecError> {
+fn workspace_disk(
+    workspace: &Path,
+    image: &Path,
+    run_dir: &Path,
+    cancel: Option<&CancelHandle>,
+) -> Result<(), ExecError> {
     let used = super::image::tree_bytes(workspace);
     let kib = (used.saturating_mul(2) / 1024).max(64 * 1024) + 16 * 1024;
     let src = workspace.to_string_lossy();
@@ -104,6 +115,7 @@ fn workspace_disk(workspace: &Path, image: &Path, run_dir: &Path) -> Result<(), 
         ],
         run_dir,
         "building the workspace disk (mkfs.ext4 -d, Debian package e2fsprogs)",
+        cancel,
     )
 }
 
@@ -120,12 +132,16 @@ fn env_strings(env: &[(OsString, OsString)]) -> Result<Vec<(String, String)>, Ex
         .collect()
 }
 
-/// Runs `spec` in a fresh microVM shaped by `cfg`.
+/// Runs `spec` in a fresh microVM shaped by `cfg`, under `sup`: its
+/// cancel handle stops the VMM (or the set-up before it), and its output
+/// sink gets the task's output as the console frames arrive.
 pub(crate) fn run_vm(
     spec: &ExecSpec,
     cfg: &VmConfig,
     env: &[(OsString, OsString)],
+    sup: &mut Supervision<'_>,
 ) -> Result<ExecResult, ExecError> {
+    let started = Instant::now();
     let grant = match &spec.network {
         Network::None => None,
         Network::Proxied(rules) => Some(rules.clone()),
@@ -212,7 +228,13 @@ pub(crate) fn run_vm(
             .map_err(io_err("write the task disk"))?;
     }
     let ws_disk = run_dir.0.join("workspace.ext4");
-    workspace_disk(&spec.workspace, &ws_disk, &run_dir.0)?;
+    let built = workspace_disk(&spec.workspace, &ws_disk, &run_dir.0, sup.cancel);
+    if sup.cancelled() {
+        // Cancelled while the disk was built (its mkfs was stopped) or just
+        // after: no VMM is started.
+        return Ok(cancelled_before_boot(backend, accel, started.elapsed()));
+    }
+    built?;
 
     // The VMM itself runs jailed (level `seccomp`): its own user, mount,
     // PID, IPC, UTS and (empty) network namespaces, the host read-only with
@@ -324,8 +346,34 @@ pub(crate) fn run_vm(
     vmm.limits.cpu = spec.limits.cpu;
     // Frames are base64 (4/3) plus framing; keep room for the console noise.
     vmm.limits.output_bytes = spec.limits.output_bytes.saturating_mul(3) + (1 << 20);
-    let ran = exec::run_vmm(&vmm)?;
+    let cancel = sup.cancel;
+    let streaming = sup.on_output.is_some();
+    let mut frames = FrameStream::new(spec.limits.output_bytes);
+    let user = &mut sup.on_output;
+    let mut forward = |stream: Stream, bytes: &[u8]| {
+        // The console is the VMM's stdout; its stderr is QEMU's own.
+        if stream == Stream::Stdout {
+            frames.feed(bytes, &mut |s: Stream, b: &[u8]| {
+                if let Some(sink) = user.as_mut() {
+                    sink(s, b);
+                }
+            });
+        }
+    };
+    let mut inner = Supervision {
+        cancel,
+        on_output: if streaming {
+            Some(&mut forward as &mut dyn FnMut(Stream, &[u8]))
+        } else {
+            None
+        },
+    };
+    let ran = exec::run_vmm(&vmm, &mut inner)?;
     let result = decode(spec, backend, accel, ran)?;
+    if result.violation == Some(Violation::Cancelled) {
+        // Whatever the task left half-written stays in the VM.
+        return Ok(result);
+    }
     for rel in &cfg.hand_out {
         hand_out(rel, &ws_disk, &run_dir.0, &spec.workspace)?;
     }
@@ -341,6 +389,64 @@ fn unbooted(backend: Backend, accel: Accel) -> VmInfo {
         guest_start: None,
         guest_end: None,
         console_tail: Vec::new(),
+    }
+}
+
+/// The result of a run cancelled before its VM booted.
+fn cancelled_before_boot(backend: Backend, accel: Accel, wall: Duration) -> ExecResult {
+    ExecResult {
+        status: Exit::from_signal(libc::SIGKILL),
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+        stdout_truncated: false,
+        stderr_truncated: false,
+        wall,
+        cpu: Duration::ZERO,
+        peak_memory_bytes: 0,
+        violation: Some(Violation::Cancelled),
+        limits_via: LimitsVia::Unlimited,
+        vm: Some(unbooted(backend, accel)),
+        traps: Vec::new(),
+        egress: Vec::new(),
+    }
+}
+
+/// Turns the VMM's stdout, as it arrives, into the task's output chunks:
+/// whole console lines are decoded as frames, and `out`/`err` frames are
+/// passed on up to the per-stream cap — the same bytes, cut at the same
+/// place, as [`decode`] puts in the result.
+struct FrameStream {
+    line: Vec<u8>,
+    left: [usize; 2],
+}
+
+impl FrameStream {
+    fn new(cap: usize) -> Self {
+        FrameStream {
+            line: Vec::new(),
+            left: [cap; 2],
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8], emit: &mut dyn FnMut(Stream, &[u8])) {
+        for piece in bytes.split_inclusive(|b| *b == b'\n') {
+            self.line.extend_from_slice(piece);
+            if !piece.ends_with(b"\n") {
+                continue;
+            }
+            let line = std::mem::take(&mut self.line);
+            let (stream, data) = match Frame::decode(&String::from_utf8_lossy(&line)) {
+                Some(Frame::Out(d)) => (Stream::Stdout, d),
+                Some(Frame::Err(d)) => (Stream::Stderr, d),
+                _ => continue,
+            };
+            let left = &mut self.left[usize::from(stream == Stream::Stderr)];
+            let keep = data.len().min(*left);
+            *left -= keep;
+            if keep > 0 {
+                emit(stream, &data[..keep]);
+            }
+        }
     }
 }
 
@@ -368,6 +474,7 @@ fn hand_out(rel: &Path, disk: &Path, run_dir: &Path, workspace: &Path) -> Result
         &[&super::debugfs(), "-R", &request, &disk.to_string_lossy()],
         run_dir,
         "reading results off the workspace disk (debugfs, Debian package e2fsprogs)",
+        None,
     )?;
     let Some(name) = rel.file_name() else {
         return Ok(());
