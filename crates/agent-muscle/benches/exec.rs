@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use agent_muscle::exec::{run, ExecSpec, Exit};
+use agent_muscle::exec::{run, ExecSpec, Exit, Isolation};
 use autonomic_core::SandboxLevel;
 use criterion::{BenchmarkId, Criterion, SamplingMode};
 
@@ -65,22 +65,32 @@ const WORKLOADS: &[(&str, &[&str])] = &[
 
 fn spec(level: SandboxLevel, argv: &[&str], ws: &Path) -> ExecSpec {
     let mut spec = ExecSpec::new(argv.iter().copied(), ws);
-    spec.sandbox = level;
-    spec.policy = Some(test_policy());
+    spec.isolation = match level {
+        SandboxLevel::None => Isolation::None,
+        SandboxLevel::Seccomp => Isolation::seccomp(test_policy()),
+        SandboxLevel::Firecracker => panic!("benches/vm.rs measures the microVM level"),
+    };
     spec.limits.wall = Duration::from_secs(30);
     spec
+}
+
+/// Turns the path watch on or off in a `seccomp` spec.
+fn watch_paths(spec: &mut ExecSpec, watch: bool) {
+    if let Isolation::Seccomp { options, .. } = &mut spec.isolation {
+        options.watch_paths = watch;
+    }
 }
 
 /// Runs `spec` and panics unless the task exited 0 (a benchmark of a failing
 /// task would measure the wrong thing).
 fn run_ok(spec: &ExecSpec) {
-    let r = run(spec).unwrap_or_else(|e| panic!("{:?} at {}: {e}", spec.argv, spec.sandbox));
+    let r = run(spec).unwrap_or_else(|e| panic!("{:?} at {}: {e}", spec.argv, spec.level()));
     assert_eq!(
         r.status,
         Exit::Code(0),
         "{:?} at {}: {}",
         spec.argv,
-        spec.sandbox,
+        spec.level(),
         String::from_utf8_lossy(&r.stderr)
     );
     black_box(r);
@@ -197,7 +207,7 @@ fn main() {
             });
         }
         let mut unwatched = spec(SandboxLevel::Seccomp, argv, ws.path());
-        unwatched.seccomp.watch_paths = false;
+        watch_paths(&mut unwatched, false);
         group.bench_function(BenchmarkId::from_parameter("seccomp_no_path_watch"), |b| {
             b.iter(|| run_ok(&unwatched));
         });
@@ -227,7 +237,7 @@ fn path_watch_cost(ws: &Path) {
             &["/usr/bin/python3", "-c", &script],
             ws,
         );
-        spec.seccomp.watch_paths = watch;
+        watch_paths(&mut spec, watch);
         let mut times: Vec<f64> = (0..RUNS)
             .map(|_| {
                 let start = Instant::now();

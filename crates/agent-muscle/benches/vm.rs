@@ -18,9 +18,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use agent_muscle::exec::{run, ExecSpec, Exit};
+use agent_muscle::exec::{run, ExecSpec, Exit, Isolation};
 use agent_muscle::vm::VmConfig;
-use autonomic_core::SandboxLevel;
 
 const RUNS: usize = 20;
 
@@ -39,8 +38,7 @@ fn main() {
     );
     let ws = tempfile::tempdir().expect("workspace");
     let mut spec = ExecSpec::new(["true"], ws.path());
-    spec.sandbox = SandboxLevel::Firecracker;
-    spec.vm = Some(vm);
+    spec.isolation = Isolation::micro_vm(vm);
     spec.limits.wall = Duration::from_secs(120);
 
     let mut total = Vec::new();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use agent_muscle::exec::egress::HostRule;
 use agent_muscle::exec::traps::TrapAction;
-use agent_muscle::exec::{EnvPolicy, ExecSpec, Limits};
+use agent_muscle::exec::{EnvPolicy, ExecSpec, Isolation, Limits, Network, SeccompOptions};
 use agent_muscle::vm::{Backend, VmConfig};
 use autonomic_core::config::{Config, WorkspaceTraps};
 use autonomic_core::paths::Paths;
@@ -129,48 +129,60 @@ pub fn build(
         return Err(SandboxError::HostGrantWithoutSandbox);
     }
     let mut spec = ExecSpec::new(argv.to_vec(), workspace);
-    spec.sandbox = level;
-    spec.network = network;
-    if network && level != SandboxLevel::None {
-        spec.seccomp.egress = Some(opts.allow_hosts.clone());
-    }
-    let mut profile = None;
-    if level == SandboxLevel::Seccomp {
-        let resolved = profiles::resolve(paths, argv, opts.profile.as_deref(), network)?;
-        tracing::info!(
-            profile = %resolved.profile.name,
-            reason = %resolved.reason,
-            source = ?resolved.profile.source,
-            "seccomp profile"
-        );
-        profile = Some((resolved.profile.name.clone(), resolved.reason.clone()));
-        spec.policy = Some(resolved.policy);
-    }
-    spec.env = env_policy(&opts.env);
-    spec.seccomp.traps = match muscle.workspace_traps {
-        WorkspaceTraps::Remove => TrapAction::Remove,
-        WorkspaceTraps::Report => TrapAction::Report,
+    spec.network = match (network, level) {
+        (false, _) => Network::None,
+        // Level none has the host's network whatever the grant says.
+        (true, SandboxLevel::None) => Network::Host,
+        (true, _) => Network::Proxied(opts.allow_hosts.clone()),
     };
     let host_paths = |config: &[PathBuf], flags: &[PathBuf]| -> Vec<PathBuf> {
         config.iter().chain(flags).map(|p| absolute(p)).collect()
     };
-    spec.seccomp.ro_binds = host_paths(&muscle.expose, &opts.ro_binds);
-    spec.seccomp.rw_binds = host_paths(&[], &opts.rw_binds);
-    spec.seccomp.masked_paths = host_paths(&muscle.mask, &opts.masks);
-    for path in spec.seccomp.rw_binds.iter().chain(&opts.ro_binds) {
+    let options = SeccompOptions {
+        masked_paths: host_paths(&muscle.mask, &opts.masks),
+        watch_paths: !opts.no_watch_paths,
+        ro_binds: host_paths(&muscle.expose, &opts.ro_binds),
+        rw_binds: host_paths(&[], &opts.rw_binds),
+        traps: match muscle.workspace_traps {
+            WorkspaceTraps::Remove => TrapAction::Remove,
+            WorkspaceTraps::Report => TrapAction::Report,
+        },
+        ..SeccompOptions::default()
+    };
+    let mut profile = None;
+    spec.isolation = match level {
+        SandboxLevel::None => Isolation::None,
+        SandboxLevel::Seccomp => {
+            let resolved = profiles::resolve(paths, argv, opts.profile.as_deref(), network)?;
+            tracing::info!(
+                profile = %resolved.profile.name,
+                reason = %resolved.reason,
+                source = ?resolved.profile.source,
+                "seccomp profile"
+            );
+            profile = Some((resolved.profile.name.clone(), resolved.reason.clone()));
+            Isolation::Seccomp {
+                policy: resolved.policy,
+                options: options.clone(),
+            }
+        }
+        SandboxLevel::Firecracker => {
+            let mut vm = VmConfig::new(&muscle.firecracker_kernel, &muscle.firecracker_rootfs);
+            vm.vcpus = opts
+                .vcpus
+                .unwrap_or(u32::try_from(muscle.vm_vcpus).unwrap_or(1));
+            vm.memory_mib = opts.memory.map_or(muscle.vm_memory_mib, |b| b / (1 << 20));
+            vm.backend = opts.vmm;
+            Isolation::MicroVm { vm }
+        }
+    };
+    spec.env = env_policy(&opts.env);
+    // A bind that does not exist is refused at every level, as before the
+    // options were the seccomp level's alone.
+    for path in options.rw_binds.iter().chain(&opts.ro_binds) {
         if !path.exists() {
             return Err(SandboxError::MissingBind(path.clone()));
         }
-    }
-    spec.seccomp.watch_paths = !opts.no_watch_paths;
-    if level == SandboxLevel::Firecracker {
-        let mut vm = VmConfig::new(&muscle.firecracker_kernel, &muscle.firecracker_rootfs);
-        vm.vcpus = opts
-            .vcpus
-            .unwrap_or(u32::try_from(muscle.vm_vcpus).unwrap_or(1));
-        vm.memory_mib = opts.memory.map_or(muscle.vm_memory_mib, |b| b / (1 << 20));
-        vm.backend = opts.vmm;
-        spec.vm = Some(vm);
     }
     let defaults = Limits::default();
     let on_host = level != SandboxLevel::Firecracker;

@@ -4,7 +4,6 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use agent_muscle::exec::audit::RunRecord;
@@ -196,13 +195,25 @@ impl SandboxArgs {
     }
 }
 
-/// Ctrl-C or SIGTERM: the executor kills the task's whole tree (at every
-/// level) and returns; the exit code is then 130.
+/// Ctrl-C or SIGTERM trips the process-wide cancel handle: the executor
+/// kills the task's whole tree (at every level) and returns; the exit code
+/// is then 130. The handler raises the handle's flag, then writes to its
+/// wake-up socket (in that order), so the supervisor notices at once
+/// whichever thread the signal lands on.
 pub fn install_cancel_handler() -> anyhow::Result<()> {
-    let cancel = agent_muscle::exec::cancel_flag();
+    let cancel = agent_muscle::exec::CancelHandle::global();
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&cancel))
+        signal_hook::flag::register(signal, cancel.flag())
             .context("installing the Ctrl-C handler")?;
+        match cancel.waker() {
+            Ok(fd) => {
+                signal_hook::low_level::pipe::register_raw(signal, fd)
+                    .context("installing the Ctrl-C handler")?;
+            }
+            // The flag alone still works: the signal interrupts the
+            // supervisor's poll when it lands on its thread.
+            Err(e) => tracing::warn!(error = %e, "Ctrl-C wakes the executor only through EINTR"),
+        }
     }
     Ok(())
 }
@@ -250,7 +261,7 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
         &args.sandbox.options(),
     )?;
     install_cancel_handler()?;
-    let level = spec.sandbox;
+    let level = spec.level();
     let result = agent_muscle::exec::run(&spec).with_context(|| {
         format!(
             "cannot run `{}` at sandbox level {level}",

@@ -221,8 +221,7 @@ fn probe_seccomp(ctx: &Context) -> Result<(), String> {
         let resolved = agent_spine::profiles::resolve(&ctx.paths, &argv, None, false)
             .map_err(|e| e.to_string())?;
         let mut spec = agent_muscle::exec::ExecSpec::new(argv, &ws);
-        spec.sandbox = autonomic_core::SandboxLevel::Seccomp;
-        spec.policy = Some(resolved.policy);
+        spec.isolation = agent_muscle::exec::Isolation::seccomp(resolved.policy);
         let r = agent_muscle::exec::run(&spec).map_err(|e| e.to_string())?;
         if r.success() {
             Ok(())

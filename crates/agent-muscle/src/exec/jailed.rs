@@ -12,9 +12,12 @@ use std::time::{Duration, Instant};
 
 use autonomic_core::SandboxLevel;
 
-use super::run::{new_command, run_command};
-use super::spec::Prepared;
-use super::{egress, newrepo, sys, traps, view, ExecError, ExecResult, ExecSpec, Exit, Violation};
+use super::prepare::Prepared;
+use super::run::{new_command, run_command, stopped_at_file_size_cap};
+use super::{
+    egress, newrepo, sys, traps, view, ExecError, ExecResult, ExecSpec, Exit, Network,
+    SeccompOptions, Supervision, Violation,
+};
 use crate::bpf::{self, SyscallPolicy};
 use crate::jail::report::{self, Event};
 use crate::jail::{JailTask, REPORT_FD, TASK_FD};
@@ -126,14 +129,16 @@ fn canonical(path: &Path) -> std::io::Result<PathBuf> {
     std::fs::canonicalize(path)
 }
 
-pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult, ExecError> {
-    let Some(mut policy) = spec.policy.clone() else {
-        return Err(unavailable(
-            "no syscall policy was given (ExecSpec::policy; the CLI takes it from --profile)"
-                .into(),
-        ));
-    };
-    if !spec.network {
+pub(super) fn run_jailed(
+    spec: &ExecSpec,
+    policy: &SyscallPolicy,
+    options: &SeccompOptions,
+    p: &Prepared<'_>,
+    sup: &mut Supervision<'_>,
+    private_loopback_server: bool,
+) -> Result<ExecResult, ExecError> {
+    let mut policy = policy.clone();
+    if !spec.network.granted() {
         policy.socket_domains.retain(|d| *d == libc::AF_UNIX);
     }
     // glibc's getaddrinfo (AI_ADDRCONFIG) and interface listings open a
@@ -176,16 +181,15 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
     let masked = view::masked_paths(
         home.as_deref(),
         autonomic_core::env::autonomic_home().as_deref(),
-        &spec.seccomp.masked_paths,
+        &options.masked_paths,
     );
-    let granted: Vec<PathBuf> = spec
-        .seccomp
+    let granted: Vec<PathBuf> = options
         .rw_binds
         .iter()
         .filter_map(|p| canonical(p).ok())
         .collect();
     let mut ro_binds = home.as_deref().map(view::toolchains).unwrap_or_default();
-    ro_binds.extend(spec.seccomp.ro_binds.iter().cloned());
+    ro_binds.extend(options.ro_binds.iter().cloned());
     let protected = view::protected(&workspace, home.as_deref(), &granted);
     // A repository the task creates has a new config and hooks by
     // definition: those are checked for commands instead (newrepo.rs).
@@ -205,9 +209,9 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         .filter(|p| !granted.iter().any(|g| g.starts_with(p)))
         .collect();
     // A proxied network grant: the proxy's socket in a private directory.
-    let proxied = match (&spec.seccomp.egress, spec.network) {
-        (Some(rules), true) => Some(EgressRun::start(rules)?),
-        _ => None,
+    let proxied = match &spec.network {
+        Network::Proxied(rules) => Some(EgressRun::start(rules)?),
+        Network::None | Network::Host => None,
     };
     let mut env: Vec<(std::ffi::OsString, std::ffi::OsString)> = env;
     if proxied.is_some() {
@@ -223,20 +227,20 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         env,
         workspace,
         policy: policy.clone(),
-        network: spec.network && proxied.is_none(),
+        network: spec.network == Network::Host,
         masked: masked.clone(),
-        watch_paths: spec.seccomp.watch_paths,
+        watch_paths: options.watch_paths,
         tmp_bytes: spec.limits.tmp_bytes,
         host_ids: host_ids(&masked),
-        exposed: spec.seccomp.exposed.clone(),
-        dev_nodes: spec.seccomp.dev_nodes.clone(),
+        exposed: options.exposed.clone(),
+        dev_nodes: options.dev_nodes.clone(),
         hidden: view::hidden_dirs(home.as_deref()),
         protected,
         home,
         ro_binds,
         rw_binds: granted.clone(),
         egress: proxied.as_ref().map(|e| e.dir.clone()),
-        private_loopback_server: spec.seccomp.private_loopback_server,
+        private_loopback_server,
         protected_missing,
     };
     let json =
@@ -261,7 +265,7 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
         sys::install_fd_at(&mut cmd, report_write.as_raw_fd(), REPORT_FD);
         sys::install_fd_at(&mut cmd, task_file.as_raw_fd(), TASK_FD);
     }
-    let result = run_command(p, cmd, true);
+    let result = run_command(p, cmd, true, sup);
     drop(report_write);
     drop(task_file);
     let events = proxied.map(EgressRun::finish).unwrap_or_default();
@@ -272,11 +276,11 @@ pub(super) fn run_jailed(spec: &ExecSpec, p: &Prepared<'_>) -> Result<ExecResult
     let mut text = String::new();
     let _ = std::fs::File::from(report_read).read_to_string(&mut text);
     apply_report(&text, spec, &policy, &mut result)?;
-    result.traps = traps::sweep(&task.workspace, since, &before, spec.seccomp.traps);
+    result.traps = traps::sweep(&task.workspace, since, &before, options.traps);
     if !had_git {
         result
             .traps
-            .extend(newrepo::check(&task.workspace, spec.seccomp.traps));
+            .extend(newrepo::check(&task.workspace, options.traps));
     }
     Ok(result)
 }
@@ -332,7 +336,7 @@ fn denial_reason(nr: i64, arg0: u64, policy: &SyscallPolicy, spec: &ExecSpec) ->
         "socket" | "socketpair" => {
             let domain = i32::try_from(arg0 & 0xffff_ffff).unwrap_or(-1);
             let family = socket_family(domain);
-            if !spec.network && domain != libc::AF_UNIX {
+            if !spec.network.granted() && domain != libc::AF_UNIX {
                 format!("a {family} socket, and the task has no network grant")
             } else {
                 format!("a {family} socket, which the profile does not allow")
@@ -422,6 +426,13 @@ fn apply_report(
     }
     if let Some(v) = denial {
         result.violation = Some(v);
+    } else if let Some(limit) = spec
+        .limits
+        .disk_bytes
+        .filter(|_| stopped_at_file_size_cap(&result.status))
+    {
+        // The task's own status, now known: the jail's was only a mirror.
+        result.violation = Some(Violation::DiskLimit { limit });
     } else if let Exit::Signal { number, .. } = &result.status {
         if *number == libc::SIGSYS {
             // Only the architecture and x32 guards kill without telling the

@@ -10,12 +10,11 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{ChildStderr, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::cgroup::Cgroup;
-use super::spec::Prepared;
+use super::control::{CancelHandle, Stream, Supervision};
+use super::prepare::Prepared;
 use super::{sys, tree, ExecError, ExecResult, Exit, LimitsVia, Violation};
 
 /// How long to keep reading output after the tree was killed. Killed
@@ -26,6 +25,9 @@ const DRAIN_GRACE: Duration = Duration::from_millis(500);
 /// Poll interval when the kernel has no pidfd.
 const NO_PIDFD_TICK: Duration = Duration::from_millis(5);
 
+/// How often a cancel handle without a wake-up socket is looked at.
+const NO_WAKE_TICK: Duration = Duration::from_millis(50);
+
 #[expect(
     clippy::disallowed_methods,
     reason = "agent-muscle is the one crate that runs processes"
@@ -34,14 +36,17 @@ pub(super) fn new_command(program: &Path) -> Command {
     Command::new(program)
 }
 
-pub(super) fn run_unsandboxed(p: &Prepared<'_>) -> Result<ExecResult, ExecError> {
+pub(super) fn run_unsandboxed(
+    p: &Prepared<'_>,
+    sup: &mut Supervision<'_>,
+) -> Result<ExecResult, ExecError> {
     let mut cmd = new_command(&p.program);
     cmd.arg0(&p.argv[0])
         .args(&p.argv[1..])
         .current_dir(p.workspace)
         .env_clear()
         .envs(p.env.iter().map(|(k, v)| (k, v)));
-    run_command(p, cmd, false)
+    run_command(p, cmd, false, sup)
 }
 
 /// Spawns `cmd` (the task itself, or with `jail` the `muscle-jail` helper
@@ -51,10 +56,14 @@ pub(super) fn run_unsandboxed(p: &Prepared<'_>) -> Result<ExecResult, ExecError>
 /// With the jail the tree kill is the process group's: the helper and its
 /// PID 1 are in it, and PID 1's death takes the whole PID namespace with it,
 /// so no `/proc` walk is needed.
+///
+/// `sup` can cancel the run (then the tree is killed as on a timeout) and
+/// receives the output as it is kept.
 pub(super) fn run_command(
     p: &Prepared<'_>,
     mut cmd: Command,
     jail: bool,
+    sup: &mut Supervision<'_>,
 ) -> Result<ExecResult, ExecError> {
     let kill: fn(i32) = if jail {
         tree::kill_group
@@ -104,8 +113,8 @@ pub(super) fn run_command(
         stdin: child.stdin.take(),
         stdin_data: p.stdin.unwrap_or_default(),
         stdin_written: 0,
-        stdout: Capture::new(child.stdout.take(), p.limits.output_bytes),
-        stderr: Capture::new(child.stderr.take(), p.limits.output_bytes),
+        stdout: Capture::new(child.stdout.take(), Stream::Stdout, p.limits.output_bytes),
+        stderr: Capture::new(child.stderr.take(), Stream::Stderr, p.limits.output_bytes),
     };
 
     // Whatever happens while supervising, the tree is killed and the task
@@ -121,14 +130,18 @@ pub(super) fn run_command(
     let supervised = supervise(
         pid,
         &mut streams,
-        start + p.limits.wall,
-        kill,
-        disk.as_ref(),
+        Watch {
+            deadline: start + p.limits.wall,
+            kill,
+            disk: disk.as_ref(),
+            cancel: &sup.handles(),
+        },
+        sup,
     );
     let wall = start.elapsed();
     kill(pid);
     streams.stdin = None;
-    let drained = drain(&mut streams, Instant::now() + DRAIN_GRACE);
+    let drained = drain(&mut streams, Instant::now() + DRAIN_GRACE, sup);
     let reaped = sys::reap(pid);
     let oom_killed = cgroup.as_ref().is_some_and(Cgroup::oom_killed);
     if let Some(cg) = cgroup {
@@ -159,10 +172,10 @@ pub(super) fn run_command(
     };
     let truncated = streams.stdout.truncated || streams.stderr.truncated;
     // A file stopped at the size cap kills only the writer (SIGXFSZ), which
-    // the shell above it may turn into an exit code: the budget used up by
-    // the end of the run says the same.
-    let xfsz = matches!(&status, Exit::Signal { number, .. } if *number == libc::SIGXFSZ)
-        || disk.as_ref().is_some_and(DiskBudget::used_up);
+    // the shell above it turns into exit code 153; the budget used up by the
+    // end of the run says the same (unless another writer on the file
+    // system freed space meanwhile, which is why the status comes first).
+    let xfsz = stopped_at_file_size_cap(&status) || disk.as_ref().is_some_and(DiskBudget::used_up);
     let violation = if ending == Ending::Cancelled {
         Some(Violation::Cancelled)
     } else if let Some(limit) = limits
@@ -200,26 +213,39 @@ pub(super) fn run_command(
     })
 }
 
+/// Whether `status` says a process was stopped at the file-size cap
+/// (`RLIMIT_FSIZE`, set only with a disk limit): killed by `SIGXFSZ`, or a
+/// shell's exit code 153 (128 + `SIGXFSZ`) for a child killed by it.
+pub(super) fn stopped_at_file_size_cap(status: &Exit) -> bool {
+    match status {
+        Exit::Signal { number, .. } => *number == libc::SIGXFSZ,
+        Exit::Code(code) => *code == 128 + libc::SIGXFSZ,
+    }
+}
+
 /// One captured output stream.
 struct Capture<R> {
     pipe: Option<R>,
+    stream: Stream,
     buf: Vec<u8>,
     cap: usize,
     truncated: bool,
 }
 
 impl<R: Read + AsRawFd> Capture<R> {
-    fn new(pipe: Option<R>, cap: usize) -> Self {
+    fn new(pipe: Option<R>, stream: Stream, cap: usize) -> Self {
         Capture {
             pipe,
+            stream,
             buf: Vec::new(),
             cap,
             truncated: false,
         }
     }
 
-    /// One `read`; closes the pipe at end of file or on an error.
-    fn read_once(&mut self, scratch: &mut [u8]) {
+    /// One `read`; closes the pipe at end of file or on an error. What is
+    /// kept also goes to `sup`'s output.
+    fn read_once(&mut self, scratch: &mut [u8], sup: &mut Supervision<'_>) {
         let Some(pipe) = self.pipe.as_mut() else {
             return;
         };
@@ -229,6 +255,7 @@ impl<R: Read + AsRawFd> Capture<R> {
                 let room = self.cap.saturating_sub(self.buf.len());
                 let keep = n.min(room);
                 self.buf.extend_from_slice(&scratch[..keep]);
+                sup.output(self.stream, &scratch[..keep]);
                 if keep < n {
                     self.truncated = true;
                 }
@@ -299,6 +326,14 @@ impl Streams<'_> {
 
 const IN: i16 = libc::POLLIN | libc::POLLHUP | libc::POLLERR;
 
+/// The pollfd slots [`supervise`] uses.
+const OUT_FD: usize = 0;
+const ERR_FD: usize = 1;
+const STDIN_FD: usize = 2;
+const PID_FD: usize = 3;
+/// The cancel handles' wake-up sockets (the process-wide one and the run's).
+const WAKE_FDS: usize = 4;
+
 fn pollfd(fd: i32, events: i16) -> libc::pollfd {
     libc::pollfd {
         fd,
@@ -307,8 +342,6 @@ fn pollfd(fd: i32, events: i16) -> libc::pollfd {
     }
 }
 
-/// Pumps the pipes until the task exits. Returns whether the wall clock ran
-/// out (then the tree has already been killed).
 /// How supervision ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ending {
@@ -316,7 +349,8 @@ enum Ending {
     Exited,
     /// The wall-clock limit expired and the tree was killed.
     TimedOut,
-    /// [`cancel_flag`] was raised (Ctrl-C, SIGTERM) and the tree was killed.
+    /// A cancel handle the run obeys was tripped (its own, or the
+    /// process-wide one: Ctrl-C, SIGTERM) and the tree was killed.
     Cancelled,
     /// The workspace's file system grew past the disk budget.
     DiskFull,
@@ -343,90 +377,130 @@ impl DiskBudget<'_> {
     }
 }
 
-/// The process-wide cancellation flag: raising it (the binary does, from its
-/// SIGINT and SIGTERM handlers, e.g. with `signal_hook::flag::register`)
-/// makes every running [`run`](super::run) kill its task's whole tree and
-/// return [`Violation::Cancelled`]. The flag stays raised; a binary that
-/// goes on running tasks lowers it again.
-pub fn cancel_flag() -> Arc<AtomicBool> {
-    static CANCEL: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-    Arc::clone(CANCEL.get_or_init(|| Arc::new(AtomicBool::new(false))))
+/// What [`supervise`] watches besides the pipes.
+struct Watch<'a> {
+    /// When the wall clock runs out.
+    deadline: Instant,
+    /// Kills the task's tree.
+    kill: fn(i32),
+    /// The disk budget, if any.
+    disk: Option<&'a DiskBudget<'a>>,
+    /// The cancel handles the run obeys.
+    cancel: &'a [CancelHandle],
 }
 
+/// Pumps the pipes until the task exits; on a cancel, an exceeded disk
+/// budget or the wall clock the tree is killed first (and pumping goes on
+/// until the task is gone).
 fn supervise(
     pid: i32,
     s: &mut Streams<'_>,
-    deadline: Instant,
-    kill: fn(i32),
-    disk: Option<&DiskBudget<'_>>,
+    watch: Watch<'_>,
+    sup: &mut Supervision<'_>,
 ) -> io::Result<Ending> {
+    let Watch {
+        deadline,
+        kill,
+        disk,
+        cancel,
+    } = watch;
     s.set_nonblocking()?;
     let pidfd: Option<OwnedFd> = sys::pidfd_open(pid)?;
     let mut scratch = vec![0u8; 64 * 1024];
-    let cancel = cancel_flag();
+    let wake: Vec<Option<i32>> = cancel.iter().map(CancelHandle::wake_fd).collect();
     let mut ending = Ending::Exited;
+    let mut woken = false;
     loop {
-        let timed_out = ending != Ending::Exited;
-        let mut fds = [pollfd(-1, 0); 4];
+        if ending == Ending::Exited {
+            let cancelled = if woken {
+                // Not `any`: every handle is looked at, so that one that
+                // woke the loop without being cancelled is drained.
+                let mut any = false;
+                for handle in cancel {
+                    any |= handle.check_after_wake();
+                }
+                any
+            } else {
+                cancel.iter().any(CancelHandle::is_cancelled)
+            };
+            if cancelled {
+                tracing::debug!(pid, "cancelled; killing the task's tree");
+                kill(pid);
+                ending = Ending::Cancelled;
+            } else if disk.is_some_and(DiskBudget::exceeded) {
+                tracing::debug!(pid, "disk budget exceeded; killing the task's tree");
+                kill(pid);
+                ending = Ending::DiskFull;
+            } else if Instant::now() >= deadline {
+                tracing::debug!(pid, "wall-clock limit reached; killing the task's tree");
+                kill(pid);
+                ending = Ending::TimedOut;
+            }
+        }
+        let running = ending == Ending::Exited;
+        let mut fds = vec![pollfd(-1, 0); WAKE_FDS + wake.len()];
         if let Some(p) = &s.stdout.pipe {
-            fds[0] = pollfd(p.as_raw_fd(), libc::POLLIN);
+            fds[OUT_FD] = pollfd(p.as_raw_fd(), libc::POLLIN);
         }
         if let Some(p) = &s.stderr.pipe {
-            fds[1] = pollfd(p.as_raw_fd(), libc::POLLIN);
+            fds[ERR_FD] = pollfd(p.as_raw_fd(), libc::POLLIN);
         }
         if let Some(p) = &s.stdin {
-            fds[2] = pollfd(p.as_raw_fd(), libc::POLLOUT);
+            fds[STDIN_FD] = pollfd(p.as_raw_fd(), libc::POLLOUT);
         }
         if let Some(p) = &pidfd {
-            fds[3] = pollfd(p.as_raw_fd(), libc::POLLIN);
+            fds[PID_FD] = pollfd(p.as_raw_fd(), libc::POLLIN);
         }
-        let mut timeout = if timed_out {
-            None
-        } else {
+        if running {
+            // Once the tree is being killed a tripped handle would only
+            // wake the loop for nothing.
+            for (slot, fd) in fds[WAKE_FDS..].iter_mut().zip(&wake) {
+                if let Some(fd) = fd {
+                    *slot = pollfd(*fd, libc::POLLIN);
+                }
+            }
+        }
+        let mut timeout = if running {
             Some(deadline.saturating_duration_since(Instant::now()))
+        } else {
+            None
+        };
+        let mut tick = |every: Duration| {
+            timeout = Some(timeout.map_or(every, |t: Duration| t.min(every)));
         };
         if pidfd.is_none() {
-            timeout = Some(timeout.map_or(NO_PIDFD_TICK, |t| t.min(NO_PIDFD_TICK)));
+            tick(NO_PIDFD_TICK);
         }
-        if disk.is_some() && ending == Ending::Exited {
-            timeout = Some(timeout.map_or(DiskBudget::EVERY, |t| t.min(DiskBudget::EVERY)));
+        if disk.is_some() && running {
+            tick(DiskBudget::EVERY);
+        }
+        if running && wake.iter().any(Option::is_none) {
+            tick(NO_WAKE_TICK);
         }
         sys::poll(&mut fds, timeout)?;
-        if fds[0].revents & IN != 0 {
-            s.stdout.read_once(&mut scratch);
+        if fds[OUT_FD].revents & IN != 0 {
+            s.stdout.read_once(&mut scratch, sup);
         }
-        if fds[1].revents & IN != 0 {
-            s.stderr.read_once(&mut scratch);
+        if fds[ERR_FD].revents & IN != 0 {
+            s.stderr.read_once(&mut scratch, sup);
         }
-        if fds[2].revents != 0 {
+        if fds[STDIN_FD].revents != 0 {
             s.write_stdin();
         }
         let exited = match &pidfd {
-            Some(_) => fds[3].revents != 0,
+            Some(_) => fds[PID_FD].revents != 0,
             None => sys::has_exited(pid)?,
         };
         if exited {
             return Ok(ending);
         }
-        if ending == Ending::Exited && cancel.load(Ordering::SeqCst) {
-            tracing::debug!(pid, "cancelled; killing the task's tree");
-            kill(pid);
-            ending = Ending::Cancelled;
-        } else if ending == Ending::Exited && disk.is_some_and(DiskBudget::exceeded) {
-            tracing::debug!(pid, "disk budget exceeded; killing the task's tree");
-            kill(pid);
-            ending = Ending::DiskFull;
-        } else if ending == Ending::Exited && Instant::now() >= deadline {
-            tracing::debug!(pid, "wall-clock limit reached; killing the task's tree");
-            kill(pid);
-            ending = Ending::TimedOut;
-        }
+        woken = fds[WAKE_FDS..].iter().any(|f| f.revents != 0);
     }
 }
 
 /// Reads what is left in the output pipes until both reach end of file or
 /// `until` passes.
-fn drain(s: &mut Streams<'_>, until: Instant) -> io::Result<()> {
+fn drain(s: &mut Streams<'_>, until: Instant, sup: &mut Supervision<'_>) -> io::Result<()> {
     let mut scratch = vec![0u8; 64 * 1024];
     while s.stdout.pipe.is_some() || s.stderr.pipe.is_some() {
         let left = until.saturating_duration_since(Instant::now());
@@ -447,10 +521,10 @@ fn drain(s: &mut Streams<'_>, until: Instant) -> io::Result<()> {
         }
         sys::poll(&mut fds, Some(left))?;
         if fds[0].revents & IN != 0 {
-            s.stdout.read_once(&mut scratch);
+            s.stdout.read_once(&mut scratch, sup);
         }
         if fds[1].revents & IN != 0 {
-            s.stderr.read_once(&mut scratch);
+            s.stderr.read_once(&mut scratch, sup);
         }
     }
     Ok(())

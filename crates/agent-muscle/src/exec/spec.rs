@@ -1,330 +1,295 @@
-//! Checking an [`ExecSpec`] and turning it into what the spawner needs: the
-//! resolved program, the exact environment and the child's rlimits. No
-//! process is started here.
+//! What a run is asked to do: [`ExecSpec`], with what every level uses
+//! (argv, workspace, environment, stdin, network grant, limits) at the top
+//! and what only one level uses inside its [`Isolation`] variant, so that a
+//! `seccomp` spec without a syscall policy, or a microVM spec without a
+//! guest image, cannot be built. Pure data; serde round-trips it (the
+//! formats are in [`super::wire`]).
 
-use std::ffi::OsString;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use super::sys::ChildRlimits;
-use super::{EnvPolicy, ExecError, ExecSpec, Limits};
+use autonomic_core::SandboxLevel;
+use serde::{Deserialize, Serialize};
 
-/// The `PATH` of a scrubbed environment.
-pub(super) const SCRUBBED_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+use super::{egress, traps, wire};
+use crate::bpf::SyscallPolicy;
+use crate::vm::VmConfig;
 
-/// A spec that passed every check.
-#[derive(Debug)]
-pub(super) struct Prepared<'a> {
-    /// Absolute path of the program to exec.
-    pub program: PathBuf,
-    /// The argv as given (`argv[0]` is passed on unchanged).
-    pub argv: &'a [String],
-    /// The working directory.
-    pub workspace: &'a Path,
-    /// The complete environment of the task.
-    pub env: Vec<(OsString, OsString)>,
-    /// Bytes for stdin, if any.
-    pub stdin: Option<&'a [u8]>,
-    /// The limits as given.
-    pub limits: &'a Limits,
-    /// The rlimits to set in the child.
-    pub rlimits: ChildRlimits,
+/// What to run, where, and under which limits.
+///
+/// Serialized (serde), a spec names its level explicitly
+/// (`"isolation": {"level": "none"}`): a missing `isolation` is an error,
+/// never a silent level `none`. Every other field but `argv` and
+/// `workspace` has a default.
+///
+/// # Examples
+/// ```
+/// use agent_muscle::bpf::{Action, SyscallPolicy};
+/// use agent_muscle::exec::{ExecSpec, Isolation, Network};
+/// use autonomic_core::SandboxLevel;
+///
+/// let policy = SyscallPolicy {
+///     allow: vec!["read".into(), "write".into(), "exit_group".into()],
+///     default_action: Action::KillProcess,
+///     socket_domains: vec![],
+///     refused_domains: vec![],
+///     refused_syscalls: vec![],
+/// };
+/// let mut spec = ExecSpec::new(["cargo", "test"], "/tmp");
+/// spec.isolation = Isolation::seccomp(policy);
+/// spec.network = Network::Proxied(vec![]);
+/// assert_eq!(spec.level(), SandboxLevel::Seccomp);
+///
+/// let json = serde_json::to_string(&spec).unwrap();
+/// assert!(json.contains(r#""isolation":{"level":"seccomp""#));
+/// assert_eq!(serde_json::from_str::<ExecSpec>(&json).unwrap(), spec);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecSpec {
+    /// The program (resolved against the task's `PATH` unless it contains a
+    /// `/`; a relative path is taken relative to the workspace) and its
+    /// arguments. No shell is involved.
+    pub argv: Vec<String>,
+    /// The working directory; must be an existing directory.
+    pub workspace: PathBuf,
+    /// Which environment variables the task sees.
+    #[serde(default)]
+    pub env: EnvPolicy,
+    /// Bytes written to the task's stdin; `None` means stdin is `/dev/null`.
+    #[serde(default, with = "wire::opt_bytes")]
+    pub stdin: Option<Vec<u8>>,
+    /// What network the task may reach (enforced at `seccomp` and
+    /// `firecracker`; see [`Network`]).
+    #[serde(default)]
+    pub network: Network,
+    /// Time, memory, process, disk and output limits.
+    #[serde(default)]
+    pub limits: Limits,
+    /// The level, and what only that level uses.
+    pub isolation: Isolation,
 }
 
-/// The checks of [`prepare`] for a task that runs in a microVM: the program
-/// is looked up inside the guest, so only the environment is built here.
-pub(super) fn prepare_guest(spec: &ExecSpec) -> Result<Vec<(OsString, OsString)>, ExecError> {
-    if spec.argv.first().is_none_or(String::is_empty) {
-        return Err(ExecError::EmptyArgv);
-    }
-    if let Some(arg) = spec.argv.iter().find(|a| a.contains('\0')) {
-        return Err(ExecError::InvalidInput {
-            what: "argument",
-            value: arg.escape_debug().to_string(),
-            why: "it contains a NUL byte",
-        });
-    }
-    check_limits(&spec.limits)?;
-    if !std::fs::metadata(&spec.workspace).is_ok_and(|m| m.is_dir()) {
-        return Err(ExecError::MissingWorkspace {
-            path: spec.workspace.clone(),
-        });
-    }
-    // The guest has its own file system: none of the host's PATH or HOME
-    // means anything there.
-    let base = Base {
-        path: SCRUBBED_PATH.into(),
-        home: Path::new(crate::vm::proto::GUEST_WORKSPACE).into(),
-    };
-    build_env(&spec.env, &base, std::env::vars_os())
-}
-
-pub(super) fn prepare(spec: &ExecSpec) -> Result<Prepared<'_>, ExecError> {
-    let Some(program) = spec.argv.first() else {
-        return Err(ExecError::EmptyArgv);
-    };
-    for arg in &spec.argv {
-        if arg.contains('\0') {
-            return Err(ExecError::InvalidInput {
-                what: "argument",
-                value: arg.escape_debug().to_string(),
-                why: "it contains a NUL byte",
-            });
-        }
-    }
-    if program.is_empty() {
-        return Err(ExecError::NotFound {
-            program: String::new(),
-            searched: "nowhere (the program name is empty)".to_owned(),
-        });
-    }
-    let rlimits = check_limits(&spec.limits)?;
-    let workspace = spec.workspace.as_path();
-    if !std::fs::metadata(workspace).is_ok_and(|m| m.is_dir()) {
-        return Err(ExecError::MissingWorkspace {
-            path: spec.workspace.clone(),
-        });
-    }
-    let env = build_env(&spec.env, &Base::host(workspace), std::env::vars_os())?;
-    let path_var = env
-        .iter()
-        .find(|(k, _)| k == "PATH")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    let program = resolve_program(program, workspace, &path_var)?;
-    Ok(Prepared {
-        program,
-        argv: &spec.argv,
-        workspace,
-        env,
-        stdin: spec.stdin.as_deref(),
-        limits: &spec.limits,
-        rlimits,
-    })
-}
-
-fn check_limits(limits: &Limits) -> Result<ChildRlimits, ExecError> {
-    let zero = |which| Err(ExecError::ZeroLimit { which });
-    if limits.wall.is_zero() {
-        return zero("wall");
-    }
-    if limits.cpu.is_some_and(|d| d.is_zero()) {
-        return zero("cpu");
-    }
-    if limits.memory_bytes == Some(0) {
-        return zero("memory");
-    }
-    if limits.pids == Some(0) {
-        return zero("pids");
-    }
-    if limits.disk_bytes == Some(0) {
-        return zero("disk");
-    }
-    if limits.tmp_bytes == 0 {
-        return zero("tmp");
-    }
-    if limits.output_bytes == 0 {
-        return zero("output");
-    }
-    Ok(ChildRlimits {
-        cpu_seconds: limits.cpu.map(ceil_secs),
-        address_space: limits.memory_bytes,
-        nproc: limits.pids,
-        file_size: limits.disk_bytes,
-    })
-}
-
-fn ceil_secs(d: Duration) -> u64 {
-    d.as_secs() + u64::from(d.subsec_nanos() > 0)
-}
-
-/// `PATH` and `HOME` of the task before any pass-through.
-pub(super) struct Base {
-    pub(super) path: OsString,
-    pub(super) home: PathBuf,
-}
-
-impl Base {
-    /// On the host (levels `none` and `seccomp`): the caller's `PATH` (its
-    /// absolute entries: toolchain shims under `~/.cargo/bin`, pyenv, nvm
-    /// resolve as they do for the caller; a relative entry would resolve
-    /// against the workspace, which the agent controls), and the caller's
-    /// home path — at `seccomp` that path holds the task's private home.
-    /// Without `$PATH`/`$HOME`: the scrubbed `PATH` and the workspace.
-    pub(super) fn host(workspace: &Path) -> Base {
-        let path = autonomic_core::env::path_var()
-            .map(|p| {
-                let dirs: Vec<PathBuf> = std::env::split_paths(&p)
-                    .filter(|d| d.is_absolute())
-                    .collect();
-                std::env::join_paths(dirs).unwrap_or_else(|_| SCRUBBED_PATH.into())
-            })
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| SCRUBBED_PATH.into());
-        let home = autonomic_core::env::user_home()
-            .filter(|h| h.is_absolute())
-            .unwrap_or_else(|| workspace.to_path_buf());
-        Base { path, home }
-    }
-}
-
-/// The task's environment: the base (`PATH`, `HOME`, `LANG`, `TERM`), then
-/// the names `policy` passes through from `parent` and the values it sets
-/// (each replacing a base value of the same name).
-fn build_env(
-    policy: &EnvPolicy,
-    base: &Base,
-    parent: impl Iterator<Item = (OsString, OsString)>,
-) -> Result<Vec<(OsString, OsString)>, ExecError> {
-    let mut env: Vec<(OsString, OsString)> = vec![
-        ("PATH".into(), base.path.clone()),
-        ("HOME".into(), base.home.as_os_str().to_owned()),
-        ("LANG".into(), "C.UTF-8".into()),
-        ("TERM".into(), "dumb".into()),
-    ];
-    let (names, values): (&[String], &[(String, String)]) = match policy {
-        EnvPolicy::Scrubbed => return Ok(env),
-        EnvPolicy::Allow(names) => (names, &[]),
-        EnvPolicy::Set { pass, set } => (pass, set),
-    };
-    for name in names.iter().chain(values.iter().map(|(k, _)| k)) {
-        if name.is_empty() || name.contains('=') || name.contains('\0') {
-            return Err(ExecError::InvalidInput {
-                what: "environment variable name",
-                value: name.escape_debug().to_string(),
-                why: "a name must be non-empty and contain neither `=` nor NUL",
-            });
-        }
-    }
-    if let Some((_, v)) = values.iter().find(|(_, v)| v.contains('\0')) {
-        return Err(ExecError::InvalidInput {
-            what: "environment variable value",
-            value: v.escape_debug().to_string(),
-            why: "it contains a NUL byte",
-        });
-    }
-    let mut put = |key: OsString, value: OsString| match env.iter_mut().find(|(k, _)| *k == key) {
-        Some(slot) => slot.1 = value,
-        None => env.push((key, value)),
-    };
-    for (key, value) in parent {
-        if names.iter().any(|n| key == n.as_str()) {
-            put(key, value);
-        }
-    }
-    for (key, value) in values {
-        put(key.into(), value.into());
-    }
-    Ok(env)
-}
-
-/// Resolves `program` the way `execvp` would for the task, so a missing
-/// program is an error that names it rather than a failed spawn.
-fn resolve_program(
-    program: &str,
-    workspace: &Path,
-    path_var: &OsString,
-) -> Result<PathBuf, ExecError> {
-    if program.contains('/') {
-        let candidate = workspace.join(program);
-        if is_executable_file(&candidate) {
-            return Ok(candidate);
-        }
-        return Err(ExecError::NotFound {
-            program: program.to_owned(),
-            searched: format!("`{}`", candidate.display()),
-        });
-    }
-    for dir in std::env::split_paths(path_var) {
-        // An empty PATH entry means the current directory, i.e. the workspace.
-        let dir = if dir.as_os_str().is_empty() {
-            workspace.to_path_buf()
-        } else {
-            workspace.join(dir)
-        };
-        let candidate = dir.join(program);
-        if is_executable_file(&candidate) {
-            return Ok(candidate);
-        }
-    }
-    Err(ExecError::NotFound {
-        program: program.to_owned(),
-        searched: format!("PATH={}", path_var.to_string_lossy()),
-    })
-}
-
-fn is_executable_file(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn base() -> Base {
-        Base {
-            path: "/opt/tc/bin:/usr/bin".into(),
-            home: "/h".into(),
+impl ExecSpec {
+    /// A spec at level `none` with a scrubbed environment, no stdin, no
+    /// network grant and the default limits.
+    pub fn new<I, S>(argv: I, workspace: impl Into<PathBuf>) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        ExecSpec {
+            argv: argv.into_iter().map(Into::into).collect(),
+            workspace: workspace.into(),
+            env: EnvPolicy::Scrubbed,
+            stdin: None,
+            network: Network::None,
+            limits: Limits::default(),
+            isolation: Isolation::None,
         }
     }
 
-    #[test]
-    fn scrubbed_env_is_exactly_four_variables() {
-        let parent = vec![("SECRET".into(), "x".into())].into_iter();
-        let env = build_env(&EnvPolicy::Scrubbed, &base(), parent).unwrap();
-        let names: Vec<_> = env.iter().map(|(k, _)| k.to_str().unwrap()).collect();
-        assert_eq!(names, ["PATH", "HOME", "LANG", "TERM"]);
-        assert_eq!(env[1].1, "/h");
-        assert_eq!(env[0].1, "/opt/tc/bin:/usr/bin");
+    /// The sandbox level [`ExecSpec::isolation`] asks for.
+    pub fn level(&self) -> SandboxLevel {
+        self.isolation.level()
+    }
+}
+
+/// The isolation level of a run and what only that level uses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "level", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Isolation {
+    /// Level `none`: a plain subprocess in its own session and process
+    /// group, with limits (see the [module docs](super)).
+    None,
+    /// Level `seccomp`: the task runs inside `muscle-jail` ([`crate::jail`]).
+    Seccomp {
+        /// What the task may call. Network socket domains in it only count
+        /// when [`ExecSpec::network`] grants network.
+        policy: SyscallPolicy,
+        /// The view's additions, the path watch, what happens to traps.
+        #[serde(default)]
+        options: SeccompOptions,
+    },
+    /// Level `firecracker`: a fresh microVM per run ([`crate::vm`]; the VMM
+    /// is Firecracker or QEMU's `microvm`).
+    #[serde(rename = "firecracker")]
+    MicroVm {
+        /// The guest image and the VM's shape.
+        vm: VmConfig,
+    },
+}
+
+impl Isolation {
+    /// Level `seccomp` under `policy`, with the default options.
+    pub fn seccomp(policy: SyscallPolicy) -> Isolation {
+        Isolation::Seccomp {
+            policy,
+            options: SeccompOptions::default(),
+        }
     }
 
-    #[test]
-    fn allowed_names_are_copied_and_replace_the_base() {
-        let parent = vec![
-            ("SECRET".into(), "x".into()),
-            ("KEEP".into(), "k".into()),
-            ("PATH".into(), "/opt/bin".into()),
-        ]
-        .into_iter();
-        let policy = EnvPolicy::Allow(vec!["KEEP".into(), "PATH".into(), "ABSENT".into()]);
-        let env = build_env(&policy, &base(), parent).unwrap();
-        assert!(env.contains(&("KEEP".into(), "k".into())));
-        assert!(env.contains(&("PATH".into(), "/opt/bin".into())));
-        assert!(!env.iter().any(|(k, _)| k == "SECRET" || k == "ABSENT"));
+    /// Level `firecracker` in a microVM shaped by `vm`.
+    pub fn micro_vm(vm: VmConfig) -> Isolation {
+        Isolation::MicroVm { vm }
     }
 
-    #[test]
-    fn bad_env_names_are_refused() {
-        let policy = EnvPolicy::Allow(vec!["A=B".into()]);
-        let err = build_env(&policy, &base(), std::iter::empty()).unwrap_err();
-        assert!(matches!(err, ExecError::InvalidInput { .. }), "{err}");
-        let set = EnvPolicy::Set {
-            pass: vec![],
-            set: vec![("X".into(), "a\0b".into())],
-        };
-        assert!(build_env(&set, &base(), std::iter::empty()).is_err());
+    /// The sandbox level this is.
+    pub fn level(&self) -> SandboxLevel {
+        match self {
+            Isolation::None => SandboxLevel::None,
+            Isolation::Seccomp { .. } => SandboxLevel::Seccomp,
+            Isolation::MicroVm { .. } => SandboxLevel::Firecracker,
+        }
     }
+}
 
-    #[test]
-    fn set_values_win_over_passed_and_base_ones() {
-        let parent = vec![("A".into(), "parent".into())].into_iter();
-        let policy = EnvPolicy::Set {
-            pass: vec!["A".into()],
-            set: vec![
-                ("A".into(), "set".into()),
-                ("HOME".into(), "/elsewhere".into()),
-            ],
-        };
-        let env = build_env(&policy, &base(), parent).unwrap();
-        assert!(env.contains(&("A".into(), "set".into())));
-        assert!(env.contains(&("HOME".into(), "/elsewhere".into())));
+/// What network a task may reach. Level `none` enforces none of this: its
+/// task is a plain process with the host's network whatever the grant says
+/// (and [`Network::Proxied`] there is refused rather than not enforced).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Network {
+    /// No network: at `seccomp` only `AF_UNIX` sockets (any other domain
+    /// is killed, whatever the policy allows), in a microVM no network card.
+    #[default]
+    None,
+    /// Only through the executor's egress proxy ([`egress`]), to the
+    /// destinations these rules name (an empty list is any public host; the
+    /// proxy never lets a task reach loopback, link-local or private
+    /// addresses it was not granted by name). At `seccomp` the task has its
+    /// own network namespace with loopback only; in a microVM the only way
+    /// out is the proxy's guest address.
+    Proxied(Vec<egress::HostRule>),
+    /// Level `seccomp` only: the host's network namespace, with the socket
+    /// domains the policy allows and no check on destinations. A microVM
+    /// never gets it (refused: it reaches the network through the proxy).
+    Host,
+}
+
+impl Network {
+    /// Whether any network is granted.
+    pub fn granted(&self) -> bool {
+        !matches!(self, Network::None)
     }
+}
 
-    #[test]
-    fn cpu_limit_rounds_up_to_whole_seconds() {
-        assert_eq!(ceil_secs(Duration::from_millis(1)), 1);
-        assert_eq!(ceil_secs(Duration::from_secs(2)), 2);
-        assert_eq!(ceil_secs(Duration::from_millis(2001)), 3);
+/// The parts of an [`ExecSpec`] only level `seccomp` uses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SeccompOptions {
+    /// Extra absolute paths to hide from the task, on top of the built-in
+    /// list (`/etc/shadow`, `~/.ssh`, docker.sock, …).
+    pub masked_paths: Vec<PathBuf>,
+    /// Route path-taking syscalls (`openat`, `execve`, `stat`, …) through
+    /// the supervisor, which kills the task with SIGSYS when one names a
+    /// masked path and reports the path ([`super::Violation::Path`]).
+    /// Detection on top of the mount view, which hides the paths either
+    /// way; it costs a round trip per call (see the README's benchmarks).
+    /// Default on.
+    pub watch_paths: bool,
+    /// Host files shown read-only at `/run/autonomic/exposed/<name>` even
+    /// under a mask (the microVM level runs its VMM this way).
+    pub exposed: Vec<(PathBuf, String)>,
+    /// Extra `/dev` nodes the task may open (`kvm`).
+    pub dev_nodes: Vec<String>,
+    /// Host paths shown read-only at their own path, on top of the
+    /// toolchains of [`super::view::HOME_TOOLCHAINS`] (`--ro-bind`,
+    /// `[muscle] expose`). Masks still apply beneath them.
+    pub ro_binds: Vec<PathBuf>,
+    /// Host paths shown read-write (nosuid, nodev) at their own path
+    /// (`--bind`); a protected path is granted only by a bind of that path
+    /// or of something inside it.
+    pub rw_binds: Vec<PathBuf>,
+    /// What to do with the traps a task leaves in the workspace (set-id
+    /// bits, FIFOs, device nodes, symlinks out of it, new hooks); see
+    /// [`traps`]. Default [`traps::TrapAction::Remove`].
+    pub traps: traps::TrapAction,
+}
+
+impl Default for SeccompOptions {
+    fn default() -> Self {
+        SeccompOptions {
+            masked_paths: Vec::new(),
+            watch_paths: true,
+            exposed: Vec::new(),
+            dev_nodes: Vec::new(),
+            ro_binds: Vec::new(),
+            rw_binds: Vec::new(),
+            traps: traps::TrapAction::Remove,
+        }
+    }
+}
+
+/// The task's environment. Every policy starts from the same base: the
+/// caller's `PATH` (absolute entries only), `HOME` = the caller's home path
+/// (at `seccomp` a private, empty home with the toolchains bound back; in a
+/// microVM the guest's workspace), `LANG=C.UTF-8` and `TERM=dumb`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum EnvPolicy {
+    /// The base alone.
+    #[default]
+    Scrubbed,
+    /// The base plus these variables copied from the caller's environment
+    /// when present there (a copied `PATH` or `HOME` replaces the base
+    /// value).
+    Allow(Vec<String>),
+    /// The base, the names in `pass` copied from the caller's environment,
+    /// then the `set` values (`--env NAME=VALUE`), each replacing an earlier
+    /// value of the same name.
+    Set {
+        /// Names copied from the caller's environment.
+        pass: Vec<String>,
+        /// Values set for the task.
+        set: Vec<(String, String)>,
+    },
+}
+
+/// Limits for one run. A limit of zero is rejected, not read as "none".
+///
+/// Serialized, durations are decimal seconds (`"60s"`, `"1.5s"`; `"250ms"`
+/// is read too) and sizes are bytes; a missing field takes its default.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Wall-clock time before the whole process group is killed. Default 60 s.
+    #[serde(with = "wire::duration")]
+    pub wall: Duration,
+    /// CPU time per process (`RLIMIT_CPU`, whole seconds, rounded up).
+    #[serde(with = "wire::opt_duration")]
+    pub cpu: Option<Duration>,
+    /// Memory of the task's tree (a cgroup; `RLIMIT_AS` per process as the
+    /// fallback).
+    pub memory_bytes: Option<u64>,
+    /// Processes of the task's tree (a cgroup; `RLIMIT_NPROC` of the real
+    /// user id as the fallback; see the [executor's docs](super)).
+    pub pids: Option<u64>,
+    /// Bytes kept per stream (stdout and stderr each). Default 1 MiB. Output
+    /// past it is read and discarded so the task never blocks on a full pipe.
+    pub output_bytes: usize,
+    /// Bytes the run may add to the workspace's file system (levels `none`
+    /// and `seccomp`): no file may grow past it (`RLIMIT_FSIZE`), and the
+    /// file system's used space is checked every 100 ms — past the limit the
+    /// whole tree is killed ([`super::Violation::DiskLimit`]). The check sees
+    /// the whole file system (another writer on it counts too) and may let a
+    /// fast writer overshoot by what it writes in 100 ms.
+    pub disk_bytes: Option<u64>,
+    /// Size of the private `/tmp` (and `/dev/shm`) at level `seccomp`.
+    /// Default 512 MiB; its pages also count against `memory_bytes`.
+    pub tmp_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            wall: Duration::from_secs(60),
+            cpu: None,
+            memory_bytes: None,
+            pids: None,
+            disk_bytes: None,
+            output_bytes: 1024 * 1024,
+            tmp_bytes: 512 << 20,
+        }
     }
 }

@@ -53,7 +53,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// The most directory entries one sweep examines.
 pub const MAX_ENTRIES: usize = 1_000_000;
@@ -198,7 +198,14 @@ pub const PROTECTED: &[Protected] = &[
 ];
 
 /// Something the task left that the host should not trust.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+///
+/// Serialized, its paths are UTF-8 text with any byte that is not UTF-8
+/// replaced by U+FFFD (the task picks these names, and the audit log and
+/// reports must stay text): such a trap reads back with the replaced name.
+/// The name is for reporting only — the sweep already acted on the real
+/// file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Trap {
     /// Relative to the workspace root.
     #[serde(serialize_with = "lossy")]
@@ -211,8 +218,8 @@ pub struct Trap {
 }
 
 /// What kind of trap.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "type")]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type", deny_unknown_fields)]
 pub enum TrapKind {
     /// A regular file with the setuid or setgid bit.
     SetId {
@@ -240,7 +247,7 @@ pub enum TrapKind {
 }
 
 /// What [`sweep`] does with what it finds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrapAction {
     /// Only report; nothing on disk changes.
@@ -309,7 +316,8 @@ impl fmt::Display for Shown<'_> {
     }
 }
 
-/// Serializes a path that may not be UTF-8 (a task picks the names).
+/// Serializes a path that may not be UTF-8 (a task picks the names), lossily
+/// (see [`Trap`]); serde's own `PathBuf` reads it back.
 fn lossy<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&path.to_string_lossy())
 }

@@ -13,8 +13,12 @@
 //! itself keeps no host network; not wired for Firecracker, which needs a
 //! tap),
 //! a read-only root whose writes land in a tmpfs overlay and vanish with the
-//! VM, `memory_mib` of RAM and `vcpus` CPUs; the wall timeout kills the VMM
-//! with the rest of the run's process tree.
+//! VM, `memory_mib` of RAM and `vcpus` CPUs; the wall timeout or a cancel
+//! ([`crate::exec::CancelHandle`]) kills the VMM's jail, and with it the VMM
+//! (a cancel during the set-up stops the workspace disk's `mkfs` and starts
+//! no VMM; a cancelled run hands nothing out). The task's output is streamed
+//! ([`crate::exec::RunControl::output`]) as its console frames arrive: the
+//! guest agent frames the task's pipes as it reads them.
 //!
 //! # Back-ends and acceleration
 //!
@@ -60,10 +64,12 @@ mod qemu;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::exec::wire;
 
 /// Which VMM runs the microVM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Backend {
     /// QEMU's `microvm` machine.
@@ -82,8 +88,8 @@ impl std::fmt::Display for Backend {
 }
 
 /// How the guest's CPU is run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Accel {
     /// Hardware virtualization through `/dev/kvm`.
     Kvm,
@@ -134,8 +140,11 @@ pub fn detect_accel() -> Accel {
     }
 }
 
-/// The guest image and the VM's shape.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The guest image and the VM's shape. Serialized, `kernel`, `initrd` and
+/// `rootfs` are required and every other field has [`VmConfig::new`]'s
+/// default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct VmConfig {
     /// The guest kernel (an uncompressed ELF vmlinux; QEMU boots it through
     /// PVH, Firecracker takes nothing else).
@@ -145,19 +154,26 @@ pub struct VmConfig {
     /// The read-only root filesystem image (ext4).
     pub rootfs: PathBuf,
     /// Guest RAM in MiB (default 512).
+    #[serde(default = "defaults::memory_mib")]
     pub memory_mib: u64,
     /// Guest vCPUs (default 1).
+    #[serde(default = "defaults::vcpus")]
     pub vcpus: u32,
     /// Size of the writable overlay and `/tmp` in the guest, MiB (default 256).
+    #[serde(default = "defaults::scratch_mib")]
     pub scratch_mib: u64,
     /// The VMM to use; `None` picks Firecracker when its binary is there and
     /// KVM is real, else QEMU.
+    #[serde(default)]
     pub backend: Option<Backend>,
     /// The QEMU binary (default `qemu-system-x86_64` on `PATH`).
+    #[serde(default = "defaults::qemu")]
     pub qemu: PathBuf,
     /// The Firecracker binary; `None` looks for `firecracker` on `PATH`.
+    #[serde(default)]
     pub firecracker: Option<PathBuf>,
     /// Acceleration; `None` detects it ([`detect_accel`]).
+    #[serde(default)]
     pub accel: Option<Accel>,
     /// Workspace-relative files or directories copied back from the VM's
     /// workspace disk after the run ("results handed out only where the node
@@ -165,7 +181,29 @@ pub struct VmConfig {
     /// Regular files and directories only: symlinks and special files the
     /// guest made are never handed out, and nothing is written through a
     /// symlink on the host.
+    #[serde(default)]
     pub hand_out: Vec<PathBuf>,
+}
+
+/// [`VmConfig`]'s defaults, for serde and [`VmConfig::new`].
+mod defaults {
+    use std::path::PathBuf;
+
+    pub(super) fn memory_mib() -> u64 {
+        512
+    }
+
+    pub(super) fn vcpus() -> u32 {
+        1
+    }
+
+    pub(super) fn scratch_mib() -> u64 {
+        256
+    }
+
+    pub(super) fn qemu() -> PathBuf {
+        PathBuf::from("qemu-system-x86_64")
+    }
 }
 
 impl VmConfig {
@@ -176,11 +214,11 @@ impl VmConfig {
             kernel: kernel.to_path_buf(),
             initrd: image::initrd_for(kernel),
             rootfs: rootfs.to_path_buf(),
-            memory_mib: 512,
-            vcpus: 1,
-            scratch_mib: 256,
+            memory_mib: defaults::memory_mib(),
+            vcpus: defaults::vcpus(),
+            scratch_mib: defaults::scratch_mib(),
             backend: None,
-            qemu: PathBuf::from("qemu-system-x86_64"),
+            qemu: defaults::qemu(),
             firecracker: None,
             accel: None,
             hand_out: Vec::new(),
@@ -188,8 +226,10 @@ impl VmConfig {
     }
 }
 
-/// How a VM run went, besides the task's own result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// How a VM run went, besides the task's own result. Serialized, the
+/// uptimes are decimal seconds like every duration ([`wire`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct VmInfo {
     /// The VMM used.
     pub backend: Backend,
@@ -197,10 +237,13 @@ pub struct VmInfo {
     pub accel: Accel,
     /// Guest uptime when the agent was ready (kernel boot + agent set-up:
     /// modules, disks, overlay).
+    #[serde(with = "wire::opt_duration")]
     pub guest_ready: Option<Duration>,
     /// Guest uptime when the task started.
+    #[serde(with = "wire::opt_duration")]
     pub guest_start: Option<Duration>,
     /// Guest uptime when the task's main process ended.
+    #[serde(with = "wire::opt_duration")]
     pub guest_end: Option<Duration>,
     /// The last console lines that were not frames (kernel messages), for
     /// diagnosing a guest that died.
@@ -213,10 +256,24 @@ pub(crate) use qemu::run_vm;
 /// in `cwd` and returns its stdout; a failure to start or a non-zero exit is
 /// an error message with its stderr.
 pub(crate) fn run_tool(argv: &[&str], cwd: &Path, wall: Duration) -> Result<Vec<u8>, String> {
+    run_tool_cancellable(argv, cwd, wall, None)
+}
+
+/// [`run_tool`], stopped by `cancel` too.
+pub(crate) fn run_tool_cancellable(
+    argv: &[&str],
+    cwd: &Path,
+    wall: Duration,
+    cancel: Option<&crate::exec::CancelHandle>,
+) -> Result<Vec<u8>, String> {
     let mut spec = crate::exec::ExecSpec::new(argv.iter().copied(), cwd);
     spec.limits.wall = wall;
     spec.limits.output_bytes = 64 << 20;
-    let r = crate::exec::run(&spec).map_err(|e| e.to_string())?;
+    let mut sup = crate::exec::Supervision {
+        cancel,
+        on_output: None,
+    };
+    let r = crate::exec::run_supervised(&spec, &mut sup).map_err(|e| e.to_string())?;
     if r.status != crate::exec::Exit::Code(0) {
         return Err(format!(
             "{}: {}",

@@ -6,14 +6,17 @@ use std::ffi::OsString;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use autonomic_core::SandboxLevel;
 
 use super::proto::{Frame, GuestTask};
 use super::{detect_accel, Accel, Backend, VmConfig, VmInfo};
 use crate::bpf::{self, SyscallPolicy};
-use crate::exec::{self, egress, EnvPolicy, ExecError, ExecResult, ExecSpec, Exit, Violation};
+use crate::exec::{
+    self, egress, CancelHandle, EnvPolicy, ExecError, ExecResult, ExecSpec, Exit, Isolation,
+    LimitsVia, Network, SeccompOptions, Stream, Supervision, Violation,
+};
 
 /// The kernel command line: serial console, quiet, reboot (= VM exit) on
 /// panic, the initramfs's `/init` as PID 1.
@@ -72,15 +75,26 @@ impl Drop for RunDir {
     }
 }
 
-/// Runs a helper tool; a failure is [`ExecError::LevelUnavailable`].
-fn tool(argv: &[&str], cwd: &Path, what: &str) -> Result<(), ExecError> {
-    super::run_tool(argv, cwd, Duration::from_secs(300))
+/// Runs a helper tool (stopped by `cancel` too); a failure is
+/// [`ExecError::LevelUnavailable`].
+fn tool(
+    argv: &[&str],
+    cwd: &Path,
+    what: &str,
+    cancel: Option<&CancelHandle>,
+) -> Result<(), ExecError> {
+    super::run_tool_cancellable(argv, cwd, Duration::from_secs(300), cancel)
         .map(drop)
         .map_err(|detail| unavailable(format!("{what} failed: {detail}")))
 }
 
 /// An ext4 image of `workspace` at `image`, with room to spare.
-fn workspace_disk(workspace: &Path, image: &Path, run_dir: &Path) -> Result<(), ExecError> {
+fn workspace_disk(
+    workspace: &Path,
+    image: &Path,
+    run_dir: &Path,
+    cancel: Option<&CancelHandle>,
+) -> Result<(), ExecError> {
     let used = super::image::tree_bytes(workspace);
     let kib = (used.saturating_mul(2) / 1024).max(64 * 1024) + 16 * 1024;
     let src = workspace.to_string_lossy();
@@ -101,6 +115,7 @@ fn workspace_disk(workspace: &Path, image: &Path, run_dir: &Path) -> Result<(), 
         ],
         run_dir,
         "building the workspace disk (mkfs.ext4 -d, Debian package e2fsprogs)",
+        cancel,
     )
 }
 
@@ -117,18 +132,28 @@ fn env_strings(env: &[(OsString, OsString)]) -> Result<Vec<(String, String)>, Ex
         .collect()
 }
 
-/// Runs `spec` in a fresh microVM.
+/// Runs `spec` in a fresh microVM shaped by `cfg`, under `sup`: its
+/// cancel handle stops the VMM (or the set-up before it), and its output
+/// sink gets the task's output as the console frames arrive.
 pub(crate) fn run_vm(
     spec: &ExecSpec,
+    cfg: &VmConfig,
     env: &[(OsString, OsString)],
+    sup: &mut Supervision<'_>,
 ) -> Result<ExecResult, ExecError> {
-    let cfg = spec.vm.as_ref().ok_or_else(|| {
-        unavailable(
-            "no microVM configuration (ExecSpec::vm; the CLI takes it from [muscle] \
-             firecracker_kernel and firecracker_rootfs)"
-                .into(),
-        )
-    })?;
+    let started = Instant::now();
+    let grant = match &spec.network {
+        Network::None => None,
+        Network::Proxied(rules) => Some(rules.clone()),
+        Network::Host => {
+            return Err(unavailable(
+                "a microVM reaches the network only through the egress proxy, never the \
+                 host's network namespace (grant Network::Proxied)"
+                    .into(),
+            ))
+        }
+    };
+    let network = grant.is_some();
     let accel = cfg.accel.clone().unwrap_or_else(detect_accel);
     let firecracker_bin = cfg.firecracker.clone().or_else(|| {
         let path = autonomic_core::env::path_var()?;
@@ -178,7 +203,7 @@ pub(crate) fn run_vm(
 
     let run_dir = RunDir::new()?;
     let mut env = env.to_vec();
-    if spec.network {
+    if network {
         for (k, v) in egress::guest_proxy_env() {
             env.retain(|(name, _)| *name != *k);
             env.push((k.into(), v.into()));
@@ -189,7 +214,7 @@ pub(crate) fn run_vm(
         env: env_strings(&env)?,
         scratch_mib: cfg.scratch_mib,
         workspace: true,
-        network: spec.network,
+        network,
     };
     let json =
         serde_json::to_vec(&task).map_err(|e| unavailable(format!("encode the task: {e}")))?;
@@ -203,7 +228,13 @@ pub(crate) fn run_vm(
             .map_err(io_err("write the task disk"))?;
     }
     let ws_disk = run_dir.0.join("workspace.ext4");
-    workspace_disk(&spec.workspace, &ws_disk, &run_dir.0)?;
+    let built = workspace_disk(&spec.workspace, &ws_disk, &run_dir.0, sup.cancel);
+    if sup.cancelled() {
+        // Cancelled while the disk was built (its mkfs was stopped) or just
+        // after: no VMM is started.
+        return Ok(cancelled_before_boot(backend, accel, started.elapsed()));
+    }
+    built?;
 
     // The VMM itself runs jailed (level `seccomp`): its own user, mount,
     // PID, IPC, UTS and (empty) network namespaces, the host read-only with
@@ -217,7 +248,7 @@ pub(crate) fn run_vm(
         rootfs: inside("rootfs"),
         ..cfg.clone()
     };
-    if spec.network && backend == Backend::Firecracker {
+    if network && backend == Backend::Firecracker {
         return Err(unavailable(
             "network grants need a tap device for Firecracker, which is not wired yet; \
              use --vmm qemu (user networking)"
@@ -249,7 +280,7 @@ pub(crate) fn run_vm(
         }
         _ => {
             let mut argv = qemu_argv(&jailed_cfg, &accel, &task_disk, &ws_disk);
-            if spec.network {
+            if network {
                 // QEMU's user networking, restricted: the guest reaches
                 // nothing — not the host's loopback, not the outside —
                 // except the egress proxy's guest address, which QEMU
@@ -284,39 +315,139 @@ pub(crate) fn run_vm(
             argv
         }
     };
+    let mut options = SeccompOptions {
+        watch_paths: false,
+        exposed: vec![
+            (cfg.kernel.clone(), "vmlinux".into()),
+            (cfg.initrd.clone(), "initramfs".into()),
+            (cfg.rootfs.clone(), "rootfs".into()),
+        ],
+        ..SeccompOptions::default()
+    };
     let mut vmm = ExecSpec::new(argv, &run_dir.0);
-    vmm.sandbox = SandboxLevel::Seccomp;
-    vmm.policy = Some(vmm_policy(spec.network));
-    vmm.network = spec.network;
-    vmm.seccomp.watch_paths = false;
-    vmm.seccomp.exposed = vec![
-        (cfg.kernel.clone(), "vmlinux".into()),
-        (cfg.initrd.clone(), "initramfs".into()),
-        (cfg.rootfs.clone(), "rootfs".into()),
-    ];
-    if spec.network {
+    if let Some(rules) = grant {
         // The VMM keeps no host network either: its own network namespace,
         // and the proxy's socket shown in its view.
-        vmm.seccomp.egress = Some(spec.seccomp.egress.clone().unwrap_or_default());
-        vmm.seccomp.private_loopback_server = true;
-        vmm.seccomp
+        // (run_vmm lets it serve on its private loopback.)
+        vmm.network = Network::Proxied(rules);
+        options
             .exposed
             .push((crate::exec::jail_helper()?, "muscle-jail".into()));
     }
     if accel == Accel::Kvm {
-        vmm.seccomp.dev_nodes = vec!["kvm".into()];
+        options.dev_nodes = vec!["kvm".into()];
     }
+    vmm.isolation = Isolation::Seccomp {
+        policy: vmm_policy(network),
+        options,
+    };
     vmm.env = EnvPolicy::Scrubbed;
     vmm.limits.wall = spec.limits.wall;
     vmm.limits.cpu = spec.limits.cpu;
     // Frames are base64 (4/3) plus framing; keep room for the console noise.
     vmm.limits.output_bytes = spec.limits.output_bytes.saturating_mul(3) + (1 << 20);
-    let ran = exec::run(&vmm)?;
+    let cancel = sup.cancel;
+    let streaming = sup.on_output.is_some();
+    let mut frames = FrameStream::new(spec.limits.output_bytes);
+    let user = &mut sup.on_output;
+    let mut forward = |stream: Stream, bytes: &[u8]| {
+        // The console is the VMM's stdout; its stderr is QEMU's own.
+        if stream == Stream::Stdout {
+            frames.feed(bytes, &mut |s: Stream, b: &[u8]| {
+                if let Some(sink) = user.as_mut() {
+                    sink(s, b);
+                }
+            });
+        }
+    };
+    let mut inner = Supervision {
+        cancel,
+        on_output: if streaming {
+            Some(&mut forward as &mut dyn FnMut(Stream, &[u8]))
+        } else {
+            None
+        },
+    };
+    let ran = exec::run_vmm(&vmm, &mut inner)?;
     let result = decode(spec, backend, accel, ran)?;
+    if result.violation == Some(Violation::Cancelled) {
+        // Whatever the task left half-written stays in the VM.
+        return Ok(result);
+    }
     for rel in &cfg.hand_out {
         hand_out(rel, &ws_disk, &run_dir.0, &spec.workspace)?;
     }
     Ok(result)
+}
+
+/// What is known of a VM before its console says anything.
+fn unbooted(backend: Backend, accel: Accel) -> VmInfo {
+    VmInfo {
+        backend,
+        accel,
+        guest_ready: None,
+        guest_start: None,
+        guest_end: None,
+        console_tail: Vec::new(),
+    }
+}
+
+/// The result of a run cancelled before its VM booted.
+fn cancelled_before_boot(backend: Backend, accel: Accel, wall: Duration) -> ExecResult {
+    ExecResult {
+        status: Exit::from_signal(libc::SIGKILL),
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+        stdout_truncated: false,
+        stderr_truncated: false,
+        wall,
+        cpu: Duration::ZERO,
+        peak_memory_bytes: 0,
+        violation: Some(Violation::Cancelled),
+        limits_via: LimitsVia::Unlimited,
+        vm: Some(unbooted(backend, accel)),
+        traps: Vec::new(),
+        egress: Vec::new(),
+    }
+}
+
+/// Turns the VMM's stdout, as it arrives, into the task's output chunks:
+/// whole console lines are decoded as frames, and `out`/`err` frames are
+/// passed on up to the per-stream cap — the same bytes, cut at the same
+/// place, as [`decode`] puts in the result.
+struct FrameStream {
+    line: Vec<u8>,
+    left: [usize; 2],
+}
+
+impl FrameStream {
+    fn new(cap: usize) -> Self {
+        FrameStream {
+            line: Vec::new(),
+            left: [cap; 2],
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8], emit: &mut dyn FnMut(Stream, &[u8])) {
+        for piece in bytes.split_inclusive(|b| *b == b'\n') {
+            self.line.extend_from_slice(piece);
+            if !piece.ends_with(b"\n") {
+                continue;
+            }
+            let line = std::mem::take(&mut self.line);
+            let (stream, data) = match Frame::decode(&String::from_utf8_lossy(&line)) {
+                Some(Frame::Out(d)) => (Stream::Stdout, d),
+                Some(Frame::Err(d)) => (Stream::Stderr, d),
+                _ => continue,
+            };
+            let left = &mut self.left[usize::from(stream == Stream::Stderr)];
+            let keep = data.len().min(*left);
+            *left -= keep;
+            if keep > 0 {
+                emit(stream, &data[..keep]);
+            }
+        }
+    }
 }
 
 /// Copies `rel` from the workspace disk back into `workspace`: `debugfs
@@ -343,6 +474,7 @@ fn hand_out(rel: &Path, disk: &Path, run_dir: &Path, workspace: &Path) -> Result
         &[&super::debugfs(), "-R", &request, &disk.to_string_lossy()],
         run_dir,
         "reading results off the workspace disk (debugfs, Debian package e2fsprogs)",
+        None,
     )?;
     let Some(name) = rel.file_name() else {
         return Ok(());
@@ -513,14 +645,7 @@ fn decode(
     let mut err = (Vec::new(), false);
     let mut status = None;
     let mut guest_error = None;
-    let mut info = VmInfo {
-        backend,
-        accel,
-        guest_ready: None,
-        guest_start: None,
-        guest_end: None,
-        console_tail: Vec::new(),
-    };
+    let mut info = unbooted(backend, accel);
     let console = String::from_utf8_lossy(&ran.stdout);
     for line in console.lines() {
         let Some(frame) = Frame::decode(line) else {

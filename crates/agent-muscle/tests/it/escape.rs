@@ -17,12 +17,12 @@ use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use agent_muscle::exec::{run, ExecResult, ExecSpec, Exit, Violation};
+use agent_muscle::exec::{run, ExecResult, ExecSpec, Exit, Isolation, Violation};
 use autonomic_core::SandboxLevel;
 use tempfile::TempDir;
 
 use super::seccomp::{
-    assert_sigsys, assert_sigsys_status, jailed, plain, running_as_root, test_policy, text,
+    assert_sigsys, assert_sigsys_status, isolation, jailed, options, plain, running_as_root, text,
 };
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -31,14 +31,13 @@ const PYTHON: &str = "/usr/bin/python3";
 /// the masked paths before running.
 fn spec(level: SandboxLevel, argv: &[&str], ws: &Path) -> ExecSpec {
     let mut spec = ExecSpec::new(argv.iter().copied(), ws);
-    spec.sandbox = level;
-    spec.policy = Some(test_policy());
+    spec.isolation = isolation(level);
     spec.limits.wall = Duration::from_secs(20);
     spec
 }
 
 fn go(spec: &ExecSpec) -> ExecResult {
-    run(spec).unwrap_or_else(|e| panic!("{:?} at {}: {e}", spec.argv, spec.sandbox))
+    run(spec).unwrap_or_else(|e| panic!("{:?} at {}: {e}", spec.argv, spec.level()))
 }
 
 fn workspace() -> TempDir {
@@ -552,7 +551,9 @@ fn shadow_read(script: &str, reasons: &[&str], what: &str) {
     assert_path_violation(&sh(script, ws.path()), Path::new("/etc/shadow"), what);
     let ws = workspace();
     let mut unwatched = spec(SandboxLevel::Seccomp, &["sh", "-c", script], ws.path());
-    unwatched.seccomp.watch_paths = false;
+    if let Some(o) = options(&mut unwatched) {
+        o.watch_paths = false;
+    }
     assert_denied(&go(&unwatched), reasons, what);
     assert_eq!(shadow_state(), before, "{what} changed /etc/shadow");
     if running_as_root() {
@@ -636,8 +637,10 @@ impl FakeHome {
 
     fn run(&self, level: SandboxLevel, script: &str, ws: &Path, watch: bool) -> ExecResult {
         let mut spec = spec(level, &["sh", "-c", script], ws);
-        spec.seccomp.masked_paths = vec![self.ssh()];
-        spec.seccomp.watch_paths = watch;
+        if let Some(o) = options(&mut spec) {
+            o.masked_paths = vec![self.ssh()];
+            o.watch_paths = watch;
+        }
         go(&spec)
     }
 
@@ -815,7 +818,7 @@ fn sleeping_past_the_timeout_is_killed() {
         Vec::<i32>::new()
     );
     // With room to finish, the same sleep succeeds.
-    s.sandbox = SandboxLevel::None;
+    s.isolation = Isolation::None;
     s.limits.wall = Duration::from_secs(20);
     assert_ok(&go(&s), "sleep");
 }

@@ -3,7 +3,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use agent_muscle::exec::{run, EnvPolicy, ExecError, ExecSpec, Exit, Limits, LimitsVia, Violation};
+use agent_muscle::exec::{
+    run, EnvPolicy, ExecError, ExecSpec, Exit, Isolation, Limits, LimitsVia, Violation,
+};
+use agent_muscle::vm::VmConfig;
 use autonomic_core::SandboxLevel;
 
 fn spec(argv: &[&str], ws: &Path) -> ExecSpec {
@@ -338,8 +341,13 @@ fn bad_input_is_a_clear_error() {
         );
     }
 
+    // A microVM spec always carries its image: one whose image is missing
+    // is refused at its level, never run at a weaker one.
     let mut s = spec(&["true"], ws.path());
-    s.sandbox = SandboxLevel::Firecracker;
+    s.isolation = Isolation::micro_vm(VmConfig::new(
+        Path::new("/nonexistent/vmlinux"),
+        Path::new("/nonexistent/rootfs.ext4"),
+    ));
     let err = run(&s).unwrap_err();
     assert!(
         matches!(
@@ -351,10 +359,7 @@ fn bad_input_is_a_clear_error() {
         ),
         "{err}"
     );
-    assert!(
-        err.to_string().contains("no microVM configuration"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("image build"), "{err}");
 }
 
 #[test]
@@ -461,10 +466,7 @@ fn the_disk_budget_stops_a_task_that_fills_the_disk() {
         let ws = tempfile::tempdir().unwrap();
         // One file far past the budget: cut at the cap.
         let mut s = spec(&["sh", "-c", "head -c 67108864 /dev/zero > big"], ws.path());
-        s.sandbox = level;
-        if level == SandboxLevel::Seccomp {
-            s.policy = Some(super::seccomp::test_policy());
-        }
+        s.isolation = super::seccomp::isolation(level);
         s.limits.disk_bytes = Some(LIMIT);
         let r = run(&s).unwrap();
         assert_eq!(
@@ -482,10 +484,7 @@ fn the_disk_budget_stops_a_task_that_fills_the_disk() {
         let script =
             "i=0; while [ $i -lt 200 ]; do head -c 1048576 /dev/urandom > f$i; i=$((i+1)); done";
         let mut s = spec(&["sh", "-c", script], ws.path());
-        s.sandbox = level;
-        if level == SandboxLevel::Seccomp {
-            s.policy = Some(super::seccomp::test_policy());
-        }
+        s.isolation = super::seccomp::isolation(level);
         s.limits.disk_bytes = Some(LIMIT);
         s.limits.wall = std::time::Duration::from_secs(60);
         let r = run(&s).unwrap();
@@ -504,11 +503,51 @@ fn the_disk_budget_stops_a_task_that_fills_the_disk() {
     }
 }
 
+/// Regression (a flake under load: "exited with code 153" instead of
+/// `DiskLimit`): a writer stopped at the file-size cap is a disk-limit
+/// violation even when the file system check does not see the growth —
+/// here the file is on another file system than the workspace (`/dev/shm`,
+/// the task's private `/tmp` at `seccomp`), as it effectively was when
+/// another test freed space meanwhile. The shell reports its child's
+/// SIGXFSZ as exit code 153; the main process killed by it counts too.
+#[test]
+fn a_writer_stopped_at_the_file_size_cap_is_a_disk_limit_violation() {
+    const LIMIT: u64 = 1 << 20;
+    for level in [SandboxLevel::None, SandboxLevel::Seccomp] {
+        let ws = tempfile::tempdir().unwrap();
+        let dir = if level == SandboxLevel::None {
+            "/dev/shm"
+        } else {
+            "/tmp"
+        };
+        let file = format!("{dir}/autonomic-xfsz-{}", std::process::id());
+        for script in [
+            format!("head -c 8388608 /dev/zero > {file}; r=$?; rm -f {file}; exit $r"),
+            format!("exec head -c 8388608 /dev/zero > {file}"),
+        ] {
+            let mut s = sh(&script, ws.path());
+            s.isolation = super::seccomp::isolation(level);
+            s.limits.disk_bytes = Some(LIMIT);
+            let r = run(&s).unwrap();
+            let _ = fs_err::remove_file(&file);
+            assert_eq!(
+                r.violation,
+                Some(Violation::DiskLimit { limit: LIMIT }),
+                "{level}: `{script}`: {} {}",
+                r.status,
+                text(&r.stderr)
+            );
+        }
+        // Without a disk limit, the same exit code is only an exit code.
+        let r = run(&sh("exit 153", ws.path())).unwrap();
+        assert_eq!((r.status, r.violation), (Exit::Code(153), None));
+    }
+}
+
 #[test]
 fn the_root_directory_is_refused_as_a_seccomp_workspace() {
     let mut s = spec(&["true"], Path::new("/"));
-    s.sandbox = SandboxLevel::Seccomp;
-    s.policy = Some(super::seccomp::test_policy());
+    s.isolation = super::seccomp::isolation(SandboxLevel::Seccomp);
     let err = run(&s).unwrap_err();
     assert!(
         matches!(

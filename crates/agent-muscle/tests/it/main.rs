@@ -1,6 +1,7 @@
 //! agent-muscle's integration tests: one binary, one module per area.
 
 mod bpf;
+mod control;
 mod egress;
 mod escape;
 mod exec;
@@ -9,3 +10,4 @@ mod supervisor;
 mod trace;
 mod traps;
 mod vm;
+mod wire;

@@ -7,17 +7,36 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use agent_muscle::exec::{run, ExecResult, ExecSpec, Exit, Violation};
+use agent_muscle::exec::{
+    run, ExecResult, ExecSpec, Exit, Isolation, Network, SeccompOptions, Violation,
+};
 use autonomic_core::SandboxLevel;
 
 #[path = "../common/test_policy.rs"]
 mod test_policy;
 pub(crate) use test_policy::test_policy;
 
+/// Level `level` with the test policy at `seccomp` (the microVM tests build
+/// their own specs).
+pub(crate) fn isolation(level: SandboxLevel) -> Isolation {
+    match level {
+        SandboxLevel::None => Isolation::None,
+        SandboxLevel::Seccomp => Isolation::seccomp(test_policy()),
+        SandboxLevel::Firecracker => panic!("the microVM tests build their own specs"),
+    }
+}
+
+/// The seccomp options of a spec at level `seccomp`, `None` at another.
+pub(crate) fn options(spec: &mut ExecSpec) -> Option<&mut SeccompOptions> {
+    match &mut spec.isolation {
+        Isolation::Seccomp { options, .. } => Some(options),
+        _ => None,
+    }
+}
+
 pub(crate) fn at(level: SandboxLevel, argv: &[&str], ws: &Path) -> ExecResult {
     let mut spec = ExecSpec::new(argv.iter().copied(), ws);
-    spec.sandbox = level;
-    spec.policy = Some(test_policy());
+    spec.isolation = isolation(level);
     spec.limits.wall = Duration::from_secs(20);
     run(&spec).unwrap_or_else(|e| panic!("{argv:?} at {level}: {e}"))
 }
@@ -247,13 +266,14 @@ fn ps_sees_only_the_sandbox() {
     assert!(host > n);
 }
 
+/// A seccomp spec cannot be built without a policy; one that comes in
+/// serialized without it is refused when it is read, and says what is
+/// missing.
 #[test]
 fn missing_policy_is_a_clear_error() {
-    let ws = tempfile::tempdir().unwrap();
-    let mut spec = ExecSpec::new(["true"], ws.path());
-    spec.sandbox = SandboxLevel::Seccomp;
-    let err = run(&spec).unwrap_err();
-    assert!(err.to_string().contains("policy"), "{err}");
+    let json = r#"{"argv": ["true"], "workspace": "/tmp", "isolation": {"level": "seccomp"}}"#;
+    let err = serde_json::from_str::<ExecSpec>(json).unwrap_err();
+    assert!(err.to_string().contains("missing field `policy`"), "{err}");
 }
 
 #[test]
@@ -279,9 +299,8 @@ fn tcp_with_a_network_grant_is_not_killed() {
     // domain rule and nothing else.
     let ws = tempfile::tempdir().unwrap();
     let mut spec = ExecSpec::new(["bash", "-c", "echo > /dev/tcp/127.0.0.1/9"], ws.path());
-    spec.sandbox = SandboxLevel::Seccomp;
-    spec.policy = Some(test_policy());
-    spec.network = true;
+    spec.isolation = isolation(SandboxLevel::Seccomp);
+    spec.network = Network::Host;
     let r = run(&spec).unwrap();
     assert!(
         matches!(r.status, Exit::Code(_)),

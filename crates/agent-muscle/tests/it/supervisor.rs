@@ -7,8 +7,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use agent_muscle::exec::{run, ExecResult, ExecSpec, Exit, Violation};
-use autonomic_core::SandboxLevel;
+use agent_muscle::exec::{run, ExecResult, ExecSpec, Exit, Isolation, SeccompOptions, Violation};
 
 use super::seccomp::{assert_sigsys, assert_sigsys_status, jailed, plain, test_policy, text};
 
@@ -19,9 +18,15 @@ fn workspace() -> tempfile::TempDir {
 }
 
 fn spec(argv: &[&str], ws: &Path) -> ExecSpec {
+    spec_with(argv, ws, SeccompOptions::default())
+}
+
+fn spec_with(argv: &[&str], ws: &Path, options: SeccompOptions) -> ExecSpec {
     let mut spec = ExecSpec::new(argv.iter().copied(), ws);
-    spec.sandbox = SandboxLevel::Seccomp;
-    spec.policy = Some(test_policy());
+    spec.isolation = Isolation::Seccomp {
+        policy: test_policy(),
+        options,
+    };
     spec.limits.wall = Duration::from_secs(20);
     spec
 }
@@ -150,8 +155,14 @@ fn listing_and_stat_of_masked_paths_are_not_violations() {
 #[test]
 fn the_masked_file_is_empty_when_not_watched() {
     let ws = workspace();
-    let mut s = spec(&["sh", "-c", "wc -c < /etc/shadow"], ws.path());
-    s.seccomp.watch_paths = false;
+    let s = spec_with(
+        &["sh", "-c", "wc -c < /etc/shadow"],
+        ws.path(),
+        SeccompOptions {
+            watch_paths: false,
+            ..SeccompOptions::default()
+        },
+    );
     let r = go(&s);
     // Mode 000 for the task (uid 1000 inside, no capabilities): unreadable.
     assert!(matches!(r.status, Exit::Code(c) if c != 0), "{}", r.status);
@@ -267,8 +278,14 @@ fn a_program_missing_inside_the_view_is_not_found() {
     fs_err::create_dir(&bin).expect("mkdir");
     fs_err::copy("/bin/true", bin.join("tool")).expect("copy a program");
     let tool = bin.join("tool");
-    let mut s = spec(&[tool.to_str().expect("utf-8")], ws.path());
-    s.seccomp.masked_paths = vec![bin.clone()];
+    let s = spec_with(
+        &[tool.to_str().expect("utf-8")],
+        ws.path(),
+        SeccompOptions {
+            masked_paths: vec![bin.clone()],
+            ..SeccompOptions::default()
+        },
+    );
     let err = run(&s).expect_err("the program is hidden");
     assert!(err.to_string().contains("not found"), "{err}");
 }
@@ -298,17 +315,15 @@ fn a_given_dev_node_open_to_its_group_stays_usable_as_the_unprivileged_id() {
     assert_eq!(owned, 0);
     fs_err::set_permissions(&node, std::fs::Permissions::from_mode(0o660)).unwrap();
     let ws = tempfile::tempdir().unwrap();
-    let mut s = ExecSpec::new(
-        [
-            "sh",
-            "-c",
-            &format!("echo x > /dev/{name} && echo written; grep ^Groups /proc/self/status"),
-        ],
+    let script = format!("echo x > /dev/{name} && echo written; grep ^Groups /proc/self/status");
+    let s = spec_with(
+        &["sh", "-c", &script],
         ws.path(),
+        SeccompOptions {
+            dev_nodes: vec![name.clone()],
+            ..SeccompOptions::default()
+        },
     );
-    s.sandbox = SandboxLevel::Seccomp;
-    s.policy = Some(test_policy());
-    s.seccomp.dev_nodes = vec![name.clone()];
     let r = run(&s);
     let _ = fs_err::remove_file(&node);
     let r = r.unwrap();

@@ -7,16 +7,17 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use agent_muscle::exec::egress::HostRule;
-use agent_muscle::exec::{run, ExecError, ExecResult, ExecSpec, Exit, Violation};
+use agent_muscle::exec::{
+    run, ExecError, ExecResult, ExecSpec, Exit, Isolation, Network, Violation,
+};
 use agent_muscle::vm::{Accel, VmConfig};
-use autonomic_core::SandboxLevel;
 use sha2::{Digest as _, Sha256};
 
 fn image_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/vm-home/data")
 }
 
-fn config() -> VmConfig {
+pub(crate) fn config() -> VmConfig {
     let dir = image_dir();
     let cfg = VmConfig::new(&dir.join("vmlinux.bin"), &dir.join("rootfs.ext4"));
     for f in [&cfg.kernel, &cfg.initrd, &cfg.rootfs] {
@@ -31,8 +32,7 @@ fn config() -> VmConfig {
 
 fn spec(script: &str, ws: &Path) -> ExecSpec {
     let mut spec = ExecSpec::new(["sh", "-c", script], ws);
-    spec.sandbox = SandboxLevel::Firecracker;
-    spec.vm = Some(config());
+    spec.isolation = Isolation::micro_vm(config());
     spec.limits.wall = Duration::from_secs(120);
     spec
 }
@@ -118,7 +118,7 @@ fn nproc_and_memory_follow_the_config() {
         "nproc; awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo",
         ws.path(),
     );
-    if let Some(vm) = s.vm.as_mut() {
+    if let Isolation::MicroVm { vm } = &mut s.isolation {
         vm.vcpus = 2;
         vm.memory_mib = 256;
     }
@@ -143,7 +143,7 @@ fn allocating_past_the_guest_memory_fails_inside_the_guest() {
         "dd if=/dev/zero of=/tmp/fill bs=1M count=400 2>/dev/null && echo complete",
         ws.path(),
     );
-    if let Some(vm) = s.vm.as_mut() {
+    if let Isolation::MicroVm { vm } = &mut s.isolation {
         vm.memory_mib = 256;
         vm.scratch_mib = 1024;
     }
@@ -170,7 +170,7 @@ fn the_timeout_kills_a_vm_that_sleeps_forever() {
 fn a_disk_fill_ends_in_the_guest() {
     let ws = tempfile::tempdir().expect("workspace");
     let mut s = spec("dd if=/dev/zero of=/fill bs=1M count=400", ws.path());
-    if let Some(vm) = s.vm.as_mut() {
+    if let Isolation::MicroVm { vm } = &mut s.isolation {
         vm.scratch_mib = 32;
     }
     let r = go(&s);
@@ -186,7 +186,7 @@ fn a_disk_fill_ends_in_the_guest() {
 fn a_missing_image_or_a_panicking_guest_is_a_clear_error() {
     let ws = tempfile::tempdir().expect("workspace");
     let mut s = spec("true", ws.path());
-    if let Some(vm) = s.vm.as_mut() {
+    if let Isolation::MicroVm { vm } = &mut s.isolation {
         vm.kernel = PathBuf::from("/nonexistent/vmlinux.bin");
     }
     let err = run(&s).expect_err("no kernel");
@@ -196,7 +196,7 @@ fn a_missing_image_or_a_panicking_guest_is_a_clear_error() {
     let bad = tempfile::NamedTempFile::new().expect("temp file");
     fs_err::write(bad.path(), b"not a cpio archive").expect("write");
     let mut s = spec("true", ws.path());
-    if let Some(vm) = s.vm.as_mut() {
+    if let Isolation::MicroVm { vm } = &mut s.isolation {
         vm.initrd = bad.path().to_path_buf();
     }
     match run(&s) {
@@ -215,7 +215,7 @@ fn a_fork_bomb_ends_the_vm_not_the_host() {
     let ws = tempfile::tempdir().expect("workspace");
     let mut s = spec("b() { b | b & }; b; sleep 1000", ws.path());
     s.limits.wall = Duration::from_secs(25);
-    if let Some(vm) = s.vm.as_mut() {
+    if let Isolation::MicroVm { vm } = &mut s.isolation {
         vm.memory_mib = 128;
     }
     let r = go(&s);
@@ -285,7 +285,7 @@ fn only_the_asked_for_results_are_handed_out_and_never_through_a_symlink() {
          && ln -s /etc/passwd out/evil && echo other > other.txt",
         ws.path(),
     );
-    if let Some(vm) = s.vm.as_mut() {
+    if let Isolation::MicroVm { vm } = &mut s.isolation {
         vm.hand_out = vec![PathBuf::from("out")];
     }
     let r = go(&s);
@@ -317,7 +317,7 @@ fn only_the_asked_for_results_are_handed_out_and_never_through_a_symlink() {
     );
 
     let mut bad = spec("true", ws.path());
-    if let Some(vm) = bad.vm.as_mut() {
+    if let Isolation::MicroVm { vm } = &mut bad.isolation {
         vm.hand_out = vec![PathBuf::from("../escape")];
     }
     let err = run(&bad).expect_err("a path outside the workspace");
@@ -329,7 +329,7 @@ fn the_firecracker_back_end_runs_where_it_can_and_says_why_where_it_cannot() {
     use agent_muscle::vm::{detect_accel, Backend};
     let ws = tempfile::tempdir().expect("workspace");
     let mut s = spec("echo from-firecracker", ws.path());
-    if let Some(vm) = s.vm.as_mut() {
+    if let Isolation::MicroVm { vm } = &mut s.isolation {
         vm.backend = Some(Backend::Firecracker);
     }
     let on_path = autonomic_core::env::path_var()
@@ -395,8 +395,7 @@ fn a_network_grant_reaches_only_what_it_names_through_the_proxy() {
         ),
         ws.path(),
     );
-    s.network = true;
-    s.seccomp.egress = Some(vec![
+    s.network = Network::Proxied(vec![
         HostRule::parse(&format!("127.0.0.1:{granted}")).expect("rule")
     ]);
     let r = go(&s);

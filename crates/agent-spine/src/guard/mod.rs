@@ -483,7 +483,7 @@ impl Guard {
         let result = agent_muscle::exec::run(&spec)?;
         let record = RunRecord {
             argv: &argv,
-            level: spec.sandbox,
+            level: spec.level(),
             profile: profile.as_ref().map(|p| p.0.as_str()),
             workspace: &spec.workspace,
             grants: &opts.allow_hosts,
@@ -493,7 +493,7 @@ impl Guard {
         }
         Ok(Outcome::Ran(Box::new(Ran {
             result,
-            level: spec.sandbox,
+            level: spec.level(),
             profile,
             output_limit: spec.limits.output_bytes,
         })))

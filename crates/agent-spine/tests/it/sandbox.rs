@@ -11,8 +11,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use agent_muscle::exec::{run, ExecResult, ExecSpec, Exit};
-use autonomic_core::SandboxLevel;
+use agent_muscle::exec::{run, ExecResult, ExecSpec, Exit, Isolation};
 
 use crate::Home;
 
@@ -22,8 +21,7 @@ fn jailed(argv: &[&str], ws: &Path, profile: &str) -> ExecResult {
     let resolved = Home::new().resolve(argv, None, false);
     assert_eq!(resolved.profile.name, profile, "{}", resolved.reason);
     let mut spec = ExecSpec::new(argv.iter().copied(), ws);
-    spec.sandbox = SandboxLevel::Seccomp;
-    spec.policy = Some(resolved.policy);
+    spec.isolation = Isolation::seccomp(resolved.policy);
     spec.limits.wall = Duration::from_secs(20);
     run(&spec).unwrap_or_else(|e| panic!("{argv:?}: {e}"))
 }

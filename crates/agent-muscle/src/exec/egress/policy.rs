@@ -4,10 +4,13 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One allowed destination: a host pattern and an optional port.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Serialized as the text [`HostRule::parse`] reads (`"*.example.com:443"`),
+/// so a deserialized rule is a checked one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct HostRule {
     /// `*` (any public host), `*.example.com` (the domain and every name
     /// below it), an exact name, or an IP literal.
@@ -107,6 +110,20 @@ impl HostRule {
             _ => self.host == host,
         };
         same.then_some(true)
+    }
+}
+
+impl TryFrom<String> for HostRule {
+    type Error = RuleError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        HostRule::parse(&value)
+    }
+}
+
+impl From<HostRule> for String {
+    fn from(rule: HostRule) -> String {
+        rule.to_string()
     }
 }
 

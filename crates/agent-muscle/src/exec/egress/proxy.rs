@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::policy::{decide, HostRule, Verdict};
 
@@ -34,7 +34,8 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 const MAX_OPEN: usize = 256;
 
 /// One destination the task asked for, and what the proxy did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EgressEvent {
     /// The host as the task named it.
     pub host: String,
