@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use agent_muscle::exec::audit::RunRecord;
 use agent_muscle::exec::egress::HostRule;
-use agent_muscle::exec::{ExecResult, Violation};
+use agent_muscle::exec::{ExecResult, OutputChunk, RunControl, Stream, Violation};
 use agent_spine::sandbox::{self, Sandbox, SandboxOptions};
 use anyhow::Context as _;
 use autonomic_cli::args::{parse_duration, parse_size};
@@ -218,16 +218,60 @@ pub fn install_cancel_handler() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes a finished run's output and what the sandbox saw to the
-/// terminal; returns the exit code (the command's, 130 after Ctrl-C).
+/// The task's output, written to our stdout and stderr as it is produced.
+pub struct Streamer {
+    control: RunControl,
+    printer: std::thread::JoinHandle<()>,
+}
+
+impl Streamer {
+    /// Starts the printer thread.
+    pub fn start() -> Streamer {
+        let (tx, rx) = std::sync::mpsc::channel::<OutputChunk>();
+        let printer = std::thread::spawn(move || {
+            for chunk in rx {
+                // A closed terminal leaves nowhere to write; the captured
+                // output is in the result either way.
+                let _ = match chunk.stream {
+                    Stream::Stdout => {
+                        let mut out = std::io::stdout().lock();
+                        out.write_all(&chunk.bytes).and_then(|()| out.flush())
+                    }
+                    Stream::Stderr => std::io::stderr().write_all(&chunk.bytes),
+                };
+            }
+        });
+        Streamer {
+            control: RunControl {
+                cancel: None,
+                output: Some(tx),
+            },
+            printer,
+        }
+    }
+
+    /// What the run is steered with.
+    pub fn control(&self) -> &RunControl {
+        &self.control
+    }
+
+    /// Waits until everything streamed is written.
+    pub fn finish(self) {
+        drop(self.control);
+        // The printer only ends when the channel closes; a panic in it
+        // already printed its message.
+        let _ = self.printer.join();
+    }
+}
+
+/// Reports what the sandbox saw after a run whose output was streamed;
+/// returns the exit code (the command's, 130 after Ctrl-C).
 pub fn report(
     result: &ExecResult,
     output_limit: usize,
     command: &[String],
     profile: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    std::io::stdout().write_all(&result.stdout)?;
-    std::io::stderr().write_all(&result.stderr)?;
     if result.stdout_truncated || result.stderr_truncated {
         eprintln!("autonomic: output was cut at {output_limit} bytes per stream");
     }
@@ -262,7 +306,10 @@ pub fn run_exec(args: &ExecArgs, ctx: &crate::Context) -> anyhow::Result<ExitCod
     )?;
     install_cancel_handler()?;
     let level = spec.level();
-    let result = agent_muscle::exec::run(&spec).with_context(|| {
+    let streamer = Streamer::start();
+    let result = agent_muscle::exec::run_with(&spec, streamer.control());
+    streamer.finish();
+    let result = result.with_context(|| {
         format!(
             "cannot run `{}` at sandbox level {level}",
             args.command.join(" ")

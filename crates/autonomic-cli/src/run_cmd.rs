@@ -11,7 +11,7 @@ use autonomic_core::audit::Actor;
 use autonomic_core::config::ReviewPolicy;
 use autonomic_core::Decision;
 
-use crate::exec_cmd::{install_cancel_handler, report, SandboxArgs};
+use crate::exec_cmd::{install_cancel_handler, report, SandboxArgs, Streamer};
 use crate::{EXIT_FAILED_CHECK, EXIT_REVIEW};
 
 /// What to do with a command that needs review.
@@ -132,7 +132,10 @@ pub fn run(args: &RunArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode> {
     }
     drop(stderr);
     install_cancel_handler()?;
-    match guard.run(&assessment, approved, &opts)? {
+    let streamer = Streamer::start();
+    let outcome = guard.run_with(&assessment, approved, &opts, streamer.control());
+    streamer.finish();
+    match outcome? {
         Outcome::Refused { decision, .. } => Ok(ExitCode::from(code_of(decision))),
         Outcome::Ran(ran) => {
             let argv = ["bash".to_owned(), "-c".to_owned(), command];

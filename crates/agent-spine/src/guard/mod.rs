@@ -23,7 +23,7 @@ use agent_immune::osv::Database;
 use agent_immune::scan::ScanOptions;
 use agent_mouth::{Command, Decision, Lang, UserRules, Validator, Verdict};
 use agent_muscle::exec::audit::RunRecord;
-use agent_muscle::exec::ExecResult;
+use agent_muscle::exec::{ExecResult, RunControl};
 use autonomic_core::audit::{Actor, AuditEvent, AuditLog, Kind};
 use autonomic_core::config::Config;
 use autonomic_core::paths::Paths;
@@ -473,6 +473,21 @@ impl Guard {
         approved: bool,
         opts: &SandboxOptions,
     ) -> Result<Outcome, GuardError> {
+        self.run_with(a, approved, opts, &RunControl::default())
+    }
+
+    /// [`Guard::run`] with a cancel handle and/or an output stream.
+    ///
+    /// # Errors
+    ///
+    /// As [`Guard::run`].
+    pub fn run_with(
+        &self,
+        a: &Assessment,
+        approved: bool,
+        opts: &SandboxOptions,
+        control: &RunControl,
+    ) -> Result<Outcome, GuardError> {
         match a.decision {
             Decision::Deny => return self.refuse(a, "denied"),
             Decision::Review if !approved => return self.refuse(a, "needs review"),
@@ -480,7 +495,7 @@ impl Guard {
         }
         let argv = vec!["bash".to_owned(), "-c".to_owned(), a.command.clone()];
         let Sandbox { spec, profile } = sandbox::build(&self.paths, &self.config, &argv, opts)?;
-        let result = agent_muscle::exec::run(&spec)?;
+        let result = agent_muscle::exec::run_with(&spec, control)?;
         let record = RunRecord {
             argv: &argv,
             level: spec.level(),

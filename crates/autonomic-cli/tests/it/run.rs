@@ -458,3 +458,34 @@ fn audit_show_filters_and_rejects_bad_input() {
     assert_eq!(code, 2);
     assert!(stderr.contains("RFC 3339"), "{stderr}");
 }
+
+#[test]
+fn output_is_shown_as_it_is_produced() {
+    use std::io::BufRead as _;
+    let home = TestHome::new();
+    let ws = tempfile::tempdir().unwrap();
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test reads autonomic's stdout while the command still runs"
+    )]
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_autonomic"))
+        .env("AUTONOMIC_HOME", home.home())
+        .env_remove("RUST_LOG")
+        .args(["run", "--workspace"])
+        .arg(ws.path())
+        .args(["--", "echo first; sleep 3; echo second"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "first");
+    let seen_first = Instant::now();
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the first line only arrived when the command had ended"
+    );
+    assert_eq!(lines.next().unwrap().unwrap(), "second");
+    assert!(seen_first.elapsed() > Duration::from_secs(1));
+    assert!(child.wait().unwrap().success());
+}
