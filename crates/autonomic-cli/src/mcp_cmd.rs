@@ -74,7 +74,7 @@ pub fn run(args: &McpArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode> {
     };
     let mut server = mcp::Server::new(ctx.paths.clone(), ctx.config.config.clone(), options)?;
     crate::exec_cmd::install_cancel_handler()?;
-    let stdin = std::io::stdin().lock();
+    let stdin = std::io::BufReader::new(std::io::stdin());
     let stdout = std::io::stdout().lock();
     server
         .serve(stdin, stdout)

@@ -23,6 +23,10 @@ mod tools;
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
+use std::sync::{mpsc, Arc, Mutex};
+
+use agent_muscle::exec::CancelHandle;
+use serde_json::Value;
 
 use autonomic_core::audit::Actor;
 use autonomic_core::config::Config;
@@ -58,6 +62,11 @@ pub struct Server {
     options: ServerOptions,
     guard: Guard,
     client: Option<String>,
+    /// The request being answered and the handle that stops its command
+    /// (`notifications/cancelled` from the client trips it).
+    inflight: Arc<Mutex<Option<(Value, CancelHandle)>>>,
+    /// The id of the request being handled.
+    current: Option<Value>,
 }
 
 impl std::fmt::Debug for Server {
@@ -82,40 +91,36 @@ impl Server {
             options,
             guard,
             client: None,
+            inflight: Arc::new(Mutex::new(None)),
+            current: None,
         })
     }
 
     /// Serves messages from `input` until it ends, one answer line per
-    /// request on `output`.
+    /// request on `output`. Messages are read on their own thread, so a
+    /// client's `notifications/cancelled` stops the command of the request
+    /// it names while that command runs.
     ///
     /// # Errors
     ///
     /// Reading or writing the streams failed.
     pub fn serve(
         &mut self,
-        mut input: impl BufRead,
+        input: impl BufRead + Send + 'static,
         mut output: impl Write,
     ) -> std::io::Result<()> {
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            let n = std::io::Read::take(&mut input, MAX_MESSAGE_BYTES as u64 + 1)
-                .read_until(b'\n', &mut line)?;
-            if n == 0 {
-                return Ok(());
-            }
-            let reply = if line.len() > MAX_MESSAGE_BYTES && !line.ends_with(b"\n") {
-                // Skip the rest of the oversized line.
-                let mut rest = Vec::new();
-                input.read_until(b'\n', &mut rest)?;
-                Some(protocol::error_line(
-                    serde_json::Value::Null,
+        let (tx, rx) = mpsc::channel::<std::io::Result<Option<Vec<u8>>>>();
+        let inflight = Arc::clone(&self.inflight);
+        std::thread::spawn(move || read_messages(input, &tx, &inflight));
+        for message in rx {
+            let reply = match message? {
+                Some(line) => self.handle(&line),
+                None => Some(protocol::error_line(
+                    Value::Null,
                     protocol::INVALID_REQUEST,
                     &format!("message longer than {MAX_MESSAGE_BYTES} bytes"),
                     None,
-                ))
-            } else {
-                self.handle(&line)
+                )),
             };
             if let Some(reply) = reply {
                 output.write_all(reply.as_bytes())?;
@@ -123,10 +128,65 @@ impl Server {
                 output.flush()?;
             }
         }
+        Ok(())
     }
 
     /// Answers one message (`None` for notifications and responses).
     pub fn handle(&mut self, message: &[u8]) -> Option<String> {
         protocol::handle(self, message)
+    }
+}
+
+/// The reader thread: each line to `tx` (`None` for one too long), and a
+/// cancellation of the request in flight acted on at once.
+fn read_messages(
+    mut input: impl BufRead,
+    tx: &mpsc::Sender<std::io::Result<Option<Vec<u8>>>>,
+    inflight: &Mutex<Option<(Value, CancelHandle)>>,
+) {
+    loop {
+        let mut line = Vec::new();
+        let read = std::io::Read::take(&mut input, MAX_MESSAGE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut line);
+        let message = match read {
+            Ok(0) => return,
+            Ok(_) if line.len() > MAX_MESSAGE_BYTES && !line.ends_with(b"\n") => {
+                // Skip the rest of the oversized line.
+                let mut rest = Vec::new();
+                if let Err(e) = input.read_until(b'\n', &mut rest) {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+                Ok(None)
+            }
+            Ok(_) => {
+                cancel_if_asked(&line, inflight);
+                Ok(Some(line))
+            }
+            Err(e) => Err(e),
+        };
+        let failed = message.is_err();
+        if tx.send(message).is_err() || failed {
+            return;
+        }
+    }
+}
+
+/// `notifications/cancelled` naming the request in flight stops its command.
+fn cancel_if_asked(line: &[u8], inflight: &Mutex<Option<(Value, CancelHandle)>>) {
+    let Ok(msg) = serde_json::from_slice::<Value>(line) else {
+        return;
+    };
+    if msg["method"] != "notifications/cancelled" {
+        return;
+    }
+    let guard = inflight
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((id, handle)) = guard.as_ref() {
+        if msg["params"]["requestId"] == *id {
+            tracing::info!(request = %id, "cancelled by the client");
+            handle.cancel();
+        }
     }
 }

@@ -112,6 +112,7 @@ pub(super) fn handle(server: &mut Server, message: &[u8]) -> Option<String> {
             server.set_client(name);
         }
     }
+    server.current = Some(id.clone());
     let result = match method {
         "initialize" => initialize(server, &params),
         "server/discover" => Ok(discover()),

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use agent_mouth::{Decision, Lang};
+use agent_muscle::exec::{CancelHandle, RunControl};
 use autonomic_core::audit::Actor;
 use serde_json::{json, Value};
 
@@ -224,10 +225,24 @@ fn run_command(server: &mut Server, args: &Value) -> Result<Value, String> {
     if timeout.is_some() {
         opts.timeout = timeout;
     }
+    let cancel = CancelHandle::new();
+    let request = server.current.clone().unwrap_or(Value::Null);
+    *server
+        .inflight
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((request, cancel.clone()));
+    let control = RunControl {
+        cancel: Some(cancel),
+        output: None,
+    };
     let outcome = server
         .guard
-        .run(&assessment, approved, &opts)
-        .map_err(|e| format!("cannot run the command: {e}"))?;
+        .run_with(&assessment, approved, &opts, &control);
+    *server
+        .inflight
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    let outcome = outcome.map_err(|e| format!("cannot run the command: {e}"))?;
     let Outcome::Ran(ran) = outcome else {
         return Err("the command was refused".to_owned());
     };

@@ -184,7 +184,7 @@ fn serve_answers_line_by_line_and_survives_an_oversized_message() {
     ));
     input.extend_from_slice(b"\n{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}\n");
     let mut out = Vec::new();
-    s.serve(&input[..], &mut out).unwrap();
+    s.serve(std::io::Cursor::new(input), &mut out).unwrap();
     let lines: Vec<Value> = String::from_utf8(out)
         .unwrap()
         .lines()
@@ -194,4 +194,38 @@ fn serve_answers_line_by_line_and_survives_an_oversized_message() {
     assert_eq!(lines[0]["id"], 1);
     assert_eq!(error_code(&lines[1]), -32600);
     assert_eq!(lines[2]["id"], 2);
+}
+
+#[test]
+fn a_client_cancellation_stops_the_running_command() {
+    use std::io::Write as _;
+    use std::time::{Duration, Instant};
+    let home = Home::new();
+    let ws = tempfile::tempdir().unwrap();
+    let mut s = server(&home, ws.path());
+    let (reader, mut writer) = std::os::unix::net::UnixStream::pair().unwrap();
+    let client = std::thread::spawn(move || {
+        let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+            "params": {"name": "run_command", "arguments": {"command": "sleep 300"}}});
+        writeln!(writer, "{call}").unwrap();
+        std::thread::sleep(Duration::from_secs(2));
+        let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+            "params": {"requestId": 7, "reason": "the user pressed stop"}});
+        writeln!(writer, "{cancel}").unwrap();
+        // Closing the stream ends `serve` once the answer is written.
+    });
+    let started = Instant::now();
+    let mut out = Vec::new();
+    s.serve(std::io::BufReader::new(reader), &mut out).unwrap();
+    client.join().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "the command was not stopped"
+    );
+    let answer: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(answer["id"], 7);
+    let violation = answer["result"]["structuredContent"]["violation"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(violation.contains("cancel"), "{answer}");
 }
