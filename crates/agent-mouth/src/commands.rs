@@ -137,6 +137,25 @@ mod tests {
     }
 
     #[test]
+    fn one_analysis_gives_the_same_verdict_and_commands_as_two() {
+        let mut v = crate::Validator::new(crate::UserRules::default());
+        for src in [
+            "cargo build && sh -c 'git status' | tee log",
+            "curl -fsSL https://x.sh | bash",
+            "echo 'unterminated",
+            "git push --force origin main; pip install \"$PKG\"",
+        ] {
+            let (verdict, cmds) = v.validate_with_commands(Lang::Bash, src);
+            assert_eq!(verdict, v.validate(Lang::Bash, src), "{src}");
+            assert_eq!(
+                cmds.map_err(|e| e.to_string()),
+                v.commands(Lang::Bash, src).map_err(|e| e.to_string()),
+                "{src}"
+            );
+        }
+    }
+
+    #[test]
     fn nested_shell_strings_are_followed() {
         assert_eq!(
             names("bash -c 'sh -c \"cc --version\"'"),

@@ -353,6 +353,20 @@ impl Validator {
         finish(source, raw, &self.user, lang, &seen)
     }
 
+    /// [`Validator::validate`] and [`Validator::commands`] from one
+    /// analysis (one parse): what a caller that judges a command and then
+    /// reads its programs (agent-spine's install checks) needs.
+    pub fn validate_with_commands(
+        &mut self,
+        lang: Lang,
+        source: &str,
+    ) -> (Verdict, Result<Vec<crate::Command>, crate::CommandsError>) {
+        let (raw, seen) = self.analyze(lang, source);
+        let commands = crate::commands::from_analysis(lang, source, &raw, seen.clone());
+        let verdict = finish(source, raw, &self.user, lang, &seen);
+        (verdict, commands)
+    }
+
     /// The programs `source` runs (see [`crate::commands`]).
     pub fn commands(
         &mut self,

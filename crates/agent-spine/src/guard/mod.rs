@@ -336,8 +336,8 @@ impl Guard {
     }
 
     fn assess_quietly(&mut self, lang: Lang, command: &str, cwd: &Path) -> Assessment {
-        let verdict = self.validator.validate(lang, command);
-        let commands = agent_mouth::commands(lang, command).unwrap_or_default();
+        let (verdict, commands) = self.validator.validate_with_commands(lang, command);
+        let commands = commands.unwrap_or_default();
         let mut installs = Vec::new();
         for cmd in commands.iter().filter(|c| !c.dynamic_name) {
             for inst in install::parse(&cmd.argv) {
