@@ -59,9 +59,8 @@ pub enum FactError {
     ZeroBudget,
 }
 
-impl FactError {
-    /// A suggestion for the user, if there is one.
-    pub fn hint(&self) -> Option<String> {
+impl autonomic_core::Hint for FactError {
+    fn hint(&self) -> Option<String> {
         match self {
             FactError::Confidence { .. } => {
                 Some("pass a confidence between 0 and 1, e.g. --confidence 0.8".to_owned())
@@ -181,9 +180,10 @@ impl BrainError {
         }
         BrainError::Sqlite { path, source }
     }
+}
 
-    /// A suggestion for the user, if there is one.
-    pub fn hint(&self) -> Option<String> {
+impl autonomic_core::Hint for BrainError {
+    fn hint(&self) -> Option<String> {
         match self {
             BrainError::NotADatabase { .. } | BrainError::Foreign { .. } => Some(
                 "point [brain] db_path (or --db) at another file; Autonomic never overwrites a file it did not create".to_owned(),

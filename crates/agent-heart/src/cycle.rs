@@ -20,9 +20,8 @@ pub enum HeartError {
     Audit(#[from] AuditError),
 }
 
-impl HeartError {
-    /// A suggestion for the user, if there is one.
-    pub fn hint(&self) -> Option<String> {
+impl autonomic_core::Hint for HeartError {
+    fn hint(&self) -> Option<String> {
         match self {
             HeartError::Brain(error) => error.hint(),
             HeartError::Audit(error) => error.hint(),

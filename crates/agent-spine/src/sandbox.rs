@@ -76,9 +76,8 @@ pub enum SandboxError {
     CurrentDir(#[source] std::io::Error),
 }
 
-impl SandboxError {
-    /// A suggestion for the user, if there is one.
-    pub fn hint(&self) -> Option<String> {
+impl autonomic_core::Hint for SandboxError {
+    fn hint(&self) -> Option<String> {
         match self {
             SandboxError::Profile(_) => Some(
                 "`agent-immune profile list` shows the profiles; user profiles live in <home>/profiles".to_owned(),

@@ -1,5 +1,6 @@
 //! The one error renderer: `error:`, then `  Caused by:` per source, then `hint:`.
 
+use autonomic_core::Hint;
 use std::io::Write as _;
 
 use autonomic_core::audit::AuditError;
@@ -25,28 +26,35 @@ pub fn format(error: &anyhow::Error) -> String {
     out
 }
 
-/// The first hint any error in the chain offers.
+/// The first hint any error in the chain offers, through the one
+/// [`Hint`] method every library error implements. anyhow's chain yields
+/// `&dyn Error`, which stable Rust cannot ask for a trait, so the library
+/// error types that carry hints are named here once. agent-immune's
+/// database and scan errors are left out on purpose: their messages already
+/// end with the command that fixes them.
 fn hint(error: &anyhow::Error) -> Option<String> {
-    error.chain().find_map(|cause| {
-        if let Some(error) = cause.downcast_ref::<ConfigError>() {
-            error.hint()
-        } else if let Some(error) = cause.downcast_ref::<AuditError>() {
-            error.hint()
-        } else if let Some(error) = cause.downcast_ref::<PathsError>() {
-            error.hint()
-        } else if let Some(error) = cause.downcast_ref::<agent_brain::BrainError>() {
-            error.hint()
-        } else if let Some(error) = cause.downcast_ref::<agent_brain::FactError>() {
-            error.hint()
-        } else if let Some(error) = cause.downcast_ref::<agent_heart::HeartError>() {
-            error.hint()
-        } else if let Some(error) = cause.downcast_ref::<agent_spine::guard::GuardError>() {
-            error.hint()
-        } else if let Some(error) = cause.downcast_ref::<agent_spine::sandbox::SandboxError>() {
-            error.hint()
-        } else {
+    macro_rules! first_hint {
+        ($cause:expr; $($t:ty),+ $(,)?) => {{
+            let cause = $cause;
+            $(
+                if let Some(error) = cause.downcast_ref::<$t>() {
+                    return Hint::hint(error);
+                }
+            )+
             None
-        }
+        }};
+    }
+    error.chain().find_map(|cause| -> Option<String> {
+        first_hint!(cause;
+            ConfigError,
+            AuditError,
+            PathsError,
+            agent_brain::BrainError,
+            agent_brain::FactError,
+            agent_heart::HeartError,
+            agent_spine::guard::GuardError,
+            agent_spine::sandbox::SandboxError,
+        )
     })
 }
 
@@ -68,6 +76,18 @@ mod tests {
         assert_eq!(
             format(&err),
             "error: while loading\n  Caused by: /h/config.toml:2:1: unknown key `muscle.default_sandbx`\nhint: did you mean \"default_sandbox\"?\n"
+        );
+    }
+
+    #[test]
+    fn hints_come_through_the_trait_for_spine_errors_too() {
+        let err = agent_spine::sandbox::SandboxError::MissingBind("/nope".into());
+        let err = anyhow::Error::from(agent_spine::guard::GuardError::from(err))
+            .context("cannot run `x`");
+        let text = format(&err);
+        assert!(
+            text.ends_with("hint: create it first, or drop the --bind/--ro-bind\n"),
+            "{text}"
         );
     }
 }

@@ -14,6 +14,7 @@
 //!   `max()`).
 //! - [`audit`]: the append-only, hash-chained JSON Lines audit log, safe for
 //!   several processes appending at once, and its verifier.
+//! - [`Hint`]: the one method every library error uses to suggest the next step.
 //!
 //! # What it must not do
 //!
@@ -50,11 +51,13 @@ pub mod audit;
 pub mod config;
 pub mod decision;
 pub mod env;
+pub mod hint;
 pub mod paths;
 pub mod sandbox;
 pub mod severity;
 
 pub use decision::Decision;
+pub use hint::Hint;
 pub use sandbox::SandboxLevel;
 pub use severity::Severity;
 

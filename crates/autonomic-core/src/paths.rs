@@ -42,9 +42,8 @@ pub enum PathsError {
     NoHome,
 }
 
-impl PathsError {
-    /// A suggestion for the user, if there is one.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for PathsError {
+    fn hint(&self) -> Option<String> {
         match self {
             PathsError::NoHome => Some(format!(
                 "set ${} (or pass --home DIR) to choose where Autonomic keeps its files",

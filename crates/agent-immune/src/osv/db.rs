@@ -151,13 +151,19 @@ pub enum DbError {
 }
 
 impl DbError {
-    /// The command that fixes this error, when there is one.
-    pub fn hint(&self) -> Option<&'static str> {
+    /// The suggestion, as static text.
+    pub(crate) fn static_hint(&self) -> Option<&'static str> {
         match self {
             DbError::Missing { hint, .. } => Some(hint),
             DbError::EcosystemMissing { .. } | DbError::Corrupt { .. } => Some(UPDATE_HINT),
             _ => None,
         }
+    }
+}
+
+impl autonomic_core::Hint for DbError {
+    fn hint(&self) -> Option<String> {
+        self.static_hint().map(str::to_owned)
     }
 }
 

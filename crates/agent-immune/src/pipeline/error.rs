@@ -44,18 +44,26 @@ impl ScanError {
     pub fn is_database(&self) -> bool {
         matches!(self, ScanError::Database(_))
     }
+}
 
-    /// The command or change that fixes this error, when there is one.
-    pub fn hint(&self) -> Option<&'static str> {
+impl ScanError {
+    /// The suggestion, as static text.
+    pub(crate) fn static_hint(&self) -> Option<&'static str> {
         match self {
             ScanError::NothingToScan { .. } => Some(
                 "name a lockfile or manifest, or a directory holding one (--recursive searches below it)",
             ),
-            ScanError::Database(e) => e.hint(),
+            ScanError::Database(e) => e.static_hint(),
             ScanError::Lockfile(_)
             | ScanError::Ignore(_)
             | ScanError::ReadDiff(_)
             | ScanError::Diff(_) => None,
         }
+    }
+}
+
+impl autonomic_core::Hint for ScanError {
+    fn hint(&self) -> Option<String> {
+        self.static_hint().map(str::to_owned)
     }
 }

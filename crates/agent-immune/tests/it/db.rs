@@ -5,6 +5,7 @@
     reason = "test helpers outside #[test] functions panic on failure by design"
 )]
 
+use autonomic_core::Hint as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -441,7 +442,7 @@ fn open_on_empty_dir_is_missing_with_the_fix() {
     let err = Database::open(cache.path()).err().unwrap();
     assert!(matches!(err, DbError::Missing { .. }), "{err:?}");
     assert!(err.to_string().contains("agent-immune db update"), "{err}");
-    assert_eq!(err.hint(), Some("run `agent-immune db update`"));
+    assert_eq!(err.hint().as_deref(), Some("run `agent-immune db update`"));
 
     let err = Database::open(&cache.path().join("does-not-exist"))
         .err()

@@ -7,6 +7,7 @@
     reason = "test helpers outside #[test] functions panic on failure by design"
 )]
 
+use autonomic_core::Hint as _;
 use std::path::{Path, PathBuf};
 
 use agent_immune::osv::{self, Source, UPDATE_HINT};
@@ -248,7 +249,7 @@ fn errors_say_whether_the_database_or_the_input_is_at_fault() {
     let lock = testdata("lockfiles/ripgrep.Cargo.lock");
     let e = scan(&ScanRequest::new(vec![lock]), &config, now).unwrap_err();
     assert!(e.is_database(), "{e}");
-    assert_eq!(e.hint(), Some(UPDATE_HINT));
+    assert_eq!(e.hint().as_deref(), Some(UPDATE_HINT));
 
     let (_d, request) = patch_request(empty.path(), "--- a/requirements.txt\n@@ -1 +1 @@\n");
     let e = scan_patch(&request, &config, now).unwrap_err();

@@ -16,6 +16,7 @@
 
 mod remember;
 
+use autonomic_core::Hint as _;
 use std::path::{Path, PathBuf};
 
 use agent_immune::install::{self, InstallCheck};
@@ -62,9 +63,8 @@ pub enum GuardError {
     },
 }
 
-impl GuardError {
-    /// A suggestion for the user, if there is one.
-    pub fn hint(&self) -> Option<String> {
+impl autonomic_core::Hint for GuardError {
+    fn hint(&self) -> Option<String> {
         match self {
             GuardError::Rules(_) => Some(
                 "fix the rules file (each `[[rule]]` needs `id`, `decision` and `command` or `contains`)"

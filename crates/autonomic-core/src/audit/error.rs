@@ -56,9 +56,8 @@ pub enum AuditError {
     },
 }
 
-impl AuditError {
-    /// A suggestion for the user, if there is one.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for AuditError {
+    fn hint(&self) -> Option<String> {
         match self {
             AuditError::DamagedTail { .. } | AuditError::HeadMismatch { .. } => Some(
                 "run `autonomic audit verify` to find the first bad record, then move the damaged log aside"

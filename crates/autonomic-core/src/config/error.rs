@@ -155,9 +155,10 @@ impl ConfigError {
             _ => None,
         }
     }
+}
 
-    /// A suggestion for fixing the file, e.g. `did you mean "default_sandbox"?`.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for ConfigError {
+    fn hint(&self) -> Option<String> {
         match self {
             // The message of a removed key already says what to do instead.
             ConfigError::Read { .. }

@@ -2,6 +2,7 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::sandbox::SandboxLevel;
+use crate::Hint as _;
 
 fn paths() -> Paths {
     Paths::with_home(PathBuf::from("/ah")).with_user_home(Some(PathBuf::from("/u")))

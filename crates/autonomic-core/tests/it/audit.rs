@@ -3,6 +3,7 @@
     reason = "the multi-process test re-executes this test binary and reads its switch from the environment"
 )]
 
+use autonomic_core::Hint as _;
 use std::path::{Path, PathBuf};
 
 use autonomic_core::audit::{verify, AuditError, AuditEvent, AuditLog, GENESIS_HASH};

@@ -1,3 +1,4 @@
+use autonomic_core::Hint as _;
 use std::path::PathBuf;
 
 use autonomic_core::config::{Config, ConfigError, Origin};
