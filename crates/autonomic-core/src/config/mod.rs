@@ -17,7 +17,7 @@
 //! use std::path::Path;
 //! use autonomic_core::config::{Config, Origin};
 //! use autonomic_core::paths::Paths;
-//! use autonomic_core::SandboxLevel;
+//! use autonomic_core::{Hint as _, SandboxLevel};
 //!
 //! let paths = Paths::with_home("/srv/autonomic".into());
 //! let text = "[muscle]\ndefault_sandbox = \"firecracker\"\n";
