@@ -18,14 +18,26 @@ const CRATES: &str = include_str!("popular/crates.txt");
 /// one edit apart, most pairs are unrelated packages.
 const MIN_EDIT_LEN: usize = 5;
 
-fn list(eco: Ecosystem) -> &'static [String] {
-    static LISTS: OnceLock<[Vec<String>; 3]> = OnceLock::new();
+/// A popular name, normalised, and its look-alike folding.
+struct Popular {
+    name: String,
+    folded: String,
+}
+
+fn list(eco: Ecosystem) -> &'static [Popular] {
+    static LISTS: OnceLock<[Vec<Popular>; 3]> = OnceLock::new();
     let lists = LISTS.get_or_init(|| {
-        let read = |text: &str, eco: Ecosystem| -> Vec<String> {
+        let read = |text: &str, eco: Ecosystem| -> Vec<Popular> {
             text.lines()
                 .filter(|l| !l.trim_start().starts_with('#'))
                 .flat_map(str::split_whitespace)
-                .map(|n| normalize_name(eco, n))
+                .map(|n| {
+                    let name = normalize_name(eco, n).to_lowercase();
+                    Popular {
+                        folded: fold(&name),
+                        name,
+                    }
+                })
                 .collect()
         };
         [
@@ -46,29 +58,28 @@ fn list(eco: Ecosystem) -> &'static [String] {
 pub fn lookalike_of(eco: Ecosystem, name: &str) -> Option<&'static str> {
     let popular = list(eco);
     let norm = normalize_name(eco, name).to_lowercase();
-    if popular.iter().any(|p| p.eq_ignore_ascii_case(&norm)) {
+    if popular.iter().any(|p| p.name == norm) {
         return None;
     }
+    let folded = fold(&norm);
     if !norm.is_ascii() {
         // Any non-ASCII letter in a package name is a look-alike risk;
         // name the popular package it folds to, if one.
-        let folded = fold(&norm);
         return popular
             .iter()
-            .find(|p| fold(p) == folded)
-            .or_else(|| popular.iter().find(|p| distance(&fold(p), &folded) <= 1))
-            .map(String::as_str);
+            .find(|p| p.folded == folded)
+            .or_else(|| popular.iter().find(|p| distance(&p.folded, &folded) <= 1))
+            .map(|p| p.name.as_str());
     }
-    let folded = fold(&norm);
     popular
         .iter()
         .find(|p| {
-            fold(p) == folded
-                || (p.len() >= MIN_EDIT_LEN
+            p.folded == folded
+                || (p.name.len() >= MIN_EDIT_LEN
                     && norm.len() >= MIN_EDIT_LEN
-                    && distance(p, &norm) == 1)
+                    && distance(&p.name, &norm) == 1)
         })
-        .map(String::as_str)
+        .map(|p| p.name.as_str())
 }
 
 /// Look-alike folding: confusable characters to one, separators dropped.
