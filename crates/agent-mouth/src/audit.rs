@@ -2,23 +2,17 @@
 //! or `mouth.review`, with the command (cut at 4096 characters), its hash and
 //! every finding with its rule id and span.
 
-use autonomic_core::audit::{Actor, AuditEvent, Kind};
+use autonomic_core::audit::{is_cut, sha256_hex, shown, Actor, AuditEvent, Kind};
 use autonomic_core::Decision;
 use serde_json::json;
-use sha2::Digest as _;
 
 use crate::{Lang, Verdict};
-
-/// Sources longer than this (in characters) are stored cut; the hash is of
-/// the whole.
-const MAX_STORED_CHARS: usize = 4096;
 
 impl Verdict {
     /// The audit event for this verdict on `source` (a rejection: meant for
     /// `deny` and `review`; an `allow` is recorded as a review kind's sibling
     /// by nobody — callers audit runs, not allows).
     pub fn audit_event(&self, lang: Lang, source: &str, actor: &Actor) -> AuditEvent {
-        let shown: String = source.chars().take(MAX_STORED_CHARS).collect();
         let findings: Vec<serde_json::Value> = self
             .findings
             .iter()
@@ -38,16 +32,15 @@ impl Verdict {
             Decision::Deny => Kind::MouthDeny,
             _ => Kind::MouthReview,
         };
-        let digest = sha2::Sha256::digest(source.as_bytes());
         AuditEvent::new(
             kind,
             actor,
             Some(self.decision),
             json!({
                 "lang": lang,
-                "command": shown,
-                "command_truncated": source.chars().count() > MAX_STORED_CHARS,
-                "command_sha256": digest.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+                "command": shown(source),
+                "command_truncated": is_cut(source),
+                "command_sha256": sha256_hex(source),
                 "findings": findings,
             }),
         )

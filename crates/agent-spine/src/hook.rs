@@ -79,17 +79,11 @@ pub fn answer(
 ) -> Reply {
     let parsed: Value = match serde_json::from_slice(input) {
         Ok(v @ Value::Object(_)) => v,
-        Ok(_) => {
-            return deny(
-                harness,
-                "autonomic: the hook input is not a JSON object; refusing the call",
-            )
-        }
+        Ok(_) => return deny("autonomic: the hook input is not a JSON object; refusing the call"),
         Err(e) => {
-            return deny(
-                harness,
-                &format!("autonomic: cannot read the hook input ({e}); refusing the call"),
-            )
+            return deny(&format!(
+                "autonomic: cannot read the hook input ({e}); refusing the call"
+            ))
         }
     };
     let event = parsed["hook_event_name"].as_str().unwrap_or("PreToolUse");
@@ -116,21 +110,17 @@ pub fn answer(
             .collect::<Vec<_>>()
             .join(" "),
         _ => {
-            return deny(
-                harness,
-                &format!(
-                    "autonomic: the `{tool}` call has no `tool_input.command` string; refusing it"
-                ),
-            )
+            return deny(&format!(
+                "autonomic: the `{tool}` call has no `tool_input.command` string; refusing it"
+            ))
         }
     };
     let guard = match guard {
         Ok(g) => g,
         Err(why) => {
-            return deny(
-                harness,
-                &format!("autonomic could not check this command ({why}); refusing it"),
-            )
+            return deny(&format!(
+                "autonomic could not check this command ({why}); refusing it"
+            ))
         }
     };
     let cwd = parsed["cwd"]
@@ -150,10 +140,9 @@ pub fn answer(
             }
             reply
         }
-        Err(e) => deny(
-            harness,
-            &format!("autonomic could not record its decision ({e}); refusing the call"),
-        ),
+        Err(e) => deny(&format!(
+            "autonomic could not record its decision ({e}); refusing the call"
+        )),
     }
 }
 
@@ -165,13 +154,11 @@ fn decide(harness: Harness, a: &Assessment) -> Reply {
         format!("autonomic: {}", reasons.join("; "))
     };
     match (harness, a.decision) {
-        (_, Decision::Deny) => deny(harness, &reason),
-        (Harness::ClaudeCode, Decision::Review) => output(harness, "ask", &reason, Decision::Review),
-        (Harness::Codex, Decision::Review) => deny(
-            harness,
-            &format!("{reason} — this needs a human's review, which Codex cannot ask for: run it yourself with `autonomic run`, or allow it with a rule"),
+        (_, Decision::Deny) => deny(&reason),
+        (Harness::ClaudeCode, Decision::Review) => output("ask", &reason, Decision::Review),
+        (Harness::Codex, Decision::Review) => deny(&format!("{reason} — this needs a human's review, which Codex cannot ask for: run it yourself with `autonomic run`, or allow it with a rule"),
         ),
-        (Harness::ClaudeCode, Decision::Allow) => output(harness, "allow", &reason, Decision::Allow),
+        (Harness::ClaudeCode, Decision::Allow) => output("allow", &reason, Decision::Allow),
         (Harness::Codex, Decision::Allow) => Reply {
             json: json!({}),
             decision: Some(Decision::Allow),
@@ -179,11 +166,11 @@ fn decide(harness: Harness, a: &Assessment) -> Reply {
     }
 }
 
-fn deny(harness: Harness, reason: &str) -> Reply {
-    output(harness, "deny", reason, Decision::Deny)
+fn deny(reason: &str) -> Reply {
+    output("deny", reason, Decision::Deny)
 }
 
-fn output(_harness: Harness, decision: &str, reason: &str, d: Decision) -> Reply {
+fn output(decision: &str, reason: &str, d: Decision) -> Reply {
     // Keep the reason readable in the harness's UI and transcript.
     let reason: String = reason.chars().take(2000).collect();
     Reply {

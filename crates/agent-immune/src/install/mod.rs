@@ -23,10 +23,9 @@ mod parse;
 
 use std::path::{Path, PathBuf};
 
-use autonomic_core::audit::{Actor, AuditEvent, Kind};
+use autonomic_core::audit::{sha256_hex, shown, Actor, AuditEvent, Kind};
 use autonomic_core::Decision;
 use serde::{Deserialize, Serialize};
-use sha2::Digest as _;
 
 use crate::osv::Database;
 use crate::scan::{scan_packages, Finding, ScanOptions};
@@ -89,11 +88,11 @@ pub struct InstallCheck {
     pub findings: Vec<Finding>,
 }
 
-/// Checks one install against `db` (`None`: there is no usable database,
-/// so nothing from a registry can be vouched for). `cwd` anchors a
-/// requirements file.
+/// Checks one install against `db` (`Err` says why there is no usable
+/// database: nothing from a registry can then be vouched for). `cwd`
+/// anchors a requirements file.
 pub fn check(
-    db: Option<&Database>,
+    db: Result<&Database, &str>,
     install: &Install,
     opts: &ScanOptions,
     cwd: &Path,
@@ -155,12 +154,15 @@ pub fn check(
     if packages.is_empty() {
         return out;
     }
-    let Some(db) = db else {
-        review(
-            &mut out,
-            "no OSV database to check it against (run `autonomic immune db update`)".to_owned(),
-        );
-        return out;
+    let db = match db {
+        Ok(db) => db,
+        Err(why) => {
+            review(
+                &mut out,
+                format!("no usable OSV database to check it against ({why})"),
+            );
+            return out;
+        }
     };
     match scan_packages(db, Vec::new(), &packages, opts) {
         Ok(report) => {
@@ -236,14 +238,13 @@ impl InstallCheck {
     /// matching advisories, with the command it came from (cut at 4096
     /// characters) and the command's SHA-256.
     pub fn audit_event(&self, command: &str, actor: &Actor) -> AuditEvent {
-        let digest = sha2::Sha256::digest(command.as_bytes());
         AuditEvent::new(
             Kind::ImmuneInstall,
             actor,
             Some(self.decision),
             serde_json::json!({
-                "command": command.chars().take(4096).collect::<String>(),
-                "command_sha256": digest.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+                "command": shown(command),
+                "command_sha256": sha256_hex(command),
                 "install": self.install,
                 "reasons": self.reasons,
                 "findings": self.findings.iter().map(|f| serde_json::json!({

@@ -4,10 +4,9 @@
 
 use std::path::Path;
 
-use autonomic_core::audit::{Actor, AuditEvent, Kind};
+use autonomic_core::audit::{sha256_hex, Actor, AuditEvent, Kind, MAX_SHOWN_CHARS};
 use autonomic_core::{Decision, SandboxLevel};
 use serde_json::json;
-use sha2::Digest as _;
 
 use super::egress::HostRule;
 use super::{ExecResult, Exit};
@@ -27,10 +26,6 @@ pub struct RunRecord<'a> {
     pub grants: &'a [HostRule],
 }
 
-/// argv longer than this (in characters, all words together) is stored
-/// cut, with the hash of the whole.
-const MAX_ARGV_CHARS: usize = 4096;
-
 impl Exit {
     /// The shell's exit status for this end: the code, or 128 + the signal.
     pub fn shell_code(&self) -> u8 {
@@ -45,7 +40,8 @@ impl ExecResult {
     /// The audit events of this run (see the module docs).
     pub fn audit_events(&self, run: &RunRecord<'_>, actor: &Actor) -> Vec<AuditEvent> {
         let joined = run.argv.join(" ");
-        let mut budget = MAX_ARGV_CHARS;
+        // All words together at most MAX_SHOWN_CHARS; the hash is of the whole.
+        let mut budget = MAX_SHOWN_CHARS;
         let argv: Vec<String> = run
             .argv
             .iter()
@@ -57,8 +53,8 @@ impl ExecResult {
             .collect();
         let command = json!({
             "argv": argv,
-            "argv_truncated": joined.chars().count() > MAX_ARGV_CHARS,
-            "argv_sha256": hex(sha2::Sha256::digest(joined.as_bytes())),
+            "argv_truncated": joined.chars().count() > MAX_SHOWN_CHARS,
+            "argv_sha256": sha256_hex(&joined),
         });
         let mut events = vec![AuditEvent::new(
             Kind::MuscleExec,
@@ -124,8 +120,4 @@ impl ExecResult {
         }
         events
     }
-}
-
-fn hex(bytes: impl AsRef<[u8]>) -> String {
-    bytes.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }

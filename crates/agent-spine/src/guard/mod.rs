@@ -25,12 +25,11 @@ use agent_immune::scan::ScanOptions;
 use agent_mouth::{Command, Decision, Lang, UserRules, Validator, Verdict};
 use agent_muscle::exec::audit::RunRecord;
 use agent_muscle::exec::{ExecResult, RunControl};
-use autonomic_core::audit::{Actor, AuditEvent, AuditLog, Kind};
+use autonomic_core::audit::{sha256_hex, shown, Actor, AuditEvent, AuditLog, Kind};
 use autonomic_core::config::Config;
 use autonomic_core::paths::Paths;
 use serde::Serialize;
 use serde_json::json;
-use sha2::Digest as _;
 
 use crate::sandbox::{self, Sandbox, SandboxError, SandboxOptions};
 
@@ -190,7 +189,8 @@ pub struct Guard {
     validator: Validator,
     rules: UserRules,
     rules_path: PathBuf,
-    db: Result<Database, String>,
+    /// Opened at the first install to check (most commands have none).
+    db: std::sync::OnceLock<Result<Database, String>>,
     scan: ScanOptions,
     actor: Actor,
     audit: AuditLog,
@@ -243,7 +243,6 @@ impl Guard {
     pub fn new(paths: Paths, config: Config, actor: Actor) -> Result<Guard, GuardError> {
         let rules = load_rules(&paths, &config)?;
         let rules_path = rules_path(&paths, &config);
-        let db = Database::open(&config.immune.osv_cache_dir).map_err(|e| e.to_string());
         let scan = agent_immune::pipeline::scan_options(
             &config.immune,
             None,
@@ -255,13 +254,22 @@ impl Guard {
             validator: Validator::new(rules.clone()),
             rules,
             rules_path,
-            db,
+            db: std::sync::OnceLock::new(),
             scan,
             actor,
             audit,
             paths,
             config,
         })
+    }
+
+    /// The OSV database, opened on first use.
+    fn database(&self) -> Result<&Database, &String> {
+        self.db
+            .get_or_init(|| {
+                Database::open(&self.config.immune.osv_cache_dir).map_err(|e| e.to_string())
+            })
+            .as_ref()
     }
 
     /// Where "always" answers are written.
@@ -341,15 +349,8 @@ impl Guard {
         let mut installs = Vec::new();
         for cmd in commands.iter().filter(|c| !c.dynamic_name) {
             for inst in install::parse(&cmd.argv) {
-                let mut check = install::check(self.db.as_ref().ok(), &inst, &self.scan, cwd);
-                if self.db.is_err() && check.decision == Decision::Review {
-                    if let Err(e) = &self.db {
-                        check.reasons.retain(|r| !r.starts_with("no OSV database"));
-                        check
-                            .reasons
-                            .push(format!("no usable OSV database to check it against ({e})"));
-                    }
-                }
+                let db = self.database().map_err(String::as_str);
+                let mut check = install::check(db, &inst, &self.scan, cwd);
                 if cmd.dynamic_args
                     && (inst.spec.contains('$')
                         || inst.spec.contains('`')
@@ -421,8 +422,8 @@ impl Guard {
                 Decision::Allow
             }),
             json!({
-                "command_sha256": sha256(&a.command),
-                "command": cut(&a.command),
+                "command_sha256": sha256_hex(&a.command),
+                "command": shown(&a.command),
                 "answer": answer,
                 "reasons": a.reasons(),
                 "rules_written": remembered.as_ref().map(|r| json!({"file": r.path, "ids": r.ids})),
@@ -448,8 +449,8 @@ impl Guard {
             &self.actor,
             Some(Decision::Deny),
             json!({
-                "command_sha256": sha256(&a.command),
-                "command": cut(&a.command),
+                "command_sha256": sha256_hex(&a.command),
+                "command": shown(&a.command),
                 "decision": a.decision,
                 "why": why,
             }),
@@ -513,16 +514,4 @@ impl Guard {
             output_limit: spec.limits.output_bytes,
         })))
     }
-}
-
-fn sha256(text: &str) -> String {
-    sha2::Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// The command as stored in a record: at most 4096 characters.
-fn cut(text: &str) -> String {
-    text.chars().take(4096).collect()
 }

@@ -53,7 +53,10 @@ pub(super) fn write(path: &Path, a: &Assessment) -> Result<Remembered, GuardErro
             continue;
         }
         let program = cmd.argv[0].rsplit('/').next().unwrap_or(&cmd.argv[0]);
-        let id = format!("always-{}-{i}", &super::sha256(&a.command)[..12]);
+        let id = format!(
+            "always-{}-{i}",
+            &autonomic_core::audit::sha256_hex(&a.command)[..12]
+        );
         if existing.contains(&format!("id = \"{id}\"")) {
             continue;
         }

@@ -36,6 +36,25 @@ use std::path::{Path, PathBuf};
 pub use error::AuditError;
 pub use kind::{Actor, Kind};
 pub use read::read;
+
+/// Text longer than this (in characters) is stored cut in a record's
+/// detail; the record keeps [`sha256_hex`] of the whole.
+pub const MAX_SHOWN_CHARS: usize = 4096;
+
+/// `text` as a record shows it: at most [`MAX_SHOWN_CHARS`] characters.
+pub fn shown(text: &str) -> String {
+    text.chars().take(MAX_SHOWN_CHARS).collect()
+}
+
+/// Whether [`shown`] cuts `text`.
+pub fn is_cut(text: &str) -> bool {
+    text.chars().nth(MAX_SHOWN_CHARS).is_some()
+}
+
+/// SHA-256 of `text`, lower-case hex: how a record names a command it cuts.
+pub fn sha256_hex(text: &str) -> String {
+    record::sha256_hex(text.as_bytes())
+}
 pub use record::{AuditRecord, GENESIS_HASH};
 pub use verify::{verify, BadRecord, VerifyReport};
 
