@@ -106,7 +106,7 @@ fn show_json_has_structured_origins() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["source"], "[HOME]/config.toml");
     let entries = json["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 33);
+    assert_eq!(entries.len(), 51);
     let rules = entries
         .iter()
         .find(|e| e["key"] == "mouth.rules_file")

@@ -45,8 +45,8 @@ use serde::Serialize;
 
 pub use error::{ConfigError, Location};
 pub use schema::{
-    BrainConfig, Config, FailOn, HeartConfig, ImmuneConfig, MouthConfig, MuscleConfig,
-    ReviewPolicy, SpineConfig, UnknownAs, WorkspaceTraps,
+    BrainConfig, Config, FailOn, HeartConfig, ImmuneConfig, LlmBackend, LlmConfig, MouthConfig,
+    MuscleConfig, ReviewPolicy, SpineConfig, StructuredOutput, UnknownAs, WorkspaceTraps,
 };
 pub use spec::UnknownChoice;
 

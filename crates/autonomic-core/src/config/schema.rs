@@ -56,6 +56,7 @@ config! {
     spine: SpineConfig,
     brain: BrainConfig,
     heart: HeartConfig,
+    llm: LlmConfig,
 }
 
 section! {
@@ -184,6 +185,85 @@ section! {
     }
 }
 
+section! {
+    /// autonomic-llm: the local language model behind Prompt nodes and `autonomic llm`.
+    LlmConfig {
+        /// Where completions come from: "embedded" (a GGUF model run in process, no server) or "openai" (an OpenAI-compatible HTTP endpoint such as llama.cpp's server, vLLM, Ollama or `autonomic llm serve`).
+        backend: LlmBackend = LlmBackend::Embedded,
+        /// GGUF model file the embedded back-end loads; `autonomic llm fetch` puts SmolLM2-135M-Instruct here.
+        model_path: PathBuf = PathBuf::from("~/.autonomic/models/SmolLM2-135M-Instruct.Q4_1.gguf"),
+        /// Base URL of the OpenAI-compatible endpoint (backend "openai"); anything but a loopback address needs `allow_remote`.
+        #[kind(Kind::Text { check: check_base_url })]
+        base_url: String = "http://127.0.0.1:8080/v1".to_owned(),
+        /// Model name sent to the endpoint and served by `autonomic llm serve`.
+        #[kind(Kind::Text { check: check_not_empty })]
+        model: String = "SmolLM2-135M-Instruct".to_owned(),
+        /// Name of the environment variable holding the endpoint's API key (the key itself never goes in a file).
+        #[kind(Kind::Text { check: check_env_name })]
+        #[example("\"OPENAI_API_KEY\"")]
+        api_key_env: Option<String> = None,
+        /// Let prompts and images go to an endpoint that is not on this machine.
+        allow_remote: bool = false,
+        /// How the endpoint is asked for schema-shaped output: "response_format" (OpenAI's json_schema), "llama_cpp" (also llama.cpp's json_schema field, compiled to a grammar by its server) or "none" (only the prompt); the reply is always validated here.
+        structured_output: StructuredOutput = StructuredOutput::ResponseFormat,
+        /// Seconds to wait for the endpoint's TCP connection (1 to 600).
+        #[kind(Kind::Integer { min: 1, max: 600 })]
+        connect_timeout_secs: u64 = 5,
+        /// Seconds to wait for the first token of a reply (1 to 3600).
+        #[kind(Kind::Integer { min: 1, max: 3600 })]
+        first_token_timeout_secs: u64 = 120,
+        /// Seconds a whole reply may take (1 to 86400).
+        #[kind(Kind::Integer { min: 1, max: 86_400 })]
+        request_timeout_secs: u64 = 600,
+        /// Retries after a connection error, 429 or 5xx, with backoff and jitter (0 to 10); a reply that started streaming is never retried.
+        #[kind(Kind::Integer { min: 0, max: 10 })]
+        max_retries: u64 = 3,
+        /// Times a reply that does not satisfy the requested schema is asked for again (0 to 10).
+        #[kind(Kind::Integer { min: 0, max: 10 })]
+        schema_retries: u64 = 2,
+        /// Most tokens a completion may generate (1 to 131072).
+        #[kind(Kind::Integer { min: 1, max: 131_072 })]
+        max_tokens: u64 = 512,
+        /// Sampling temperature (0 to 2); 0 is greedy decoding.
+        #[kind(Kind::Float { min: 0.0, max: 2.0 })]
+        temperature: f64 = 0.0,
+        /// Nucleus sampling: the smallest set of tokens whose probabilities reach this share (0 to 1; 1 keeps all).
+        #[kind(Kind::Float { min: 0.0, max: 1.0 })]
+        top_p: f64 = 1.0,
+        /// Seed of the sampler: the same seed, prompt and model give the same output.
+        #[kind(Kind::Integer { min: 0, max: i64::MAX })]
+        seed: u64 = 0,
+        /// Threads the embedded back-end computes on (1 to 256); one leaves the other core of a 2-core machine to the runtime.
+        #[kind(Kind::Integer { min: 1, max: 256 })]
+        threads: u64 = 1,
+        /// Requests `autonomic llm serve` holds waiting for the model before it answers 429 (0 to 1024).
+        #[kind(Kind::Integer { min: 0, max: 1024 })]
+        serve_queue: u64 = 8,
+    }
+}
+
+choice! {
+    /// `[llm] backend`: where completions come from.
+    pub enum LlmBackend {
+        /// A GGUF model run in process.
+        Embedded = "embedded",
+        /// An OpenAI-compatible HTTP endpoint.
+        Openai = "openai",
+    }
+}
+
+choice! {
+    /// `[llm] structured_output`: how an endpoint is asked for schema-shaped output.
+    pub enum StructuredOutput {
+        /// OpenAI's `response_format` with a JSON schema.
+        ResponseFormat = "response_format",
+        /// `response_format` and llama.cpp's `json_schema` field.
+        LlamaCpp = "llama_cpp",
+        /// Neither: the schema is only in the prompt.
+        None = "none",
+    }
+}
+
 choice! {
     /// `[spine] review_without_terminal`: a review nobody can answer.
     pub enum ReviewPolicy {
@@ -273,6 +353,42 @@ impl Value for SandboxLevel {
 /// Finds a section by name.
 pub(crate) fn section(name: &str) -> Option<&'static SectionSpec> {
     SECTIONS.iter().find(|section| section.name == name)
+}
+
+/// A non-empty string.
+fn check_not_empty(value: &str) -> Result<(), String> {
+    if value.trim().is_empty() {
+        Err("must not be empty".to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+/// An `http://` or `https://` URL with a host.
+fn check_base_url(value: &str) -> Result<(), String> {
+    let rest = value
+        .strip_prefix("http://")
+        .or_else(|| value.strip_prefix("https://"))
+        .ok_or_else(|| format!("`{value}` is not an http:// or https:// URL"))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || value.chars().any(char::is_whitespace) {
+        return Err(format!("`{value}` has no host (or contains spaces)"));
+    }
+    Ok(())
+}
+
+/// A POSIX environment variable name (letters, digits, `_`; not starting with a digit).
+fn check_env_name(value: &str) -> Result<(), String> {
+    let valid = !value.is_empty()
+        && !value.starts_with(|c: char| c.is_ascii_digit())
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{value}` is not an environment variable name: give the variable's name, never the key itself"
+        ))
+    }
 }
 
 /// A non-empty URL or path.

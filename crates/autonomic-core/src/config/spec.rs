@@ -123,7 +123,7 @@ macro_rules! value_without_kind {
     };
 }
 
-value_without_kind!(u32, u64, i64, f64, String);
+value_without_kind!(u32, u64, i64, f64, String, Option<String>);
 
 impl Value for bool {
     const KIND: Option<Kind> = Some(Kind::Bool);

@@ -24,7 +24,7 @@ fn missing_file_means_defaults() {
     let loaded = Config::load(&paths).unwrap();
     assert_eq!(loaded.source, None);
     assert!(loaded.provenance.values().all(|o| *o == Origin::Default));
-    assert_eq!(loaded.provenance.len(), 33);
+    assert_eq!(loaded.provenance.len(), 51);
     let mut expected = Config::default();
     expected.expand_paths(&paths);
     assert_eq!(loaded.config, expected);
@@ -117,7 +117,7 @@ fn provenance_names_the_line() {
     assert_eq!(loaded.origin("mouth.nope"), None);
     assert_eq!(loaded.source.as_deref(), Some(Path::new("/ah/config.toml")));
     let entries = loaded.entries();
-    assert_eq!(entries.len(), 33);
+    assert_eq!(entries.len(), 51);
     let entry = entries
         .iter()
         .find(|e| e.key == "mouth.ast_validation")
@@ -191,7 +191,7 @@ fn unknown_section_suggests() {
     assert_eq!(
         hint.as_deref(),
         Some(
-            "valid sections are \"immune\", \"muscle\", \"mouth\", \"spine\", \"brain\", \"heart\""
+            "valid sections are \"immune\", \"muscle\", \"mouth\", \"spine\", \"brain\", \"heart\", \"llm\""
         )
     );
 }
@@ -417,6 +417,7 @@ fn commented_default_parses_back_to_defaults() {
             Some(rest)
                 if !rest.starts_with("rules_file")
                     && !rest.starts_with("ignore_file")
+                    && !rest.starts_with("api_key_env")
                     && parse_assignment(rest) =>
             {
                 uncommented += 1;
@@ -426,7 +427,7 @@ fn commented_default_parses_back_to_defaults() {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    assert_eq!(uncommented, 31, "{text}");
+    assert_eq!(uncommented, 48, "{text}");
     assert!(text.contains("\n# rules_file = \"~/.autonomic/rules.toml\"\n"));
     let loaded = parse(&active).unwrap();
     assert_eq!(loaded.config, LoadedConfig::defaults(&paths()).config);
@@ -435,11 +436,17 @@ fn commented_default_parses_back_to_defaults() {
         .values()
         .filter(|o| **o != Origin::Default)
         .count();
-    assert_eq!(from_file, 31);
+    assert_eq!(from_file, 48);
 
     // The example for a key without a default is valid too.
-    let all = active.replace("# rules_file = ", "rules_file = ");
+    let all = active
+        .replace("# rules_file = ", "rules_file = ")
+        .replace("# api_key_env = ", "api_key_env = ");
     let loaded = parse(&all).unwrap();
+    assert_eq!(
+        loaded.config.llm.api_key_env.as_deref(),
+        Some("OPENAI_API_KEY")
+    );
     assert_eq!(
         loaded.config.mouth.rules_file.as_deref(),
         Some(Path::new("/ah/rules.toml"))
@@ -474,4 +481,27 @@ fn path_lists_name_the_bad_element() {
         loaded.config.muscle.expose,
         [PathBuf::from("/u/sdk"), PathBuf::from("/opt/tool")]
     );
+}
+
+#[test]
+fn llm_endpoint_keys_are_checked() {
+    let (msg, hint) = error("[llm]\nbase_url = \"localhost:8080\"\n");
+    assert!(msg.contains("llm.base_url"), "{msg}");
+    assert!(
+        msg.contains("not an http:// or https:// URL"),
+        "{msg} {hint:?}"
+    );
+    let (msg, _) = error("[llm]\napi_key_env = \"sk-live-1234\"\n");
+    assert!(msg.contains("not an environment variable name"), "{msg}");
+    let (msg, _) = error("[llm]\nbackend = \"llamacpp\"\n");
+    assert!(msg.contains("llm.backend"), "{msg}");
+    let loaded =
+        parse("[llm]\nbackend = \"openai\"\napi_key_env = \"OPENAI_API_KEY\"\nthreads = 2\n")
+            .unwrap();
+    assert_eq!(loaded.config.llm.backend, LlmBackend::Openai);
+    assert_eq!(
+        loaded.config.llm.api_key_env.as_deref(),
+        Some("OPENAI_API_KEY")
+    );
+    assert_eq!(loaded.config.llm.threads, 2);
 }

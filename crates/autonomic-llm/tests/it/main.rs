@@ -1,0 +1,5 @@
+//! Integration tests of autonomic-llm, on the real SmolLM2-135M-Instruct
+//! model that `.ci/run` fetches with `autonomic llm fetch`.
+
+mod common;
+mod vocab;
