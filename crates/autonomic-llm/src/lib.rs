@@ -30,6 +30,7 @@
 //! - Depend on any workspace crate but autonomic-core; no security layer
 //!   depends on it either.
 
+pub mod bandwidth;
 pub mod cancel;
 pub mod chat;
 pub mod constrain;
