@@ -35,6 +35,9 @@ pub mod chat;
 pub mod constrain;
 pub mod error;
 pub mod filter;
+pub mod openai;
+pub mod serve;
+pub mod vision;
 pub mod vocab;
 
 pub use cancel::Cancel;

@@ -2,4 +2,7 @@
 //! model that `.ci/run` fetches with `autonomic llm fetch`.
 
 mod common;
+mod openai;
+mod python_client;
+mod serve;
 mod vocab;
