@@ -212,6 +212,19 @@ mod tests {
     }
 
     #[test]
+    fn a_configured_but_unset_key_variable_is_an_error() {
+        let mut config = LlmConfig::default();
+        assert!(api_key_from_env(&config).unwrap().is_none());
+        config.api_key_env = Some("AUTONOMIC_TEST_SURELY_UNSET_KEY_7f3a".to_owned());
+        let err = api_key_from_env(&config).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("AUTONOMIC_TEST_SURELY_UNSET_KEY_7f3a"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn secrets_redact_themselves() {
         let key = Secret::new("sk-very-secret");
         assert_eq!(format!("{key:?} {key}"), "*** ***");

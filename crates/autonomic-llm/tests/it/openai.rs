@@ -55,7 +55,11 @@ fn client_and_server_agree_streamed_or_not() {
     let a = whole
         .complete(&request, &mut |p| seen.push(p.to_owned()), &Cancel::new())
         .unwrap();
-    assert_eq!(seen, [a.text.clone()], "a whole reply comes as one piece");
+    assert_eq!(
+        seen,
+        std::slice::from_ref(&a.text),
+        "a whole reply comes as one piece"
+    );
     assert!(!a.text.is_empty());
     assert!(matches!(
         a.finish,

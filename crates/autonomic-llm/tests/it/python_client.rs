@@ -109,3 +109,43 @@ fn the_python_openai_package_speaks_to_our_server() {
     assert_eq!(seen["unknown_model"]["code"], "model_not_found");
     assert_eq!(seen["unknown_model"]["param"], "model");
 }
+
+/// The cost of a request through our server, with a model that answers at
+/// once: `cargo test -p autonomic-llm --release --test it -- --ignored
+/// --nocapture request_overhead`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn request_overhead() {
+    use autonomic_llm::openai::{ClientOptions, OpenAiClient};
+    use autonomic_llm::{Cancel, ChatModel, Message, Request, Role};
+    use std::time::Instant;
+
+    let server = Server::start(
+        Arc::new(crate::common::Double::new()),
+        ServeOptions {
+            port: 0,
+            ..ServeOptions::default()
+        },
+    )
+    .unwrap();
+    let request = Request::new(vec![Message::text(Role::User, "hi")]);
+    for stream in [false, true] {
+        let mut options = ClientOptions::new(server.base_url(), "test-double");
+        options.stream = stream;
+        let client = OpenAiClient::new(options).unwrap();
+        client
+            .complete(&request, &mut |_| {}, &Cancel::new())
+            .unwrap();
+        let n = 500;
+        let started = Instant::now();
+        for _ in 0..n {
+            client
+                .complete(&request, &mut |_| {}, &Cancel::new())
+                .unwrap();
+        }
+        let ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(n);
+        println!("rust client, stream={stream}: {ms:.3} ms/request over {n}");
+    }
+    let seen = run_client(&[&server.base_url(), "test-double", "bench", "200"]);
+    println!("python openai client: {seen}");
+}
