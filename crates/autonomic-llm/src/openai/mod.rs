@@ -228,10 +228,12 @@ impl OpenAiClient {
                 });
             }
             let data = match event {
-                Some(data) if data.trim() == "[DONE]" => break,
-                Some(data) => data,
-                None if finish.is_some() => break,
-                None => {
+                sse::Sse::Data(data) if data.trim() == "[DONE]" => break,
+                sse::Sse::Data(data) => data,
+                // A keep-alive: the timeouts above still apply.
+                sse::Sse::Comment => continue,
+                sse::Sse::End if finish.is_some() => break,
+                sse::Sse::End => {
                     return Err(ClientError::Stream {
                         url: url.to_owned(),
                         source: std::io::Error::new(
@@ -383,6 +385,8 @@ impl ChatModel for OpenAiClient {
 
     /// Streams when [`ClientOptions::stream`] is set (the default); with a
     /// schema, the text is given to `on_text` once, after it validated.
+    /// `cancel` is checked between events and during a backoff; a
+    /// non-streamed reply cannot be interrupted once sent.
     fn complete(
         &self,
         request: &Request,

@@ -8,6 +8,17 @@ use std::io::{self, BufRead};
 /// memory exhaustion).
 const MAX_LINE: u64 = 4 << 20;
 
+/// What the next block of a stream is.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Sse {
+    /// An event's data.
+    Data(String),
+    /// A comment line (a keep-alive): no data, but the server is there.
+    Comment,
+    /// The end of the stream.
+    End,
+}
+
 /// Reads events from a stream body.
 pub(crate) struct EventReader<R> {
     inner: R,
@@ -22,16 +33,16 @@ impl<R: BufRead> EventReader<R> {
         }
     }
 
-    /// The next event's data, or `None` at the end of the stream (a block
+    /// The next event's data, a comment, or the end of the stream (a block
     /// cut off by the end is dropped, as the specification says).
-    pub(crate) fn next_event(&mut self) -> io::Result<Option<String>> {
+    pub(crate) fn next_event(&mut self) -> io::Result<Sse> {
         let mut data: Option<String> = None;
         loop {
             self.line.clear();
             let read =
                 io::Read::take(&mut self.inner, MAX_LINE).read_until(b'\n', &mut self.line)?;
             if read == 0 {
-                return Ok(None);
+                return Ok(Sse::End);
             }
             if self.line.last() != Some(&b'\n') {
                 if read as u64 >= MAX_LINE {
@@ -41,17 +52,20 @@ impl<R: BufRead> EventReader<R> {
                     ));
                 }
                 // The end of the stream in the middle of a line.
-                return Ok(None);
+                return Ok(Sse::End);
             }
             let line = self.line.strip_suffix(b"\n").unwrap_or(&self.line);
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if line.is_empty() {
                 if let Some(data) = data.take() {
-                    return Ok(Some(data));
+                    return Ok(Sse::Data(data));
                 }
                 continue;
             }
             if line.starts_with(b":") {
+                if data.is_none() {
+                    return Ok(Sse::Comment);
+                }
                 continue;
             }
             let text = std::str::from_utf8(line)
@@ -80,16 +94,19 @@ mod tests {
     fn events(body: &str) -> Vec<String> {
         let mut reader = EventReader::new(body.as_bytes());
         let mut out = Vec::new();
-        while let Some(event) = reader.next_event().unwrap() {
-            out.push(event);
+        loop {
+            match reader.next_event().unwrap() {
+                Sse::Data(data) => out.push(data),
+                Sse::Comment => out.push(":".to_owned()),
+                Sse::End => return out,
+            }
         }
-        out
     }
 
     #[test]
     fn reads_data_lines_comments_and_multi_line_events() {
         let body = ": keep-alive\n\ndata: {\"a\":1}\n\nevent: x\nid: 3\ndata:first\ndata: second\r\n\r\ndata: [DONE]\n\n";
-        assert_eq!(events(body), ["{\"a\":1}", "first\nsecond", "[DONE]"]);
+        assert_eq!(events(body), [":", "{\"a\":1}", "first\nsecond", "[DONE]"]);
     }
 
     #[test]

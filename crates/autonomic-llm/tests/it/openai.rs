@@ -360,6 +360,41 @@ fn a_stall_before_the_first_token_times_out() {
     );
     assert_eq!(stub.count(), 1, "a timeout is not retried");
 
+    // Keep-alive comments but no token: still the first-token timeout.
+    let stub = Stub::start(|_, _, socket| {
+        write_raw(
+            socket,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n",
+        );
+        for _ in 0..25 {
+            write_raw(socket, ": ping\n\n");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    options.base_url = stub.base_url();
+    let started = Instant::now();
+    let err = client_error(
+        OpenAiClient::new(options.clone())
+            .unwrap()
+            .complete(&ask("hi"), &mut |_| {}, &Cancel::new())
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(
+            err,
+            ClientError::Timeout {
+                wait: Wait::FirstToken,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+
     // No headers at all.
     let stub = Stub::start(|_, _, _| std::thread::sleep(Duration::from_secs(8)));
     options.base_url = stub.base_url();
