@@ -65,6 +65,14 @@ pub(crate) fn send(
                     .header("Content-Type", "application/json");
                 if call.stream {
                     request = request.header("Accept", "text/event-stream");
+                } else {
+                    // A whole reply comes after the whole generation: only
+                    // the request timeout applies to its wait.
+                    request = request
+                        .config()
+                        .timeout_recv_response(Some(options.request_timeout))
+                        .timeout_per_read(Some(options.request_timeout))
+                        .build();
                 }
                 if let Some(key) = &options.api_key {
                     request = request.header("Authorization", format!("Bearer {}", key.expose()));
@@ -118,7 +126,7 @@ pub(crate) fn send(
                         | ureq::Error::HostNotFound
                         | ureq::Error::Timeout(ureq::Timeout::Connect)
                 );
-                let error = exchange_error(call.url, options, attempts, error);
+                let error = exchange_error(call, options, attempts, error);
                 if !retryable {
                     return Err(error);
                 }
@@ -137,15 +145,20 @@ pub(crate) fn send(
 
 /// A failed exchange (no response) as our error.
 fn exchange_error(
-    url: &str,
+    call: &Call<'_>,
     options: &ClientOptions,
     attempts: u32,
     error: ureq::Error,
 ) -> ClientError {
     match error {
-        ureq::Error::Timeout(timeout) => timeout_error(url, options, timeout),
+        // A whole reply has no first token to wait for: its waits are the
+        // connection and the request timeout.
+        ureq::Error::Timeout(timeout) if !call.stream && timeout != ureq::Timeout::Connect => {
+            timeout_error(call.url, options, ureq::Timeout::Global)
+        }
+        ureq::Error::Timeout(timeout) => timeout_error(call.url, options, timeout),
         other => ClientError::Connect {
-            url: url.to_owned(),
+            url: call.url.to_owned(),
             attempts,
             source: Box::new(other),
         },

@@ -56,8 +56,9 @@ pub struct ClientOptions {
     pub structured_output: StructuredOutput,
     /// Longest wait for the TCP connection.
     pub connect_timeout: Duration,
-    /// Longest wait from sending the request to the first token (and, while
-    /// streaming, between two reads).
+    /// Longest wait from sending a streamed request to the first token (and
+    /// between two reads of the stream). A non-streamed reply, which comes
+    /// whole after the generation, has only `request_timeout`.
     pub first_token_timeout: Duration,
     /// Longest a whole reply may take, retries included.
     pub request_timeout: Duration,

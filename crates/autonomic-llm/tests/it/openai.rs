@@ -423,6 +423,53 @@ fn a_stall_before_the_first_token_times_out() {
 }
 
 #[test]
+fn a_whole_reply_waits_for_the_request_timeout_not_the_first_token_one() {
+    // Headers after 1.5 s: past the first-token timeout, within the request one.
+    let stub = Stub::start(|i, _, socket| {
+        if i == 0 {
+            std::thread::sleep(Duration::from_millis(1500));
+            write_raw(
+                socket,
+                &http_json("200 OK", "", &completion_body("slow but whole")),
+            );
+        } else {
+            std::thread::sleep(Duration::from_secs(8));
+        }
+    });
+    let mut options = quick_options(stub.base_url());
+    options.first_token_timeout = Duration::from_secs(1);
+    options.request_timeout = Duration::from_secs(3);
+    let client = OpenAiClient::new(options).unwrap();
+    let reply = client
+        .complete(&ask("hi"), &mut |_| {}, &Cancel::new())
+        .unwrap();
+    assert_eq!(reply.text, "slow but whole");
+    // A server that never answers: the request timeout, in bounded time.
+    let started = Instant::now();
+    let err = client_error(
+        client
+            .complete(&ask("hi"), &mut |_| {}, &Cancel::new())
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(
+            err,
+            ClientError::Timeout {
+                wait: Wait::Total,
+                secs: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn a_stream_that_breaks_is_an_error_and_not_retried() {
     let stub = Stub::start(|_, _, socket| {
         let chunk =
