@@ -403,3 +403,18 @@ impl ChatModel for OpenAiClient {
         Ok(result?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_types_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<OpenAiClient>();
+        send_sync::<ClientOptions>();
+        send_sync::<ClientError>();
+        send_sync::<crate::serve::Server>();
+        send_sync::<crate::serve::ShutdownHandle>();
+    }
+}
