@@ -48,6 +48,13 @@ pub fn muscle_jail() -> Option<PathBuf> {
     read(AUTONOMIC_MUSCLE_JAIL).map(PathBuf::from)
 }
 
+/// The variable a config key names (such as `[llm] api_key_env`), if set,
+/// non-empty and valid UTF-8. Such a variable is declared by the key that
+/// names it, not here.
+pub fn configured(name: &str) -> Option<String> {
+    read(name).and_then(|value| value.into_string().ok())
+}
+
 /// `$RUST_LOG`, if set, non-empty and valid UTF-8.
 pub fn rust_log() -> Option<String> {
     read(RUST_LOG).and_then(|value| value.into_string().ok())

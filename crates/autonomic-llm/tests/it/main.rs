@@ -1,5 +1,6 @@
 //! Integration tests of autonomic-llm, on the real SmolLM2-135M-Instruct
-//! model that `.ci/run` fetches with `autonomic llm fetch`.
+//! model that `.ci/run` fetches with `autonomic llm fetch`, and of the
+//! OpenAI-compatible client and server (with a test double of a model).
 #![expect(
     clippy::unwrap_used,
     reason = "test helpers outside #[test] functions panic on failure by design"
@@ -7,4 +8,7 @@
 
 mod common;
 mod fetch;
+mod openai;
+mod python_client;
+mod serve;
 mod vocab;
