@@ -11,6 +11,9 @@ pub enum LlmError {
         /// Which back-end.
         backend: &'static str,
     },
+    /// The embedded back-end failed.
+    #[error(transparent)]
+    Embedded(#[from] crate::embedded::EmbeddedError),
 }
 
 impl Hint for LlmError {
@@ -19,6 +22,7 @@ impl Hint for LlmError {
             LlmError::NoVision { .. } => Some(
                 "set `[llm] backend = \"openai\"` and `base_url` to a local server with a vision model (llama.cpp's server with a LLaVA GGUF and its mmproj)".to_owned(),
             ),
+            LlmError::Embedded(e) => e.hint(),
         }
     }
 }
