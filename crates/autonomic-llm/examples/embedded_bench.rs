@@ -33,7 +33,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     request.max_tokens = tokens;
     request.stop.clear();
     let mut text = String::new();
+    let cpu_before = cpu_secs();
     let c = model.complete(&request, &mut |t| text.push_str(t), &Cancel::new())?;
+    let cpu = cpu_secs() - cpu_before;
     println!("text {text:?}");
     println!(
         "prompt_tokens {} prompt_secs {:.3} prompt_tok_s {:.1}",
@@ -50,5 +52,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         f64::from(after_first) / c.timings.generation_secs,
         c.finish
     );
+    // On a busy machine wall-clock speed understates the engine: tokens per
+    // second of CPU the process actually got.
+    let tokens = f64::from(c.usage.prompt_tokens + c.usage.completion_tokens);
+    let wall = c.timings.prompt_secs + c.timings.generation_secs;
+    println!(
+        "cpu_secs {cpu:.3} wall_secs {wall:.3} cpu_share {:.2} tokens_per_cpu_sec {:.1}",
+        cpu / wall,
+        tokens / cpu
+    );
     Ok(())
+}
+
+/// User + system CPU seconds of this process (`/proc/self/stat`, 100 Hz).
+fn cpu_secs() -> f64 {
+    let stat = fs_err::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(") ").next().unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (tick(11) + tick(12)) / 100.0
 }
