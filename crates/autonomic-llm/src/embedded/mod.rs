@@ -55,6 +55,8 @@ pub struct EmbeddedOptions {
     /// Re-quantise Q4_1/Q5_0/Q5_1 weights to Q8_0 at load (faster; on by
     /// default, off only to measure the difference).
     pub requantise: bool,
+    /// Caps the context window below the file's (memory, tests).
+    pub max_context: Option<usize>,
 }
 
 impl Default for EmbeddedOptions {
@@ -63,6 +65,7 @@ impl Default for EmbeddedOptions {
             threads: 1,
             id: "SmolLM2-135M-Instruct".to_owned(),
             requantise: true,
+            max_context: None,
         }
     }
 }
@@ -158,7 +161,10 @@ impl Embedded {
             .and_then(|v| v.to_u32().ok())
             .map_or(MAX_SEQ_LEN, |n| n as usize);
         // candle precomputes rotary embeddings for MAX_SEQ_LEN positions.
-        let window = declared.min(MAX_SEQ_LEN);
+        let window = declared
+            .min(MAX_SEQ_LEN)
+            .min(options.max_context.unwrap_or(usize::MAX))
+            .max(1);
         let model =
             pool.install(|| load::build_model(path, content, &mut file, options.requantise))?;
         let load_secs = started.elapsed().as_secs_f64();
@@ -193,7 +199,7 @@ impl Embedded {
     }
 
     /// Tokens the model can attend to: `llama.context_length`, at most
-    /// candle's 4096.
+    /// candle's 4096 (and [`EmbeddedOptions::max_context`]).
     pub fn context_window(&self) -> usize {
         self.window
     }

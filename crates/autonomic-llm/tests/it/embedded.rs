@@ -323,3 +323,24 @@ fn a_missing_default_model_says_how_to_fetch_it() {
     );
     assert!(err.hint().unwrap().contains("autonomic llm fetch"), "{err}");
 }
+
+#[test]
+fn reaching_the_context_window_ends_with_length() {
+    let request = ask("Tell me a long story about a dragon.", 50);
+    let prompt = model().prompt_tokens(&request).unwrap().len();
+    let small = Embedded::load(
+        &model_path(),
+        EmbeddedOptions {
+            max_context: Some(prompt + 3),
+            ..EmbeddedOptions::default()
+        },
+    )
+    .unwrap();
+    let completion = small
+        .complete(&request, &mut |_| {}, &Cancel::new())
+        .unwrap();
+    assert_eq!(completion.finish, FinishReason::Length);
+    // Positions prompt, prompt+1 and prompt+2 hold generated tokens; the
+    // fourth is sampled from the last one's logits but has no room.
+    assert_eq!(completion.usage.completion_tokens, 4, "{completion:?}");
+}
