@@ -28,6 +28,9 @@ pub enum LlmError {
     /// An image for a vision question could not be used.
     #[error(transparent)]
     Image(#[from] ImageError),
+    /// The embedded back-end failed.
+    #[error(transparent)]
+    Embedded(#[from] crate::embedded::EmbeddedError),
 }
 
 impl LlmError {
@@ -36,7 +39,8 @@ impl LlmError {
     pub fn is_bad_request(&self) -> bool {
         match self {
             LlmError::NoVision { .. } | LlmError::PromptTooLong { .. } | LlmError::Image(_) => true,
-            LlmError::Client(_) => false,
+            LlmError::Embedded(crate::embedded::EmbeddedError::PromptTooLong { .. }) => true,
+            LlmError::Client(_) | LlmError::Embedded(_) => false,
         }
     }
 }
@@ -52,6 +56,7 @@ impl Hint for LlmError {
             ),
             LlmError::Client(error) => error.hint(),
             LlmError::Image(error) => error.hint(),
+            LlmError::Embedded(e) => e.hint(),
         }
     }
 }

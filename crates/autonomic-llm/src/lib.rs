@@ -37,6 +37,7 @@ pub mod bandwidth;
 pub mod cancel;
 pub mod chat;
 pub mod constrain;
+pub mod embedded;
 pub mod error;
 pub mod fetch;
 pub mod filter;

@@ -11,4 +11,5 @@ mod fetch;
 mod openai;
 mod python_client;
 mod serve;
+mod embedded;
 mod vocab;

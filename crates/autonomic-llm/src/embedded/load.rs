@@ -1,0 +1,316 @@
+//! Reading a GGUF file into candle's quantized llama, re-quantising the
+//! weights candle has no fast kernel for.
+//!
+//! # Why re-quantise to Q8_0 at load
+//!
+//! candle 0.11 has AVX2 dot-product kernels for Q4_0, Q8_0 and the k-quants,
+//! but Q4_1 (what the default SmolLM2-135M file ships) falls back to scalar
+//! code: about 15 tokens/s on one core here. Q8_0 from Q4_1 is lossless in
+//! practice (every Q4_1 block holds 16 evenly spaced values; Q8_0 spends 255
+//! steps on the same range) and runs on the AVX2 path. Q4_0 would halve the
+//! bytes read per token but re-rounds every value (it has no offset), which
+//! changes greedy output; the k-quants and the AVX512-VNNI repacked path
+//! need rows that are multiples of 256 values, and this model's are 576. So
+//! Q4_1, Q5_0 and Q5_1 tensors become Q8_0 (Q4_1 block by block, bit for
+//! bit what candle's dequantise-then-quantise gives); everything else is
+//! used as stored.
+//!
+//! Measured on SmolLM2-135M-Instruct Q4_1, one thread, this 2-core machine
+//! while other builds ran (`examples/embedded_bench.rs`, release): as stored,
+//! 17 prompt tok/s and 14 generated tok/s, load 0.36 s, peak RSS 239 MB;
+//! re-quantised, 98 prompt tok/s and 26 generated tok/s wall-clock (at 81%
+//! of a core), load 0.79 s, peak RSS 312 MB.
+//!
+//! The converted bytes are handed to candle's own `ModelWeights::from_gguf`
+//! through [`Converted`], a reader over per-tensor buffers that frees each
+//! buffer once candle has copied it, so peak memory stays near one copy of
+//! the weights.
+
+use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use candle_core::quantized::gguf_file::{Content, TensorInfo};
+use candle_core::quantized::{GgmlDType, QTensor};
+use candle_core::{Device, Tensor};
+use candle_transformers::models::quantized_llama::ModelWeights;
+
+use super::EmbeddedError;
+
+/// Architectures candle's quantized llama runs.
+const ARCHITECTURES: &[&str] = &["llama"];
+
+/// Weight types re-quantised to Q8_0 (no SIMD kernel in candle 0.11).
+const SLOW_TYPES: &[GgmlDType] = &[GgmlDType::Q4_1, GgmlDType::Q5_0, GgmlDType::Q5_1];
+
+/// Reads the GGUF header and metadata of `path`, checking the file is whole
+/// and its architecture is one we run.
+pub(crate) fn read_header(path: &Path) -> Result<(Content, fs_err::File), EmbeddedError> {
+    if !path.exists() {
+        return Err(EmbeddedError::Missing {
+            path: path.to_owned(),
+        });
+    }
+    let io = |source| EmbeddedError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = fs_err::File::open(path).map_err(io)?;
+    let actual = file.metadata().map_err(io)?.len();
+    let content = {
+        let mut reader = std::io::BufReader::new(&mut file);
+        Content::read(&mut reader).map_err(|e| not_gguf_or_truncated(path, actual, &e))?
+    };
+    let architecture = content
+        .metadata
+        .get("general.architecture")
+        .and_then(|v| v.to_string().ok())
+        .cloned()
+        .unwrap_or_else(|| "(none)".to_owned());
+    if !ARCHITECTURES.contains(&architecture.as_str()) {
+        return Err(EmbeddedError::Architecture {
+            path: path.to_owned(),
+            architecture,
+        });
+    }
+    let needed = content
+        .tensor_infos
+        .values()
+        .map(|info| content.tensor_data_offset + info.offset + byte_len(info) as u64)
+        .max()
+        .unwrap_or(content.tensor_data_offset);
+    if needed > actual {
+        return Err(EmbeddedError::Truncated {
+            path: path.to_owned(),
+            needed,
+            actual,
+        });
+    }
+    Ok((content, file))
+}
+
+/// A header that does not parse: truncated when it reads past the end,
+/// otherwise not GGUF.
+fn not_gguf_or_truncated(path: &Path, actual: u64, error: &candle_core::Error) -> EmbeddedError {
+    let reason = error.to_string();
+    let eof = matches!(error, candle_core::Error::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof)
+        || reason.contains("remaining")
+        || reason.contains("exceeds");
+    if eof && actual >= 8 && !reason.contains("magic") {
+        EmbeddedError::NotGguf {
+            path: path.to_owned(),
+            reason: format!("the file ends inside its header, it is probably truncated ({reason})"),
+        }
+    } else {
+        EmbeddedError::NotGguf {
+            path: path.to_owned(),
+            reason,
+        }
+    }
+}
+
+fn byte_len(info: &TensorInfo) -> usize {
+    info.shape.elem_count() / info.ggml_dtype.block_size() * info.ggml_dtype.type_size()
+}
+
+/// Builds the model from an opened file; with `requantise`, Q4_1/Q5_x
+/// weights become Q8_0 first.
+pub(crate) fn build_model(
+    path: &Path,
+    content: Content,
+    file: &mut fs_err::File,
+    requantise: bool,
+) -> Result<ModelWeights, EmbeddedError> {
+    let load = |source| EmbeddedError::Load {
+        path: path.to_owned(),
+        source,
+    };
+    let device = Device::Cpu;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    if !requantise {
+        return ModelWeights::from_gguf(content, &mut reader, &device).map_err(load);
+    }
+    let (content, mut converted) = convert(content, &mut reader, &device).map_err(load)?;
+    ModelWeights::from_gguf(content, &mut converted, &device).map_err(load)
+}
+
+/// Reads every tensor, re-quantising the slow types to Q8_0, into a
+/// [`Converted`] source and a header describing it.
+fn convert<R: Read + Seek>(
+    mut content: Content,
+    reader: &mut R,
+    device: &Device,
+) -> candle_core::Result<(Content, Converted)> {
+    // In file order, so the reader streams forwards.
+    let mut names: Vec<String> = content.tensor_infos.keys().cloned().collect();
+    names.sort_by_key(|name| content.tensor_infos.get(name).map_or(0, |i| i.offset));
+    let mut chunks = Vec::with_capacity(names.len());
+    let mut infos = HashMap::with_capacity(names.len());
+    let mut offset = 0u64;
+    let mut converted_count = 0usize;
+    for name in names {
+        let Some(info) = content.tensor_infos.get(&name) else {
+            continue;
+        };
+        let (dtype, bytes) = if info.ggml_dtype == GgmlDType::Q4_1 {
+            // Block by block, without a dense f32 copy (the common case).
+            let mut raw = vec![0u8; byte_len(info)];
+            reader.seek(SeekFrom::Start(content.tensor_data_offset + info.offset))?;
+            reader.read_exact(&mut raw)?;
+            converted_count += 1;
+            (GgmlDType::Q8_0, q4_1_to_q8_0(&raw))
+        } else if SLOW_TYPES.contains(&info.ggml_dtype)
+            && info.shape.dims().last().is_some_and(|d| d % 32 == 0)
+        {
+            let tensor: QTensor = info.read(reader, content.tensor_data_offset, device)?;
+            let dense: Tensor = tensor.dequantize(device)?;
+            drop(tensor);
+            let q8 = QTensor::quantize(&dense, GgmlDType::Q8_0)?;
+            converted_count += 1;
+            (GgmlDType::Q8_0, q8.data()?.into_owned())
+        } else {
+            let mut bytes = vec![0u8; byte_len(info)];
+            reader.seek(SeekFrom::Start(content.tensor_data_offset + info.offset))?;
+            reader.read_exact(&mut bytes)?;
+            (info.ggml_dtype, bytes)
+        };
+        let len = bytes.len() as u64;
+        infos.insert(
+            name,
+            TensorInfo {
+                ggml_dtype: dtype,
+                shape: info.shape.clone(),
+                offset,
+            },
+        );
+        chunks.push(Chunk {
+            start: offset,
+            len,
+            bytes,
+        });
+        offset += len;
+    }
+    tracing::debug!(
+        tensors = infos.len(),
+        converted = converted_count,
+        bytes = offset,
+        "re-quantised the slow weight types to Q8_0"
+    );
+    content.tensor_infos = infos;
+    content.tensor_data_offset = 0;
+    Ok((
+        content,
+        Converted {
+            chunks,
+            len: offset,
+            pos: 0,
+        },
+    ))
+}
+
+/// Bytes of a Q4_1 block: f16 scale, f16 minimum, 16 bytes of nibbles.
+const Q4_1_BLOCK: usize = 20;
+/// Bytes of a Q8_0 block: f16 scale, 32 signed bytes.
+const Q8_0_BLOCK: usize = 34;
+
+/// Re-quantises Q4_1 blocks (32 values `d * q + m`, `q` in 0..16, low
+/// nibbles first) to Q8_0 exactly as candle's `BlockQ8_0::from_float` would
+/// quantise the dequantised values. A trailing partial block (never in a
+/// valid tensor) is dropped.
+pub(crate) fn q4_1_to_q8_0(src: &[u8]) -> Vec<u8> {
+    use half::f16;
+    let mut out = Vec::with_capacity(src.len() / Q4_1_BLOCK * Q8_0_BLOCK);
+    for block in src.chunks_exact(Q4_1_BLOCK) {
+        let d = f16::from_le_bytes([block[0], block[1]]).to_f32();
+        let m = f16::from_le_bytes([block[2], block[3]]).to_f32();
+        let mut values = [0f32; 32];
+        for (j, &byte) in block[4..].iter().enumerate() {
+            values[j] = f32::from(byte & 0x0F) * d + m;
+            values[j + 16] = f32::from(byte >> 4) * d + m;
+        }
+        let amax = values.iter().fold(0f32, |a, v| a.max(v.abs()));
+        let scale = amax / 127.0;
+        let inverse = if scale != 0.0 { 1.0 / scale } else { 0.0 };
+        out.extend_from_slice(&f16::from_f32(scale).to_le_bytes());
+        // |v * inverse| <= 127, so the cast never saturates.
+        out.extend(values.iter().map(|v| (v * inverse).round() as i8 as u8));
+    }
+    out
+}
+
+struct Chunk {
+    start: u64,
+    len: u64,
+    /// Emptied once read to its end.
+    bytes: Vec<u8>,
+}
+
+/// The converted tensors laid end to end, read like a file; a tensor's
+/// buffer is freed once it has been read to its end (candle reads each
+/// tensor once, whole).
+pub(crate) struct Converted {
+    chunks: Vec<Chunk>,
+    len: u64,
+    pos: u64,
+}
+
+impl Read for Converted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let pos = self.pos;
+        if pos >= self.len || buf.is_empty() {
+            return Ok(0);
+        }
+        let index = self.chunks.partition_point(|c| c.start + c.len <= pos);
+        let Some(chunk) = self.chunks.get_mut(index) else {
+            return Ok(0);
+        };
+        let from = (pos - chunk.start) as usize;
+        if chunk.bytes.len() as u64 != chunk.len || from >= chunk.bytes.len() {
+            return Err(std::io::Error::other(
+                "a converted tensor was read twice or out of place",
+            ));
+        }
+        let n = buf.len().min(chunk.bytes.len() - from);
+        buf[..n].copy_from_slice(&chunk.bytes[from..from + n]);
+        self.pos += n as u64;
+        if from + n == chunk.bytes.len() {
+            chunk.bytes = Vec::new();
+        }
+        Ok(n)
+    }
+}
+
+impl Seek for Converted {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let pos = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = pos.ok_or_else(|| std::io::Error::other("seek before the start"))?;
+        Ok(self.pos)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn q4_1_to_q8_0_matches_candles_round_trip() {
+        let values: Vec<f32> = (0..32 * 64)
+            .map(|i| ((i * 7919 % 1000) as f32 / 250.0 - 2.0) * if i % 5 == 0 { 3.0 } else { 1.0 })
+            .collect();
+        let device = Device::Cpu;
+        let dense = Tensor::from_vec(values, (64, 32), &device).unwrap();
+        let q4 = QTensor::quantize(&dense, GgmlDType::Q4_1).unwrap();
+        let expected = QTensor::quantize(&q4.dequantize(&device).unwrap(), GgmlDType::Q8_0)
+            .unwrap()
+            .data()
+            .unwrap()
+            .into_owned();
+        let ours = q4_1_to_q8_0(&q4.data().unwrap());
+        assert_eq!(ours.len(), expected.len());
+        assert_eq!(ours, expected);
+    }
+}
