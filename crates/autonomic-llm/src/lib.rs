@@ -33,7 +33,9 @@
 //! - Depend on any workspace crate but autonomic-core; no security layer
 //!   depends on it either.
 
+pub mod backend;
 pub mod bandwidth;
+pub mod bench;
 pub mod cancel;
 pub mod chat;
 pub mod constrain;
@@ -46,6 +48,7 @@ pub mod serve;
 pub mod vision;
 pub mod vocab;
 
+pub use backend::{describe, open};
 pub use cancel::Cancel;
 pub use chat::{
     ChatModel, Completion, FinishReason, Message, Part, Request, Role, Sampling, Usage,

@@ -87,6 +87,8 @@ pub struct Embedded {
     constrainer: OnceLock<Constrainer>,
     load_secs: f64,
     path: PathBuf,
+    threads: usize,
+    weight_bytes: u64,
 }
 
 const _: () = {
@@ -169,6 +171,7 @@ impl Embedded {
             .min(MAX_SEQ_LEN)
             .min(options.max_context.unwrap_or(usize::MAX))
             .max(1);
+        let weight_bytes = weight_bytes(&content, options.requantise);
         let model =
             pool.install(|| load::build_model(path, content, &mut file, options.requantise))?;
         let load_secs = started.elapsed().as_secs_f64();
@@ -184,7 +187,19 @@ impl Embedded {
             constrainer: OnceLock::new(),
             load_secs,
             path: path.to_owned(),
+            threads,
+            weight_bytes,
         })
+    }
+
+    /// Threads the model computes on.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Bytes of weights in memory, all read for every generated token.
+    pub fn weight_bytes(&self) -> u64 {
+        self.weight_bytes
     }
 
     /// The vocabulary.
@@ -329,4 +344,22 @@ fn bound_candle_threads(threads: usize) {
             "candle's quantised-matmul pool was already sized differently (CANDLE_NUM_THREADS or an earlier model); it keeps its size"
         );
     }
+}
+
+/// Bytes the tensors take once loaded (Q4_1 becomes Q8_0 when re-quantised).
+fn weight_bytes(content: &candle_core::quantized::gguf_file::Content, requantise: bool) -> u64 {
+    use candle_core::quantized::GgmlDType;
+    content
+        .tensor_infos
+        .values()
+        .map(|info| {
+            let dtype = if requantise && info.ggml_dtype == GgmlDType::Q4_1 {
+                GgmlDType::Q8_0
+            } else {
+                info.ggml_dtype
+            };
+            let blocks = info.shape.elem_count() / dtype.block_size().max(1);
+            (blocks * dtype.type_size()) as u64
+        })
+        .sum()
 }

@@ -28,6 +28,7 @@ use crate::constrain::{self, SchemaViolation};
 use crate::{Cancel, LlmError};
 
 pub use error::{ClientError, Wait};
+pub(crate) use options::url_host;
 pub use options::{api_key_from_env, is_loopback_host, ClientOptions, Secret};
 
 /// The most of a non-streamed reply read.

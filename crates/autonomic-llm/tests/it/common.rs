@@ -37,11 +37,24 @@ use autonomic_llm::{
 
 /// The model the client-to-server and Python-client tests serve. Those
 /// tests assert only what holds for any model (the pieces concatenate to
-/// the text, greedy replies repeat, schema replies validate), so the real
-/// embedded model drops in here with one line, e.g.
-/// `Arc::new(autonomic_llm::embedded::Embedded::load(&model_path(), …).unwrap())`.
+/// the text, greedy replies repeat, schema replies validate): it is the
+/// real embedded model.
 pub fn served_model() -> Arc<dyn ChatModel> {
-    Arc::new(Double::new())
+    real_model()
+}
+
+/// The real model, loaded once per test binary and shared (completions
+/// take turns on its lock).
+pub fn real_model() -> Arc<autonomic_llm::embedded::Embedded> {
+    static MODEL: std::sync::OnceLock<Arc<autonomic_llm::embedded::Embedded>> =
+        std::sync::OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            Arc::new(
+                autonomic_llm::embedded::Embedded::load(&model_path(), Default::default()).unwrap(),
+            )
+        })
+        .clone()
 }
 
 /// A deterministic test double of a chat model. It answers

@@ -7,9 +7,9 @@
 )]
 
 mod common;
+mod embedded;
 mod fetch;
 mod openai;
 mod python_client;
 mod serve;
-mod embedded;
 mod vocab;
