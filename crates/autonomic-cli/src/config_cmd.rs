@@ -15,6 +15,7 @@ pub fn show(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
         let report = serde_json::json!({
             "source": ctx.config.source,
             "entries": entries,
+            "llm": autonomic_llm::describe(&ctx.config.config.llm),
         });
         writeln!(
             std::io::stdout(),
@@ -59,6 +60,10 @@ fn annotated_toml(ctx: &Context, entries: &[ConfigEntry<'_>]) -> String {
         }
         out.push_str(&format!("{assignment:<width$}  # {origin}\n"));
     }
+    out.push_str(&format!(
+        "\n# llm: {}\n",
+        autonomic_llm::describe(&ctx.config.config.llm)
+    ));
     out
 }
 

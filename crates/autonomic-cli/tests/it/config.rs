@@ -80,6 +80,28 @@ fn show_prints_values_and_origins() {
     session_capacity = 2000  # default
     global_capacity = 10000  # default
     archive_batch_facts = 10000  # default
+
+    [llm]
+    backend = "embedded"  # default
+    model_path = "[HOME]/models/SmolLM2-135M-Instruct.Q4_1.gguf"  # default
+    base_url = "http://127.0.0.1:8080/v1"  # default
+    model = "SmolLM2-135M-Instruct"  # default
+    # api_key_env (unset)  # default
+    allow_remote = false  # default
+    structured_output = "response_format"  # default
+    connect_timeout_secs = 5  # default
+    first_token_timeout_secs = 120  # default
+    request_timeout_secs = 600  # default
+    max_retries = 3  # default
+    schema_retries = 2  # default
+    max_tokens = 512  # default
+    temperature = 0.0  # default
+    top_p = 1.0  # default
+    seed = 0  # default
+    threads = 1  # default
+    serve_queue = 8  # default
+
+    # llm: embedded model [HOME]/models/SmolLM2-135M-Instruct.Q4_1.gguf on 1 thread(s); nothing leaves this machine
     "##);
 }
 
@@ -94,7 +116,7 @@ fn show_without_a_file_is_all_defaults() {
         ),
         "{stdout}"
     );
-    assert_eq!(stdout.matches("# default\n").count(), 33, "{stdout}");
+    assert_eq!(stdout.matches("# default\n").count(), 51, "{stdout}");
 }
 
 #[test]
