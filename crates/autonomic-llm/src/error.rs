@@ -2,6 +2,8 @@
 
 use autonomic_core::Hint;
 
+use crate::constrain::ConstrainError;
+
 /// Anything that can go wrong asking a model.
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
@@ -11,6 +13,9 @@ pub enum LlmError {
         /// Which back-end.
         backend: &'static str,
     },
+    /// Constraining a reply to a JSON schema failed.
+    #[error(transparent)]
+    Constrain(#[from] ConstrainError),
 }
 
 impl Hint for LlmError {
@@ -19,6 +24,7 @@ impl Hint for LlmError {
             LlmError::NoVision { .. } => Some(
                 "set `[llm] backend = \"openai\"` and `base_url` to a local server with a vision model (llama.cpp's server with a LLaVA GGUF and its mmproj)".to_owned(),
             ),
+            LlmError::Constrain(e) => e.hint(),
         }
     }
 }

@@ -2,4 +2,5 @@
 //! model that `.ci/run` fetches with `autonomic llm fetch`.
 
 mod common;
+mod constrain;
 mod vocab;

@@ -6,7 +6,7 @@ use crate::common::model_path;
 #[test]
 fn reads_the_models_vocabulary() {
     let path = model_path();
-    let mut file = std::fs::File::open(&path).unwrap();
+    let mut file = fs_err::File::open(&path).unwrap();
     let content = Content::read(&mut file).unwrap();
     let vocab = Vocab::from_gguf(&content).unwrap();
     assert_eq!(vocab.len(), 49152);
