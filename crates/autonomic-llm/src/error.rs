@@ -13,6 +13,9 @@ pub enum LlmError {
         /// Which back-end.
         backend: &'static str,
     },
+    /// The embedded back-end failed.
+    #[error(transparent)]
+    Embedded(#[from] crate::embedded::EmbeddedError),
     /// Constraining a reply to a JSON schema failed.
     #[error(transparent)]
     Constrain(#[from] ConstrainError),
@@ -24,6 +27,7 @@ impl Hint for LlmError {
             LlmError::NoVision { .. } => Some(
                 "set `[llm] backend = \"openai\"` and `base_url` to a local server with a vision model (llama.cpp's server with a LLaVA GGUF and its mmproj)".to_owned(),
             ),
+            LlmError::Embedded(e) => e.hint(),
             LlmError::Constrain(e) => e.hint(),
         }
     }

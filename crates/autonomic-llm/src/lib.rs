@@ -33,6 +33,7 @@
 pub mod cancel;
 pub mod chat;
 pub mod constrain;
+pub mod embedded;
 pub mod error;
 pub mod filter;
 pub mod vocab;

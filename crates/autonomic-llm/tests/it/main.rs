@@ -3,4 +3,5 @@
 
 mod common;
 mod constrain;
+mod embedded;
 mod vocab;

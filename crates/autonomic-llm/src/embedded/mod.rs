@@ -1,0 +1,322 @@
+//! The embedded back-end: a GGUF model loaded into this process and run on
+//! the CPU with candle, with the tokenizer and chat template the file
+//! itself carries. No server, no network.
+//!
+//! # Why candle
+//!
+//! candle is pure Rust (no cmake, no C++ toolchain in the build), reads GGUF
+//! and runs llama-architecture models quantised. Its Q4_1 kernels are
+//! scalar, so [`load`] re-quantises such weights to Q8_0, which has an AVX2
+//! kernel (see that module for the measurements behind the choice).
+//!
+//! # Threads
+//!
+//! candle 0.11 computes on two pools: the rayon pool of the calling thread
+//! (f32 matrix products through `gemm`) and its own global "barrier pool"
+//! of spinning workers for quantised products, sized once, at first use,
+//! from `CANDLE_NUM_THREADS` (else `RAYON_NUM_THREADS`, else the physical
+//! cores). [`Embedded::load`] runs every forward pass inside a rayon pool of
+//! `threads` threads and, unless the variable is already set, sets
+//! `CANDLE_NUM_THREADS` to `threads` before candle's pool exists, then checks
+//! the size candle chose and logs a warning when it differs (a second model
+//! with a different count in the same process, or a user's variable).
+
+mod error;
+mod generate;
+pub mod load;
+pub mod sampler;
+pub mod template;
+pub mod tokenizer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+use candle_transformers::models::quantized_llama::{ModelWeights, MAX_SEQ_LEN};
+
+pub use error::EmbeddedError;
+use template::{ChatTemplate, Piece};
+use tokenizer::{Tokenizer, TokenizerBuildError};
+
+use crate::constrain::Constrainer;
+use crate::vocab::Vocab;
+use crate::{Cancel, ChatModel, Completion, LlmError, Part, Request};
+
+/// The file name of the default model (`autonomic llm fetch`).
+pub const DEFAULT_MODEL_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+
+/// How to load a model.
+#[derive(Debug, Clone)]
+pub struct EmbeddedOptions {
+    /// Threads to compute on (`[llm] threads`; at least 1).
+    pub threads: usize,
+    /// The model's name in completions and `/v1/models`.
+    pub id: String,
+    /// Re-quantise Q4_1/Q5_0/Q5_1 weights to Q8_0 at load (faster; on by
+    /// default, off only to measure the difference).
+    pub requantise: bool,
+}
+
+impl Default for EmbeddedOptions {
+    fn default() -> EmbeddedOptions {
+        EmbeddedOptions {
+            threads: 1,
+            id: "SmolLM2-135M-Instruct".to_owned(),
+            requantise: true,
+        }
+    }
+}
+
+/// A GGUF chat model running in this process.
+pub struct Embedded {
+    id: String,
+    /// The weights and the KV cache: one completion at a time.
+    model: Mutex<ModelWeights>,
+    tokenizer: Tokenizer,
+    template: ChatTemplate,
+    vocab: Arc<Vocab>,
+    window: usize,
+    pool: rayon::ThreadPool,
+    constrainer: OnceLock<Constrainer>,
+    load_secs: f64,
+    path: PathBuf,
+}
+
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Embedded>();
+};
+
+impl std::fmt::Debug for Embedded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedded")
+            .field("id", &self.id)
+            .field("path", &self.path)
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Embedded {
+    /// Loads the GGUF model at `path`.
+    ///
+    /// # Errors
+    ///
+    /// [`EmbeddedError`] naming the file when it is missing, not GGUF,
+    /// truncated, of an architecture other than llama, or without a usable
+    /// tokenizer or chat template.
+    pub fn load(path: &Path, options: EmbeddedOptions) -> Result<Embedded, EmbeddedError> {
+        let started = Instant::now();
+        let threads = options.threads.max(1);
+        bound_candle_threads(threads);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("llm-infer-{i}"))
+            .build()
+            .map_err(|e| EmbeddedError::Threads {
+                threads,
+                reason: e.to_string(),
+            })?;
+        let (content, mut file) = load::read_header(path)?;
+        let vocab =
+            Arc::new(
+                Vocab::from_gguf(&content).map_err(|source| EmbeddedError::Vocab {
+                    path: path.to_owned(),
+                    source,
+                })?,
+            );
+        let tokenizer =
+            Tokenizer::from_gguf(&content, Arc::clone(&vocab)).map_err(|e| match e {
+                TokenizerBuildError::UnknownPre(name) => EmbeddedError::PreTokenizer {
+                    path: path.to_owned(),
+                    name,
+                },
+                TokenizerBuildError::Merges(reason) => EmbeddedError::Tokenizer {
+                    path: path.to_owned(),
+                    reason,
+                },
+            })?;
+        let text_of = |id: Option<u32>| {
+            id.and_then(|i| vocab.pieces.get(i as usize))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let source = content
+            .metadata
+            .get("tokenizer.chat_template")
+            .and_then(|v| v.to_string().ok())
+            .cloned();
+        let template = ChatTemplate::new(
+            source.as_deref(),
+            &text_of(vocab.bos),
+            &text_of(Some(vocab.eos)),
+        )
+        .map_err(EmbeddedError::Template)?;
+        let declared = content
+            .metadata
+            .get("llama.context_length")
+            .and_then(|v| v.to_u32().ok())
+            .map_or(MAX_SEQ_LEN, |n| n as usize);
+        // candle precomputes rotary embeddings for MAX_SEQ_LEN positions.
+        let window = declared.min(MAX_SEQ_LEN);
+        let model =
+            pool.install(|| load::build_model(path, content, &mut file, options.requantise))?;
+        let load_secs = started.elapsed().as_secs_f64();
+        tracing::debug!(path = %path.display(), load_secs, window, threads, "loaded the embedded model");
+        Ok(Embedded {
+            id: options.id,
+            model: Mutex::new(model),
+            tokenizer,
+            template,
+            vocab,
+            window,
+            pool,
+            constrainer: OnceLock::new(),
+            load_secs,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The vocabulary.
+    pub fn vocab(&self) -> &Arc<Vocab> {
+        &self.vocab
+    }
+
+    /// The tokenizer built from the file.
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
+    /// The chat template (the file's, or ChatML).
+    pub fn template(&self) -> &ChatTemplate {
+        &self.template
+    }
+
+    /// Tokens the model can attend to: `llama.context_length`, at most
+    /// candle's 4096.
+    pub fn context_window(&self) -> usize {
+        self.window
+    }
+
+    /// Seconds [`Embedded::load`] took.
+    pub fn load_secs(&self) -> f64 {
+        self.load_secs
+    }
+
+    /// The file the model came from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The token ids of the prompt for `request`: the chat template
+    /// rendered, its markers as control tokens, the messages' text as plain
+    /// text.
+    pub fn prompt_tokens(&self, request: &Request) -> Result<Vec<u32>, LlmError> {
+        if request.messages.iter().any(|m| m.has_image()) {
+            return Err(LlmError::NoVision {
+                backend: "embedded",
+            });
+        }
+        let texts: Vec<String> = request.messages.iter().map(|m| m.joined_text()).collect();
+        let turns: Vec<(&str, &str)> = request
+            .messages
+            .iter()
+            .zip(&texts)
+            .map(|(m, t)| (m.role.as_str(), t.as_str()))
+            .collect();
+        let pieces = self
+            .template
+            .render_parts(&turns)
+            .map_err(EmbeddedError::Template)?;
+        let mut ids = Vec::new();
+        if self.vocab.add_bos {
+            ids.extend(self.vocab.bos);
+        }
+        for piece in pieces {
+            match piece {
+                Piece::Template(t) => ids.extend(self.tokenizer.encode_with_control(&t)),
+                Piece::Content(c) => ids.extend(self.tokenizer.encode(&c)),
+            }
+        }
+        Ok(ids)
+    }
+
+    fn constrainer(&self) -> Result<&Constrainer, LlmError> {
+        if let Some(c) = self.constrainer.get() {
+            return Ok(c);
+        }
+        let made = Constrainer::new(Arc::clone(&self.vocab))?;
+        Ok(self.constrainer.get_or_init(|| made))
+    }
+}
+
+impl ChatModel for Embedded {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn complete(
+        &self,
+        request: &Request,
+        on_text: &mut dyn FnMut(&str),
+        cancel: &Cancel,
+    ) -> Result<Completion, LlmError> {
+        let started = Instant::now();
+        if request
+            .messages
+            .iter()
+            .any(|m| m.parts.iter().any(|p| matches!(p, Part::Image { .. })))
+        {
+            return Err(LlmError::NoVision {
+                backend: "embedded",
+            });
+        }
+        let prompt = self.prompt_tokens(request)?;
+        let filter = match &request.schema {
+            Some(schema) => Some(self.constrainer()?.filter(schema)?),
+            None => None,
+        };
+        // A panic in an earlier completion leaves the weights intact; the
+        // cache is cleared below anyway.
+        let mut model = self.model.lock().unwrap_or_else(|p| p.into_inner());
+        model.clear_kv_cache();
+        let job = generate::Job {
+            prompt: &prompt,
+            max_tokens: request.max_tokens,
+            sampling: request.sampling,
+            stop: &request.stop,
+            filter,
+            window: self.window,
+            vocab: &self.vocab,
+            pool: &self.pool,
+            started,
+        };
+        generate::generate(&mut model, job, on_text, cancel)
+    }
+}
+
+/// Makes candle's global quantised-matmul pool `threads` wide (see the
+/// module doc), once per process; warns when it ends up another size.
+fn bound_candle_threads(threads: usize) {
+    static SET: OnceLock<()> = OnceLock::new();
+    SET.get_or_init(|| {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "candle sizes its pool from this variable; read here only to respect a user's own setting"
+        )]
+        let user_set = std::env::var_os("CANDLE_NUM_THREADS").is_some();
+        if !user_set {
+            // Set before candle's pool exists (this OnceLock runs first), on
+            // the loading thread; std serialises its own environment access.
+            std::env::set_var("CANDLE_NUM_THREADS", threads.to_string());
+        }
+    });
+    let actual = candle_core::utils::barrier_pool().n_workers() + 1;
+    if actual != threads {
+        tracing::warn!(
+            configured = threads,
+            actual,
+            "candle's quantised-matmul pool was already sized differently (CANDLE_NUM_THREADS or an earlier model); it keeps its size"
+        );
+    }
+}
