@@ -25,15 +25,21 @@
 //! - No whitespace between tokens of the document: separators are fixed
 //!   ([`ITEM_SEPARATOR`], [`KEY_SEPARATOR`]), so a small model cannot wander
 //!   in blank space; string contents are the model's, bounded only by the
-//!   schema's own `maxLength`.
+//!   schema's own `maxLength`, with the escapes of [`ALLOWED_ESCAPES`].
 //!
-//! What it cannot guarantee is that the document closes within the token
-//! budget: a string with no `maxLength` may run until `max_tokens`, and the
-//! reply then ends with [`FinishReason::Length`] and is not a document.
-//! Forcing the document shut when the budget runs low would turn that into a
-//! valid-looking document holding a truncated command (`rm -rf /tmp/x` cut to
-//! `rm -rf /`); a schema that wants short strings says so with `maxLength`,
-//! and the caller gives a budget that fits it.
+//! # The token budget
+//!
+//! The filter does not know `max_tokens`, and does not force the document
+//! shut when the budget runs low: that would turn a reply cut short into a
+//! valid-looking document holding a truncated command (`rm -rf /tmp/x` cut
+//! to `rm -rf /`), which is worse than a reply that fails. A string with no
+//! `maxLength` may therefore run until `max_tokens` (a 135M model repeating
+//! itself does), and the reply ends with [`FinishReason::Length`] and is not
+//! a document. A caller that needs a document every time bounds its strings
+//! in the schema — where the cut is the schema author's explicit choice and
+//! the independent check sees it — and gives a budget that fits: a token is
+//! at least one byte, and a character at most four bytes of the reply, so
+//! `4 × maxLength` plus the document's fixed text always suffices.
 //!
 //! [`validate`] is the independent check: a separate JSON-schema validator
 //! (jsonschema) over the finished text.
@@ -66,6 +72,13 @@ pub const ITEM_SEPARATOR: &str = ", ";
 
 /// What separates a key from its value.
 pub const KEY_SEPARATOR: &str = ": ";
+
+/// The escapes a constrained string may use after a backslash: quote, backslash,
+/// newline, carriage return, tab. No `\u`: every other character is
+/// written as itself, so no control character but those three can appear
+/// (no terminal escape sequence in a command), and a character costs at
+/// most four bytes of the reply (see "The token budget" in the module doc).
+pub const ALLOWED_ESCAPES: &str = "\"\\nrt";
 
 /// What went wrong constraining a reply to a schema.
 #[derive(Debug, thiserror::Error)]
@@ -248,6 +261,7 @@ fn grammar(schema: &serde_json::Value) -> Result<TopLevelGrammar, ConstrainError
         item_separator: ITEM_SEPARATOR.to_owned(),
         key_separator: KEY_SEPARATOR.to_owned(),
         whitespace_flexible: false,
+        json_allowed_escapes: Some(ALLOWED_ESCAPES.to_owned()),
         ..JsonCompileOptions::default()
     };
     let options = serde_json::to_value(&options)

@@ -10,9 +10,9 @@ use candle_transformers::models::quantized_llama::ModelWeights;
 use super::sampler::Sampler;
 use super::tokenizer::Utf8Stream;
 use super::EmbeddedError;
+use crate::chat::Timings;
 use crate::filter::TokenFilter;
 use crate::vocab::Vocab;
-use crate::chat::Timings;
 use crate::{Cancel, Completion, FinishReason, LlmError, Sampling, Usage};
 
 /// Everything one generation needs besides the model.

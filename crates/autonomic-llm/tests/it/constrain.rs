@@ -390,6 +390,21 @@ fn refuses_whitespace_outside_strings_and_values_outside_the_schema() {
 }
 
 #[test]
+fn strings_escape_only_quote_backslash_newline_return_and_tab() {
+    let doc = r#"{"patch": "a\nb\r\tc \"q\" \\ é ✓"}"#;
+    assert_eq!(feed(&patch(), doc), Ok(true));
+    validate(&patch(), doc).unwrap();
+    for bad in [
+        r#"{"patch": "\u001b"#,
+        r#"{"patch": "\b"#,
+        r#"{"patch": "\/"#,
+    ] {
+        let err = feed(&patch(), bad).unwrap_err();
+        assert!(err.contains("cannot continue the document"), "{bad}: {err}");
+    }
+}
+
+#[test]
 fn an_end_or_control_token_mid_document_is_refused() {
     let (vocab, constrainer) = setup();
     let im_start = vocab.id_of("<|im_start|>").unwrap();

@@ -4,4 +4,5 @@
 mod common;
 mod constrain;
 mod embedded;
+mod schema_replies;
 mod vocab;
