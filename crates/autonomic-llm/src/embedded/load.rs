@@ -48,7 +48,7 @@ pub(crate) fn read_header(path: &Path) -> Result<(Content, fs_err::File), Embedd
         path: path.to_owned(),
         source,
     };
-    let mut file = fs_err::File::open(path).map_err(|e| io(e.into()))?;
+    let mut file = fs_err::File::open(path).map_err(&io)?;
     let actual = file.metadata().map_err(io)?.len();
     let content = {
         let mut reader = std::io::BufReader::new(&mut file);

@@ -155,7 +155,7 @@ impl Tokenizer {
                 (!text.is_empty()).then_some((text, i as u32))
             })
             .collect();
-        controls.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        controls.sort_by_key(|c| std::cmp::Reverse(c.0.len()));
         let regex = Regex::new(GPT2_PATTERN)
             .map_err(|e| TokenizerBuildError::Merges(format!("the pre-tokenizer regex: {e}")))?;
         Ok(Tokenizer {
