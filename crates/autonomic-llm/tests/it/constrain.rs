@@ -1,10 +1,6 @@
 //! Constrained decoding over the real model's vocabulary, without the model:
 //! seeded random walks through the tokens each mask allows must always end
 //! in a document the independent validator accepts.
-#![expect(
-    clippy::unwrap_used,
-    reason = "test helpers outside #[test] functions panic on failure by design"
-)]
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};

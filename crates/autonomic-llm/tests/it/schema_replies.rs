@@ -1,10 +1,6 @@
 //! The proof of constrained output: the real 135M model, greedy, on
 //! 50 varied requests under a `{lang, command}` and a `{patch}` schema, and
 //! every reply parses and satisfies its schema by the independent check.
-#![expect(
-    clippy::unwrap_used,
-    reason = "test helpers outside #[test] functions panic on failure by design"
-)]
 
 use std::sync::OnceLock;
 use std::time::Instant;
