@@ -4,6 +4,7 @@ use autonomic_core::Hint;
 
 use crate::openai::ClientError;
 use crate::vision::ImageError;
+use crate::constrain::ConstrainError;
 
 /// Anything that can go wrong asking a model.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,9 @@ pub enum LlmError {
     /// The embedded back-end failed.
     #[error(transparent)]
     Embedded(#[from] crate::embedded::EmbeddedError),
+    /// Constraining a reply to a JSON schema failed.
+    #[error(transparent)]
+    Constrain(#[from] ConstrainError),
 }
 
 impl LlmError {
@@ -38,9 +42,15 @@ impl LlmError {
     /// answers with 400), rather than the model or the machine.
     pub fn is_bad_request(&self) -> bool {
         match self {
-            LlmError::NoVision { .. } | LlmError::PromptTooLong { .. } | LlmError::Image(_) => true,
+            LlmError::NoVision { .. }
+            | LlmError::PromptTooLong { .. }
+            | LlmError::Image(_)
+            | LlmError::Constrain(
+                crate::constrain::ConstrainError::InvalidSchema(_)
+                | crate::constrain::ConstrainError::UnsupportedSchema(_),
+            ) => true,
             LlmError::Embedded(crate::embedded::EmbeddedError::PromptTooLong { .. }) => true,
-            LlmError::Client(_) | LlmError::Embedded(_) => false,
+            LlmError::Client(_) | LlmError::Embedded(_) | LlmError::Constrain(_) => false,
         }
     }
 }
@@ -57,6 +67,7 @@ impl Hint for LlmError {
             LlmError::Client(error) => error.hint(),
             LlmError::Image(error) => error.hint(),
             LlmError::Embedded(e) => e.hint(),
+            LlmError::Constrain(e) => e.hint(),
         }
     }
 }

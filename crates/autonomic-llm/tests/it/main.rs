@@ -7,9 +7,11 @@
 )]
 
 mod common;
+mod constrain;
 mod embedded;
 mod fetch;
 mod openai;
 mod python_client;
 mod serve;
+mod schema_replies;
 mod vocab;
