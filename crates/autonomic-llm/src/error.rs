@@ -2,9 +2,9 @@
 
 use autonomic_core::Hint;
 
+use crate::constrain::ConstrainError;
 use crate::openai::ClientError;
 use crate::vision::ImageError;
-use crate::constrain::ConstrainError;
 
 /// Anything that can go wrong asking a model.
 #[derive(Debug, thiserror::Error)]

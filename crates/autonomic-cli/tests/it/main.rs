@@ -11,6 +11,7 @@ mod exec;
 mod hook;
 mod immune;
 mod init;
+mod llm;
 mod mcp;
 mod profile;
 mod run;

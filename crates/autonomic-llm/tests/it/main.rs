@@ -12,6 +12,6 @@ mod embedded;
 mod fetch;
 mod openai;
 mod python_client;
-mod serve;
 mod schema_replies;
+mod serve;
 mod vocab;
