@@ -112,7 +112,8 @@ pub(crate) fn generate(
         if hit || done {
             break FinishReason::Stop;
         }
-        if pos + 1 >= job.window {
+        // The next forward pass would put this token at `pos`.
+        if pos >= job.window {
             break FinishReason::Length;
         }
         if generated >= job.max_tokens {

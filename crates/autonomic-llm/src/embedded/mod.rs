@@ -20,6 +20,10 @@
 //! `CANDLE_NUM_THREADS` to `threads` before candle's pool exists, then checks
 //! the size candle chose and logs a warning when it differs (a second model
 //! with a different count in the same process, or a user's variable).
+//! Measured: with `threads = 1` the process has one compute thread
+//! (`llm-infer-0`) and the caller sleeps; with 2 threads on this 2-core
+//! machine while another build ran, candle's spinning workers fell to
+//! 4 tokens/s against 27 with one thread, so 1 is the right default here.
 
 mod error;
 mod generate;
@@ -55,6 +59,8 @@ pub struct EmbeddedOptions {
     /// Re-quantise Q4_1/Q5_0/Q5_1 weights to Q8_0 at load (faster; on by
     /// default, off only to measure the difference).
     pub requantise: bool,
+    /// Caps the context window below the file's (memory, tests).
+    pub max_context: Option<usize>,
 }
 
 impl Default for EmbeddedOptions {
@@ -63,6 +69,7 @@ impl Default for EmbeddedOptions {
             threads: 1,
             id: "SmolLM2-135M-Instruct".to_owned(),
             requantise: true,
+            max_context: None,
         }
     }
 }
@@ -158,7 +165,10 @@ impl Embedded {
             .and_then(|v| v.to_u32().ok())
             .map_or(MAX_SEQ_LEN, |n| n as usize);
         // candle precomputes rotary embeddings for MAX_SEQ_LEN positions.
-        let window = declared.min(MAX_SEQ_LEN);
+        let window = declared
+            .min(MAX_SEQ_LEN)
+            .min(options.max_context.unwrap_or(usize::MAX))
+            .max(1);
         let model =
             pool.install(|| load::build_model(path, content, &mut file, options.requantise))?;
         let load_secs = started.elapsed().as_secs_f64();
@@ -193,7 +203,7 @@ impl Embedded {
     }
 
     /// Tokens the model can attend to: `llama.context_length`, at most
-    /// candle's 4096.
+    /// candle's 4096 (and [`EmbeddedOptions::max_context`]).
     pub fn context_window(&self) -> usize {
         self.window
     }

@@ -13,7 +13,9 @@ use crate::common::model_path;
 /// One model for the whole test binary (`complete` serialises callers).
 fn model() -> &'static Embedded {
     static MODEL: OnceLock<Embedded> = OnceLock::new();
-    MODEL.get_or_init(|| Embedded::load(&model_path(), EmbeddedOptions::default()).unwrap())
+    MODEL.get_or_init(|| {
+        Embedded::load(&model_path(), EmbeddedOptions::default()).expect("the test model loads")
+    })
 }
 
 fn ask(question: &str, max_tokens: u32) -> Request {
@@ -26,14 +28,14 @@ fn run(request: &Request) -> autonomic_llm::Completion {
     let mut streamed = String::new();
     let completion = model()
         .complete(request, &mut |t| streamed.push_str(t), &Cancel::new())
-        .unwrap();
+        .expect("the completion succeeds");
     assert_eq!(streamed, completion.text, "the pieces make up the text");
     completion
 }
 
 #[test]
 fn greedy_generation_is_deterministic_and_answers() {
-    let request = ask("What is the capital of France?", 24);
+    let request = ask("Which city is the capital of France?", 12);
     let a = run(&request);
     let b = run(&request);
     assert_eq!(a.text, b.text);
@@ -260,7 +262,7 @@ fn tokenizer_matches_the_reference_ids() {
 }
 
 fn load_err(path: &std::path::Path) -> EmbeddedError {
-    Embedded::load(path, EmbeddedOptions::default()).unwrap_err()
+    Embedded::load(path, EmbeddedOptions::default()).expect_err("the load fails")
 }
 
 #[test]
@@ -320,4 +322,25 @@ fn a_missing_default_model_says_how_to_fetch_it() {
         "{err}"
     );
     assert!(err.hint().unwrap().contains("autonomic llm fetch"), "{err}");
+}
+
+#[test]
+fn reaching_the_context_window_ends_with_length() {
+    let request = ask("Tell me a long story about a dragon.", 50);
+    let prompt = model().prompt_tokens(&request).unwrap().len();
+    let small = Embedded::load(
+        &model_path(),
+        EmbeddedOptions {
+            max_context: Some(prompt + 3),
+            ..EmbeddedOptions::default()
+        },
+    )
+    .unwrap();
+    let completion = small
+        .complete(&request, &mut |_| {}, &Cancel::new())
+        .unwrap();
+    assert_eq!(completion.finish, FinishReason::Length);
+    // Positions prompt, prompt+1 and prompt+2 hold generated tokens; the
+    // fourth is sampled from the last one's logits but has no room.
+    assert_eq!(completion.usage.completion_tokens, 4, "{completion:?}");
 }
