@@ -55,7 +55,7 @@ pub(crate) fn read_header(path: &Path) -> Result<(Content, fs_err::File), Embedd
         path: path.to_owned(),
         source,
     };
-    let mut file = fs_err::File::open(path).map_err(&io)?;
+    let mut file = fs_err::File::open(path).map_err(io)?;
     let actual = file.metadata().map_err(io)?.len();
     let content = {
         let mut reader = std::io::BufReader::new(&mut file);
