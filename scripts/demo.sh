@@ -70,16 +70,17 @@ run 0 'cargo test --offline --lib'
 # its SHA-256 checked), linked where the default [llm] model_path looks. Its
 # answer is schema-constrained JSON — and then only a proposal: the command
 # it proposes goes through the same guarded path as any agent's.
-printf "\n%s\$ autonomic llm fetch%s\n" "$bold" "$plain"
-got=0; "$bin" llm fetch --dest "$repo/target/models" || got=$?; check 0 "$got"
 mkdir -p "$AUTONOMIC_HOME/models"
 ln -sf "$repo/target/models/SmolLM2-135M-Instruct.Q4_1.gguf" "$AUTONOMIC_HOME/models/"
+printf "\n%s\$ autonomic llm fetch%s\n" "$bold" "$plain"
+got=0; "$bin" llm fetch --dest "$repo/target/models" || got=$?; check 0 "$got"
 cat > "$demo/command.json" <<'JSON'
 {"type": "object", "additionalProperties": false, "required": ["lang", "command"],
  "properties": {"lang": {"enum": ["bash", "python"]}, "command": {"type": "string", "maxLength": 200}}}
 JSON
-printf "\n%s\$ autonomic llm chat --schema command.json 'Which command lists the files in this directory, largest first?'%s\n" "$bold" "$plain"
-got=0; "$bin" llm chat --schema "$demo/command.json" --max-tokens 80 \
+system='You answer with one bash command that does what the user asks.'
+printf "\n%s\$ autonomic llm chat --system '%s' --schema command.json 'Which command lists the files in this directory, largest first?'%s\n" "$bold" "$system" "$plain"
+got=0; "$bin" llm chat --system "$system" --schema "$demo/command.json" --max-tokens 80 \
   'Which command lists the files in this directory, largest first?' | tee "$demo/reply.json" || got=$?
 check 0 "$got"
 proposed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["command"])' "$demo/reply.json")

@@ -327,11 +327,12 @@ fn fetch_model(args: &FetchArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             fetched.bytes / 1_000_000,
             fetched.sha256
         )?;
-        if fetched.path != ctx.config.config.llm.model_path {
+        let configured = &ctx.config.config.llm.model_path;
+        if fetched.path != *configured && !configured.exists() {
             writeln!(
                 out,
                 "note: [llm] model_path is {}; set it to this file to use it",
-                ctx.config.config.llm.model_path.display()
+                configured.display()
             )?;
         }
     }
