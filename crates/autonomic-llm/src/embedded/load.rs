@@ -418,3 +418,4 @@ mod tests {
         assert_eq!(ours, expected);
     }
 }
+

@@ -382,8 +382,9 @@ mod tests {
             .collect()
     }
 
-    /// Dequantise both sides and take the f32 dot product in f64.
-    fn reference(w: &QMatrix, x: &QVec, r: usize, t: usize) -> f64 {
+    /// Dequantise both sides and take the dot product in f64; also the sum
+    /// of the terms' magnitudes (the scale of f32 rounding errors).
+    fn reference(w: &QMatrix, x: &QVec, r: usize, t: usize) -> (f64, f64) {
         let mut row = vec![0f32; w.cols];
         w.dequantize_row(r, &mut row);
         let nb = w.cols / BLOCK;
@@ -392,7 +393,7 @@ mod tests {
                 let xv = f32::from(x.quants[t * w.cols + i]) * x.scales[t * nb + i / BLOCK];
                 f64::from(row[i]) * f64::from(xv)
             })
-            .sum()
+            .fold((0.0, 0.0), |(s, m), v| (s + v, m + v.abs()))
     }
 
     #[test]
@@ -412,10 +413,10 @@ mod tests {
             assert_eq!(fast, par);
             for t in 0..n {
                 for r in 0..rows {
-                    let want = reference(&w, &x, r, t);
+                    let (want, magnitude) = reference(&w, &x, r, t);
                     let got = f64::from(fast[t * rows + r]);
                     assert!(
-                        (got - want).abs() <= 1e-5 * want.abs().max(1.0),
+                        (got - want).abs() <= 1e-6 * magnitude,
                         "{rows}x{cols} row {r} vector {t}: {got} vs {want}"
                     );
                 }
@@ -440,7 +441,10 @@ mod tests {
             }
         }
         let w = QMatrix::new(&QRows::from_q8_0(&bytes, rows, cols).unwrap());
-        let xv: Vec<f32> = (0..cols).map(|i| (i as f32 % 255.0) - 127.0).collect();
+        // 127 opens every block, so every scale is 1.
+        let xv: Vec<f32> = (0..cols)
+            .map(|i| if i % BLOCK == 0 { 127.0 } else { (i * 37 % 255) as f32 - 127.0 })
+            .collect();
         let mut x = QVec::new(cols);
         x.quantize(&xv);
         // amax is 127 in every block, so scale 1 and quants equal the values.

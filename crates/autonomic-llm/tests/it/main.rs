@@ -12,4 +12,5 @@ mod openai;
 mod python_client;
 mod serve;
 mod embedded;
+mod forward;
 mod vocab;
