@@ -10,7 +10,7 @@
 //! one pass; a prompt is evaluated as a batch, every weight row read once
 //! for all its tokens; only the last position's logits are computed.
 
-use super::q8::{matmul, QMatrix, QVec};
+use super::q8::{matmul, matmul_f32, QMatrix, QVec};
 
 /// The shape of a llama model.
 #[derive(Debug, Clone, Copy)]
@@ -73,7 +73,9 @@ pub(crate) struct Llama {
 /// Why a forward pass cannot run.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ForwardError {
-    #[error("positions {from}..{to} do not follow the {filled} cached, or pass the window of {window}")]
+    #[error(
+        "positions {from}..{to} do not follow the {filled} cached, or pass the window of {window}"
+    )]
     Position {
         from: usize,
         to: usize,
@@ -100,7 +102,10 @@ impl Llama {
             cfg.heads > 0 && cfg.kv_heads > 0 && cfg.dim % cfg.heads == 0,
             "heads do not divide the embedding",
         )?;
-        check(cfg.heads % cfg.kv_heads == 0, "kv heads do not divide heads")?;
+        check(
+            cfg.heads % cfg.kv_heads == 0,
+            "kv heads do not divide heads",
+        )?;
         check(
             cfg.rope_dim % 2 == 0 && cfg.rope_dim <= hd,
             "rope dimension larger than a head",
@@ -121,7 +126,10 @@ impl Llama {
                 l.qkv.rows == cfg.dim + 2 * kv && l.qkv.cols == cfg.dim,
                 "attn_q/k/v shapes",
             )?;
-            check(l.wo.rows == cfg.dim && l.wo.cols == cfg.dim, "attn_output shape")?;
+            check(
+                l.wo.rows == cfg.dim && l.wo.cols == cfg.dim,
+                "attn_output shape",
+            )?;
             check(
                 l.gate_up.rows == 2 * cfg.ffn && l.gate_up.cols == cfg.dim,
                 "ffn_gate/up shapes",
@@ -219,8 +227,11 @@ impl Llama {
 
         for (l, layer) in self.layers.iter().enumerate() {
             rms_norm(&x, &layer.attn_norm, cfg.eps, &mut h);
-            qx.quantize(&h);
-            matmul(&layer.qkv, &qx, &mut qkv, parallel);
+            // Unquantised activations here: errors in q and k are
+            // amplified by the softmax (measured: with 8-bit activations
+            // the greedy answer to "Which city is the capital of France?"
+            // leaves the f32 reference's at its first token).
+            matmul_f32(&layer.qkv, &h, &mut qkv, parallel);
             let base = l * cfg.window;
             for (t, row) in qkv.chunks_exact_mut(qkv_rows).enumerate() {
                 let p = pos + t;
@@ -284,10 +295,10 @@ impl Llama {
         let last = &x[(n - 1) * dim..];
         let mut normed = vec![0f32; dim];
         rms_norm(last, &self.norm, cfg.eps, &mut normed);
-        qx.quantize(&normed);
         let out = self.output.as_ref().unwrap_or(&self.embd);
         let mut logits = vec![0f32; cfg.vocab];
-        matmul(out, &qx, &mut logits, parallel);
+        // Unquantised activations: the logits' errors decide near-ties.
+        matmul_f32(out, &normed, &mut logits, parallel);
         Ok(logits)
     }
 }

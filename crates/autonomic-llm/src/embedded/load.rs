@@ -177,7 +177,10 @@ fn native_from(
             let data = tensor.data()?;
             QRows::from_q8_0(&data, rows, cols).ok_or_else(bad)
         } else {
-            let dense = tensor.dequantize(&device)?.flatten_all()?.to_vec1::<f32>()?;
+            let dense = tensor
+                .dequantize(&device)?
+                .flatten_all()?
+                .to_vec1::<f32>()?;
             QRows::quantize(&dense, rows, cols).ok_or_else(bad)
         }
     };
@@ -194,9 +197,13 @@ fn native_from(
         let (q, k, v, wo) = (m("attn_q")?, m("attn_k")?, m("attn_v")?, m("attn_output")?);
         let (gate, up, down) = (m("ffn_gate")?, m("ffn_up")?, m("ffn_down")?);
         let stacked = |parts| {
-            QRows::stack(parts).map(|m| QMatrix::new(&m)).ok_or_else(|| {
-                candle_core::Error::Msg(format!("layer {i}: stacked weights of different widths"))
-            })
+            QRows::stack(parts)
+                .map(|m| QMatrix::new(&m))
+                .ok_or_else(|| {
+                    candle_core::Error::Msg(format!(
+                        "layer {i}: stacked weights of different widths"
+                    ))
+                })
         };
         blocks.push(Layer {
             attn_norm: Vec::new(),
@@ -418,4 +425,3 @@ mod tests {
         assert_eq!(ours, expected);
     }
 }
-

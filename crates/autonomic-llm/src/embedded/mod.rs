@@ -187,12 +187,12 @@ impl Embedded {
             .min(options.max_context.unwrap_or(usize::MAX))
             .max(1);
         let model = match options.engine {
-            Engine::Native => generate::Model::Native(load::build_native(
-                path, content, &mut file, window,
-            )?),
-            Engine::Candle => generate::Model::Candle(Box::new(pool.install(|| {
-                load::build_model(path, content, &mut file, options.requantise)
-            })?)),
+            Engine::Native => {
+                generate::Model::Native(load::build_native(path, content, &mut file, window)?)
+            }
+            Engine::Candle => generate::Model::Candle(Box::new(
+                pool.install(|| load::build_model(path, content, &mut file, options.requantise))?,
+            )),
         };
         let load_secs = started.elapsed().as_secs_f64();
         tracing::debug!(path = %path.display(), load_secs, window, threads, "loaded the embedded model");

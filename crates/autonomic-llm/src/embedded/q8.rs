@@ -366,6 +366,154 @@ unsafe fn group_avx2(wq: &[i8], ws: &[f32], xq: &[i8], xs: &[f32], out: &mut [f3
     }
 }
 
+/// `out[t * w.rows + r] = dot(w row r, x vector t)` with the activations
+/// kept in f32 (`x` is `n * w.cols` long): slower than [`matmul`] but
+/// without the activations' 8-bit rounding, for the products whose errors
+/// the model amplifies (the attention projections).
+///
+/// # Panics
+///
+/// When the shapes disagree (a bug in the caller).
+pub(crate) fn matmul_f32(w: &QMatrix, x: &[f32], out: &mut [f32], parallel: bool) {
+    matmul_f32_with(Kernel::detect(), w, x, out, parallel);
+}
+
+fn matmul_f32_with(kernel: Kernel, w: &QMatrix, x: &[f32], out: &mut [f32], parallel: bool) {
+    assert_eq!(x.len() % w.cols, 0, "activation length");
+    let n = x.len() / w.cols;
+    assert_eq!(out.len(), n * w.rows, "output length");
+    let run = |first: usize, t: usize, out: &mut [f32]| {
+        let mut tmp = [0f32; ROWS];
+        let xt = &x[t * w.cols..(t + 1) * w.cols];
+        for (k, o) in out.chunks_mut(ROWS).enumerate() {
+            kernel.group_f32(w, first / ROWS + k, xt, &mut tmp);
+            o.copy_from_slice(&tmp[..o.len()]);
+        }
+    };
+    if n == 1 {
+        if parallel && w.rows >= 256 {
+            use rayon::prelude::*;
+            const CHUNK: usize = 16 * ROWS;
+            out.par_chunks_mut(CHUNK)
+                .enumerate()
+                .for_each(|(i, o)| run(i * CHUNK, 0, o));
+        } else {
+            run(0, 0, out);
+        }
+        return;
+    }
+    let mut tmp = [0f32; ROWS];
+    for g in 0..w.rows.div_ceil(ROWS) {
+        let first = g * ROWS;
+        let take = ROWS.min(w.rows - first);
+        for t in 0..n {
+            kernel.group_f32(w, g, &x[t * w.cols..(t + 1) * w.cols], &mut tmp);
+            out[t * w.rows + first..t * w.rows + first + take].copy_from_slice(&tmp[..take]);
+        }
+    }
+}
+
+impl Kernel {
+    /// `out[i] = dot(w row g * ROWS + i, x)` with `x` in f32.
+    fn group_f32(self, w: &QMatrix, g: usize, x: &[f32], out: &mut [f32; ROWS]) {
+        let cols = w.cols;
+        let nb = cols / BLOCK;
+        let wq = &w.quants[g * ROWS * cols..(g + 1) * ROWS * cols];
+        let ws = &w.scales[g * ROWS * nb..(g + 1) * ROWS * nb];
+        match self {
+            Kernel::Scalar => group_f32_scalar(wq, ws, x, out),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Avx2` is only chosen when AVX2 and FMA were detected at
+            // run time; the slices are `ROWS * cols`, `ROWS * nb` and `cols`
+            // long, as `group_f32_avx2` requires (checked there again).
+            Kernel::Avx2 => unsafe { group_f32_avx2(wq, ws, x, out) },
+        }
+    }
+}
+
+/// Portable f32-activation kernel: same lanes, same rounding as
+/// [`group_f32_avx2`].
+fn group_f32_scalar(wq: &[i8], ws: &[f32], x: &[f32], out: &mut [f32; ROWS]) {
+    let mut acc = [[0f32; 8]; ROWS];
+    for (b, xb) in x.chunks_exact(BLOCK).enumerate() {
+        for (i, acc) in acc.iter_mut().enumerate() {
+            let at = b * ROWS + i;
+            let wb = &wq[at * BLOCK..(at + 1) * BLOCK];
+            let mut block = [0f32; 8];
+            for k in 0..BLOCK / 8 {
+                for (j, s) in block.iter_mut().enumerate() {
+                    *s = f32::from(wb[8 * k + j]).mul_add(xb[8 * k + j], *s);
+                }
+            }
+            for (a, s) in acc.iter_mut().zip(block) {
+                *a = s.mul_add(ws[at], *a);
+            }
+        }
+    }
+    for (o, a) in out.iter_mut().zip(&acc) {
+        *o = lanes_sum(a);
+    }
+}
+
+/// AVX2 f32-activation kernel: one group of [`ROWS`] rows against `x`.
+///
+/// # Safety
+///
+/// The CPU must support AVX2 and FMA. The slices' lengths are checked
+/// (`x.len()` a multiple of 32, `wq.len() == ROWS * x.len()`,
+/// `ws.len() == ROWS * x.len() / 32`); the function panics otherwise.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn group_f32_avx2(wq: &[i8], ws: &[f32], x: &[f32], out: &mut [f32; ROWS]) {
+    use std::arch::x86_64::*;
+    let cols = x.len();
+    let nb = cols / BLOCK;
+    assert_eq!(cols, nb * BLOCK, "activation blocks");
+    assert_eq!(wq.len(), ROWS * cols, "weight quants");
+    assert_eq!(ws.len(), ROWS * nb, "weight scales");
+
+    #[inline(always)]
+    fn hsum(v: __m256) -> f32 {
+        // SAFETY: only inlined into `group_f32_avx2`, which has AVX2 enabled.
+        unsafe {
+            let s4 = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+            let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+            let s1 = _mm_add_ss(s2, _mm_movehdup_ps(s2));
+            _mm_cvtss_f32(s1)
+        }
+    }
+
+    let wp = wq.as_ptr();
+    let xp = x.as_ptr();
+    let mut acc = [_mm256_setzero_ps(); ROWS];
+    for b in 0..nb {
+        // SAFETY: b < nb, so the 32 floats at b * 32 lie inside `x`.
+        let xv = unsafe {
+            [
+                _mm256_loadu_ps(xp.add(b * BLOCK)),
+                _mm256_loadu_ps(xp.add(b * BLOCK + 8)),
+                _mm256_loadu_ps(xp.add(b * BLOCK + 16)),
+                _mm256_loadu_ps(xp.add(b * BLOCK + 24)),
+            ]
+        };
+        for (i, a) in acc.iter_mut().enumerate() {
+            let at = b * ROWS + i;
+            let mut s = _mm256_setzero_ps();
+            for (k, xk) in xv.iter().enumerate() {
+                // SAFETY: at < ROWS * nb, so the 8 bytes at at * 32 + 8k
+                // (k < 4) lie inside `wq` (length checked above).
+                let w8 = unsafe { _mm_loadl_epi64(wp.add(at * BLOCK + 8 * k).cast()) };
+                let wf = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(w8));
+                s = _mm256_fmadd_ps(wf, *xk, s);
+            }
+            *a = _mm256_fmadd_ps(s, _mm256_set1_ps(ws[at]), *a);
+        }
+    }
+    for (o, a) in out.iter_mut().zip(&acc) {
+        *o = hsum(*a);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,8 +557,27 @@ mod tests {
             matmul(&w, &x, &mut fast, false);
             let mut par = vec![0f32; n * rows];
             matmul(&w, &x, &mut par, true);
-            assert_eq!(scalar, fast, "{rows}x{cols}x{n}: scalar and detected kernel");
+            assert_eq!(
+                scalar, fast,
+                "{rows}x{cols}x{n}: scalar and detected kernel"
+            );
             assert_eq!(fast, par);
+            // f32 activations: the dequantised activations, so the same
+            // reference applies.
+            let xf: Vec<f32> = (0..n * cols)
+                .map(|i| f32::from(x.quants[i]) * x.scales[i / BLOCK])
+                .collect();
+            let mut f_scalar = vec![0f32; n * rows];
+            matmul_f32_with(Kernel::Scalar, &w, &xf, &mut f_scalar, false);
+            let mut f_fast = vec![0f32; n * rows];
+            matmul_f32(&w, &xf, &mut f_fast, false);
+            let mut f_par = vec![0f32; n * rows];
+            matmul_f32(&w, &xf, &mut f_par, true);
+            assert_eq!(
+                f_scalar, f_fast,
+                "{rows}x{cols}x{n}: f32 scalar and detected kernel"
+            );
+            assert_eq!(f_fast, f_par);
             for t in 0..n {
                 for r in 0..rows {
                     let (want, magnitude) = reference(&w, &x, r, t);
@@ -418,6 +585,11 @@ mod tests {
                     assert!(
                         (got - want).abs() <= 1e-6 * magnitude,
                         "{rows}x{cols} row {r} vector {t}: {got} vs {want}"
+                    );
+                    let got = f64::from(f_fast[t * rows + r]);
+                    assert!(
+                        (got - want).abs() <= 1e-6 * magnitude,
+                        "f32 {rows}x{cols} row {r} vector {t}: {got} vs {want}"
                     );
                 }
             }
@@ -443,7 +615,13 @@ mod tests {
         let w = QMatrix::new(&QRows::from_q8_0(&bytes, rows, cols).unwrap());
         // 127 opens every block, so every scale is 1.
         let xv: Vec<f32> = (0..cols)
-            .map(|i| if i % BLOCK == 0 { 127.0 } else { (i * 37 % 255) as f32 - 127.0 })
+            .map(|i| {
+                if i % BLOCK == 0 {
+                    127.0
+                } else {
+                    (i * 37 % 255) as f32 - 127.0
+                }
+            })
             .collect();
         let mut x = QVec::new(cols);
         x.quantize(&xv);

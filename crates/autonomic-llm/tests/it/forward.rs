@@ -116,7 +116,10 @@ fn logits_are_as_close_to_the_f32_reference_as_candles() {
             );
             worst_native = worst_native.max(en);
             worst_candle = worst_candle.max(ec);
-            assert!(en < 0.02, "{prompt:?} step {step}: native off by {en} of the range");
+            assert!(
+                en < 0.02,
+                "{prompt:?} step {step}: native off by {en} of the range"
+            );
             let next = argmax(&r) as u32;
             a = native.logits(&[next], pos).unwrap();
             b = candle.logits(&[next], pos).unwrap();
@@ -176,7 +179,11 @@ fn greedy_generation_matches_the_reference_up_to_near_ties() {
     };
     let (mut native_flips, mut candle_flips) = (0, 0);
     for prompt in PROMPTS {
-        let (n, c, r) = (text(native, prompt), text(candle, prompt), text(exact, prompt));
+        let (n, c, r) = (
+            text(native, prompt),
+            text(candle, prompt),
+            text(exact, prompt),
+        );
         eprintln!("{prompt:?}\n  native:    {n:?}\n  candle:    {c:?}\n  reference: {r:?}");
         for (name, model, flips) in [
             ("native", native, &mut native_flips),

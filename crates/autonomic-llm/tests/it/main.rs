@@ -7,10 +7,10 @@
 )]
 
 mod common;
+mod embedded;
 mod fetch;
+mod forward;
 mod openai;
 mod python_client;
 mod serve;
-mod embedded;
-mod forward;
 mod vocab;
