@@ -99,15 +99,15 @@ impl Llama {
         let kv = cfg.kv_dim();
         let check = |ok: bool, what: &str| if ok { Ok(()) } else { Err(what.to_owned()) };
         check(
-            cfg.heads > 0 && cfg.kv_heads > 0 && cfg.dim % cfg.heads == 0,
+            cfg.heads > 0 && cfg.kv_heads > 0 && cfg.dim.is_multiple_of(cfg.heads),
             "heads do not divide the embedding",
         )?;
         check(
-            cfg.heads % cfg.kv_heads == 0,
+            cfg.heads.is_multiple_of(cfg.kv_heads),
             "kv heads do not divide heads",
         )?;
         check(
-            cfg.rope_dim % 2 == 0 && cfg.rope_dim <= hd,
+            cfg.rope_dim.is_multiple_of(2) && cfg.rope_dim <= hd,
             "rope dimension larger than a head",
         )?;
         check(
@@ -173,16 +173,6 @@ impl Llama {
     /// Forgets the cached positions.
     pub(crate) fn clear(&mut self) {
         self.filled = 0;
-    }
-
-    /// Bytes of weights.
-    pub(crate) fn weight_bytes(&self) -> usize {
-        let l: usize = self
-            .layers
-            .iter()
-            .map(|l| l.qkv.bytes() + l.wo.bytes() + l.gate_up.bytes() + l.down.bytes())
-            .sum();
-        l + self.embd.bytes() + self.output.as_ref().map_or(0, QMatrix::bytes)
     }
 
     /// Runs `tokens` at positions `pos..pos + tokens.len()` (`pos` must be

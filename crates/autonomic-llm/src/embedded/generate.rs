@@ -32,7 +32,7 @@ pub(crate) struct Job<'a> {
 /// The forward pass a model runs on.
 pub(crate) enum Model {
     /// This crate's own ([`super::forward`]).
-    Native(Llama),
+    Native(Box<Llama>),
     /// candle's `quantized_llama` (kept to compare against).
     Candle(Box<ModelWeights>),
 }

@@ -187,9 +187,9 @@ impl Embedded {
             .min(options.max_context.unwrap_or(usize::MAX))
             .max(1);
         let model = match options.engine {
-            Engine::Native => {
-                generate::Model::Native(load::build_native(path, content, &mut file, window)?)
-            }
+            Engine::Native => generate::Model::Native(Box::new(load::build_native(
+                path, content, &mut file, window,
+            )?)),
             Engine::Candle => generate::Model::Candle(Box::new(
                 pool.install(|| load::build_model(path, content, &mut file, options.requantise))?,
             )),

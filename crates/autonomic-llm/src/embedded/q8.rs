@@ -54,7 +54,7 @@ impl QRows {
     /// is not `rows * cols / 32 * 34`.
     pub(crate) fn from_q8_0(bytes: &[u8], rows: usize, cols: usize) -> Option<QRows> {
         const SIZE: usize = 2 + BLOCK;
-        if cols == 0 || cols % BLOCK != 0 || bytes.len() != rows * cols / BLOCK * SIZE {
+        if cols == 0 || !cols.is_multiple_of(BLOCK) || bytes.len() != rows * cols / BLOCK * SIZE {
             return None;
         }
         let blocks = rows * cols / BLOCK;
@@ -74,7 +74,7 @@ impl QRows {
 
     /// Quantises a dense row-major f32 matrix (tests, other weight types).
     pub(crate) fn quantize(values: &[f32], rows: usize, cols: usize) -> Option<QRows> {
-        if cols == 0 || cols % BLOCK != 0 || values.len() != rows * cols {
+        if cols == 0 || !cols.is_multiple_of(BLOCK) || values.len() != rows * cols {
             return None;
         }
         let mut q = QVec::new(cols);
@@ -146,11 +146,6 @@ impl QMatrix {
                 *o = f32::from(q) * d;
             }
         }
-    }
-
-    /// Bytes held.
-    pub(crate) fn bytes(&self) -> usize {
-        self.quants.len() + self.scales.len() * 4
     }
 }
 

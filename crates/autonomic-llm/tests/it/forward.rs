@@ -107,8 +107,7 @@ fn logits_are_as_close_to_the_f32_reference_as_candles() {
         let mut a = native.logits(&ids, 0).unwrap();
         let mut b = candle.logits(&ids, 0).unwrap();
         let mut r = exact.logits(&ids, 0).unwrap();
-        let mut pos = ids.len();
-        for step in 0..8 {
+        for (step, pos) in (ids.len()..).take(8).enumerate() {
             let (en, ec) = (relative_difference(&a, &r), relative_difference(&b, &r));
             eprintln!(
                 "{prompt:?} step {step}: max |x - f32 reference| / range: native {en:.2e}, candle {ec:.2e}, native-candle {:.2e}",
@@ -124,7 +123,6 @@ fn logits_are_as_close_to_the_f32_reference_as_candles() {
             a = native.logits(&[next], pos).unwrap();
             b = candle.logits(&[next], pos).unwrap();
             r = exact.logits(&[next], pos).unwrap();
-            pos += 1;
         }
     }
     eprintln!("worst: native {worst_native:.2e}, candle {worst_candle:.2e}");
@@ -154,15 +152,13 @@ fn compare_greedy(model: &Embedded, judge: &Embedded, prompt: &str) -> Option<(u
     let ids = judge.prompt_tokens(&req).unwrap();
     let mut la = model.logits(&ids, 0).unwrap();
     let mut lb = judge.logits(&ids, 0).unwrap();
-    let mut pos = ids.len();
-    for step in 0..48 {
+    for (step, pos) in (ids.len()..).take(48).enumerate() {
         let (ta, tb) = (argmax(&la), argmax(&lb));
         if ta != tb {
             return Some((step, la[ta] - la[tb], lb[tb] - lb[ta]));
         }
         la = model.logits(&[tb as u32], pos).unwrap();
         lb = judge.logits(&[tb as u32], pos).unwrap();
-        pos += 1;
     }
     None
 }
