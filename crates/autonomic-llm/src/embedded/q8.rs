@@ -342,6 +342,9 @@ unsafe fn group_avx2(wq: &[i8], ws: &[f32], xq: &[i8], xs: &[f32], out: &mut [f3
     let xp = xq.as_ptr();
     let mut acc = [_mm256_setzero_ps(); ROWS];
     for b in 0..nb {
+        // A hint only: prefetching past the end of `wq` is harmless.
+        _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add((b + 4) * ROWS * BLOCK).cast());
+        _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add((b + 4) * ROWS * BLOCK + 64).cast());
         // SAFETY: b < nb, so bytes b*32..b*32+32 lie inside `xq`.
         let x = unsafe { _mm256_loadu_si256(xp.add(b * BLOCK).cast()) };
         let dx = xs[b];
