@@ -1,6 +1,19 @@
 //! The embedded back-end: a GGUF model loaded into this process and run on
-//! the CPU with candle, with the tokenizer and chat template the file
-//! itself carries. No server, no network.
+//! the CPU, with the tokenizer and chat template the file itself carries.
+//! No server, no network.
+//!
+//! # Engines
+//!
+//! By default ([`Engine::Native`]) the model runs on this crate's own llama
+//! forward pass (`forward.rs`, kernels in `q8.rs`): Q8_0 weights split into
+//! quants and f32 scales and interleaved four rows at a time at load, an
+//! AVX2 kernel (scalar fallback with bit-identical results), activations
+//! quantised to Q8_0 per product except for q/k/v and the output projection
+//! (f32 there: 8-bit activations in those flip near-tie answers, e.g. the
+//! capital of France), a KV cache allocated once for the window, prompts
+//! evaluated as one batch. [`Engine::Candle`] keeps candle's
+//! `quantized_llama` for comparison (`tests/it/forward.rs` checks both
+//! against an f32 reference).
 //!
 //! # Why candle
 //!
@@ -71,7 +84,7 @@ pub struct EmbeddedOptions {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Engine {
     /// This crate's own llama forward pass over Q8_0 weights (AVX2 where
-    /// the CPU has it): the default, about twice candle's speed.
+    /// the CPU has it): the default, faster than candle on one thread.
     #[default]
     Native,
     /// candle's `quantized_llama` (to compare against; `requantise`

@@ -13,7 +13,7 @@
 //! weights define. The native pass must be at least as close to it as
 //! candle's quantised pass is.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use autonomic_llm::embedded::{Embedded, EmbeddedOptions, Engine};
 use autonomic_llm::{Cancel, ChatModel, Message, Request, Role, Sampling};
@@ -53,6 +53,12 @@ fn all() -> &'static ((Embedded, Embedded), Embedded) {
         std::env::remove_var("CANDLE_DEQUANTIZE_ALL");
         (pair, reference)
     })
+}
+
+/// The tests step the models' KV caches call by call: one test at a time.
+fn exclusive() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 const PROMPTS: [&str; 5] = [
@@ -96,6 +102,7 @@ fn relative_difference(native: &[f32], candle: &[f32]) -> f32 {
 
 #[test]
 fn logits_are_as_close_to_the_f32_reference_as_candles() {
+    let _only = exclusive();
     let (native, candle) = engines();
     let exact = reference();
     let (mut worst_native, mut worst_candle) = (0f32, 0f32);
@@ -143,6 +150,7 @@ fn logits_are_as_close_to_the_f32_reference_as_candles() {
 
 #[test]
 fn batched_prompt_evaluation_equals_token_by_token() {
+    let _only = exclusive();
     let (native, _) = engines();
     let ids = native.prompt_tokens(&request(PROMPTS[0], 1)).unwrap();
     let batched = native.logits(&ids, 0).unwrap();
@@ -174,6 +182,7 @@ fn compare_greedy(model: &Embedded, judge: &Embedded, prompt: &str) -> Option<(u
 
 #[test]
 fn greedy_generation_matches_the_reference_up_to_near_ties() {
+    let _only = exclusive();
     let (native, candle) = engines();
     let exact = reference();
     let text = |model: &Embedded, prompt: &str| {
