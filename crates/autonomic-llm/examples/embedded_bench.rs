@@ -2,13 +2,15 @@
 //! generation speed, time to first token.
 //!
 //! ```text
-//! cargo run --release -p autonomic-llm --example embedded_bench -- MODEL.gguf [--q4_1] [--threads N] [--tokens N] [--prompt TEXT]
+//! cargo run --release -p autonomic-llm --example embedded_bench -- MODEL.gguf [--candle] [--q4_1] [--threads N] [--tokens N] [--prompt TEXT]
 //! ```
+//! `--candle` runs candle's forward pass instead of the native one
+//! (`--q4_1` keeps candle on the stored Q4_1 weights).
 //! Peak memory: run it under `/usr/bin/time -v`.
 
 use std::path::PathBuf;
 
-use autonomic_llm::embedded::{Embedded, EmbeddedOptions};
+use autonomic_llm::embedded::{Embedded, EmbeddedOptions, Engine};
 use autonomic_llm::{Cancel, ChatModel, Message, Request, Role};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,6 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut prompt = "Write a short story about a robot who learns to paint.".to_owned();
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--candle" => options.engine = Engine::Candle,
             "--q4_1" => options.requantise = false,
             "--threads" => options.threads = args.next().ok_or("--threads N")?.parse()?,
             "--tokens" => tokens = args.next().ok_or("--tokens N")?.parse()?,

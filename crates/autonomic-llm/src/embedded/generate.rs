@@ -7,6 +7,7 @@ use std::time::Instant;
 use candle_core::{Device, Tensor};
 use candle_transformers::models::quantized_llama::ModelWeights;
 
+use super::forward::Llama;
 use super::sampler::Sampler;
 use super::tokenizer::Utf8Stream;
 use super::EmbeddedError;
@@ -28,25 +29,48 @@ pub(crate) struct Job<'a> {
     pub started: Instant,
 }
 
+/// The forward pass a model runs on.
+pub(crate) enum Model {
+    /// This crate's own ([`super::forward`]).
+    Native(Box<Llama>),
+    /// candle's `quantized_llama` (kept to compare against).
+    Candle(Box<ModelWeights>),
+}
+
+impl Model {
+    /// Forgets the cached positions.
+    pub(crate) fn clear(&mut self) {
+        match self {
+            Model::Native(m) => m.clear(),
+            Model::Candle(m) => m.clear_kv_cache(),
+        }
+    }
+}
+
 /// Runs one forward pass on the inference pool and returns the last
 /// position's logits.
-fn forward(
+pub(crate) fn forward(
     pool: &rayon::ThreadPool,
-    model: &mut ModelWeights,
+    model: &mut Model,
     tokens: &[u32],
     pos: usize,
 ) -> Result<Vec<f32>, EmbeddedError> {
-    pool.install(|| {
-        let input = Tensor::new(tokens, &Device::Cpu)?.unsqueeze(0)?;
-        let logits = model.forward(&input, pos)?;
-        logits.squeeze(0)?.to_vec1::<f32>()
+    pool.install(|| match model {
+        Model::Native(m) => m
+            .forward(tokens, pos)
+            .map_err(|e| candle_core::Error::Msg(e.to_string())),
+        Model::Candle(m) => {
+            let input = Tensor::new(tokens, &Device::Cpu)?.unsqueeze(0)?;
+            let logits = m.forward(&input, pos)?;
+            logits.squeeze(0)?.to_vec1::<f32>()
+        }
     })
     .map_err(EmbeddedError::Inference)
 }
 
 /// Generates from a cleared model.
 pub(crate) fn generate(
-    model: &mut ModelWeights,
+    model: &mut Model,
     mut job: Job<'_>,
     on_text: &mut dyn FnMut(&str),
     cancel: &Cancel,

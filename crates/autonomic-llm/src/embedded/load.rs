@@ -35,6 +35,8 @@ use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{Device, Tensor};
 use candle_transformers::models::quantized_llama::ModelWeights;
 
+use super::forward::{Config, Layer, Llama};
+use super::q8::{QMatrix, QRows};
 use super::EmbeddedError;
 
 /// Architectures candle's quantized llama runs.
@@ -132,6 +134,115 @@ pub(crate) fn build_model(
     }
     let (content, mut converted) = convert(content, &mut reader, &device).map_err(load)?;
     ModelWeights::from_gguf(content, &mut converted, &device).map_err(load)
+}
+
+/// Builds the native forward pass ([`super::forward`]) from an opened file:
+/// Q4_1/Q5_x weights become Q8_0 as for candle, Q8_0 is used as stored,
+/// other matrix types are dequantised and quantised to Q8_0; norms are f32.
+/// The KV cache holds `window` positions.
+pub(crate) fn build_native(
+    path: &Path,
+    content: Content,
+    file: &mut fs_err::File,
+    window: usize,
+) -> Result<Llama, EmbeddedError> {
+    let load = |source| EmbeddedError::Load {
+        path: path.to_owned(),
+        source,
+    };
+    let device = Device::Cpu;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let (content, mut converted) = convert(content, &mut reader, &device).map_err(load)?;
+    native_from(&content, &mut converted, window).map_err(load)
+}
+
+fn native_from(
+    content: &Content,
+    reader: &mut Converted,
+    window: usize,
+) -> candle_core::Result<Llama> {
+    let device = Device::Cpu;
+    let md = |key: &str| {
+        content
+            .metadata
+            .get(key)
+            .ok_or_else(|| candle_core::Error::Msg(format!("no `{key}` in the model file")))
+    };
+    let count = |key: &str| -> candle_core::Result<usize> { Ok(md(key)?.to_u32()? as usize) };
+    let mut matrix = |name: &str| -> candle_core::Result<QRows> {
+        let tensor = content.tensor(reader, name, &device)?;
+        let (rows, cols) = tensor.shape().dims2()?;
+        let bad = || candle_core::Error::Msg(format!("tensor `{name}` has an unusable shape"));
+        if tensor.dtype() == GgmlDType::Q8_0 {
+            let data = tensor.data()?;
+            QRows::from_q8_0(&data, rows, cols).ok_or_else(bad)
+        } else {
+            let dense = tensor
+                .dequantize(&device)?
+                .flatten_all()?
+                .to_vec1::<f32>()?;
+            QRows::quantize(&dense, rows, cols).ok_or_else(bad)
+        }
+    };
+    let embd = QMatrix::new(&matrix("token_embd.weight")?);
+    let output = if content.tensor_infos.contains_key("output.weight") {
+        Some(QMatrix::new(&matrix("output.weight")?))
+    } else {
+        None
+    };
+    let layers = count("llama.block_count")?;
+    let mut blocks = Vec::with_capacity(layers);
+    for i in 0..layers {
+        let mut m = |what: &str| matrix(&format!("blk.{i}.{what}.weight"));
+        let (q, k, v, wo) = (m("attn_q")?, m("attn_k")?, m("attn_v")?, m("attn_output")?);
+        let (gate, up, down) = (m("ffn_gate")?, m("ffn_up")?, m("ffn_down")?);
+        let stacked = |parts| {
+            QRows::stack(parts)
+                .map(|m| QMatrix::new(&m))
+                .ok_or_else(|| {
+                    candle_core::Error::Msg(format!(
+                        "layer {i}: stacked weights of different widths"
+                    ))
+                })
+        };
+        blocks.push(Layer {
+            attn_norm: Vec::new(),
+            qkv: stacked(vec![q, k, v])?,
+            wo: QMatrix::new(&wo),
+            ffn_norm: Vec::new(),
+            gate_up: stacked(vec![gate, up])?,
+            down: QMatrix::new(&down),
+        });
+    }
+    let mut vector = |name: &str| -> candle_core::Result<Vec<f32>> {
+        content
+            .tensor(reader, name, &device)?
+            .dequantize(&device)?
+            .flatten_all()?
+            .to_vec1::<f32>()
+    };
+    for (i, block) in blocks.iter_mut().enumerate() {
+        block.attn_norm = vector(&format!("blk.{i}.attn_norm.weight"))?;
+        block.ffn_norm = vector(&format!("blk.{i}.ffn_norm.weight"))?;
+    }
+    let norm = vector("output_norm.weight")?;
+    let dim = count("llama.embedding_length")?;
+    let heads = count("llama.attention.head_count")?;
+    let cfg = Config {
+        layers,
+        dim,
+        heads,
+        kv_heads: count("llama.attention.head_count_kv").unwrap_or(heads),
+        ffn: blocks.first().map_or(0, |b| b.down.cols),
+        vocab: embd.rows,
+        eps: md("llama.attention.layer_norm_rms_epsilon")?.to_f32()?,
+        rope_base: md("llama.rope.freq_base")
+            .and_then(|v| v.to_f32())
+            .unwrap_or(10_000.0),
+        rope_dim: count("llama.rope.dimension_count").unwrap_or(dim / heads.max(1)),
+        window,
+    };
+    Llama::new(cfg, embd, blocks, norm, output).map_err(candle_core::Error::Msg)
 }
 
 /// Reads every tensor, re-quantising the slow types to Q8_0, into a

@@ -1,6 +1,19 @@
 //! The embedded back-end: a GGUF model loaded into this process and run on
-//! the CPU with candle, with the tokenizer and chat template the file
-//! itself carries. No server, no network.
+//! the CPU, with the tokenizer and chat template the file itself carries.
+//! No server, no network.
+//!
+//! # Engines
+//!
+//! By default ([`Engine::Native`]) the model runs on this crate's own llama
+//! forward pass (`forward.rs`, kernels in `q8.rs`): Q8_0 weights split into
+//! quants and f32 scales and interleaved four rows at a time at load, an
+//! AVX2 kernel (scalar fallback with bit-identical results), activations
+//! quantised to Q8_0 per product except for q/k/v and the output projection
+//! (f32 there: 8-bit activations in those flip near-tie answers, e.g. the
+//! capital of France), a KV cache allocated once for the window, prompts
+//! evaluated as one batch. [`Engine::Candle`] keeps candle's
+//! `quantized_llama` for comparison (`tests/it/forward.rs` checks both
+//! against an f32 reference).
 //!
 //! # Why candle
 //!
@@ -26,8 +39,10 @@
 //! 4 tokens/s against 27 with one thread, so 1 is the right default here.
 
 mod error;
+mod forward;
 mod generate;
 pub mod load;
+mod q8;
 pub mod sampler;
 pub mod template;
 pub mod tokenizer;
@@ -36,7 +51,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use candle_transformers::models::quantized_llama::{ModelWeights, MAX_SEQ_LEN};
+use candle_transformers::models::quantized_llama::MAX_SEQ_LEN;
 
 pub use error::EmbeddedError;
 use template::{ChatTemplate, Piece};
@@ -61,6 +76,20 @@ pub struct EmbeddedOptions {
     pub requantise: bool,
     /// Caps the context window below the file's (memory, tests).
     pub max_context: Option<usize>,
+    /// Which forward pass runs the model.
+    pub engine: Engine,
+}
+
+/// The forward pass an [`Embedded`] model runs on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// This crate's own llama forward pass over Q8_0 weights (AVX2 where
+    /// the CPU has it): the default, faster than candle on one thread.
+    #[default]
+    Native,
+    /// candle's `quantized_llama` (to compare against; `requantise`
+    /// applies to it only).
+    Candle,
 }
 
 impl Default for EmbeddedOptions {
@@ -70,6 +99,7 @@ impl Default for EmbeddedOptions {
             id: "SmolLM2-135M-Instruct".to_owned(),
             requantise: true,
             max_context: None,
+            engine: Engine::Native,
         }
     }
 }
@@ -78,7 +108,7 @@ impl Default for EmbeddedOptions {
 pub struct Embedded {
     id: String,
     /// The weights and the KV cache: one completion at a time.
-    model: Mutex<ModelWeights>,
+    model: Mutex<generate::Model>,
     tokenizer: Tokenizer,
     template: ChatTemplate,
     vocab: Arc<Vocab>,
@@ -171,9 +201,15 @@ impl Embedded {
             .min(MAX_SEQ_LEN)
             .min(options.max_context.unwrap_or(usize::MAX))
             .max(1);
-        let weight_bytes = weight_bytes(&content, options.requantise);
-        let model =
-            pool.install(|| load::build_model(path, content, &mut file, options.requantise))?;
+        let weight_bytes = weight_bytes(&content, options.engine, options.requantise);
+        let model = match options.engine {
+            Engine::Native => generate::Model::Native(Box::new(load::build_native(
+                path, content, &mut file, window,
+            )?)),
+            Engine::Candle => generate::Model::Candle(Box::new(
+                pool.install(|| load::build_model(path, content, &mut file, options.requantise))?,
+            )),
+        };
         let load_secs = started.elapsed().as_secs_f64();
         tracing::debug!(path = %path.display(), load_secs, window, threads, "loaded the embedded model");
         Ok(Embedded {
@@ -231,6 +267,23 @@ impl Embedded {
     /// The file the model came from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Runs `tokens` through the model at positions `pos..`, after the
+    /// `pos` positions earlier calls cached (`pos` 0 starts afresh), and
+    /// returns the logits of the last one: for comparing engines and for
+    /// tests. Shares the cache with [`ChatModel::complete`].
+    ///
+    /// # Errors
+    ///
+    /// [`EmbeddedError::Inference`] when the positions do not follow the
+    /// cached ones or pass the window, or a token is out of range.
+    pub fn logits(&self, tokens: &[u32], pos: usize) -> Result<Vec<f32>, EmbeddedError> {
+        let mut model = self.model.lock().unwrap_or_else(|p| p.into_inner());
+        if pos == 0 {
+            model.clear();
+        }
+        generate::forward(&self.pool, &mut model, tokens, pos)
     }
 
     /// The token ids of the prompt for `request`: the chat template
@@ -304,7 +357,7 @@ impl ChatModel for Embedded {
         // A panic in an earlier completion leaves the weights intact; the
         // cache is cleared below anyway.
         let mut model = self.model.lock().unwrap_or_else(|p| p.into_inner());
-        model.clear_kv_cache();
+        model.clear();
         let job = generate::Job {
             prompt: &prompt,
             max_tokens: request.max_tokens,
@@ -346,20 +399,37 @@ fn bound_candle_threads(threads: usize) {
     }
 }
 
-/// Bytes the tensors take once loaded (Q4_1 becomes Q8_0 when re-quantised).
-fn weight_bytes(content: &candle_core::quantized::gguf_file::Content, requantise: bool) -> u64 {
+/// Bytes the tensors take once loaded: the native engine keeps every
+/// quantised tensor as Q8_0 quants plus an f32 scale per 32 weights (36
+/// bytes a block); candle keeps them as stored (Q4_1 re-quantised to Q8_0).
+fn weight_bytes(
+    content: &candle_core::quantized::gguf_file::Content,
+    engine: Engine,
+    requantise: bool,
+) -> u64 {
     use candle_core::quantized::GgmlDType;
     content
         .tensor_infos
         .values()
         .map(|info| {
-            let dtype = if requantise && info.ggml_dtype == GgmlDType::Q4_1 {
-                GgmlDType::Q8_0
-            } else {
-                info.ggml_dtype
+            let elems = info.shape.elem_count();
+            let quantised = !matches!(
+                info.ggml_dtype,
+                GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16
+            );
+            let bytes = match engine {
+                Engine::Native if quantised => elems / 32 * 36,
+                Engine::Native => elems * 4,
+                Engine::Candle => {
+                    let dtype = if requantise && info.ggml_dtype == GgmlDType::Q4_1 {
+                        GgmlDType::Q8_0
+                    } else {
+                        info.ggml_dtype
+                    };
+                    elems / dtype.block_size().max(1) * dtype.type_size()
+                }
             };
-            let blocks = info.shape.elem_count() / dtype.block_size().max(1);
-            (blocks * dtype.type_size()) as u64
+            bytes as u64
         })
         .sum()
 }

@@ -10,6 +10,7 @@ mod common;
 mod constrain;
 mod embedded;
 mod fetch;
+mod forward;
 mod openai;
 mod python_client;
 mod schema_replies;
