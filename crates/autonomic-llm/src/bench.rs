@@ -107,6 +107,8 @@ pub fn run(model: &Embedded, tokens: u32, runs: usize) -> Result<Report, LlmErro
     };
     let free = best(&free_request)?;
     let constrained = best(&schema_request)?;
+    // Before the bandwidth probe's 512 MiB buffer.
+    let peak_rss_bytes = peak_rss_bytes();
     let read_bytes_per_sec = crate::bandwidth::read_bytes_per_sec(5);
     let weight_bytes = model.weight_bytes();
     let bandwidth_tok_s = read_bytes_per_sec / weight_bytes.max(1) as f64;
@@ -118,7 +120,7 @@ pub fn run(model: &Embedded, tokens: u32, runs: usize) -> Result<Report, LlmErro
         bandwidth_share: ratio(free.generation_tok_s, bandwidth_tok_s),
         free,
         constrained,
-        peak_rss_bytes: peak_rss_bytes(),
+        peak_rss_bytes,
         weight_bytes,
         read_bytes_per_sec,
         bandwidth_tok_s,
