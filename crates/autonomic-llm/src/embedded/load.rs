@@ -365,7 +365,7 @@ mod tests {
     fn header_of(bytes: &[u8]) -> Result<(Content, fs_err::File), EmbeddedError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.gguf");
-        std::fs::write(&path, bytes).unwrap();
+        fs_err::write(&path, bytes).unwrap();
         read_header(&path)
     }
 
@@ -396,7 +396,7 @@ mod tests {
             ("w", &[1 << 40, 1 << 40, 0][..], 0, 0),
             ("w", &[32][..], 0, u64::MAX - 8),
         ] {
-            let err = header_of(&gguf(&[arch.clone()], &[tensor])).unwrap_err();
+            let err = header_of(&gguf(std::slice::from_ref(&arch), &[tensor])).unwrap_err();
             assert!(
                 matches!(err, EmbeddedError::Truncated { .. }),
                 "{tensor:?}: {err}"
