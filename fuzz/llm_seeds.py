@@ -52,6 +52,8 @@ save("llm_gguf", gguf(tokens, types, merges, chatml, tensors=[("w", [32, 2], 0, 
 save("llm_gguf", gguf(tokens, types, merges, None))
 save("llm_gguf", gguf(tokens, types, merges, "{{ raise_exception('x') }}", arch="qwen2"))
 save("llm_gguf", gguf(tokens, types, merges, chatml, extra=kv("general.alignment", U32, struct.pack("<I", 64)), nextra=1))
+# candle divides by general.alignment: 0 panicked inside its reader (now an error)
+save("llm_gguf", gguf(tokens, types, merges, chatml, extra=kv("general.alignment", U32, struct.pack("<I", 0)), nextra=1))
 
 for body in [
     {"model": "fuzz-model", "messages": [{"role": "user", "content": "hi"}]},

@@ -393,7 +393,7 @@ mod tests {
         });
         for tensor in [
             ("w", &[u64::MAX / 2, 4][..], 0u32, 0u64),
-            ("w", &[1 << 40, 1 << 40, 0][..], 0, 0),
+            ("w", &[1 << 40, 1 << 40, 2][..], 0, 0),
             ("w", &[32][..], 0, u64::MAX - 8),
         ] {
             let err = header_of(&gguf(std::slice::from_ref(&arch), &[tensor])).unwrap_err();
