@@ -43,6 +43,8 @@ pub mod embedded;
 pub mod error;
 pub mod fetch;
 pub mod filter;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod openai;
 pub mod serve;
 pub mod vision;

@@ -61,7 +61,7 @@ pub(crate) fn read_header(path: &Path) -> Result<(Content, fs_err::File), Embedd
     let actual = file.metadata().map_err(io)?.len();
     let content = {
         let mut reader = std::io::BufReader::new(&mut file);
-        Content::read(&mut reader).map_err(|e| not_gguf_or_truncated(path, actual, &e))?
+        read_content(&mut reader).map_err(|e| not_gguf_or_truncated(path, actual, &e))?
     };
     let architecture = content
         .metadata
@@ -75,10 +75,21 @@ pub(crate) fn read_header(path: &Path) -> Result<(Content, fs_err::File), Embedd
             architecture,
         });
     }
+    // A hostile header's offsets and shapes can overflow: such a tensor
+    // cannot fit in any file.
     let needed = content
         .tensor_infos
         .values()
-        .map(|info| content.tensor_data_offset + info.offset + byte_len(info) as u64)
+        .map(|info| {
+            checked_byte_len(info)
+                .and_then(|len| {
+                    content
+                        .tensor_data_offset
+                        .checked_add(info.offset)?
+                        .checked_add(len)
+                })
+                .unwrap_or(u64::MAX)
+        })
         .max()
         .unwrap_or(content.tensor_data_offset);
     if needed > actual {
@@ -89,6 +100,35 @@ pub(crate) fn read_header(path: &Path) -> Result<(Content, fs_err::File), Embedd
         });
     }
     Ok((content, file))
+}
+
+/// candle's GGUF header reader, with a panic inside it (a hostile header
+/// reaches a few: `general.alignment = 0` divides by zero) turned into an
+/// error.
+pub(crate) fn read_content<R: Read + Seek>(reader: &mut R) -> candle_core::Result<Content> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Content::read(reader))).unwrap_or_else(
+        |panic| {
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "the header reader panicked".to_owned());
+            Err(candle_core::Error::Msg(format!(
+                "the GGUF header is malformed ({reason})"
+            )))
+        },
+    )
+}
+
+/// Bytes of a tensor's data, `None` when its shape overflows.
+fn checked_byte_len(info: &TensorInfo) -> Option<u64> {
+    let elements = info
+        .shape
+        .dims()
+        .iter()
+        .try_fold(1u64, |n, &d| n.checked_mul(d as u64))?;
+    let blocks = elements / (info.ggml_dtype.block_size() as u64).max(1);
+    blocks.checked_mul(info.ggml_dtype.type_size() as u64)
 }
 
 /// A header that does not parse: truncated when it reads past the end,
@@ -406,6 +446,74 @@ impl Seek for Converted {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A GGUF v3 header: `(key, type, value bytes)` entries, then
+    /// `(name, dims, dtype, offset)` tensor infos.
+    fn gguf(metadata: &[(&str, u32, Vec<u8>)], tensors: &[(&str, &[u64], u32, u64)]) -> Vec<u8> {
+        let string = |s: &str| [&(s.len() as u64).to_le_bytes()[..], s.as_bytes()].concat();
+        let mut out = b"GGUF".to_vec();
+        out.extend(3u32.to_le_bytes());
+        out.extend((tensors.len() as u64).to_le_bytes());
+        out.extend((metadata.len() as u64).to_le_bytes());
+        for (key, kind, value) in metadata {
+            out.extend(string(key));
+            out.extend(kind.to_le_bytes());
+            out.extend(value);
+        }
+        for (name, dims, dtype, offset) in tensors {
+            out.extend(string(name));
+            out.extend((dims.len() as u32).to_le_bytes());
+            for d in *dims {
+                out.extend(d.to_le_bytes());
+            }
+            out.extend(dtype.to_le_bytes());
+            out.extend(offset.to_le_bytes());
+        }
+        out.extend([0u8; 64]);
+        out
+    }
+
+    fn header_of(bytes: &[u8]) -> Result<(Content, fs_err::File), EmbeddedError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.gguf");
+        fs_err::write(&path, bytes).unwrap();
+        read_header(&path)
+    }
+
+    const LLAMA: u32 = 8;
+
+    #[test]
+    fn alignment_zero_is_an_error_not_a_panic() {
+        // candle divides the data offset by `general.alignment`.
+        let bytes = gguf(
+            &[("general.alignment", 4, 0u32.to_le_bytes().to_vec())],
+            &[],
+        );
+        let err = read_content(&mut std::io::Cursor::new(&bytes)).unwrap_err();
+        assert!(err.to_string().contains("malformed"), "{err}");
+        let err = header_of(&bytes).unwrap_err();
+        assert!(matches!(err, EmbeddedError::NotGguf { .. }), "{err}");
+    }
+
+    #[test]
+    fn overflowing_tensor_shape_or_offset_is_truncated_not_a_panic() {
+        let arch = ("general.architecture", LLAMA, {
+            let mut v = 5u64.to_le_bytes().to_vec();
+            v.extend(b"llama");
+            v
+        });
+        for tensor in [
+            ("w", &[u64::MAX / 2, 4][..], 0u32, 0u64),
+            ("w", &[1 << 40, 1 << 40, 2][..], 0, 0),
+            ("w", &[32][..], 0, u64::MAX - 8),
+        ] {
+            let err = header_of(&gguf(std::slice::from_ref(&arch), &[tensor])).unwrap_err();
+            assert!(
+                matches!(err, EmbeddedError::Truncated { .. }),
+                "{tensor:?}: {err}"
+            );
+        }
+    }
 
     #[test]
     fn q4_1_to_q8_0_matches_candles_round_trip() {

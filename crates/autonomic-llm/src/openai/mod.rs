@@ -13,8 +13,8 @@
 mod error;
 mod http;
 mod options;
-mod sse;
-mod wire;
+pub(crate) mod sse;
+pub(crate) mod wire;
 
 use std::fmt;
 use std::io::BufReader;

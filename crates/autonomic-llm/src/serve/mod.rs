@@ -17,7 +17,7 @@
 
 mod error;
 mod reply;
-mod request;
+pub(crate) mod request;
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
