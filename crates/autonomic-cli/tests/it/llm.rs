@@ -12,7 +12,7 @@ fn model() -> PathBuf {
         .join("../../target/models/SmolLM2-135M-Instruct.Q4_1.gguf");
     assert!(
         path.is_file(),
-        "{} is missing: run `cargo run -p autonomic-cli -- llm fetch --dest target/models` (or .ci/run)",
+        "{} is missing: run `cargo run -p autonomic-cli --bin autonomic -- llm fetch --dest target/models` (or .ci/run)",
         path.display()
     );
     path

@@ -18,7 +18,7 @@ pub fn model_path() -> PathBuf {
     });
     assert!(
         path.is_file(),
-        "the test model {} is missing: run `cargo run -p autonomic-cli -- llm fetch --dest target/models` (or .ci/run), or set AUTONOMIC_LLM_TEST_MODEL",
+        "the test model {} is missing: run `cargo run -p autonomic-cli --bin autonomic -- llm fetch --dest target/models` (or .ci/run), or set AUTONOMIC_LLM_TEST_MODEL",
         path.display()
     );
     path
