@@ -2,7 +2,7 @@
 //! from anywhere: arbitrary bytes as a GGUF file through candle's header
 //! reader (as the crate guards it), the vocabulary (`Vocab::from_gguf`), the
 //! tokenizer (`Tokenizer::from_gguf`) and the chat template
-//! (`ChatTemplate::new`, rendered once), and the same bytes written to a file
+//! (`ChatTemplate::from_gguf`, rendered once), and the same bytes written to a file
 //! for `read_header`'s own checks (whole file, architecture). A hostile file
 //! gives an error, never a panic; run with `-rss_limit_mb=2048` so that an
 //! allocation of gigabytes is a failure too.
@@ -79,21 +79,7 @@ fuzz_target!(|data: &[u8]| {
         .iter()
         .all(|&t| (t as usize) < vocab.len()));
     let vocab = Arc::new(vocab);
-    let text_of = |id: Option<u32>| {
-        id.and_then(|i| vocab.pieces.get(i as usize))
-            .cloned()
-            .unwrap_or_default()
-    };
-    let source = content
-        .metadata
-        .get("tokenizer.chat_template")
-        .and_then(|v| v.to_string().ok())
-        .cloned();
-    if let Ok(template) = ChatTemplate::new(
-        source.as_deref(),
-        &text_of(vocab.bos),
-        &text_of(Some(vocab.eos)),
-    ) {
+    if let Ok(template) = ChatTemplate::from_gguf(&content, &vocab) {
         let messages = [("system", "be brief"), ("user", "hi <|im_end|>")];
         if let Ok(pieces) = template.render_parts(&messages) {
             let contents: Vec<&str> = pieces

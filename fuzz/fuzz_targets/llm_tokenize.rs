@@ -60,22 +60,8 @@ fn model() -> &'static Model {
         let vocab = Arc::new(Vocab::from_gguf(&content).expect("the model's vocabulary"));
         let tokenizer =
             Tokenizer::from_gguf(&content, Arc::clone(&vocab)).expect("the model's tokenizer");
-        let text_of = |id: Option<u32>| {
-            id.and_then(|i| vocab.pieces.get(i as usize))
-                .cloned()
-                .unwrap_or_default()
-        };
-        let source = content
-            .metadata
-            .get("tokenizer.chat_template")
-            .and_then(|v| v.to_string().ok())
-            .cloned();
-        let template = ChatTemplate::new(
-            source.as_deref(),
-            &text_of(vocab.bos),
-            &text_of(Some(vocab.eos)),
-        )
-        .expect("the model's chat template");
+        let template =
+            ChatTemplate::from_gguf(&content, &vocab).expect("the model's chat template");
         let mut representable = [false; 256];
         for (b, slot) in representable.iter_mut().enumerate() {
             *slot = vocab.id_of(&byte_alias(b as u8).to_string()).is_some();

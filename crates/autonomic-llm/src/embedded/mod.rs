@@ -175,22 +175,8 @@ impl Embedded {
                     reason,
                 },
             })?;
-        let text_of = |id: Option<u32>| {
-            id.and_then(|i| vocab.pieces.get(i as usize))
-                .cloned()
-                .unwrap_or_default()
-        };
-        let source = content
-            .metadata
-            .get("tokenizer.chat_template")
-            .and_then(|v| v.to_string().ok())
-            .cloned();
-        let template = ChatTemplate::new(
-            source.as_deref(),
-            &text_of(vocab.bos),
-            &text_of(Some(vocab.eos)),
-        )
-        .map_err(EmbeddedError::Template)?;
+        let template =
+            ChatTemplate::from_gguf(&content, &vocab).map_err(EmbeddedError::Template)?;
         let declared = content
             .metadata
             .get("llama.context_length")

@@ -34,6 +34,28 @@ const NAME: &str = "chat";
 impl ChatTemplate {
     /// Compiles `source` (ChatML when `None`); `bos` and `eos` are the texts
     /// of the file's special tokens.
+    /// The template a GGUF file carries (`tokenizer.chat_template`, else
+    /// ChatML), with its vocabulary's BOS and EOS texts.
+    pub fn from_gguf(
+        content: &candle_core::quantized::gguf_file::Content,
+        vocab: &crate::vocab::Vocab,
+    ) -> Result<ChatTemplate, String> {
+        let text_of = |id: Option<u32>| {
+            id.and_then(|i| vocab.pieces.get(i as usize))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let source = content
+            .metadata
+            .get("tokenizer.chat_template")
+            .and_then(|v| v.to_string().ok());
+        ChatTemplate::new(
+            source.map(String::as_str),
+            &text_of(vocab.bos),
+            &text_of(Some(vocab.eos)),
+        )
+    }
+
     pub fn new(source: Option<&str>, bos: &str, eos: &str) -> Result<ChatTemplate, String> {
         let source = match source {
             Some(s) => s.to_owned(),
