@@ -41,3 +41,4 @@ pub mod mcp;
 pub mod profiles;
 pub mod recall;
 pub mod sandbox;
+pub mod workflow;
