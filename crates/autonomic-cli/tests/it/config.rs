@@ -116,7 +116,7 @@ fn show_without_a_file_is_all_defaults() {
         ),
         "{stdout}"
     );
-    assert_eq!(stdout.matches("# default\n").count(), 51, "{stdout}");
+    assert_eq!(stdout.matches("# default\n").count(), 55, "{stdout}");
 }
 
 #[test]

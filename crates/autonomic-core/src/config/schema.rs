@@ -54,6 +54,7 @@ config! {
     muscle: MuscleConfig,
     mouth: MouthConfig,
     spine: SpineConfig,
+    bus: BusConfig,
     brain: BrainConfig,
     heart: HeartConfig,
     llm: LlmConfig,
@@ -128,7 +129,7 @@ section! {
         /// Reserved: Slack channel ("#name" or a channel id) for review requests; nothing sends them yet.
         #[kind(Kind::Text { check: check_slack_channel })]
         slack_approval_channel: String = "#ops-approvals".to_owned(),
-        /// Reserved: minutes to wait for a Slack approval before the action is denied (1 to 10080); nothing waits for one yet.
+        /// Minutes an approval request stays answerable (1 to 10080); after that answers to it are refused and `autonomic approvals resend` sends a fresh one — the workflow stays paused until someone answers.
         #[kind(Kind::Integer { min: 1, max: 10_080 })]
         slack_approval_timeout_minutes: u32 = 30,
         /// TOML file of extra validator rules, where `autonomic run` also writes "always" answers; unset means `<home>/rules.toml`, read when it exists (`validate --rules` overrides it).
@@ -182,6 +183,24 @@ section! {
     SpineConfig {
         /// A command that needs review where no one can be asked (`autonomic run` without a terminal, the MCP server): refuse it, or allow it and audit the approval as given by this policy; `--on-review` overrides it.
         review_without_terminal: ReviewPolicy = ReviewPolicy::Refuse,
+        /// SQLite journal of workflow runs: every transition is written here before it takes effect.
+        journal_path: PathBuf = PathBuf::from("~/.autonomic/data/spine/journal.sqlite3"),
+        /// Days a finished run's journal is kept before `autonomic serve` prunes it (1 to 36500).
+        #[kind(Kind::Integer { min: 1, max: 36_500 })]
+        keep_finished_days: i64 = 30,
+    }
+}
+
+section! {
+    /// The event bus: workflow events are always published in process; with a NATS server they also go to `autonomic.wf.<id>.<event>`.
+    BusConfig {
+        /// NATS server to publish events to and take approval answers from (`autonomic.approval.<id>`), e.g. "nats://127.0.0.1:4222"; unset means in process only.
+        #[kind(Kind::Text { check: check_nats_url })]
+        #[example("\"nats://127.0.0.1:4222\"")]
+        nats_url: Option<String> = None,
+        /// Events held in memory while the NATS server is unreachable, published when it is back (100 to 10000000); the journal keeps every event regardless.
+        #[kind(Kind::Integer { min: 100, max: 10_000_000 })]
+        nats_buffer_events: u64 = 10_000,
     }
 }
 
@@ -371,6 +390,20 @@ fn check_base_url(value: &str) -> Result<(), String> {
         .or_else(|| value.strip_prefix("https://"))
         .ok_or_else(|| format!("`{value}` is not an http:// or https:// URL"))?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || value.chars().any(char::is_whitespace) {
+        return Err(format!("`{value}` has no host (or contains spaces)"));
+    }
+    Ok(())
+}
+
+/// A `nats://` (or `tls://`) URL with a host.
+fn check_nats_url(value: &str) -> Result<(), String> {
+    let rest = value
+        .strip_prefix("nats://")
+        .or_else(|| value.strip_prefix("tls://"))
+        .ok_or_else(|| format!("`{value}` is not a nats:// or tls:// URL"))?;
+    let host = rest.rsplit('@').next().unwrap_or_default();
+    let host = host.split(['/', '?', '#']).next().unwrap_or_default();
     if host.is_empty() || value.chars().any(char::is_whitespace) {
         return Err(format!("`{value}` has no host (or contains spaces)"));
     }
