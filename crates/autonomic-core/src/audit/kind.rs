@@ -20,6 +20,12 @@ pub enum Kind {
     SpineApproval,
     /// The guarded path refused a command before it ran.
     SpineRefused,
+    /// A workflow run or one of its nodes changed state (started, finished, held, routed).
+    SpineWorkflow,
+    /// A workflow file waived the approval a node that modifies external state needs.
+    SpineWaiver,
+    /// A workflow's `notify` node sent a message.
+    SpineNotify,
     /// agent-muscle ran a command (every run, whatever its outcome).
     MuscleExec,
     /// The sandbox killed a task (a syscall, a path, a limit).
@@ -46,12 +52,15 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, for `--kind` help and validation.
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 19] = [
         Kind::MouthDeny,
         Kind::MouthReview,
         Kind::ImmuneInstall,
         Kind::SpineApproval,
         Kind::SpineRefused,
+        Kind::SpineWorkflow,
+        Kind::SpineWaiver,
+        Kind::SpineNotify,
         Kind::MuscleExec,
         Kind::MuscleViolation,
         Kind::MuscleTraps,
@@ -73,6 +82,9 @@ impl Kind {
             Kind::ImmuneInstall => "immune.install",
             Kind::SpineApproval => "spine.approval",
             Kind::SpineRefused => "spine.refused",
+            Kind::SpineWorkflow => "spine.workflow",
+            Kind::SpineWaiver => "spine.waiver",
+            Kind::SpineNotify => "spine.notify",
             Kind::MuscleExec => "muscle.exec",
             Kind::MuscleViolation => "muscle.violation",
             Kind::MuscleTraps => "muscle.traps",
@@ -112,6 +124,8 @@ pub enum Actor {
     User,
     /// agent-heart's prune cycle.
     Heart,
+    /// The workflow engine, acting for a run (`workflow:wf-…`).
+    Workflow(String),
 }
 
 impl fmt::Display for Actor {
@@ -123,6 +137,7 @@ impl fmt::Display for Actor {
             Actor::Mcp(Some(c)) => write!(f, "mcp:{c}"),
             Actor::User => f.write_str("user"),
             Actor::Heart => f.write_str("heart"),
+            Actor::Workflow(id) => write!(f, "workflow:{id}"),
         }
     }
 }
