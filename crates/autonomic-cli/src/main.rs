@@ -16,12 +16,14 @@ mod llm_cmd;
 mod mcp_cmd;
 mod muscle_cmd;
 mod run_cmd;
+mod spine_cmd;
 mod validate;
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use agent_spine::workflow::journal::Verdict;
 use autonomic_cli::render;
 use autonomic_core::config::{Config, LoadedConfig};
 use autonomic_core::paths::Paths;
@@ -105,6 +107,61 @@ enum Command {
     /// The local language model: fetch it, chat with it, serve it over the OpenAI API, measure it.
     #[command(subcommand)]
     Llm(llm_cmd::LlmCommand),
+    /// Workflow runs: every run, or one run's nodes (from the journal).
+    Status {
+        /// A run id (wf-YYYYMMDD-xxxxxx); all recent runs when absent.
+        run: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A workflow run's journal: every transition and every layer's decision, oldest first.
+    Logs {
+        /// The run id.
+        run: String,
+        /// One JSON event per line (the event schema of docs/events.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the workflow engine as a daemon: resumes paused and interrupted runs, adopts runs
+    /// other commands submit, takes answers (CLI, NATS), prunes memory and old journals.
+    Serve,
+    /// Approval requests waiting for a human.
+    Approvals {
+        #[command(subcommand)]
+        command: Option<ApprovalsCommand>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve the open request of a paused run (the first valid answer wins).
+    Approve(AnswerArgs),
+    /// Reject the open request of a paused run.
+    Reject(AnswerArgs),
+    /// Cancel a run (running work is stopped).
+    Cancel(AnswerArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ApprovalsCommand {
+    /// Send fresh requests for a paused run (an expired request cannot be answered); a
+    /// security hold is rescanned first and released when nothing blocks any more.
+    Resend {
+        /// The run id.
+        run: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct AnswerArgs {
+    /// The run id (wf-YYYYMMDD-xxxxxx).
+    run: String,
+    /// Which request, when the run has more than one open.
+    #[arg(long, value_name = "ID")]
+    request: Option<String>,
+    /// Why (kept in the journal and the audit log).
+    #[arg(long)]
+    reason: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -201,11 +258,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Brain(cmd) => brain_cmd::run_brain(&cmd, &Context::load(paths)?),
         Command::Heart(cmd) => brain_cmd::run_heart(&cmd, &Context::load(paths)?),
         Command::Llm(cmd) => llm_cmd::run(&cmd, &Context::load(paths)?),
+        Command::Status { run, json } => {
+            spine_cmd::status(run.as_deref(), json, &Context::load(paths)?)
+        }
+        Command::Logs { run, json } => spine_cmd::logs(&run, json, &Context::load(paths)?),
+        Command::Serve => spine_cmd::serve(&Context::load(paths)?),
+        Command::Approvals { command: None, json } => {
+            spine_cmd::approvals(json, &Context::load(paths)?)
+        }
+        Command::Approvals {
+            command: Some(ApprovalsCommand::Resend { run }),
+            ..
+        } => spine_cmd::resend(&run, &Context::load(paths)?),
+        Command::Approve(a) => answer(&a, Verdict::Approve, paths),
+        Command::Reject(a) => answer(&a, Verdict::Reject, paths),
+        Command::Cancel(a) => answer(&a, Verdict::Cancel, paths),
         Command::Immune(cmd) => {
             let ctx = Context::load(paths)?;
             autonomic_cli::immune::run(&cmd, &ctx.paths, &ctx.config)
         }
     }
+}
+
+fn answer(a: &AnswerArgs, verdict: Verdict, paths: Paths) -> anyhow::Result<ExitCode> {
+    spine_cmd::answer(
+        &a.run,
+        verdict,
+        a.request.as_deref(),
+        a.reason.clone(),
+        &Context::load(paths)?,
+    )
 }
 
 /// `--home` wins over `$AUTONOMIC_HOME`, which wins over `~/.autonomic`.

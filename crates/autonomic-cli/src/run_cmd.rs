@@ -28,6 +28,8 @@ pub enum OnReview {
 /// Arguments of `autonomic run`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
+A workflow file runs every node through the layers, journaled:
+  autonomic run examples/repo-audit.toml [--repo DIR] [--var NAME=VALUE]...
 The command is a shell string, run with `bash -c` in the sandbox:
   autonomic run -- 'cargo test && git status'
 1. agent-mouth validates it: a deny prints the finding with a caret and nothing runs (exit 1).
@@ -42,6 +44,17 @@ The command is a shell string, run with `bash -c` in the sandbox:
 4. It runs at --sandbox (default [muscle] default_sandbox); the exit code is the command's.
 5. Every refusal, answer and run is appended to the audit log (`autonomic audit show`).")]
 pub struct RunArgs {
+    /// A workflow file to run instead of one command (see docs/workflows.md):
+    /// its nodes go through the same layers, journaled; the run ends
+    /// succeeded (0), failed (1) or paused for a human (3).
+    #[arg(value_name = "WORKFLOW.toml")]
+    pub workflow: Option<std::path::PathBuf>,
+    /// With a workflow: the repository to run it in (default: its `repo`).
+    #[arg(long, value_name = "DIR", requires = "workflow")]
+    pub repo: Option<std::path::PathBuf>,
+    /// With a workflow: a variable, NAME=VALUE (repeatable; over the file's [vars]).
+    #[arg(long = "var", value_name = "NAME=VALUE", requires = "workflow")]
+    pub vars: Vec<String>,
     /// What to do with a command that needs review (default: ask at a
     /// terminal, else `[spine] review_without_terminal`).
     #[arg(long, value_enum, default_value = "ask")]
@@ -58,6 +71,12 @@ pub struct RunArgs {
 
 /// Runs `autonomic run`.
 pub fn run(args: &RunArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode> {
+    if let Some(file) = &args.workflow {
+        if !args.command.is_empty() {
+            anyhow::bail!("give a workflow file or a command after `--`, not both");
+        }
+        return crate::spine_cmd::run_workflow(file, args.repo.clone(), &args.vars, ctx);
+    }
     let command = read_command(&args.command)?;
     let opts = args.sandbox.options();
     let cwd = match &opts.workspace {

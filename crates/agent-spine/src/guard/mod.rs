@@ -277,6 +277,17 @@ impl Guard {
         &self.rules_path
     }
 
+    /// Where the guard's home is.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    /// The audit log the guard writes (the workflow engine appends its own
+    /// records to the same chain).
+    pub fn audit_log(&self) -> &AuditLog {
+        &self.audit
+    }
+
     /// The settings in force.
     pub fn config(&self) -> &Config {
         &self.config

@@ -18,6 +18,8 @@ mod run;
 mod sandbox;
 mod tasks;
 mod validate;
+mod workflow_crash;
+mod workflow_run;
 
 use std::path::{Path, PathBuf};
 
