@@ -4,7 +4,7 @@
 //! runs in the CLI's workflow tests).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -585,7 +585,8 @@ command = "echo x > inside.txt; echo y > {}"
     );
     let (id, state) = run_to_rest(&rig, &text, None);
     assert!(rig.repo.join("inside.txt").exists(), "{:?}", rig.states(&id));
+    // The write landed in the sandbox's private view, never on the host.
     assert!(!outside.exists(), "the seccomp level let a node write outside the repository");
-    assert_eq!(state, RunState::Failed);
+    assert_eq!(state, RunState::Succeeded);
 }
 

@@ -61,7 +61,6 @@ impl Core {
                 brain: BrainHandle::new(p.config.brain.clone()),
                 model: ModelSlot::new(p.model),
                 dispatcher: p.dispatcher,
-                paths: p.paths,
                 config: p.config,
                 audit,
             }),
@@ -367,7 +366,6 @@ impl Core {
             repo: run.repo.clone(),
             vars: run.vars.clone(),
             outputs: run.outputs(),
-            attempt: run.nodes[i].attempt,
             feedback: run.feedback.get(&node.id).cloned().unwrap_or_default(),
             approved_sha256: run.approved.get(&node.id).cloned(),
             transcript: run.transcripts.get(&node.id).cloned().unwrap_or_default(),
@@ -565,7 +563,8 @@ impl Core {
             expires_at: expires,
         })?;
         self.bus.publish(&e);
-        for c in &self.channels {
+        let channels = self.channels.clone();
+        for c in &channels {
             if let Err(why) = c.send(&req) {
                 self.event(
                     run_id,

@@ -108,10 +108,6 @@ impl Run {
         }
     }
 
-    pub fn state_of(&self, id: &str) -> Option<NodeState> {
-        self.index.get(id).map(|&i| self.nodes[i].state)
-    }
-
     /// Whether node `i` may start, must wait, or will never run.
     pub fn readiness(&self, i: usize, finalizing: bool) -> Readiness {
         let node = &self.wf.nodes[i];
@@ -176,14 +172,18 @@ impl Run {
             return RunState::WaitingApproval;
         }
         let any = |s: NodeState| self.nodes.iter().any(|n| n.state == s);
-        if any(NodeState::Running) || any(NodeState::Pending) {
+        if any(NodeState::Running) {
             return RunState::Running;
         }
+        // Pending nodes behind a paused one wait with it.
         if any(NodeState::SecurityHold) {
             return RunState::SecurityHold;
         }
         if any(NodeState::WaitingApproval) {
             return RunState::WaitingApproval;
+        }
+        if any(NodeState::Pending) {
+            return RunState::Running;
         }
         let failed = self.wf.nodes.iter().zip(&self.nodes).any(|(n, rt)| {
             matches!(rt.state, NodeState::Failed | NodeState::Rejected)

@@ -23,7 +23,6 @@ use std::sync::{Arc, OnceLock};
 use agent_muscle::exec::CancelHandle;
 use autonomic_core::audit::{Actor, AuditEvent, AuditLog, Kind};
 use autonomic_core::config::Config;
-use autonomic_core::paths::Paths;
 use autonomic_core::SandboxLevel;
 use autonomic_llm::ChatModel;
 
@@ -50,7 +49,6 @@ pub(crate) struct Job {
     pub vars: BTreeMap<String, String>,
     /// Outputs of every node that has them so far.
     pub outputs: BTreeMap<String, Outputs>,
-    pub attempt: u32,
     /// Refusals of earlier attempts, for a regeneration prompt.
     pub feedback: Vec<String>,
     /// SHA-256 of the command a human approved for this node.
@@ -141,7 +139,6 @@ impl ModelSlot {
 
 /// The layers' entry points, shared by every node's work.
 pub(crate) struct Services {
-    pub paths: Paths,
     pub config: Config,
     pub dispatcher: Arc<dyn Dispatcher>,
     pub model: ModelSlot,
@@ -234,7 +231,7 @@ fn approval(job: &Job, services: &Services, action: &str, risk: &str) -> Outcome
         .workflow
         .nodes
         .iter()
-        .filter(|n| n.needs.iter().any(|x| *x == job.node.id))
+        .filter(|n| n.needs.contains(&job.node.id))
         .collect();
     let sandbox = guarded
         .iter()
