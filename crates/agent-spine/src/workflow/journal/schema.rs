@@ -137,10 +137,12 @@ pub(crate) fn check_identity(conn: &Connection, path: &Path) -> Result<i64> {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(err)?;
+    // Reading the schema also refuses a file whose schema page is damaged
+    // before anything is written to it.
+    let objects: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(err)?;
     if app_id == 0 {
-        let objects: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-            .map_err(err)?;
         if objects > 0 || version != 0 {
             return Err(JournalError::Foreign {
                 path: path.to_path_buf(),
