@@ -81,11 +81,11 @@ fn a_run_round_trips_with_its_nodes_and_started_event() {
     let mut j = Journal::open_in_memory().unwrap();
     let run = id("aaaaaa");
     let mut new = new_run(&run, &[("scan", false), ("push", true), ("notify", false)]);
-    new.file = PathBuf::from(std::ffi::OsString::from(
+    new.file = PathBuf::from(
         <std::ffi::OsString as std::os::unix::ffi::OsStringExt>::from_vec(
             b"/flows/\xffx.toml".to_vec(),
         ),
-    ));
+    );
     let before = truncated(OffsetDateTime::now_utc());
     let started = j.create_run(&new).unwrap();
     assert_eq!(started.seq, 1);
@@ -698,7 +698,10 @@ fn prune_removes_only_old_finished_runs_and_never_reuses_seq() {
             .unwrap(),
         1
     );
-    assert_eq!(j.unfinished_runs().unwrap(), [old_paused.clone()]);
+    assert_eq!(
+        j.unfinished_runs().unwrap(),
+        std::slice::from_ref(&old_paused)
+    );
     let e = j
         .record(&old_paused, None, EventKind::Progress, json!({}))
         .unwrap();
@@ -762,7 +765,7 @@ fn reopening_keeps_everything_and_the_file_is_private() {
         assert_eq!(j.request(&req.id).unwrap().unwrap(), req);
         assert_eq!(j.pending_decisions().unwrap()[0].seq, seq);
         assert_eq!(j.task_result("k").unwrap(), Some(json!({ "exit": 0 })));
-        assert_eq!(j.unfinished_runs().unwrap(), [run.clone()]);
+        assert_eq!(j.unfinished_runs().unwrap(), std::slice::from_ref(&run));
         j.check_integrity().unwrap();
     }
 }
