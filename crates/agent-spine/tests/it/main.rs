@@ -6,6 +6,7 @@
     reason = "test helpers outside #[test] functions panic on failure by design"
 )]
 
+mod journal;
 mod mcp;
 mod resolve;
 mod sandbox;
