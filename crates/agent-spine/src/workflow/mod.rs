@@ -12,5 +12,6 @@
 //! agent-mouth's, a finding's severity agent-immune's, enforcement
 //! agent-muscle's), or run anything that did not pass through them.
 
+pub mod bus;
 pub mod event;
 pub mod state;
