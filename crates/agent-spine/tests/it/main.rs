@@ -6,7 +6,9 @@
     reason = "test helpers outside #[test] functions panic on failure by design"
 )]
 
+mod bus;
 mod mcp;
+mod nats_server;
 mod resolve;
 mod sandbox;
 

@@ -109,7 +109,7 @@ impl Link {
         answers: mpsc::Sender<ApprovalAnswer>,
     ) -> Result<Link, BusError> {
         let shown = redact(url);
-        let addr: async_nats::ServerAddr = url.parse().map_err(|source| BusError::Url {
+        let addr = parse_url(url).map_err(|source| BusError::Url {
             url: shown.clone(),
             source,
         })?;
@@ -139,10 +139,15 @@ impl Link {
             .connect(addr)
             .await
             .map_err(|source| BusError::Client { url: shown, source })?;
-        let tasks = vec![
-            tokio::spawn(publisher(Arc::clone(&shared), client.clone())),
-            tokio::spawn(listen(client.clone(), answers, shared.url.clone())),
-        ];
+        // Subscribed before anything is published: the subscription reaches
+        // the server ahead of the first event and of any flush.
+        let mut tasks = vec![tokio::spawn(publisher(Arc::clone(&shared), client.clone()))];
+        match client.subscribe(ANSWER_SUBJECTS).await {
+            Ok(sub) => tasks.push(tokio::spawn(listen(client.clone(), sub, answers))),
+            Err(e) => {
+                tracing::warn!(url = %shared.url, error = %e, "approval answers over NATS are off: could not subscribe to {ANSWER_SUBJECTS}")
+            }
+        }
         Ok(Link {
             shared,
             client,
@@ -225,6 +230,18 @@ impl Drop for Link {
             task.abort();
         }
     }
+}
+
+/// async-nats's parse, plus a host (it takes `nats://` as a URL).
+fn parse_url(url: &str) -> std::io::Result<async_nats::ServerAddr> {
+    let addr: async_nats::ServerAddr = url.parse()?;
+    if addr.host().is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the URL has no host",
+        ));
+    }
+    Ok(addr)
 }
 
 /// 50 ms, doubling, at most [`MAX_RECONNECT_DELAY`].
@@ -339,14 +356,11 @@ async fn publisher(s: Arc<Shared>, client: async_nats::Client) {
 
 /// Takes answers from `autonomic.approval.*`, hands the well-formed ones to
 /// the engine and replies when the message has a reply subject.
-async fn listen(client: async_nats::Client, answers: mpsc::Sender<ApprovalAnswer>, url: String) {
-    let mut sub = match client.subscribe(ANSWER_SUBJECTS).await {
-        Ok(sub) => sub,
-        Err(e) => {
-            tracing::warn!(url = %url, error = %e, "approval answers over NATS are off: could not subscribe to {ANSWER_SUBJECTS}");
-            return;
-        }
-    };
+async fn listen(
+    client: async_nats::Client,
+    mut sub: async_nats::Subscriber,
+    answers: mpsc::Sender<ApprovalAnswer>,
+) {
     let mut limit = WarnLimit::new();
     while let Some(msg) = sub.next().await {
         let reply = match parse_answer(msg.subject.as_str(), &msg.payload) {
