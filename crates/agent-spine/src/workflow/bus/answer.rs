@@ -149,15 +149,23 @@ pub fn parse_answer(subject: &str, payload: &[u8]) -> Result<ApprovalAnswer, Ans
             len: payload.len(),
         });
     }
-    let wire: Wire = serde_json::from_slice(payload).map_err(|e| AnswerError::Json {
+    let json = |detail: String| AnswerError::Json {
         subject: subject.to_owned(),
-        detail: e.to_string(),
-    })?;
+        detail,
+    };
     let field = |field: &'static str, problem: String| AnswerError::Field {
         subject: subject.to_owned(),
         field,
         problem,
     };
+    let value: serde_json::Value =
+        serde_json::from_slice(payload).map_err(|e| json(e.to_string()))?;
+    check_shape(&value).map_err(|(f, problem)| match f {
+        Ok(name) => field(name, problem),
+        Err(unknown) => json(format!("unknown field `{unknown}` ({problem})")),
+    })?;
+    // The typed parse also refuses a field given twice.
+    let wire: Wire = serde_json::from_slice(payload).map_err(|e| json(e.to_string()))?;
     check_by(&wire.by).map_err(|p| field("by", p))?;
     if let Some(request) = &wire.request {
         check_request(request).map_err(|p| field("request", p))?;
@@ -173,6 +181,46 @@ pub fn parse_answer(subject: &str, payload: &[u8]) -> Result<ApprovalAnswer, Ans
         reason: wire.reason,
         subject: subject.to_owned(),
     })
+}
+
+/// The fields an answer may have, and whether each is required.
+const FIELDS: [(&str, bool); 4] = [
+    ("decision", true),
+    ("by", true),
+    ("request", false),
+    ("reason", false),
+];
+
+/// An object with known fields only, each a string (the optional ones may
+/// be null). On error: the field (known, or the unknown name) and why.
+#[expect(
+    clippy::type_complexity,
+    reason = "a private helper's error: the field, known or not, and the problem"
+)]
+fn check_shape(value: &serde_json::Value) -> Result<(), (Result<&'static str, String>, String)> {
+    let Some(obj) = value.as_object() else {
+        return Err((
+            Ok("decision"),
+            "missing: the message is not a JSON object".to_owned(),
+        ));
+    };
+    if let Some(unknown) = obj.keys().find(|k| !FIELDS.iter().any(|(f, _)| f == k)) {
+        return Err((
+            Err(unknown.clone()),
+            "expected decision, by, request or reason".to_owned(),
+        ));
+    }
+    for (name, required) in FIELDS {
+        match obj.get(name) {
+            Some(serde_json::Value::String(_)) => {}
+            Some(serde_json::Value::Null) | None if !required => {}
+            None => return Err((Ok(name), "is missing".to_owned())),
+            Some(other) => {
+                return Err((Ok(name), format!("must be a string, not `{other}`")));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_by(by: &str) -> Result<(), String> {
@@ -279,7 +327,13 @@ mod tests {
                 r#"{"decision":"approve","by":"a","reason":"\u001b[2J"}"#,
                 "`reason`",
             ),
-            (r#"{"decision":"approve","by":5}"#, "by"),
+            (r#"{"decision":"approve","by":5}"#, "`by`"),
+            (r#"{"decision":"approve","by":"a","reason":[]}"#, "`reason`"),
+            (
+                r#"{"decision":"approve","decision":"reject","by":"a"}"#,
+                "duplicate field `decision`",
+            ),
+            ("[1]", "`decision`"),
             ("not json", SUBJECT),
         ];
         for (payload, needle) in cases {
