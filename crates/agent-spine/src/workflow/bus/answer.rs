@@ -193,10 +193,6 @@ const FIELDS: [(&str, bool); 4] = [
 
 /// An object with known fields only, each a string (the optional ones may
 /// be null). On error: the field (known, or the unknown name) and why.
-#[expect(
-    clippy::type_complexity,
-    reason = "a private helper's error: the field, known or not, and the problem"
-)]
 fn check_shape(value: &serde_json::Value) -> Result<(), (Result<&'static str, String>, String)> {
     let Some(obj) = value.as_object() else {
         return Err((
