@@ -7,7 +7,9 @@
 )]
 
 mod journal;
+mod bus;
 mod mcp;
+mod nats_server;
 mod resolve;
 mod sandbox;
 mod engine;

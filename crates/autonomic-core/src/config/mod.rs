@@ -45,8 +45,9 @@ use serde::Serialize;
 
 pub use error::{ConfigError, Location};
 pub use schema::{
-    BrainConfig, Config, FailOn, HeartConfig, ImmuneConfig, LlmBackend, LlmConfig, MouthConfig,
-    MuscleConfig, ReviewPolicy, SpineConfig, StructuredOutput, UnknownAs, WorkspaceTraps,
+    BrainConfig, BusConfig, Config, FailOn, HeartConfig, ImmuneConfig, LlmBackend, LlmConfig,
+    MouthConfig, MuscleConfig, ReviewPolicy, SpineConfig, StructuredOutput, UnknownAs,
+    WorkspaceTraps,
 };
 pub use spec::UnknownChoice;
 
