@@ -13,4 +13,5 @@
 //! agent-muscle's), or run anything that did not pass through them.
 
 pub mod event;
+pub mod patch;
 pub mod state;
