@@ -7,6 +7,7 @@
 )]
 
 mod mcp;
+mod patch;
 mod resolve;
 mod sandbox;
 

@@ -438,12 +438,11 @@ fn dry_run(repo: &Path, patch: &str, files: &[PatchedFile]) -> Result<Vec<FileCh
 }
 
 /// Refuses a patch git reads as touching other paths than the checks did.
+/// git lists one path per section (the new name; a deleted file's old
+/// one). A rename source git read differently would not exist in the
+/// scratch copy, which holds only checked paths, so the dry run fails.
 fn same_paths(files: &[PatchedFile], git: &[String]) -> Result<(), PatchError> {
-    let mut ours: Vec<String> = files
-        .iter()
-        .flat_map(|f| rename_from(f).into_iter().chain(std::iter::once(&f.path)))
-        .map(|p| p.display().to_string())
-        .collect();
+    let mut ours: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
     let mut git = git.to_vec();
     ours.sort();
     git.sort();

@@ -56,7 +56,11 @@ fn malformed(index: usize, message: impl Into<String>) -> Malformed {
 
 /// Every file section of `patch`, in order.
 pub fn sections(patch: &str) -> Result<Vec<Section>, Malformed> {
-    let lines: Vec<&str> = patch.split('\n').collect();
+    let mut lines: Vec<&str> = patch.split('\n').collect();
+    if patch.ends_with('\n') {
+        // The text after the last newline is not a line.
+        lines.pop();
+    }
     let mut out = Vec::new();
     let mut i = 0;
     while i < lines.len() {
