@@ -257,10 +257,15 @@ fn repository(repo: &Path) -> Result<PathBuf, PatchError> {
 /// then each path against the tree (read only).
 fn check(repo: &Path, patch: &str) -> Result<Vec<PatchedFile>, PatchError> {
     let mut files = Vec::new();
-    for (file, lines) in read(patch)? {
+    for ReadFile {
+        file,
+        line,
+        from_line,
+    } in read(patch)?
+    {
         for (rel, line) in [
-            Some((&file.path, lines.0)),
-            rename_from(&file).map(|p| (p, lines.1)),
+            Some((&file.path, line)),
+            rename_from(&file).map(|p| (p, from_line)),
         ]
         .into_iter()
         .flatten()
@@ -289,9 +294,16 @@ fn rename_from(file: &PatchedFile) -> Option<&PathBuf> {
     }
 }
 
-/// The pure half of the checks: every section as a [`PatchedFile`], with
-/// the lines its path and its rename source were read from.
-fn read(patch: &str) -> Result<Vec<(PatchedFile, (usize, usize))>, PatchError> {
+/// A section as a [`PatchedFile`], with the lines its path and its rename
+/// source were read from.
+struct ReadFile {
+    file: PatchedFile,
+    line: usize,
+    from_line: usize,
+}
+
+/// The pure half of the checks: every section read and checked.
+fn read(patch: &str) -> Result<Vec<ReadFile>, PatchError> {
     if patch.len() > MAX_PATCH_BYTES {
         return Err(PatchError::TooLarge {
             bytes: patch.len(),
@@ -314,7 +326,7 @@ fn read(patch: &str) -> Result<Vec<(PatchedFile, (usize, usize))>, PatchError> {
     sections.iter().map(section_file).collect()
 }
 
-fn section_file(s: &parse::Section) -> Result<(PatchedFile, (usize, usize)), PatchError> {
+fn section_file(s: &parse::Section) -> Result<ReadFile, PatchError> {
     let shown = s
         .new
         .as_ref()
@@ -368,7 +380,11 @@ fn section_file(s: &parse::Section) -> Result<(PatchedFile, (usize, usize)), Pat
             })
         }
     };
-    Ok((PatchedFile { path, change }, lines))
+    Ok(ReadFile {
+        file: PatchedFile { path, change },
+        line: lines.0,
+        from_line: lines.1,
+    })
 }
 
 /// Why a file mode is refused, or `None` for a regular, non-executable file.
