@@ -16,7 +16,8 @@ fn repo() -> &'static Path {
     REPO.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("workflow-patch-fuzz-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("src")).expect("a scratch repository");
-        std::fs::write(dir.join("src/lib.rs"), "pub fn one() -> u32 {\n    1\n}\n").expect("a file");
+        std::fs::write(dir.join("src/lib.rs"), "pub fn one() -> u32 {\n    1\n}\n")
+            .expect("a file");
         std::fs::write(dir.join("requirements.txt"), "requests==2.31.0\n").expect("a manifest");
         dir
     })
