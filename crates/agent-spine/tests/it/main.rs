@@ -10,6 +10,7 @@ mod journal;
 mod bus;
 mod mcp;
 mod nats_server;
+mod patch;
 mod resolve;
 mod sandbox;
 mod engine;
