@@ -17,6 +17,7 @@ mod mcp_cmd;
 mod muscle_cmd;
 mod run_cmd;
 mod validate;
+mod workflow_cmd;
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -105,6 +106,9 @@ enum Command {
     /// The local language model: fetch it, chat with it, serve it over the OpenAI API, measure it.
     #[command(subcommand)]
     Llm(llm_cmd::LlmCommand),
+    /// Workflow files: check one before running it.
+    #[command(subcommand)]
+    Workflow(workflow_cmd::WorkflowCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -201,6 +205,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Brain(cmd) => brain_cmd::run_brain(&cmd, &Context::load(paths)?),
         Command::Heart(cmd) => brain_cmd::run_heart(&cmd, &Context::load(paths)?),
         Command::Llm(cmd) => llm_cmd::run(&cmd, &Context::load(paths)?),
+        Command::Workflow(cmd) => workflow_cmd::run(&cmd),
         Command::Immune(cmd) => {
             let ctx = Context::load(paths)?;
             autonomic_cli::immune::run(&cmd, &ctx.paths, &ctx.config)

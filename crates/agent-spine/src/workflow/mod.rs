@@ -13,4 +13,7 @@
 //! agent-muscle's), or run anything that did not pass through them.
 
 pub mod event;
+pub mod load;
+pub mod model;
 pub mod state;
+pub mod template;

@@ -9,6 +9,7 @@
 mod mcp;
 mod resolve;
 mod sandbox;
+mod workflow_file;
 
 use agent_spine::profiles::{resolve, Resolved};
 use autonomic_core::paths::Paths;

@@ -18,6 +18,7 @@ mod run;
 mod sandbox;
 mod tasks;
 mod validate;
+mod workflow;
 
 use std::path::{Path, PathBuf};
 
