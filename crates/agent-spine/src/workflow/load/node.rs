@@ -360,10 +360,12 @@ fn gate(fields: &Fields<'_, '_>) -> Result<NodeKind, WorkflowError> {
     let source = match (fields.string("source")?, fields.strings("needs")?) {
         (Some(source), _) => source,
         (None, Some(needs)) if needs.len() == 1 => needs[0].clone(),
-        (None, needs) => return Err(fields.header_error(format!(
+        (None, needs) => {
+            return Err(fields.header_error(format!(
             "missing required key `source` (needs has {} entries; source defaults to the only one)",
             needs.map_or(0, |needs| needs.len())
-        ))),
+        )))
+        }
     };
     Ok(NodeKind::Gate {
         on_fail: gate_fail(fields, when_name)?,
