@@ -18,6 +18,7 @@ mod muscle_cmd;
 mod run_cmd;
 mod spine_cmd;
 mod validate;
+mod workflow_cmd;
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -140,6 +141,9 @@ enum Command {
     Reject(AnswerArgs),
     /// Cancel a run (running work is stopped).
     Cancel(AnswerArgs),
+    /// Workflow files: check one before running it.
+    #[command(subcommand)]
+    Workflow(workflow_cmd::WorkflowCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -273,6 +277,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Approve(a) => answer(&a, Verdict::Approve, paths),
         Command::Reject(a) => answer(&a, Verdict::Reject, paths),
         Command::Cancel(a) => answer(&a, Verdict::Cancel, paths),
+        Command::Workflow(cmd) => workflow_cmd::run(&cmd),
         Command::Immune(cmd) => {
             let ctx = Context::load(paths)?;
             autonomic_cli::immune::run(&cmd, &ctx.paths, &ctx.config)

@@ -54,6 +54,7 @@ fn hint(error: &anyhow::Error) -> Option<String> {
             agent_heart::HeartError,
             agent_spine::guard::GuardError,
             agent_spine::sandbox::SandboxError,
+            agent_spine::workflow::load::WorkflowError,
             autonomic_llm::LlmError,
             autonomic_llm::fetch::FetchError,
         )

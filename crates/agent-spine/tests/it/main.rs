@@ -14,6 +14,7 @@ mod patch;
 mod resolve;
 mod sandbox;
 mod engine;
+mod workflow_file;
 
 use agent_spine::profiles::{resolve, Resolved};
 use autonomic_core::paths::Paths;

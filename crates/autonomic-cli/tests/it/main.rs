@@ -20,6 +20,7 @@ mod tasks;
 mod validate;
 mod workflow_crash;
 mod workflow_run;
+mod workflow;
 
 use std::path::{Path, PathBuf};
 
