@@ -58,7 +58,10 @@ fn dag(layers: usize, width: usize) -> String {
     let mut s = String::from("[workflow]\nname = \"dag\"\nsandbox = \"none\"\n");
     for l in 0..layers {
         for w in 0..width {
-            let _ = write!(s, "\n[[node]]\nid = \"n{l}-{w}\"\nkind = \"exec\"\ncommand = \"true\"\n");
+            let _ = write!(
+                s,
+                "\n[[node]]\nid = \"n{l}-{w}\"\nkind = \"exec\"\ncommand = \"true\"\n"
+            );
             if l > 0 {
                 let _ = writeln!(s, "needs = [\"n{}-{}\"]", l - 1, w);
             }
@@ -131,7 +134,9 @@ fn recovery(rt: &tokio::runtime::Runtime) {
     let mut text = String::from(
         "[workflow]\nname = \"paused\"\n\n[[node]]\nid = \"ok\"\nkind = \"approval\"\naction = \"deploy\"\n",
     );
-    text.push_str("\n[[node]]\nid = \"go\"\nkind = \"exec\"\nneeds = [\"ok\"]\ncommand = \"true\"\n");
+    text.push_str(
+        "\n[[node]]\nid = \"go\"\nkind = \"exec\"\nneeds = [\"ok\"]\ncommand = \"true\"\n",
+    );
     let s = setup(&text);
     rt.block_on(async {
         let engine = Engine::start(
@@ -179,7 +184,11 @@ fn main() {
 
     let big = setup(&dag(100, 100));
     c.bench_function("engine/dag_10k_noop", |b| {
-        b.iter_custom(|iters| (0..iters).map(|_| run_once(&rt, &big, Some(Arc::new(Noop)))).sum())
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| run_once(&rt, &big, Some(Arc::new(Noop))))
+                .sum()
+        })
     });
 
     let one = setup("[workflow]\nname = \"one\"\nsandbox = \"none\"\n\n[[node]]\nid = \"t\"\nkind = \"exec\"\ncommand = \"true\"\n");

@@ -267,9 +267,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Logs { run, json } => spine_cmd::logs(&run, json, &Context::load(paths)?),
         Command::Serve => spine_cmd::serve(&Context::load(paths)?),
-        Command::Approvals { command: None, json } => {
-            spine_cmd::approvals(json, &Context::load(paths)?)
-        }
+        Command::Approvals {
+            command: None,
+            json,
+        } => spine_cmd::approvals(json, &Context::load(paths)?),
         Command::Approvals {
             command: Some(ApprovalsCommand::Resend { run }),
             ..

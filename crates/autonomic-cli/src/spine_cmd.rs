@@ -131,7 +131,12 @@ fn finish(id: &RunId, state: RunState) -> ExitCode {
 
 /// Polls the journal for a run's events until it is finished or paused
 /// with nothing running.
-fn follow(journal_path: &Path, id: &RunId, mut after: u64, printer: &Printer) -> anyhow::Result<RunState> {
+fn follow(
+    journal_path: &Path,
+    id: &RunId,
+    mut after: u64,
+    printer: &Printer,
+) -> anyhow::Result<RunState> {
     let journal = Journal::open_read_only(journal_path)?;
     loop {
         for e in journal.events(Some(id), after, 1000)? {
@@ -186,7 +191,8 @@ pub fn answer(
     let rt = runtime()?;
     let state = rt.block_on(async {
         let bus = Bus::local();
-        let mut opts = EngineOptions::new(ctx.paths.clone(), config.clone(), Scope::Only(id.clone()));
+        let mut opts =
+            EngineOptions::new(ctx.paths.clone(), config.clone(), Scope::Only(id.clone()));
         opts.poll = Duration::from_millis(50);
         let engine = Engine::start(opts, bus)?;
         let mut events = engine.subscribe();
@@ -254,8 +260,16 @@ pub fn approvals(json: bool, ctx: &crate::Context) -> anyhow::Result<ExitCode> {
         println!("no approval requests are waiting");
     }
     for r in &open {
-        println!("request {} (run {}){}", r.id, r.run,
-            if control::is_answerable(r) { String::new() } else { " — EXPIRED: `autonomic approvals resend` sends a fresh one".into() });
+        println!(
+            "request {} (run {}){}",
+            r.id,
+            r.run,
+            if control::is_answerable(r) {
+                String::new()
+            } else {
+                " — EXPIRED: `autonomic approvals resend` sends a fresh one".into()
+            }
+        );
         for line in r.text.lines() {
             println!("  {line}");
         }
@@ -307,7 +321,13 @@ pub fn status(run: Option<&str>, json: bool, ctx: &crate::Context) -> anyhow::Re
             println!("no runs");
         } else {
             for r in runs {
-                println!("{}  {:<16}  {:<18}  {}", r.id, r.state.as_str(), r.workflow, r.why);
+                println!(
+                    "{}  {:<16}  {:<18}  {}",
+                    r.id,
+                    r.state.as_str(),
+                    r.workflow,
+                    r.why
+                );
             }
         }
         return Ok(ExitCode::from(EXIT_OK));
@@ -318,12 +338,25 @@ pub fn status(run: Option<&str>, json: bool, ctx: &crate::Context) -> anyhow::Re
         .with_context(|| format!("there is no run `{id}` (`autonomic status` lists them)"))?;
     if json {
         let nodes: Vec<_> = r.nodes.iter().map(|n| serde_json::json!({"node": n.id, "state": n.state, "attempt": n.attempt, "why": n.why, "outputs": n.outputs})).collect();
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
             "run": r.id, "workflow": r.workflow, "state": r.state, "why": r.why, "file": r.file,
-            "file_sha256": r.file_sha256, "repo": r.repo, "project": r.project, "nodes": nodes}))?);
+            "file_sha256": r.file_sha256, "repo": r.repo, "project": r.project, "nodes": nodes}))?
+        );
         return Ok(ExitCode::from(EXIT_OK));
     }
-    println!("{} {} — {}{}", r.id, r.workflow, r.state, if r.why.is_empty() { String::new() } else { format!(" ({})", r.why) });
+    println!(
+        "{} {} — {}{}",
+        r.id,
+        r.workflow,
+        r.state,
+        if r.why.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", r.why)
+        }
+    );
     println!("  file {}  repo {}", r.file.display(), r.repo.display());
     for n in &r.nodes {
         println!("  {:<20} {:<17} {}", n.id, n.state.as_str(), n.why);
@@ -338,7 +371,10 @@ pub fn logs(run: &str, json: bool, ctx: &crate::Context) -> anyhow::Result<ExitC
     if journal.run(&id)?.is_none() {
         anyhow::bail!("there is no run `{id}` (`autonomic status` lists them)");
     }
-    let printer = Printer { colour: false, times: true };
+    let printer = Printer {
+        colour: false,
+        times: true,
+    };
     let mut after = 0;
     loop {
         let events = journal.events(Some(&id), after, 1000)?;
@@ -393,14 +429,37 @@ impl Printer {
 
     fn line(&self, e: &Event) -> Option<String> {
         let d = &e.data;
-        let s = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let s = |k: &str| {
+            d.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
         let node = e.node.clone().unwrap_or_default();
         let body = match e.kind {
-            EventKind::RunStarted => self.paint("1", &format!("▶ {} {} in {}", s("workflow"), e.run, s("repo"))),
+            EventKind::RunStarted => self.paint(
+                "1",
+                &format!("▶ {} {} in {}", s("workflow"), e.run, s("repo")),
+            ),
             EventKind::RunState => {
                 let to = s("to");
-                let code = match to.as_str() { "succeeded" => "1;32", "failed" | "cancelled" => "1;31", _ => "1;33" };
-                self.paint(code, &format!("■ run {}: {to}{}", e.run, if s("why").is_empty() { String::new() } else { format!(" ({})", s("why")) }))
+                let code = match to.as_str() {
+                    "succeeded" => "1;32",
+                    "failed" | "cancelled" => "1;31",
+                    _ => "1;33",
+                };
+                self.paint(
+                    code,
+                    &format!(
+                        "■ run {}: {to}{}",
+                        e.run,
+                        if s("why").is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", s("why"))
+                        }
+                    ),
+                )
             }
             EventKind::NodeState => {
                 let to = s("to");
@@ -419,11 +478,26 @@ impl Printer {
                 if to == "pending" && why.is_empty() {
                     return None;
                 }
-                self.paint(code, &format!("  {mark} {node} {to}{}", if why.is_empty() || why == "done" || why == "needs met" { String::new() } else { format!(": {why}") }))
+                self.paint(
+                    code,
+                    &format!(
+                        "  {mark} {node} {to}{}",
+                        if why.is_empty() || why == "done" || why == "needs met" {
+                            String::new()
+                        } else {
+                            format!(": {why}")
+                        }
+                    ),
+                )
             }
             EventKind::Decision => {
                 let layer = s("layer");
-                let mut line = format!("    {layer}: {}", d.get("decision").map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).unwrap_or_default());
+                let mut line = format!(
+                    "    {layer}: {}",
+                    d.get("decision")
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                        .unwrap_or_default()
+                );
                 for k in ["command", "summary"] {
                     if !s(k).is_empty() {
                         line.push_str(&format!(" — {}", s(k)));
@@ -446,8 +520,14 @@ impl Printer {
             }
             EventKind::ApprovalAnswered => format!(
                 "    answer {} by {} via {}: {}",
-                s("decision"), s("by"), s("via"),
-                if d.get("accepted").and_then(serde_json::Value::as_bool) == Some(true) { "accepted".to_owned() } else { format!("refused ({})", s("why")) }
+                s("decision"),
+                s("by"),
+                s("via"),
+                if d.get("accepted").and_then(serde_json::Value::as_bool) == Some(true) {
+                    "accepted".to_owned()
+                } else {
+                    format!("refused ({})", s("why"))
+                }
             ),
             EventKind::Notify => self.paint("1", &format!("  ✉ {}", s("message"))),
             EventKind::Progress => {
@@ -456,7 +536,16 @@ impl Printer {
                 }
                 if let Some(step) = d.get("step") {
                     if d.get("command").is_some() {
-                        format!("    step {step}: `{}` → {}", s("command"), d.get("exit_code").map_or_else(String::new, |v| if v.is_null() { "refused".to_owned() } else { format!("exit {v}") }))
+                        format!(
+                            "    step {step}: `{}` → {}",
+                            s("command"),
+                            d.get("exit_code")
+                                .map_or_else(String::new, |v| if v.is_null() {
+                                    "refused".to_owned()
+                                } else {
+                                    format!("exit {v}")
+                                })
+                        )
                     } else {
                         format!("    step {step}: done — {}", s("summary"))
                     }
@@ -482,8 +571,12 @@ impl Printer {
 pub fn serve(ctx: &crate::Context) -> anyhow::Result<ExitCode> {
     let config = &ctx.config.config;
     let journal_path = &config.spine.journal_path;
-    let lock = EngineLock::try_acquire(journal_path)?
-        .with_context(|| format!("another engine holds {} (is `autonomic serve` already running?)", journal_path.display()))?;
+    let lock = EngineLock::try_acquire(journal_path)?.with_context(|| {
+        format!(
+            "another engine holds {} (is `autonomic serve` already running?)",
+            journal_path.display()
+        )
+    })?;
     let rt = runtime()?;
     rt.block_on(async {
         let mut bus = Bus::start(&config.bus).await?;
@@ -491,7 +584,11 @@ pub fn serve(ctx: &crate::Context) -> anyhow::Result<ExitCode> {
         let mut opts = EngineOptions::new(ctx.paths.clone(), config.clone(), Scope::All);
         opts.poll = Duration::from_millis(100);
         let engine = Engine::start(opts, bus)?;
-        eprintln!("autonomic serve: workflow engine on {} ({} runs resumed)", journal_path.display(), engine.snapshot().len());
+        eprintln!(
+            "autonomic serve: workflow engine on {} ({} runs resumed)",
+            journal_path.display(),
+            engine.snapshot().len()
+        );
         if let Some(mut answers) = answers {
             let path = journal_path.clone();
             tokio::spawn(async move {
@@ -501,10 +598,20 @@ pub fn serve(ctx: &crate::Context) -> anyhow::Result<ExitCode> {
                         agent_spine::workflow::bus::AnswerDecision::Reject => Verdict::Reject,
                         agent_spine::workflow::bus::AnswerDecision::Cancel => Verdict::Cancel,
                     };
-                    let r = Journal::open(&path).map_err(anyhow::Error::from).and_then(|mut j| {
-                        control::answer(&mut j, &a.run, verdict, a.request.as_deref(), &a.by, "nats", a.reason.clone())
+                    let r = Journal::open(&path)
+                        .map_err(anyhow::Error::from)
+                        .and_then(|mut j| {
+                            control::answer(
+                                &mut j,
+                                &a.run,
+                                verdict,
+                                a.request.as_deref(),
+                                &a.by,
+                                "nats",
+                                a.reason.clone(),
+                            )
                             .map_err(anyhow::Error::from)
-                    });
+                        });
                     if let Err(e) = r {
                         tracing::warn!("answer on {} not taken: {e:#}", a.subject);
                     }
@@ -532,7 +639,9 @@ fn spawn_maintenance(
     config: autonomic_core::config::Config,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let every = Duration::from_secs(60 * config.heart.prune_interval_minutes.max(1));
+        let every = Duration::from_secs(
+            60 * u64::try_from(config.heart.prune_interval_minutes.max(1)).unwrap_or(60),
+        );
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
@@ -545,14 +654,18 @@ fn spawn_maintenance(
     })
 }
 
-fn maintain(paths: &autonomic_core::paths::Paths, config: &autonomic_core::config::Config) -> anyhow::Result<()> {
+fn maintain(
+    paths: &autonomic_core::paths::Paths,
+    config: &autonomic_core::config::Config,
+) -> anyhow::Result<()> {
     let audit = AuditLog::open(&paths.audit_log)?;
     // A brain that does not exist yet has nothing to prune.
     if config.brain.db_path.exists() {
         agent_heart::PruneCycle::from_config(config).run(&audit, &|| false)?;
     }
     let mut journal = Journal::open(&config.spine.journal_path)?;
-    let before = time::OffsetDateTime::now_utc() - time::Duration::days(config.spine.keep_finished_days);
+    let before =
+        time::OffsetDateTime::now_utc() - time::Duration::days(config.spine.keep_finished_days);
     let n = journal.prune_finished(before)?;
     if n > 0 {
         tracing::info!("pruned {n} finished runs from the journal");

@@ -155,7 +155,10 @@ mod tests {
         assert!(t.starts_with(
             "🔒 Approval Required: Workflow \"deploy-frontend\" (ID: wf-20240315-abc123)\n"
         ));
-        assert!(t.contains("  Proposed action: git push origin main ; rm -rf x\n"), "{t}");
+        assert!(
+            t.contains("  Proposed action: git push origin main ; rm -rf x\n"),
+            "{t}"
+        );
         assert!(t.contains("  Risk level: high\n"));
         assert!(t.contains("  Sandbox: firecracker\n"));
         assert!(t.contains("  Dependencies: agent-muscle, agent-brain\n"));

@@ -60,7 +60,12 @@ impl BrainHandle {
     }
 
     /// The summaries a task would be given (empty for a zero budget).
-    pub fn route(&self, task: TaskContext, text: &str, budget: usize) -> Result<Vec<String>, String> {
+    pub fn route(
+        &self,
+        task: TaskContext,
+        text: &str,
+        budget: usize,
+    ) -> Result<Vec<String>, String> {
         if budget == 0 || text.trim().is_empty() {
             return Ok(Vec::new());
         }
@@ -79,7 +84,13 @@ impl BrainHandle {
 
     /// Stores a fact in `project` under `subject` (a newer fact with the
     /// same subject supersedes it).
-    pub fn remember(&self, project: &str, subject: &str, content: &str, source: &str) -> Result<(), String> {
+    pub fn remember(
+        &self,
+        project: &str,
+        subject: &str,
+        content: &str,
+        source: &str,
+    ) -> Result<(), String> {
         let mut fact = NewFact::new(Scope::Project(project.to_owned()), content);
         fact.subject = Some(subject.to_owned());
         source.clone_into(&mut fact.source);
@@ -119,7 +130,8 @@ fn serve(config: &BrainConfig, rx: &mpsc::Receiver<Request>) {
                 let _ = reply.send(r);
             }
             Request::Remember { fact, reply } => {
-                let r = opened.and_then(|b| b.remember(&fact).map(|_| ()).map_err(|e| e.to_string()));
+                let r =
+                    opened.and_then(|b| b.remember(&fact).map(|_| ()).map_err(|e| e.to_string()));
                 let _ = reply.send(r);
             }
         }

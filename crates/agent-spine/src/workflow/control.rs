@@ -147,18 +147,29 @@ fn pick_request(
             }),
         None => match open.len() {
             0 => Err(ControlError::NoRequest(run.clone())),
-            1 => Ok(open.into_iter().next().ok_or_else(|| ControlError::NoRequest(run.clone()))?),
+            1 => Ok(open
+                .into_iter()
+                .next()
+                .ok_or_else(|| ControlError::NoRequest(run.clone()))?),
             n => Err(ControlError::Ambiguous {
                 run: run.clone(),
                 count: n,
-                ids: open.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", "),
+                ids: open
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }),
         },
     }
 }
 
 /// How a decision was settled, once the engine has settled it.
-pub fn settlement(journal: &Journal, run: &RunId, seq: u64) -> Result<Option<DecisionOutcome>, ControlError> {
+pub fn settlement(
+    journal: &Journal,
+    run: &RunId,
+    seq: u64,
+) -> Result<Option<DecisionOutcome>, ControlError> {
     Ok(journal
         .decisions(run)?
         .into_iter()
@@ -185,11 +196,7 @@ pub enum Resent {
 /// # Errors
 ///
 /// An unknown or finished run, nothing open, a journal failure.
-pub fn resend(
-    journal: &mut Journal,
-    config: &Config,
-    run: &RunId,
-) -> Result<Resent, ControlError> {
+pub fn resend(journal: &mut Journal, config: &Config, run: &RunId) -> Result<Resent, ControlError> {
     let Some(record) = journal.run(run)? else {
         return Err(ControlError::UnknownRun(run.clone()));
     };

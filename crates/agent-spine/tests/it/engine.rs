@@ -209,7 +209,9 @@ fn a_dag_runs_in_order_with_outputs_and_every_transition_journaled() {
     // b and c ran at once: two 0.3 s sleeps in well under 0.6 s more.
     assert!(started.elapsed() < Duration::from_secs(30));
     assert_eq!(
-        fs_err::read_to_string(rig.repo.join("d.out")).unwrap().trim(),
+        fs_err::read_to_string(rig.repo.join("d.out"))
+            .unwrap()
+            .trim(),
         "from-a"
     );
     let journal = rig.journal();
@@ -264,7 +266,11 @@ max_attempts = 3
     assert_eq!(asked.len(), 2);
     assert!(!asked[0].contains("refused"));
     assert!(asked[1].contains("was refused"), "{}", asked[1]);
-    assert!(asked[1].contains("curl"), "the refusal names what was refused: {}", asked[1]);
+    assert!(
+        asked[1].contains("curl"),
+        "the refusal names what was refused: {}",
+        asked[1]
+    );
     assert_eq!(rig.output(&id, "run", "exit_code").as_deref(), Some("0"));
 }
 
@@ -313,20 +319,50 @@ fn a_review_pauses_until_approved_then_runs_exactly_that_command() {
     let rig = Rig::new(SandboxLevel::None);
     let (id, state) = run_to_rest(&rig, REVIEW, None);
     assert_eq!(state, RunState::WaitingApproval);
-    assert!(!rig.repo.join("reviewed.txt").exists(), "nothing runs before the approval");
+    assert!(
+        !rig.repo.join("reviewed.txt").exists(),
+        "nothing runs before the approval"
+    );
     let mut journal = rig.journal();
     let open = journal.open_requests(Some(&id)).unwrap();
     assert_eq!(open.len(), 1);
-    assert!(open[0].text.contains("🔒 Approval Required: Workflow \"review\""), "{}", open[0].text);
-    assert!(open[0].text.contains("Proposed action: echo needs-review > reviewed.txt"));
-    control::answer(&mut journal, &id, Verdict::Approve, None, "tester", "test", None).unwrap();
+    assert!(
+        open[0]
+            .text
+            .contains("🔒 Approval Required: Workflow \"review\""),
+        "{}",
+        open[0].text
+    );
+    assert!(open[0]
+        .text
+        .contains("Proposed action: echo needs-review > reviewed.txt"));
+    control::answer(
+        &mut journal,
+        &id,
+        Verdict::Approve,
+        None,
+        "tester",
+        "test",
+        None,
+    )
+    .unwrap();
     // A second answer to the same request: refused, the first wins.
-    let second = control::answer(&mut journal, &id, Verdict::Reject, Some(&open[0].id), "late", "test", None);
+    let second = control::answer(
+        &mut journal,
+        &id,
+        Verdict::Reject,
+        Some(&open[0].id),
+        "late",
+        "test",
+        None,
+    );
     let state = rt().block_on(async {
         let engine = rig.engine(None, Scope::Only(id.clone()));
         engine.poke();
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let s = tokio::time::timeout(Duration::from_secs(60), engine.settled(&id)).await.unwrap();
+        let s = tokio::time::timeout(Duration::from_secs(60), engine.settled(&id))
+            .await
+            .unwrap();
         engine.shutdown().await;
         s
     });
@@ -335,13 +371,21 @@ fn a_review_pauses_until_approved_then_runs_exactly_that_command() {
     let decisions = rig.journal().decisions(&id).unwrap();
     let accepted: Vec<_> = decisions
         .iter()
-        .filter(|d| matches!(d.outcome, Some(agent_spine::workflow::journal::DecisionOutcome::Accepted)))
+        .filter(|d| {
+            matches!(
+                d.outcome,
+                Some(agent_spine::workflow::journal::DecisionOutcome::Accepted)
+            )
+        })
         .collect();
     assert_eq!(accepted.len(), 1);
     assert_eq!(accepted[0].by, "tester");
     if let Ok((seq, _)) = second {
         let late = decisions.iter().find(|d| d.seq == seq).unwrap();
-        assert!(matches!(late.outcome, Some(agent_spine::workflow::journal::DecisionOutcome::Refused(_))));
+        assert!(matches!(
+            late.outcome,
+            Some(agent_spine::workflow::journal::DecisionOutcome::Refused(_))
+        ));
     }
 }
 
@@ -363,8 +407,16 @@ fn an_answer_to_an_expired_request_is_refused_and_the_run_stays_paused() {
             expires_at: time::OffsetDateTime::now_utc() - time::Duration::minutes(1),
         })
         .unwrap();
-    let err = control::answer(&mut journal, &id, Verdict::Approve, Some(&expired.id), "t", "test", None)
-        .unwrap_err();
+    let err = control::answer(
+        &mut journal,
+        &id,
+        Verdict::Approve,
+        Some(&expired.id),
+        "t",
+        "test",
+        None,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("expired"), "{err}");
     // Even if it reaches the log (another channel), the engine refuses it.
     journal
@@ -415,12 +467,26 @@ command = "touch after"
     let wf = rig.workflow(text);
     let (id, state, took) = rt().block_on(async {
         let engine = rig.engine(None, Scope::Submitted);
-        let id = engine.submit(wf, Some(rig.repo.clone()), BTreeMap::new()).await.unwrap();
+        let id = engine
+            .submit(wf, Some(rig.repo.clone()), BTreeMap::new())
+            .await
+            .unwrap();
         tokio::time::sleep(Duration::from_millis(500)).await;
         let t = std::time::Instant::now();
-        control::answer(&mut rig.journal(), &id, Verdict::Cancel, None, "tester", "test", None).unwrap();
+        control::answer(
+            &mut rig.journal(),
+            &id,
+            Verdict::Cancel,
+            None,
+            "tester",
+            "test",
+            None,
+        )
+        .unwrap();
         engine.poke();
-        let s = tokio::time::timeout(Duration::from_secs(20), engine.settled(&id)).await.unwrap();
+        let s = tokio::time::timeout(Duration::from_secs(20), engine.settled(&id))
+            .await
+            .unwrap();
         let took = t.elapsed();
         engine.shutdown().await;
         (id, s, took)
@@ -551,7 +617,16 @@ command = "touch pushed"
         s
     });
     assert_eq!(state, RunState::WaitingApproval);
-    control::answer(&mut rig.journal(), &id, Verdict::Reject, None, "ops", "test", Some("not today".into())).unwrap();
+    control::answer(
+        &mut rig.journal(),
+        &id,
+        Verdict::Reject,
+        None,
+        "ops",
+        "test",
+        Some("not today".into()),
+    )
+    .unwrap();
     let state = rt().block_on(async {
         let engine = rig.engine(None, Scope::Only(id.clone()));
         engine.poke();
@@ -584,9 +659,15 @@ command = "echo x > inside.txt; echo y > {}"
         outside.display()
     );
     let (id, state) = run_to_rest(&rig, &text, None);
-    assert!(rig.repo.join("inside.txt").exists(), "{:?}", rig.states(&id));
+    assert!(
+        rig.repo.join("inside.txt").exists(),
+        "{:?}",
+        rig.states(&id)
+    );
     // The write landed in the sandbox's private view, never on the host.
-    assert!(!outside.exists(), "the seccomp level let a node write outside the repository");
+    assert!(
+        !outside.exists(),
+        "the seccomp level let a node write outside the repository"
+    );
     assert_eq!(state, RunState::Succeeded);
 }
-

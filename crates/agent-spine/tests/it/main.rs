@@ -6,14 +6,14 @@
     reason = "test helpers outside #[test] functions panic on failure by design"
 )]
 
-mod journal;
 mod bus;
+mod engine;
+mod journal;
 mod mcp;
 mod nats_server;
 mod patch;
 mod resolve;
 mod sandbox;
-mod engine;
 mod workflow_file;
 
 use agent_spine::profiles::{resolve, Resolved};

@@ -18,9 +18,9 @@ mod run;
 mod sandbox;
 mod tasks;
 mod validate;
+mod workflow;
 mod workflow_crash;
 mod workflow_run;
-mod workflow;
 
 use std::path::{Path, PathBuf};
 

@@ -75,7 +75,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) % n
     }
 }
@@ -137,7 +140,10 @@ fn sigkill_at_random_points_never_reruns_finished_or_external_nodes() {
         let id = loop {
             let child = spawn(&home, &["run", wf.to_str().unwrap()], repo.path());
             kills += u32::from(kill_after(child, 30 + rng.below(600)));
-            if let Some(id) = existing_runs(&home).into_iter().find(|id| !before.contains(id)) {
+            if let Some(id) = existing_runs(&home)
+                .into_iter()
+                .find(|id| !before.contains(id))
+            {
                 break id;
             }
         };
@@ -152,11 +158,19 @@ fn sigkill_at_random_points_never_reruns_finished_or_external_nodes() {
                 break;
             }
             let child = if record.state == RunState::WaitingApproval {
-                spawn(&home, &["approve", id.as_str(), "--reason", "crash test"], repo.path())
+                spawn(
+                    &home,
+                    &["approve", id.as_str(), "--reason", "crash test"],
+                    repo.path(),
+                )
             } else {
                 spawn(&home, &["serve"], repo.path())
             };
-            let ms = if rng.below(4) == 0 { 3000 } else { rng.below(400) };
+            let ms = if rng.below(4) == 0 {
+                3000
+            } else {
+                rng.below(400)
+            };
             kills += u32::from(kill_after(child, ms));
         }
         check_run(&home, &id, repo.path(), seed);
@@ -181,7 +195,12 @@ fn check_run(home: &TestHome, id: &RunId, repo: &std::path::Path, seed: u64) {
     let j = journal(home);
     j.check_integrity().unwrap();
     let record = j.run(id).unwrap().unwrap();
-    assert_eq!(record.state, RunState::Succeeded, "seed {seed}: {id} ended {}", record.state);
+    assert_eq!(
+        record.state,
+        RunState::Succeeded,
+        "seed {seed}: {id} ended {}",
+        record.state
+    );
     let events = j.events(Some(id), 0, 100_000).unwrap();
     assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
     let mut attempts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -193,9 +212,15 @@ fn check_run(home: &TestHome, id: &RunId, repo: &std::path::Path, seed: u64) {
             .filter(|e| e.kind == EventKind::NodeState && e.node.as_deref() == Some(node))
             .map(|e| (e.seq, e.data["to"].as_str().unwrap_or_default().to_owned()))
             .collect();
-        let succeeded_at = states.iter().find(|(_, s)| s == "succeeded").map(|(q, _)| *q).unwrap();
+        let succeeded_at = states
+            .iter()
+            .find(|(_, s)| s == "succeeded")
+            .map(|(q, _)| *q)
+            .unwrap();
         assert!(
-            !states.iter().any(|(q, s)| s == "running" && *q > succeeded_at),
+            !states
+                .iter()
+                .any(|(q, s)| s == "running" && *q > succeeded_at),
             "seed {seed}: {id} {node} ran again after it succeeded: {states:?}"
         );
         let ran = states.iter().filter(|(_, s)| s == "running").count();
@@ -219,11 +244,24 @@ fn check_run(home: &TestHome, id: &RunId, repo: &std::path::Path, seed: u64) {
         .into_iter()
         .filter(|d| matches!(d.outcome, Some(DecisionOutcome::Accepted)))
         .count();
-    let push = fs_err::read_to_string(repo.join("counters/push")).unwrap_or_default().lines().count();
+    let push = fs_err::read_to_string(repo.join("counters/push"))
+        .unwrap_or_default()
+        .lines()
+        .count();
     assert!(
         push <= 1 + approvals,
         "seed {seed}: {id} the external node ran {push} times with {approvals} approvals"
     );
-    assert!(attempts["push"] <= 1 + approvals, "seed {seed}: {id} push attempts {attempts:?}, approvals {approvals}");
-    assert!(record.nodes.iter().find(|n| n.id == "fetch").unwrap().outputs.get("stdout").is_some_and(|s| s.contains("fetched")));
+    assert!(
+        attempts["push"] <= 1 + approvals,
+        "seed {seed}: {id} push attempts {attempts:?}, approvals {approvals}"
+    );
+    assert!(record
+        .nodes
+        .iter()
+        .find(|n| n.id == "fetch")
+        .unwrap()
+        .outputs
+        .get("stdout")
+        .is_some_and(|s| s.contains("fetched")));
 }

@@ -29,7 +29,9 @@ on_review = "approval"
 "#;
 
 fn run_id(stderr: &str) -> String {
-    let at = stderr.find("wf-").unwrap_or_else(|| panic!("no run id in:\n{stderr}"));
+    let at = stderr
+        .find("wf-")
+        .unwrap_or_else(|| panic!("no run id in:\n{stderr}"));
     stderr[at..at + 18].to_owned()
 }
 
@@ -40,14 +42,20 @@ fn a_run_pauses_for_review_then_approve_finishes_it_and_a_second_answer_is_refus
     let wf = write(dir.path(), "wf.toml", REVIEWED);
     let (code, _, stderr) = run(&home, home.cmd().arg("run").arg(&wf));
     assert_eq!(code, 3, "{stderr}");
-    assert!(stderr.contains("🔒 Approval Required: Workflow \"reviewed\""), "{stderr}");
+    assert!(
+        stderr.contains("🔒 Approval Required: Workflow \"reviewed\""),
+        "{stderr}"
+    );
     assert!(stderr.contains("autonomic approve wf-"), "{stderr}");
     assert!(!dir.path().join("ran.txt").exists());
     let id = run_id(&stderr);
 
     let (code, stdout, _) = run(&home, home.cmd().arg("approvals"));
     assert_eq!(code, 0);
-    assert!(stdout.contains(&id) && stdout.contains("Proposed action: sudo -n true"), "{stdout}");
+    assert!(
+        stdout.contains(&id) && stdout.contains("Proposed action: sudo -n true"),
+        "{stdout}"
+    );
 
     let (code, _, stderr) = run(&home, home.cmd().args(["approve", &id, "--reason", "fine"]));
     assert!(dir.path().join("ran.txt").exists(), "{stderr}");
@@ -71,7 +79,11 @@ fn a_run_pauses_for_review_then_approve_finishes_it_and_a_second_answer_is_refus
 fn bad_input_gets_a_clear_error_and_exit_2() {
     let home = home_none();
     let dir = tempfile::tempdir().unwrap();
-    let bad = write(dir.path(), "bad.toml", "[workflow]\nname = \"x\"\n\n[[node]]\nid = \"a\"\nkind = \"teleport\"\n");
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        "[workflow]\nname = \"x\"\n\n[[node]]\nid = \"a\"\nkind = \"teleport\"\n",
+    );
     let (code, _, stderr) = run(&home, home.cmd().arg("run").arg(&bad));
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("bad.toml:6"), "{stderr}");
@@ -87,9 +99,16 @@ fn bad_input_gets_a_clear_error_and_exit_2() {
     fs_err::create_dir_all(home.home().join("data/spine")).unwrap();
     let journal = home.home().join("data/spine/journal.sqlite3");
     fs_err::write(&journal, b"definitely not sqlite, but precious").unwrap();
-    let ok = write(dir.path(), "ok.toml", "[workflow]\nname = \"ok\"\n\n[[node]]\nid = \"a\"\nkind = \"exec\"\ncommand = \"true\"\n");
+    let ok = write(
+        dir.path(),
+        "ok.toml",
+        "[workflow]\nname = \"ok\"\n\n[[node]]\nid = \"a\"\nkind = \"exec\"\ncommand = \"true\"\n",
+    );
     let (code, _, stderr) = run(&home, home.cmd().arg("run").arg(&ok));
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("journal.sqlite3"), "{stderr}");
-    assert_eq!(fs_err::read(&journal).unwrap(), b"definitely not sqlite, but precious");
+    assert_eq!(
+        fs_err::read(&journal).unwrap(),
+        b"definitely not sqlite, but precious"
+    );
 }

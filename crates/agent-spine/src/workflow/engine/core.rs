@@ -126,7 +126,10 @@ impl Core {
             Msg::Shutdown(_) => Ok(()),
         };
         if let Err(e) = result {
-            tracing::error!("workflow engine: {}", crate::workflow::dispatch::describe(&e));
+            tracing::error!(
+                "workflow engine: {}",
+                crate::workflow::dispatch::describe(&e)
+            );
         }
     }
 
@@ -165,9 +168,19 @@ impl Core {
 
     /// Engine bookkeeping that recovery reads back (routes, feedback,
     /// approvals, transcripts), journaled as a progress event.
-    pub fn note(&mut self, run: &RunId, node: &str, data: serde_json::Value) -> Result<(), EngineError> {
-        self.event(run, Some(node), EventKind::Progress, json!({ "engine": data }))
-            .map(|_| ())
+    pub fn note(
+        &mut self,
+        run: &RunId,
+        node: &str,
+        data: serde_json::Value,
+    ) -> Result<(), EngineError> {
+        self.event(
+            run,
+            Some(node),
+            EventKind::Progress,
+            json!({ "engine": data }),
+        )
+        .map(|_| ())
     }
 
     /// Journals a node's new state, then mirrors it in memory.
@@ -448,12 +461,24 @@ impl Core {
                 if let Some(run) = self.runs.get_mut(run_id) {
                     run.transcripts.insert(node.to_owned(), transcript);
                 }
-                self.set_node(run_id, node, NodeState::WaitingApproval, "waiting for a human", None)?;
+                self.set_node(
+                    run_id,
+                    node,
+                    NodeState::WaitingApproval,
+                    "waiting for a human",
+                    None,
+                )?;
                 self.sync_run_state(run_id, "waiting for approval")?;
                 self.request(run_id, Some(node), RequestKind::Node, &fields)?;
             }
             Outcome::Hold { fields } => {
-                self.set_node(run_id, node, NodeState::SecurityHold, &fields.reasons.join("; "), None)?;
+                self.set_node(
+                    run_id,
+                    node,
+                    NodeState::SecurityHold,
+                    &fields.reasons.join("; "),
+                    None,
+                )?;
                 self.sync_run_state(run_id, "security hold")?;
                 self.request(run_id, Some(node), RequestKind::SecurityHold, &fields)?;
             }
@@ -515,14 +540,36 @@ impl Core {
                 .collect::<Vec<_>>()
                 .join("\n")
         );
-        self.note(run_id, &node, json!({"regenerate": prompt, "feedback": text}))?;
+        self.note(
+            run_id,
+            &node,
+            json!({"regenerate": prompt, "feedback": text}),
+        )?;
         if let Some(run) = self.runs.get_mut(run_id) {
             *run.regenerations.entry(node.clone()).or_default() += 1;
             run.feedback.entry(prompt.clone()).or_default().push(text);
         }
-        self.set_node(run_id, &node, NodeState::Rejected, &format!("{why}; regenerating"), None)?;
-        self.set_node(run_id, &node, NodeState::Pending, "waiting for a regenerated command", None)?;
-        self.set_node(run_id, &prompt, NodeState::Pending, "asked again with the refusal as context", None)?;
+        self.set_node(
+            run_id,
+            &node,
+            NodeState::Rejected,
+            &format!("{why}; regenerating"),
+            None,
+        )?;
+        self.set_node(
+            run_id,
+            &node,
+            NodeState::Pending,
+            "waiting for a regenerated command",
+            None,
+        )?;
+        self.set_node(
+            run_id,
+            &prompt,
+            NodeState::Pending,
+            "asked again with the refusal as context",
+            None,
+        )?;
         let p = self
             .runs
             .get(run_id)
@@ -534,10 +581,9 @@ impl Core {
     }
 
     fn start_if_ready(&mut self, run_id: &RunId, i: usize) -> Result<(), EngineError> {
-        let ready = self
-            .runs
-            .get(run_id)
-            .is_some_and(|r| r.nodes[i].state == NodeState::Pending && r.readiness(i, false) == Readiness::Ready);
+        let ready = self.runs.get(run_id).is_some_and(|r| {
+            r.nodes[i].state == NodeState::Pending && r.readiness(i, false) == Readiness::Ready
+        });
         if ready {
             self.start_node(run_id, i)?;
         }

@@ -82,14 +82,10 @@ impl Core {
         match req.status {
             RequestStatus::Open => {}
             RequestStatus::Answered => {
-                let first = self
-                    .journal
-                    .decisions(&d.run)?
-                    .into_iter()
-                    .find(|x| {
-                        x.request.as_deref() == Some(id.as_str())
-                            && matches!(x.outcome, Some(DecisionOutcome::Accepted))
-                    });
+                let first = self.journal.decisions(&d.run)?.into_iter().find(|x| {
+                    x.request.as_deref() == Some(id.as_str())
+                        && matches!(x.outcome, Some(DecisionOutcome::Accepted))
+                });
                 return Ok(Err(match first {
                     Some(f) => format!(
                         "request `{id}` was already answered ({} by {} at {})",
@@ -129,7 +125,10 @@ impl Core {
             "{} by {}{}",
             if approve { "approved" } else { "rejected" },
             d.by,
-            d.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+            d.reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
         );
         match req.kind {
             RequestKind::Resume => {
@@ -191,7 +190,11 @@ impl Core {
         match (&kind, req.kind) {
             (_, RequestKind::SecurityHold) => {
                 // An override names what it overrides: the findings.
-                self.note(run_id, node, json!({"override": req.fields.get("reasons"), "by": by, "consumed": true}))?;
+                self.note(
+                    run_id,
+                    node,
+                    json!({"override": req.fields.get("reasons"), "by": by, "consumed": true}),
+                )?;
                 if let Some(run) = self.runs.get_mut(run_id) {
                     run.consume_gate_source(i);
                 }
@@ -211,7 +214,11 @@ impl Core {
                     .get("command_sha256")
                     .and_then(|v| v.as_str())
                     .map(str::to_owned);
-                self.note(run_id, node, json!({"approved_sha256": sha, "rerun_approved": true}))?;
+                self.note(
+                    run_id,
+                    node,
+                    json!({"approved_sha256": sha, "rerun_approved": true}),
+                )?;
                 if let (Some(run), Some(sha)) = (self.runs.get_mut(run_id), sha) {
                     run.approved.insert(node.to_owned(), sha);
                 }
@@ -245,7 +252,9 @@ impl Core {
         for r in self.journal.open_requests(Some(run_id))? {
             self.journal.close_request(&r.id, RequestStatus::Closed)?;
         }
-        let e = self.journal.set_run_state(run_id, RunState::Cancelled, why)?;
+        let e = self
+            .journal
+            .set_run_state(run_id, RunState::Cancelled, why)?;
         self.bus.publish(&e);
         if let Some(run) = self.runs.get_mut(run_id) {
             run.state = RunState::Cancelled;

@@ -36,8 +36,6 @@ use super::model::Workflow;
 use super::nodes::Done;
 use super::state::{RunId, RunState};
 
-
-
 /// Why the engine could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -166,9 +164,9 @@ impl Engine {
             Some(j) => j,
             None => Journal::open(&opts.config.spine.journal_path)?,
         };
-        let dispatcher = opts.dispatcher.unwrap_or_else(|| {
-            Arc::new(InProcess::new(opts.paths.clone(), opts.config.clone()))
-        });
+        let dispatcher = opts
+            .dispatcher
+            .unwrap_or_else(|| Arc::new(InProcess::new(opts.paths.clone(), opts.config.clone())));
         let mut channels = opts.channels;
         channels.insert(0, Arc::new(LocalChannel));
         let (tx, rx) = mpsc::unbounded_channel();

@@ -53,7 +53,9 @@ impl Core {
 
     fn load(&mut self, id: &RunId) -> Result<(), EngineError> {
         let Some(record) = self.journal.run(id)? else {
-            return Err(EngineError::Input(format!("there is no run `{id}` in the journal")));
+            return Err(EngineError::Input(format!(
+                "there is no run `{id}` in the journal"
+            )));
         };
         if record.state.is_finished() {
             return Ok(());
@@ -207,12 +209,24 @@ impl Core {
                         "rule_ids": ["spine.no_rerun"], "summary": "not run again automatically: it modifies external state"}))?;
                 }
                 NodeState::Running => {
-                    self.set_node(id, &n.id, NodeState::Pending, "run again: it was running when the engine stopped", None)?;
+                    self.set_node(
+                        id,
+                        &n.id,
+                        NodeState::Pending,
+                        "run again: it was running when the engine stopped",
+                        None,
+                    )?;
                 }
                 NodeState::WaitingApproval | NodeState::SecurityHold
                     if !open.iter().any(|o| o.as_deref() == Some(n.id.as_str())) =>
                 {
-                    self.set_node(id, &n.id, NodeState::Pending, "asked again: its request was not journaled before the engine stopped", None)?;
+                    self.set_node(
+                        id,
+                        &n.id,
+                        NodeState::Pending,
+                        "asked again: its request was not journaled before the engine stopped",
+                        None,
+                    )?;
                 }
                 _ => {}
             }

@@ -184,7 +184,14 @@ fn observation(exit_code: i32, stdout: &str, stderr: &str, violation: Option<&st
     for (name, text) in [("stdout", stdout), ("stderr", stderr)] {
         let text = text.trim();
         if !text.is_empty() {
-            let cut: String = text.chars().rev().take(OBSERVATION_MAX).collect::<Vec<_>>().into_iter().rev().collect();
+            let cut: String = text
+                .chars()
+                .rev()
+                .take(OBSERVATION_MAX)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             out.push_str(&format!("\n{name}:\n{cut}"));
         }
     }

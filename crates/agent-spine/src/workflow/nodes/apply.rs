@@ -37,9 +37,11 @@ pub(super) fn run(job: &Job, services: &Services, report: &Report) -> Outcome {
         Ok(s) => s,
         Err(e) => return refused(format!("the patch cannot be scanned: {e}")),
     };
-    services.audit(scanned.verdict.audit_event(&autonomic_core::audit::Actor::Workflow(
-        job.run.to_string(),
-    )));
+    services.audit(
+        scanned
+            .verdict
+            .audit_event(&autonomic_core::audit::Actor::Workflow(job.run.to_string())),
+    );
     let introduced: Vec<String> = scanned
         .delta
         .introduced

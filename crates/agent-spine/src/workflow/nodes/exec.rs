@@ -95,11 +95,7 @@ pub(crate) fn dispatch(
 }
 
 pub(super) fn run(job: &Job, services: &Services, report: &Report) -> Done {
-    let NodeKind::Exec {
-        command,
-        on_review,
-    } = &job.node.kind
-    else {
+    let NodeKind::Exec { command, on_review } = &job.node.kind else {
         return failed("not an exec node").into();
     };
     let command = match job.render(command) {
@@ -138,7 +134,10 @@ pub(crate) fn outcome(
             }
         }
         TaskResult::NeedsReview { reasons } => Outcome::Rejected {
-            why: format!("review refused by the workflow (on_review = \"refuse\"): `{}`", task.command),
+            why: format!(
+                "review refused by the workflow (on_review = \"refuse\"): `{}`",
+                task.command
+            ),
             reasons,
             outputs: outputs([("decision", Decision::Review.to_string())]),
         },

@@ -199,7 +199,9 @@ impl Job {
 /// See [`Job::level`].
 pub(crate) fn effective_level(workflow: &Workflow, node: &Node, config: &Config) -> SandboxLevel {
     node.sandbox
-        .or(node.modifies_external_state.then_some(SandboxLevel::Firecracker))
+        .or(node
+            .modifies_external_state
+            .then_some(SandboxLevel::Firecracker))
         .or(workflow.defaults.sandbox)
         .unwrap_or(config.muscle.default_sandbox)
 }
@@ -251,7 +253,11 @@ fn approval(job: &Job, services: &Services, action: &str, risk: &str) -> Outcome
             node: Some(job.node.id.clone()),
             action,
             risk: risk.to_owned(),
-            sandbox: if sandbox.is_empty() { "—".into() } else { sandbox },
+            sandbox: if sandbox.is_empty() {
+                "—".into()
+            } else {
+                sandbox
+            },
             dependencies: deps.into_iter().map(str::to_owned).collect(),
             reasons: Vec::new(),
             expires_in_minutes: services.config.mouth.slack_approval_timeout_minutes,

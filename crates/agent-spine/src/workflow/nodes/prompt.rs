@@ -107,7 +107,13 @@ fn schema(key: &str, max: u64) -> serde_json::Value {
     })
 }
 
-fn context(job: &Job, services: &Services, prompt: &str, budget: usize, report: &Report) -> Vec<String> {
+fn context(
+    job: &Job,
+    services: &Services,
+    prompt: &str,
+    budget: usize,
+    report: &Report,
+) -> Vec<String> {
     let task = TaskContext::session(job.workflow.project.clone(), job.run.to_string());
     match services.brain.route(task, prompt, budget) {
         Ok(c) => c,

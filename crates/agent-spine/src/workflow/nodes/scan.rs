@@ -61,9 +61,8 @@ pub(super) fn run(job: &Job, services: &Services, report: &Report) -> Outcome {
             }
         }
     };
-    services.audit(verdict.audit_event(&autonomic_core::audit::Actor::Workflow(
-        job.run.to_string(),
-    )));
+    services
+        .audit(verdict.audit_event(&autonomic_core::audit::Actor::Workflow(job.run.to_string())));
     finish(job, &verdict, report)
 }
 
@@ -105,11 +104,18 @@ fn finish(job: &Job, verdict: &ScanVerdict, report: &Report) -> Outcome {
         }),
     );
     let hold = verdict.is_hold();
-    let route = if hold { job.node.on_findings.clone() } else { None };
+    let route = if hold {
+        job.node.on_findings.clone()
+    } else {
+        None
+    };
     Outcome::Succeeded {
         outputs: outputs([
             ("findings", r.findings.len().to_string()),
-            ("blocking", if hold { blocking.len().max(1) } else { 0 }.to_string()),
+            (
+                "blocking",
+                if hold { blocking.len().max(1) } else { 0 }.to_string(),
+            ),
             ("max_severity", severity_name(max)),
             ("summary", summary),
         ]),
