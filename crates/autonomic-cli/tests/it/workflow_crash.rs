@@ -152,8 +152,24 @@ fn sigkill_at_random_points_never_reruns_finished_or_external_nodes() {
         let mut rounds = 0;
         loop {
             rounds += 1;
-            assert!(rounds < 200, "seed {seed}: run {id} never finished");
             let record = journal(&home).run(&id).unwrap().unwrap();
+            assert!(
+                rounds < 200,
+                "seed {seed}: run {id} never finished: {} ({}) {:?} requests {:?}",
+                record.state,
+                record.why,
+                record
+                    .nodes
+                    .iter()
+                    .map(|n| (n.id.clone(), n.state, n.why.clone()))
+                    .collect::<Vec<_>>(),
+                journal(&home)
+                    .open_requests(Some(&id))
+                    .unwrap()
+                    .iter()
+                    .map(|r| (r.id.clone(), r.node.clone()))
+                    .collect::<Vec<_>>()
+            );
             if record.state.is_finished() {
                 break;
             }

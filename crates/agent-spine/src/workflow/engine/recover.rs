@@ -182,31 +182,23 @@ impl Core {
         let wf = run.wf.clone();
         let states: Vec<NodeState> = run.nodes.iter().map(|n| n.state).collect();
         for (n, state) in wf.nodes.iter().zip(states) {
+            let asked = open.iter().any(|o| o.as_deref() == Some(n.id.as_str()));
+            let external = n.modifies_external_state;
             match state {
-                NodeState::Running if n.modifies_external_state => {
-                    self.set_node(id, &n.id, NodeState::WaitingApproval,
-                        "it modifies external state and was running when the engine stopped: a human decides whether it runs again", None)?;
-                    let fields = RequestFields {
-                        workflow: wf.name.clone(),
-                        run: id.to_string(),
-                        node: Some(n.id.clone()),
-                        action: format!(
-                            "run `{}` again — it modifies external state and was running when the engine stopped, so it may or may not have taken effect",
-                            n.id
-                        ),
-                        risk: "high".into(),
-                        sandbox: effective_level(&wf, n, &self.services.config).to_string(),
-                        dependencies: crate::workflow::nodes::layers_of(&n.kind)
-                            .into_iter()
-                            .map(str::to_owned)
-                            .collect(),
-                        reasons: vec!["interrupted while running".into()],
-                        expires_in_minutes: self.services.config.mouth.slack_approval_timeout_minutes,
-                        command_sha256: None,
-                    };
-                    self.request(id, Some(&n.id), RequestKind::Node, &fields)?;
-                    self.event(id, Some(&n.id), EventKind::Decision, json!({"layer": "spine", "decision": "review",
-                        "rule_ids": ["spine.no_rerun"], "summary": "not run again automatically: it modifies external state"}))?;
+                NodeState::Running if external => {
+                    self.set_node(
+                        id,
+                        &n.id,
+                        NodeState::WaitingApproval,
+                        "it modifies external state and was running when the engine stopped: a human decides whether it runs again",
+                        None,
+                    )?;
+                    self.interrupted_request(id, &wf, n)?;
+                }
+                // Stopped between the waiting state and its request: ask
+                // again — an external node is never run to find out.
+                NodeState::WaitingApproval if external && !asked => {
+                    self.interrupted_request(id, &wf, n)?;
                 }
                 NodeState::Running => {
                     self.set_node(
@@ -217,9 +209,7 @@ impl Core {
                         None,
                     )?;
                 }
-                NodeState::WaitingApproval | NodeState::SecurityHold
-                    if !open.iter().any(|o| o.as_deref() == Some(n.id.as_str())) =>
-                {
+                NodeState::WaitingApproval | NodeState::SecurityHold if !asked => {
                     self.set_node(
                         id,
                         &n.id,
@@ -232,6 +222,41 @@ impl Core {
             }
         }
         Ok(())
+    }
+
+    /// The request for an external node interrupted while it ran.
+    fn interrupted_request(
+        &mut self,
+        id: &RunId,
+        wf: &crate::workflow::model::Workflow,
+        n: &crate::workflow::model::Node,
+    ) -> Result<(), EngineError> {
+        let fields = RequestFields {
+            workflow: wf.name.clone(),
+            run: id.to_string(),
+            node: Some(n.id.clone()),
+            action: format!(
+                "run `{}` again — it modifies external state and was running when the engine stopped, so it may or may not have taken effect",
+                n.id
+            ),
+            risk: "high".into(),
+            sandbox: effective_level(wf, n, &self.services.config).to_string(),
+            dependencies: crate::workflow::nodes::layers_of(&n.kind)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            reasons: vec!["interrupted while running".into()],
+            expires_in_minutes: self.services.config.mouth.slack_approval_timeout_minutes,
+            command_sha256: None,
+        };
+        self.event(
+            id,
+            Some(&n.id),
+            EventKind::Decision,
+            json!({"layer": "spine", "decision": "review", "rule_ids": ["spine.no_rerun"],
+                   "summary": "not run again automatically: it modifies external state"}),
+        )?;
+        self.request(id, Some(&n.id), RequestKind::Node, &fields)
     }
 }
 
