@@ -5,7 +5,11 @@
 # an install that cannot be vouched for held for review, and a real task
 # (`cargo test` in a demo crate) validated, run in the sandbox and audited;
 # and agent-immune's offline database (loaded from testdata/osv) denying a
-# package install with a known critical advisory before it runs.
+# package install with a known critical advisory before it runs; then the
+# main job itself: workflows (examples/) run by the engine — a repository
+# audit, and the seed's deploy flow where the local model proposes the build
+# command, agent-mouth and the sandbox judge it, and the push waits for a
+# human (the demo answers no: there is no remote).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -87,6 +91,25 @@ proposed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["comm
 printf "%s(the model proposed: %s — it goes through the guarded path like any agent command)%s\n" "$bold" "$proposed" "$plain"
 got=0; "$bin" run --dry-run --on-review refuse -- "$proposed" || got=$?
 printf "(exit %s)\n" "$got"
+
+# The product's main job: a workflow that carries an agent's work through
+# every layer, journaled — the seed's deploy flow on a demo front end.
+fe="$demo/frontend"
+cp -r "$repo/examples/repos/frontend" "$fe"
+(cd "$fe" && git init -q && git add -A \
+  && git -c user.email=demo@example.com -c user.name=demo commit -qm "demo front end")
+printf "\n%s\$ autonomic run examples/repo-audit.toml --repo frontend%s\n" "$bold" "$plain"
+got=0; "$bin" run "$repo/examples/repo-audit.toml" --repo "$fe" || got=$?; check 0 "$got"
+printf "\n%s\$ autonomic run examples/deploy-frontend.toml --repo frontend%s\n" "$bold" "$plain"
+printf "%s(scan → gate → the local model proposes the build command → agent-mouth → sandbox → approval before the push)%s\n" "$bold" "$plain"
+got=0; "$bin" run "$repo/examples/deploy-frontend.toml" --repo "$fe" || got=$?; check 3 "$got"
+id=$("$bin" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["run"])')
+printf "\n%s\$ autonomic approvals%s\n" "$bold" "$plain"
+got=0; "$bin" approvals || got=$?; check 0 "$got"
+printf "\n%s\$ autonomic reject %s --reason 'demo: there is no remote to push to'%s\n" "$bold" "$id" "$plain"
+got=0; "$bin" reject "$id" --reason "demo: there is no remote to push to" || got=$?; check 0 "$got"
+printf "\n%s\$ autonomic status %s%s\n" "$bold" "$id" "$plain"
+got=0; "$bin" status "$id" || got=$?; check 0 "$got"
 
 printf "\n%s\$ autonomic audit show%s\n" "$bold" "$plain"
 got=0; "$bin" audit show || got=$?; check 0 "$got"

@@ -224,7 +224,12 @@ pub fn answer(
             return Ok(ExitCode::from(EXIT_FAILED_CHECK));
         }
     }
-    Ok(finish(&id, state))
+    if verdict == Verdict::Approve {
+        Ok(finish(&id, state))
+    } else {
+        eprintln!("run {id}: {state} — `autonomic logs {id}` has the journal");
+        Ok(ExitCode::from(EXIT_OK))
+    }
 }
 
 fn settled(o: &DecisionOutcome, verdict: Verdict) -> ExitCode {

@@ -83,6 +83,10 @@ impl Lcg {
     }
 }
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the test kills the engine process itself: assert_cmd only runs to completion"
+)]
 fn spawn(home: &TestHome, args: &[&str], repo: &std::path::Path) -> Child {
     let bin = assert_cmd::cargo::cargo_bin!("autonomic");
     std::process::Command::new(bin)
