@@ -66,6 +66,12 @@ fn show_prints_values_and_origins() {
 
     [spine]
     review_without_terminal = "refuse"  # default
+    journal_path = "[HOME]/data/spine/journal.sqlite3"  # default
+    keep_finished_days = 30  # default
+
+    [bus]
+    # nats_url (unset)  # default
+    nats_buffer_events = 10000  # default
 
     [brain]
     db_path = "[HOME]/data/brain/brain.sqlite3"  # default
@@ -128,7 +134,7 @@ fn show_json_has_structured_origins() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["source"], "[HOME]/config.toml");
     let entries = json["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 51);
+    assert_eq!(entries.len(), 55);
     let rules = entries
         .iter()
         .find(|e| e["key"] == "mouth.rules_file")
