@@ -594,34 +594,8 @@ pub fn serve(ctx: &crate::Context) -> anyhow::Result<ExitCode> {
             journal_path.display(),
             engine.snapshot().len()
         );
-        if let Some(mut answers) = answers {
-            let path = journal_path.clone();
-            tokio::spawn(async move {
-                while let Some(a) = answers.recv().await {
-                    let verdict = match a.decision {
-                        agent_spine::workflow::bus::AnswerDecision::Approve => Verdict::Approve,
-                        agent_spine::workflow::bus::AnswerDecision::Reject => Verdict::Reject,
-                        agent_spine::workflow::bus::AnswerDecision::Cancel => Verdict::Cancel,
-                    };
-                    let r = Journal::open(&path)
-                        .map_err(anyhow::Error::from)
-                        .and_then(|mut j| {
-                            control::answer(
-                                &mut j,
-                                &a.run,
-                                verdict,
-                                a.request.as_deref(),
-                                &a.by,
-                                "nats",
-                                a.reason.clone(),
-                            )
-                            .map_err(anyhow::Error::from)
-                        });
-                    if let Err(e) = r {
-                        tracing::warn!("answer on {} not taken: {e:#}", a.subject);
-                    }
-                }
-            });
+        if let Some(answers) = answers {
+            tokio::spawn(control::forward_answers(answers, journal_path.clone()));
         }
         let heart = spawn_maintenance(ctx.paths.clone(), config.clone());
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

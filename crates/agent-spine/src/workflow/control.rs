@@ -307,3 +307,42 @@ fn rescan(
 pub fn is_answerable(r: &Request) -> bool {
     r.status == RequestStatus::Open && r.expires_at > time::OffsetDateTime::now_utc()
 }
+
+/// Takes approval answers that arrived on the bus (NATS's
+/// `autonomic.approval.<id>`) into the decision log, like any other answer;
+/// one that cannot be taken is logged with its subject and dropped (the
+/// engine never sees it). Ends when the bus stops.
+pub async fn forward_answers(
+    mut answers: tokio::sync::mpsc::Receiver<super::bus::ApprovalAnswer>,
+    journal_path: std::path::PathBuf,
+) {
+    use super::bus::AnswerDecision;
+    while let Some(a) = answers.recv().await {
+        let verdict = match a.decision {
+            AnswerDecision::Approve => Verdict::Approve,
+            AnswerDecision::Reject => Verdict::Reject,
+            AnswerDecision::Cancel => Verdict::Cancel,
+        };
+        let path = journal_path.clone();
+        let subject = a.subject.clone();
+        let taken = tokio::task::spawn_blocking(move || {
+            let mut journal = Journal::open(&path).map_err(|e| e.to_string())?;
+            answer(
+                &mut journal,
+                &a.run,
+                verdict,
+                a.request.as_deref(),
+                &a.by,
+                "nats",
+                a.reason.clone(),
+            )
+            .map_err(|e| e.to_string())
+        })
+        .await;
+        match taken {
+            Ok(Ok(_)) => tracing::info!(%subject, "approval answer taken"),
+            Ok(Err(e)) => tracing::warn!(%subject, "approval answer not taken: {e}"),
+            Err(e) => tracing::warn!(%subject, "approval answer not taken: {e}"),
+        }
+    }
+}

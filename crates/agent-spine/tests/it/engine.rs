@@ -671,3 +671,91 @@ command = "echo x > inside.txt; echo y > {}"
     );
     assert_eq!(state, RunState::Succeeded);
 }
+
+#[test]
+fn events_go_to_nats_and_an_answer_on_nats_resumes_the_run() {
+    use futures_util::StreamExt as _;
+    let server = crate::nats_server::NatsServer::start();
+    let mut rig = Rig::new(SandboxLevel::None);
+    rig.config.bus.nats_url = Some(server.url());
+    let wf = rig.workflow(REVIEW);
+    let journal_path = rig.config.spine.journal_path.clone();
+    rt().block_on(async {
+        let client = async_nats::connect(server.url()).await.unwrap();
+        let mut sub = client.subscribe("autonomic.wf.>").await.unwrap();
+        let mut bus = Bus::start(&rig.config.bus).await.unwrap();
+        let answers = bus.take_answers().expect("answers over NATS");
+        tokio::spawn(control::forward_answers(answers, journal_path));
+        let mut opts = EngineOptions::new(rig.paths.clone(), rig.config.clone(), Scope::Submitted);
+        opts.poll = Duration::from_millis(20);
+        let engine = Engine::start(opts, bus).unwrap();
+        let id = engine
+            .submit(wf, Some(rig.repo.clone()), BTreeMap::new())
+            .await
+            .unwrap();
+        assert_eq!(engine.settled(&id).await, RunState::WaitingApproval);
+        // The transitions so far arrived on their subjects.
+        let mut subjects = Vec::new();
+        while let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(500), sub.next()).await {
+            subjects.push(m.subject.to_string());
+        }
+        let prefix = format!("autonomic.wf.{id}.");
+        assert!(
+            subjects.iter().all(|s| s.starts_with(&prefix)),
+            "{subjects:?}"
+        );
+        for kind in [
+            "run_started",
+            "node_state",
+            "approval_requested",
+            "run_state",
+        ] {
+            assert!(
+                subjects.contains(&format!("{prefix}{kind}")),
+                "{kind}: {subjects:?}"
+            );
+        }
+        // A malformed answer is refused; a good one resumes the run.
+        let reply = client
+            .request(
+                format!("autonomic.approval.{id}"),
+                r#"{"decision":"maybe","by":"ops"}"#.into(),
+            )
+            .await
+            .unwrap();
+        assert!(String::from_utf8_lossy(&reply.payload).contains("\"accepted\":false"));
+        let reply = client
+            .request(
+                format!("autonomic.approval.{id}"),
+                r#"{"decision":"approve","by":"ops-oncall"}"#.into(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&reply.payload).contains("\"accepted\":true"),
+            "{:?}",
+            reply.payload
+        );
+        let state = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                engine.poke();
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let s = engine.settled(&id).await;
+                if s != RunState::WaitingApproval {
+                    return s;
+                }
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(state, RunState::Succeeded);
+        engine.shutdown().await;
+    });
+    assert!(rig.repo.join("reviewed.txt").exists());
+    let d = rig
+        .journal()
+        .decisions(&RunId::parse(rig.journal().runs(None, 1).unwrap()[0].id.as_str()).unwrap())
+        .unwrap();
+    assert_eq!(d[0].via, "nats");
+    assert_eq!(d[0].by, "ops-oncall");
+}
