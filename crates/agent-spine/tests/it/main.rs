@@ -8,6 +8,7 @@
 
 mod bus;
 mod engine;
+mod engine_nodes;
 mod journal;
 mod mcp;
 mod nats_server;

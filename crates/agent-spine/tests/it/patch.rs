@@ -58,7 +58,7 @@ const PYYAML_PATCH: &str = "--- a/requirements.txt
     clippy::disallowed_methods,
     reason = "tests set up real git repositories"
 )]
-fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let status = std::process::Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -111,7 +111,7 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
 }
 
 /// An OSV cache of the shared test archives, and a config that uses it.
-fn osv_config() -> (tempfile::TempDir, Config) {
+pub(crate) fn osv_config() -> (tempfile::TempDir, Config) {
     let dir = tempfile::tempdir().unwrap();
     let source = Source::Dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/osv"));
     for r in osv::update(

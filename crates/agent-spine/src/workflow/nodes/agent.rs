@@ -25,6 +25,9 @@ pub(crate) struct AgentStep {
     pub observation: String,
     /// The exit code, when it ran.
     pub exit_code: Option<i32>,
+    /// Proposed and waiting for a human's approval: run first on resume.
+    #[serde(default)]
+    pub pending: bool,
 }
 
 /// Most characters of a command's output the model is shown per step.
@@ -81,32 +84,52 @@ pub(super) fn run(job: &Job, services: &Services, report: &Report) -> Outcome {
         )
         .unwrap_or_default();
     let mut steps = job.transcript.clone();
+    // A step that waited for a human runs first (its approval is for
+    // exactly that command).
+    let mut resumed = if steps.last().is_some_and(|s| s.pending) {
+        steps.pop().map(|s| s.command)
+    } else {
+        None
+    };
     let mut summary = String::new();
     while steps.len() < *max_steps as usize {
         if job.cancel.is_cancelled() {
             return failed("cancelled");
         }
-        let proposal = match propose(job, services, model.as_ref(), &goal, &context, &steps) {
-            Ok(p) => p,
-            Err(e) => return failed(e),
+        let command = match resumed.take() {
+            Some(c) => c,
+            None => {
+                let proposal = match propose(job, services, model.as_ref(), &goal, &context, &steps)
+                {
+                    Ok(p) => p,
+                    Err(e) => return failed(e),
+                };
+                summary = proposal.summary.clone();
+                if proposal.done || proposal.command.trim().is_empty() {
+                    report(
+                        EventKind::Progress,
+                        json!({"layer": "llm", "step": steps.len() + 1, "done": true, "summary": summary}),
+                    );
+                    return finish(&steps, &summary, true);
+                }
+                proposal.command.trim().to_owned()
+            }
         };
-        summary = proposal.summary.clone();
-        if proposal.done || proposal.command.trim().is_empty() {
-            report(
-                EventKind::Progress,
-                json!({"layer": "llm", "step": steps.len() + 1, "done": true, "summary": summary}),
-            );
-            return finish(&steps, &summary, true);
-        }
         let mut step_job = job.clone();
         step_job.node.id = format!("{}#{}", job.node.id, steps.len() + 1);
-        let t = task(&step_job, services, proposal.command.trim());
+        let t = task(&step_job, services, &command);
         let result = match dispatch(job, services, &t, report) {
             Ok(r) => r,
             Err(e) => return failed(e),
         };
         let step = match result {
             TaskResult::NeedsReview { reasons } if *on_review == OnReview::Approval => {
+                steps.push(AgentStep {
+                    command: t.command.clone(),
+                    observation: String::new(),
+                    exit_code: None,
+                    pending: true,
+                });
                 return Outcome::NeedsApproval {
                     fields: review_request(job, services, &t, reasons),
                     transcript: steps,
@@ -119,11 +142,13 @@ pub(super) fn run(job: &Job, services: &Services, report: &Report) -> Outcome {
                     reasons.join("; ")
                 ),
                 exit_code: None,
+                pending: false,
             },
             TaskResult::Refused { reasons, .. } => AgentStep {
                 command: t.command.clone(),
                 observation: format!("Refused by the validator: {}", reasons.join("; ")),
                 exit_code: None,
+                pending: false,
             },
             TaskResult::Ran {
                 exit_code,
@@ -135,6 +160,7 @@ pub(super) fn run(job: &Job, services: &Services, report: &Report) -> Outcome {
                 command: t.command.clone(),
                 observation: observation(exit_code, &stdout, &stderr, violation.as_deref()),
                 exit_code: Some(exit_code),
+                pending: false,
             },
         };
         report(

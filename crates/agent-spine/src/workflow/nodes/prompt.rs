@@ -90,10 +90,23 @@ pub(super) fn run(job: &Job, services: &Services, report: &Report) -> Outcome {
         .ok()
         .and_then(|v| v.get(key).and_then(|s| s.as_str()).map(str::to_owned));
     match value {
-        Some(v) if !v.trim().is_empty() => Outcome::Succeeded {
-            outputs: outputs([(key, v.trim().to_owned()), ("text", text)]),
-            route: None,
-        },
+        Some(v) if !v.trim().is_empty() => {
+            // A command is one line; a patch keeps its lines and ends with
+            // a newline (`git apply` calls a patch without one corrupt).
+            let v = if *output == PromptOutput::Patch {
+                let mut p = v.trim_start_matches('\n').to_owned();
+                if !p.ends_with('\n') {
+                    p.push('\n');
+                }
+                p
+            } else {
+                v.trim().to_owned()
+            };
+            Outcome::Succeeded {
+                outputs: outputs([(key, v), ("text", text)]),
+                route: None,
+            }
+        }
         _ => failed(format!("the model's reply has no usable `{key}`: {text}")),
     }
 }
