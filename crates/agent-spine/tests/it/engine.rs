@@ -759,3 +759,61 @@ fn events_go_to_nats_and_an_answer_on_nats_resumes_the_run() {
     assert_eq!(d[0].via, "nats");
     assert_eq!(d[0].by, "ops-oncall");
 }
+
+#[test]
+fn a_run_whose_file_changed_is_not_resumed_without_a_human() {
+    let rig = Rig::new(SandboxLevel::None);
+    let (id, state) = run_to_rest(&rig, REVIEW, None);
+    assert_eq!(state, RunState::WaitingApproval);
+    // Someone edits the file while the run waits.
+    fs_err::write(
+        rig.dir.path().join("wf.toml"),
+        REVIEW.replace("reviewed.txt", "elsewhere.txt"),
+    )
+    .unwrap();
+    let restart = || {
+        rt().block_on(async {
+            let engine = rig.engine(None, Scope::Only(id.clone()));
+            engine.poke();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let s = engine.settled(&id).await;
+            engine.shutdown().await;
+            s
+        })
+    };
+    assert_eq!(restart(), RunState::WaitingApproval);
+    let open = rig.journal().open_requests(Some(&id)).unwrap();
+    let resume = open
+        .iter()
+        .find(|r| r.kind == RequestKind::Resume)
+        .expect("a request to resume the changed run");
+    assert!(resume.text.contains("changed"), "{}", resume.text);
+    let node = open.iter().find(|r| r.kind == RequestKind::Node).unwrap();
+    // Approving the node alone does not run anything while the resume waits.
+    control::answer(
+        &mut rig.journal(),
+        &id,
+        Verdict::Approve,
+        Some(&node.id),
+        "t",
+        "test",
+        None,
+    )
+    .unwrap();
+    assert_eq!(restart(), RunState::WaitingApproval);
+    assert!(!rig.repo.join("reviewed.txt").exists());
+    control::answer(
+        &mut rig.journal(),
+        &id,
+        Verdict::Approve,
+        Some(&resume.id),
+        "t",
+        "test",
+        None,
+    )
+    .unwrap();
+    assert_eq!(restart(), RunState::Succeeded);
+    // The journaled version ran, not the edited file.
+    assert!(rig.repo.join("reviewed.txt").exists());
+    assert!(!rig.repo.join("elsewhere.txt").exists());
+}
