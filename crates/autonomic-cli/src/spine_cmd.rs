@@ -588,6 +588,11 @@ pub fn serve(ctx: &crate::Context) -> anyhow::Result<ExitCode> {
         let answers = bus.take_answers();
         let mut opts = EngineOptions::new(ctx.paths.clone(), config.clone(), Scope::All);
         opts.poll = Duration::from_millis(100);
+        // A daemon runs for long: damage anywhere in the journal is found
+        // now, not at the first query that touches it.
+        let journal = Journal::open(journal_path)?;
+        journal.check_integrity()?;
+        opts.journal = Some(journal);
         let engine = Engine::start(opts, bus)?;
         eprintln!(
             "autonomic serve: workflow engine on {} ({} runs resumed)",
