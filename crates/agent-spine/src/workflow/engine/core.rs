@@ -144,7 +144,7 @@ impl Core {
         }
     }
 
-    fn publish_snapshot(&self) {
+    pub fn publish_snapshot(&self) {
         let snap: Snapshot = self
             .runs
             .values()
@@ -198,8 +198,8 @@ impl Core {
         self.bus.publish(&e);
         if let Some(run) = self.runs.get_mut(run_id) {
             if let Some(&i) = run.index.get(node) {
+                run.set_state(i, to);
                 let rt = &mut run.nodes[i];
-                rt.state = to;
                 if to == NodeState::Running {
                     rt.attempt += 1;
                 }
@@ -378,7 +378,7 @@ impl Core {
             workflow: run.wf.clone(),
             repo: run.repo.clone(),
             vars: run.vars.clone(),
-            outputs: run.outputs(),
+            outputs: run.outputs_for(i),
             feedback: run.feedback.get(&node.id).cloned().unwrap_or_default(),
             approved_sha256: run.approved.get(&node.id).cloned(),
             transcript: run.transcripts.get(&node.id).cloned().unwrap_or_default(),

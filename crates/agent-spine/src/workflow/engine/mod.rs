@@ -187,6 +187,7 @@ impl Engine {
             },
         )?;
         core.recover_all()?;
+        core.publish_snapshot();
         let poll = opts.poll;
         let task = tokio::spawn(async move { core.drive(rx, poll).await });
         Ok(Engine {

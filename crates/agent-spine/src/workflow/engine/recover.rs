@@ -74,7 +74,7 @@ impl Core {
         run.state = record.state;
         for n in &record.nodes {
             if let Some(&i) = run.index.get(&n.id) {
-                run.nodes[i].state = n.state;
+                run.set_state(i, n.state);
                 run.nodes[i].outputs = n.outputs.clone();
                 run.nodes[i].attempt = n.attempt;
             }

@@ -60,6 +60,13 @@ pub(super) struct Run {
     pub running: HashMap<String, CancelHandle>,
     /// A run whose file changed waits for a human before anything runs.
     pub resume_hold: bool,
+    /// How many nodes are in each state (indexed like `NodeState::ALL`),
+    /// so the run's state is known without a walk over its nodes.
+    counts: [usize; 9],
+}
+
+fn slot(s: NodeState) -> usize {
+    NodeState::ALL.iter().position(|x| *x == s).unwrap_or(0)
 }
 
 impl Run {
@@ -79,6 +86,7 @@ impl Run {
             }
         }
         let handlers = wf.route_targets().into_iter().map(str::to_owned).collect();
+        let wf_len = wf.nodes.len();
         Run {
             id,
             nodes: vec![
@@ -105,7 +113,24 @@ impl Run {
             transcripts: HashMap::new(),
             running: HashMap::new(),
             resume_hold: false,
+            counts: {
+                let mut c = [0; 9];
+                c[slot(NodeState::Pending)] = wf_len;
+                c
+            },
         }
+    }
+
+    /// Sets node `i`'s state, keeping the counts.
+    pub fn set_state(&mut self, i: usize, to: NodeState) {
+        let from = self.nodes[i].state;
+        self.counts[slot(from)] -= 1;
+        self.counts[slot(to)] += 1;
+        self.nodes[i].state = to;
+    }
+
+    fn count(&self, s: NodeState) -> usize {
+        self.counts[slot(s)]
     }
 
     /// Whether node `i` may start, must wait, or will never run.
@@ -154,12 +179,9 @@ impl Run {
     /// Whether anything runs or waits for a human.
     pub fn busy(&self) -> bool {
         !self.running.is_empty()
-            || self.nodes.iter().any(|n| {
-                matches!(
-                    n.state,
-                    NodeState::Running | NodeState::WaitingApproval | NodeState::SecurityHold
-                )
-            })
+            || self.count(NodeState::Running) > 0
+            || self.count(NodeState::WaitingApproval) > 0
+            || self.count(NodeState::SecurityHold) > 0
     }
 
     /// The run's state from its nodes': running while anything runs or is
@@ -171,7 +193,7 @@ impl Run {
         if self.resume_hold {
             return RunState::WaitingApproval;
         }
-        let any = |s: NodeState| self.nodes.iter().any(|n| n.state == s);
+        let any = |s: NodeState| self.count(s) > 0;
         if any(NodeState::Running) {
             return RunState::Running;
         }
@@ -196,14 +218,16 @@ impl Run {
         }
     }
 
-    /// The outputs of every node that has some.
-    pub fn outputs(&self) -> BTreeMap<String, Outputs> {
-        self.wf
-            .nodes
-            .iter()
-            .zip(&self.nodes)
-            .filter(|(_, rt)| !rt.outputs.is_empty())
-            .map(|(n, rt)| (n.id.clone(), rt.outputs.clone()))
+    /// The outputs node `i` reads (its templates' references and a gate's
+    /// source): a job never copies the whole run's outputs.
+    pub fn outputs_for(&self, i: usize) -> BTreeMap<String, Outputs> {
+        crate::workflow::nodes::referenced_nodes(&self.wf.nodes[i])
+            .into_iter()
+            .filter_map(|id| {
+                let j = *self.index.get(&id)?;
+                Some((id, self.nodes[j].outputs.clone()))
+            })
+            .filter(|(_, o)| !o.is_empty())
             .collect()
     }
 

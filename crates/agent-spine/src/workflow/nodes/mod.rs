@@ -301,3 +301,38 @@ pub(crate) fn outputs<const N: usize>(pairs: [(&str, String); N]) -> Outputs {
 pub(crate) fn exec_task_key(job: &Job, services: &Services, command: &str) -> String {
     exec::task(job, services, command).key
 }
+
+/// The nodes whose outputs `node`'s templates (and a gate's source) read:
+/// the only outputs its job is given.
+pub(crate) fn referenced_nodes(node: &Node) -> std::collections::BTreeSet<String> {
+    let mut texts: Vec<&str> = Vec::new();
+    let mut out = std::collections::BTreeSet::new();
+    match &node.kind {
+        NodeKind::Scan { target, .. } => {
+            if let super::model::ScanTarget::Patch(t) = target {
+                texts.push(t);
+            }
+        }
+        NodeKind::Gate { source, .. } => {
+            out.insert(source.clone());
+        }
+        NodeKind::Prompt { prompt, system, .. } => {
+            texts.push(prompt);
+            texts.extend(system.as_deref());
+        }
+        NodeKind::Exec { command, .. } => texts.push(command),
+        NodeKind::Apply { patch } => texts.push(patch),
+        NodeKind::Agent { goal, .. } => texts.push(goal),
+        NodeKind::Approval { action, .. } => texts.push(action),
+        NodeKind::Notify { message, .. } => texts.push(message),
+    }
+    texts.extend(node.remember.as_deref());
+    for t in texts {
+        for r in template::references(t).unwrap_or_default() {
+            if let Ref::Node { node, .. } = r {
+                out.insert(node);
+            }
+        }
+    }
+    out
+}
