@@ -41,10 +41,10 @@ pub(crate) fn append(
     )
     .and_then(|mut s| s.execute(params![run.as_str(), node, kind.as_str(), at_ms, text]))
     .map_err(err)?;
+    // The run's row is not touched: it holds the workflow file's text, and
+    // rewriting it for every event made a large workflow's run quadratic.
+    // `updated_at` moves with the run's state (`set_run_state`).
     let seq = conn.last_insert_rowid();
-    conn.prepare_cached("UPDATE runs SET updated_at = ?2 WHERE id = ?1")
-        .and_then(|mut s| s.execute(params![run.as_str(), at_ms]))
-        .map_err(err)?;
     Ok(Event {
         schema: SCHEMA.to_owned(),
         seq: u64::try_from(seq).unwrap_or_default(),

@@ -75,7 +75,7 @@ pub struct RunRecord {
     pub why: String,
     /// When it was created.
     pub created_at: OffsetDateTime,
-    /// When its last event was journaled.
+    /// When it last changed state (created, paused, finished…).
     pub updated_at: OffsetDateTime,
     /// Its nodes, in the order given at creation.
     pub nodes: Vec<NodeRecord>,
@@ -114,7 +114,7 @@ pub struct RunSummary {
     pub why: String,
     /// When it was created.
     pub created_at: OffsetDateTime,
-    /// When its last event was journaled.
+    /// When it last changed state (created, paused, finished…).
     pub updated_at: OffsetDateTime,
 }
 
@@ -266,11 +266,12 @@ impl Journal {
                 run: run.clone(),
             });
         };
-        tx.prepare_cached("UPDATE runs SET state = ?2, why = ?3 WHERE id = ?1")
-            .and_then(|mut s| s.execute(params![run.as_str(), to.as_str(), why]))
+        let now = now_ms();
+        tx.prepare_cached("UPDATE runs SET state = ?2, why = ?3, updated_at = ?4 WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![run.as_str(), to.as_str(), why, now]))
             .map_err(err)?;
         let data = json!({ "from": from, "to": to.as_str(), "why": why });
-        let event = append(&tx, &path, run, None, EventKind::RunState, now_ms(), data)?;
+        let event = append(&tx, &path, run, None, EventKind::RunState, now, data)?;
         tx.commit().map_err(err)?;
         Ok(event)
     }
