@@ -16,8 +16,12 @@
 //!
 //! What it must not do: run a command, install a filter or decide anything
 //! a layer owns (a profile's syscalls are agent-immune's, a verdict on a
-//! command is agent-mouth's, enforcement is agent-muscle's). Planned here:
-//! the workflow DAG that routes mouth's `review` verdicts to an approval.
+//! command is agent-mouth's, enforcement is agent-muscle's).
+//!
+//! Also here: the guarded command path ([`guard`]) and the durable workflow
+//! runtime ([`workflow`]) that carries an agent's work through the layers —
+//! a DAG of nodes, journaled in SQLite before anything takes effect, with
+//! approvals that pause a run until a human answers.
 //!
 //! # Examples
 //!
