@@ -118,6 +118,22 @@ impl Rig {
         Engine::start(opts, Bus::local()).unwrap()
     }
 
+    /// Starts an engine on run `id` alone (as a restart or a foreground
+    /// `approve` would), lets it read new answers, and returns where the
+    /// run comes to rest.
+    pub(crate) fn resume(&self, id: &RunId, model: Option<Arc<dyn ChatModel>>) -> RunState {
+        rt().block_on(async {
+            let engine = self.engine(model, Scope::Only(id.clone()));
+            engine.poke();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let s = tokio::time::timeout(Duration::from_secs(60), engine.settled(id))
+                .await
+                .expect("the run did not settle in 60 s");
+            engine.shutdown().await;
+            s
+        })
+    }
+
     pub(crate) fn journal(&self) -> Journal {
         Journal::open(&self.config.spine.journal_path).unwrap()
     }
@@ -356,16 +372,7 @@ fn a_review_pauses_until_approved_then_runs_exactly_that_command() {
         "test",
         None,
     );
-    let state = rt().block_on(async {
-        let engine = rig.engine(None, Scope::Only(id.clone()));
-        engine.poke();
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let s = tokio::time::timeout(Duration::from_secs(60), engine.settled(&id))
-            .await
-            .unwrap();
-        engine.shutdown().await;
-        s
-    });
+    let state = rig.resume(&id, None);
     assert_eq!(state, RunState::Succeeded);
     assert!(rig.repo.join("reviewed.txt").exists());
     let decisions = rig.journal().decisions(&id).unwrap();
@@ -429,14 +436,7 @@ fn an_answer_to_an_expired_request_is_refused_and_the_run_stays_paused() {
             reason: None,
         })
         .unwrap();
-    let state = rt().block_on(async {
-        let engine = rig.engine(None, Scope::Only(id.clone()));
-        engine.poke();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let s = engine.settled(&id).await;
-        engine.shutdown().await;
-        s
-    });
+    let state = rig.resume(&id, None);
     assert_eq!(state, RunState::WaitingApproval);
     assert!(!rig.repo.join("reviewed.txt").exists());
     // A fresh request can be answered.
@@ -609,13 +609,7 @@ command = "touch pushed"
     assert!(req.text.contains("Sandbox: none"));
     assert!(req.text.contains("Expires in 30 minutes"));
     // Nothing times the workflow out: after a restart it still waits.
-    let state = rt().block_on(async {
-        let engine = rig.engine(None, Scope::Only(id.clone()));
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let s = engine.settled(&id).await;
-        engine.shutdown().await;
-        s
-    });
+    let state = rig.resume(&id, None);
     assert_eq!(state, RunState::WaitingApproval);
     control::answer(
         &mut rig.journal(),
@@ -627,14 +621,7 @@ command = "touch pushed"
         Some("not today".into()),
     )
     .unwrap();
-    let state = rt().block_on(async {
-        let engine = rig.engine(None, Scope::Only(id.clone()));
-        engine.poke();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let s = engine.settled(&id).await;
-        engine.shutdown().await;
-        s
-    });
+    let state = rig.resume(&id, None);
     assert_eq!(state, RunState::Failed);
     assert!(!rig.repo.join("pushed").exists());
     let s = rig.states(&id);
@@ -771,17 +758,7 @@ fn a_run_whose_file_changed_is_not_resumed_without_a_human() {
         REVIEW.replace("reviewed.txt", "elsewhere.txt"),
     )
     .unwrap();
-    let restart = || {
-        rt().block_on(async {
-            let engine = rig.engine(None, Scope::Only(id.clone()));
-            engine.poke();
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let s = engine.settled(&id).await;
-            engine.shutdown().await;
-            s
-        })
-    };
-    assert_eq!(restart(), RunState::WaitingApproval);
+    assert_eq!(rig.resume(&id, None), RunState::WaitingApproval);
     let open = rig.journal().open_requests(Some(&id)).unwrap();
     let resume = open
         .iter()
@@ -800,7 +777,7 @@ fn a_run_whose_file_changed_is_not_resumed_without_a_human() {
         None,
     )
     .unwrap();
-    assert_eq!(restart(), RunState::WaitingApproval);
+    assert_eq!(rig.resume(&id, None), RunState::WaitingApproval);
     assert!(!rig.repo.join("reviewed.txt").exists());
     control::answer(
         &mut rig.journal(),
@@ -812,7 +789,7 @@ fn a_run_whose_file_changed_is_not_resumed_without_a_human() {
         None,
     )
     .unwrap();
-    assert_eq!(restart(), RunState::Succeeded);
+    assert_eq!(rig.resume(&id, None), RunState::Succeeded);
     // The journaled version ran, not the edited file.
     assert!(rig.repo.join("reviewed.txt").exists());
     assert!(!rig.repo.join("elsewhere.txt").exists());

@@ -2,7 +2,6 @@
 //! way out, a generated patch) and the agent loop, end to end in process.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use agent_spine::workflow::control;
 use agent_spine::workflow::engine::Scope;
@@ -35,19 +34,6 @@ fn git_repo(rig: &Rig, files: &[(&str, &str)]) {
         "-qm",
         "init",
     ]);
-}
-
-fn settle(rig: &Rig, id: &agent_spine::workflow::state::RunId) -> RunState {
-    rt().block_on(async {
-        let engine = rig.engine(None, Scope::Only(id.clone()));
-        engine.poke();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let s = tokio::time::timeout(Duration::from_secs(60), engine.settled(id))
-            .await
-            .unwrap();
-        engine.shutdown().await;
-        s
-    })
 }
 
 const HOLD: &str = r#"
@@ -107,7 +93,7 @@ fn a_vulnerable_lockfile_holds_the_run_until_a_clean_rescan_releases_it() {
         }
         control::Resent::Requests(_) => panic!("a clean rescan did not release the hold"),
     }
-    assert_eq!(settle(&rig, &id), RunState::Succeeded);
+    assert_eq!(rig.resume(&id, None), RunState::Succeeded);
     assert!(rig.repo.join("shipped").exists());
     let d = rig.journal().decisions(&id).unwrap();
     assert!(d.iter().any(|d| d.via == "rescan"));
@@ -138,7 +124,7 @@ fn an_override_of_a_hold_is_a_human_decision_that_names_the_findings() {
         Some("accepted risk".into()),
     )
     .unwrap();
-    assert_eq!(settle(&rig, &id), RunState::Succeeded);
+    assert_eq!(rig.resume(&id, None), RunState::Succeeded);
     assert_eq!(
         rig.output(&id, "gate", "overridden_by").as_deref(),
         Some("security-lead")
@@ -266,14 +252,7 @@ on_review = "approval"
         None,
     )
     .unwrap();
-    let state = rt().block_on(async {
-        let engine = rig.engine(Some(model.clone()), Scope::Only(id.clone()));
-        engine.poke();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let s = engine.settled(&id).await;
-        engine.shutdown().await;
-        s
-    });
+    let state = rig.resume(&id, Some(model.clone()));
     assert_eq!(state, RunState::Succeeded);
     assert!(rig.repo.join("three.txt").exists());
     assert_eq!(
