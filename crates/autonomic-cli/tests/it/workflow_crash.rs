@@ -223,7 +223,11 @@ fn check_run(home: &TestHome, id: &RunId, repo: &std::path::Path, seed: u64) {
         RunState::Succeeded,
         "seed {seed}: {id} ended {}: {:?}",
         record.state,
-        record.nodes.iter().map(|n| (n.id.clone(), n.state, n.why.clone())).collect::<Vec<_>>()
+        record
+            .nodes
+            .iter()
+            .map(|n| (n.id.clone(), n.state, n.why.clone()))
+            .collect::<Vec<_>>()
     );
     let events = j.events(Some(id), 0, 100_000).unwrap();
     assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
