@@ -8,8 +8,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use agent_muscle::exec::CancelHandle;
 use agent_spine::workflow::bus::Bus;
 use agent_spine::workflow::control;
+use agent_spine::workflow::dispatch::{DispatchError, Dispatcher, ExecTask, TaskResult};
 use agent_spine::workflow::engine::{Engine, EngineOptions, Scope};
 use agent_spine::workflow::event::EventKind;
 use agent_spine::workflow::journal::{Journal, NewRequest, RequestKind, Verdict};
@@ -182,6 +184,82 @@ fn run_to_rest(rig: &Rig, text: &str, model: Option<Arc<dyn ChatModel>>) -> (Run
         engine.shutdown().await;
         (id, state)
     })
+}
+
+/// Records, for every task it is given, the node's state as another
+/// connection reads it from the journal file at that moment.
+struct Witness {
+    journal: PathBuf,
+    seen: Mutex<Vec<(String, NodeState)>>,
+}
+
+impl Dispatcher for Witness {
+    fn dispatch(&self, task: &ExecTask, _: &CancelHandle) -> Result<TaskResult, DispatchError> {
+        let j = Journal::open_read_only(&self.journal).unwrap();
+        let run = j.run(&RunId::parse(&task.run).unwrap()).unwrap().unwrap();
+        let state = run.nodes.iter().find(|n| n.id == task.node).unwrap().state;
+        self.seen.lock().unwrap().push((task.node.clone(), state));
+        Ok(TaskResult::Ran {
+            exit_code: 0,
+            status: "exited with code 0".into(),
+            stdout: String::new(),
+            stderr: String::new(),
+            level: SandboxLevel::None,
+            violation: None,
+            decision: autonomic_core::Decision::Allow,
+        })
+    }
+}
+
+/// Group commit holds back effects: when a node's work starts, its
+/// `running` state is already committed (another process reads it), for
+/// every node of a wide, deep DAG whose transitions share batches. Were
+/// work started inside an uncommitted batch, a crash would run a command
+/// the journal never recorded.
+#[test]
+fn node_work_starts_only_after_its_running_state_is_committed() {
+    let rig = Rig::new(SandboxLevel::None);
+    let mut text = String::from("[workflow]\nname = \"wide\"\nsandbox = \"none\"\n");
+    for layer in 0..4 {
+        for w in 0..12 {
+            text.push_str(&format!(
+                "\n[[node]]\nid = \"n{layer}-{w}\"\nkind = \"exec\"\ncommand = \"true\"\n"
+            ));
+            if layer > 0 {
+                text.push_str(&format!("needs = [\"n{}-{w}\"]\n", layer - 1));
+            }
+        }
+    }
+    let wf = rig.workflow(&text);
+    let witness = Arc::new(Witness {
+        journal: rig.config.spine.journal_path.clone(),
+        seen: Mutex::new(Vec::new()),
+    });
+    let state = rt().block_on(async {
+        let mut opts = EngineOptions::new(rig.paths.clone(), rig.config.clone(), Scope::Submitted);
+        opts.dispatcher = Some(witness.clone());
+        let engine = Engine::start(opts, Bus::local()).unwrap();
+        let id = engine
+            .submit(wf, Some(rig.repo.clone()), BTreeMap::new())
+            .await
+            .unwrap();
+        let state = tokio::time::timeout(Duration::from_secs(120), engine.settled(&id))
+            .await
+            .unwrap();
+        engine.shutdown().await;
+        state
+    });
+    assert_eq!(state, RunState::Succeeded);
+    let seen = witness.seen.lock().unwrap();
+    assert_eq!(seen.len(), 48);
+    let early: Vec<_> = seen
+        .iter()
+        .filter(|(_, s)| *s != NodeState::Running)
+        .collect();
+    assert!(
+        early.is_empty(),
+        "work started before `running` was committed: {early:?}"
+    );
 }
 
 const DIAMOND: &str = r#"

@@ -963,6 +963,62 @@ fn a_reader_and_a_second_writer_work_beside_the_engine() {
     engine.check_integrity().unwrap();
 }
 
+/// Group commit: a batch's writes are one transaction — invisible to
+/// other connections until it commits, gone when the process dies first —
+/// and a method that fails inside it undoes only its own writes.
+#[test]
+fn a_batch_commits_all_or_nothing_and_a_failing_method_undoes_only_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let run = id("batch1");
+    let mut j = Journal::open(&path).unwrap();
+    j.create_run(&new_run(&run, &[("a", false), ("b", false)]))
+        .unwrap();
+    let reader = Journal::open_read_only(&path).unwrap();
+    let before = reader.events(Some(&run), 0, 100).unwrap().len();
+
+    j.begin_batch().unwrap();
+    assert!(j.in_batch());
+    assert!(matches!(j.begin_batch(), Err(JournalError::Batch { .. })));
+    j.set_node_state(&run, "a", NodeState::Running, "go", None)
+        .unwrap();
+    // Fails inside the batch (unknown node): nothing of it is kept, the
+    // batch goes on.
+    let err = j
+        .set_node_state(&run, "nope", NodeState::Running, "go", None)
+        .unwrap_err();
+    assert!(matches!(err, JournalError::UnknownNode { .. }), "{err}");
+    j.record(&run, Some("a"), EventKind::Progress, json!({"n": 1}))
+        .unwrap();
+    // Not visible elsewhere before the commit.
+    assert_eq!(reader.events(Some(&run), 0, 100).unwrap().len(), before);
+    let r = reader.run(&run).unwrap().unwrap();
+    assert_eq!(r.nodes[0].state, NodeState::Pending);
+    j.commit_batch().unwrap();
+    assert!(!j.in_batch());
+    assert!(matches!(j.commit_batch(), Err(JournalError::Batch { .. })));
+    let events = reader.events(Some(&run), 0, 100).unwrap();
+    assert_eq!(events.len(), before + 2);
+    assert_eq!(
+        reader.run(&run).unwrap().unwrap().nodes[0].state,
+        NodeState::Running
+    );
+
+    // A batch never committed (the process died) is gone entirely.
+    j.begin_batch().unwrap();
+    j.set_node_state(&run, "a", NodeState::Succeeded, "done", None)
+        .unwrap();
+    j.set_node_state(&run, "b", NodeState::Running, "go", None)
+        .unwrap();
+    drop(j);
+    let j = Journal::open(&path).unwrap();
+    let r = j.run(&run).unwrap().unwrap();
+    assert_eq!(r.nodes[0].state, NodeState::Running);
+    assert_eq!(r.nodes[1].state, NodeState::Pending);
+    assert_eq!(j.events(Some(&run), 0, 100).unwrap().len(), before + 2);
+    j.check_integrity().unwrap();
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Node(usize, usize, bool),

@@ -347,8 +347,16 @@ fn ctrl_c_kills_the_whole_tree_at_every_level() {
         }
         // At seccomp the pid is the task's own (PID namespace); find the
         // host's `sleep 300` among the autonomic process's descendants.
-        let sleepers = descendants_named(child.id(), "sleep");
-        assert!(!sleepers.is_empty(), "{level}: no sleep found");
+        // The pid file can appear before the forked shell has exec'd
+        // `sleep` (its name is still `sh` then), so look until it has.
+        let sleepers = loop {
+            let found = descendants_named(child.id(), "sleep");
+            if !found.is_empty() {
+                break found;
+            }
+            assert!(Instant::now() < deadline, "{level}: no sleep found");
+            std::thread::sleep(Duration::from_millis(20));
+        };
         // SAFETY: plain kill(2) of the child we spawned.
         assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
         let status = child.wait().unwrap();

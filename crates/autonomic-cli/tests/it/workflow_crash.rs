@@ -198,6 +198,9 @@ fn sigkill_at_random_points_never_reruns_finished_or_external_nodes() {
         }
         check_run(&home, &id, repo.path(), seed);
     }
+    // Every kill left an audit chain the next engine could extend.
+    let report = autonomic_core::audit::verify(&home.audit_log()).unwrap();
+    assert!(report.ok, "seed {seed}: {report:?}");
     eprintln!("{kills} kills over {runs} runs (seed {seed})");
 }
 

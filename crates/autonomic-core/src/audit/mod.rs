@@ -62,6 +62,15 @@ use crate::decision::Decision;
 use head::{Head, Tail};
 use record::{open_line, Draft};
 
+/// Where an append stops (anything but [`Step::Head`] only in tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// The record is written, the head is not: a crash.
+    Record,
+    /// The whole append.
+    Head,
+}
+
 /// Something to record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEvent {
@@ -119,6 +128,12 @@ impl AuditLog {
     /// would make the damage harder to see.
     #[tracing::instrument(skip_all, fields(path = %self.path.display(), kind = %event.kind))]
     pub fn append(&self, event: AuditEvent) -> Result<AuditRecord, AuditError> {
+        self.append_until(event, Step::Head)
+    }
+
+    /// [`AuditLog::append`], stopping after `stop` — the tests' way of
+    /// crashing between writing a record and its head.
+    fn append_until(&self, event: AuditEvent, stop: Step) -> Result<AuditRecord, AuditError> {
         let lock = fs_err::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -156,6 +171,21 @@ impl AuditLog {
             path: self.path.clone(),
             reason,
         })?;
+        // A head one record behind is what a crash between a record and its
+        // head leaves. Bring it up to the tail *before* the next record, so
+        // a second crash at the same point leaves it one behind again, not
+        // two (which no append would accept).
+        if let Some(last) = &last {
+            if head.as_ref().map(|h| h.seq) != Some(last.seq) {
+                head::write(
+                    &self.head_path,
+                    &Head {
+                        seq: last.seq,
+                        hash: last.hash.clone(),
+                    },
+                )?;
+            }
+        }
 
         let ts = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
@@ -176,6 +206,9 @@ impl AuditLog {
 
         log.write_all(line.as_bytes())?;
         log.sync_data()?;
+        if stop == Step::Record {
+            return Ok(record);
+        }
         head::write(
             &self.head_path,
             &Head {
@@ -224,5 +257,41 @@ impl AuditLog {
             ));
         };
         open_line(line).map(Some).map_err(damaged)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(n: u64) -> AuditEvent {
+        AuditEvent {
+            kind: "test.event".into(),
+            actor: "test".into(),
+            decision: None,
+            detail: serde_json::json!({ "n": n }),
+        }
+    }
+
+    /// A crash between a record and its head, again and again (a process
+    /// killed at the same point on every restart), never leaves a log that
+    /// refuses the next append or fails verification.
+    #[test]
+    fn repeated_crashes_between_record_and_head_never_wedge_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::open(dir.path().join("audit.jsonl")).unwrap();
+        // From an empty log (no head yet) and from a log with one.
+        for n in 0..4 {
+            log.append_until(event(n), Step::Record).unwrap();
+        }
+        log.append(event(4)).unwrap();
+        for n in 5..9 {
+            log.append_until(event(n), Step::Record).unwrap();
+        }
+        let last = log.append(event(9)).unwrap();
+        assert_eq!(last.seq, 9);
+        let report = verify(log.path()).unwrap();
+        assert!(report.ok, "{report:?}");
+        assert_eq!(report.records, 10);
     }
 }

@@ -15,6 +15,7 @@ use autonomic_llm::ChatModel;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
+use super::batch::{Effect, Next};
 use super::run::{Readiness, Run};
 use super::{EngineError, Msg, Scope, Snapshot};
 use crate::workflow::approval::{ApprovalChannel, RequestFields};
@@ -48,6 +49,8 @@ pub(super) struct Core {
     pub tx: mpsc::UnboundedSender<Msg>,
     pub snapshot: watch::Sender<Snapshot>,
     pub stopping: bool,
+    /// What the current batch's transitions cause, done after its commit.
+    pub effects: Vec<Effect>,
 }
 
 impl Core {
@@ -70,6 +73,7 @@ impl Core {
             tx: p.tx,
             snapshot: p.snapshot,
             stopping: false,
+            effects: Vec::new(),
         })
     }
 
@@ -79,28 +83,42 @@ impl Core {
         let mut tick = tokio::time::interval(poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tokio::select! {
+            let step = tokio::select! {
                 msg = rx.recv() => {
                     let Some(msg) = msg else { break };
-                    if let Msg::Shutdown(reply) = msg {
-                        self.stopping = true;
-                        for run in self.runs.values() {
-                            for c in run.running.values() {
-                                c.cancel();
-                            }
-                        }
-                        let _ = reply.send(());
-                        break;
-                    }
-                    self.handle(msg);
+                    self.handle_burst(msg, &mut rx)
                 }
-                _ = tick.tick() => self.poll(),
-            }
+                _ = tick.tick() => self.batched(Core::poll).map(|()| Next::Continue),
+            };
             self.publish_snapshot();
+            match step {
+                Ok(Next::Continue) => {}
+                Ok(Next::Stop) => break,
+                Err(e) => {
+                    tracing::error!(
+                        "workflow engine: the journal could not commit ({}); the engine stops — \
+                         start it again to resume every run from the journal",
+                        crate::workflow::dispatch::describe(&e)
+                    );
+                    self.begin_shutdown();
+                    break;
+                }
+            }
         }
     }
 
-    fn handle(&mut self, msg: Msg) {
+    /// Takes no more work and cancels the node work in flight (its outcome
+    /// will not be journaled: the next start treats it as after a crash).
+    pub fn begin_shutdown(&mut self) {
+        self.stopping = true;
+        for run in self.runs.values() {
+            for c in run.running.values() {
+                c.cancel();
+            }
+        }
+    }
+
+    pub(super) fn handle(&mut self, msg: Msg) {
         let result = match msg {
             Msg::Submit {
                 workflow,
@@ -109,7 +127,10 @@ impl Core {
                 reply,
             } => {
                 let r = self.submit(*workflow, repo, vars);
-                let _ = reply.send(r);
+                // The caller learns the run's id once the run is committed.
+                self.after_commit(move |_| {
+                    let _ = reply.send(r);
+                });
                 Ok(())
             }
             Msg::Done { run, node, done } => self.on_done(&run, &node, *done),
@@ -133,7 +154,7 @@ impl Core {
         }
     }
 
-    fn poll(&mut self) {
+    pub(super) fn poll(&mut self) {
         if let Err(e) = self.poll_decisions() {
             tracing::error!("workflow engine: decisions: {e}");
         }
@@ -162,7 +183,7 @@ impl Core {
         data: serde_json::Value,
     ) -> Result<Event, EngineError> {
         let e = self.journal.record(run, node, kind, data)?;
-        self.bus.publish(&e);
+        self.publish(e.clone());
         Ok(e)
     }
 
@@ -195,7 +216,7 @@ impl Core {
         let e = self
             .journal
             .set_node_state(run_id, node, to, why, outputs)?;
-        self.bus.publish(&e);
+        self.publish(e);
         if let Some(run) = self.runs.get_mut(run_id) {
             if let Some(&i) = run.index.get(node) {
                 run.set_state(i, to);
@@ -209,12 +230,14 @@ impl Core {
             }
         }
         if to.is_finished() && to != NodeState::Succeeded && to != NodeState::Skipped {
-            self.services.audit_run(
-                run_id,
-                Kind::SpineWorkflow,
-                Some(Decision::Deny),
+            let (run, detail) = (
+                run_id.clone(),
                 json!({"node": node, "state": to, "why": why}),
             );
+            self.after_commit(move |core| {
+                core.services
+                    .audit_run(&run, Kind::SpineWorkflow, Some(Decision::Deny), detail);
+            });
         }
         Ok(())
     }
@@ -229,18 +252,19 @@ impl Core {
             return Ok(());
         }
         let e = self.journal.set_run_state(run_id, to, why)?;
-        self.bus.publish(&e);
-        self.services.audit_run(
-            run_id,
-            Kind::SpineWorkflow,
-            match to {
-                RunState::Succeeded => Some(Decision::Allow),
-                RunState::Failed | RunState::SecurityHold => Some(Decision::Deny),
-                RunState::WaitingApproval => Some(Decision::Review),
-                _ => None,
-            },
-            json!({"workflow": run.wf.name, "state": to, "why": why}),
-        );
+        let decision = match to {
+            RunState::Succeeded => Some(Decision::Allow),
+            RunState::Failed | RunState::SecurityHold => Some(Decision::Deny),
+            RunState::WaitingApproval => Some(Decision::Review),
+            _ => None,
+        };
+        let detail = json!({"workflow": run.wf.name, "state": to, "why": why});
+        let run = run_id.clone();
+        self.publish(e);
+        self.after_commit(move |core| {
+            core.services
+                .audit_run(&run, Kind::SpineWorkflow, decision, detail);
+        });
         if let Some(run) = self.runs.get_mut(run_id) {
             run.state = to;
         }
@@ -256,7 +280,7 @@ impl Core {
         let wf = Arc::new(wf);
         let (id, repo, vars, started) =
             super::journal_run(&mut self.journal, &self.services.audit, &wf, repo, vars)?;
-        self.bus.publish(&started);
+        self.publish(started);
         self.runs
             .insert(id.clone(), Run::new(id.clone(), wf.clone(), repo, vars));
         for n in wf.nodes.iter().filter(|n| n.waive_approval.is_some()) {
@@ -346,21 +370,25 @@ impl Core {
         let run = run_id.clone();
         let report_tx = tx.clone();
         let (report_run, report_node) = (run.clone(), node_id.clone());
-        tokio::task::spawn_blocking(move || {
-            let report: nodes::Report = Box::new(move |kind, data| {
-                let _ = report_tx.send(Msg::Report {
-                    run: report_run.clone(),
-                    node: report_node.clone(),
-                    kind,
-                    data,
+        // The work starts once `running` is committed: a crash before
+        // that loses the transition and the work together.
+        self.after_commit(move |_| {
+            tokio::task::spawn_blocking(move || {
+                let report: nodes::Report = Box::new(move |kind, data| {
+                    let _ = report_tx.send(Msg::Report {
+                        run: report_run.clone(),
+                        node: report_node.clone(),
+                        kind,
+                        data,
+                    });
                 });
-            });
-            let done = nodes::run(&job, &services, &report);
-            let done = remember(&job, &services, done, &report);
-            let _ = tx.send(Msg::Done {
-                run,
-                node: node_id,
-                done: Box::new(done),
+                let done = nodes::run(&job, &services, &report);
+                let done = remember(&job, &services, done, &report);
+                let _ = tx.send(Msg::Done {
+                    run,
+                    node: node_id,
+                    done: Box::new(done),
+                });
             });
         });
         Ok(())
@@ -608,18 +636,20 @@ impl Core {
             fields: serde_json::to_value(fields).unwrap_or_default(),
             expires_at: expires,
         })?;
-        self.bus.publish(&e);
-        let channels = self.channels.clone();
-        for c in &channels {
-            if let Err(why) = c.send(&req) {
-                self.event(
-                    run_id,
-                    node,
-                    EventKind::Progress,
-                    json!({"warning": format!("approval channel `{}` could not send request {}: {why}", c.name(), req.id)}),
-                )?;
+        self.publish(e);
+        // Sent once the request is committed; a failure to send is
+        // journaled as a warning (the request stays open to be resent).
+        let (run_id, node) = (run_id.clone(), node.map(str::to_owned));
+        self.after_commit(move |core| {
+            for c in core.channels.clone() {
+                let Err(why) = c.send(&req) else { continue };
+                let warning = json!({"warning": format!(
+                    "approval channel `{}` could not send request {}: {why}", c.name(), req.id)});
+                if let Err(e) = core.event(&run_id, node.as_deref(), EventKind::Progress, warning) {
+                    tracing::error!("workflow engine: {e}");
+                }
             }
-        }
+        });
         Ok(())
     }
 }

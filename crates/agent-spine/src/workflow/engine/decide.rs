@@ -18,7 +18,17 @@ use autonomic_core::audit::{AuditEvent, Kind};
 impl Core {
     /// Settles every decision not settled yet that concerns a run this
     /// engine drives.
+    ///
+    /// Only inside a batch: a decision's effect (a node that runs again, a
+    /// run cancelled) and its settlement are committed together, or an
+    /// approval could take effect twice after a crash between them. Outside
+    /// one (the journal was too busy to open a batch) decisions wait for
+    /// the next poll.
     pub fn poll_decisions(&mut self) -> Result<(), EngineError> {
+        if !self.journal.in_batch() {
+            tracing::warn!("workflow engine: decisions wait for the journal's next batch");
+            return Ok(());
+        }
         for d in self.journal.pending_decisions()? {
             if !self.runs.contains_key(&d.run) && !self.may_settle_unloaded(&d.run)? {
                 continue;
@@ -31,12 +41,14 @@ impl Core {
                 }
             };
             let e = self.journal.settle_decision(d.seq, &outcome)?;
-            self.bus.publish(&e);
-            self.services.audit(AuditEvent::new(
+            self.publish(e);
+            let record = AuditEvent::new(
                 Kind::SpineApproval,
                 &autonomic_core::audit::Actor::Workflow(d.run.to_string()),
                 Some(match (&outcome, d.verdict) {
-                    (DecisionOutcome::Accepted, Verdict::Approve) => autonomic_core::Decision::Allow,
+                    (DecisionOutcome::Accepted, Verdict::Approve) => {
+                        autonomic_core::Decision::Allow
+                    }
                     (DecisionOutcome::Accepted, _) => autonomic_core::Decision::Deny,
                     (DecisionOutcome::Refused(_), _) => autonomic_core::Decision::Review,
                 }),
@@ -44,7 +56,8 @@ impl Core {
                        "by": d.by, "via": d.via, "reason": d.reason,
                        "accepted": matches!(outcome, DecisionOutcome::Accepted),
                        "refused_because": match &outcome { DecisionOutcome::Refused(w) => Some(w.clone()), DecisionOutcome::Accepted => None }}),
-            ));
+            );
+            self.after_commit(move |core| core.services.audit(record));
             self.sync_run_state(&d.run, "answered")?;
         }
         Ok(())
@@ -255,7 +268,7 @@ impl Core {
         let e = self
             .journal
             .set_run_state(run_id, RunState::Cancelled, why)?;
-        self.bus.publish(&e);
+        self.publish(e);
         if let Some(run) = self.runs.get_mut(run_id) {
             run.state = RunState::Cancelled;
         }

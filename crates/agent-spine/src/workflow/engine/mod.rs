@@ -12,6 +12,7 @@
 //! to the audit chain. After a crash the journal says where each run was
 //! ([`recover`]).
 
+mod batch;
 mod core;
 mod decide;
 mod recover;
@@ -186,7 +187,7 @@ impl Engine {
                 snapshot: snap_tx,
             },
         )?;
-        core.recover_all()?;
+        core.batched(core::Core::recover_all)??;
         core.publish_snapshot();
         let poll = opts.poll;
         let task = tokio::spawn(async move { core.drive(rx, poll).await });

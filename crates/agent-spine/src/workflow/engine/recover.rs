@@ -66,7 +66,7 @@ impl Core {
             Err(e) => {
                 let why = format!("the journaled workflow no longer loads: {e}");
                 let ev = self.journal.set_run_state(id, RunState::Failed, &why)?;
-                self.bus.publish(&ev);
+                self.publish(ev);
                 return Ok(());
             }
         };

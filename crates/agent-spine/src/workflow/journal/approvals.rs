@@ -8,7 +8,7 @@
 //! judge an answer (the engine does: expiry, superseded requests, finished
 //! runs), or change a decision once settled.
 
-use rusqlite::{params, OptionalExtension as _, TransactionBehavior};
+use rusqlite::{params, OptionalExtension as _};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -253,10 +253,7 @@ impl Journal {
     pub fn open_request(&mut self, req: &NewRequest) -> Result<(Request, Event)> {
         let path = self.path.clone();
         let err = |e| JournalError::sqlite(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = self.write().map_err(err)?;
         check_exists(&tx, &path, &req.run, req.node.as_deref())?;
         let same = "run = ?1 AND node IS ?2 AND kind = ?3 AND status = 'open'";
         let superseded: Vec<String> = tx
@@ -404,10 +401,7 @@ impl Journal {
     pub fn append_decision(&mut self, d: &NewDecision) -> Result<u64> {
         let path = self.path.clone();
         let err = |e| JournalError::sqlite(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = self.write().map_err(err)?;
         check_exists(&tx, &path, &d.run, None)?;
         if let Some(id) = &d.request {
             let owner: Option<String> = tx
@@ -481,10 +475,7 @@ impl Journal {
         let path = self.path.clone();
         let err = |e| JournalError::sqlite(&path, e);
         let key = i64::try_from(seq).unwrap_or(i64::MAX);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = self.write().map_err(err)?;
         let decision = tx
             .query_row(
                 &format!("{DECISION_COLUMNS} WHERE seq = ?1"),

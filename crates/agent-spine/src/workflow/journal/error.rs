@@ -66,6 +66,15 @@ pub enum JournalError {
         /// SQLite's message.
         detail: String,
     },
+    /// A batch opened twice, or committed without being opened: a bug in
+    /// the caller.
+    #[error("{path}: {detail}")]
+    Batch {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        detail: String,
+    },
     /// Another process held the journal for longer than the busy timeout.
     #[error("{path} is locked by another process ({detail})")]
     Busy {

@@ -5,7 +5,7 @@
 //! describes, or let a caller journal a state-changing kind without the
 //! state change (`record` refuses those kinds).
 
-use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension as _};
 
 use super::error::{JournalError, Result};
 use super::{json_at, now_ms, parsed, rfc3339, time_at, Journal};
@@ -130,10 +130,7 @@ impl Journal {
             });
         }
         let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| JournalError::sqlite(&path, e))?;
+        let tx = self.write().map_err(|e| JournalError::sqlite(&path, e))?;
         check_exists(&tx, &path, run, node)?;
         let event = append(&tx, &path, run, node, kind, now_ms(), data)?;
         tx.commit().map_err(|e| JournalError::sqlite(&path, e))?;

@@ -7,7 +7,8 @@
 //! `PRAGMA application_id`, migrated through `PRAGMA user_version`; a file
 //! that is not ours, is newer, or is corrupt is refused and left as it is).
 //! Every method that changes a run does it in one `BEGIN IMMEDIATE`
-//! transaction together with the [`Event`] that describes the change, and
+//! transaction (or one savepoint of a batch's transaction: group commit,
+//! `write.rs`) together with the [`Event`] that describes the change, and
 //! returns that event: a transition and its event are journaled together or
 //! not at all, and the event's `seq` (from an `AUTOINCREMENT` table) is
 //! never reused, even after a prune.
@@ -44,6 +45,7 @@ mod events;
 mod runs;
 mod schema;
 mod tasks;
+mod write;
 
 use std::io::Read as _;
 use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
@@ -74,6 +76,8 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
+    /// A batch ([`Journal::begin_batch`]) is open.
+    batch: bool,
 }
 
 impl std::fmt::Debug for Journal {
@@ -155,7 +159,11 @@ impl Journal {
     fn with_connection(conn: Connection, path: PathBuf) -> Result<Journal> {
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| JournalError::sqlite(&path, e))?;
-        Ok(Journal { conn, path })
+        Ok(Journal {
+            conn,
+            path,
+            batch: false,
+        })
     }
 
     /// The journal file (`:memory:` for an in-memory journal).

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use rusqlite::{params, OptionalExtension as _, TransactionBehavior};
+use rusqlite::{params, OptionalExtension as _};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -177,10 +177,7 @@ impl Journal {
                 node: dup.id.clone(),
             });
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = self.write().map_err(err)?;
         let exists = tx
             .prepare_cached("SELECT 1 FROM runs WHERE id = ?1")
             .and_then(|mut s| s.exists([run.id.as_str()]))
@@ -252,10 +249,7 @@ impl Journal {
     pub fn set_run_state(&mut self, run: &RunId, to: RunState, why: &str) -> Result<Event> {
         let path = self.path.clone();
         let err = |e| JournalError::sqlite(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = self.write().map_err(err)?;
         let from: Option<String> = tx
             .prepare_cached("SELECT state FROM runs WHERE id = ?1")
             .and_then(|mut s| s.query_row([run.as_str()], |r| r.get(0)).optional())
@@ -294,10 +288,7 @@ impl Journal {
     ) -> Result<Event> {
         let path = self.path.clone();
         let err = |e| JournalError::sqlite(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = self.write().map_err(err)?;
         let current: Option<(String, u32)> = tx
             .prepare_cached("SELECT state, attempt FROM nodes WHERE run = ?1 AND id = ?2")
             .and_then(|mut s| {
@@ -460,10 +451,7 @@ impl Journal {
             "(SELECT id FROM runs WHERE state IN {} AND updated_at < ?1)",
             finished_sql()
         );
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = self.write().map_err(err)?;
         let before = millis(finished_before);
         for table in ["task_results", "decisions", "requests", "events", "nodes"] {
             tx.execute(

@@ -5,7 +5,7 @@
 //! Must not: derive keys (the dispatcher does, from run, node and input), or
 //! replace a stored result.
 
-use rusqlite::{params, OptionalExtension as _, TransactionBehavior};
+use rusqlite::{params, OptionalExtension as _};
 
 use super::error::{JournalError, Result};
 use super::events::check_exists;
@@ -49,10 +49,7 @@ impl Journal {
         let err = |e| JournalError::sqlite(&path, e);
         let text = serde_json::to_string(result)
             .map_err(|e| JournalError::bad_row(&path, "task_results", key, e.to_string()))?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = self.write().map_err(err)?;
         check_exists(&tx, &path, run, Some(node))?;
         let stored: Option<String> = tx
             .query_row(
