@@ -171,9 +171,22 @@ pub(crate) fn rt() -> tokio::runtime::Runtime {
 }
 
 fn run_to_rest(rig: &Rig, text: &str, model: Option<Arc<dyn ChatModel>>) -> (RunId, RunState) {
+    run_to_rest_with(rig, text, model, None)
+}
+
+fn run_to_rest_with(
+    rig: &Rig,
+    text: &str,
+    model: Option<Arc<dyn ChatModel>>,
+    dispatcher: Option<Arc<dyn Dispatcher>>,
+) -> (RunId, RunState) {
     let wf = rig.workflow(text);
     rt().block_on(async {
-        let engine = rig.engine(model, Scope::Submitted);
+        let mut opts = EngineOptions::new(rig.paths.clone(), rig.config.clone(), Scope::Submitted);
+        opts.model = model;
+        opts.dispatcher = dispatcher;
+        opts.poll = Duration::from_millis(20);
+        let engine = Engine::start(opts, Bus::local()).unwrap();
         let id = engine
             .submit(wf, Some(rig.repo.clone()), BTreeMap::new())
             .await
@@ -230,25 +243,11 @@ fn node_work_starts_only_after_its_running_state_is_committed() {
             }
         }
     }
-    let wf = rig.workflow(&text);
     let witness = Arc::new(Witness {
         journal: rig.config.spine.journal_path.clone(),
         seen: Mutex::new(Vec::new()),
     });
-    let state = rt().block_on(async {
-        let mut opts = EngineOptions::new(rig.paths.clone(), rig.config.clone(), Scope::Submitted);
-        opts.dispatcher = Some(witness.clone());
-        let engine = Engine::start(opts, Bus::local()).unwrap();
-        let id = engine
-            .submit(wf, Some(rig.repo.clone()), BTreeMap::new())
-            .await
-            .unwrap();
-        let state = tokio::time::timeout(Duration::from_secs(120), engine.settled(&id))
-            .await
-            .unwrap();
-        engine.shutdown().await;
-        state
-    });
+    let (_, state) = run_to_rest_with(&rig, &text, None, Some(witness.clone()));
     assert_eq!(state, RunState::Succeeded);
     let seen = witness.seen.lock().unwrap();
     assert_eq!(seen.len(), 48);
