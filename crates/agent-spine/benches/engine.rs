@@ -5,11 +5,18 @@
 //!   a dispatcher that runs nothing — what is measured is scheduling,
 //!   rendering, the journal (a real WAL file: two transitions per node and
 //!   the events) and the bus. Target ≤ 1 s.
+//! - `load/dag_10k`: reading and checking that workflow file (every check
+//!   `autonomic workflow check` makes).
 //! - `exec/spine` vs `exec/guard`: one exec node running `/bin/true` at
 //!   level `none` through a whole workflow run, against the guarded path
 //!   called directly (assess + run, which issue 12 measured against the
 //!   layers). The difference is the spine's cost per exec node; target
 //!   ≤ 1 ms.
+//! - `exec/per_node` (printed): a chain of 20 exec nodes running `/bin/true`
+//!   at level `none`, against 20 calls of the guarded path; the difference
+//!   over 20 is the spine's cost per exec node without the run's fixed
+//!   cost (journaling the run, auditing its start and end), which
+//!   `exec/spine` − `exec/guard` includes. Median of 15 rounds each.
 //! - `recovery/1000_paused` (printed, one shot): 1,000 runs paused at an
 //!   approval journaled, then an engine started on the journal — time until
 //!   it holds all 1,000, and the memory it took. Target ≤ 1 s.
@@ -173,6 +180,57 @@ fn recovery(rt: &tokio::runtime::Runtime) {
     });
 }
 
+/// The spine's cost per exec node in a chain, over the guarded path.
+fn per_node(rt: &tokio::runtime::Runtime) {
+    const NODES: usize = 20;
+    const ROUNDS: usize = 15;
+    let mut text = String::from("[workflow]\nname = \"chain\"\nsandbox = \"none\"\n");
+    for i in 0..NODES {
+        let _ = write!(
+            text,
+            "\n[[node]]\nid = \"n{i}\"\nkind = \"exec\"\ncommand = \"true\"\n"
+        );
+        if i > 0 {
+            let _ = writeln!(text, "needs = [\"n{}\"]", i - 1);
+        }
+    }
+    let s = setup(&text);
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let _ = run_once(rt, &s, None);
+    let spine = median(
+        (0..ROUNDS)
+            .map(|_| run_once(rt, &s, None).as_secs_f64())
+            .collect(),
+    );
+    let mut guard = Guard::new(s.paths.clone(), s.config.clone(), Actor::Cli).expect("guard");
+    let opts = SandboxOptions {
+        level: Some(SandboxLevel::None),
+        workspace: Some(s.repo.clone()),
+        ..SandboxOptions::default()
+    };
+    let direct = median(
+        (0..ROUNDS)
+            .map(|_| {
+                let t = Instant::now();
+                for _ in 0..NODES {
+                    let a = guard.assess("true", &s.repo).expect("assess");
+                    guard.run(&a, false, &opts).expect("run");
+                }
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    );
+    println!(
+        "exec/per_node: {NODES}-node chain {:.1} ms, {NODES} guarded calls {:.1} ms: the spine adds {:.2} ms per exec node",
+        spine * 1e3,
+        direct * 1e3,
+        (spine - direct) * 1e3 / NODES as f64
+    );
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -180,9 +238,13 @@ fn main() {
         .build()
         .expect("runtime");
     recovery(&rt);
+    per_node(&rt);
     let mut c = Criterion::default().configure_from_args().sample_size(10);
 
     let big = setup(&dag(100, 100));
+    c.bench_function("load/dag_10k", |b| {
+        b.iter(|| load::load(&big.wf_path, &[]).expect("load"))
+    });
     c.bench_function("engine/dag_10k_noop", |b| {
         b.iter_custom(|iters| {
             (0..iters)

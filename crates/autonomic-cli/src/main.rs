@@ -12,6 +12,7 @@ mod config_cmd;
 mod exec_cmd;
 mod hook_cmd;
 mod init;
+mod live;
 mod llm_cmd;
 mod mcp_cmd;
 mod muscle_cmd;

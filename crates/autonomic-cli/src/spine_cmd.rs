@@ -75,9 +75,12 @@ pub fn run_workflow(
         let mut journal = Journal::open(journal_path)?;
         let audit = AuditLog::open(&ctx.paths.audit_log)?;
         let (id, _, _, started) = journal_run(&mut journal, &audit, &wf, repo, vars)?;
-        printer.print(&started);
         eprintln!("handed to the running daemon (`autonomic serve`)");
-        let state = follow(journal_path, &id, started.seq, &printer)?;
+        let mut view = View::new(&printer, &wf);
+        view.event(&started);
+        let state = follow(journal_path, &id, started.seq, &mut view);
+        view.finish();
+        let state = state?;
         return Ok(finish(&id, state));
     };
     let rt = runtime()?;
@@ -88,27 +91,46 @@ pub fn run_workflow(
             bus,
         )?;
         let mut events = engine.subscribe();
+        let mut view = View::new(&printer, &wf);
         let id = engine.submit(wf, repo, vars).await?;
+        let stop = std::sync::Arc::new(tokio::sync::Notify::new());
         let printing = {
             let id = id.clone();
-            let printer = printer.clone();
+            let stopped = stop.clone();
             tokio::spawn(async move {
-                while let Ok(e) = events.recv().await {
-                    if e.run == id {
-                        printer.print(&e);
+                let mut tick = tokio::time::interval(Duration::from_millis(250));
+                loop {
+                    tokio::select! {
+                        e = events.recv() => match e {
+                            Ok(e) if e.run == id => view.event(&e),
+                            Ok(_) => {}
+                            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                            Err(_) => break,
+                        },
+                        _ = tick.tick() => view.tick(),
+                        () = stopped.notified() => {
+                            while let Ok(e) = events.try_recv() {
+                                if e.run == id {
+                                    view.event(&e);
+                                }
+                            }
+                            break;
+                        }
                     }
                 }
+                view.finish();
             })
         };
-        let state = tokio::select! {
-            s = engine.settled(&id) => s,
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("interrupted: the run stays in the journal (`autonomic status {id}`)");
-                RunState::Running
-            }
+        let (state, interrupted) = tokio::select! {
+            s = engine.settled(&id) => (s, false),
+            _ = tokio::signal::ctrl_c() => (RunState::Running, true),
         };
         tokio::time::sleep(Duration::from_millis(50)).await;
-        printing.abort();
+        stop.notify_one();
+        let _ = printing.await;
+        if interrupted {
+            eprintln!("interrupted: the run stays in the journal (`autonomic status {id}`)");
+        }
         engine.shutdown().await;
         anyhow::Ok((state, id))
     })?;
@@ -135,14 +157,15 @@ fn follow(
     journal_path: &Path,
     id: &RunId,
     mut after: u64,
-    printer: &Printer,
+    view: &mut View,
 ) -> anyhow::Result<RunState> {
     let journal = Journal::open_read_only(journal_path)?;
     loop {
         for e in journal.events(Some(id), after, 1000)? {
             after = e.seq;
-            printer.print(&e);
+            view.event(&e);
         }
+        view.tick();
         if let Some(r) = journal.run(id)? {
             let running = r
                 .nodes
@@ -394,6 +417,54 @@ pub fn logs(run: &str, json: bool, ctx: &crate::Context) -> anyhow::Result<ExitC
         }
     }
     Ok(ExitCode::from(EXIT_OK))
+}
+
+/// How `autonomic run` shows a run: the live table on a terminal, plain
+/// lines otherwise.
+enum View {
+    Plain(Printer),
+    Live(Box<crate::live::Live<std::io::Stderr>>, Printer),
+}
+
+impl View {
+    fn new(printer: &Printer, wf: &agent_spine::workflow::model::Workflow) -> View {
+        match crate::live::terminal_width() {
+            Some(width) if printer.colour => View::Live(
+                Box::new(crate::live::Live::new(std::io::stderr(), wf, width, true)),
+                printer.clone(),
+            ),
+            _ => View::Plain(printer.clone()),
+        }
+    }
+
+    fn event(&mut self, e: &Event) {
+        match self {
+            View::Plain(p) => p.print(e),
+            View::Live(live, p) => {
+                // The table shows node states; a line stays for the ones
+                // that say why a node stopped.
+                let keep = e.kind != EventKind::NodeState
+                    || matches!(
+                        e.data.get("to").and_then(|v| v.as_str()),
+                        Some("failed" | "rejected" | "security_hold" | "cancelled")
+                    );
+                let line = if keep { p.line(e) } else { None };
+                live.event(e, line.as_deref());
+            }
+        }
+    }
+
+    fn tick(&mut self) {
+        if let View::Live(live, _) = self {
+            live.tick();
+        }
+    }
+
+    fn finish(&mut self) {
+        if let View::Live(live, _) = self {
+            live.finish();
+        }
+    }
 }
 
 /// Event lines for a person: on stderr as a run goes (coloured on a

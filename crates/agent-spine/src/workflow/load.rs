@@ -80,7 +80,7 @@ pub fn load(path: &Path, extra_vars: &[String]) -> Result<Workflow, WorkflowErro
 ///
 /// The first failing check, located.
 pub fn parse(text: &str, path: &Path, extra_vars: &[String]) -> Result<Workflow, WorkflowError> {
-    let doc = Doc { text, path };
+    let doc = Doc::new(text, path);
     let root = DeTable::parse(text).map_err(|error| {
         let line = doc.line(error.span().map_or(0, |span| span.start));
         doc.error(

@@ -163,7 +163,11 @@ kind = "apply"
 needs = ["write"]
 patch = "${{ nodes.write.patch }}"
 "#;
-    for (patch, ok) in [(good, true), (vulnerable, false), (escape, false)] {
+    for (patch, expected) in [
+        (good, RunState::Succeeded),
+        (vulnerable, RunState::SecurityHold),
+        (escape, RunState::Failed),
+    ] {
         let model = Scripted::new(&[&serde_json::json!({ "patch": patch }).to_string()]);
         let wf = rig.workflow(text);
         let (id, state) = rt().block_on(async {
@@ -176,7 +180,7 @@ patch = "${{ nodes.write.patch }}"
             engine.shutdown().await;
             (id, s)
         });
-        if ok {
+        if expected == RunState::Succeeded {
             let why: Vec<_> = rig
                 .journal()
                 .run(&id)
@@ -190,15 +194,97 @@ patch = "${{ nodes.write.patch }}"
             assert!(fs_err::read_to_string(rig.repo.join("app.py"))
                 .unwrap()
                 .contains("bye"));
+        } else if expected == RunState::SecurityHold {
+            assert_eq!(state, expected);
+            assert_eq!(rig.states(&id)["apply"], NodeState::SecurityHold);
+            control::answer(
+                &mut rig.journal(),
+                &id,
+                Verdict::Cancel,
+                None,
+                "t",
+                "test",
+                None,
+            )
+            .unwrap();
+            assert_eq!(rig.resume(&id, None), RunState::Cancelled);
         } else {
             assert_eq!(rig.states(&id)["apply"], NodeState::Rejected, "{patch}");
-            assert_eq!(state, RunState::Failed);
+            assert_eq!(state, expected);
         }
     }
     assert!(!fs_err::read_to_string(rig.repo.join("requirements.txt"))
         .unwrap()
         .contains("PyYAML"));
     assert!(!rig.dir.path().join("outside.py").exists());
+}
+
+/// A patch that adds a vulnerable package holds the node: nothing is
+/// written until a human overrides the hold, the request names the
+/// finding, and the override is journaled with who accepted what.
+#[test]
+fn a_held_patch_is_applied_only_after_an_override_that_names_its_findings() {
+    let (_db, rig) = with_db(SandboxLevel::None);
+    git_repo(&rig, &[("requirements.txt", "requests==2.31.0\n")]);
+    let vulnerable = "--- a/requirements.txt\n+++ b/requirements.txt\n@@ -1 +1,2 @@\n requests==2.31.0\n+PyYAML==5.1\n";
+    let text = r#"
+[workflow]
+name = "held-patch"
+
+[[node]]
+id = "apply"
+kind = "apply"
+patch = "${{ vars.patch }}"
+
+[vars]
+patch = ""
+"#;
+    let path = rig.dir.path().join("wf.toml");
+    fs_err::write(&path, text).unwrap();
+    let wf = agent_spine::workflow::load::load(&path, &["patch".to_owned()]).unwrap();
+    let vars = BTreeMap::from([("patch".to_owned(), vulnerable.to_owned())]);
+    let id = rt().block_on(async {
+        let engine = rig.engine(None, Scope::Submitted);
+        let id = engine
+            .submit(wf, Some(rig.repo.clone()), vars)
+            .await
+            .unwrap();
+        assert_eq!(engine.settled(&id).await, RunState::SecurityHold);
+        engine.shutdown().await;
+        id
+    });
+    let requirements = || fs_err::read_to_string(rig.repo.join("requirements.txt")).unwrap();
+    assert!(!requirements().contains("PyYAML"));
+    let req = rig.journal().open_requests(Some(&id)).unwrap().remove(0);
+    assert!(req.text.contains("PyYAML"), "{}", req.text);
+    // A clean rescan is no way out of a patch's hold: resending asks again.
+    match control::resend(&mut rig.journal(), &rig.config, &id).unwrap() {
+        control::Resent::Requests(r) => assert_eq!(r.len(), 1),
+        control::Resent::Released { .. } => panic!("a patch hold was released without a human"),
+    }
+    control::answer(
+        &mut rig.journal(),
+        &id,
+        Verdict::Approve,
+        None,
+        "security-lead",
+        "test",
+        Some("pinned upstream fix pending".into()),
+    )
+    .unwrap();
+    assert_eq!(rig.resume(&id, None), RunState::Succeeded);
+    assert!(requirements().contains("PyYAML==5.1"));
+    assert_eq!(
+        rig.output(&id, "apply", "overridden").as_deref(),
+        Some("true")
+    );
+    let events = rig.journal().events(Some(&id), 0, 1000).unwrap();
+    let note = events
+        .iter()
+        .find_map(|e| e.data.get("engine").filter(|n| n.get("override").is_some()))
+        .expect("the override is journaled");
+    assert_eq!(note["by"], "security-lead");
+    assert!(note["override"].to_string().contains("PyYAML"), "{note}");
 }
 
 #[test]

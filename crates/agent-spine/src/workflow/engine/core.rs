@@ -414,7 +414,9 @@ impl Core {
             cancel,
             node,
         };
-        if let NodeKind::Exec { command, .. } = &job.node.kind {
+        // Only an earlier attempt can have journaled a result.
+        let attempt = run.nodes[i].attempt;
+        if let (NodeKind::Exec { command, .. }, true) = (&job.node.kind, attempt > 1) {
             if let Ok(command) = job.render(command) {
                 let key = nodes::exec_task_key(&job, &self.services, &command);
                 if let Some(v) = self.journal.task_result(&key)? {

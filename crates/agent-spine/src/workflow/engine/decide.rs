@@ -201,7 +201,9 @@ impl Core {
             return self.advance(run_id, Some(i));
         }
         match (&kind, req.kind) {
-            (_, RequestKind::SecurityHold) => {
+            // A gate's hold: the override is the gate's result. (An apply
+            // node's hold is overridden for its patch: it runs again below.)
+            (k, RequestKind::SecurityHold) if !matches!(k, NodeKind::Apply { .. }) => {
                 // An override names what it overrides: the findings.
                 self.note(
                     run_id,
@@ -227,11 +229,12 @@ impl Core {
                     .get("command_sha256")
                     .and_then(|v| v.as_str())
                     .map(str::to_owned);
-                self.note(
-                    run_id,
-                    node,
-                    json!({"approved_sha256": sha, "rerun_approved": true}),
-                )?;
+                let mut note = json!({"approved_sha256": sha, "rerun_approved": true});
+                if req.kind == RequestKind::SecurityHold {
+                    note["override"] = req.fields.get("reasons").cloned().unwrap_or_default();
+                    note["by"] = json!(by);
+                }
+                self.note(run_id, node, note)?;
                 if let (Some(run), Some(sha)) = (self.runs.get_mut(run_id), sha) {
                     run.approved.insert(node.to_owned(), sha);
                 }

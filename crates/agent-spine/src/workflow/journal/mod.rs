@@ -159,6 +159,9 @@ impl Journal {
     fn with_connection(conn: Connection, path: PathBuf) -> Result<Journal> {
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| JournalError::sqlite(&path, e))?;
+        // Every statement the journal runs stays prepared (the default 16
+        // is fewer than it has).
+        conn.set_prepared_statement_cache_capacity(64);
         Ok(Journal {
             conn,
             path,

@@ -49,17 +49,32 @@ pub(super) struct Doc<'a> {
     pub text: &'a str,
     /// The path errors name.
     pub path: &'a Path,
+    /// Byte offset of every `\n`, ascending: a line is a binary search,
+    /// not a count from the start (which made loading quadratic).
+    newlines: Vec<usize>,
 }
 
-impl Doc<'_> {
+impl<'a> Doc<'a> {
+    /// The document `text` read from `path`.
+    pub fn new(text: &'a str, path: &'a Path) -> Doc<'a> {
+        let newlines = text
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .map(|(i, _)| i)
+            .collect();
+        Doc {
+            text,
+            path,
+            newlines,
+        }
+    }
+
     /// 1-based line of byte `offset` (clamped to the text).
     pub fn line(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1
+        // Newlines strictly before `end`.
+        self.newlines.partition_point(|&n| n < end) + 1
     }
 
     /// An error at `line` (if known), about `node` (if any).

@@ -1,11 +1,16 @@
 //! `apply`: a generated patch applied to the repository after agent-immune
 //! scanned what it does to the dependency manifests. A patch that leaves
-//! the repository (absolute paths, `..`, symlinks, `.git/`) or adds a
-//! blocking finding is refused and nothing is written.
+//! the repository (absolute paths, `..`, symlinks, `.git/`) is refused and
+//! nothing is written. A patch that adds a blocking finding (or leaves a
+//! manifest unparsable) puts the node on `security_hold`: nothing is
+//! written unless a human overrides the hold for exactly this patch (its
+//! SHA-256), and the override names the findings it accepts.
 
+use autonomic_core::audit::sha256_hex;
 use serde_json::json;
 
 use super::{failed, outputs, Job, Outcome, Report, Services};
+use crate::workflow::approval::RequestFields;
 use crate::workflow::event::EventKind;
 use crate::workflow::model::NodeKind;
 use crate::workflow::patch;
@@ -54,11 +59,27 @@ pub(super) fn run(job: &Job, services: &Services, report: &Report) -> Outcome {
                "summary": format!("the patch adds {} package versions, {} blocking", introduced.len(), scanned.blocking),
                "introduced": introduced}),
     );
+    let mut overridden = false;
     if scanned.blocking > 0 || scanned.verdict.is_hold() {
-        return refused(format!(
-            "agent-immune holds the patch: {} blocking findings in what it adds",
-            scanned.blocking.max(1)
-        ));
+        let holds: Vec<String> = scanned
+            .verdict
+            .holds
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let sha = sha256_hex(&text);
+        if job.approved_sha256.as_deref() != Some(sha.as_str()) {
+            return Outcome::Hold {
+                fields: hold_request(job, services, holds, sha),
+            };
+        }
+        overridden = true;
+        report(
+            EventKind::Decision,
+            json!({"layer": "spine", "decision": "allow", "rule_ids": ["spine.override"],
+                   "summary": "applied over agent-immune's hold: a human overrode it for exactly this patch",
+                   "overridden": holds}),
+        );
     }
     match patch::apply(&job.repo, &text, &plan) {
         Ok(applied) => Outcome::Succeeded {
@@ -73,9 +94,31 @@ pub(super) fn run(job: &Job, services: &Services, report: &Report) -> Outcome {
                         .join("\n"),
                 ),
                 ("introduced", introduced.join("\n")),
+                ("overridden", overridden.to_string()),
             ]),
             route: None,
         },
         Err(e) => refused(format!("the patch does not apply: {e}")),
+    }
+}
+
+/// The request to override a patch's hold: the findings are its reasons,
+/// the patch's SHA-256 what an approval is for.
+fn hold_request(job: &Job, services: &Services, holds: Vec<String>, sha: String) -> RequestFields {
+    RequestFields {
+        workflow: job.workflow.name.clone(),
+        run: job.run.to_string(),
+        node: Some(job.node.id.clone()),
+        action: format!(
+            "apply the patch of `{}` although agent-immune holds it (patch SHA-256 {})",
+            job.node.id,
+            &sha[..16]
+        ),
+        risk: "critical".into(),
+        sandbox: "—".into(),
+        dependencies: vec!["agent-immune".into()],
+        reasons: holds,
+        expires_in_minutes: services.config.mouth.slack_approval_timeout_minutes,
+        command_sha256: Some(sha),
     }
 }
