@@ -6,7 +6,7 @@ use std::io::{IsTerminal as _, Read as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use agent_mouth::corpus::{self, CorpusStats};
+use agent_mouth::corpus::{self, CategoryStats, CorpusStats, Part, Split};
 use agent_mouth::{Decision, Lang, UserRules, Validator, Verdict};
 use anyhow::Context as _;
 use autonomic_core::audit::{Actor, AuditLog};
@@ -38,6 +38,11 @@ pub struct ValidateArgs {
     /// With --corpus: also list the entries that got this decision.
     #[arg(long, value_name = "DECISION", requires = "corpus", value_parser = parse_decision)]
     list: Option<Decision>,
+    /// With --corpus: only one part of the fixed generalisation split
+    /// (seed 15, 30% held out): `work` (rules are written from it) or
+    /// `heldout` (set aside, never read while writing rules).
+    #[arg(long, value_name = "PART", requires = "corpus", value_parser = parse_part)]
+    part: Option<Part>,
     /// Do not append rejections to the audit log.
     #[arg(long)]
     no_audit: bool,
@@ -48,6 +53,14 @@ pub struct ValidateArgs {
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
     s.parse()
+}
+
+fn parse_part(s: &str) -> Result<Part, String> {
+    match s {
+        "work" => Ok(Part::Work),
+        "heldout" => Ok(Part::Heldout),
+        _ => Err(format!("`{s}`: expected `work` or `heldout`")),
+    }
 }
 
 fn parse_decision(s: &str) -> Result<Decision, String> {
@@ -120,7 +133,8 @@ fn run_corpus(
     let file = fs_err::File::open(path)?;
     let reader = std::io::BufReader::new(file);
     let mut listed = Vec::new();
-    let stats = corpus::evaluate(validator, reader, |line, entry, v| {
+    let part = args.part.map(|p| (Split::DEFAULT, p));
+    let stats = corpus::evaluate_part(validator, reader, part, |line, entry, v| {
         if Some(v.decision) == args.list {
             let rules: Vec<&str> = v.findings.iter().map(|f| f.rule_id.as_str()).collect();
             listed.push(format!(
@@ -174,15 +188,28 @@ fn render_stats(s: &CorpusStats) -> String {
         u.deny,
         pct(u.deny, u.total)
     ));
-    out.push_str(&format!(
-        "{:<44} {:>7} {:>7} {:>7} {:>7}\n",
-        "category", "total", "allow", "review", "deny"
-    ));
-    for (k, v) in &s.by_category {
+    let row = |name: &str, c: [String; 4]| {
+        format!("{name:<44} {:>7} {:>7} {:>7} {:>7}", c[0], c[1], c[2], c[3])
+    };
+    let counts = |v: &CategoryStats| [v.total, v.allow, v.review, v.deny].map(|n| n.to_string());
+    let head = ["total", "allow", "review", "deny"].map(str::to_owned);
+    out.push_str(&row("language (excluding ambiguous)", head.clone()));
+    out.push('\n');
+    for (k, v) in &s.by_lang {
         out.push_str(&format!(
-            "{:<44} {:>7} {:>7} {:>7} {:>7}\n",
-            k, v.total, v.allow, v.review, v.deny
+            "{}   allow {:.2}% review {:.2}% deny {:.2}%\n",
+            row(k, counts(v)),
+            pct(v.allow, v.total),
+            pct(v.review, v.total),
+            pct(v.deny, v.total)
         ));
+    }
+    out.push('\n');
+    out.push_str(&row("category", head));
+    out.push('\n');
+    for (k, v) in &s.by_category {
+        out.push_str(&row(k, counts(v)));
+        out.push('\n');
     }
     out
 }

@@ -360,6 +360,9 @@ fn corpus_report_counts_each_decision() {
                 "files": {"allow": 1, "deny": 0, "review": 0, "total": 1},
                 "git": {"allow": 0, "deny": 0, "review": 1, "total": 1}
             },
+            "by_lang": {
+                "bash": {"allow": 1, "deny": 1, "review": 1, "total": 3}
+            },
             "deny": 1,
             "parse_error": 0,
             "review": 1,
@@ -369,6 +372,29 @@ fn corpus_report_counts_each_decision() {
     );
     // Corpus runs are evaluations, not agent actions: nothing is audited.
     assert_eq!(audit_records(&home).len(), 0);
+    // The two parts of the split add up to the whole; a bad part is a
+    // usage error naming what is expected.
+    let part = |p: &str| {
+        let (code, stdout, stderr) = run(
+            &home,
+            home.cmd()
+                .args(["validate", "--json", "--part", p, "--corpus"])
+                .arg(&corpus),
+        );
+        assert_eq!(code, 0, "{stderr}");
+        serde_json::from_str::<serde_json::Value>(&stdout).unwrap()["total"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(part("work") + part("heldout"), 3);
+    let (code, _, stderr) = run(
+        &home,
+        home.cmd()
+            .args(["validate", "--part", "half", "--corpus"])
+            .arg(&corpus),
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("`work` or `heldout`"), "{stderr}");
 }
 
 #[test]
