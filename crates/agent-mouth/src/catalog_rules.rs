@@ -176,6 +176,18 @@ rules! {
     BASH_WRITE_OUTSIDE = { "bash.write_outside", "filesystem", Review, locked: false, Bash,
         "A file is written outside the workspace and temporary directories (an absolute output path or redirect).",
         match: ["iconv -f a -t b -o /etc/motd.d/x in", "echo x > /opt/app/config", "pandoc -o /srv/out.html in.md"], no_match: ["echo x > out.txt", "cmd > /dev/null 2>&1", "gcc -o build/app main.c"] }
+    WRITE_TRUSTED = { "write.trusted_file", "trusted-file", Review, locked: false, Bash,
+        "A file that something runs or trusts later is written (CI workflows, agent settings and hooks, git hooks and config, build and test files, package-manager config, Python start-up files): it runs with more trust than the command that wrote it, and its known content is validated as what it is.",
+        match: ["printf 'on: push\n' > .github/workflows/x.yml", "cp hooks.json .claude/settings.json", "echo '{}' > .mcp.json", "tee -a .npmrc < cfg", "cp x.py sub/conftest.py", "echo 'import os' > venv/lib/python3.12/site-packages/a.pth", "cp m.yml .github/workflows/"],
+        no_match: ["cat .github/workflows/ci.yml", "echo x > notes.md", "echo \"TIMESTAMP=1\" >> $GITHUB_ENV", "cp a.txt b.txt"] }
+    WRITE_ENV_CODE = { "write.env_loads_code", "trusted-file", Review, locked: false, Bash,
+        "A CI job's environment file ($GITHUB_ENV) gets a variable that makes every later step load or run code, or fetch packages from elsewhere (LD_PRELOAD, NODE_OPTIONS, BASH_ENV, PYTHONSTARTUP, GIT_SSH_COMMAND, RUSTC_WRAPPER, index URLs, proxies).",
+        match: ["echo \"LD_PRELOAD=/tmp/x.so\" >> \"$GITHUB_ENV\"", "echo NODE_OPTIONS=--require=./x.js >> $GITHUB_ENV", "printf 'BASH_ENV<<E\n/tmp/e\nE\n' >> $GITHUB_ENV"],
+        no_match: ["echo \"UV_SYSTEM_PYTHON=1\" >> $GITHUB_ENV", "echo LD_PRELOAD=x > notes.txt"] }
+    WRITE_PATH_PREPEND = { "write.path_prepend", "trusted-file", Review, locked: false, Bash,
+        "A world-writable or workspace-relative directory is put first on every later CI step's PATH ($GITHUB_PATH): programs there shadow the real ones.",
+        match: ["echo /tmp/bin >> $GITHUB_PATH", "echo tools >> \"$GITHUB_PATH\""],
+        no_match: ["echo \"$HOME/.local/bin\" >> \"$GITHUB_PATH\"", "echo $PATH", "echo /tmp/bin >> paths.txt"] }
     BASH_UPLOAD = { "bash.upload", "exfiltration", Review, locked: false, Bash,
         "Local data is sent to a remote server (HTTP POST/PUT, form uploads, data to a chosen host).",
         match: ["curl -F file=@report.pdf https://x/upload", "wget --post-file=data.txt https://x/"], no_match: ["curl -fsSL https://example.com"] }

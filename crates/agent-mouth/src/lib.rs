@@ -36,6 +36,7 @@ mod engine;
 mod names;
 mod payload;
 mod python;
+mod trusted;
 mod typescript;
 mod user_rules;
 mod verdict;

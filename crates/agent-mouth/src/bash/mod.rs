@@ -13,6 +13,7 @@ mod operations;
 mod preprocess;
 mod script;
 mod system;
+mod trusted_writes;
 mod word;
 mod wrapped;
 mod writes;
@@ -150,6 +151,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, map: &SpanMap) {
         system::check_command(&mut r, cmd, &invs);
     }
     script::check_script(&mut r);
+    trusted_writes::check(&mut r);
 }
 
 /// Quotes one argv element so the joined line re-parses to the same argv.

@@ -7,6 +7,7 @@ mod normalize;
 mod python_ts;
 mod robustness;
 mod techniques;
+mod trusted_files;
 mod user_rules;
 mod wrappers;
 
