@@ -37,6 +37,7 @@ mod names;
 mod payload;
 mod python;
 mod trusted;
+mod trusted_write;
 mod typescript;
 mod user_rules;
 mod verdict;

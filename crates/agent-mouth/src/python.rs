@@ -807,6 +807,20 @@ impl Py<'_, '_, '_> {
                         "writes a native executable or library to disk",
                     );
                 }
+                // A file something runs or trusts later: opened for writing,
+                // or the destination of a copy.
+                let written = if name.starts_with("shutil.") {
+                    args.get(1).copied()
+                } else if ['w', 'a', 'x'].iter().any(|m| mode.contains(*m)) {
+                    first
+                } else {
+                    None
+                };
+                if let Some(dest) = written {
+                    if let Some(p) = py_str(dest, self.src) {
+                        crate::trusted_write::judge(self.ctx, self.map, &p, range.clone(), None);
+                    }
+                }
                 if let Some(p) = first.and_then(|a| py_str(a, self.src)) {
                     if let Some(label) = credential_path(&p) {
                         self.hit(

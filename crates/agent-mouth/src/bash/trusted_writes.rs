@@ -11,8 +11,7 @@ use super::argv::{invocations, Invocation};
 use super::extract::Cmd;
 use super::script::printed_content;
 use super::Rules;
-use crate::catalog as c;
-use crate::trusted::{self, Content};
+use crate::trusted;
 
 /// Every command's writes to trusted files.
 pub(super) fn check(r: &mut Rules<'_, '_>) {
@@ -31,63 +30,10 @@ pub(super) fn check(r: &mut Rules<'_, '_>) {
         let content =
             printed_content(cmd).or_else(|| r.upstream(cmd).into_iter().find_map(printed_content));
         for (path, range) in targets {
-            if let Some(t) = trusted::classify(&path) {
-                judge(r, &path, range, t, content.as_ref());
-            }
-        }
-    }
-}
-
-fn judge(
-    r: &mut Rules<'_, '_>,
-    path: &str,
-    range: Range<usize>,
-    t: trusted::Trusted,
-    content: Option<&(String, Range<usize>)>,
-) {
-    match t.content {
-        Content::EnvFile => {
-            if let Some((text, at)) = content {
-                if let Some(name) = trusted::env_hijack(text) {
-                    r.hit(
-                        c::WRITE_ENV_CODE,
-                        at.clone(),
-                        format!("sets `{name}` for {}: it makes them load or run code, or fetch from elsewhere", t.runs),
-                    );
-                }
-            }
-            return;
-        }
-        Content::PathFile => {
-            if let Some((text, at)) = content {
-                let dir = text.trim();
-                let risky = ["/tmp", "/var/tmp", "/dev/shm"]
-                    .iter()
-                    .any(|d| dir.starts_with(d))
-                    || !(dir.starts_with('/') || dir.starts_with('$') || dir.starts_with('~'));
-                if risky && !dir.is_empty() {
-                    r.hit(
-                        c::WRITE_PATH_PREPEND,
-                        at.clone(),
-                        format!("puts `{dir}` first on the PATH of {}", t.runs),
-                    );
-                }
-            }
-            return;
-        }
-        _ => {}
-    }
-    r.hit(
-        c::WRITE_TRUSTED,
-        range,
-        format!(
-            "writes `{path}`, {}: {} runs or trusts it later",
-            t.what, t.runs
-        ),
-    );
-    if let Some((text, at)) = content {
-        for (lang, code) in trusted::code_in(t.content, text) {
-            r.nested(lang, &code, at.clone(), t.what);
+            let content = content
+                .as_ref()
+                .map(|(text, at)| (text.as_str(), at.clone()));
+            crate::trusted_write::judge(r.ctx, r.map, &path, range, content);
         }
     }
 }

@@ -504,6 +504,23 @@ impl Ts<'_, '_, '_> {
             .collect()
     }
 
+    /// A write through `fs` (or Deno/Bun) to a file something runs or
+    /// trusts later; a literal content is judged as what the file runs.
+    fn fs_write(&mut self, f: &str, args: &[Node<'_>], range: std::ops::Range<usize>) {
+        let copy = f.starts_with("copy") || f.starts_with("cp") || f.starts_with("rename");
+        let (dest, body) = if copy {
+            (args.get(1), None)
+        } else {
+            (args.first(), args.get(1))
+        };
+        let Some(path) = dest.and_then(|d| js_str(*d, self.src)) else {
+            return;
+        };
+        let content = body.and_then(|b| js_str(*b, self.src).map(|t| (t, b.byte_range())));
+        let content = content.as_ref().map(|(t, r)| (t.as_str(), r.clone()));
+        crate::trusted_write::judge(self.ctx, self.map, &path, range, content);
+    }
+
     /// Returns true when the call spawns a process.
     fn call(&mut self, n: Node<'_>, name: &str) -> bool {
         let args = Self::args(n);
@@ -540,6 +557,9 @@ impl Ts<'_, '_, '_> {
         if let Some(f) = module_fn {
             self.child_process(n, f, &args);
             return true;
+        }
+        if let Some(f) = fs_write(name) {
+            self.fs_write(f, &args, range.clone());
         }
         match name {
             "eval" | "window.eval" | "globalThis.eval" | "global.eval" => {
@@ -812,4 +832,37 @@ impl Ts<'_, '_, '_> {
             ),
         }
     }
+}
+
+/// The file-writing function `name` calls, if it is one (`fs.writeFileSync`,
+/// `fs.promises.appendFile`, `Deno.writeTextFile`, `Bun.write`, …).
+fn fs_write(name: &str) -> Option<&str> {
+    let f = name.rsplit('.').next().unwrap_or(name);
+    let module = name.strip_suffix(f).unwrap_or("").trim_end_matches('.');
+    let fs_like = module.is_empty()
+        || module == "fs"
+        || module == "node:fs"
+        || module.ends_with("promises")
+        || module == "fse"
+        || module == "Deno"
+        || module == "Bun";
+    let writes = matches!(
+        f,
+        "writeFileSync"
+            | "writeFile"
+            | "appendFileSync"
+            | "appendFile"
+            | "copyFileSync"
+            | "copyFile"
+            | "cpSync"
+            | "cp"
+            | "renameSync"
+            | "rename"
+            | "outputFileSync"
+            | "outputFile"
+            | "writeTextFile"
+            | "writeTextFileSync"
+            | "write"
+    );
+    (fs_like && writes && !(f == "write" && module != "Bun")).then_some(f)
 }
