@@ -482,3 +482,29 @@ pub(crate) fn persistence_path(p: &str) -> Option<&'static str> {
     }
     None
 }
+
+/// A pager or editor setting that runs nothing but a viewer or editor
+/// (`cat`, `less -R`, `vim`): `git -c core.pager=cat`, `GIT_PAGER=cat` and
+/// `EDITOR=vim` are everyday settings, not a hijack. Options that run
+/// commands (`vim -c`, `less +…`, `--cmd`, `-e`) and anything with a path,
+/// quote or shell character are not harmless.
+pub(crate) fn harmless_viewer(value: &str) -> bool {
+    let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    let mut words = value.split_whitespace();
+    let Some(program) = words.next() else {
+        return true;
+    };
+    const VIEWERS: &[&str] = &[
+        "cat", "less", "more", "most", "true", ":", "vim", "vi", "nvim", "nano", "emacs", "micro",
+        "code", "subl", "hx", "kak",
+    ];
+    VIEWERS.contains(&program)
+        && words.all(|w| {
+            w.starts_with('-')
+                && !w.starts_with("-c")
+                && !w.starts_with("--cmd")
+                && !w.starts_with("-e")
+                && !w.starts_with("--eval")
+                && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}

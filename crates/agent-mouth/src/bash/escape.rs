@@ -346,7 +346,10 @@ pub(super) fn arg_injection(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
                     w.range.clone(),
                     format!("git config `{key}` makes git run a shell command"),
                 );
-            } else if dangerous_key {
+            } else if dangerous_key
+                && !(matches!(key, "core.pager" | "core.editor" | "sequence.editor")
+                    && crate::names::harmless_viewer(val))
+            {
                 r.hit(
                     c::BASH_PATH_HIJACK,
                     w.range.clone(),

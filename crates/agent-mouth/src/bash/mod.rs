@@ -7,6 +7,7 @@ mod argv;
 mod escape;
 mod exec;
 mod extract;
+mod git_redirect;
 mod interp;
 mod obfuscation;
 mod operations;

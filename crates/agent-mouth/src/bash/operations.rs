@@ -20,6 +20,7 @@ pub(super) fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>,
     match prog {
         "git" => {
             let gsub = git_subcommand(inv);
+            super::git_redirect::check(r, inv, &gsub, &ops, range.clone());
             let msg = match gsub.as_str() {
                 "rm" if ops
                     .iter()
@@ -112,7 +113,25 @@ pub(super) fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>,
                 ) || key.starts_with("alias.")
                     || key.starts_with("filter.")
                     || key.starts_with("diff.") && key.ends_with(".textconv");
-                if execs {
+                // The value: the operand after the key.
+                let value = ops
+                    .iter()
+                    .skip_while(|o| o.to_ascii_lowercase() != key)
+                    .nth(1)
+                    .copied()
+                    .unwrap_or("");
+                let everyday = (key.starts_with("core.pager")
+                    || key.starts_with("pager.")
+                    || key == "core.editor"
+                    || key == "sequence.editor")
+                    && crate::names::harmless_viewer(value)
+                    // Hooks kept in the repository (`.githooks`, `.husky`):
+                    // what is in them is judged where it is written.
+                    || key == "core.hookspath"
+                        && !value.is_empty()
+                        && !value.starts_with(['/', '~', '$'])
+                        && !value.contains("..");
+                if execs && !everyday {
                     hit(
                         r,
                         c::BASH_PATH_HIJACK,

@@ -85,7 +85,9 @@ fn env_hijack(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation<'_>]) {
             ]
             .iter()
             .any(|s| n.ends_with(s))
-                && !w.text.is_empty() =>
+                && !w.text.is_empty()
+                && !((n.ends_with("PAGER") || n.ends_with("EDITOR") || n == "VISUAL")
+                    && crate::names::harmless_viewer(&w.text)) =>
             {
                 r.hit(
                     c::BASH_PATH_HIJACK,

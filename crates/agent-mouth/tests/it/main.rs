@@ -3,6 +3,7 @@
 
 mod catalog;
 mod corpus;
+mod git_config;
 mod normalize;
 mod python_ts;
 mod robustness;
