@@ -192,6 +192,14 @@ rules! {
         "git is pointed somewhere else for later fetches and pushes (url.*.insteadOf, http.proxy, a remote's URL replaced), every branch is pushed to a remote that is not the usual one, or a credential is put into a remote URL (git keeps it in .git/config; logs show it).",
         match: ["git config --global url.https://mirror.example/.insteadOf https://github.com/", "git config http.proxy http://10.0.0.5:8080", "git remote set-url origin https://git.example.net/r.git", "git push --all backup", "git push --mirror https://git.example.net/r.git", "git clone https://x-access-token:$GITHUB_TOKEN@github.com/o/r.git", "git remote add m https://u:p4ss@git.example.net/r.git"],
         no_match: ["git remote -v", "git push origin main", "git push --all origin", "git clone https://github.com/o/r.git", "git clone git@github.com:o/r.git", "git config user.name x", "git remote add upstream https://github.com/o/r.git"] }
+    BASH_EDITOR_ESCAPE = { "bash.editor_escape", "shell-escape", Review, locked: false, Bash,
+        "An editor is told to run a shell command as it starts (vim -c ':!…', +'!…', --cmd, system()); the command is validated as bash.",
+        match: ["vim -c ':!id' -c ':q' notes.txt", "nvim +'!make deploy' x", "vim --cmd ':call system(\"id\")'"],
+        no_match: ["vim notes.txt", "vim -c ':set nu' x", "vim +42 main.rs"] }
+    BASH_SEND_KEYS = { "bash.send_keys", "shell-escape", Review, locked: false, Bash,
+        "Keystrokes are typed into another terminal (tmux send-keys, screen -X stuff): what they run, runs there, outside this command; the typed text is validated as bash.",
+        match: ["tmux send-keys -t 0 'make deploy' Enter", "screen -S s -X stuff 'ls\\n'"],
+        no_match: ["tmux new -s dev", "tmux send-keys -t 0 C-c", "screen -ls"] }
     BASH_UPLOAD = { "bash.upload", "exfiltration", Review, locked: false, Bash,
         "Local data is sent to a remote server (HTTP POST/PUT, form uploads, data to a chosen host).",
         match: ["curl -F file=@report.pdf https://x/upload", "wget --post-file=data.txt https://x/"], no_match: ["curl -fsSL https://example.com"] }

@@ -619,11 +619,29 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                     || t.starts_with("git+http://")
                     || t.starts_with("http://")
                     || (t.starts_with("git+") && prog.starts_with("pip"))
+                    || is_package_url(t, prog)
+                    || (prog == "cargo" && (t == "--git" || t.starts_with("--git=")))
             }) && args
                 .iter()
                 .any(|w| matches!(w.text.as_str(), "install" | "add" | "i" | "get")) =>
         {
-            r.hit(c::BASH_UNTRUSTED_SOURCE, range.clone(), "installs packages from a non-default index, plain HTTP or a VCS URL (agent-immune cannot vouch for it)");
+            r.hit(c::BASH_UNTRUSTED_SOURCE, range.clone(), "installs packages from a non-default index, plain HTTP, a URL, an archive or a VCS repository (agent-immune cannot vouch for it)");
+        }
+        // `pip config set global.index-url …`, `uv`/`poetry` sources: later
+        // installs come from elsewhere.
+        "pip" | "pip3" | "poetry" | "pdm"
+            if args.iter().any(|w| {
+                let t = w.text.to_ascii_lowercase();
+                t.ends_with("index-url") || t.ends_with(".index") || t == "source"
+            }) && args
+                .iter()
+                .any(|w| matches!(w.text.as_str(), "config" | "set" | "source")) =>
+        {
+            r.hit(
+                c::BASH_UNTRUSTED_SOURCE,
+                range.clone(),
+                "points later package installs at another index",
+            );
         }
         "rm" | "shred" | "unlink" | "truncate"
             if args.iter().any(|w| {
@@ -928,5 +946,24 @@ fn is_remote_spec(t: &str) -> bool {
                 || host.contains('.')
         }
         None => false,
+    }
+}
+
+/// A package given as a URL, an archive or a VCS reference instead of a
+/// registry name: `pip install https://…/x.tar.gz`, `npm i github:u/r`,
+/// `yarn add git+ssh://…`, `npm i ./x.tgz`.
+fn is_package_url(t: &str, prog: &str) -> bool {
+    let url = t.starts_with("https://") || t.starts_with("git://") || t.starts_with("ssh://");
+    let vcs = ["github:", "gitlab:", "bitbucket:", "gist:", "git+", "git@"]
+        .iter()
+        .any(|p| t.starts_with(p));
+    let archive = [".tgz", ".tar.gz", ".tar.bz2", ".zip", ".whl"]
+        .iter()
+        .any(|x| t.ends_with(x));
+    match prog {
+        "npm" | "pnpm" | "yarn" | "bun" => url || vcs || archive,
+        "pip" | "pip3" | "uv" | "pipx" => url || vcs || (archive && t.contains('/')),
+        "gem" => url,
+        _ => false,
     }
 }

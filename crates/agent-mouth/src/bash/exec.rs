@@ -28,6 +28,7 @@ pub(crate) fn check_command(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation
             shell(r, cmd, inv);
         } else if is_interpreter(prog) || prog == "sed" {
             interpreter(r, cmd, inv);
+            script_from_procsub(r, cmd, inv);
         }
         match if local { "" } else { prog } {
             "eval" => eval(r, cmd, inv),
@@ -480,22 +481,7 @@ fn shell(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         return;
     }
     match operand {
-        Some(w) if w.kind == "process_substitution" => {
-            let subs = r.substituted(cmd);
-            if subs.iter().any(|s| is_download_cmd(s)) {
-                r.hit(
-                    c::BASH_DOWNLOAD_EXEC,
-                    w.range.clone(),
-                    format!("downloaded content is run by `{prog}`"),
-                );
-            } else {
-                r.hit(
-                    c::BASH_PROCSUB_EXEC,
-                    w.range.clone(),
-                    format!("the output of a command is run as a script by `{prog}`"),
-                );
-            }
-        }
+        Some(w) if w.kind == "process_substitution" => procsub_script(r, cmd, w, &prog),
         Some(w)
             if matches!(
                 w.text.as_str(),
@@ -507,6 +493,50 @@ fn shell(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
         Some(w) if w.has_subst => dynamic_script(r, cmd, w, &prog),
         Some(_) if !stdin_mode => {}
         _ => stdin_program(r, cmd, inv, Some(Lang::Bash)),
+    }
+}
+
+/// `python3 <(curl …)`: an interpreter's script file is a process
+/// substitution, so the script is whatever the inner command prints.
+fn script_from_procsub(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
+    // Only where the first operand is the script: not after inline code
+    // (`-c`, `-e`, `-m`), and not for awk/sed, whose first operand is the
+    // program text and whose file operands are data.
+    let inline = inv.args().iter().any(|w| {
+        matches!(
+            w.text.as_str(),
+            "-c" | "-e" | "-E" | "--eval" | "-p" | "--print" | "-r" | "-m"
+        )
+    });
+    if inline || matches!(inv.prog(), "awk" | "gawk" | "mawk" | "nawk" | "sed") {
+        return;
+    }
+    let Some(w) = inv
+        .operands()
+        .next()
+        .filter(|w| w.kind == "process_substitution")
+    else {
+        return;
+    };
+    procsub_script(r, cmd, w, inv.prog());
+}
+
+/// A script that is a process substitution: a download run, or a
+/// command's output run.
+fn procsub_script(r: &mut Rules<'_, '_>, cmd: &Cmd, w: &Word, prog: &str) {
+    let subs = r.substituted(cmd);
+    if subs.iter().any(|s| is_download_cmd(s)) {
+        r.hit(
+            c::BASH_DOWNLOAD_EXEC,
+            w.range.clone(),
+            format!("downloaded content is run by `{prog}`"),
+        );
+    } else {
+        r.hit(
+            c::BASH_PROCSUB_EXEC,
+            w.range.clone(),
+            format!("the output of a command is run as a script by `{prog}`"),
+        );
     }
 }
 

@@ -15,6 +15,7 @@ mod preprocess;
 mod script;
 mod system;
 mod trusted_writes;
+mod typed;
 mod word;
 mod wrapped;
 mod writes;
@@ -148,6 +149,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, map: &SpanMap) {
         exec::check_command(&mut r, cmd, &invs);
         for inv in &invs {
             activity::check(&mut r, cmd, inv);
+            typed::check(&mut r, cmd, inv);
         }
         system::check_command(&mut r, cmd, &invs);
     }

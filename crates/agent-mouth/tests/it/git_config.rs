@@ -5,24 +5,25 @@
 
 use agent_mouth::{Decision, Lang};
 
-use crate::{assert_rule, bash, ids};
+use crate::{assert_each, assert_rule, bash, ids};
 
 #[test]
 fn everyday_pager_editor_and_repository_hooks_settings_are_allowed() {
-    for src in [
-        "git -c core.pager=cat log --oneline -5",
-        "GIT_PAGER=cat git diff",
-        "git --no-pager log",
-        "PAGER='less -R' git log",
-        "git config core.pager 'less -FRX'",
-        "git config core.hooksPath .githooks",
-        "git config core.hooksPath .husky/_",
-        "GIT_EDITOR=true git rebase --continue",
-        "EDITOR=nano git commit",
-    ] {
-        let v = bash(src);
-        assert_eq!(v.decision, Decision::Allow, "{src}: {:?}", ids(&v));
-    }
+    assert_each(
+        Lang::Bash,
+        &[
+            "git -c core.pager=cat log --oneline -5",
+            "GIT_PAGER=cat git diff",
+            "git --no-pager log",
+            "PAGER='less -R' git log",
+            "git config core.pager 'less -FRX'",
+            "git config core.hooksPath .githooks",
+            "git config core.hooksPath .husky/_",
+            "GIT_EDITOR=true git rebase --continue",
+            "EDITOR=nano git commit",
+        ],
+        Decision::Allow,
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod git_config;
 mod normalize;
 mod python_ts;
 mod robustness;
+mod steering;
 mod techniques;
 mod trusted_files;
 mod user_rules;
@@ -51,4 +52,14 @@ pub(crate) fn assert_rule(lang: Lang, src: &str, decision: Decision, rule: &str)
         "{rule} not among {:?} for {src:?}",
         ids(&v)
     );
+}
+
+/// Asserts every one of `srcs` gets exactly `decision`, naming the source
+/// and its rule ids when one does not.
+#[track_caller]
+pub(crate) fn assert_each(lang: Lang, srcs: &[&str], decision: Decision) {
+    for src in srcs {
+        let v = validate(lang, src);
+        assert_eq!(v.decision, decision, "{src}: {:?}", ids(&v));
+    }
 }

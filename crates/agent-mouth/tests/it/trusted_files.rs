@@ -7,7 +7,7 @@
 
 use agent_mouth::{Decision, Lang};
 
-use crate::{assert_rule, bash, ids};
+use crate::{assert_each, assert_rule, bash, ids};
 
 #[test]
 fn a_workflow_is_judged_by_its_run_steps() {
@@ -77,17 +77,18 @@ fn a_ci_environment_file_is_judged_by_what_later_steps_inherit() {
     ] {
         assert_rule(Lang::Bash, src, Decision::Review, rule);
     }
-    for src in [
-        r#"echo "UV_SYSTEM_PYTHON=1" >> $GITHUB_ENV"#,
-        r#"echo "VERSION=${GITHUB_REF#refs/tags/}" >> "$GITHUB_ENV""#,
-        r#"echo "$HOME/.local/bin" >> "$GITHUB_PATH""#,
-        r#"echo "digest=abc" >> "$GITHUB_OUTPUT""#,
-        "cat .github/workflows/ci.yml",
-        "make test",
-    ] {
-        let v = bash(src);
-        assert_eq!(v.decision, Decision::Allow, "{src}: {:?}", ids(&v));
-    }
+    assert_each(
+        Lang::Bash,
+        &[
+            r#"echo "UV_SYSTEM_PYTHON=1" >> $GITHUB_ENV"#,
+            r#"echo "VERSION=${GITHUB_REF#refs/tags/}" >> "$GITHUB_ENV""#,
+            r#"echo "$HOME/.local/bin" >> "$GITHUB_PATH""#,
+            r#"echo "digest=abc" >> "$GITHUB_OUTPUT""#,
+            "cat .github/workflows/ci.yml",
+            "make test",
+        ],
+        Decision::Allow,
+    );
 }
 
 #[test]
