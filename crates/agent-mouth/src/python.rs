@@ -221,6 +221,13 @@ impl Py<'_, '_, '_> {
         self.ctx.report(self.map, rule, range, msg);
     }
 
+    /// Validates what a spawn without a shell runs: `argv` as one command.
+    fn validate_argv(&mut self, argv: &[String], range: &std::ops::Range<usize>, what: &str) {
+        let joined = crate::bash::join_argv(argv);
+        self.ctx
+            .nested(Lang::Bash, &joined, self.map.map(range), what);
+    }
+
     fn text(&self, n: Node<'_>) -> &str {
         &self.src[n.byte_range()]
     }
@@ -582,6 +589,85 @@ impl Py<'_, '_, '_> {
                     }
                 }
             }
+            _ if matches!(
+                name,
+                "socket.gethostbyname"
+                    | "socket.gethostbyname_ex"
+                    | "socket.getaddrinfo"
+                    | "dns.resolver.resolve"
+                    | "dns.resolver.query"
+                    | "dns.resolver.Resolver.resolve"
+            ) || (base == "resolve" && name.contains("dns")) =>
+            {
+                if first.is_some_and(|a| built_name(a, self.src)) {
+                    self.hit(
+                        c::PY_DNS_DYNAMIC,
+                        range,
+                        format!(
+                            "`{name}` looks up a name built at run time (DNS carries data out)"
+                        ),
+                    );
+                }
+            }
+            // asyncio's spawns (asyncio docs, "Subprocesses"): the shell form
+            // takes a command line, the exec form an argv as arguments.
+            _ if matches!(base, "create_subprocess_shell" | "subprocess_shell") => {
+                self.hit(
+                    c::PY_SHELL_EXEC,
+                    range.clone(),
+                    format!("`{name}` runs a shell command"),
+                );
+                if let Some(cmd) = first.and_then(|a| py_str(a, self.src)) {
+                    self.ctx.nested(
+                        Lang::Bash,
+                        &cmd,
+                        self.map.map(&range),
+                        &format!("{name} command"),
+                    );
+                }
+            }
+            _ if matches!(base, "create_subprocess_exec" | "subprocess_exec") => {
+                let positional: Vec<Node<'_>> = args
+                    .iter()
+                    .copied()
+                    .filter(|a| a.kind() != "keyword_argument")
+                    .collect();
+                // `loop.subprocess_exec(protocol_factory, prog, *args)`.
+                let skip = usize::from(base == "subprocess_exec");
+                let argv: Option<Vec<String>> = positional
+                    .iter()
+                    .skip(skip)
+                    .map(|a| py_str(*a, self.src))
+                    .collect();
+                match argv {
+                    Some(v)
+                        if v.first()
+                            .is_some_and(|p| is_shell(crate::bash::basename(p))) =>
+                    {
+                        self.hit(
+                            c::PY_SHELL_EXEC,
+                            range.clone(),
+                            format!("`{name}` runs a shell"),
+                        );
+                        if v.len() >= 3 && v[1] == "-c" {
+                            self.ctx.nested(
+                                Lang::Bash,
+                                &v[2],
+                                self.map.map(&range),
+                                &format!("{name} shell command"),
+                            );
+                        }
+                    }
+                    Some(v) if !v.is_empty() => {
+                        self.validate_argv(&v, &range, &format!("{name} argv"));
+                    }
+                    _ => self.hit(
+                        c::PY_SHELL_EXEC,
+                        range,
+                        format!("`{name}` runs a program chosen at run time"),
+                    ),
+                }
+            }
             _ if name.starts_with("subprocess.")
                 && matches!(
                     base,
@@ -626,17 +712,7 @@ impl Py<'_, '_, '_> {
                         &format!("{name} shell command"),
                     ),
                     Some(v) => {
-                        let joined = v
-                            .iter()
-                            .map(|a| crate::bash::shell_quote(a))
-                            .collect::<Vec<_>>()
-                            .join(" ");
-                        self.ctx.nested(
-                            Lang::Bash,
-                            &joined,
-                            self.map.map(&range),
-                            &format!("{name} argv"),
-                        );
+                        self.validate_argv(&v, &range, &format!("{name} argv"));
                     }
                     None => {
                         if first.is_some() {
@@ -841,5 +917,25 @@ impl Py<'_, '_, '_> {
             }
             _ => {}
         }
+    }
+}
+
+/// A host name built at run time out of something else: a concatenation,
+/// an f-string with fields, `.format()`, `.join()` or `%` formatting.
+fn built_name(n: Node<'_>, src: &str) -> bool {
+    match n.kind() {
+        "binary_operator" => true,
+        "string" => {
+            let mut c = n.walk();
+            let interpolated = n
+                .named_children(&mut c)
+                .any(|x| x.kind() == "interpolation");
+            interpolated
+        }
+        "call" => n.child_by_field_name("function").is_some_and(|f| {
+            let t = &src[f.byte_range()];
+            t.ends_with(".format") || t.ends_with(".join")
+        }),
+        _ => false,
     }
 }

@@ -157,6 +157,15 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, map: &SpanMap) {
     trusted_writes::check(&mut r);
 }
 
+/// An argv as one command line that re-parses to the same argv (what a
+/// spawn without a shell runs, for validating it as bash).
+pub(crate) fn join_argv<S: AsRef<str>>(argv: &[S]) -> String {
+    argv.iter()
+        .map(|a| shell_quote(a.as_ref()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Quotes one argv element so the joined line re-parses to the same argv.
 pub(crate) fn shell_quote(a: &str) -> String {
     if !a.is_empty()

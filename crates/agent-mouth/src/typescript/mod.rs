@@ -145,6 +145,23 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
                         socket.get_or_insert(n.byte_range());
                     }
                 }
+                // `.then(eval)`, `arr.map(eval)`: eval handed over as a value
+                // runs whatever it is later called with.
+                if let Some(a) = n.child_by_field_name("arguments") {
+                    let mut c = a.walk();
+                    for arg in a.named_children(&mut c) {
+                        if matches!(
+                            &src[arg.byte_range()],
+                            "eval" | "window.eval" | "globalThis.eval" | "global.eval"
+                        ) {
+                            ts.hit(
+                                c::TS_EVAL,
+                                arg.byte_range(),
+                                "eval is passed as a value: whatever it is called with runs as code",
+                            );
+                        }
+                    }
+                }
                 if f.kind() == "new_expression" {
                     // new Function(...)(): the constructor is reported below
                     continue;
@@ -182,6 +199,10 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
                     ),
                     "net.Socket" | "node:net.Socket" => {
                         socket.get_or_insert(n.byte_range());
+                    }
+                    "Deno.Command" => {
+                        ts.deno_command(*n);
+                        spawn_seen = true;
                     }
                     _ => {}
                 }
@@ -504,6 +525,76 @@ impl Ts<'_, '_, '_> {
             .collect()
     }
 
+    /// `new Deno.Command(program, { args: [...] })` (Deno's subprocess
+    /// API): judged like a spawn — a shell with `-c` is a shell command,
+    /// any other literal argv is validated as the command it is.
+    fn deno_command(&mut self, n: Node<'_>) {
+        let range = n.byte_range();
+        let Some(args) = n.child_by_field_name("arguments") else {
+            return;
+        };
+        let mut c = args.walk();
+        let list: Vec<Node<'_>> = args.named_children(&mut c).collect();
+        let Some(prog) = list.first().and_then(|p| js_str(*p, self.src)) else {
+            self.hit(
+                c::TS_SHELL_EXEC,
+                range,
+                "`Deno.Command` runs a program chosen at run time",
+            );
+            return;
+        };
+        let mut argv = vec![prog.clone()];
+        if let Some(opts) = list.get(1).filter(|o| o.kind() == "object") {
+            for p in all_nodes(*opts) {
+                let is_args = p.kind() == "pair"
+                    && p.child_by_field_name("key")
+                        .is_some_and(|k| &self.src[k.byte_range()] == "args");
+                let Some(v) = p.child_by_field_name("value").filter(|_| is_args) else {
+                    continue;
+                };
+                let mut c = v.walk();
+                let items: Option<Vec<String>> = v
+                    .named_children(&mut c)
+                    .map(|e| js_str(e, self.src))
+                    .collect();
+                match items {
+                    Some(items) => argv.extend(items),
+                    None => {
+                        self.hit(
+                            c::TS_CHILD_PROCESS,
+                            range.clone(),
+                            "`Deno.Command` runs a program with arguments built at run time",
+                        );
+                        return;
+                    }
+                }
+            }
+        }
+        if is_shell(crate::bash::basename(&prog)) {
+            self.hit(
+                c::TS_SHELL_EXEC,
+                range.clone(),
+                "`Deno.Command` runs a shell",
+            );
+            if argv.len() >= 3 && argv[1] == "-c" {
+                self.ctx.nested(
+                    Lang::Bash,
+                    &argv[2],
+                    self.map.map(&range),
+                    "Deno.Command shell command",
+                );
+            }
+            return;
+        }
+        let joined = crate::bash::join_argv(&argv);
+        self.ctx.nested(
+            Lang::Bash,
+            &joined,
+            self.map.map(&range),
+            "Deno.Command argv",
+        );
+    }
+
     /// A write through `fs` (or Deno/Bun) to a file something runs or
     /// trusts later; a literal content is judged as what the file runs.
     fn fs_write(&mut self, f: &str, args: &[Node<'_>], range: std::ops::Range<usize>) {
@@ -560,6 +651,13 @@ impl Ts<'_, '_, '_> {
         }
         if let Some(f) = fs_write(name) {
             self.fs_write(f, &args, range.clone());
+        }
+        if is_dns_lookup(name) && first.is_some_and(|a| built_name(a)) {
+            self.hit(
+                c::TS_DNS_DYNAMIC,
+                range.clone(),
+                format!("`{name}` looks up a name built at run time (DNS carries data out)"),
+            );
         }
         match name {
             "eval" | "window.eval" | "globalThis.eval" | "global.eval" => {
@@ -699,11 +797,7 @@ impl Ts<'_, '_, '_> {
                         "spawned shell command",
                     );
                 } else {
-                    let joined = v
-                        .iter()
-                        .map(|a| crate::bash::shell_quote(a))
-                        .collect::<Vec<_>>()
-                        .join(" ");
+                    let joined = crate::bash::join_argv(&v);
                     self.ctx
                         .nested(Lang::Bash, &joined, self.map.map(&range), "spawned argv");
                 }
@@ -772,13 +866,17 @@ impl Ts<'_, '_, '_> {
                 let shell_bin = lit
                     .as_deref()
                     .is_some_and(|p| is_shell(crate::bash::basename(p)));
+                // A literal program with a literal argv and no shell is
+                // judged by what it runs (the argv, validated as a command
+                // below), not reviewed for spawning at all.
+                let literal = lit.is_some() && (argv.is_some() || args.len() == 1);
                 if shell_opt || shell_bin {
                     self.hit(
                         c::TS_SHELL_EXEC,
                         range.clone(),
                         format!("`child_process.{f}` runs through a shell"),
                     );
-                } else {
+                } else if !literal || f == "fork" {
                     self.hit(
                         c::TS_CHILD_PROCESS,
                         range.clone(),
@@ -797,11 +895,7 @@ impl Ts<'_, '_, '_> {
                     (Some(p), Some(v)) => {
                         let mut all = vec![p];
                         all.extend(v);
-                        let joined = all
-                            .iter()
-                            .map(|a| crate::bash::shell_quote(a))
-                            .collect::<Vec<_>>()
-                            .join(" ");
+                        let joined = crate::bash::join_argv(&all);
                         self.ctx.nested(
                             Lang::Bash,
                             &joined,
@@ -865,4 +959,30 @@ fn fs_write(name: &str) -> Option<&str> {
             | "write"
     );
     (fs_like && writes && !(f == "write" && module != "Bun")).then_some(f)
+}
+
+/// `dns.lookup`, `dns.resolve*`, `dns.promises.*`, `Deno.resolveDns`.
+fn is_dns_lookup(name: &str) -> bool {
+    let f = name.rsplit('.').next().unwrap_or(name);
+    name == "Deno.resolveDns"
+        || ((name.starts_with("dns.")
+            || name.starts_with("node:dns.")
+            || name.contains("resolver."))
+            && (f == "lookup" || f.starts_with("resolve") || f == "reverse"))
+}
+
+/// A name built at run time: a template with substitutions, a
+/// concatenation, a `.join()`.
+fn built_name(n: Node<'_>) -> bool {
+    match n.kind() {
+        "binary_expression" => true,
+        "template_string" => {
+            let mut c = n.walk();
+            let substituted = n
+                .named_children(&mut c)
+                .any(|x| x.kind() == "template_substitution");
+            substituted
+        }
+        _ => false,
+    }
 }
