@@ -152,9 +152,9 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, map: &SpanMap) {
             typed::check(&mut r, cmd, inv);
         }
         system::check_command(&mut r, cmd, &invs);
+        trusted_writes::check(&mut r, cmd, &invs);
     }
     script::check_script(&mut r);
-    trusted_writes::check(&mut r);
 }
 
 /// An argv as one command line that re-parses to the same argv (what a

@@ -7,39 +7,39 @@
 
 use std::ops::Range;
 
-use super::argv::{invocations, Invocation};
+use super::argv::Invocation;
 use super::extract::Cmd;
 use super::script::printed_content;
 use super::Rules;
 use crate::trusted;
 
-/// Every command's writes to trusted files.
-pub(super) fn check(r: &mut Rules<'_, '_>) {
-    let s = r.script;
-    for cmd in &s.cmds {
-        let mut targets = redirect_targets(cmd);
-        for inv in invocations(cmd) {
-            targets.extend(command_targets(&inv));
-        }
-        targets.retain(|(path, _)| trusted::classify(path).is_some());
-        if targets.is_empty() {
-            continue;
-        }
-        // What is written: this command's printed text, or for `… | tee
-        // FILE` the text printed upstream.
-        let content =
-            printed_content(cmd).or_else(|| r.upstream(cmd).into_iter().find_map(printed_content));
-        for (path, range) in targets {
-            let content = content
-                .as_ref()
-                .map(|(text, at)| (text.as_str(), at.clone()));
-            crate::trusted_write::judge(r.ctx, r.map, &path, range, content);
-        }
+/// `cmd`'s writes to trusted files (`invs`: its invocations).
+pub(super) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, invs: &[Invocation<'_>]) {
+    let mut targets = redirect_targets(cmd);
+    for inv in invs {
+        targets.extend(command_targets(inv));
+    }
+    targets.retain(|(path, _)| trusted::classify(path).is_some());
+    if targets.is_empty() {
+        return;
+    }
+    // What is written: this command's printed text, or for `… | tee FILE`
+    // the text printed upstream.
+    let content =
+        printed_content(cmd).or_else(|| r.upstream(cmd).into_iter().find_map(printed_content));
+    for (path, range) in targets {
+        let content = content
+            .as_ref()
+            .map(|(text, at)| (text.as_str(), at.clone()));
+        crate::trusted_write::judge(r.ctx, r.map, &path, range, content);
     }
 }
 
 /// `> FILE` and `>> FILE` (not `>&`).
 fn redirect_targets(cmd: &Cmd) -> Vec<(String, Range<usize>)> {
+    if cmd.redirects.is_empty() {
+        return Vec::new();
+    }
     cmd.redirects
         .iter()
         .filter(|rd| rd.op.contains('>') && !rd.op.contains('&'))
