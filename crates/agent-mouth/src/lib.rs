@@ -46,4 +46,4 @@ pub use autonomic_core::Decision;
 pub use commands::{commands, Command, CommandsError};
 pub use engine::{validate, Validator, MAX_AST_DEPTH, MAX_NESTED_SOURCES, MAX_SOURCE_BYTES};
 pub use user_rules::{UserRule, UserRules, UserRulesError};
-pub use verdict::{Finding, Lang, Span, Verdict};
+pub use verdict::{Finding, Lang, Risk, Span, Verdict};

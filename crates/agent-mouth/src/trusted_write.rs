@@ -62,7 +62,7 @@ pub(crate) fn judge(
         c::WRITE_TRUSTED,
         range,
         format!(
-            "writes `{path}`, {}: {} runs or trusts it later",
+            "writes `{path}` ({}); later it is run or trusted by: {}",
             t.what, t.runs
         ),
     );

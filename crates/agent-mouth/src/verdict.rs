@@ -116,6 +116,91 @@ impl Verdict {
     pub fn is_allowed(&self) -> bool {
         self.decision == Decision::Allow
     }
+
+    /// How much is at stake, for a human deciding (the seed's "Risk level"
+    /// in an approval request), from what the findings say it does.
+    pub fn risk(&self) -> Risk {
+        self.findings
+            .iter()
+            .map(|f| Risk::of(&f.rule_id, f.decision))
+            .max()
+            .unwrap_or(Risk::Low)
+    }
+}
+
+/// How much is at stake if a command runs: `low` (nothing found),
+/// `medium` (a review for something ordinary, e.g. a force push),
+/// `high` (denied, or a review of a write to a trusted file, credentials,
+/// data leaving, privilege, persistence), `critical` (denied for running
+/// downloaded or decoded code, a reverse shell, destruction, credential
+/// theft, persistence, privilege or an agent's own safety being disabled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Risk {
+    /// Nothing found.
+    Low,
+    /// An ordinary operation a human should confirm.
+    Medium,
+    /// Denied, or a review of something sensitive.
+    High,
+    /// Denied for an effect that compromises the machine or its data.
+    Critical,
+}
+
+impl Risk {
+    /// Every level, lowest first.
+    pub const ALL: [Risk; 4] = [Risk::Low, Risk::Medium, Risk::High, Risk::Critical];
+
+    /// The risk one finding of `rule_id` with `decision` carries.
+    pub fn of(rule_id: &str, decision: Decision) -> Risk {
+        const CRITICAL: &[&str] = &[
+            "reverse-shell",
+            "download-exec",
+            "pipe-to-shell",
+            "decode-exec",
+            "destructive",
+            "credentials",
+            "persistence",
+            "privilege",
+            "agent",
+            "offensive",
+        ];
+        const SENSITIVE: &[&str] = &[
+            "credentials",
+            "exfiltration",
+            "persistence",
+            "privilege",
+            "trusted-file",
+            "destructive",
+            "supply-chain",
+            "hijack",
+            "shell-escape",
+        ];
+        let family = crate::catalog::find(rule_id).map_or("user", |r| r.family);
+        match decision {
+            Decision::Allow => Risk::Low,
+            Decision::Deny if CRITICAL.contains(&family) => Risk::Critical,
+            Decision::Deny => Risk::High,
+            Decision::Review if SENSITIVE.contains(&family) => Risk::High,
+            Decision::Review => Risk::Medium,
+        }
+    }
+
+    /// `low`, `medium`, `high`, `critical`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Risk::Low => "low",
+            Risk::Medium => "medium",
+            Risk::High => "high",
+            Risk::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Risk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Verdict {

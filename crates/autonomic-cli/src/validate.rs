@@ -43,6 +43,10 @@ pub struct ValidateArgs {
     /// `heldout` (set aside, never read while writing rules).
     #[arg(long, value_name = "PART", requires = "corpus", value_parser = parse_part)]
     part: Option<Part>,
+    /// Also list what the command does, by effect family (the rule, its
+    /// decision and why), and the risk level a human is shown.
+    #[arg(long, conflicts_with = "corpus")]
+    explain: bool,
     /// Do not append rejections to the audit log.
     #[arg(long)]
     no_audit: bool,
@@ -53,6 +57,34 @@ pub struct ValidateArgs {
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
     s.parse()
+}
+
+/// `--explain`: the effects found, grouped by family, and the risk level.
+fn explain(verdict: &Verdict) -> String {
+    let mut by_family: std::collections::BTreeMap<&str, Vec<&agent_mouth::Finding>> =
+        std::collections::BTreeMap::new();
+    for f in &verdict.findings {
+        let family = agent_mouth::catalog::find(&f.rule_id).map_or("user rule", |r| r.family);
+        by_family.entry(family).or_default().push(f);
+    }
+    let mut out = format!("\nrisk: {}\n", verdict.risk());
+    if by_family.is_empty() {
+        out.push_str("effects: none found\n");
+    }
+    for (family, findings) in by_family {
+        out.push_str(&format!("effect `{family}`:\n"));
+        for f in findings {
+            let why = agent_mouth::catalog::find(&f.rule_id).map_or("", |r| r.reason);
+            out.push_str(&format!(
+                "  {} [{}] at {}:{}: {}\n",
+                f.decision, f.rule_id, f.span.line, f.span.col, f.message
+            ));
+            if !why.is_empty() {
+                out.push_str(&format!("    rule: {why}\n"));
+            }
+        }
+    }
+    out
 }
 
 fn parse_part(s: &str) -> Result<Part, String> {
@@ -107,11 +139,15 @@ pub fn run(args: &ValidateArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode
         let v = serde_json::json!({
             "lang": args.lang,
             "decision": verdict.decision,
+            "risk": verdict.risk(),
             "findings": verdict.findings,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
     } else {
         write!(out, "{}", verdict.render(&text))?;
+        if args.explain {
+            write!(out, "{}", explain(&verdict))?;
+        }
     }
     Ok(ExitCode::from(match verdict.decision {
         Decision::Allow => EXIT_OK,

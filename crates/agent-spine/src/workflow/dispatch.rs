@@ -98,6 +98,10 @@ pub enum TaskResult {
     NeedsReview {
         /// Why.
         reasons: Vec<String>,
+        /// agent-mouth's risk level for it (absent in results journaled
+        /// before it was recorded).
+        #[serde(default)]
+        risk: Option<agent_mouth::Risk>,
     },
     /// It ran.
     Ran {
@@ -242,6 +246,7 @@ impl Dispatcher for InProcess {
                 Decision::Review if !approved => {
                     return Ok(TaskResult::NeedsReview {
                         reasons: a.reasons(),
+                        risk: Some(a.verdict.risk()),
                     })
                 }
                 _ => {}

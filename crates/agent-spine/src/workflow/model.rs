@@ -338,34 +338,9 @@ pub enum OnReview {
     Refuse,
 }
 
-/// The risk an approval request shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Risk {
-    /// Low.
-    Low,
-    /// Medium.
-    Medium,
-    /// High (the default).
-    High,
-    /// Critical.
-    Critical,
-}
-
-impl Risk {
-    /// Every risk, lowest first.
-    pub const ALL: [Risk; 4] = [Risk::Low, Risk::Medium, Risk::High, Risk::Critical];
-
-    /// The name as written in files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Risk::Low => "low",
-            Risk::Medium => "medium",
-            Risk::High => "high",
-            Risk::Critical => "critical",
-        }
-    }
-}
+/// The risk an approval request shows: agent-mouth's levels (a workflow
+/// file names one for an approval node; a command's comes from its verdict).
+pub use agent_mouth::Risk;
 
 impl Workflow {
     /// The node with this id.

@@ -429,6 +429,14 @@ fn a_review_pauses_until_approved_then_runs_exactly_that_command() {
     assert!(open[0]
         .text
         .contains("Proposed action: echo needs-review > reviewed.txt"));
+    // The risk level is agent-mouth's for the command (a user rule's
+    // review: medium), shown in the request.
+    assert_eq!(open[0].fields["risk"], "medium");
+    assert!(
+        open[0].text.contains("Risk level: medium"),
+        "{}",
+        open[0].text
+    );
     control::answer(
         &mut journal,
         &id,

@@ -123,7 +123,7 @@ pub(super) fn run(job: &Job, services: &Services, report: &Report) -> Outcome {
             Err(e) => return failed(e),
         };
         let step = match result {
-            TaskResult::NeedsReview { reasons } if *on_review == OnReview::Approval => {
+            TaskResult::NeedsReview { reasons, risk } if *on_review == OnReview::Approval => {
                 steps.push(AgentStep {
                     command: t.command.clone(),
                     observation: String::new(),
@@ -131,11 +131,11 @@ pub(super) fn run(job: &Job, services: &Services, report: &Report) -> Outcome {
                     pending: true,
                 });
                 return Outcome::NeedsApproval {
-                    fields: review_request(job, services, &t, reasons),
+                    fields: review_request(job, services, &t, reasons, risk),
                     transcript: steps,
                 };
             }
-            TaskResult::NeedsReview { reasons } => AgentStep {
+            TaskResult::NeedsReview { reasons, .. } => AgentStep {
                 command: t.command.clone(),
                 observation: format!(
                     "Refused: the command needs a human's review and this loop does not ask. {}",

@@ -68,7 +68,7 @@ pub(crate) fn dispatch(
             EventKind::Decision,
             json!({"layer": "mouth", "decision": decision, "command": task.command, "reasons": reasons}),
         ),
-        TaskResult::NeedsReview { reasons } => report(
+        TaskResult::NeedsReview { reasons, .. } => report(
             EventKind::Decision,
             json!({"layer": "mouth", "decision": "review", "command": task.command, "reasons": reasons}),
         ),
@@ -127,13 +127,13 @@ pub(crate) fn outcome(
             reasons,
             outputs: outputs([("decision", decision.to_string())]),
         },
-        TaskResult::NeedsReview { reasons } if on_review == OnReview::Approval => {
+        TaskResult::NeedsReview { reasons, risk } if on_review == OnReview::Approval => {
             Outcome::NeedsApproval {
-                fields: review_request(job, services, task, reasons),
+                fields: review_request(job, services, task, reasons, risk),
                 transcript: job.transcript.clone(),
             }
         }
-        TaskResult::NeedsReview { reasons } => Outcome::Rejected {
+        TaskResult::NeedsReview { reasons, .. } => Outcome::Rejected {
             why: format!(
                 "review refused by the workflow (on_review = \"refuse\"): `{}`",
                 task.command
@@ -177,17 +177,21 @@ pub(crate) fn review_request(
     services: &Services,
     task: &ExecTask,
     reasons: Vec<String>,
+    risk: Option<agent_mouth::Risk>,
 ) -> RequestFields {
+    // agent-mouth's risk for the command; a node that modifies external
+    // state is at least high.
+    let floor = if job.node.modifies_external_state {
+        agent_mouth::Risk::High
+    } else {
+        agent_mouth::Risk::Medium
+    };
     RequestFields {
         workflow: job.workflow.name.clone(),
         run: job.run.to_string(),
         node: Some(job.node.id.clone()),
         action: task.command.clone(),
-        risk: if job.node.modifies_external_state {
-            "high".into()
-        } else {
-            "medium".into()
-        },
+        risk: risk.map_or(floor, |r| r.max(floor)).to_string(),
         sandbox: task.level.to_string(),
         dependencies: super::layers_of(&job.node.kind)
             .into_iter()
