@@ -75,9 +75,11 @@ fn config_key<'a>(ops: &[&'a str]) -> Option<(String, Option<&'a str>)> {
 fn redirect_key(key: &str, value: Option<&str>) -> Option<String> {
     let value = value?;
     if key.starts_with("url.") && (key.ends_with(".insteadof") || key.ends_with(".pushinsteadof")) {
+        // `url.<base>.insteadof`: the base sits between the first and the
+        // last dot (and may itself hold dots); absent in `url.insteadof`.
+        let base = key.rfind('.').and_then(|end| key.get(4..end)).unwrap_or("");
         return Some(format!(
-            "rewrites every URL starting with `{value}` to `{}`",
-            &key[4..key.rfind('.').unwrap_or(key.len())]
+            "rewrites every URL starting with `{value}` to `{base}`"
         ));
     }
     if key == "http.proxy"

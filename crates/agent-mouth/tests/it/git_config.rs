@@ -68,3 +68,21 @@ fn git_traffic_and_credentials_sent_elsewhere_go_to_a_human() {
         assert!(!ids(&v).contains(&"git.redirect"), "{src}: {:?}", ids(&v));
     }
 }
+
+/// Malformed keys are findings or nothing, never a crash (a fuzz-style
+/// case: a key that is only the prefix and suffix).
+#[test]
+fn malformed_redirect_keys_do_not_crash() {
+    for src in [
+        "git config url.insteadOf x",
+        "git config url..insteadOf x",
+        "git config url.pushInsteadOf",
+        "git config http..proxy",
+        "git remote set-url",
+        "git push --all",
+        "git clone https://@",
+        "git clone https://:@/",
+    ] {
+        let _ = bash(src);
+    }
+}
