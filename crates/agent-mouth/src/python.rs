@@ -184,11 +184,29 @@ pub(crate) fn py_str(n: Node<'_>, src: &str) -> Option<String> {
     match n.kind() {
         "string" => {
             let mut out = String::new();
+            let mut raw = false;
             let mut c = n.walk();
             for ch in n.named_children(&mut c) {
                 match ch.kind() {
-                    "string_content" => out.push_str(&src[ch.byte_range()]),
-                    "string_start" | "string_end" => {}
+                    // Escape sequences sit inside the content node in this
+                    // grammar: copy the text between them, decode each (not
+                    // in a raw string, where they stay as written).
+                    "string_content" => {
+                        let mut at = ch.start_byte();
+                        let mut cc = ch.walk();
+                        for e in ch.named_children(&mut cc) {
+                            if e.kind() == "escape_sequence" && !raw {
+                                out.push_str(&src[at..e.start_byte()]);
+                                out.push_str(&unescape(&src[e.byte_range()]));
+                                at = e.end_byte();
+                            }
+                        }
+                        out.push_str(&src[at..ch.end_byte()]);
+                    }
+                    "string_start" => {
+                        raw = src[ch.byte_range()].chars().any(|p| p == 'r' || p == 'R');
+                    }
+                    "string_end" => {}
                     "escape_sequence" => out.push_str(&unescape(&src[ch.byte_range()])),
                     _ => return None,
                 }
@@ -526,6 +544,34 @@ impl Py<'_, '_, '_> {
             | "__builtins__.exec" | "__builtins__.eval" => {
                 let Some(a) = first else { return };
                 if let Some(code) = py_str(a, self.src) {
+                    // `eval("\145\166\141\154")`: a literal that is only the
+                    // name of something that runs code hands that function
+                    // out under another name.
+                    let word = code.trim();
+                    let runs_code = matches!(
+                        word.rsplit('.').next().unwrap_or(word),
+                        "eval"
+                            | "exec"
+                            | "compile"
+                            | "__import__"
+                            | "system"
+                            | "popen"
+                            | "getattr"
+                            | "spawn"
+                            | "execfile"
+                            | "open"
+                    );
+                    if runs_code
+                        && word
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                    {
+                        self.hit(
+                            c::PY_OBFUSCATED,
+                            range.clone(),
+                            format!("{name}() of the literal `{word}` reaches a function that runs code under another name"),
+                        );
+                    }
                     self.ctx.nested(
                         Lang::Python,
                         &code,
@@ -884,17 +930,25 @@ impl Py<'_, '_, '_> {
                     );
                 }
                 // A file something runs or trusts later: opened for writing,
-                // or the destination of a copy.
+                // `Path(…).write_text(…)`, or the destination of a copy. The
+                // text written, when it is a literal, is judged as what the
+                // file runs.
+                let chained = chained_write(n, self.src);
                 let written = if name.starts_with("shutil.") {
                     args.get(1).copied()
-                } else if ['w', 'a', 'x'].iter().any(|m| mode.contains(*m)) {
+                } else if ['w', 'a', 'x'].iter().any(|m| mode.contains(*m)) || chained.is_some() {
                     first
                 } else {
                     None
                 };
                 if let Some(dest) = written {
                     if let Some(p) = py_str(dest, self.src) {
-                        crate::trusted_write::judge(self.ctx, self.map, &p, range.clone(), None);
+                        let body = chained
+                            .flatten()
+                            .or_else(|| with_write(n, self.src))
+                            .and_then(|b| py_str(b, self.src).map(|t| (t, b.byte_range())));
+                        let content = body.as_ref().map(|(t, r)| (t.as_str(), r.clone()));
+                        crate::trusted_write::judge(self.ctx, self.map, &p, range.clone(), content);
                     }
                 }
                 if let Some(p) = first.and_then(|a| py_str(a, self.src)) {
@@ -938,4 +992,49 @@ fn built_name(n: Node<'_>, src: &str) -> bool {
         }),
         _ => false,
     }
+}
+
+/// `open(…).write(X)`, `Path(…).write_text(X)`: `Some(Some(X))` when the
+/// call `n` is the receiver of a write, `Some(None)` when the argument is
+/// not a single node, `None` when it is no write.
+fn chained_write<'t>(n: Node<'t>, src: &str) -> Option<Option<Node<'t>>> {
+    let attr = n.parent().filter(|p| p.kind() == "attribute")?;
+    let method = attr.child_by_field_name("attribute")?;
+    if !matches!(
+        &src[method.byte_range()],
+        "write" | "write_text" | "write_bytes" | "writelines"
+    ) {
+        return None;
+    }
+    let call = attr.parent().filter(|p| p.kind() == "call")?;
+    let args = call.child_by_field_name("arguments")?;
+    Some(args.named_child(0))
+}
+
+/// `with open(…, 'w') as f: f.write(X)`: the first X written through the
+/// name the `with` binds.
+fn with_write<'t>(n: Node<'t>, src: &str) -> Option<Node<'t>> {
+    // with_item > as_pattern(open(...), as_pattern_target(identifier))
+    let pattern = n.parent().filter(|p| p.kind() == "as_pattern")?;
+    let alias = pattern
+        .child_by_field_name("alias")
+        .map(|a| src[a.byte_range()].to_owned())?;
+    let mut with = pattern;
+    while with.kind() != "with_statement" {
+        with = with.parent()?;
+    }
+    let body = with.child_by_field_name("body")?;
+    let mut stack = vec![body];
+    while let Some(x) = stack.pop() {
+        if x.kind() == "call" {
+            let f = x.child_by_field_name("function");
+            let target = format!("{alias}.write");
+            if f.is_some_and(|f| src[f.byte_range()] == target) {
+                return x.child_by_field_name("arguments")?.named_child(0);
+            }
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+    None
 }
