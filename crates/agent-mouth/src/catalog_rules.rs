@@ -318,8 +318,9 @@ rules! {
         "Code fetched from the network is evaluated.",
         match: ["eval(await (await fetch(u)).text())"], no_match: ["const t = await (await fetch(u)).text()"] }
     TS_CHILD_PROCESS = { "ts.child_process", "shell", Review, locked: false, Typescript,
-        "child_process runs programs on the host; its commands are validated as bash too.",
-        match: ["require('child_process')", "import { spawn } from 'child_process'; spawn('ls', ['-l'])"], no_match: ["import fs from 'fs'"] }
+        "child_process runs programs on the host; its commands are validated as bash too. An import whose every use is a call with a literal program and argv and no shell is judged by those commands alone.",
+        match: ["require('child_process')", "const cp = require('child_process'); cp.spawn('ls', ['-l'])", "import { spawn } from 'child_process'; const s = spawn; s('ls')"],
+        no_match: ["import fs from 'fs'", "import { spawn } from 'child_process'; spawn('ls', ['-l'])", "const { execFileSync } = require('child_process'); execFileSync('git', ['status'])"] }
     TS_SHELL_EXEC = { "ts.shell_exec", "shell", Deny, locked: false, Typescript,
         "child_process runs a shell command built at run time, or runs through a shell.",
         match: ["var cp = require('child_process'); cp.exec(cmd)", "import * as cp from 'node:child_process'; cp.spawn('sh', ['-c', 'id'])", "const { spawn } = require('child_process'); spawn('ls', [], { shell: true })"],

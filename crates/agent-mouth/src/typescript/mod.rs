@@ -22,6 +22,9 @@ pub(super) struct Ts<'a, 'c, 'p> {
     ctx: &'c mut Ctx<'p>,
     /// local name → module (`cp` → `child_process`) or `module.export`.
     bindings: HashMap<String, String>,
+    /// Callees of child_process calls judged by their literal argv (no
+    /// shell): an import used only through these needs no review of its own.
+    literal_calls: Vec<String>,
 }
 
 /// The value of a string or no-substitution template literal.
@@ -75,6 +78,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
         map,
         ctx,
         bindings: HashMap::new(),
+        literal_calls: Vec::new(),
     };
     // Snippets often use Node's modules under their usual names unimported.
     for m in ["os", "fs", "net", "http", "https", "vm", "child_process"] {
@@ -322,11 +326,13 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
         }
     }
     if let Some(r) = cp_import {
-        ts.hit(
-            c::TS_CHILD_PROCESS,
-            r,
-            "imports child_process, which runs programs on the host",
-        );
+        if !ts.only_literal_spawns(&nodes) {
+            ts.hit(
+                c::TS_CHILD_PROCESS,
+                r,
+                "imports child_process, which runs programs on the host",
+            );
+        }
     }
 }
 
@@ -523,6 +529,38 @@ impl Ts<'_, '_, '_> {
         a.named_children(&mut c)
             .filter(|x| x.kind() != "comment")
             .collect()
+    }
+
+    /// Whether child_process is imported only as named functions, each used
+    /// only as the callee of a call judged by its literal argv (so every use
+    /// was validated as the command it runs). A namespace import, a name
+    /// passed around, aliased or called with a run-time argv keeps the
+    /// import's review.
+    fn only_literal_spawns(&self, nodes: &[Node<'_>]) -> bool {
+        let mut names: Vec<&str> = Vec::new();
+        for (local, target) in &self.bindings {
+            if CHILD_PROCESS.contains(&target.as_str()) && local != target {
+                return false; // `const cp = require('child_process')`
+            }
+            if CHILD_PROCESS
+                .iter()
+                .any(|m| target.strip_prefix(m).is_some_and(|r| r.starts_with('.')))
+            {
+                names.push(local);
+            }
+        }
+        if names.is_empty() {
+            return false;
+        }
+        names.iter().all(|name| {
+            let uses = nodes
+                .iter()
+                .filter(|n| n.kind() == "identifier" && &self.src[n.byte_range()] == *name)
+                .filter(|n| !in_declaration(**n))
+                .count();
+            let judged = self.literal_calls.iter().filter(|c| c == name).count();
+            uses == judged
+        })
     }
 
     /// `new Deno.Command(program, { args: [...] })` (Deno's subprocess
@@ -870,6 +908,12 @@ impl Ts<'_, '_, '_> {
                 // judged by what it runs (the argv, validated as a command
                 // below), not reviewed for spawning at all.
                 let literal = lit.is_some() && (argv.is_some() || args.len() == 1);
+                if literal && !shell_opt && !shell_bin && f != "fork" {
+                    if let Some(callee) = n.child_by_field_name("function") {
+                        self.literal_calls
+                            .push(self.src[callee.byte_range()].to_owned());
+                    }
+                }
                 if shell_opt || shell_bin {
                     self.hit(
                         c::TS_SHELL_EXEC,
@@ -985,4 +1029,22 @@ fn built_name(n: Node<'_>) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether `n` sits in an import statement or in the name (left side) of a
+/// variable declarator: where a binding is declared, not used.
+fn in_declaration(n: Node<'_>) -> bool {
+    let mut child = n;
+    while let Some(p) = child.parent() {
+        match p.kind() {
+            "import_statement" => return true,
+            "variable_declarator" => {
+                return p
+                    .child_by_field_name("name")
+                    .is_some_and(|name| name.byte_range().contains(&n.start_byte()));
+            }
+            _ => child = p,
+        }
+    }
+    false
 }

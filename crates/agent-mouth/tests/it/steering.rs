@@ -202,3 +202,31 @@ fn python_strings_are_decoded_before_their_content_is_judged() {
     );
     assert_eq!(v.decision, Decision::Allow, "{:?}", ids(&v));
 }
+
+/// A child_process import used only through literal, shell-less calls is
+/// judged by the commands those calls run; any other use keeps its review.
+#[test]
+fn a_child_process_import_used_only_literally_is_judged_by_its_commands() {
+    for src in [
+        "const { execFileSync } = require('child_process');\nexecFileSync('git', ['status']);\n",
+        "import { spawnSync } from 'node:child_process';\nspawnSync('git', ['log', '-1']);\n",
+    ] {
+        let v = agent_mouth::validate(Lang::Typescript, src);
+        assert_eq!(v.decision, Decision::Allow, "{src}: {:?}", ids(&v));
+    }
+    for src in [
+        "const cp = require('child_process');\ncp.execFileSync('git', ['status']);\n",
+        "const { execFileSync } = require('child_process');\nconst run = execFileSync;\nrun('git', ['status']);\n",
+        "const { execFileSync } = require('child_process');\nexecFileSync(tool, ['status']);\n",
+        "const { execFileSync } = require('child_process');\nhelpers.push(execFileSync);\n",
+        "import { execFile } from 'child_process';\nexecFile('git', ['status'], { shell: true });\n",
+    ] {
+        let v = agent_mouth::validate(Lang::Typescript, src);
+        assert!(v.decision >= Decision::Review, "{src}: {:?}", ids(&v));
+    }
+    let v = agent_mouth::validate(
+        Lang::Typescript,
+        "const { execFileSync } = require('child_process');\nexecFileSync('rm', ['-rf', '/']);\n",
+    );
+    assert_eq!(v.decision, Decision::Deny, "{:?}", ids(&v));
+}
