@@ -45,9 +45,15 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
             continue;
         };
         let name = py.qualify(f);
-        if name.ends_with(".connect")
+        // A local database file is not a network connection.
+        let local_db = matches!(
+            name.as_str(),
+            "sqlite3.connect" | "sqlite3.dbapi2.connect" | "duckdb.connect" | "apsw.Connection"
+        );
+        if (name.ends_with(".connect")
             || name.ends_with(".connect_ex")
-            || name == "socket.create_connection"
+            || name == "socket.create_connection")
+            && !local_db
         {
             socket.get_or_insert(n.byte_range());
         }

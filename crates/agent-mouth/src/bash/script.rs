@@ -251,12 +251,21 @@ pub(super) fn literal_payloads(r: &mut Rules<'_, '_>) {
             if t.len() < 8 || t.contains(' ') {
                 continue;
             }
+            let decoded = crate::payload::decode_hex_or_base64(t);
+            // A JWT's header or claims, a JSON config: data, printed, not
+            // code (piped into an interpreter, the exec rules judge it).
+            if decoded.as_deref().is_some_and(|d| {
+                d.trim_start().starts_with(['{', '['])
+                    && serde_json::from_str::<serde_json::Value>(d).is_ok()
+            }) {
+                continue;
+            }
             r.hit(
                 c::BASH_DECODE_PAYLOAD,
                 range.clone(),
                 "decodes an embedded hex or base64 payload, hiding what it says",
             );
-            if let Some(decoded) = crate::payload::decode_hex_or_base64(t) {
+            if let Some(decoded) = decoded {
                 r.nested(Lang::Bash, &decoded, range, "decoded payload");
             }
         }

