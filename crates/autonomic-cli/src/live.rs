@@ -236,11 +236,16 @@ impl<W: Write> Live<W> {
     }
 
     fn paint(&self, code: &str, s: &str) -> String {
-        if self.colour {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_owned()
-        }
+        paint(self.colour, code, s)
+    }
+}
+
+/// `s` in SGR colour `code` when `colour`, else as it is.
+pub fn paint(colour: bool, code: &str, s: &str) -> String {
+    if colour {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_owned()
     }
 }
 

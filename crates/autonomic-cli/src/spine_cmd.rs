@@ -496,11 +496,7 @@ impl Printer {
     }
 
     fn paint(&self, code: &str, s: &str) -> String {
-        if self.colour {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_owned()
-        }
+        crate::live::paint(self.colour, code, s)
     }
 
     fn line(&self, e: &Event) -> Option<String> {

@@ -120,6 +120,34 @@ impl Rig {
         Engine::start(opts, Bus::local()).unwrap()
     }
 
+    /// Submits `wf` (with `vars`) to a fresh engine and returns where the
+    /// run comes to rest (finished, or paused with nothing running).
+    pub(crate) fn settle(
+        &self,
+        wf: agent_spine::workflow::model::Workflow,
+        model: Option<Arc<dyn ChatModel>>,
+        dispatcher: Option<Arc<dyn Dispatcher>>,
+        vars: BTreeMap<String, String>,
+    ) -> (RunId, RunState) {
+        rt().block_on(async {
+            let mut opts =
+                EngineOptions::new(self.paths.clone(), self.config.clone(), Scope::Submitted);
+            opts.model = model;
+            opts.dispatcher = dispatcher;
+            opts.poll = Duration::from_millis(20);
+            let engine = Engine::start(opts, Bus::local()).unwrap();
+            let id = engine
+                .submit(wf, Some(self.repo.clone()), vars)
+                .await
+                .unwrap();
+            let state = tokio::time::timeout(Duration::from_secs(120), engine.settled(&id))
+                .await
+                .expect("the run did not settle in 120 s");
+            engine.shutdown().await;
+            (id, state)
+        })
+    }
+
     /// Starts an engine on run `id` alone (as a restart or a foreground
     /// `approve` would), lets it read new answers, and returns where the
     /// run comes to rest.
@@ -180,23 +208,7 @@ fn run_to_rest_with(
     model: Option<Arc<dyn ChatModel>>,
     dispatcher: Option<Arc<dyn Dispatcher>>,
 ) -> (RunId, RunState) {
-    let wf = rig.workflow(text);
-    rt().block_on(async {
-        let mut opts = EngineOptions::new(rig.paths.clone(), rig.config.clone(), Scope::Submitted);
-        opts.model = model;
-        opts.dispatcher = dispatcher;
-        opts.poll = Duration::from_millis(20);
-        let engine = Engine::start(opts, Bus::local()).unwrap();
-        let id = engine
-            .submit(wf, Some(rig.repo.clone()), BTreeMap::new())
-            .await
-            .unwrap();
-        let state = tokio::time::timeout(Duration::from_secs(120), engine.settled(&id))
-            .await
-            .expect("the run did not settle in 120 s");
-        engine.shutdown().await;
-        (id, state)
-    })
+    rig.settle(rig.workflow(text), model, dispatcher, BTreeMap::new())
 }
 
 /// Records, for every task it is given, the node's state as another

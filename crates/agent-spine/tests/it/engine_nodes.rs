@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 
 use agent_spine::workflow::control;
-use agent_spine::workflow::engine::Scope;
 use agent_spine::workflow::journal::Verdict;
 use agent_spine::workflow::state::{NodeState, RunState};
 use autonomic_core::SandboxLevel;
 
-use crate::engine::{rt, Rig, Scripted};
+use crate::engine::{Rig, Scripted};
 
 fn with_db(level: SandboxLevel) -> (tempfile::TempDir, Rig) {
     let (db, config) = crate::patch::osv_config();
@@ -63,16 +62,8 @@ fn a_vulnerable_lockfile_holds_the_run_until_a_clean_rescan_releases_it() {
     let (_db, rig) = with_db(SandboxLevel::None);
     fs_err::write(rig.repo.join("requirements.txt"), "PyYAML==5.1\n").unwrap();
     let wf = rig.workflow(HOLD);
-    let id = rt().block_on(async {
-        let engine = rig.engine(None, Scope::Submitted);
-        let id = engine
-            .submit(wf, Some(rig.repo.clone()), BTreeMap::new())
-            .await
-            .unwrap();
-        assert_eq!(engine.settled(&id).await, RunState::SecurityHold);
-        engine.shutdown().await;
-        id
-    });
+    let (id, state) = rig.settle(wf, None, None, BTreeMap::new());
+    assert_eq!(state, RunState::SecurityHold);
     assert!(!rig.repo.join("shipped").exists());
     let req = rig.journal().open_requests(Some(&id)).unwrap().remove(0);
     assert!(
@@ -104,16 +95,8 @@ fn an_override_of_a_hold_is_a_human_decision_that_names_the_findings() {
     let (_db, rig) = with_db(SandboxLevel::None);
     fs_err::write(rig.repo.join("requirements.txt"), "PyYAML==5.1\n").unwrap();
     let wf = rig.workflow(HOLD);
-    let id = rt().block_on(async {
-        let engine = rig.engine(None, Scope::Submitted);
-        let id = engine
-            .submit(wf, Some(rig.repo.clone()), BTreeMap::new())
-            .await
-            .unwrap();
-        assert_eq!(engine.settled(&id).await, RunState::SecurityHold);
-        engine.shutdown().await;
-        id
-    });
+    let (id, state) = rig.settle(wf, None, None, BTreeMap::new());
+    assert_eq!(state, RunState::SecurityHold);
     control::answer(
         &mut rig.journal(),
         &id,
@@ -170,16 +153,7 @@ patch = "${{ nodes.write.patch }}"
     ] {
         let model = Scripted::new(&[&serde_json::json!({ "patch": patch }).to_string()]);
         let wf = rig.workflow(text);
-        let (id, state) = rt().block_on(async {
-            let engine = rig.engine(Some(model), Scope::Submitted);
-            let id = engine
-                .submit(wf, Some(rig.repo.clone()), BTreeMap::new())
-                .await
-                .unwrap();
-            let s = engine.settled(&id).await;
-            engine.shutdown().await;
-            (id, s)
-        });
+        let (id, state) = rig.settle(wf, Some(model), None, BTreeMap::new());
         if expected == RunState::Succeeded {
             let why: Vec<_> = rig
                 .journal()
@@ -243,16 +217,8 @@ patch = ""
     fs_err::write(&path, text).unwrap();
     let wf = agent_spine::workflow::load::load(&path, &["patch".to_owned()]).unwrap();
     let vars = BTreeMap::from([("patch".to_owned(), vulnerable.to_owned())]);
-    let id = rt().block_on(async {
-        let engine = rig.engine(None, Scope::Submitted);
-        let id = engine
-            .submit(wf, Some(rig.repo.clone()), vars)
-            .await
-            .unwrap();
-        assert_eq!(engine.settled(&id).await, RunState::SecurityHold);
-        engine.shutdown().await;
-        id
-    });
+    let (id, state) = rig.settle(wf, None, None, vars);
+    assert_eq!(state, RunState::SecurityHold);
     let requirements = || fs_err::read_to_string(rig.repo.join("requirements.txt")).unwrap();
     assert!(!requirements().contains("PyYAML"));
     let req = rig.journal().open_requests(Some(&id)).unwrap().remove(0);
@@ -308,16 +274,8 @@ max_steps = 5
 on_review = "approval"
 "#;
     let wf = rig.workflow(text);
-    let id = rt().block_on(async {
-        let engine = rig.engine(Some(model.clone()), Scope::Submitted);
-        let id = engine
-            .submit(wf, Some(rig.repo.clone()), BTreeMap::new())
-            .await
-            .unwrap();
-        assert_eq!(engine.settled(&id).await, RunState::WaitingApproval);
-        engine.shutdown().await;
-        id
-    });
+    let (id, state) = rig.settle(wf, Some(model.clone()), None, BTreeMap::new());
+    assert_eq!(state, RunState::WaitingApproval);
     assert!(rig.repo.join("two.txt").exists());
     assert!(!rig.repo.join("three.txt").exists());
     {
