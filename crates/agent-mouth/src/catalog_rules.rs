@@ -227,6 +227,12 @@ rules! {
     BASH_LIBRARY_LOAD = { "bash.library_load", "hijack", Review, locked: false, Bash,
         "A program is given a native library or plugin to load.",
         match: ["openssl req -engine ./lib.so", "bash -c 'enable -f ./x.so x'"], no_match: ["gcc -shared -o lib.so x.c"] }
+    PROGRAM_RUNS_OTHER = { "program.runs_other", "shell-escape", Review, locked: false, Bash,
+        "An option of the program makes it run another program or command line (a compressor, a remote shell, a filter, a hook); the program table (data/programs.toml) says which options do. The command is validated too.",
+        match: ["tar -cf out.tar -I ./pack.sh src", "ssh -o PermitLocalCommand=yes -o LocalCommand=./x host", "rsync --rsync-path=/tmp/r a host:b"], no_match: ["tar -I zstd -cf out.tar.zst src", "rsync -av -e 'ssh -p 2222' dist/ host:/srv"] }
+    PROGRAM_RUNS_CODE = { "program.runs_code", "shell-escape", Review, locked: false, Bash,
+        "An option of the program makes it run code in its own language (gdb commands, a makefile, a Lua script, TeX shell escape), which can reach the system; the program table (data/programs.toml) says which options do.",
+        match: ["gdb -batch -ex 'python import os' ./app", "make --eval='x:;@id' x", "pdflatex -shell-escape paper.tex"], no_match: ["gdb -batch -ex bt ./app core", "make -j4 test"] }
     BASH_DESTRUCTIVE_GIT = { "bash.destructive_git", "dangerous-op", Review, locked: false, Bash,
         "History or local work is rewritten or discarded (force push, reset --hard, clean -f …).",
         match: ["git push --force origin main", "git push -f", "git reset --hard HEAD~1", "git clean -fdx", "git push origin --delete feature", "git push origin :feature"], no_match: ["git push origin main", "git reset HEAD file", "git status"] }

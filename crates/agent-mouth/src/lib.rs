@@ -5,7 +5,8 @@
 //! What it owns: parsing, normalisation (quotes, escapes, ANSI-C strings,
 //! line continuations, constant variables), seeing through wrappers
 //! (`sudo`, `env`, `timeout`, `find -exec`, `sh -c`, `python -c`, …), the
-//! built-in rule catalog ([`catalog`]), user rules ([`UserRules`]) and the
+//! built-in rule catalog ([`catalog`]), the program table ([`programs`]:
+//! which options of which programs run, write, send or load), user rules ([`UserRules`]) and the
 //! verdict ([`Verdict`]), ordered `allow < review < deny`; and, from the
 //! same analysis, the list of programs a source runs ([`commands`]).
 //!
@@ -35,6 +36,7 @@ pub mod corpus;
 mod engine;
 mod names;
 mod payload;
+pub mod programs;
 mod python;
 mod trusted;
 mod trusted_write;

@@ -185,6 +185,9 @@ pub(super) fn embedded_shell(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
         return;
     }
     for w in inv.args() {
+        if shell_setting(&w.text) {
+            continue;
+        }
         if let Some(sh) = payload::embedded_shell(&w.text) {
             r.hit(
                 c::BASH_SHELL_SPAWN,
@@ -241,6 +244,9 @@ pub(super) fn arg_injection(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
     ];
     for (i, w) in args.iter().enumerate() {
         let t = w.text.as_str();
+        if shell_setting(t) {
+            continue;
+        }
         let (name, inline) = match t.split_once('=') {
             Some((n, v)) if n.starts_with('-') => (n, Some(v)),
             _ => (t, None),
@@ -366,6 +372,20 @@ pub(super) fn arg_injection(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
             );
         }
     }
+}
+
+/// `SHELL=/bin/bash`, `--script-shell=bash`: a setting that names which
+/// shell runs a tool's scripts, given a bare shell. That chooses the
+/// interpreter; it starts nothing interactive and adds no command.
+fn shell_setting(t: &str) -> bool {
+    let Some((key, value)) = t.split_once('=') else {
+        return false;
+    };
+    let value = value.trim_matches(|c| c == '"' || c == '\'');
+    key.to_ascii_lowercase().contains("shell")
+        && !value.contains(char::is_whitespace)
+        && is_shell(basename(value))
+        && (!value.contains('/') || value.starts_with("/bin/") || value.starts_with("/usr/bin/"))
 }
 
 pub(super) fn looks_like_command(v: &str) -> bool {

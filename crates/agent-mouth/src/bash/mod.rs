@@ -12,6 +12,7 @@ mod interp;
 mod obfuscation;
 mod operations;
 mod preprocess;
+mod program_effects;
 mod script;
 mod system;
 mod trusted_writes;
@@ -150,6 +151,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, map: &SpanMap) {
         for inv in &invs {
             activity::check(&mut r, cmd, inv);
             typed::check(&mut r, cmd, inv);
+            program_effects::check(&mut r, inv);
         }
         system::check_command(&mut r, cmd, &invs);
         trusted_writes::check(&mut r, cmd, &invs);

@@ -539,15 +539,38 @@ fn credentials(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, prog: &st
         return;
     }
     let args = inv.args();
-    let sensitive = args.iter().find_map(|w| {
-        let t = w.text.trim_start_matches('@');
-        let t = t
-            .rsplit_once('=')
-            .filter(|(k, _)| k.starts_with('-') || k.ends_with('@'))
-            .map_or(t, |x| x.1)
-            .trim_start_matches('@');
-        credential_path(t).map(|l| (w, l, t.to_string()))
-    });
+    // The identity file of an ssh client authenticates it; it is read,
+    // not sent (still credential access, below).
+    let ssh_client = matches!(prog, "ssh" | "scp" | "sftp" | "sshfs" | "autossh" | "mosh");
+    let identity = |i: usize| {
+        ssh_client && i > 0 && args.get(i - 1).is_some_and(|p| p.text == "-i")
+            || ssh_client && args.get(i).is_some_and(|w| w.text.starts_with("-i"))
+    };
+    let found: Vec<_> = args
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| {
+            let identity = identity(i);
+            let t = w.text.trim_start_matches('@');
+            let t = t
+                .rsplit_once('=')
+                .filter(|(k, _)| k.starts_with('-') || k.ends_with('@'))
+                .map_or(t, |x| x.1)
+                .trim_start_matches('@');
+            let t = if identity {
+                t.trim_start_matches("-i")
+            } else {
+                t
+            };
+            credential_path(t).map(|l| (w, l, t.to_string(), identity))
+        })
+        .collect();
+    // A secret that is sent outranks an identity file that is only read.
+    let sensitive = found
+        .iter()
+        .find(|x| !x.3)
+        .or(found.first())
+        .map(|(w, l, p, id)| (*w, *l, p.clone(), *id));
     let named = args.iter().find(|w| {
         let b = basename(&w.text);
         matches!(
@@ -587,8 +610,8 @@ fn credentials(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, prog: &st
         );
         return;
     }
-    if let Some((w, label, path)) = sensitive {
-        if net {
+    if let Some((w, label, path, identity)) = sensitive {
+        if net && !identity {
             r.hit(
                 c::BASH_EXFILTRATION,
                 w.range.clone(),

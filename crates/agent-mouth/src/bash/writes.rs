@@ -6,27 +6,31 @@ use super::extract::Cmd;
 use super::Rules;
 use crate::catalog as c;
 
+/// An absolute path outside the temporary directories and the process's
+/// own streams: a write there leaves the workspace.
+pub(super) fn outside_workspace(p: &str) -> bool {
+    let p = p.trim_matches(|c| c == '"' || c == '\'');
+    p.starts_with('/')
+        && ![
+            "/tmp",
+            "/var/tmp",
+            "/dev/null",
+            "/dev/stdout",
+            "/dev/stderr",
+            "/dev/tty",
+            "/dev/fd/",
+            "/proc/self/fd",
+            "/dev/shm",
+        ]
+        .iter()
+        .any(|ok| p.starts_with(ok))
+        && !p.starts_with("/dev/tcp")
+}
+
 /// Writes to absolute paths outside the workspace and temporary
 /// directories (`-o /etc/x`, `> /usr/local/bin/y`, `dd of=/x`).
 pub(super) fn write_outside(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
-    let outside = |p: &str| {
-        let p = p.trim_matches(|c| c == '"' || c == '\'');
-        p.starts_with('/')
-            && ![
-                "/tmp",
-                "/var/tmp",
-                "/dev/null",
-                "/dev/stdout",
-                "/dev/stderr",
-                "/dev/tty",
-                "/dev/fd/",
-                "/proc/self/fd",
-                "/dev/shm",
-            ]
-            .iter()
-            .any(|ok| p.starts_with(ok))
-            && !p.starts_with("/dev/tcp")
-    };
+    let outside = outside_workspace;
     const OUT_OPTS: &[&str] = &[
         "-o",
         "--output",

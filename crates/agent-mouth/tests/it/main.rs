@@ -5,6 +5,7 @@ mod catalog;
 mod corpus;
 mod git_config;
 mod normalize;
+mod programs;
 mod python_ts;
 mod robustness;
 mod steering;

@@ -1,0 +1,89 @@
+//! The program table's own examples (`data/programs.toml`): every `match`
+//! example is flagged with the finding its effect stands for, every `allow`
+//! example is allowed outright. The effect-to-rule mapping here is written
+//! independently of `bash/program_effects.rs`, so a policy change that
+//! drops an effect fails here.
+
+use agent_mouth::programs::{table, Effect};
+use agent_mouth::{validate, Decision, Lang};
+
+/// The rules an effect may be reported as (the first is its own).
+fn rules_for(effect: Effect) -> &'static [&'static str] {
+    match effect {
+        Effect::Runs => &["program.runs_other", "bash.arg_injection"],
+        // Judged as the command it runs: any finding of the nested command.
+        Effect::Wraps => &[],
+        Effect::RunsCode => &["program.runs_code"],
+        Effect::Writes => &["bash.write_outside", "write.trusted_file"],
+        Effect::Sends => &["bash.upload"],
+        Effect::Listens => &["bash.listener"],
+        Effect::Loads => &["bash.library_load"],
+        Effect::Privileged => &["bash.container_escape"],
+        Effect::Shell => &["bash.interactive_shell"],
+        Effect::Destroys => &["bash.destructive_infra"],
+    }
+}
+
+#[test]
+fn every_match_example_is_flagged_with_its_effect() {
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for p in table().programs() {
+        for e in &p.effects {
+            for ex in &e.matches {
+                n += 1;
+                let v = validate(Lang::Bash, ex);
+                let ok = v.decision != Decision::Allow
+                    && v.findings.iter().any(|f| {
+                        rules_for(e.effect).contains(&f.rule_id.as_str())
+                            || e.effect == Effect::Wraps
+                                && f.message.starts_with("in a command another program runs")
+                    });
+                if !ok {
+                    failures.push(format!(
+                        "{} ({:?}): {ex:?} → {:?} {:?}",
+                        p.names[0],
+                        e.effect,
+                        v.decision,
+                        v.findings.iter().map(|f| &f.rule_id).collect::<Vec<_>>()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(n > 100, "only {n} examples");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_allow_example_is_allowed() {
+    let mut failures = Vec::new();
+    for p in table().programs() {
+        for e in &p.effects {
+            for ex in &e.allow {
+                let v = validate(Lang::Bash, ex);
+                if v.decision != Decision::Allow {
+                    failures.push(format!(
+                        "{} ({:?}): {ex:?} → {:?} {:#?}",
+                        p.names[0], e.effect, v.decision, v.findings
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_program_cites_sources_and_every_alias_is_found() {
+    for p in table().programs() {
+        assert!(
+            p.sources.iter().all(|s| !s.trim().is_empty()),
+            "{}",
+            p.names[0]
+        );
+        for n in &p.names {
+            assert!(table().lookup(n).is_some(), "{n}");
+        }
+    }
+}
