@@ -167,6 +167,13 @@ const TABLE: &[(Match, Trusted)] = &[
     (Name("maven-wrapper.properties"), t("the Maven wrapper's download URL", "./mvnw", C::Opaque)),
     (Name("settings.xml"), t("Maven settings (repositories, mirrors)", "maven", C::Opaque)),
     (Name(".bazelrc"), t("Bazel configuration", "bazel", C::Opaque)),
+    // Tools that run a program named in their per-user configuration.
+    (Name(".lessfilter"), t("less's input filter (lesspipe runs it on every file viewed)", "less", C::Shell)),
+    (Name(".wgetrc"), t("wget configuration (proxies, askpass, output)", "wget", C::Opaque)),
+    (Name(".curlrc"), t("curl configuration (URLs, uploads, proxies)", "curl", C::Opaque)),
+    (Name(".netrc"), t("login credentials read by curl, git, ftp", "curl / git / ftp", C::Opaque)),
+    (Name(".inputrc"), t("readline key bindings (macros typed into shells)", "every readline program", C::Opaque)),
+    (Name(".gdbinit"), t("gdb start-up commands", "gdb", C::Opaque)),
 ];
 
 /// The trusted file `path` is, if any. `$GITHUB_ENV` and `$GITHUB_PATH`

@@ -312,7 +312,12 @@ pub(super) fn stdin_program(
         }
         Stdin::Inherited => {
             for rd in &cmd.redirects {
-                if rd.op.starts_with('<') && rd.fd.is_none() {
+                // A shell reading from a terminal device is interactive,
+                // not running a script file.
+                let terminal = rd.target.text.starts_with("/dev/tty")
+                    || rd.target.text.starts_with("/dev/pts/")
+                    || rd.target.text == "/dev/console";
+                if rd.op.starts_with('<') && rd.fd.is_none() && !terminal {
                     if rd.target.kind == "process_substitution" {
                         let subs = r.substituted(cmd);
                         if subs.iter().any(|s| is_download_cmd(s)) {

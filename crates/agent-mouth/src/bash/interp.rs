@@ -138,6 +138,9 @@ pub(super) fn interpreter(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>
         }
         let text = w.text.clone();
         code_effects(r, &prog, &text, w.range.clone());
+        if is_awk(&prog) || prog == "sed" {
+            super::script_writes::check(r, &prog, &text, w.range.clone());
+        }
         if let Some(l) = lang {
             r.nested(l, &text, w.range.clone(), &format!("{prog} code"));
             continue;

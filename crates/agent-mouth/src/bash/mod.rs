@@ -14,6 +14,7 @@ mod operations;
 mod preprocess;
 mod program_effects;
 mod script;
+mod script_writes;
 mod system;
 mod trusted_writes;
 mod typed;

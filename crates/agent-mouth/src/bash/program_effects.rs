@@ -177,8 +177,8 @@ fn targets<'w>(inv: &Invocation<'w>, p: &'w Program, e: &'w ProgramEffect) -> Ve
 /// The value `args[i]` gives option `o`, and whether it is the next
 /// argument: `None` when `args[i]` is not `o`; a value of `None` for a flag
 /// (or an option missing its value). Accepts `-o V`, `-o=V`, `-oV`,
-/// `--opt=V`, an abbreviated `--op=V`, and `NAME=V` for options written
-/// without a dash.
+/// `--opt=V`, an abbreviated `--op=V`, and `NAME=V` or `NAME V` for options
+/// written without a dash.
 fn option_value(
     args: &[&Word],
     i: usize,
@@ -189,6 +189,10 @@ fn option_value(
     let next = args.get(i + 1).map(|w| w.text.clone());
     let inline = |v: &str| Some((Some(v.to_string()), false));
     if !o.starts_with('-') {
+        // `NAME=V`, or a keyword followed by its value (`actionban CMD`).
+        if t == o {
+            return Some((next, true));
+        }
         return t
             .strip_prefix(o)
             .and_then(|rest| rest.strip_prefix('='))

@@ -51,6 +51,12 @@ fn agent_git_and_tool_configuration_writes_go_to_a_human() {
         "echo 'registry=https://npm.example.net/' > .npmrc",
         "printf '{\"version\":\"2.0.0\",\"tasks\":[]}' > .vscode/tasks.json",
         "cp x .git/hooks/",
+        // less(1) LESSOPEN / lesspipe(1): ~/.lessfilter runs on every file viewed.
+        "cp ./filter.sh ~/.lessfilter",
+        // gdb(1): ~/.gdbinit and ./.gdbinit run at start-up.
+        "echo 'shell id' >> ~/.gdbinit",
+        // wgetrc: `use_askpass`, `output_document`.
+        "echo 'use_askpass = ./x' > ~/.wgetrc",
     ] {
         let v = bash(src);
         assert!(v.decision >= Decision::Review, "{src}: {:?}", ids(&v));
@@ -148,4 +154,45 @@ fn python_and_typescript_writes_are_judged_the_same_way() {
         let v = agent_mouth::validate(lang, src);
         assert_eq!(v.decision, Decision::Allow, "{src}: {:?}", ids(&v));
     }
+}
+
+#[test]
+fn sed_and_awk_programs_are_judged_by_the_files_they_write() {
+    // sed(1) POSIX: `w file` and the `w` flag of `s`; awk(1): print > "file".
+    for src in [
+        "sed -n '1s/.*/export PATH=.:$PATH/w /etc/profile.d/x.sh' notes.txt",
+        "sed -n 'w /usr/local/bin/tool' payload.txt",
+        "awk 'BEGIN { print \"id\" > \"/etc/cron.d/job\" }'",
+        "gawk '{ print >> \".git/hooks/pre-commit\" }' hook.txt",
+    ] {
+        let v = bash(src);
+        assert!(v.decision >= Decision::Review, "{src}: {:?}", ids(&v));
+        assert!(
+            ids(&v).contains(&"bash.write_outside") || ids(&v).contains(&"write.trusted_file"),
+            "{src}: {:?}",
+            ids(&v)
+        );
+    }
+    for src in [
+        "sed -n '/ERROR/w errors.txt' app.log",
+        "sed 's|/usr/local|/opt|g' paths.txt",
+        "awk '{ print $1 > \"counts.txt\" }' data.tsv",
+        "awk '$3 > \"m\" { print }' data.tsv",
+    ] {
+        let v = bash(src);
+        assert_eq!(v.decision, Decision::Allow, "{src}: {:?}", ids(&v));
+    }
+}
+
+#[test]
+fn a_shell_reading_the_terminal_is_interactive() {
+    // GTFOBins: a shell with its stdin taken from the terminal device.
+    for src in [
+        "/bin/sh </dev/tty",
+        "nohup /bin/sh -c '/bin/sh </dev/tty >/dev/tty 2>/dev/tty'",
+    ] {
+        let v = bash(src);
+        assert!(v.decision >= Decision::Review, "{src}: {:?}", ids(&v));
+    }
+    assert_eq!(bash("sh < ./scripts/setup.sh").decision, Decision::Allow);
 }
