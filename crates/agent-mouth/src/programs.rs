@@ -61,9 +61,6 @@ pub struct Program {
     pub family: String,
     /// Where the facts come from (manual sections, GTFOBins pages).
     pub sources: Vec<String>,
-    /// The program's own options stop after its N-th operand (what follows
-    /// belongs to the command it runs).
-    pub options_end_after: Option<usize>,
     /// What its options, subcommands and operands do.
     #[serde(default, rename = "effect")]
     pub effects: Vec<ProgramEffect>,

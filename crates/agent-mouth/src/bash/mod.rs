@@ -152,7 +152,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, map: &SpanMap) {
         for inv in &invs {
             activity::check(&mut r, cmd, inv);
             typed::check(&mut r, cmd, inv);
-            program_effects::check(&mut r, inv);
+            program_effects::check(&mut r, cmd, inv);
         }
         system::check_command(&mut r, cmd, &invs);
         trusted_writes::check(&mut r, cmd, &invs);

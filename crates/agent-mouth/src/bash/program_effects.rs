@@ -6,6 +6,7 @@
 use std::ops::Range;
 
 use super::argv::Invocation;
+use super::extract::Cmd;
 use super::word::Word;
 use super::writes::outside_workspace;
 use super::Rules;
@@ -22,9 +23,11 @@ struct Target<'w> {
     range: Range<usize>,
     option: Option<&'w str>,
     value: Option<String>,
+    /// The word the value is read from, when it is a whole word.
+    value_word: Option<&'w Word>,
 }
 
-pub(super) fn check(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
+pub(super) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let Some(p) = programs::table().lookup(inv.prog()) else {
         return;
     };
@@ -32,7 +35,7 @@ pub(super) fn check(r: &mut Rules<'_, '_>, inv: &Invocation<'_>) {
         if applies(inv, e) {
             for t in targets(inv, p, e) {
                 if let Some(value) = judged_value(e, t.value.as_deref()) {
-                    report(r, inv, p, e, &t, value.as_deref());
+                    report(r, cmd, inv, p, e, &t, value.as_deref());
                 }
             }
         }
@@ -53,24 +56,6 @@ fn applies(inv: &Invocation<'_>, e: &ProgramEffect) -> bool {
         return false;
     }
     !(e.operands_none && args.iter().any(|a| !a.text.starts_with('-')))
-}
-
-/// The program's own arguments: all of them, or those up to its N-th
-/// operand when its options end there.
-fn own_args<'a>(args: &'a [&'a Word], end_after: Option<usize>) -> &'a [&'a Word] {
-    let Some(n) = end_after else {
-        return args;
-    };
-    let mut seen = 0;
-    for (i, a) in args.iter().enumerate() {
-        if !a.text.starts_with('-') {
-            seen += 1;
-            if seen == n {
-                return &args[..=i];
-            }
-        }
-    }
-    args
 }
 
 /// `path` (`"secrets unset"`) among the first operands, in order.
@@ -106,8 +91,8 @@ fn has_option(args: &[&Word], opt: &str) -> bool {
     })
 }
 
-fn targets<'w>(inv: &Invocation<'w>, p: &'w Program, e: &'w ProgramEffect) -> Vec<Target<'w>> {
-    let args = own_args(inv.args(), p.options_end_after);
+fn targets<'w>(inv: &'w Invocation<'w>, p: &'w Program, e: &'w ProgramEffect) -> Vec<Target<'w>> {
+    let args = inv.args();
     if !e.options.is_empty() {
         let mut out = Vec::new();
         for (i, a) in args.iter().enumerate() {
@@ -134,6 +119,11 @@ fn targets<'w>(inv: &Invocation<'w>, p: &'w Program, e: &'w ProgramEffect) -> Ve
                         range: a.range.start..end,
                         option: Some(o),
                         value,
+                        value_word: if spans_next {
+                            args.get(i + 1).copied()
+                        } else {
+                            Some(a)
+                        },
                     });
                     break;
                 }
@@ -148,6 +138,7 @@ fn targets<'w>(inv: &Invocation<'w>, p: &'w Program, e: &'w ProgramEffect) -> Ve
                 range: w.range.clone(),
                 option: None,
                 value: Some(w.text.clone()),
+                value_word: Some(w),
             })
             .collect(),
         Some(Operands::Last) => {
@@ -157,6 +148,7 @@ fn targets<'w>(inv: &Invocation<'w>, p: &'w Program, e: &'w ProgramEffect) -> Ve
                     range: last.range.clone(),
                     option: None,
                     value: Some(last.text.clone()),
+                    value_word: Some(last),
                 }],
                 _ => Vec::new(),
             }
@@ -168,6 +160,7 @@ fn targets<'w>(inv: &Invocation<'w>, p: &'w Program, e: &'w ProgramEffect) -> Ve
                 range: w.range.clone(),
                 option: None,
                 value: None,
+                value_word: None,
             })
             .into_iter()
             .collect(),
@@ -214,6 +207,17 @@ fn option_value(
             None if abbreviates(t, o) => Some((next, true)),
             _ => None,
         };
+    }
+    // A short option at the end of a cluster takes the next word (`-lc X`).
+    if let Some(l) = o.strip_prefix('-').filter(|l| l.len() == 1) {
+        let cluster = t.len() > 2
+            && t.starts_with('-')
+            && !t.starts_with("--")
+            && t[1..].chars().all(|ch| ch.is_ascii_alphabetic())
+            && t.ends_with(l);
+        if cluster && !t.starts_with(o) {
+            return Some((next, true));
+        }
     }
     let attachable = o.len() == 2 || e.attached;
     match t.strip_prefix(o) {
@@ -281,6 +285,7 @@ fn harmless(e: &ProgramEffect, value: &str) -> bool {
 
 fn report(
     r: &mut Rules<'_, '_>,
+    cmd: &Cmd,
     inv: &Invocation<'_>,
     p: &Program,
     e: &ProgramEffect,
@@ -297,7 +302,7 @@ fn report(
     match e.effect {
         Effect::Wraps => {
             if let Some(v) = value.filter(|v| !v.is_empty()) {
-                r.nested(Lang::Bash, v, range, "a command another program runs");
+                command_value(r, cmd, prog, t, v, range);
             }
         }
         Effect::Runs => {
@@ -305,12 +310,7 @@ fn report(
                 return;
             };
             if !harmless(e, v) {
-                r.nested(
-                    Lang::Bash,
-                    v,
-                    range.clone(),
-                    "a command another program runs",
-                );
+                command_value(r, cmd, prog, t, v, range.clone());
                 hit_once(r, c::PROGRAM_RUNS_OTHER, range, msg);
             }
         }
@@ -343,6 +343,26 @@ fn report(
         Effect::Privileged => hit_once(r, c::BASH_CONTAINER_ESCAPE, range, msg),
         Effect::Shell => hit_once(r, c::BASH_INTERACTIVE_SHELL, range, msg),
         Effect::Destroys => hit_once(r, c::BASH_DESTRUCTIVE_INFRA, range, msg),
+    }
+}
+
+/// A command line another program runs: validated as bash when it is
+/// written out, judged as run-time text when it is built by substitution.
+fn command_value(
+    r: &mut Rules<'_, '_>,
+    cmd: &Cmd,
+    prog: &str,
+    t: &Target<'_>,
+    value: &str,
+    range: Range<usize>,
+) {
+    match t.value_word {
+        Some(w) if !w.literal() => {
+            if w.has_subst {
+                super::exec::dynamic_script(r, cmd, w, prog);
+            }
+        }
+        _ => r.nested(Lang::Bash, value, range, "a command another program runs"),
     }
 }
 
