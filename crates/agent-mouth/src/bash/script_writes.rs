@@ -108,7 +108,7 @@ fn substitution_flags(s: &str) -> Option<(&str, &str)> {
     let after_re = skip_delimited(it.as_str(), d)?;
     let after_repl = skip_delimited(after_re, d)?;
     let end = after_repl
-        .find(|ch: char| ch == ';' || ch == '}' || ch == '\n')
+        .find([';', '}', '\n'])
         .unwrap_or(after_repl.len());
     // A `w` flag takes the rest of the line, `;` included.
     if let Some(w) = after_repl[..end].find('w') {
