@@ -233,6 +233,9 @@ rules! {
     PROGRAM_RUNS_CODE = { "program.runs_code", "shell-escape", Review, locked: false, Bash,
         "An option of the program makes it run code in its own language (gdb commands, a makefile, a Lua script, TeX shell escape), which can reach the system; the program table (data/programs.toml) says which options do.",
         match: ["gdb -batch -ex 'python import os' ./app", "make --eval='x:;@id' x", "pdflatex -shell-escape paper.tex"], no_match: ["gdb -batch -ex bt ./app core", "make -j4 test"] }
+    PROGRAM_UNKNOWN = { "program.unknown", "unknown-program", Review, locked: false, Bash,
+        "A program that neither the program table, the known list nor any rule knows, with arguments that look like an effect (code given to an option, a path in system or home directories) — or, under `unknown_programs = \"review\"`, any such program. A user rule can allow it.",
+        match: ["zork-tool --exec 'rm -rf build' .", "qux-sync /etc/passwd", "frobnicate --config ~/.ssh/config"], no_match: ["frobnicate --verbose src", "ls -la /etc", "frobnicate https://example.net/x"] }
     BASH_DESTRUCTIVE_GIT = { "bash.destructive_git", "dangerous-op", Review, locked: false, Bash,
         "History or local work is rewritten or discarded (force push, reset --hard, clean -f …).",
         match: ["git push --force origin main", "git push -f", "git reset --hard HEAD~1", "git clean -fdx", "git push origin --delete feature", "git push origin :feature"], no_match: ["git push origin main", "git reset HEAD file", "git status"] }

@@ -114,6 +114,8 @@ pub(crate) struct Ctx<'p> {
     pub nesting: usize,
     /// Every program invocation seen in bash sources (for user rules).
     pub invocations: Vec<crate::user_rules::SeenInvocation>,
+    /// What programs nothing knows get.
+    pub unknown: crate::programs::UnknownPrograms,
 }
 
 impl Ctx<'_> {
@@ -307,6 +309,7 @@ pub(crate) fn named_nodes(root: Node<'_>) -> Vec<Node<'_>> {
 pub struct Validator {
     parsers: Parsers,
     user: UserRules,
+    unknown: crate::programs::UnknownPrograms,
 }
 
 impl Default for Validator {
@@ -321,7 +324,15 @@ impl Validator {
         Validator {
             parsers: Parsers::new(),
             user,
+            unknown: crate::programs::UnknownPrograms::default(),
         }
+    }
+
+    /// The same validator with another policy for programs nothing knows
+    /// (`[mouth] unknown_programs`).
+    pub fn with_unknown_programs(mut self, policy: crate::programs::UnknownPrograms) -> Validator {
+        self.unknown = policy;
+        self
     }
 
     /// Validates raw bytes: invalid UTF-8 is denied with its offset.
@@ -389,6 +400,7 @@ impl Validator {
             findings: Vec::new(),
             nesting: 0,
             invocations: Vec::new(),
+            unknown: self.unknown,
         };
         let identity = SpanMap::Shifted(Vec::new());
         if source.len() > MAX_SOURCE_BYTES {

@@ -6,13 +6,59 @@
 //! bash rules (`bash/program_effects.rs`), and the table's own examples are
 //! run by `tests/it/programs.rs`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use serde::Deserialize;
 
 /// The table as shipped (`data/programs.toml`).
 pub const PROGRAMS_TOML: &str = include_str!("../data/programs.toml");
+
+/// Programs known without a table entry (`data/known_programs.txt`).
+pub const KNOWN_PROGRAMS_TXT: &str = include_str!("../data/known_programs.txt");
+
+/// What a program that neither the table, the known list nor a rule knows
+/// gets (`[mouth] unknown_programs`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownPrograms {
+    /// Nothing: judged by the general rules only.
+    Allow,
+    /// Review when its arguments look like an effect: code given to an
+    /// option, a path in system or home directories.
+    #[default]
+    Shape,
+    /// Always review.
+    Review,
+}
+
+impl UnknownPrograms {
+    /// Every policy, for `--help` and reports.
+    pub const ALL: [UnknownPrograms; 3] = [
+        UnknownPrograms::Allow,
+        UnknownPrograms::Shape,
+        UnknownPrograms::Review,
+    ];
+
+    /// The config spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnknownPrograms::Allow => "allow",
+            UnknownPrograms::Shape => "shape",
+            UnknownPrograms::Review => "review",
+        }
+    }
+}
+
+impl std::str::FromStr for UnknownPrograms {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        UnknownPrograms::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| format!("unknown_programs must be allow, shape or review, not {s:?}"))
+    }
+}
 
 /// What an option, subcommand or operand makes a program do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -202,6 +248,19 @@ fn check_effect(prog: &str, e: &ProgramEffect) -> Result<(), TableError> {
     Ok(())
 }
 
+static KNOWN: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    KNOWN_PROGRAMS_TXT
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .flat_map(str::split_whitespace)
+        .collect()
+});
+
+/// Whether the table or the known list has `name` (a basename).
+pub fn is_known(name: &str) -> bool {
+    KNOWN.contains(name) || table().lookup(name).is_some()
+}
+
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
     #[expect(
         clippy::expect_used,
@@ -229,6 +288,17 @@ mod tests {
             }
         }
         assert!(t.lookup("definitely-not-a-program").is_none());
+    }
+
+    #[test]
+    fn the_known_list_reads_names_not_comments() {
+        assert!(is_known("ls") && is_known("cargo") && is_known("tar"));
+        assert!(!is_known("#") && !is_known("GNU") && !is_known("definitely-not-a-program"));
+        assert_eq!(
+            "shape".parse::<UnknownPrograms>(),
+            Ok(UnknownPrograms::Shape)
+        );
+        assert!("sometimes".parse::<UnknownPrograms>().is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use agent_mouth::corpus::{self, CategoryStats, CorpusStats, Part, Split};
+use agent_mouth::programs::UnknownPrograms;
 use agent_mouth::{Decision, Lang, UserRules, Validator, Verdict};
 use anyhow::Context as _;
 use autonomic_core::audit::{Actor, AuditLog};
@@ -47,6 +48,11 @@ pub struct ValidateArgs {
     /// decision and why), and the risk level a human is shown.
     #[arg(long, conflicts_with = "corpus")]
     explain: bool,
+    /// What programs nothing knows get (overrides `[mouth] unknown_programs`):
+    /// `allow`, `shape` (review when their arguments look like an effect) or
+    /// `review`.
+    #[arg(long, value_name = "POLICY")]
+    unknown_programs: Option<UnknownPrograms>,
     /// Do not append rejections to the audit log.
     #[arg(long)]
     no_audit: bool,
@@ -111,7 +117,10 @@ pub fn run(args: &ValidateArgs, ctx: &crate::Context) -> anyhow::Result<ExitCode
         Some(path) => UserRules::load(path)?,
         None => agent_spine::guard::load_rules(&ctx.paths, &ctx.config.config)?,
     };
-    let mut validator = Validator::new(rules);
+    let mut validator = agent_spine::guard::validator(rules, &ctx.config.config);
+    if let Some(policy) = args.unknown_programs {
+        validator = validator.with_unknown_programs(policy);
+    }
     if let Some(path) = &args.corpus {
         return run_corpus(args, &mut validator, path);
     }

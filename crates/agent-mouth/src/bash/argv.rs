@@ -82,6 +82,11 @@ struct Spec {
     assigns: bool,
 }
 
+/// Whether `name` is a wrapper this module sees through.
+pub(crate) fn is_wrapper(name: &str) -> bool {
+    WRAPPERS.iter().any(|w| w.name == name)
+}
+
 const WRAPPERS: &[Spec] = &[
     Spec {
         name: "env",

@@ -18,6 +18,7 @@ mod script_writes;
 mod system;
 mod trusted_writes;
 mod typed;
+mod unknown;
 mod word;
 mod wrapped;
 mod writes;

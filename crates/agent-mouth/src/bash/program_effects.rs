@@ -29,6 +29,7 @@ struct Target<'w> {
 
 pub(super) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
     let Some(p) = programs::table().lookup(inv.prog()) else {
+        super::unknown::check(r, inv);
         return;
     };
     for e in &p.effects {

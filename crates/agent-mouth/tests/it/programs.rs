@@ -87,3 +87,84 @@ fn every_program_cites_sources_and_every_alias_is_found() {
         }
     }
 }
+
+mod unknown {
+    use agent_mouth::programs::UnknownPrograms;
+    use agent_mouth::{Decision, Lang, UserRules, Validator};
+
+    fn with(policy: UnknownPrograms, src: &str) -> (Decision, Vec<String>) {
+        let v = Validator::new(UserRules::default())
+            .with_unknown_programs(policy)
+            .validate(Lang::Bash, src);
+        (
+            v.decision,
+            v.findings.into_iter().map(|f| f.rule_id).collect(),
+        )
+    }
+
+    #[test]
+    fn the_default_reviews_an_unknown_program_given_code_or_system_paths() {
+        for src in [
+            "zork-tool --exec 'rm -rf build' .",
+            "zork-tool -e 'x; y'",
+            "qux-sync /etc/passwd",
+            "frobnicate --config ~/.ssh/config",
+            "frobnicate --out=/usr/local/bin/x",
+        ] {
+            let (d, ids) = with(UnknownPrograms::default(), src);
+            assert_eq!(d, Decision::Review, "{src}: {ids:?}");
+            assert!(
+                ids.contains(&"program.unknown".to_string()),
+                "{src}: {ids:?}"
+            );
+        }
+        for src in [
+            "frobnicate --verbose src",
+            "frobnicate -e production build",
+            "frobnicate https://example.net/x",
+            "./scripts/frob --exec 'a b'",
+            "bin/frob /etc/hosts",
+        ] {
+            let (d, ids) = with(UnknownPrograms::default(), src);
+            assert_eq!(d, Decision::Allow, "{src}: {ids:?}");
+        }
+    }
+
+    #[test]
+    fn review_flags_every_unknown_program_and_allow_none() {
+        let (d, ids) = with(UnknownPrograms::Review, "frobnicate --verbose src");
+        assert_eq!(
+            (d, ids),
+            (Decision::Review, vec!["program.unknown".to_string()])
+        );
+        let (d, _) = with(UnknownPrograms::Allow, "zork-tool --exec 'rm -rf build' .");
+        assert_eq!(d, Decision::Allow);
+        // Known programs, wrappers and the program table never count as unknown.
+        for src in [
+            "ls -la /etc",
+            "cargo test --workspace",
+            "sudo -u ci make test",
+            "tar -czf out.tgz src",
+            "jq . data.json",
+        ] {
+            let (_, ids) = with(UnknownPrograms::Review, src);
+            assert!(
+                !ids.contains(&"program.unknown".to_string()),
+                "{src}: {ids:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_user_rule_can_allow_an_unknown_program() {
+        let rules = UserRules::parse(
+            "[[rule]]\nid = \"our-frob\"\ndecision = \"allow\"\ncommand = \"frobnicate\"\nreason = \"our tool\"\n",
+            std::path::Path::new("rules.toml"),
+        )
+        .unwrap();
+        let v = Validator::new(rules)
+            .with_unknown_programs(UnknownPrograms::Review)
+            .validate(Lang::Bash, "frobnicate --verbose src");
+        assert_eq!(v.decision, Decision::Allow, "{:?}", v.findings);
+    }
+}

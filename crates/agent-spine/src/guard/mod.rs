@@ -206,6 +206,13 @@ impl std::fmt::Debug for Guard {
     }
 }
 
+/// A validator with `rules` and the config's policy for unknown programs.
+pub fn validator(rules: UserRules, config: &Config) -> Validator {
+    // The config loader has already refused any other spelling.
+    let policy = config.mouth.unknown_programs.parse().unwrap_or_default();
+    Validator::new(rules).with_unknown_programs(policy)
+}
+
 /// The user rules file: `[mouth] rules_file`, else `<home>/rules.toml`
 /// (where "always" answers are written).
 pub fn rules_path(paths: &Paths, config: &Config) -> PathBuf {
@@ -251,7 +258,7 @@ impl Guard {
         );
         let audit = AuditLog::open(&paths.audit_log)?;
         Ok(Guard {
-            validator: Validator::new(rules.clone()),
+            validator: validator(rules.clone(), &config),
             rules,
             rules_path,
             db: std::sync::OnceLock::new(),
@@ -419,7 +426,7 @@ impl Guard {
         let remembered = if answer == Answer::Always {
             let r = remember::write(&self.rules_path, a)?;
             self.rules = UserRules::load(&self.rules_path)?;
-            self.validator = Validator::new(self.rules.clone());
+            self.validator = validator(self.rules.clone(), &self.config);
             Some(r)
         } else {
             None

@@ -63,6 +63,7 @@ fn show_prints_values_and_origins() {
     slack_approval_channel = "#ops-approvals"  # default
     slack_approval_timeout_minutes = 5  # config.toml:79
     # rules_file (unset)  # default
+    unknown_programs = "shape"  # default
 
     [spine]
     review_without_terminal = "refuse"  # default
@@ -122,7 +123,7 @@ fn show_without_a_file_is_all_defaults() {
         ),
         "{stdout}"
     );
-    assert_eq!(stdout.matches("# default\n").count(), 55, "{stdout}");
+    assert_eq!(stdout.matches("# default\n").count(), 56, "{stdout}");
 }
 
 #[test]
@@ -134,7 +135,7 @@ fn show_json_has_structured_origins() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["source"], "[HOME]/config.toml");
     let entries = json["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 55);
+    assert_eq!(entries.len(), 56);
     let rules = entries
         .iter()
         .find(|e| e["key"] == "mouth.rules_file")

@@ -135,6 +135,9 @@ section! {
         /// TOML file of extra validator rules, where `autonomic run` also writes "always" answers; unset means `<home>/rules.toml`, read when it exists (`validate --rules` overrides it).
         #[example("\"~/.autonomic/rules.toml\"")]
         rules_file: Option<PathBuf> = None,
+        /// What a program gets that neither agent-mouth's program table, its known list nor a rule knows: "allow" (only the general rules judge it), "shape" (review when its arguments look like an effect: code given to an option, a path in system or home directories), or "review" (always). The README gives the benign review rate of each.
+        #[kind(Kind::Choice { values: UNKNOWN_PROGRAMS })]
+        unknown_programs: String = "shape".to_owned(),
     }
 }
 
@@ -362,6 +365,7 @@ choice! {
 
 /// The names of [`SandboxLevel`] in the file (a unit test checks they match).
 const SANDBOX_LEVELS: &[&str] = &["none", "seccomp", "firecracker"];
+const UNKNOWN_PROGRAMS: &[&str] = &["allow", "shape", "review"];
 
 impl Value for SandboxLevel {
     const KIND: Option<Kind> = Some(Kind::Choice {
