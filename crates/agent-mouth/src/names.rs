@@ -182,19 +182,26 @@ pub(crate) fn is_net_tool(p: &str) -> bool {
 /// Sensitive credential locations, with a short label.
 pub(crate) fn credential_path(path: &str) -> Option<&'static str> {
     let p = path.trim_matches(|c| c == '"' || c == '\'');
+    // Every credential path is absolute, under a home or a dot-name: most
+    // words (`-la`, `src`, `main.rs`) are ruled out here.
+    if !p.starts_with(['/', '~', '$', '.']) && !p.contains("/.") {
+        return None;
+    }
     const HOME: &[&str] = &["~/", "$HOME/", "${HOME}/", "/root/", "/home/"];
-    let under_home = |suffix: &str| {
-        HOME.iter().any(|h| {
-            p.strip_prefix(h).is_some_and(|rest| {
-                let rest = if *h == "/home/" {
+    // `p` relative to the home it is under (or as written).
+    let rest = HOME
+        .iter()
+        .find_map(|h| {
+            p.strip_prefix(h).map(|rest| {
+                if *h == "/home/" {
                     rest.split_once('/').map_or("", |x| x.1)
                 } else {
                     rest
-                };
-                rest.starts_with(suffix)
+                }
             })
-        }) || p.starts_with(suffix)
-    };
+        })
+        .unwrap_or(p);
+    let under_home = |suffix: &str| rest.starts_with(suffix) || p.starts_with(suffix);
     if p.starts_with("/etc/shadow") || p.starts_with("/etc/gshadow") || p == "/etc/master.passwd" {
         return Some("the system password hashes");
     }

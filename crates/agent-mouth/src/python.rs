@@ -2,6 +2,7 @@
 //! subprocess with a shell, pty.spawn, sockets, `__import__` tricks,
 //! decoded payloads executed, unsafe deserialisation, native code loading.
 
+use crate::engine::kind;
 use std::collections::HashMap;
 
 use tree_sitter::{Node, Tree};
@@ -29,7 +30,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
         aliases: HashMap::new(),
     };
     for n in &nodes {
-        match n.kind() {
+        match kind(n) {
             "import_statement" | "import_from_statement" => py.import(*n),
             "assignment" => py.assignment(*n),
             _ => {}
@@ -38,7 +39,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
     let mut socket = None;
     let mut plumbing = false;
     for n in &nodes {
-        if n.kind() != "call" {
+        if kind(n) != "call" {
             continue;
         }
         let Some(f) = n.child_by_field_name("function") else {
@@ -75,7 +76,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
     }
     // exec/eval reached through a dictionary: `globals()['__builtins__']['eval']`
     for n in &nodes {
-        if n.kind() != "subscript" {
+        if kind(n) != "subscript" {
             continue;
         }
         let t = &src[n.byte_range()];
@@ -119,7 +120,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
     }
     // Code smuggled in string literals: `'__import__("os").system(…)'`.
     for n in &nodes {
-        if n.kind() != "string" {
+        if kind(n) != "string" {
             continue;
         }
         if let Some(text) = py_str(*n, src) {
@@ -141,7 +142,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
         }
     }
     if nodes.iter().any(|n| {
-        matches!(n.kind(), "string" | "concatenated_string")
+        matches!(kind(n), "string" | "concatenated_string")
             && src[n.byte_range()].matches("\\x").count() >= 20
     }) {
         py.hit(
@@ -172,7 +173,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
     }
     // os.fork() inside an endless loop
     for n in &nodes {
-        if n.kind() == "while_statement" {
+        if kind(n) == "while_statement" {
             let text = &src[n.byte_range()];
             if text.contains("fork()") {
                 py.hit(
@@ -187,13 +188,13 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
 
 /// The value of a string literal without interpolation.
 pub(crate) fn py_str(n: Node<'_>, src: &str) -> Option<String> {
-    match n.kind() {
+    match kind(n) {
         "string" => {
             let mut out = String::new();
             let mut raw = false;
             let mut c = n.walk();
             for ch in n.named_children(&mut c) {
-                match ch.kind() {
+                match kind(ch) {
                     // Escape sequences sit inside the content node in this
                     // grammar: copy the text between them, decode each (not
                     // in a raw string, where they stay as written).
@@ -201,7 +202,7 @@ pub(crate) fn py_str(n: Node<'_>, src: &str) -> Option<String> {
                         let mut at = ch.start_byte();
                         let mut cc = ch.walk();
                         for e in ch.named_children(&mut cc) {
-                            if e.kind() == "escape_sequence" && !raw {
+                            if kind(e) == "escape_sequence" && !raw {
                                 out.push_str(&src[at..e.start_byte()]);
                                 out.push_str(&unescape(&src[e.byte_range()]));
                                 at = e.end_byte();
@@ -263,7 +264,7 @@ impl Py<'_, '_, '_> {
         let mut c = n.walk();
         let names: Vec<Node<'_>> = n.children_by_field_name("name", &mut c).collect();
         for name in names {
-            let (full, local) = if name.kind() == "aliased_import" {
+            let (full, local) = if kind(name) == "aliased_import" {
                 let full = name
                     .child_by_field_name("name")
                     .map(|x| self.text(x).to_string())
@@ -302,13 +303,12 @@ impl Py<'_, '_, '_> {
         ) else {
             return;
         };
-        if l.kind() != "identifier" {
+        if kind(l) != "identifier" {
             return;
         }
         let q = self.qualify(r);
         let local = self.text(l).to_string();
-        if !q.is_empty()
-            && (r.kind() == "call" && q.starts_with("__module__:") || r.kind() != "call")
+        if !q.is_empty() && (kind(r) == "call" && q.starts_with("__module__:") || kind(r) != "call")
         {
             let q = q.trim_start_matches("__module__:").to_string();
             if q != local {
@@ -320,7 +320,7 @@ impl Py<'_, '_, '_> {
     /// A dotted, alias-resolved name for an expression (`sp.run` →
     /// `subprocess.run`, `__import__("os").system` → `os.system`).
     fn qualify(&self, n: Node<'_>) -> String {
-        match n.kind() {
+        match kind(n) {
             "identifier" => {
                 let t = self.text(n);
                 self.aliases
@@ -384,14 +384,14 @@ impl Py<'_, '_, '_> {
         };
         let mut c = a.walk();
         a.named_children(&mut c)
-            .filter(|x| x.kind() != "comment")
+            .filter(|x| kind(x) != "comment")
             .collect()
     }
 
     fn kwarg<'t>(args: &[Node<'t>], src: &str, key: &str) -> Option<Node<'t>> {
         args.iter()
             .find(|a| {
-                a.kind() == "keyword_argument"
+                kind(a) == "keyword_argument"
                     && a.child_by_field_name("name")
                         .is_some_and(|k| &src[k.byte_range()] == key)
             })
@@ -443,7 +443,7 @@ impl Py<'_, '_, '_> {
         let first = args
             .first()
             .copied()
-            .filter(|a| a.kind() != "keyword_argument");
+            .filter(|a| kind(a) != "keyword_argument");
         let range = n.byte_range();
         let base = name.rsplit('.').next().unwrap_or(name);
         // Any call with a truthy `shell=` runs through a shell, whatever
@@ -682,7 +682,7 @@ impl Py<'_, '_, '_> {
                 let positional: Vec<Node<'_>> = args
                     .iter()
                     .copied()
-                    .filter(|a| a.kind() != "keyword_argument")
+                    .filter(|a| kind(a) != "keyword_argument")
                     .collect();
                 // `loop.subprocess_exec(protocol_factory, prog, *args)`.
                 let skip = usize::from(base == "subprocess_exec");
@@ -730,7 +730,7 @@ impl Py<'_, '_, '_> {
                 let shell_on = shell
                     .as_deref()
                     .is_some_and(|v| !matches!(v, "False" | "None" | "0" | "''" | "\"\""));
-                let argv: Option<Vec<String>> = first.and_then(|a| match a.kind() {
+                let argv: Option<Vec<String>> = first.and_then(|a| match kind(a) {
                     "list" | "tuple" => {
                         let mut c = a.walk();
                         a.named_children(&mut c)
@@ -983,13 +983,11 @@ impl Py<'_, '_, '_> {
 /// A host name built at run time out of something else: a concatenation,
 /// an f-string with fields, `.format()`, `.join()` or `%` formatting.
 fn built_name(n: Node<'_>, src: &str) -> bool {
-    match n.kind() {
+    match kind(n) {
         "binary_operator" => true,
         "string" => {
             let mut c = n.walk();
-            let interpolated = n
-                .named_children(&mut c)
-                .any(|x| x.kind() == "interpolation");
+            let interpolated = n.named_children(&mut c).any(|x| kind(x) == "interpolation");
             interpolated
         }
         "call" => n.child_by_field_name("function").is_some_and(|f| {
@@ -1004,7 +1002,7 @@ fn built_name(n: Node<'_>, src: &str) -> bool {
 /// call `n` is the receiver of a write, `Some(None)` when the argument is
 /// not a single node, `None` when it is no write.
 fn chained_write<'t>(n: Node<'t>, src: &str) -> Option<Option<Node<'t>>> {
-    let attr = n.parent().filter(|p| p.kind() == "attribute")?;
+    let attr = n.parent().filter(|p| kind(p) == "attribute")?;
     let method = attr.child_by_field_name("attribute")?;
     if !matches!(
         &src[method.byte_range()],
@@ -1012,7 +1010,7 @@ fn chained_write<'t>(n: Node<'t>, src: &str) -> Option<Option<Node<'t>>> {
     ) {
         return None;
     }
-    let call = attr.parent().filter(|p| p.kind() == "call")?;
+    let call = attr.parent().filter(|p| kind(p) == "call")?;
     let args = call.child_by_field_name("arguments")?;
     Some(args.named_child(0))
 }
@@ -1021,18 +1019,18 @@ fn chained_write<'t>(n: Node<'t>, src: &str) -> Option<Option<Node<'t>>> {
 /// name the `with` binds.
 fn with_write<'t>(n: Node<'t>, src: &str) -> Option<Node<'t>> {
     // with_item > as_pattern(open(...), as_pattern_target(identifier))
-    let pattern = n.parent().filter(|p| p.kind() == "as_pattern")?;
+    let pattern = n.parent().filter(|p| kind(p) == "as_pattern")?;
     let alias = pattern
         .child_by_field_name("alias")
         .map(|a| src[a.byte_range()].to_owned())?;
     let mut with = pattern;
-    while with.kind() != "with_statement" {
+    while kind(with) != "with_statement" {
         with = with.parent()?;
     }
     let body = with.child_by_field_name("body")?;
     let mut stack = vec![body];
     while let Some(x) = stack.pop() {
-        if x.kind() == "call" {
+        if kind(x) == "call" {
             let f = x.child_by_field_name("function");
             let target = format!("{alias}.write");
             if f.is_some_and(|f| src[f.byte_range()] == target) {

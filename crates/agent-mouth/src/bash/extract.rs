@@ -1,6 +1,7 @@
 //! Walks a bash syntax tree into a flat list of simple commands, each with
 //! its normalised words, redirections and where its stdin comes from.
 
+use crate::engine::kind;
 use std::ops::Range;
 
 use tree_sitter::Node;
@@ -107,11 +108,11 @@ impl Extractor<'_> {
     fn visit_substitutions(&mut self, node: Node<'_>, id: usize) {
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
-            match n.kind() {
+            match kind(n) {
                 "command_substitution" | "process_substitution" => {
                     let (sp, sq) = (self.parent, self.in_procsub);
                     self.parent = Some(id);
-                    self.in_procsub = n.kind() == "process_substitution";
+                    self.in_procsub = kind(n) == "process_substitution";
                     let mut c = n.walk();
                     let kids: Vec<Node<'_>> = n.named_children(&mut c).collect();
                     for k in kids {
@@ -154,7 +155,7 @@ impl Extractor<'_> {
     }
 
     fn redirect(&mut self, n: Node<'_>, target: usize) {
-        match n.kind() {
+        match kind(n) {
             "file_redirect" => {
                 let mut op = String::new();
                 let mut fd = None;
@@ -162,7 +163,7 @@ impl Extractor<'_> {
                 for ch in n.children(&mut c) {
                     if !ch.is_named() {
                         op.push_str(&self.src[ch.byte_range()]);
-                    } else if ch.kind() == "file_descriptor" {
+                    } else if kind(ch) == "file_descriptor" {
                         fd = Some(self.src[ch.byte_range()].to_string());
                     }
                 }
@@ -187,7 +188,7 @@ impl Extractor<'_> {
                 let mut c = n.walk();
                 let kids: Vec<Node<'_>> = n.named_children(&mut c).collect();
                 for k in &kids {
-                    if k.kind() == "heredoc_body" {
+                    if kind(k) == "heredoc_body" {
                         let body = self.src[k.byte_range()].to_string();
                         self.script.cmds[target].stdin = Stdin::Heredoc {
                             body,
@@ -199,7 +200,7 @@ impl Extractor<'_> {
                 // `cat <<EOF | sh`: the rest of the pipeline hangs off the
                 // heredoc redirect in tree-sitter-bash.
                 for k in kids {
-                    match k.kind() {
+                    match kind(k) {
                         "heredoc_start" | "heredoc_body" | "heredoc_end" => {}
                         "pipeline" => {
                             let before = self.script.cmds.len();
@@ -231,7 +232,7 @@ impl Extractor<'_> {
     }
 
     pub(crate) fn visit(&mut self, node: Node<'_>) {
-        match node.kind() {
+        match kind(node) {
             "comment" | "heredoc_body" => {}
             "command" => self.command(node),
             "variable_assignment" => {
@@ -247,7 +248,7 @@ impl Extractor<'_> {
                 let mut c = node.walk();
                 let kids: Vec<Node<'_>> = node.children(&mut c).collect();
                 for k in kids {
-                    if k.kind() == "variable_assignment" {
+                    if kind(k) == "variable_assignment" {
                         if let Some(a) = self.assignment(k) {
                             cmd.assigns.push(a);
                         }
@@ -349,7 +350,7 @@ impl Extractor<'_> {
         let mut c = node.walk();
         let kids: Vec<Node<'_>> = node.named_children(&mut c).collect();
         for k in kids {
-            match k.kind() {
+            match kind(k) {
                 "variable_assignment" => {
                     if let Some(a) = self.assignment(k) {
                         cmd.assigns.push(a);

@@ -2,6 +2,7 @@
 //! strings and known-constant variables into the text bash would pass to
 //! the program, and record why a word is *not* known at parse time.
 
+use crate::engine::kind;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -110,7 +111,7 @@ pub(crate) fn normalize(node: Node<'_>, src: &str, vars: &Vars) -> Word {
         in_quotes: false,
     };
     piece(&mut b, node, vars, 0);
-    if node.kind() == "concatenation" && b.quoted_pieces > 0 && b.unquoted_pieces > 0 {
+    if kind(node) == "concatenation" && b.quoted_pieces > 0 && b.unquoted_pieces > 0 {
         b.obf("mixes quoted and unquoted pieces in one word");
     }
     // Globs and braces are only special when unquoted.
@@ -128,7 +129,7 @@ pub(crate) fn normalize(node: Node<'_>, src: &str, vars: &Vars) -> Word {
         from_var: b.from_var,
         obfuscated: b.obfuscated,
         range: node.byte_range(),
-        kind: match node.kind() {
+        kind: match kind(node) {
             "process_substitution" => "process_substitution",
             "command_substitution" => "command_substitution",
             "string" => "string",
@@ -145,7 +146,7 @@ fn piece(b: &mut Builder<'_>, node: Node<'_>, vars: &Vars, depth: usize) {
         b.text.push_str(raw);
         return;
     }
-    match node.kind() {
+    match kind(node) {
         "word" | "number" | "special_variable_name" | "variable_name" => {
             if !raw.is_empty() {
                 b.unquoted_pieces += 1;
@@ -212,7 +213,7 @@ fn piece(b: &mut Builder<'_>, node: Node<'_>, vars: &Vars, depth: usize) {
             }
             let mut c = node.walk();
             for ch in node.named_children(&mut c) {
-                if ch.kind() == "string_content" {
+                if kind(ch) == "string_content" {
                     let s = unescape_double(&b.src[ch.byte_range()]);
                     b.quoted(&s);
                 } else {
@@ -285,7 +286,7 @@ fn piece(b: &mut Builder<'_>, node: Node<'_>, vars: &Vars, depth: usize) {
         _ => {
             // Tokens such as `=` inside a concatenation, or unknown nodes:
             // keep the text, unknown kinds make the word dynamic.
-            if node.is_named() && node.kind() != "string_content" {
+            if node.is_named() && kind(node) != "string_content" {
                 b.dynamic(Dyn::Variable);
             }
             b.text.push_str(raw);
@@ -302,7 +303,7 @@ fn contains_kind(node: Node<'_>, kinds: &[&str]) -> bool {
         if seen > 10_000 {
             return true;
         }
-        if kinds.contains(&n.kind()) {
+        if kinds.contains(&kind(n)) {
             return true;
         }
         let mut c = n.walk();
@@ -324,7 +325,7 @@ fn resolve_var(node: Node<'_>, src: &str, vars: &Vars) -> Option<String> {
         }
         return None;
     };
-    if only.kind() != "variable_name" {
+    if kind(only) != "variable_name" {
         return None;
     }
     let name = &src[only.byte_range()];

@@ -2,6 +2,7 @@
 //! (exec, execSync, spawn with a shell, computed `require` names), vm.run*,
 //! fetched or decoded code evaluated, sandbox escapes through `process`.
 
+use crate::engine::kind;
 use std::collections::HashMap;
 
 use tree_sitter::{Node, Tree};
@@ -29,12 +30,12 @@ pub(super) struct Ts<'a, 'c, 'p> {
 
 /// The value of a string or no-substitution template literal.
 pub(super) fn js_str(n: Node<'_>, src: &str) -> Option<String> {
-    match n.kind() {
+    match kind(n) {
         "string" => {
             let mut out = String::new();
             let mut c = n.walk();
             for ch in n.named_children(&mut c) {
-                match ch.kind() {
+                match kind(ch) {
                     "string_fragment" => out.push_str(&src[ch.byte_range()]),
                     "escape_sequence" => {
                         out.push_str(&crate::bash::decode_ansi_c(&src[ch.byte_range()]))
@@ -47,7 +48,7 @@ pub(super) fn js_str(n: Node<'_>, src: &str) -> Option<String> {
         "template_string" => {
             let mut c = n.walk();
             if n.named_children(&mut c)
-                .any(|x| x.kind() == "template_substitution")
+                .any(|x| kind(x) == "template_substitution")
             {
                 return None;
             }
@@ -86,7 +87,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
     }
     let mut cp_import = None;
     for n in &nodes {
-        match n.kind() {
+        match kind(n) {
             "import_statement" => {
                 let source = n.child_by_field_name("source").and_then(|s| js_str(s, src));
                 if let Some(m) = source {
@@ -113,13 +114,13 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
     let mut socket = None;
     let mut spawn_seen = false;
     for n in &nodes {
-        match n.kind() {
+        match kind(n) {
             "call_expression" => {
                 let Some(f) = n.child_by_field_name("function") else {
                     continue;
                 };
                 let name = ts.qualify(f);
-                if name == "require" || f.kind() == "import" {
+                if name == "require" || kind(f) == "import" {
                     ts.require(*n, &mut cp_import);
                     continue;
                 }
@@ -166,7 +167,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
                         }
                     }
                 }
-                if f.kind() == "new_expression" {
+                if kind(f) == "new_expression" {
                     // new Function(...)(): the constructor is reported below
                     continue;
                 }
@@ -221,7 +222,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
                 {
                     ts.hit(c::TS_SANDBOX_ESCAPE, n.byte_range(), "reaches Node internals through `process`/`constructor` to escape the module system");
                 }
-                if n.kind() == "subscript_expression" {
+                if kind(n) == "subscript_expression" {
                     let obj = n
                         .child_by_field_name("object")
                         .map(|o| &src[o.byte_range()]);
@@ -348,7 +349,7 @@ impl Ts<'_, '_, '_> {
 
     fn import_bindings(&mut self, n: Node<'_>, module: &str) {
         for x in all_nodes(n) {
-            match x.kind() {
+            match kind(x) {
                 "namespace_import" => {
                     if let Some(id) = x.named_child(0) {
                         self.bindings
@@ -356,7 +357,7 @@ impl Ts<'_, '_, '_> {
                     }
                 }
                 "import_clause" => {
-                    if let Some(id) = x.named_child(0).filter(|i| i.kind() == "identifier") {
+                    if let Some(id) = x.named_child(0).filter(|i| kind(i) == "identifier") {
                         self.bindings
                             .insert(self.src[id.byte_range()].to_string(), module.to_string());
                     }
@@ -389,9 +390,9 @@ impl Ts<'_, '_, '_> {
         let module = q.strip_prefix("require:").map(str::to_string);
         let target = module
             .clone()
-            .or_else(|| (!q.is_empty() && value.kind() != "call_expression").then(|| q.clone()));
+            .or_else(|| (!q.is_empty() && kind(value) != "call_expression").then(|| q.clone()));
         let Some(target) = target else { return };
-        match name.kind() {
+        match kind(name) {
             "identifier" => {
                 self.bindings
                     .insert(self.src[name.byte_range()].to_string(), target);
@@ -399,7 +400,7 @@ impl Ts<'_, '_, '_> {
             "object_pattern" => {
                 let mut c = name.walk();
                 for p in name.named_children(&mut c) {
-                    match p.kind() {
+                    match kind(p) {
                         "shorthand_property_identifier_pattern" => {
                             let local = self.src[p.byte_range()].to_string();
                             self.bindings
@@ -427,7 +428,7 @@ impl Ts<'_, '_, '_> {
     /// Dotted, binding-resolved name: `cp.exec` → `child_process.exec`,
     /// `require('child_process').exec` → `child_process.exec`.
     fn qualify(&self, n: Node<'_>) -> String {
-        match n.kind() {
+        match kind(n) {
             "identifier" | "property_identifier" => {
                 let t = &self.src[n.byte_range()];
                 self.bindings
@@ -466,7 +467,7 @@ impl Ts<'_, '_, '_> {
                     .unwrap_or_default();
                 if f == "require"
                     || n.child_by_field_name("function")
-                        .is_some_and(|x| x.kind() == "import")
+                        .is_some_and(|x| kind(x) == "import")
                 {
                     let arg = n
                         .child_by_field_name("arguments")
@@ -494,8 +495,8 @@ impl Ts<'_, '_, '_> {
             .child_by_field_name("arguments")
             .and_then(|a| a.named_child(0));
         let Some(arg) = arg else { return };
-        let literal = arg.kind() == "string"
-            || (arg.kind() == "template_string" && js_str(arg, self.src).is_some());
+        let literal = kind(arg) == "string"
+            || (kind(arg) == "template_string" && js_str(arg, self.src).is_some());
         match js_str(arg, self.src) {
             Some(m) if CHILD_PROCESS.contains(&m.as_str()) => {
                 if !literal {
@@ -527,7 +528,7 @@ impl Ts<'_, '_, '_> {
         };
         let mut c = a.walk();
         a.named_children(&mut c)
-            .filter(|x| x.kind() != "comment")
+            .filter(|x| kind(x) != "comment")
             .collect()
     }
 
@@ -555,7 +556,7 @@ impl Ts<'_, '_, '_> {
         names.iter().all(|name| {
             let uses = nodes
                 .iter()
-                .filter(|n| n.kind() == "identifier" && &self.src[n.byte_range()] == *name)
+                .filter(|n| kind(n) == "identifier" && &self.src[n.byte_range()] == *name)
                 .filter(|n| !in_declaration(**n))
                 .count();
             let judged = self.literal_calls.iter().filter(|c| c == name).count();
@@ -582,9 +583,9 @@ impl Ts<'_, '_, '_> {
             return;
         };
         let mut argv = vec![prog.clone()];
-        if let Some(opts) = list.get(1).filter(|o| o.kind() == "object") {
+        if let Some(opts) = list.get(1).filter(|o| kind(o) == "object") {
             for p in all_nodes(*opts) {
-                let is_args = p.kind() == "pair"
+                let is_args = kind(p) == "pair"
                     && p.child_by_field_name("key")
                         .is_some_and(|k| &self.src[k.byte_range()] == "args");
                 let Some(v) = p.child_by_field_name("value").filter(|_| is_args) else {
@@ -718,7 +719,7 @@ impl Ts<'_, '_, '_> {
             ),
             "setTimeout" | "setInterval" | "setImmediate" => {
                 if first.is_some_and(|a| {
-                    matches!(a.kind(), "string" | "template_string" | "binary_expression")
+                    matches!(kind(a), "string" | "template_string" | "binary_expression")
                 }) {
                     self.hit(
                         c::TS_EVAL,
@@ -808,7 +809,7 @@ impl Ts<'_, '_, '_> {
     /// `Bun.spawn(['sh', '-c', …])`, `Deno.run({ cmd: [...] })`.
     fn bun_spawn(&mut self, n: Node<'_>, args: &[Node<'_>]) {
         let range = n.byte_range();
-        let arr = args.first().copied().filter(|a| a.kind() == "array");
+        let arr = args.first().copied().filter(|a| kind(a) == "array");
         let argv: Option<Vec<String>> = arr.and_then(|a| {
             let mut c = a.walk();
             a.named_children(&mut c)
@@ -853,9 +854,9 @@ impl Ts<'_, '_, '_> {
         let first = args.first().copied();
         let lit = first.and_then(|a| js_str(a, self.src));
         let shell_opt = args.iter().any(|a| {
-            a.kind() == "object"
+            kind(a) == "object"
                 && all_nodes(*a).iter().any(|p| {
-                    p.kind() == "pair"
+                    kind(p) == "pair"
                         && p.child_by_field_name("key")
                             .is_some_and(|k| &self.src[k.byte_range()] == "shell")
                         && p.child_by_field_name("value").is_some_and(|v| {
@@ -865,7 +866,7 @@ impl Ts<'_, '_, '_> {
         });
         let detached = args
             .iter()
-            .any(|a| a.kind() == "object" && self.src[a.byte_range()].contains("detached: true"));
+            .any(|a| kind(a) == "object" && self.src[a.byte_range()].contains("detached: true"));
         if detached {
             self.hit(
                 c::TS_CHILD_PROCESS,
@@ -873,7 +874,7 @@ impl Ts<'_, '_, '_> {
                 "starts a detached background process that outlives this one",
             );
         }
-        let argv: Option<Vec<String>> = args.get(1).filter(|a| a.kind() == "array").and_then(|a| {
+        let argv: Option<Vec<String>> = args.get(1).filter(|a| kind(a) == "array").and_then(|a| {
             let mut c = a.walk();
             a.named_children(&mut c)
                 .map(|e| js_str(e, self.src))
@@ -1018,13 +1019,13 @@ fn is_dns_lookup(name: &str) -> bool {
 /// A name built at run time: a template with substitutions, a
 /// concatenation, a `.join()`.
 fn built_name(n: Node<'_>) -> bool {
-    match n.kind() {
+    match kind(n) {
         "binary_expression" => true,
         "template_string" => {
             let mut c = n.walk();
             let substituted = n
                 .named_children(&mut c)
-                .any(|x| x.kind() == "template_substitution");
+                .any(|x| kind(x) == "template_substitution");
             substituted
         }
         _ => false,
@@ -1036,7 +1037,7 @@ fn built_name(n: Node<'_>) -> bool {
 fn in_declaration(n: Node<'_>) -> bool {
     let mut child = n;
     while let Some(p) = child.parent() {
-        match p.kind() {
+        match kind(p) {
             "import_statement" => return true,
             "variable_declarator" => {
                 return p

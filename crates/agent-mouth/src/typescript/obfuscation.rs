@@ -1,5 +1,6 @@
 //! Obfuscator fingerprints in JavaScript/TypeScript.
 
+use crate::engine::kind;
 use tree_sitter::Node;
 
 use super::{js_str, Ts};
@@ -11,7 +12,7 @@ pub(super) fn obfuscation(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
     let src = ts.src;
     let hex_ids = nodes
         .iter()
-        .filter(|n| n.kind() == "identifier" && src[n.byte_range()].starts_with("_0x"))
+        .filter(|n| kind(n) == "identifier" && src[n.byte_range()].starts_with("_0x"))
         .count();
     if hex_ids >= 3 {
         ts.hit(
@@ -22,7 +23,7 @@ pub(super) fn obfuscation(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
     }
     let seeds = nodes
         .iter()
-        .filter(|n| n.kind() == "string")
+        .filter(|n| kind(n) == "string")
         .filter_map(|n| js_str(*n, src))
         .filter(|s| {
             let digits = s.chars().take_while(|c| c.is_ascii_digit()).count();
@@ -47,7 +48,7 @@ pub(super) fn obfuscation(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
     }
     let escaped_blob = nodes
         .iter()
-        .any(|n| n.kind() == "string" && src[n.byte_range()].matches("\\x").count() >= 20);
+        .any(|n| kind(n) == "string" && src[n.byte_range()].matches("\\x").count() >= 20);
     if escaped_blob {
         ts.hit(
             c::TS_OBFUSCATED,
@@ -63,7 +64,7 @@ pub(super) fn obfuscation(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
         );
     }
     for n in nodes {
-        match n.kind() {
+        match kind(n) {
             "string" => {
                 if let Some(s) = js_str(*n, src) {
                     if let Some(decoded) = decode_literal(&s) {
@@ -106,9 +107,9 @@ pub(super) fn obfuscation(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
                     .unwrap_or("");
                 let idx = n.child_by_field_name("index");
                 let computed =
-                    idx.is_some_and(|i| js_str(i, src).is_none() && !matches!(i.kind(), "number"));
+                    idx.is_some_and(|i| js_str(i, src).is_none() && !matches!(kind(i), "number"));
                 let escaped = idx.is_some_and(|i| {
-                    src[i.byte_range()].contains("\\x") || i.kind() == "binary_expression"
+                    src[i.byte_range()].contains("\\x") || kind(i) == "binary_expression"
                 });
                 if matches!(
                     obj,
@@ -121,7 +122,7 @@ pub(super) fn obfuscation(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
                         format!("indexes `{obj}` with a hidden or computed name"),
                     );
                 } else if ts.bindings.contains_key(obj)
-                    && (computed || escaped || idx.is_some_and(|i| i.kind() == "string"))
+                    && (computed || escaped || idx.is_some_and(|i| kind(i) == "string"))
                 {
                     ts.hit(
                         c::TS_REFLECTION,
@@ -133,8 +134,7 @@ pub(super) fn obfuscation(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
             "call_expression" => {
                 // (0, eval)(…)
                 if let Some(f) = n.child_by_field_name("function") {
-                    if f.kind() == "parenthesized_expression"
-                        && src[f.byte_range()].contains("eval")
+                    if kind(f) == "parenthesized_expression" && src[f.byte_range()].contains("eval")
                     {
                         ts.hit(c::TS_EVAL, n.byte_range(), "indirect eval `(0, eval)(…)`");
                     }
