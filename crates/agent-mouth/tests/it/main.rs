@@ -6,6 +6,7 @@ mod corpus;
 mod git_config;
 mod normalize;
 mod programs;
+mod python_flow;
 mod python_ts;
 mod robustness;
 mod steering;

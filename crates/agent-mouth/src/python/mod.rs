@@ -1,6 +1,9 @@
 //! Python rules: exec/eval of non-literal data, os.system and friends,
 //! subprocess with a shell, pty.spawn, sockets, `__import__` tricks,
-//! decoded payloads executed, unsafe deserialisation, native code loading.
+//! decoded payloads executed, unsafe deserialisation, native code loading;
+//! and data flow from sources to sinks (`flow`).
+
+mod flow;
 
 use crate::engine::kind;
 use std::collections::HashMap;
@@ -63,6 +66,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
         }
         py.call(*n, &name);
     }
+    flow::check(&mut py, &nodes);
     if let Some(range) = socket {
         if plumbing {
             py.hit(
