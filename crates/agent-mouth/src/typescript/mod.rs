@@ -12,6 +12,7 @@ use crate::engine::{named_nodes as all_nodes, Ctx, SpanMap};
 use crate::names::is_shell;
 use crate::Lang;
 
+mod flow;
 mod obfuscation;
 use obfuscation::obfuscation;
 
@@ -280,6 +281,7 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
         }
     }
     obfuscation(&mut ts, &nodes);
+    flow::check(&mut ts, &nodes);
     let lower = text.to_ascii_lowercase();
     let sink = [
         "fetch(",
@@ -297,8 +299,9 @@ pub(crate) fn analyze(ctx: &mut Ctx<'_>, src: &str, tree: &Tree, map: &SpanMap) 
     ]
     .iter()
     .any(|k| lower.contains(k));
+    // The environment is followed by `flow` (a token in `headers` is how
+    // it is used, not a leak); files, cookies and storage by their names.
     let secret = [
-        "process.env",
         "readfilesync",
         "createreadstream",
         ".ssh",

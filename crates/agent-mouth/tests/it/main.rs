@@ -12,6 +12,7 @@ mod robustness;
 mod steering;
 mod techniques;
 mod trusted_files;
+mod ts_flow;
 mod user_rules;
 mod wrappers;
 
