@@ -1,126 +1,19 @@
-//! Activity rules: data leaving the machine (uploads, listeners, remote
-//! copies, DNS), collection (screenshots, clipboard, archives of home),
-//! anti-forensics, local package installs, offensive tooling, programs that
-//! open interactive shells, and native library loading.
+//! The per-program families of activity rules: each function knows a set
+//! of programs and returns whether the invocation was one of them (the
+//! first family that knows a program decides, as one `match` did before).
 
-use super::argv::Invocation;
-use super::extract::Cmd;
-use super::obfuscation::{obfuscated_args, repl};
-use super::writes::{manifest_writes, write_outside};
-use super::Rules;
+use super::super::Rules;
+use super::{is_package_url, is_remote_spec, Act};
 use crate::catalog as c;
 
-pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
-    let prog = inv.prog();
-    let args = inv.args();
-    let has = |s: &str| args.iter().any(|w| w.text == s);
-    let starts = |s: &str| args.iter().any(|w| w.text.starts_with(s));
-    let range =
-        inv.argv.first().map_or(0, |w| w.range.start)..inv.argv.last().map_or(0, |w| w.range.end);
-    obfuscated_args(r, cmd, inv);
-    repl(r, cmd, inv);
-    write_outside(r, cmd, inv);
-    if matches!(prog, "curl" | "wget" | "wget2" | "http" | "xh")
-        && args.windows(2).any(|w| {
-            matches!(w[0].text.as_str(), "-A" | "--user-agent" | "-U")
-                && [
-                    "mozilla",
-                    "opera",
-                    "wget",
-                    "curl/",
-                    "msie",
-                    "httpbrowser",
-                    "googlebot",
-                    "chrome/",
-                    "safari",
-                ]
-                .iter()
-                .any(|k| w[1].text.to_ascii_lowercase().contains(k))
-        })
-    {
-        r.hit(
-            c::BASH_DEFENSE_EVASION,
-            range.clone(),
-            "impersonates another client's User-Agent",
-        );
-    }
-    for w in args {
-        if w.literal()
-            && w.text.contains("$(")
-            && (w.text.contains('`') || w.text.contains("||") || w.text.contains(';'))
-        {
-            r.hit(
-                c::BASH_OBFUSCATED,
-                w.range.clone(),
-                "quoted text carries shell-injection syntax (`$(…)`, backticks, `||`)",
-            );
-        }
-    }
-    manifest_writes(r, cmd, inv);
-    if matches!(
-        prog,
-        "rm" | "rmdir"
-            | "dd"
-            | "shred"
-            | "mkfs"
-            | "fdisk"
-            | "parted"
-            | "wipefs"
-            | "npm"
-            | "gcloud"
-            | "az"
-            | "terraform"
-            | "kubectl"
-            | "apt"
-            | "apt-get"
-            | "dnf"
-            | "yum"
-            | "pip"
-            | "docker"
-            | "git"
-            | "cp"
-            | "mv"
-    ) && matches!(cmd.stdin, super::extract::Stdin::Pipe(_))
-    {
-        let confirms = r.upstream(cmd).iter().any(|u| {
-            let w: Vec<&str> = u.words.iter().map(|w| w.text.as_str()).collect();
-            matches!(
-                w.as_slice(),
-                ["yes"]
-                    | ["yes", _]
-                    | ["echo", "y" | "Y" | "yes" | "YES" | "Yes"]
-                    | ["printf", "y" | "y\\n" | "yes\\n"]
-            )
-        });
-        if confirms
-            && (inv.has_flag('r', &["recursive"]) || inv.has_flag('f', &["force"]) || prog != "rm")
-        {
-            r.hit(
-                c::BASH_DESTRUCTIVE_UNBOUNDED,
-                range.clone(),
-                format!("answers `{prog}`'s confirmation prompts automatically"),
-            );
-        }
-    }
-    for w in args {
-        if w.has_subst
-            && r.substituted(cmd).iter().any(|s| {
-                s.words.iter().skip(1).any(|x| {
-                    matches!(
-                        x.text.as_str(),
-                        "/etc/passwd" | "/etc/group" | "/etc/hosts" | "/proc/self/environ"
-                    )
-                })
-            })
-        {
-            r.hit(
-                c::BASH_CREDENTIAL_ACCESS,
-                w.range.clone(),
-                "substitutes a system file's contents into the arguments",
-            );
-            break;
-        }
-    }
+/// Data leaving the machine or arriving from it: HTTP clients sending files, raw sockets, remote copies, DNS lookups built at run time, text sent in other protocols' fields.
+pub(super) fn network(r: &mut Rules<'_, '_>, a: &Act<'_>) -> bool {
+    let (prog, args) = (a.prog, a.args);
+    let has = |s: &str| a.has(s);
+    let starts = |s: &str| a.starts(s);
+    let range = a.range.clone();
+    let cmd = a.cmd;
+    let inv = a.inv;
     match prog {
         "curl" | "curlie" => {
             let upload = args.iter().any(|w| {
@@ -185,7 +78,7 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
             );
         }
         "nc" | "ncat" | "netcat" | "socat" | "telnet"
-            if !matches!(cmd.stdin, super::extract::Stdin::Inherited)
+            if !matches!(cmd.stdin, super::super::extract::Stdin::Inherited)
                 || cmd.redirects.iter().any(|rd| rd.op == "<") =>
         {
             r.hit(
@@ -255,6 +148,19 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                 format!("`{prog}` sends data to a chosen host"),
             );
         }
+        _ => return false,
+    }
+    true
+}
+
+/// Collection: screenshots, and archives of what an agent should not pack.
+pub(super) fn collection(r: &mut Rules<'_, '_>, a: &Act<'_>) -> bool {
+    let (prog, args) = (a.prog, a.args);
+    let has = |s: &str| a.has(s);
+    let starts = |s: &str| a.starts(s);
+    let range = a.range.clone();
+    let inv = a.inv;
+    match prog {
         "import" | "xwd" | "scrot" | "gnome-screenshot" | "spectacle" | "grim" | "maim"
         | "screencapture" | "xdotool" | "xinput" | "logkeys" | "xclip" | "xsel" | "pbpaste"
         | "wl-paste" | "ffmpeg"
@@ -341,6 +247,19 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                 "sets file timestamps to chosen values (timestomping)",
             );
         }
+        _ => return false,
+    }
+    true
+}
+
+/// Evasion: clock changes, trusted certificates, hidden files and directories.
+pub(super) fn evasion(r: &mut Rules<'_, '_>, a: &Act<'_>) -> bool {
+    let (prog, args) = (a.prog, a.args);
+    let has = |s: &str| a.has(s);
+    let starts = |s: &str| a.starts(s);
+    let range = a.range.clone();
+    let inv = a.inv;
+    match prog {
         "date" | "timedatectl" | "hwclock"
             if inv.operands().any(|w| {
                 w.text.chars().all(|c| c.is_ascii_digit() || c == '.') && w.text.len() >= 8
@@ -390,6 +309,19 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                 "creates a hidden file or directory in a world-writable location",
             );
         }
+        _ => return false,
+    }
+    true
+}
+
+/// Local system packages, whose install scripts run as root.
+pub(super) fn system_packages(r: &mut Rules<'_, '_>, a: &Act<'_>) -> bool {
+    let prog = a.prog;
+    let has = |s: &str| a.has(s);
+    let starts = |s: &str| a.starts(s);
+    let range = a.range.clone();
+    let inv = a.inv;
+    match prog {
         "dpkg" | "rpm" | "dnf" | "yum" | "zypper" | "apt" | "apt-get" | "opkg" | "apk"
         | "pacman" | "installer" | "snap" | "flatpak" => {
             let local_pkg = inv.operands().any(|w| {
@@ -466,6 +398,19 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                 format!("`{prog}` is an attack or credential-cracking tool"),
             );
         }
+        _ => return false,
+    }
+    true
+}
+
+/// Programs that take over the terminal or the host: multiplexers, new namespaces and roots, file encryption, transient services, character-level rewriting.
+pub(super) fn host(r: &mut Rules<'_, '_>, a: &Act<'_>) -> bool {
+    let (prog, args) = (a.prog, a.args);
+    let has = |s: &str| a.has(s);
+    let starts = |s: &str| a.starts(s);
+    let range = a.range.clone();
+    let inv = a.inv;
+    match prog {
         "screen" | "tmux" | "byobu" | "newgrp" | "sg" | "chroot" | "unshare" | "nsenter"
         | "machinectl" | "busybox" | "ansible-test" | "expect" | "ranger" | "mc" | "vifm"
         | "nnn" | "script" | "openvt" | "capsh" => {
@@ -607,6 +552,16 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                 }
             }
         }
+        _ => return false,
+    }
+    true
+}
+
+/// Language package installs from local paths, URLs or other indexes.
+pub(super) fn language_packages(r: &mut Rules<'_, '_>, a: &Act<'_>) -> bool {
+    let (prog, args) = (a.prog, a.args);
+    let range = a.range.clone();
+    match prog {
         "pip" | "pip3" | "uv" | "pipx" | "npm" | "pnpm" | "yarn" | "gem" | "cargo" | "go"
             if args.iter().any(|w| {
                 let t = w.text.as_str();
@@ -643,6 +598,16 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                 "points later package installs at another index",
             );
         }
+        _ => return false,
+    }
+    true
+}
+
+/// Anti-forensics: deleting logs and histories, removing services.
+pub(super) fn antiforensics(r: &mut Rules<'_, '_>, a: &Act<'_>) -> bool {
+    let (prog, args) = (a.prog, a.args);
+    let range = a.range.clone();
+    match prog {
         "rm" | "shred" | "unlink" | "truncate"
             if args.iter().any(|w| {
                 w.text.starts_with("/var/log")
@@ -684,6 +649,17 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
                 "disables a service at boot",
             );
         }
+        _ => return false,
+    }
+    true
+}
+
+/// Offensive tooling: miners, credential dumpers, sniffers, remote-desktop servers, packers.
+pub(super) fn offensive(r: &mut Rules<'_, '_>, a: &Act<'_>) -> bool {
+    let (prog, args) = (a.prog, a.args);
+    let has = |s: &str| a.has(s);
+    let range = a.range.clone();
+    match prog {
         "xmrig" | "minerd" | "cpuminer" | "ethminer" | "nbminer" | "t-rex" | "lolminer"
         | "xmr-stak" | "ccminer" | "cgminer" | "bfgminer" => {
             r.hit(
@@ -743,6 +719,17 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
             range.clone(),
             "carries data in ICMP packet padding",
         ),
+        _ => return false,
+    }
+    true
+}
+
+/// Cloud storage copies and searches for secrets.
+pub(super) fn cloud_and_search(r: &mut Rules<'_, '_>, a: &Act<'_>) -> bool {
+    let (prog, args) = (a.prog, a.args);
+    let has = |s: &str| a.has(s);
+    let range = a.range.clone();
+    match prog {
         "aws" | "gsutil" | "azcopy" | "s3cmd" | "gcloud"
             if args.iter().any(|w| {
                 matches!(
@@ -794,176 +781,7 @@ pub(crate) fn check(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>) {
             range.clone(),
             "`enable -f` loads a shared library into the shell",
         ),
-        _ => {}
+        _ => return false,
     }
-    // native libraries handed to programs that load them
-    if !matches!(
-        prog,
-        "gcc"
-            | "cc"
-            | "clang"
-            | "g++"
-            | "c++"
-            | "ld"
-            | "ld.lld"
-            | "ld.gold"
-            | "ldd"
-            | "nm"
-            | "objdump"
-            | "readelf"
-            | "strip"
-            | "file"
-            | "ls"
-            | "cp"
-            | "mv"
-            | "rm"
-            | "ln"
-            | "install"
-            | "chmod"
-            | "chown"
-            | "ldconfig"
-            | "patchelf"
-            | "strings"
-            | "md5sum"
-            | "sha256sum"
-            | "tar"
-            | "zip"
-            | "unzip"
-            | "find"
-            | "cargo"
-            | "rustc"
-            | "make"
-            | "cmake"
-            | "ar"
-            | "echo"
-            | "printf"
-            | "git"
-            | "docker"
-            | "podman"
-            | "stat"
-            | "du"
-            | "wc"
-            | "cat"
-            | "lipo"
-            | "otool"
-            | "codesign"
-            | "mkdir"
-            | "touch"
-    ) {
-        let lib = args.iter().find(|w| {
-            let t = w.text.trim_matches(|c| c == '"' || c == '\'');
-            let t = t.rsplit('=').next().unwrap_or(t);
-            (t.ends_with(".so")
-                || t.contains(".so.")
-                || t.ends_with(".dylib")
-                || t.ends_with(".dll") && prog.starts_with("rundll"))
-                && !t.contains("://")
-        });
-        let plugin_opt = args.iter().any(|w| {
-            matches!(
-                w.text.as_str(),
-                "-engine" | "--default-auth" | "--plugin-dir" | "--load-extension" | "-dlopen"
-            ) || w.text.starts_with("--default-auth=")
-                || w.text.starts_with("--plugin-dir=")
-        });
-        if let Some(w) = lib {
-            r.hit(
-                c::BASH_LIBRARY_LOAD,
-                w.range.clone(),
-                format!("`{prog}` is given a native library to load (`{}`)", w.text),
-            );
-        } else if plugin_opt {
-            r.hit(
-                c::BASH_LIBRARY_LOAD,
-                range.clone(),
-                format!("`{prog}` is told to load a plugin from a chosen path"),
-            );
-        }
-    }
-    // servers that expose files or a port to the network
-    let listener = match prog {
-        "php" => has("-S"),
-        "ruby" => has("-run") || starts("-run"),
-        "busybox" => inv.operands().next().is_some_and(|w| w.text == "httpd"),
-        "httpd" | "lighttpd" | "darkhttpd" | "webfsd" | "miniserve" | "updog" | "http-server"
-        | "serve" => true,
-        "kubectl" => has("proxy") && starts("--address"),
-        "tailscale" | "ngrok" => has("serve") || has("funnel"),
-        "nc" | "ncat" | "netcat" | "socat" => {
-            has("-l")
-                || has("-lp")
-                || has("-lvp")
-                || has("-lnvp")
-                || has("-nlvp")
-                || args
-                    .iter()
-                    .any(|w| w.text.to_ascii_lowercase().contains("listen"))
-        }
-        _ => {
-            super::super::names::is_python(prog)
-                && (args.windows(2).any(|w| {
-                    w[0].text == "-m"
-                        && (w[1].text == "http.server"
-                            || w[1].text == "SimpleHTTPServer"
-                            || w[1].text == "pyftpdlib"
-                            || w[1].text == "smtpd")
-                }))
-        }
-    };
-    if listener {
-        r.hit(
-            c::BASH_LISTENER,
-            range,
-            format!("`{prog}` starts a server that exposes this machine to the network"),
-        );
-    }
-}
-
-/// `user@host:path`, `host:path`, `//host/share`, `rsync://…`.
-fn is_remote_spec(t: &str) -> bool {
-    if t.starts_with("rsync://")
-        || t.starts_with("sftp://")
-        || t.starts_with("scp://")
-        || t.starts_with("ftp://")
-        || t.starts_with("s3://")
-        || t.starts_with("gs://")
-        || t.starts_with("\\\\")
-        || t.starts_with("//")
-    {
-        return true;
-    }
-    match t.split_once(':') {
-        None if t.contains('@') && !t.starts_with('-') && !t.contains('/') => true,
-        Some((host, _)) => {
-            !host.is_empty()
-                && !host.contains('/')
-                && !host.starts_with('-')
-                && host
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "@.-_[]".contains(c))
-                && !host.chars().all(|c| c.is_ascii_alphabetic())
-                || host.contains('@')
-                || host.contains('.')
-        }
-        None => false,
-    }
-}
-
-/// A package given as a URL, an archive or a VCS reference instead of a
-/// registry name: `pip install https://…/x.tar.gz`, `npm i github:u/r`,
-/// `yarn add git+ssh://…`, `npm i ./x.tgz`.
-fn is_package_url(t: &str, prog: &str) -> bool {
-    let url = t.starts_with("https://") || t.starts_with("git://") || t.starts_with("ssh://");
-    let vcs = ["github:", "gitlab:", "bitbucket:", "gist:", "git+", "git@"]
-        .iter()
-        .any(|p| t.starts_with(p));
-    let archive = [".tgz", ".tar.gz", ".tar.bz2", ".zip", ".whl"]
-        .iter()
-        .any(|x| t.ends_with(x));
-    match prog {
-        "npm" | "pnpm" | "yarn" | "bun" => url || vcs || archive,
-        "pip" | "pip3" | "uv" | "pipx" => url || vcs || (archive && t.contains('/')),
-        "gem" => url,
-        _ => false,
-    }
+    true
 }
