@@ -38,6 +38,7 @@ mod names;
 mod payload;
 pub mod programs;
 mod python;
+mod spawn;
 mod trusted;
 mod trusted_write;
 mod typescript;

@@ -250,13 +250,6 @@ impl Py<'_, '_, '_> {
         self.ctx.report(self.map, rule, range, msg);
     }
 
-    /// Validates what a spawn without a shell runs: `argv` as one command.
-    fn validate_argv(&mut self, argv: &[String], range: &std::ops::Range<usize>, what: &str) {
-        let joined = crate::bash::join_argv(argv);
-        self.ctx
-            .nested(Lang::Bash, &joined, self.map.map(range), what);
-    }
-
     fn text(&self, n: Node<'_>) -> &str {
         &self.src[n.byte_range()]
     }
@@ -696,26 +689,17 @@ impl Py<'_, '_, '_> {
                     .map(|a| py_str(*a, self.src))
                     .collect();
                 match argv {
-                    Some(v)
+                    Some(v) if !v.is_empty() => {
                         if v.first()
-                            .is_some_and(|p| is_shell(crate::bash::basename(p))) =>
-                    {
-                        self.hit(
-                            c::PY_SHELL_EXEC,
-                            range.clone(),
-                            format!("`{name}` runs a shell"),
-                        );
-                        if v.len() >= 3 && v[1] == "-c" {
-                            self.ctx.nested(
-                                Lang::Bash,
-                                &v[2],
-                                self.map.map(&range),
-                                &format!("{name} shell command"),
+                            .is_some_and(|p| is_shell(crate::bash::basename(p)))
+                        {
+                            self.hit(
+                                c::PY_SHELL_EXEC,
+                                range.clone(),
+                                format!("`{name}` runs a shell"),
                             );
                         }
-                    }
-                    Some(v) if !v.is_empty() => {
-                        self.validate_argv(&v, &range, &format!("{name} argv"));
+                        crate::spawn::validate_spawned(self.ctx, self.map, &v, &range, name);
                     }
                     _ => self.hit(
                         c::PY_SHELL_EXEC,
@@ -761,14 +745,8 @@ impl Py<'_, '_, '_> {
                         self.map.map(&range),
                         &format!("{name} shell command"),
                     ),
-                    Some(v) if shell_bin && v.len() >= 3 && v[1] == "-c" => self.ctx.nested(
-                        Lang::Bash,
-                        &v[2],
-                        self.map.map(&range),
-                        &format!("{name} shell command"),
-                    ),
                     Some(v) => {
-                        self.validate_argv(&v, &range, &format!("{name} argv"));
+                        crate::spawn::validate_spawned(self.ctx, self.map, &v, &range, name);
                     }
                     None => {
                         if first.is_some() {

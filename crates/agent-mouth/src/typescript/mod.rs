@@ -618,23 +618,8 @@ impl Ts<'_, '_, '_> {
                 range.clone(),
                 "`Deno.Command` runs a shell",
             );
-            if argv.len() >= 3 && argv[1] == "-c" {
-                self.ctx.nested(
-                    Lang::Bash,
-                    &argv[2],
-                    self.map.map(&range),
-                    "Deno.Command shell command",
-                );
-            }
-            return;
         }
-        let joined = crate::bash::join_argv(&argv);
-        self.ctx.nested(
-            Lang::Bash,
-            &joined,
-            self.map.map(&range),
-            "Deno.Command argv",
-        );
+        crate::spawn::validate_spawned(self.ctx, self.map, &argv, &range, "Deno.Command");
     }
 
     /// A write through `fs` (or Deno/Bun) to a file something runs or
@@ -831,18 +816,7 @@ impl Ts<'_, '_, '_> {
                         "spawns a program on the host",
                     );
                 }
-                if shell_bin && v.len() >= 3 && v[1] == "-c" {
-                    self.ctx.nested(
-                        Lang::Bash,
-                        &v[2],
-                        self.map.map(&range),
-                        "spawned shell command",
-                    );
-                } else {
-                    let joined = crate::bash::join_argv(&v);
-                    self.ctx
-                        .nested(Lang::Bash, &joined, self.map.map(&range), "spawned argv");
-                }
+                crate::spawn::validate_spawned(self.ctx, self.map, &v, &range, "spawned");
             }
             _ => self.hit(
                 c::TS_SHELL_EXEC,
@@ -932,24 +906,11 @@ impl Ts<'_, '_, '_> {
                     );
                 }
                 match (lit, argv) {
-                    (Some(_), Some(v)) if shell_bin && v.len() >= 2 && v[0] == "-c" => {
-                        self.ctx.nested(
-                            Lang::Bash,
-                            &v[1],
-                            self.map.map(&range),
-                            &format!("child_process.{f} shell command"),
-                        );
-                    }
                     (Some(p), Some(v)) => {
                         let mut all = vec![p];
                         all.extend(v);
-                        let joined = crate::bash::join_argv(&all);
-                        self.ctx.nested(
-                            Lang::Bash,
-                            &joined,
-                            self.map.map(&range),
-                            &format!("child_process.{f} argv"),
-                        );
+                        let what = format!("child_process.{f}");
+                        crate::spawn::validate_spawned(self.ctx, self.map, &all, &range, &what);
                     }
                     (Some(p), None) if args.len() == 1 || shell_opt => {
                         self.ctx.nested(
