@@ -443,9 +443,40 @@ impl Py<'_, '_, '_> {
             .filter(|a| kind(a) != "keyword_argument");
         let range = n.byte_range();
         let base = name.rsplit('.').next().unwrap_or(name);
+        let c = CallAt {
+            n,
+            name,
+            base,
+            args,
+            first,
+            range,
+        };
+        self.any_call(&c);
+        // One family per callee: the first that knows it decides.
+        let _ = self.code(&c)
+            || self.processes(&c)
+            || self.loading(&c)
+            || self.destruction(&c)
+            || self.network(&c)
+            || self.files(&c);
+    }
+
+    /// Checks for any callee: a truthy `shell=`, unresolved names that only
+    /// mean one thing, shell command lines passed as strings, setup hooks,
+    /// attribute lookups by computed name.
+    fn any_call(&mut self, c: &CallAt<'_, '_>) {
+        let CallAt {
+            name,
+            base,
+            ref args,
+            first,
+            ref range,
+            ..
+        } = *c;
+        let range = range.clone();
         // Any call with a truthy `shell=` runs through a shell, whatever
         // the callee is called locally.
-        let shell_kw = Self::kwarg(&args, self.src, "shell").map(|v| self.text(v).to_string());
+        let shell_kw = Self::kwarg(args, self.src, "shell").map(|v| self.text(v).to_string());
         if !name.starts_with("subprocess.")
             && shell_kw
                 .as_deref()
@@ -524,7 +555,7 @@ impl Py<'_, '_, '_> {
                 );
             }
         }
-        if matches!(base, "setup") && Self::kwarg(&args, self.src, "cmdclass").is_some() {
+        if matches!(base, "setup") && Self::kwarg(args, self.src, "cmdclass").is_some() {
             self.hit(
                 c::PY_INSTALL_HOOK,
                 range.clone(),
@@ -542,10 +573,21 @@ impl Py<'_, '_, '_> {
                 "looks an attribute up by a computed name, hiding what is called",
             );
         }
+    }
+
+    /// exec, eval and compile of what is not a literal.
+    fn code(&mut self, c: &CallAt<'_, '_>) -> bool {
+        let CallAt {
+            name,
+            first,
+            ref range,
+            ..
+        } = *c;
+        let range = range.clone();
         match name {
             "exec" | "eval" | "compile" | "execfile" | "builtins.exec" | "builtins.eval"
             | "__builtins__.exec" | "__builtins__.eval" => {
-                let Some(a) = first else { return };
+                let Some(a) = first else { return true };
                 if let Some(code) = py_str(a, self.src) {
                     // `eval("\145\166\141\154")`: a literal that is only the
                     // name of something that runs code hands that function
@@ -601,6 +643,23 @@ impl Py<'_, '_, '_> {
                     );
                 }
             }
+            _ => return false,
+        }
+        true
+    }
+
+    /// os.system and friends, asyncio and subprocess spawns.
+    fn processes(&mut self, c: &CallAt<'_, '_>) -> bool {
+        let CallAt {
+            name,
+            base,
+            ref args,
+            first,
+            ref range,
+            ..
+        } = *c;
+        let range = range.clone();
+        match name {
             _ if name.starts_with("os.system")
                 || name.starts_with("os.popen")
                 || (name.starts_with("os.exec") && name.len() > 7)
@@ -636,26 +695,6 @@ impl Py<'_, '_, '_> {
                             &format!("{name} command"),
                         );
                     }
-                }
-            }
-            _ if matches!(
-                name,
-                "socket.gethostbyname"
-                    | "socket.gethostbyname_ex"
-                    | "socket.getaddrinfo"
-                    | "dns.resolver.resolve"
-                    | "dns.resolver.query"
-                    | "dns.resolver.Resolver.resolve"
-            ) || (base == "resolve" && name.contains("dns")) =>
-            {
-                if first.is_some_and(|a| built_name(a, self.src)) {
-                    self.hit(
-                        c::PY_DNS_DYNAMIC,
-                        range,
-                        format!(
-                            "`{name}` looks up a name built at run time (DNS carries data out)"
-                        ),
-                    );
                 }
             }
             // asyncio's spawns (asyncio docs, "Subprocesses"): the shell form
@@ -714,7 +753,7 @@ impl Py<'_, '_, '_> {
                     "run" | "call" | "check_call" | "check_output" | "Popen"
                 ) =>
             {
-                let shell = Self::kwarg(&args, self.src, "shell").map(|v| self.text(v).to_string());
+                let shell = Self::kwarg(args, self.src, "shell").map(|v| self.text(v).to_string());
                 let shell_on = shell
                     .as_deref()
                     .is_some_and(|v| !matches!(v, "False" | "None" | "0" | "''" | "\"\""));
@@ -761,6 +800,22 @@ impl Py<'_, '_, '_> {
                     }
                 }
             }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Imports by computed name, unsafe deserialisation, native code.
+    fn loading(&mut self, c: &CallAt<'_, '_>) -> bool {
+        let CallAt {
+            name,
+            ref args,
+            first,
+            ref range,
+            ..
+        } = *c;
+        let range = range.clone();
+        match name {
             "__import__" | "importlib.import_module" | "importlib.__import__" => {
                 if first.and_then(|a| py_str(a, self.src)).is_none() {
                     self.hit(
@@ -798,7 +853,7 @@ impl Py<'_, '_, '_> {
                 );
             }
             "yaml.load" => {
-                let safe = Self::kwarg(&args, self.src, "Loader")
+                let safe = Self::kwarg(args, self.src, "Loader")
                     .is_some_and(|l| self.text(l).contains("Safe"))
                     || args.get(1).is_some_and(|l| self.text(*l).contains("Safe"));
                 if !safe {
@@ -836,6 +891,21 @@ impl Py<'_, '_, '_> {
                     );
                 }
             }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Deleting trees, system paths, persistence and credential files.
+    fn destruction(&mut self, c: &CallAt<'_, '_>) -> bool {
+        let CallAt {
+            name,
+            first,
+            ref range,
+            ..
+        } = *c;
+        let range = range.clone();
+        match name {
             _ if matches!(name, "shutil.rmtree" | "os.removedirs") => {
                 if let Some(p) = first.and_then(|a| py_str(a, self.src)) {
                     if crate::names::is_system_path(&p) {
@@ -865,6 +935,43 @@ impl Py<'_, '_, '_> {
                     }
                 }
             }
+            _ => return false,
+        }
+        true
+    }
+
+    /// DNS names built at run time, servers, uploads through urlopen.
+    fn network(&mut self, c: &CallAt<'_, '_>) -> bool {
+        let CallAt {
+            name,
+            base,
+            ref args,
+            first,
+            ref range,
+            ..
+        } = *c;
+        let range = range.clone();
+        match name {
+            _ if matches!(
+                name,
+                "socket.gethostbyname"
+                    | "socket.gethostbyname_ex"
+                    | "socket.getaddrinfo"
+                    | "dns.resolver.resolve"
+                    | "dns.resolver.query"
+                    | "dns.resolver.Resolver.resolve"
+            ) || (base == "resolve" && name.contains("dns")) =>
+            {
+                if first.is_some_and(|a| built_name(a, self.src)) {
+                    self.hit(
+                        c::PY_DNS_DYNAMIC,
+                        range,
+                        format!(
+                            "`{name}` looks up a name built at run time (DNS carries data out)"
+                        ),
+                    );
+                }
+            }
             _ if matches!(
                 name,
                 "socketserver.TCPServer"
@@ -885,6 +992,23 @@ impl Py<'_, '_, '_> {
             {
                 self.hit(c::PY_SOCKET, range, "sends data to a remote server");
             }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Opens and writes of credential, persistence and trusted files.
+    fn files(&mut self, c: &CallAt<'_, '_>) -> bool {
+        let CallAt {
+            n,
+            name,
+            ref args,
+            first,
+            ref range,
+            ..
+        } = *c;
+        let range = range.clone();
+        match name {
             _ if matches!(
                 name,
                 "open"
@@ -957,9 +1081,20 @@ impl Py<'_, '_, '_> {
                     }
                 }
             }
-            _ => {}
+            _ => return false,
         }
+        true
     }
+}
+
+/// What every family of call rules is given.
+struct CallAt<'t, 'n> {
+    n: Node<'t>,
+    name: &'n str,
+    base: &'n str,
+    args: Vec<Node<'t>>,
+    first: Option<Node<'t>>,
+    range: std::ops::Range<usize>,
 }
 
 /// A host name built at run time out of something else: a concatenation,
