@@ -7,20 +7,53 @@ use super::extract::{Cmd, Stdin};
 use super::Rules;
 use crate::catalog as c;
 
+/// What every family of operation rules is given.
+struct Op<'a> {
+    cmd: &'a Cmd,
+    inv: &'a Invocation<'a>,
+    prog: &'a str,
+    /// The operands (arguments that are not options).
+    ops: Vec<&'a str>,
+    /// The first operand: the subcommand, for programs that have them.
+    sub: &'a str,
+    range: std::ops::Range<usize>,
+}
+
 /// Legitimate but dangerous operations that a human must approve, and
-/// host-level operations an agent must not perform.
+/// host-level operations an agent must not perform: one family per
+/// program, the first that knows it decides.
 pub(super) fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, prog: &str) {
     let ops: Vec<&str> = inv.operands().map(|w| w.text.as_str()).collect();
-    let has = |s: &str| inv.args().iter().any(|w| w.text == s);
-    let flag = |s: char, l: &[&str]| inv.has_flag(s, l);
-    let range =
-        inv.argv.first().map_or(0, |w| w.range.start)..inv.argv.last().map_or(0, |w| w.range.end);
-    let sub = ops.first().copied().unwrap_or("");
+    let o = Op {
+        cmd,
+        inv,
+        prog,
+        sub: ops.first().copied().unwrap_or(""),
+        ops,
+        range: inv.argv.first().map_or(0, |w| w.range.start)
+            ..inv.argv.last().map_or(0, |w| w.range.end),
+    };
+    let _ = version_control(r, &o)
+        || publishing(r, &o)
+        || infrastructure(r, &o)
+        || databases(r, &o)
+        || host(r, &o)
+        || host_security(r, &o)
+        || tunnels(r, &o);
+}
+
+/// git: force pushes, history rewrites, remote redirection (bash/git_redirect.rs).
+fn version_control(r: &mut Rules<'_, '_>, o: &Op<'_>) -> bool {
+    let inv = o.inv;
+    let ops = &o.ops;
+    let has = |s: &str| o.inv.args().iter().any(|w| w.text == s);
+    let flag = |s: char, l: &[&str]| o.inv.has_flag(s, l);
+    let range = o.range.clone();
     let hit = |r: &mut Rules<'_, '_>, rule, msg: String| r.hit(rule, range.clone(), msg);
-    match prog {
+    match o.prog {
         "git" => {
             let gsub = git_subcommand(inv);
-            super::git_redirect::check(r, inv, &gsub, &ops, range.clone());
+            super::git_redirect::check(r, inv, &gsub, ops, range.clone());
             let msg = match gsub.as_str() {
                 "rm" if ops
                     .iter()
@@ -140,6 +173,19 @@ pub(super) fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>,
                 }
             }
         }
+        _ => return false,
+    }
+    true
+}
+
+/// Publishing packages and extensions.
+fn publishing(r: &mut Rules<'_, '_>, o: &Op<'_>) -> bool {
+    let prog = o.prog;
+    let ops = &o.ops;
+    let sub = o.sub;
+    let range = o.range.clone();
+    let hit = |r: &mut Rules<'_, '_>, rule, msg: String| r.hit(rule, range.clone(), msg);
+    match o.prog {
         "npm" | "pnpm" | "yarn" | "bun" => {
             if sub == "config"
                 && ops.iter().any(|o| {
@@ -195,6 +241,22 @@ pub(super) fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>,
                 format!("`{prog}` publishes to a registry"),
             );
         }
+        _ => return false,
+    }
+    true
+}
+
+/// Infrastructure teardown: IaC destroys, clusters, containers, cloud CLIs.
+fn infrastructure(r: &mut Rules<'_, '_>, o: &Op<'_>) -> bool {
+    let inv = o.inv;
+    let prog = o.prog;
+    let ops = &o.ops;
+    let sub = o.sub;
+    let has = |s: &str| o.inv.args().iter().any(|w| w.text == s);
+    let flag = |s: char, l: &[&str]| o.inv.has_flag(s, l);
+    let range = o.range.clone();
+    let hit = |r: &mut Rules<'_, '_>, rule, msg: String| r.hit(rule, range.clone(), msg);
+    match o.prog {
         "terraform" | "tofu" | "terragrunt" | "pulumi" | "cdk" | "serverless" | "sls" => {
             if ops
                 .iter()
@@ -294,6 +356,18 @@ pub(super) fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>,
                 );
             }
         }
+        _ => return false,
+    }
+    true
+}
+
+/// Database drops, truncations and destructive statements.
+fn databases(r: &mut Rules<'_, '_>, o: &Op<'_>) -> bool {
+    let cmd = o.cmd;
+    let inv = o.inv;
+    let range = o.range.clone();
+    let hit = |r: &mut Rules<'_, '_>, rule, msg: String| r.hit(rule, range.clone(), msg);
+    match o.prog {
         "psql" | "mysql" | "mariadb" | "sqlite3" | "mongo" | "mongosh" | "cqlsh"
         | "clickhouse-client" | "sqlcmd" | "duckdb" => {
             let sql: String = inv
@@ -329,6 +403,20 @@ pub(super) fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>,
                 );
             }
         }
+        _ => return false,
+    }
+    true
+}
+
+/// Power, init levels, services and processes of the host.
+fn host(r: &mut Rules<'_, '_>, o: &Op<'_>) -> bool {
+    let prog = o.prog;
+    let ops = &o.ops;
+    let sub = o.sub;
+    let has = |s: &str| o.inv.args().iter().any(|w| w.text == s);
+    let range = o.range.clone();
+    let hit = |r: &mut Rules<'_, '_>, rule, msg: String| r.hit(rule, range.clone(), msg);
+    match o.prog {
         "shutdown" | "reboot" | "halt" | "poweroff" => hit(
             r,
             c::BASH_SYSTEM_POWER,
@@ -400,6 +488,22 @@ pub(super) fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>,
                 );
             }
         }
+        _ => return false,
+    }
+    true
+}
+
+/// Firewalls, AppArmor, swap and kernel settings, modules, accounts.
+fn host_security(r: &mut Rules<'_, '_>, o: &Op<'_>) -> bool {
+    let inv = o.inv;
+    let prog = o.prog;
+    let ops = &o.ops;
+    let sub = o.sub;
+    let has = |s: &str| o.inv.args().iter().any(|w| w.text == s);
+    let flag = |s: char, l: &[&str]| o.inv.has_flag(s, l);
+    let range = o.range.clone();
+    let hit = |r: &mut Rules<'_, '_>, rule, msg: String| r.hit(rule, range.clone(), msg);
+    match o.prog {
         "iptables" | "ip6tables" | "iptables-legacy" | "iptables-nft" | "nft" | "ufw"
         | "firewall-cmd" | "ifconfig" | "ifdown" | "ip" | "nmcli" | "route" | "tc" | "ebtables"
         | "pfctl" => {
@@ -488,6 +592,19 @@ pub(super) fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>,
                 format!("`{prog}` changes user accounts or credentials"),
             );
         }
+        _ => return false,
+    }
+    true
+}
+
+/// Tunnels that expose this machine.
+fn tunnels(r: &mut Rules<'_, '_>, o: &Op<'_>) -> bool {
+    let inv = o.inv;
+    let prog = o.prog;
+    let sub = o.sub;
+    let range = o.range.clone();
+    let hit = |r: &mut Rules<'_, '_>, rule, msg: String| r.hit(rule, range.clone(), msg);
+    match o.prog {
         "cloudflared" | "ngrok" | "frpc" | "chisel" | "bore" | "localtunnel" | "lt" | "tor"
         | "iodine" | "dnscat" | "dnscat2" | "ligolo" => {
             hit(
@@ -514,8 +631,9 @@ pub(super) fn operations(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>,
                 "ssh opens a reverse or SOCKS tunnel".to_string(),
             );
         }
-        _ => {}
+        _ => return false,
     }
+    true
 }
 
 pub(super) fn git_subcommand(inv: &Invocation<'_>) -> String {
