@@ -20,7 +20,7 @@
 //! ```
 
 use crate::catalog;
-use crate::engine::RawFinding;
+use crate::context::RawFinding;
 use crate::user_rules::SeenInvocation;
 use crate::{Lang, Span};
 

@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use crate::bash::{basename, join_argv};
-use crate::engine::{Ctx, SpanMap};
+use crate::context::{Ctx, SpanMap};
 use crate::names::is_shell;
 use crate::Lang;
 

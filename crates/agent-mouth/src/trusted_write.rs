@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use crate::catalog as c;
-use crate::engine::{Ctx, SpanMap};
+use crate::context::{Ctx, SpanMap};
 use crate::trusted::{self, Content};
 
 /// Judges a write of `path` (at `range`, local to `map`), with its content

@@ -1,7 +1,7 @@
 //! Walks a bash syntax tree into a flat list of simple commands, each with
 //! its normalised words, redirections and where its stdin comes from.
 
-use crate::engine::kind;
+use crate::syntax::kind;
 use std::ops::Range;
 
 use tree_sitter::Node;

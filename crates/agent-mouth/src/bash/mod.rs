@@ -26,7 +26,8 @@ mod writes;
 use std::ops::Range;
 
 use crate::catalog::RuleMeta;
-use crate::engine::{parse_checked, Ctx, SpanMap};
+use crate::context::{Ctx, SpanMap};
+use crate::syntax::parse_checked;
 use crate::Lang;
 
 pub(crate) use argv::basename;

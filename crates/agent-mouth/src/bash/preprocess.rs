@@ -4,7 +4,7 @@
 //! continuations first and keep a map back to the original offsets.
 
 /// Returns the text bash's lexer would see, and the shift table for
-/// [`crate::engine::SpanMap::Shifted`]: `(offset in new text, bytes removed
+/// [`crate::context::SpanMap::Shifted`]: `(offset in new text, bytes removed
 /// before it)`.
 pub(crate) fn join_continuations(src: &str) -> (String, Vec<(usize, usize)>) {
     if !src.contains("\\\n") {
@@ -117,7 +117,7 @@ mod tests {
     fn shift_table_maps_back() {
         let (t, shifts) = join_continuations("cu\\\nrl x");
         assert_eq!(t, "curl x");
-        let map = crate::engine::SpanMap::Shifted(shifts);
+        let map = crate::context::SpanMap::Shifted(shifts);
         // "x" is at 5 in the new text and 7 in the original.
         assert_eq!(map.map(&(5..6)), 7..8);
         assert_eq!(map.map(&(0..2)), 0..2);

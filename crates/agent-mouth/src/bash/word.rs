@@ -2,7 +2,7 @@
 //! strings and known-constant variables into the text bash would pass to
 //! the program, and record why a word is *not* known at parse time.
 
-use crate::engine::kind;
+use crate::syntax::kind;
 use std::collections::HashMap;
 use std::ops::Range;
 

@@ -14,8 +14,8 @@ use tree_sitter::Node;
 
 use super::{py_str, Py};
 use crate::catalog as c;
-use crate::engine::kind;
 use crate::names::credential_path;
+use crate::syntax::kind;
 
 /// Where a value may come from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

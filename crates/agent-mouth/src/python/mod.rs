@@ -5,14 +5,15 @@
 
 mod flow;
 
-use crate::engine::kind;
+use crate::syntax::kind;
 use std::collections::HashMap;
 
 use tree_sitter::{Node, Tree};
 
 use crate::catalog as c;
-use crate::engine::{named_nodes as all_nodes, Ctx, SpanMap};
+use crate::context::{Ctx, SpanMap};
 use crate::names::{credential_path, is_shell};
+use crate::syntax::named_nodes as all_nodes;
 use crate::Lang;
 
 struct Py<'a, 'c, 'p> {

@@ -13,8 +13,8 @@ use tree_sitter::Node;
 
 use super::{js_str, Ts};
 use crate::catalog as c;
-use crate::engine::kind;
 use crate::names::credential_path;
+use crate::syntax::kind;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Taint {

@@ -2,14 +2,15 @@
 //! (exec, execSync, spawn with a shell, computed `require` names), vm.run*,
 //! fetched or decoded code evaluated, sandbox escapes through `process`.
 
-use crate::engine::kind;
+use crate::syntax::kind;
 use std::collections::HashMap;
 
 use tree_sitter::{Node, Tree};
 
 use crate::catalog as c;
-use crate::engine::{named_nodes as all_nodes, Ctx, SpanMap};
+use crate::context::{Ctx, SpanMap};
 use crate::names::is_shell;
+use crate::syntax::named_nodes as all_nodes;
 use crate::Lang;
 
 mod flow;

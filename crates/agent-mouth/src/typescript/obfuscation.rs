@@ -1,6 +1,6 @@
 //! Obfuscator fingerprints in JavaScript/TypeScript.
 
-use crate::engine::kind;
+use crate::syntax::kind;
 use tree_sitter::Node;
 
 use super::{js_str, Ts};
