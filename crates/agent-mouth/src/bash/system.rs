@@ -207,6 +207,24 @@ fn cred_rule(path: &str) -> &'static crate::catalog::RuleMeta {
     }
 }
 
+/// What a reviewer approves with `sudo X` when GTFOBins documents an escape
+/// from X that works under sudo: a root shell or root commands.
+fn root_escape(cmd: &Cmd, wrapper: &str) -> String {
+    let inner = super::argv::invocations(cmd)
+        .into_iter()
+        .find(|i| i.via.contains(&wrapper))
+        .map(|i| i.prog().to_string());
+    let Some(inner) = inner else {
+        return String::new();
+    };
+    match crate::programs::gtfobins(&inner) {
+        Some(g) if g.works_in("sudo") && (g.can("shell") || g.can("command")) => format!(
+            "; GTFOBins documents a way out of `{inner}` to a shell or commands, so approving this approves a root shell (https://gtfobins.github.io/gtfobins/{inner}/)"
+        ),
+        _ => String::new(),
+    }
+}
+
 fn privilege(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, prog: &str) {
     let range = inv
         .argv
@@ -215,10 +233,11 @@ fn privilege(r: &mut Rules<'_, '_>, cmd: &Cmd, inv: &Invocation<'_>, prog: &str)
     match prog {
         "sudo" | "doas" | "pkexec" | "su" | "runuser" | "gksu" | "gksudo" | "kdesu" | "kdesudo"
         | "sudoedit" | "run0" => {
+            let escape = root_escape(cmd, prog);
             r.hit(
                 c::BASH_PRIVILEGE,
                 range,
-                format!("`{prog}` runs with another user's (usually root's) privileges"),
+                format!("`{prog}` runs with another user's (usually root's) privileges{escape}"),
             );
             if prog == "sudo"
                 && inv.operands().next().is_none()

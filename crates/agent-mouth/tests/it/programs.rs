@@ -168,3 +168,31 @@ mod unknown {
         assert_eq!(v.decision, Decision::Allow, "{:?}", v.findings);
     }
 }
+
+/// `sudo X` for an X GTFOBins documents a sudo escape from: the reviewer is
+/// told that approving it approves a root shell, with the page to read.
+#[test]
+fn sudo_of_a_program_with_a_documented_escape_says_so() {
+    for (src, escape) in [
+        ("sudo less /var/log/syslog", true),
+        ("sudo -u root vim /etc/hosts", true),
+        ("sudo make install", true),
+        ("sudo true", false),
+        ("sudo mkdir -p /opt/app", false),
+    ] {
+        let v = validate(Lang::Bash, src);
+        let privilege = v
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "bash.privilege")
+            .unwrap_or_else(|| panic!("{src}: {:?}", v.findings));
+        assert_eq!(
+            privilege
+                .message
+                .contains("approves a root shell (https://gtfobins.github.io/gtfobins/"),
+            escape,
+            "{src}: {}",
+            privilege.message
+        );
+    }
+}
