@@ -7,12 +7,18 @@
 //! 2. SQL keeps only rows of those scopes (by their columns: the partition is
 //!    a speed-up and a second wall, not the only one), valid at the query
 //!    time and at or above the confidence threshold, and returns the best
-//!    [`MAX_CANDIDATES`] by BM25 (content weighs 1, tags 0.5).
+//!    [`MAX_CANDIDATES`] by BM25 (content weighs 1, tags 0.5): the pool is
+//!    ranked before it is cut, so a fact with a rare word of the task is in
+//!    it however many facts share the task's common words.
 //! 3. Each candidate is scored `relevance × confidence × recency`, where
-//!    relevance is the mean of its BM25 divided by the best candidate's and
-//!    of its coverage (the share of the task's stems it contains: BM25's
-//!    IDF is flat in a store of a handful of facts, where coverage still
-//!    ranks), both in (0, 1], and recency is
+//!    relevance is its weighted coverage: the task's stems it holds, each
+//!    weighed by its rarity in the scopes the task sees
+//!    (`ln(1 + (m + 1) / (df + 0.5))` from the index's own document counts,
+//!    `facts_vocab`, with `m` the largest count among the task's stems), over
+//!    the weight of all of them, in (0, 1]. Not FTS5's bm25 value: its
+//!    document count is the whole table's, not the visible scopes', so in a
+//!    small store a word shared by a scope's facts (expired ones included)
+//!    weighed nothing; equally good matches now tie. Recency is
 //!    `0.5 + 0.5 × 2^(−age / half-life)` (an old fact keeps half its weight).
 //! 4. Near-duplicates (same words, or word sets with Jaccard ≥ 0.8) are
 //!    merged into the best-scoring one.
@@ -25,7 +31,7 @@
 //! A summary is the fact's content with whitespace collapsed, its scope kind
 //! and its score: no id, scope name, subject, source or time leaves.
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension as _};
 use time::OffsetDateTime;
 
 use crate::error::{FactError, Result};
@@ -122,6 +128,8 @@ impl Brain {
             .flat_map(|stem| scopes.iter().map(move |scope| term(*scope, stem)))
             .collect::<Vec<_>>()
             .join(" OR ");
+        let weights = self.rarity(&stems, &scopes)?;
+        let total_weight: f64 = weights.iter().sum();
         let now = millis(at);
         // CROSS JOIN pins the join order: the full-text match drives and
         // each hit is looked up by rowid. Left to itself the planner may
@@ -167,35 +175,34 @@ impl Brain {
             .map_err(|e| self.err(e))?;
         let mut candidates = Vec::new();
         for row in rows {
-            let (content, kind, confidence, created_at, tags, rank) =
+            let (content, kind, confidence, created_at, tags, _rank) =
                 row.map_err(|e| self.err(e))?;
             let Some(scope) = ScopeKind::from_code(kind) else {
                 continue;
             };
             let own = self.terms.stems(&format!("{content} {tags}"));
-            let matched = stems.iter().filter(|s| own.contains(s)).count();
+            let matched: f64 = stems
+                .iter()
+                .zip(&weights)
+                .filter(|(s, _)| own.contains(s))
+                .map(|(_, w)| w)
+                .sum();
             candidates.push(Candidate {
                 text: collapse_whitespace(&content),
                 scope,
-                bm25: (-rank).max(f64::MIN_POSITIVE),
-                coverage: matched as f64 / stems.len() as f64,
+                coverage: matched / total_weight.max(f64::MIN_POSITIVE),
                 confidence,
                 created_at,
             });
         }
         routed.candidates = candidates.len();
-        let best = candidates
-            .iter()
-            .map(|c| c.bm25)
-            .fold(f64::MIN_POSITIVE, f64::max);
         let half_life_ms = self.settings.recency_half_life_days.max(1e-9) * 86_400_000.0;
         let mut scored: Vec<(f64, Candidate)> = candidates
             .into_iter()
             .map(|c| {
                 let age = (now - c.created_at).max(0) as f64;
                 let recency = 0.5 + 0.5 * (-age / half_life_ms).exp2();
-                let relevance = 0.5 * (c.bm25 / best) + 0.5 * c.coverage;
-                (relevance * c.confidence * recency, c)
+                (c.coverage * c.confidence * recency, c)
             })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -239,10 +246,41 @@ impl Brain {
     }
 }
 
+impl Brain {
+    /// A weight per stem by its rarity in the scopes the task sees:
+    /// `ln(1 + (m + 1) / (df + 0.5))`, where `df` is how many of those
+    /// facts hold the stem (the index's own counts, `facts_vocab`) and `m`
+    /// the largest `df` among the stems, so a word every fact has weighs
+    /// little and a word few have weighs much.
+    fn rarity(&self, stems: &[String], scopes: &[u64]) -> Result<Vec<f64>> {
+        let mut count = self
+            .conn
+            .prepare_cached("SELECT doc FROM facts_vocab WHERE term = ?1")
+            .map_err(|e| self.err(e))?;
+        let mut dfs = Vec::with_capacity(stems.len());
+        for stem in stems {
+            let mut df = 0i64;
+            for scope in scopes {
+                let n: Option<i64> = count
+                    .query_row([term(*scope, stem)], |r| r.get(0))
+                    .optional()
+                    .map_err(|e| self.err(e))?;
+                df += n.unwrap_or(0);
+            }
+            dfs.push(df as f64);
+        }
+        let most = dfs.iter().copied().fold(0.0, f64::max);
+        Ok(dfs
+            .into_iter()
+            .map(|df| (1.0 + (most + 1.0) / (df + 0.5)).ln())
+            .collect())
+    }
+}
+
 struct Candidate {
     text: String,
     scope: ScopeKind,
-    bm25: f64,
+    /// The task's stems it holds, weighed by rarity, over all of them.
     coverage: f64,
     confidence: f64,
     created_at: i64,

@@ -14,8 +14,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     //
     // `facts_fts` is contentless: it holds scoped index terms that the store
     // computes (`terms.rs`), not the facts' text, and is partitioned by
-    // scope through them. `detail = column`: queries are OR-ed terms, never
-    // phrases or NEAR, so positions are not kept. There is no insert
+    // scope through them. (v1 had `detail = column`; v2 replaces the table,
+    // see below.) There is no insert
     // trigger: a trigger makes every INSERT a multi-write statement with its
     // own savepoint, and FTS5 flushes its pending terms to a new segment at
     // every savepoint, so bulk inserts would build one segment per row. The
@@ -73,7 +73,35 @@ CREATE TABLE archives (
     done_at    INTEGER
 );
 "#,
+    // v2: BM25 that works. With `detail = column` SQLite's bm25() is 0 for
+    // every row of this contentless table (measured with the bundled
+    // SQLite: it has no term instances to count), so `ORDER BY rank LIMIT`
+    // kept the earliest-stored matches. `detail = full` keeps one position
+    // per term (each fact's stems are distinct, so one small varint each).
+    // The store re-indexes every fact after this migration, in the same
+    // transaction (`Brain::migrate`). `facts_vocab` exposes the index's
+    // document counts per scoped term, which weigh query words by rarity.
+    r#"
+DROP TRIGGER facts_fts_delete;
+DROP TABLE facts_fts;
+CREATE VIRTUAL TABLE facts_fts USING fts5(
+    terms, tag_terms,
+    content = '', contentless_delete = 1,
+    detail = full, tokenize = 'ascii'
+);
+INSERT INTO facts_fts (facts_fts, rank) VALUES ('hashsize', 16777216);
+INSERT INTO facts_fts (facts_fts, rank) VALUES ('automerge', 8);
+INSERT INTO facts_fts (facts_fts, rank) VALUES ('deletemerge', 50);
+CREATE TRIGGER facts_fts_delete AFTER DELETE ON facts BEGIN
+    DELETE FROM facts_fts WHERE rowid = old.id;
+END;
+CREATE VIRTUAL TABLE facts_vocab USING fts5vocab('facts_fts', 'row');
+"#,
 ];
+
+/// The first version whose full-text index is built by the store after the
+/// SQL ran (every fact is re-indexed when a migration reaches it).
+pub(crate) const REINDEX_AT: i64 = 2;
 
 /// The version a fully migrated database has.
 pub(crate) fn latest_version() -> i64 {

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::error::{BrainError, Result};
 use crate::fact::{millis, NewFact, Scope, ScopeKind};
-use crate::schema::{latest_version, APPLICATION_ID, MIGRATIONS};
+use crate::schema::{latest_version, APPLICATION_ID, MIGRATIONS, REINDEX_AT};
 use crate::terms::{scope_key, Terms};
 use crate::tokens::TokenCounter;
 
@@ -296,6 +296,12 @@ impl Brain {
             tracing::info!(path = %path.display(), to = index + 1, "migrating the brain database");
             tx.execute_batch(sql)
                 .map_err(|e| BrainError::sqlite(&path, e))?;
+        }
+        if current < REINDEX_AT {
+            let indexed = reindex(&tx, &self.terms).map_err(|e| BrainError::sqlite(&path, e))?;
+            if indexed > 0 {
+                tracing::info!(path = %path.display(), facts = indexed, "re-indexed the facts for the new full-text index");
+            }
         }
         tx.execute_batch(&format!(
             "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {};",
@@ -606,6 +612,45 @@ const SUPERSEDE: &str =
 /// `?2` the scoped terms of its content, `?3` of its tags.
 pub(crate) const INDEX_FACT: &str =
     "INSERT INTO facts_fts (rowid, terms, tag_terms) VALUES (?1, ?2, ?3)";
+
+/// Adds every fact to an empty full-text index (a migration that replaced
+/// the index). Returns how many were indexed.
+fn reindex(tx: &rusqlite::Transaction<'_>, terms: &Terms) -> rusqlite::Result<usize> {
+    let mut read = tx
+        .prepare("SELECT id, scope_kind, project, session, content, tags FROM facts ORDER BY id")?;
+    let mut index = tx.prepare(INDEX_FACT)?;
+    let mut keys = ScopeKeys::default();
+    let mut rows = read.query([])?;
+    let mut done = 0;
+    while let Some(row) = rows.next()? {
+        let (id, kind, project, session, content, tags): (
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            String,
+        ) = (
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+            row.get(5)?,
+        );
+        let Some(kind) = ScopeKind::from_code(kind) else {
+            continue;
+        };
+        let key = keys.get(kind, &project, &session);
+        index.execute(params![
+            id,
+            terms.index_text(key, &content),
+            terms.index_text(key, &tags)
+        ])?;
+        done += 1;
+    }
+    Ok(done)
+}
 
 /// The last scope's index key, so a batch of one scope hashes it once.
 #[derive(Default)]

@@ -3,4 +3,5 @@
 mod common;
 mod isolation;
 mod prune;
+mod relevance;
 mod store;

@@ -1,0 +1,174 @@
+//! Evidence recall on LoCoMo conversations (issue 16's measure): not a test,
+//! a benchmark that reads the conversations when they are present.
+//!
+//! ```text
+//! cargo bench -p agent-brain --bench locomo                  # ../shared/locomo
+//! cargo bench -p agent-brain --bench locomo -- --dir DIR     # another copy
+//! ```
+//!
+//! The measure (the data's README): every dialogue turn is one project fact
+//! `"<speaker>: <text>"`, one project per conversation; every question with
+//! evidence (category 5, adversarial, skipped) is routed; recall = evidence
+//! turns among the returned summaries / evidence turns asked for, pooled —
+//! here at 250, 500 and 1,000 tokens, overall and per category (1
+//! multi-hop, 2 temporal, 3 open-domain, 4 single-hop). The conversations
+//! are research data: they are read from outside the repository, never
+//! copied into it.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use agent_brain::{Brain, BrainSettings, NewFact, Scope, TaskContext};
+
+const BUDGETS: [usize; 3] = [250, 500, 1000];
+
+fn main() {
+    let dir = dir_arg()
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/locomo"));
+    let mut files: Vec<PathBuf> = match fs_err::read_dir(&dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("conv-") && n.ends_with(".json"))
+            })
+            .collect(),
+        Err(e) => {
+            eprintln!(
+                "no LoCoMo conversations at {}: {e}; nothing measured",
+                dir.display()
+            );
+            return;
+        }
+    };
+    files.sort();
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let mut brain = Brain::open(tmp.path().join("brain.sqlite3"), BrainSettings::default())
+        .expect("open brain");
+    // (budget, category) → (evidence found, evidence asked)
+    let mut tally: BTreeMap<(usize, u64), (usize, usize)> = BTreeMap::new();
+    let mut questions = 0;
+    for path in &files {
+        let text = fs_err::read_to_string(path).expect("read conversation");
+        let conv: serde_json::Value = serde_json::from_str(&text).expect("conversation JSON");
+        let project = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("conv")
+            .to_owned();
+        let by_text = load(&mut brain, &project, &conv);
+        let task = TaskContext::project(project.clone());
+        for qa in conv["qa"].as_array().into_iter().flatten() {
+            let category = qa["category"].as_u64().unwrap_or(0);
+            let evidence: HashSet<String> = qa["evidence"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.as_str().map(|s| s.trim().to_owned()))
+                .collect();
+            if category == 5 || evidence.is_empty() {
+                continue;
+            }
+            let question = qa["question"].as_str().unwrap_or("");
+            questions += 1;
+            for budget in BUDGETS {
+                let routed = brain.route_task(&task, question, budget).expect("route");
+                let got: HashSet<&String> = routed
+                    .summaries
+                    .iter()
+                    .filter_map(|s| by_text.get(&s.text))
+                    .flatten()
+                    .collect();
+                let hit = evidence.iter().filter(|e| got.contains(e)).count();
+                for key in [(budget, 0), (budget, category)] {
+                    let t = tally.entry(key).or_default();
+                    t.0 += hit;
+                    t.1 += evidence.len();
+                }
+            }
+        }
+    }
+    println!(
+        "LoCoMo evidence recall: {} conversations, {questions} questions ({})",
+        files.len(),
+        dir.display()
+    );
+    println!("{:<14} {:>8} {:>8} {:>8}", "category", "250", "500", "1000");
+    for (category, name) in [
+        (0, "all"),
+        (1, "multi-hop"),
+        (2, "temporal"),
+        (3, "open-domain"),
+        (4, "single-hop"),
+    ] {
+        let cell = |budget| {
+            tally
+                .get(&(budget, category))
+                .map_or("-".to_string(), |(h, n)| {
+                    format!("{:.3}", *h as f64 / (*n).max(1) as f64)
+                })
+        };
+        println!(
+            "{name:<14} {:>8} {:>8} {:>8}",
+            cell(250),
+            cell(500),
+            cell(1000)
+        );
+    }
+}
+
+/// Stores every turn of `conv` as a fact of `project`; returns the routed
+/// text (whitespace collapsed) → the turns' ids.
+fn load(
+    brain: &mut Brain,
+    project: &str,
+    conv: &serde_json::Value,
+) -> HashMap<String, Vec<String>> {
+    let mut facts = Vec::new();
+    let mut by_text: HashMap<String, Vec<String>> = HashMap::new();
+    let Some(sessions) = conv
+        .get("conversation")
+        .or(Some(conv))
+        .and_then(|c| c.as_object())
+    else {
+        return by_text;
+    };
+    let mut keys: Vec<&String> = sessions
+        .keys()
+        .filter(|k| {
+            k.strip_prefix("session_")
+                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+        })
+        .collect();
+    keys.sort_by_key(|k| k["session_".len()..].parse::<u32>().unwrap_or(0));
+    for key in keys {
+        for turn in sessions[key.as_str()].as_array().into_iter().flatten() {
+            let (Some(speaker), Some(text), Some(id)) = (
+                turn["speaker"].as_str(),
+                turn["text"].as_str(),
+                turn["dia_id"].as_str(),
+            ) else {
+                continue;
+            };
+            let content = format!("{speaker}: {text}");
+            let collapsed = content.split_whitespace().collect::<Vec<_>>().join(" ");
+            by_text
+                .entry(collapsed)
+                .or_default()
+                .push(id.trim().to_owned());
+            facts.push(NewFact::new(Scope::Project(project.to_owned()), content));
+        }
+    }
+    brain.remember_many(&facts).expect("remember the turns");
+    by_text
+}
+
+fn dir_arg() -> Option<PathBuf> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--dir")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+}
