@@ -57,6 +57,7 @@
 mod archive;
 mod error;
 mod fact;
+pub mod import;
 mod prune;
 mod route;
 mod schema;

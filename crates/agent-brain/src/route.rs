@@ -19,7 +19,9 @@
 //!    document count is the whole table's, not the visible scopes', so in a
 //!    small store a word shared by a scope's facts (expired ones included)
 //!    weighed nothing; equally good matches now tie. Recency is
-//!    `0.5 + 0.5 × 2^(−age / half-life)` (an old fact keeps half its weight).
+//!    `0.5 + 0.5 × 2^(−age / half-life)` (an old fact keeps half its weight),
+//!    its age counted from when it became true (`valid_from`), else from
+//!    when it was remembered: an imported fact is as old as what it says.
 //! 4. Near-duplicates (same words, or word sets with Jaccard ≥ 0.8) are
 //!    merged into the best-scoring one.
 //! 5. Summaries are taken best-first while they fit the token budget; one
@@ -138,7 +140,7 @@ impl Brain {
         let mut query = self
             .conn
             .prepare_cached(
-                "SELECT f.content, f.scope_kind, f.confidence, f.created_at, f.tags, \
+                "SELECT f.content, f.scope_kind, f.confidence, coalesce(f.valid_from, f.created_at), f.tags, \
                         bm25(facts_fts, 1.0, 0.5) AS rank \
                  FROM facts_fts CROSS JOIN facts AS f ON f.id = facts_fts.rowid \
                  WHERE facts_fts MATCH ?1 \

@@ -39,6 +39,19 @@ pub enum BrainCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Store many facts from a JSON Lines file, one fact per line (fields:
+    /// content, project, session or "global": true, key, confidence,
+    /// valid_from, invalid_at, tags, source; see `agent_brain::import`).
+    /// Each batch is stored all-or-nothing; the first bad line stops the
+    /// import with its line number, after the batches before it.
+    Import {
+        /// The file (`-` reads stdin).
+        #[arg(value_name = "FILE.jsonl")]
+        file: PathBuf,
+        /// Facts per transaction.
+        #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        batch: u32,
+    },
     /// Put the facts of an archive written by a prune cycle back
     /// (facts already present are left alone).
     Restore {
@@ -290,6 +303,9 @@ pub fn run_brain(cmd: &BrainCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
                 )?;
             }
         }
+        BrainCommand::Import { file, batch } => {
+            import(ctx, db, file, *batch as usize, &mut out)?;
+        }
         BrainCommand::Restore { from } => {
             let mut brain = Brain::open(db, settings(ctx))?;
             let report = brain.restore(from)?;
@@ -311,6 +327,76 @@ pub fn run_brain(cmd: &BrainCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `brain import`: batches of parsed lines, each stored in one transaction
+/// and audited (line range, count, SHA-256 of the batch's text).
+fn import(
+    ctx: &Context,
+    db: &std::path::Path,
+    file: &std::path::Path,
+    batch: usize,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<()> {
+    let text = if file == std::path::Path::new("-") {
+        let mut buf = String::new();
+        std::io::stdin()
+            .read_to_string(&mut buf)
+            .context("reading facts from stdin")?;
+        buf
+    } else {
+        fs_err::read_to_string(file)?
+    };
+    let mut brain = Brain::open(db, settings(ctx))?;
+    let progress = std::io::stderr().is_terminal();
+    let mut facts = Vec::with_capacity(batch);
+    let mut hash = Sha256::new();
+    let (mut stored, mut superseded, mut first_line) = (0usize, 0usize, 1usize);
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let number = i + 1;
+        if !line.trim().is_empty() {
+            let fact = agent_brain::import::parse_line(line).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{number}: {e} ({stored} facts of earlier lines were stored; nothing of lines {first_line}–{number})",
+                    file.display()
+                )
+            })?;
+            hash.update(line.as_bytes());
+            hash.update(b"\n");
+            facts.push(fact);
+        }
+        if facts.len() == batch || (number == lines.len() && !facts.is_empty()) {
+            let done = brain.remember_many(&facts)?;
+            audit(
+                ctx,
+                Kind::BrainRemember,
+                serde_json::json!({
+                    "import": file.display().to_string(),
+                    "lines": [first_line, number],
+                    "facts": facts.len(),
+                    "sha256": hex::encode(std::mem::take(&mut hash).finalize()),
+                    "superseded": done.superseded,
+                }),
+            )?;
+            stored += done.stored;
+            superseded += done.superseded;
+            first_line = number + 1;
+            facts.clear();
+            if progress {
+                eprint!("\rimported {stored} facts ({number}/{} lines)", lines.len());
+            }
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    writeln!(
+        out,
+        "imported {stored} facts from {} ({superseded} earlier facts superseded)",
+        file.display()
+    )?;
+    Ok(())
 }
 
 fn print_routed(out: &mut impl std::io::Write, routed: &Routed, json: bool) -> anyhow::Result<()> {

@@ -616,3 +616,69 @@ fn a_read_only_database_file_refuses_writes_and_keeps_its_content() {
     assert_eq!(code, 2, "{err}");
     assert_eq!(fs_err::read(db(&home)).unwrap(), before);
 }
+
+/// `brain import`: a JSON Lines file in batches, each all-or-nothing, the
+/// first bad line named with its number; an imported fact is as old as its
+/// `valid_from` for ranking.
+#[test]
+fn import_stores_batches_and_names_the_bad_line() {
+    let home = TestHome::new();
+    fs_err::create_dir_all(home.home()).unwrap();
+    let file = home.home().join("facts.jsonl");
+    let lines = [
+        r#"{"project":"web","content":"The release train leaves on Tuesdays","valid_from":"2020-01-01T00:00:00Z"}"#,
+        r#"{"project":"web","content":"The release train leaves on Thursdays now","valid_from":"2026-12-01T00:00:00Z"}"#,
+        r#"{"project":"web","session":"s1","content":"Staging is frozen this week","tags":["release"]}"#,
+        r#"{"global":true,"content":"Releases need two approvals","source":"handbook"}"#,
+        "",
+        r#"{"project":"web","content":"half a batch","confidence":2}"#,
+        r#"{"project":"web","content":"never stored: same batch as the bad line"}"#,
+    ];
+    fs_err::write(&file, lines.join("\n")).unwrap();
+    let (code, out, err) = brain(&home, &["import", "--batch", "2", file.to_str().unwrap()]);
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("facts.jsonl:6:"), "{err}");
+    assert!(err.contains("confidence"), "{err}");
+    assert!(
+        err.contains("4 facts of earlier lines were stored"),
+        "{err}"
+    );
+    let (_, stats, _) = brain(&home, &["stats", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stats).unwrap();
+    let total: u64 = ["global", "project", "session"]
+        .iter()
+        .map(|k| v[k]["stored"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(total, 4, "{stats}");
+    // The newer fact ranks first: recency counts from valid_from.
+    let (code, out, err) = brain(
+        &home,
+        &[
+            "route",
+            "--project",
+            "web",
+            "--budget",
+            "200",
+            "when does the release train leave",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let first = out.lines().next().unwrap_or("");
+    assert!(
+        first.ends_with("The release train leaves on Thursdays now"),
+        "{out}"
+    );
+    assert_eq!(
+        audit_kinds(&home)
+            .iter()
+            .filter(|k| *k == "brain.remember")
+            .count(),
+        2,
+        "one audit record per stored batch"
+    );
+    // A clean file imports whole.
+    fs_err::write(&file, lines[..4].join("\n")).unwrap();
+    let (code, out, err) = brain(&home, &["import", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("imported 4 facts"), "{out}");
+}
