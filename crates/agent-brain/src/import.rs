@@ -147,3 +147,40 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Any text: a fact or an error, never a panic.
+        #[test]
+        fn any_line_is_a_fact_or_an_error(line in "\\PC{0,200}") {
+            let _ = parse_line(&line);
+        }
+
+        /// A generated line's fields come back as written.
+        #[test]
+        fn fields_round_trip(
+            project in "[a-z][a-z0-9-]{0,20}",
+            content in "[A-Za-z][A-Za-z0-9 .,'-]{0,80}",
+            confidence in 0.0f64..=1.0,
+            tags in proptest::collection::vec("[a-z]{1,10}", 0..5),
+        ) {
+            let line = serde_json::json!({
+                "project": project, "content": content, "confidence": confidence, "tags": tags,
+            })
+            .to_string();
+            let f = parse_line(&line).unwrap();
+            prop_assert_eq!(f.scope, Scope::Project(project));
+            prop_assert_eq!(f.content, content);
+            // serde_json parses floats to within one unit in the last place
+            // (its `float_roundtrip` feature is off).
+            prop_assert!((f.confidence - confidence).abs() <= 1e-15, "{} {}", f.confidence, confidence);
+            prop_assert_eq!(f.tags, tags);
+            prop_assert_eq!(f.source, "import");
+        }
+    }
+}
