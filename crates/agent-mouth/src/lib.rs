@@ -41,6 +41,7 @@ pub mod programs;
 mod python;
 mod spawn;
 mod syntax;
+mod taint;
 mod trusted;
 mod trusted_write;
 mod typescript;

@@ -8,7 +8,6 @@
 //! tainted), which errs toward a review, never toward an allow.
 
 use std::collections::HashMap;
-use std::ops::{BitOr, BitOrAssign};
 
 use tree_sitter::Node;
 
@@ -16,53 +15,13 @@ use super::{py_str, Py};
 use crate::catalog as c;
 use crate::names::credential_path;
 use crate::syntax::kind;
+use crate::taint::{runs_later, secret_name, CodeFiles, Taint};
 
-/// Where a value may come from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct Taint {
-    /// A network response (HTTP body, socket bytes).
-    network: bool,
-    /// Decoded or decompressed bytes.
-    decoded: bool,
-    /// The environment or a credential file.
-    secret: bool,
-}
-
-impl Taint {
-    fn any(self) -> bool {
-        self.network || self.decoded || self.secret
-    }
-    /// Data an attacker can choose: fetched or decoded.
-    fn hostile(self) -> bool {
-        self.network || self.decoded
-    }
-    fn origin(self) -> &'static str {
-        if self.network {
-            "the network"
-        } else if self.decoded {
-            "decoded data"
-        } else {
-            "the environment or a secret file"
-        }
-    }
-}
-
-impl BitOr for Taint {
-    type Output = Taint;
-    fn bitor(self, o: Taint) -> Taint {
-        Taint {
-            network: self.network || o.network,
-            decoded: self.decoded || o.decoded,
-            secret: self.secret || o.secret,
-        }
-    }
-}
-
-impl BitOrAssign for Taint {
-    fn bitor_assign(&mut self, o: Taint) {
-        *self = *self | o;
-    }
-}
+/// Python's own code files.
+const PYTHON: CodeFiles = CodeFiles {
+    extensions: &["py", "pyc", "pth"],
+    runs: "Python code that an import runs",
+};
 
 /// Calls whose result is a network response.
 const FETCH: &[&str] = &[
@@ -191,7 +150,7 @@ pub(super) fn check(py: &mut Py<'_, '_, '_>, nodes: &[Node<'_>]) {
             .fold(Taint::default(), |t, a| t | expr(py, &taints, *a));
         if let Some((path, t)) = write_of(py, &taints, *n, f, &args) {
             if t.hostile() {
-                if let Some(what) = runs_later(&path) {
+                if let Some(what) = runs_later(&path, &PYTHON) {
                     py.hit(
                         c::PY_DOWNLOAD_EXEC,
                         n.byte_range(),
@@ -394,19 +353,6 @@ fn expr(py: &Py<'_, '_, '_>, taints: &HashMap<String, Taint>, e: Node<'_>) -> Ta
     t
 }
 
-/// An environment variable name that holds a credential (not `HOME`,
-/// `PORT` or `API_URL`).
-fn secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    [
-        "KEY", "TOKEN", "SECRET", "PASS", "PWD", "CRED", "AUTH", "SESSION", "COOKIE", "PRIVATE",
-        "CERT",
-    ]
-    .iter()
-    .any(|k| upper.contains(k))
-        && upper != "PWD"
-}
-
 /// What a call itself produces.
 fn call_source(py: &Py<'_, '_, '_>, n: Node<'_>) -> Taint {
     let Some(f) = n.child_by_field_name("function") else {
@@ -572,20 +518,4 @@ fn uses_written(
             })
             .then(|| (path.clone(), *t))
     })
-}
-
-/// Why a file at `path` runs later, if it does: an executable or importable
-/// file, a native library, or a file something trusts.
-fn runs_later(path: &str) -> Option<String> {
-    if let Some(t) = crate::trusted::classify(path) {
-        return Some(format!("{} (run later by {})", t.what, t.runs));
-    }
-    let file = path.rsplit('/').next().unwrap_or(path);
-    let ext = file.rsplit_once('.').map(|x| x.1);
-    match ext {
-        Some("py" | "pyc" | "pth") => Some("Python code that an import runs".into()),
-        Some("so" | "dylib" | "dll") => Some("a native library".into()),
-        Some("sh" | "bash" | "zsh") => Some("a shell script".into()),
-        _ => None,
-    }
 }

@@ -15,38 +15,13 @@ use super::{js_str, Ts};
 use crate::catalog as c;
 use crate::names::credential_path;
 use crate::syntax::kind;
+use crate::taint::{runs_later, secret_name, CodeFiles, Taint};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Taint {
-    network: bool,
-    decoded: bool,
-    secret: bool,
-}
-
-impl Taint {
-    fn any(self) -> bool {
-        self.network || self.decoded || self.secret
-    }
-    fn hostile(self) -> bool {
-        self.network || self.decoded
-    }
-    fn origin(self) -> &'static str {
-        if self.network {
-            "the network"
-        } else if self.decoded {
-            "decoded data"
-        } else {
-            "the environment or a secret file"
-        }
-    }
-    fn or(self, o: Taint) -> Taint {
-        Taint {
-            network: self.network || o.network,
-            decoded: self.decoded || o.decoded,
-            secret: self.secret || o.secret,
-        }
-    }
-}
+/// JavaScript and TypeScript code files.
+const SCRIPT: CodeFiles = CodeFiles {
+    extensions: &["js", "mjs", "cjs", "ts", "mts", "cts", "tsx", "jsx"],
+    runs: "code that an import or `node` runs",
+};
 
 /// Calls whose result is (or resolves to) a network response, or is a
 /// connection whose `write`/`send` sends.
@@ -124,7 +99,7 @@ pub(super) fn check(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
         let args = Ts::args(*n);
         let arg_taint = args
             .iter()
-            .fold(Taint::default(), |t, a| t.or(expr(ts, &taints, *a)));
+            .fold(Taint::default(), |t, a| t | expr(ts, &taints, *a));
         if let Some(write) = super::fs_write(&name) {
             let (dest, body) = if write.starts_with("copy") || write.starts_with("cp") {
                 (args.get(1), args.first())
@@ -134,7 +109,7 @@ pub(super) fn check(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
             if let (Some(path), Some(body)) = (dest.and_then(|d| js_str(*d, ts.src)), body) {
                 let t = expr(ts, &taints, *body);
                 if t.hostile() {
-                    if let Some(what) = runs_later(&path) {
+                    if let Some(what) = runs_later(&path, &SCRIPT) {
                         ts.hit(
                             c::TS_FETCH_EVAL,
                             n.byte_range(),
@@ -176,7 +151,7 @@ pub(super) fn check(ts: &mut Ts<'_, '_, '_>, nodes: &[Node<'_>]) {
                 && receiver_taint(ts, &taints, f).network;
         let sent = args
             .iter()
-            .fold(Taint::default(), |t, a| t.or(sent_part(ts, &taints, *a)));
+            .fold(Taint::default(), |t, a| t | sent_part(ts, &taints, *a));
         if sends && sent.secret {
             ts.hit(
                 c::TS_EXFILTRATION,
@@ -228,7 +203,7 @@ fn sent_part(ts: &Ts<'_, '_, '_>, taints: &HashMap<String, Taint>, a: Node<'_>) 
         if matches!(key.as_deref(), Some("headers" | "auth" | "agent")) {
             continue;
         }
-        t = t.or(expr(ts, taints, p));
+        t |= expr(ts, taints, p);
     }
     t
 }
@@ -264,7 +239,7 @@ fn names(ts: &Ts<'_, '_, '_>, nodes: &[Node<'_>]) -> HashMap<String, Taint> {
             }
             for name in bound(ts, target) {
                 let e = taints.entry(name).or_default();
-                let merged = e.or(t);
+                let merged = *e | t;
                 if merged != *e {
                     *e = merged;
                     changed = true;
@@ -312,10 +287,10 @@ fn expr(ts: &Ts<'_, '_, '_>, taints: &HashMap<String, Taint>, e: Node<'_>) -> Ta
         match kind(n) {
             "identifier" => {
                 if let Some(x) = taints.get(&ts.src[n.byte_range()]) {
-                    t = t.or(*x);
+                    t |= *x;
                 }
             }
-            "call_expression" | "new_expression" => t = t.or(call_source(ts, n)),
+            "call_expression" | "new_expression" => t |= call_source(ts, n),
             "member_expression" | "subscript_expression" => {
                 let q = ts.qualify(n);
                 if let Some(var) = q.strip_prefix("process.env.") {
@@ -372,16 +347,6 @@ fn call_source(ts: &Ts<'_, '_, '_>, n: Node<'_>) -> Taint {
     t
 }
 
-/// An environment variable name that holds a credential.
-fn secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    [
-        "KEY", "TOKEN", "SECRET", "PASS", "CRED", "AUTH", "SESSION", "COOKIE", "PRIVATE", "CERT",
-    ]
-    .iter()
-    .any(|k| upper.contains(k))
-}
-
 /// A run or load whose argument names a file this code wrote from hostile
 /// data.
 fn uses_written(
@@ -406,20 +371,4 @@ fn uses_written(
         });
         (t.hostile() && hit).then(|| (path.clone(), *t))
     })
-}
-
-/// Why a file at `path` runs later, if it does.
-fn runs_later(path: &str) -> Option<String> {
-    if let Some(t) = crate::trusted::classify(path) {
-        return Some(format!("{} (run later by {})", t.what, t.runs));
-    }
-    let file = path.rsplit('/').next().unwrap_or(path);
-    match file.rsplit_once('.').map(|x| x.1) {
-        Some("js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "tsx" | "jsx") => {
-            Some("code that an import or `node` runs".into())
-        }
-        Some("node" | "so" | "dylib" | "dll") => Some("a native addon".into()),
-        Some("sh" | "bash") => Some("a shell script".into()),
-        _ => None,
-    }
 }
