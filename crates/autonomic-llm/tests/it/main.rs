@@ -8,6 +8,7 @@
 
 mod common;
 mod constrain;
+mod embed;
 mod embedded;
 mod fetch;
 mod forward;
