@@ -4,7 +4,14 @@
 //! ```text
 //! cargo bench -p agent-brain --bench locomo                  # ../shared/locomo
 //! cargo bench -p agent-brain --bench locomo -- --dir DIR     # another copy
+//! cargo bench -p agent-brain --bench locomo -- --model DIR   # another encoder
 //! ```
+//!
+//! Each run reports words alone (BM25 and rarity-weighted coverage) and,
+//! with the sentence encoder (`target/models/all-MiniLM-L6-v2`, what
+//! `autonomic brain fetch-model --dest target/models` writes; absent, the
+//! run says so and reports words alone), the hybrid ranking, and the time
+//! the encoder took to embed every turn.
 //!
 //! The measure (the data's README): every dialogue turn is one project fact
 //! `"<speaker>: <text>"`, one project per conversation; every question with
@@ -18,9 +25,33 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use agent_brain::{Brain, BrainSettings, NewFact, Scope, TaskContext};
+use std::sync::Arc;
+use std::time::Instant;
+
+use agent_brain::{Brain, BrainSettings, Embedder, NewFact, Scope, TaskContext};
+use autonomic_llm::embed::SentenceEmbedder;
 
 const BUDGETS: [usize; 3] = [250, 500, 1000];
+
+/// autonomic-llm's encoder as the store's [`Embedder`] (what agent-spine
+/// does for the product).
+#[derive(Debug)]
+struct Encoder(SentenceEmbedder);
+
+impl Embedder for Encoder {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn dims(&self) -> usize {
+        self.0.dims()
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+        self.0.embed(texts).map_err(|e| e.to_string())
+    }
+}
+
+/// One conversation's questions: (project, category, question, evidence).
+type Question = (String, u64, String, HashSet<String>);
 
 fn main() {
     let dir = dir_arg()
@@ -47,9 +78,8 @@ fn main() {
     let tmp = tempfile::tempdir().expect("temporary directory");
     let mut brain = Brain::open(tmp.path().join("brain.sqlite3"), BrainSettings::default())
         .expect("open brain");
-    // (budget, category) → (evidence found, evidence asked)
-    let mut tally: BTreeMap<(usize, u64), (usize, usize)> = BTreeMap::new();
-    let mut questions = 0;
+    let mut by_text: HashMap<String, Vec<String>> = HashMap::new();
+    let mut questions: Vec<Question> = Vec::new();
     for path in &files {
         let text = fs_err::read_to_string(path).expect("read conversation");
         let conv: serde_json::Value = serde_json::from_str(&text).expect("conversation JSON");
@@ -58,8 +88,7 @@ fn main() {
             .and_then(|s| s.to_str())
             .unwrap_or("conv")
             .to_owned();
-        let by_text = load(&mut brain, &project, &conv);
-        let task = TaskContext::project(project.clone());
+        by_text.extend(load(&mut brain, &project, &conv));
         for qa in conv["qa"].as_array().into_iter().flatten() {
             let category = qa["category"].as_u64().unwrap_or(0);
             let evidence: HashSet<String> = qa["evidence"]
@@ -71,30 +100,69 @@ fn main() {
             if category == 5 || evidence.is_empty() {
                 continue;
             }
-            let question = qa["question"].as_str().unwrap_or("");
-            questions += 1;
-            for budget in BUDGETS {
-                let routed = brain.route_task(&task, question, budget).expect("route");
-                let got: HashSet<&String> = routed
-                    .summaries
-                    .iter()
-                    .filter_map(|s| by_text.get(&s.text))
-                    .flatten()
-                    .collect();
-                let hit = evidence.iter().filter(|e| got.contains(e)).count();
-                for key in [(budget, 0), (budget, category)] {
-                    let t = tally.entry(key).or_default();
-                    t.0 += hit;
-                    t.1 += evidence.len();
-                }
-            }
+            let question = qa["question"].as_str().unwrap_or("").to_owned();
+            questions.push((project.clone(), category, question, evidence));
         }
     }
     println!(
-        "LoCoMo evidence recall: {} conversations, {questions} questions ({})",
+        "LoCoMo evidence recall: {} conversations, {} questions ({})",
         files.len(),
+        questions.len(),
         dir.display()
     );
+    println!("\nwords alone (BM25 pool, rarity-weighted coverage)");
+    report(&brain, &questions, &by_text);
+
+    let model_dir = model_arg().unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/models/all-MiniLM-L6-v2")
+    });
+    let encoder = match SentenceEmbedder::load(&model_dir) {
+        Ok(encoder) => Arc::new(Encoder(encoder)),
+        Err(e) => {
+            println!(
+                "\nno sentence encoder at {} ({e}): hybrid ranking not measured",
+                model_dir.display()
+            );
+            return;
+        }
+    };
+    let started = Instant::now();
+    let embedded = brain
+        .embed_pending(encoder.as_ref(), None, &|| false, &mut |_, _| {})
+        .expect("embed the turns");
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "\nembedded {} turns in {secs:.1} s ({:.0} facts/s)",
+        embedded.embedded,
+        embedded.embedded as f64 / secs
+    );
+    brain.set_embedder(Some(encoder));
+    println!("hybrid (mean of word coverage and cosine similarity)");
+    report(&brain, &questions, &by_text);
+}
+
+/// Routes every question at every budget and prints recall per category.
+fn report(brain: &Brain, questions: &[Question], by_text: &HashMap<String, Vec<String>>) {
+    // (budget, category) → (evidence found, evidence asked)
+    let mut tally: BTreeMap<(usize, u64), (usize, usize)> = BTreeMap::new();
+    for (project, category, question, evidence) in questions {
+        let task = TaskContext::project(project.clone());
+        for budget in BUDGETS {
+            let routed = brain.route_task(&task, question, budget).expect("route");
+            let got: HashSet<&String> = routed
+                .summaries
+                .iter()
+                .filter_map(|s| by_text.get(&s.text))
+                .flatten()
+                .collect();
+            let hit = evidence.iter().filter(|e| got.contains(e)).count();
+            for key in [(budget, 0), (budget, *category)] {
+                let t = tally.entry(key).or_default();
+                t.0 += hit;
+                t.1 += evidence.len();
+            }
+        }
+    }
     println!("{:<14} {:>8} {:>8} {:>8}", "category", "250", "500", "1000");
     for (category, name) in [
         (0, "all"),
@@ -169,6 +237,14 @@ fn dir_arg() -> Option<PathBuf> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
         .position(|a| a == "--dir")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+}
+
+fn model_arg() -> Option<PathBuf> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--model")
         .and_then(|i| args.get(i + 1))
         .map(PathBuf::from)
 }

@@ -151,6 +151,14 @@ pub enum BrainError {
         /// What is wrong.
         reason: String,
     },
+    /// The embedding model failed or gave vectors of the wrong shape.
+    #[error("the embedding model {model} failed: {reason}")]
+    Embed {
+        /// Its name.
+        model: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// A stored row that breaks the store's own invariants.
     #[error("{path}: stored fact is malformed: {reason}")]
     BadRow {

@@ -64,6 +64,7 @@ mod schema;
 mod store;
 mod terms;
 mod tokens;
+mod vectors;
 
 pub use error::{BrainError, FactError, Result};
 pub use fact::{
@@ -75,3 +76,4 @@ pub use route::{
 };
 pub use store::{Brain, BrainSettings, IndexOptimized, KindStats, Remembered, Stats};
 pub use tokens::TokenCounter;
+pub use vectors::{Embedded, Embedder, VectorStats, EMBED_BATCH};

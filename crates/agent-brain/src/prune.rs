@@ -105,6 +105,14 @@ pub enum PruneStep {
         /// Facts evicted so far this cycle.
         evicted: u64,
     },
+    /// A batch of facts got sentence vectors (agent-heart does this after
+    /// merging the index, when an embedder is set).
+    Embedded {
+        /// Facts embedded so far this cycle.
+        done: u64,
+        /// Facts this cycle embeds.
+        total: u64,
+    },
 }
 
 /// What [`Brain::restore`] did.

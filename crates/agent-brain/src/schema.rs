@@ -5,7 +5,7 @@
 //! refused, never adopted; a file from a newer build is refused, never
 //! downgraded.
 
-/// `ABR1`: "Autonomic BRain", format 1.
+/// `ABR1`: "Autonomic BRain" (the format is `user_version`).
 pub(crate) const APPLICATION_ID: i64 = 0x4142_5231;
 
 /// Each entry upgrades the schema by one version; index 0 makes version 1.
@@ -96,6 +96,27 @@ CREATE TRIGGER facts_fts_delete AFTER DELETE ON facts BEGIN
     DELETE FROM facts_fts WHERE rowid = old.id;
 END;
 CREATE VIRTUAL TABLE facts_vocab USING fts5vocab('facts_fts', 'row');
+"#,
+    // v3: semantic retrieval (`vectors.rs`). One sentence vector per fact,
+    // int8-quantised with a per-vector scale (388 bytes for
+    // all-MiniLM-L6-v2), tagged with the model that made it: vectors of
+    // another model are never compared with a query and are re-made.
+    // Written in the background (`Brain::embed_pending`), never by
+    // `remember`; a fact without one is still found by its words.
+    r#"
+CREATE TABLE embedding_models (
+    id   INTEGER PRIMARY KEY,
+    name TEXT    NOT NULL UNIQUE,
+    dims INTEGER NOT NULL CHECK (dims > 0)
+);
+CREATE TABLE fact_vectors (
+    fact_id INTEGER PRIMARY KEY,
+    model   INTEGER NOT NULL REFERENCES embedding_models (id),
+    vec     BLOB    NOT NULL
+);
+CREATE TRIGGER facts_vectors_delete AFTER DELETE ON facts BEGIN
+    DELETE FROM fact_vectors WHERE fact_id = old.id;
+END;
 "#,
 ];
 

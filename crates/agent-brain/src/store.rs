@@ -26,6 +26,9 @@ pub struct BrainSettings {
     pub confidence_threshold: f64,
     /// Age in days at which recency weight has fallen halfway (`[brain] recency_half_life_days`).
     pub recency_half_life_days: f64,
+    /// Cosine similarity below which a fact is not a semantic match
+    /// (`[brain] min_similarity`).
+    pub min_similarity: f64,
 }
 
 impl Default for BrainSettings {
@@ -33,6 +36,7 @@ impl Default for BrainSettings {
         BrainSettings {
             confidence_threshold: 0.3,
             recency_half_life_days: 30.0,
+            min_similarity: 0.25,
         }
     }
 }
@@ -43,6 +47,7 @@ impl BrainSettings {
         BrainSettings {
             confidence_threshold: config.confidence_threshold,
             recency_half_life_days: config.recency_half_life_days as f64,
+            min_similarity: config.min_similarity,
         }
     }
 }
@@ -53,6 +58,8 @@ pub struct Brain {
     pub(crate) path: PathBuf,
     pub(crate) settings: BrainSettings,
     pub(crate) terms: Terms,
+    /// The sentence model route_task compares meanings with, if any.
+    pub(crate) embedder: Option<std::sync::Arc<dyn crate::vectors::Embedder>>,
 }
 
 impl std::fmt::Debug for Brain {
@@ -121,6 +128,8 @@ pub struct Stats {
     pub database_bytes: u64,
     /// The threshold used for `usable` and `below_threshold`.
     pub confidence_threshold: f64,
+    /// Sentence vectors: how many facts have one, how many wait.
+    pub vectors: crate::vectors::VectorStats,
 }
 
 impl Brain {
@@ -205,6 +214,7 @@ impl Brain {
             path,
             settings,
             terms: Terms::new(),
+            embedder: None,
         })
     }
 
@@ -465,6 +475,7 @@ impl Brain {
             pending_archives: 0,
             database_bytes: 0,
             confidence_threshold: threshold,
+            vectors: self.vector_stats()?,
         };
         let mut query = self
             .conn

@@ -1,10 +1,15 @@
-//! The prune cycle: policy from `[heart]`, mechanism from agent-brain.
+//! The prune cycle: policy from `[heart]`, mechanism from agent-brain. After
+//! the prune and the index merge, facts without a sentence vector get one
+//! (when the binary handed in an encoder).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
+use std::sync::Arc;
+
 use agent_brain::{
-    Brain, BrainError, BrainSettings, Capacity, IndexOptimized, PrunePolicy, PruneReport, PruneStep,
+    Brain, BrainError, BrainSettings, Capacity, Embedded, Embedder, IndexOptimized, PrunePolicy,
+    PruneReport, PruneStep,
 };
 use autonomic_core::audit::{Actor, AuditError, AuditEvent, AuditLog, Kind};
 use autonomic_core::config::Config;
@@ -38,6 +43,11 @@ pub struct PruneCycle {
     pub settings: BrainSettings,
     /// What the cycle does.
     pub policy: PrunePolicy,
+    /// The sentence encoder that gives new facts their vectors after the
+    /// prune (the seed's "refresh caches"); `None`: no vectors are made.
+    /// The binary loads it (agent-spine's `recall::embedder`): this crate
+    /// never loads a model.
+    pub embedder: Option<Arc<dyn Embedder>>,
 }
 
 /// A finished cycle.
@@ -47,6 +57,8 @@ pub struct PruneOutcome {
     pub report: PruneReport,
     /// The full-text index merge that followed.
     pub index: IndexOptimized,
+    /// Facts given sentence vectors after it.
+    pub embedded: Embedded,
     /// Wall time of the cycle, milliseconds.
     pub millis: u64,
 }
@@ -71,6 +83,7 @@ impl PruneCycle {
                     .unwrap_or(1)
                     .max(1),
             },
+            embedder: None,
         }
     }
 
@@ -108,11 +121,19 @@ impl PruneCycle {
             if index.steps > 0 {
                 progress(PruneStep::IndexMerged { steps: index.steps });
             }
-            Ok((report, index))
+            let embedded = match &self.embedder {
+                Some(embedder) if !report.interrupted && !stop() => {
+                    brain.embed_pending(embedder.as_ref(), None, stop, &mut |done, total| {
+                        progress(PruneStep::Embedded { done, total })
+                    })?
+                }
+                _ => Embedded::default(),
+            };
+            Ok((report, index, embedded))
         });
         let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         match result {
-            Ok((report, index)) => {
+            Ok((report, index, embedded)) => {
                 tracing::info!(
                     db = %self.db_path.display(),
                     expired_deleted = report.expired_deleted,
@@ -121,6 +142,7 @@ impl PruneCycle {
                     recovered_batches = report.recovered_batches,
                     interrupted = report.interrupted,
                     index_merge_steps = index.steps,
+                    embedded = embedded.embedded,
                     millis,
                     "prune cycle done"
                 );
@@ -139,6 +161,9 @@ impl PruneCycle {
                         "interrupted": report.interrupted,
                         "index_merge_steps": index.steps,
                         "index_merge_millis": index.millis,
+                        "embedded": embedded.embedded,
+                        "vectors_pending": embedded.remaining,
+                        "embed_millis": embedded.millis,
                         "grace_hours": self.policy.grace.whole_hours(),
                         "capacity": {
                             "global": self.policy.capacity.global,
@@ -151,6 +176,7 @@ impl PruneCycle {
                 Ok(PruneOutcome {
                     report,
                     index,
+                    embedded,
                     millis,
                 })
             }

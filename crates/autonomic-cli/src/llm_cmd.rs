@@ -279,6 +279,23 @@ fn bench(args: &BenchArgs, config: &LlmConfig) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One progress line of a model fetch (overwritten by the next).
+pub(crate) fn fetch_progress_line(p: Progress) -> String {
+    match p {
+        Progress::Resolving { url } => format!("asking {url}"),
+        Progress::Downloading { bytes, total } => match total {
+            Some(t) if t > 0 => format!(
+                "downloading {:>5.1}% ({} / {} MiB)",
+                100.0 * bytes as f64 / t as f64,
+                bytes >> 20,
+                t >> 20
+            ),
+            _ => format!("downloading {} MiB", bytes >> 20),
+        },
+        Progress::Extracting { member } => format!("checking and extracting {member}"),
+    }
+}
+
 fn fetch_model(args: &FetchArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let dest = args
         .dest
@@ -291,20 +308,7 @@ fn fetch_model(args: &FetchArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         if !tty {
             return;
         }
-        let line = match p {
-            Progress::Resolving { url } => format!("asking {url}"),
-            Progress::Downloading { bytes, total } => match total {
-                Some(t) if t > 0 => format!(
-                    "downloading {:>5.1}% ({} / {} MiB)",
-                    100.0 * bytes as f64 / t as f64,
-                    bytes >> 20,
-                    t >> 20
-                ),
-                _ => format!("downloading {} MiB", bytes >> 20),
-            },
-            Progress::Extracting { member } => format!("checking and extracting {member}"),
-        };
-        eprint!("\r\x1b[2K{line}");
+        eprint!("\r\x1b[2K{}", fetch_progress_line(p));
     };
     let fetched = fetch::fetch(&opts, &mut progress);
     if tty {

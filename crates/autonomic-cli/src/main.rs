@@ -8,6 +8,7 @@
 
 mod audit_cmd;
 mod brain_cmd;
+mod brain_model_cmd;
 mod config_cmd;
 mod exec_cmd;
 mod hook_cmd;

@@ -14,6 +14,11 @@ pub fn error(error: &anyhow::Error) {
     let _ = stderr.write_all(format(error).as_bytes());
 }
 
+/// Writes `note: <message>` to stderr.
+pub fn note(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "note: {message}");
+}
+
 /// Renders `error` as the lines [`error`] prints.
 pub fn format(error: &anyhow::Error) -> String {
     let mut out = format!("error: {error}\n");

@@ -176,5 +176,5 @@ fn a_version_1_database_is_reindexed_on_open() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3, "migrated to the latest format");
 }

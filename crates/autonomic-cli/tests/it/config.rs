@@ -78,6 +78,9 @@ fn show_prints_values_and_origins() {
     db_path = "[HOME]/data/brain/brain.sqlite3"  # default
     confidence_threshold = 0.3  # default
     recency_half_life_days = 30  # default
+    semantic = true  # default
+    embedding_model = "[HOME]/models/all-MiniLM-L6-v2"  # default
+    min_similarity = 0.25  # default
 
     [heart]
     prune_interval_minutes = 60  # default
@@ -123,7 +126,7 @@ fn show_without_a_file_is_all_defaults() {
         ),
         "{stdout}"
     );
-    assert_eq!(stdout.matches("# default\n").count(), 56, "{stdout}");
+    assert_eq!(stdout.matches("# default\n").count(), 59, "{stdout}");
 }
 
 #[test]
@@ -135,7 +138,7 @@ fn show_json_has_structured_origins() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["source"], "[HOME]/config.toml");
     let entries = json["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 56);
+    assert_eq!(entries.len(), 59);
     let rules = entries
         .iter()
         .find(|e| e["key"] == "mouth.rules_file")

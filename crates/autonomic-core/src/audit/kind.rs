@@ -44,6 +44,8 @@ pub enum Kind {
     BrainForget,
     /// Archived facts put back.
     BrainRestore,
+    /// Facts given sentence vectors (`autonomic brain embed`).
+    BrainEmbed,
     /// One agent-heart prune cycle.
     HeartPrune,
     /// A prune cycle that failed.
@@ -52,7 +54,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, for `--kind` help and validation.
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 20] = [
         Kind::MouthDeny,
         Kind::MouthReview,
         Kind::ImmuneInstall,
@@ -70,6 +72,7 @@ impl Kind {
         Kind::BrainRemember,
         Kind::BrainForget,
         Kind::BrainRestore,
+        Kind::BrainEmbed,
         Kind::HeartPrune,
         Kind::HeartPruneFailed,
     ];
@@ -94,6 +97,7 @@ impl Kind {
             Kind::BrainRemember => "brain.remember",
             Kind::BrainForget => "brain.forget",
             Kind::BrainRestore => "brain.restore",
+            Kind::BrainEmbed => "brain.embed",
             Kind::HeartPrune => "heart.prune",
             Kind::HeartPruneFailed => "heart.prune_failed",
         }

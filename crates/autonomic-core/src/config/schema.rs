@@ -152,6 +152,13 @@ section! {
         /// Days after which a fact's recency weight in ranking has fallen halfway (1 to 36500).
         #[kind(Kind::Integer { min: 1, max: 36_500 })]
         recency_half_life_days: i64 = 30,
+        /// Rank by meaning as well as words when the embedding model is there (false: words alone).
+        semantic: bool = true,
+        /// Directory of the sentence-embedding model (all-MiniLM-L6-v2) that `autonomic brain fetch-model` fills.
+        embedding_model: PathBuf = PathBuf::from("~/.autonomic/models/all-MiniLM-L6-v2"),
+        /// Cosine similarity (0 to 1) below which a fact is no semantic match for a task.
+        #[kind(Kind::Float { min: 0.0, max: 1.0 })]
+        min_similarity: f64 = 0.25,
     }
 }
 
