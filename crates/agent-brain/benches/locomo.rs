@@ -28,27 +28,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use agent_brain::{Brain, BrainSettings, Embedder, NewFact, Scope, TaskContext};
+use agent_brain::{Brain, BrainSettings, NewFact, Scope, TaskContext};
 use autonomic_llm::embed::SentenceEmbedder;
 
 const BUDGETS: [usize; 3] = [250, 500, 1000];
-
-/// autonomic-llm's encoder as the store's [`Embedder`] (what agent-spine
-/// does for the product).
-#[derive(Debug)]
-struct Encoder(SentenceEmbedder);
-
-impl Embedder for Encoder {
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-    fn dims(&self) -> usize {
-        self.0.dims()
-    }
-    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
-        self.0.embed(texts).map_err(|e| e.to_string())
-    }
-}
 
 /// One conversation's questions: (project, category, question, evidence).
 type Question = (String, u64, String, HashSet<String>);
@@ -117,7 +100,7 @@ fn main() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/models/all-MiniLM-L6-v2")
     });
     let encoder = match SentenceEmbedder::load(&model_dir) {
-        Ok(encoder) => Arc::new(Encoder(encoder)),
+        Ok(encoder) => Arc::new(encoder),
         Err(e) => {
             println!(
                 "\nno sentence encoder at {} ({e}): hybrid ranking not measured",

@@ -1,8 +1,8 @@
 //! Semantic retrieval: sentence vectors of facts, stored beside them and
 //! searched per scope.
 //!
-//! The model is not this crate's: an [`Embedder`] is handed in (agent-spine
-//! adapts autonomic-llm's all-MiniLM-L6-v2). This module owns what the
+//! The model is not this crate's: an [`Embedder`] (autonomic-core's
+//! contract) is handed in — autonomic-llm's all-MiniLM-L6-v2 in the product. This module owns what the
 //! store does with vectors:
 //!
 //! - **Writing, in the background.** [`Brain::embed_pending`] embeds, in
@@ -30,23 +30,14 @@ use std::time::Instant;
 use rusqlite::{params, OptionalExtension as _, TransactionBehavior};
 use time::OffsetDateTime;
 
+pub use autonomic_core::embed::Embedder;
+
 use crate::error::{BrainError, Result};
 use crate::fact::{millis, ScopeKind, TaskContext};
 use crate::store::Brain;
 
 /// Facts embedded per model call and per transaction.
 pub const EMBED_BATCH: usize = 64;
-
-/// A sentence-embedding model, as the store needs it.
-pub trait Embedder: Send + Sync + std::fmt::Debug {
-    /// Its name: vectors are tagged with it, and vectors of other names are
-    /// never compared with its queries.
-    fn name(&self) -> &str;
-    /// Dimensions of its vectors.
-    fn dims(&self) -> usize;
-    /// Unit vectors for `texts`, in their order.
-    fn embed(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String>;
-}
 
 /// What [`Brain::embed_pending`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]

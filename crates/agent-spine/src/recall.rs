@@ -2,8 +2,8 @@
 //! reads memory, never writes it). No database yet is an empty answer.
 //!
 //! This is also where the brain meets the sentence encoder: agent-brain
-//! takes any [`Embedder`], autonomic-llm has all-MiniLM-L6-v2, and neither
-//! depends on the other; [`embedder`] joins them as `[brain]` says.
+//! takes any [`Embedder`], autonomic-llm's all-MiniLM-L6-v2 is one, and
+//! neither depends on the other; [`embedder`] loads it as `[brain]` says.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Once};
@@ -11,22 +11,6 @@ use std::sync::{Arc, Mutex, Once};
 use agent_brain::{Brain, BrainError, BrainSettings, Embedder, Routed, TaskContext};
 use autonomic_core::config::Config;
 use autonomic_llm::embed::SentenceEmbedder;
-
-/// autonomic-llm's encoder as agent-brain's [`Embedder`].
-#[derive(Debug)]
-pub struct Encoder(pub SentenceEmbedder);
-
-impl Embedder for Encoder {
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-    fn dims(&self) -> usize {
-        self.0.dims()
-    }
-    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
-        self.0.embed(texts).map_err(|e| e.to_string())
-    }
-}
 
 /// Whether semantic retrieval can run.
 #[derive(Debug, Clone)]
@@ -89,7 +73,7 @@ pub fn embedder(config: &Config) -> Result<Semantic, String> {
         }
     }
     let model: Arc<dyn Embedder> = match SentenceEmbedder::load(&dir) {
-        Ok(model) => Arc::new(Encoder(model)),
+        Ok(model) => Arc::new(model),
         Err(e) => return Err(format!("[brain] embedding_model: {e}")),
     };
     *loaded = Some((dir, Arc::clone(&model)));

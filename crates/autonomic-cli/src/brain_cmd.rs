@@ -459,13 +459,14 @@ fn print_routed(out: &mut impl std::io::Write, routed: &Routed, json: bool) -> a
     }
     writeln!(
         out,
-        "{}/{} tokens ({}), {} fact(s); {} near-duplicate(s) merged, {} left out over budget",
+        "{}/{} tokens ({}), {} fact(s); {} near-duplicate(s) merged, {} left out over budget; ranked by {}",
         routed.tokens_used,
         routed.budget,
         routed.tokenizer,
         routed.summaries.len(),
         routed.duplicates_merged,
-        routed.over_budget
+        routed.over_budget,
+        if routed.semantic { "words and meaning" } else { "words" }
     )?;
     Ok(())
 }

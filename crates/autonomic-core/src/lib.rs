@@ -14,6 +14,8 @@
 //!   `max()`).
 //! - [`audit`]: the append-only, hash-chained JSON Lines audit log, safe for
 //!   several processes appending at once, and its verifier.
+//! - [`embed::Embedder`]: what a sentence encoder offers the stores that
+//!   keep its vectors.
 //! - [`Hint`]: the one method every library error uses to suggest the next step.
 //!
 //! # What it must not do
@@ -50,6 +52,7 @@
 pub mod audit;
 pub mod config;
 pub mod decision;
+pub mod embed;
 pub mod env;
 pub mod hint;
 pub mod paths;

@@ -4,4 +4,5 @@ mod common;
 mod isolation;
 mod prune;
 mod relevance;
+mod semantic;
 mod store;

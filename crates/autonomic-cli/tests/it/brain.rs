@@ -682,3 +682,143 @@ fn import_stores_batches_and_names_the_bad_line() {
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("imported 4 facts"), "{out}");
 }
+
+/// The real sentence encoder `.ci/run` unpacks into `target/models`.
+fn encoder_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/models/all-MiniLM-L6-v2");
+    assert!(
+        dir.join("model.safetensors").is_file(),
+        "{} is missing: run `cargo run -p autonomic-cli --bin autonomic -- brain fetch-model --dest target/models` (or .ci/run)",
+        dir.display()
+    );
+    dir
+}
+
+#[test]
+fn route_by_meaning_once_facts_have_vectors_and_say_when_words_alone() {
+    let home = TestHome::new();
+    home.write_config(&format!(
+        "[brain]\nembedding_model = \"{}\"\n",
+        home.home().join("models/all-MiniLM-L6-v2").display()
+    ));
+    for text in [
+        "Melanie: Luna and Oliver are my two cats, they sleep all day.",
+        "Melanie: I went to a pottery class on Tuesday.",
+        "Melanie: The library downtown is beautiful.",
+        "Caroline: The support group meets every Friday evening.",
+    ] {
+        let (code, _, err) = brain(&home, &["remember", "--project", "p", text]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let question = "What are Melanie's pets' names?";
+    let route = |home: &TestHome| {
+        brain(
+            home,
+            &[
+                "route",
+                "--project",
+                "p",
+                "--budget",
+                "20",
+                "--json",
+                question,
+            ],
+        )
+    };
+    // No model: words alone, said once (not at every route).
+    let (code, out, err) = route(&home);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "semantic retrieval is off: no embedding model at [HOME]/models/all-MiniLM-L6-v2"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("autonomic brain fetch-model"), "{err}");
+    let routed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(routed["semantic"], false);
+    let (_, _, err) = route(&home);
+    assert!(
+        !err.contains("semantic retrieval is off"),
+        "said twice: {err}"
+    );
+    let (_, out, _) = brain(&home, &["stats"]);
+    assert!(out.contains("semantic retrieval off: no model at"), "{out}");
+
+    // The model in place: the heart cycle gives the facts vectors, and the
+    // answer that shares only the speaker's name with the question comes
+    // first within a budget that holds one fact.
+    fs_err::create_dir_all(home.home().join("models")).unwrap();
+    std::os::unix::fs::symlink(encoder_dir(), home.home().join("models/all-MiniLM-L6-v2")).unwrap();
+    let (_, out, _) = brain(&home, &["stats", "--json"]);
+    let stats: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(stats["vectors"]["pending"], 4);
+    let (code, out, err) = run(&home, home.cmd().args(["heart", "run-once"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("4 fact(s) embedded"), "{out}");
+    let (code, out, err) = route(&home);
+    assert_eq!(code, 0, "{err}");
+    let routed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(routed["semantic"], true);
+    assert_eq!(
+        routed["summaries"][0]["text"],
+        "Melanie: Luna and Oliver are my two cats, they sleep all day."
+    );
+    // A new fact waits for its vector; `brain embed` gives it one now and
+    // is audited.
+    let (code, _, _) = brain(
+        &home,
+        &[
+            "remember",
+            "--project",
+            "p",
+            "Melanie: my dog is called Max.",
+        ],
+    );
+    assert_eq!(code, 0);
+    let (code, out, err) = brain(&home, &["embed"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("embedded 1 fact(s) with all-MiniLM-L6-v2"),
+        "{out}"
+    );
+    assert!(audit_kinds(&home).contains(&"brain.embed".to_owned()));
+    let (_, out, _) = brain(&home, &["stats"]);
+    assert!(
+        out.contains("vectors   5 fact(s) (all-MiniLM-L6-v2), 0 waiting"),
+        "{out}"
+    );
+    assert!(out.contains("semantic retrieval on"), "{out}");
+}
+
+#[test]
+fn a_damaged_model_is_an_error_not_a_quiet_fallback() {
+    let home = TestHome::new();
+    let model = home.home().join("models/all-MiniLM-L6-v2");
+    fs_err::create_dir_all(&model).unwrap();
+    fs_err::write(model.join("model.safetensors"), b"not weights").unwrap();
+    home.write_config(&format!(
+        "[brain]\nembedding_model = \"{}\"\n",
+        model.display()
+    ));
+    let (code, _, _) = brain(&home, &["remember", "--project", "p", "a fact"]);
+    assert_eq!(code, 0);
+    let (code, _, err) = brain(
+        &home,
+        &["route", "--project", "p", "--budget", "50", "a fact"],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("[brain] embedding_model:"), "{err}");
+    assert!(err.contains("config.json"), "{err}");
+    // Turned off, it is not read at all.
+    home.write_config(&format!(
+        "[brain]\nsemantic = false\nembedding_model = \"{}\"\n",
+        model.display()
+    ));
+    let (code, out, err) = brain(
+        &home,
+        &["route", "--project", "p", "--budget", "50", "a fact"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("a fact"), "{out}");
+}

@@ -47,6 +47,9 @@ impl Hint for EmbedError {
 }
 
 /// A loaded sentence encoder (see the module doc for the pipeline).
+///
+/// It is also an [`autonomic_core::embed::Embedder`], what agent-brain
+/// takes.
 pub struct SentenceEmbedder {
     model: BertModel,
     tokenizer: tokenizers::Tokenizer,
@@ -215,4 +218,16 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, EmbedErro
         path: path.to_owned(),
         reason: e.to_string(),
     })
+}
+
+impl autonomic_core::embed::Embedder for SentenceEmbedder {
+    fn name(&self) -> &str {
+        SentenceEmbedder::name(self)
+    }
+    fn dims(&self) -> usize {
+        SentenceEmbedder::dims(self)
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+        SentenceEmbedder::embed(self, texts).map_err(|e| e.to_string())
+    }
 }
