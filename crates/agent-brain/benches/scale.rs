@@ -16,7 +16,13 @@
 //!   load and again after `optimize_index` (what an agent-heart cycle does
 //!   after pruning) has merged the full-text index's segments;
 //! - a prune cycle with 10% of the facts long expired (target ≤ 5 s), then
-//!   a cycle that evicts to archives (project capacity 400, session 40).
+//!   a cycle that evicts to archives (project capacity 400, session 40);
+//! - semantic retrieval's share: every remaining fact given a 384-wide
+//!   vector (`embed_pending`, with a stand-in encoder that costs nothing,
+//!   so the store's own write rate shows), the vectors' size per million
+//!   facts, and `route_task` again with vectors on. The real encoder's time
+//!   for the query is not in these figures: `cargo bench -p autonomic-llm
+//!   --bench embed` measures it (add its p99 to this route p99).
 //!
 //! The corpus is synthetic and seeded (the same every run): facts are 10–18
 //! words drawn from a 4,000-word vocabulary with a Zipf-like skew, 0.1%
@@ -27,7 +33,11 @@
 
 use std::time::Instant;
 
-use agent_brain::{Brain, BrainSettings, Capacity, NewFact, PrunePolicy, Scope, TaskContext};
+use std::sync::Arc;
+
+use agent_brain::{
+    Brain, BrainSettings, Capacity, Embedder, NewFact, PrunePolicy, Scope, TaskContext,
+};
 use time::{Duration, OffsetDateTime};
 
 const PROJECTS: u64 = 1_000;
@@ -133,6 +143,40 @@ impl RoutePhase {
             self.returned as f64 / QUERIES as f64,
             self.tokens as f64 / QUERIES as f64
         )
+    }
+}
+
+/// A stand-in for a 384-wide sentence encoder that costs next to nothing:
+/// each word adds a pseudo-random direction (seeded by its hash), so the
+/// vectors are realistic in size and spread, not in meaning.
+#[derive(Debug)]
+struct StandIn;
+
+impl Embedder for StandIn {
+    fn name(&self) -> &str {
+        "stand-in-384"
+    }
+    fn dims(&self) -> usize {
+        384
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+        Ok(texts
+            .iter()
+            .map(|text| {
+                let mut v = vec![0.0f32; 384];
+                for word in text.split_whitespace() {
+                    let mut rng = Rng(word.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                    }));
+                    for x in v.iter_mut() {
+                        *x += (rng.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+                    }
+                }
+                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
+                v.iter_mut().for_each(|x| *x /= norm);
+                v
+            })
+            .collect())
     }
 }
 
@@ -265,6 +309,20 @@ fn main() {
     let eviction = brain.prune(&tight).expect("prune");
     let eviction_secs = started.elapsed().as_secs_f64();
     let after_prune = brain.optimize_index(&|| false).expect("optimize");
+    let bytes_before_vectors = brain.stats().expect("stats").database_bytes;
+    let started = Instant::now();
+    let embedded = brain
+        .embed_pending(&StandIn, None, &|| false, &mut |done, total| {
+            if done % 100_000 < 64 {
+                eprint!("\rembedded {done}/{total}");
+            }
+        })
+        .expect("embed");
+    eprintln!();
+    let embed_secs = started.elapsed().as_secs_f64();
+    let after_vectors = brain.stats().expect("stats");
+    brain.set_embedder(Some(Arc::new(StandIn)));
+    let semantic = route_phase(&brain, &mut rng, &words);
     let archive_bytes: u64 = eviction
         .archives
         .iter()
@@ -310,6 +368,24 @@ fn main() {
         "optimize after prune {:>10.2} s ({} merge steps; an agent-heart cycle = expiry + eviction + this)",
         after_prune.millis as f64 / 1000.0,
         after_prune.steps
+    );
+    let vector_growth = after_vectors
+        .database_bytes
+        .saturating_sub(bytes_before_vectors) as f64;
+    println!(
+        "vectors stored       {:>10.0} facts/s ({} facts in {embed_secs:.1} s, stand-in encoder: the store's share)",
+        embedded.embedded as f64 / embed_secs,
+        embedded.embedded
+    );
+    println!(
+        "vector size          {:>10.1} MiB of vector data, file +{:.1} MiB ({:.0} MiB per million facts)",
+        after_vectors.vectors.bytes as f64 / 1048576.0,
+        vector_growth / 1048576.0,
+        vector_growth / 1048576.0 * 1_000_000.0 / embedded.embedded.max(1) as f64
+    );
+    println!(
+        "route_task (500 tok) {}   [words and vectors, query encoder excluded]",
+        semantic.line()
     );
     println!("peak RSS             {:>10.1} MiB", peak_rss_mib());
 }

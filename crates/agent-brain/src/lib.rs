@@ -65,6 +65,7 @@ mod store;
 mod terms;
 mod tokens;
 mod vectors;
+mod when;
 
 pub use error::{BrainError, FactError, Result};
 pub use fact::{

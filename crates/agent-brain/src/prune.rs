@@ -516,8 +516,8 @@ impl Brain {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT OR IGNORE INTO facts (uid, scope_kind, project, session, subject, \
-                     content, tags, source, confidence, valid_from, invalid_at, created_at, superseded_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                     content, tags, source, confidence, valid_from, invalid_at, created_at, superseded_at, tokens) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 )
                 .map_err(e)?;
             let mut index = tx.prepare_cached(INDEX_FACT).map_err(e)?;
@@ -536,6 +536,7 @@ impl Brain {
                      WHERE uid = ?1 AND (invalid_at IS NULL OR invalid_at > ?2)",
                 )
                 .map_err(e)?;
+            let counter = crate::tokens::TokenCounter::cl100k();
             for (uid, fact, archived) in &checked {
                 let kind = fact.scope.kind();
                 let (project, session) = fact.scope.columns();
@@ -554,6 +555,7 @@ impl Brain {
                         archived.invalid_at,
                         archived.created_at,
                         archived.superseded_at,
+                        counter.summary_tokens(&fact.content),
                     ])
                     .map_err(e)?;
                 if inserted == 0 {

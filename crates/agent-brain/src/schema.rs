@@ -109,16 +109,40 @@ CREATE TABLE embedding_models (
     name TEXT    NOT NULL UNIQUE,
     dims INTEGER NOT NULL CHECK (dims > 0)
 );
+-- Clustered by scope (WITHOUT ROWID, the scope first in the key): a
+-- query reads its scopes' vectors as contiguous runs of pages and nothing
+-- else; validity is checked only for the facts that make the pool.
 CREATE TABLE fact_vectors (
-    fact_id INTEGER PRIMARY KEY,
-    model   INTEGER NOT NULL REFERENCES embedding_models (id),
-    vec     BLOB    NOT NULL
-);
+    scope_kind INTEGER NOT NULL,
+    project    TEXT    NOT NULL,
+    session    TEXT    NOT NULL,
+    fact_id    INTEGER NOT NULL,
+    model      INTEGER NOT NULL REFERENCES embedding_models (id),
+    vec        BLOB    NOT NULL,
+    PRIMARY KEY (scope_kind, project, session, fact_id)
+) WITHOUT ROWID;
 CREATE TRIGGER facts_vectors_delete AFTER DELETE ON facts BEGIN
-    DELETE FROM fact_vectors WHERE fact_id = old.id;
+    DELETE FROM fact_vectors
+    WHERE scope_kind = old.scope_kind AND project = old.project
+      AND session = old.session AND fact_id = old.id;
 END;
 "#,
+    // v4: each fact's size as a summary (its content with whitespace
+    // collapsed, in cl100k tokens), counted when it is stored, so routing
+    // never builds the tokenizer (building cl100k's 100,000-entry table was
+    // most of a `brain route` process's time). Facts of earlier versions
+    // are counted by the store after this runs (`Brain::migrate`); a row
+    // still without a count is counted when routed.
+    r#"
+ALTER TABLE facts ADD COLUMN tokens INTEGER CHECK (tokens IS NULL OR tokens >= 0);
+-- A task that names a time ("last week", "in May 2023") reads the facts
+-- that became true then, per scope (`when.rs`).
+CREATE INDEX facts_when ON facts (scope_kind, project, session, coalesce(valid_from, created_at));
+"#,
 ];
+
+/// The first version whose facts carry their token count.
+pub(crate) const TOKENS_AT: i64 = 4;
 
 /// The first version whose full-text index is built by the store after the
 /// SQL ran (every fact is re-indexed when a migration reaches it).

@@ -30,12 +30,27 @@ impl TokenCounter {
     }
 
     /// The name of the encoding.
+    pub const NAME: &'static str = "cl100k_base";
+
+    /// The name of the encoding.
     pub fn name(&self) -> &'static str {
-        "cl100k_base"
+        Self::NAME
     }
 
     /// How many tokens `text` encodes to (special tokens treated as text).
     pub fn count(&self, text: &str) -> usize {
         self.bpe.encode_ordinary(text).len()
     }
+
+    /// The size of `content` as a routed summary (whitespace collapsed),
+    /// what the store keeps beside each fact.
+    pub(crate) fn summary_tokens(&self, content: &str) -> i64 {
+        self.count(&collapse_whitespace(content)) as i64
+    }
+}
+
+/// `text` with every run of whitespace made one space, trimmed: the text
+/// of a summary.
+pub(crate) fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -108,21 +108,21 @@ impl Brain {
                 break;
             }
             let want = (cap - report.embedded).min(EMBED_BATCH as u64) as i64;
-            let batch: Vec<(i64, String)> = {
+            let batch: Vec<(i64, i64, String, String, String)> = {
                 let mut pending = self.conn.prepare_cached(PENDING).map_err(|e| self.err(e))?;
                 let rows = pending
                     .query_map(params![model, now, after, want], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                     })
                     .map_err(|e| self.err(e))?;
                 rows.collect::<rusqlite::Result<_>>()
                     .map_err(|e| self.err(e))?
             };
-            let Some(&(last, _)) = batch.last() else {
+            let Some(last) = batch.last() else {
                 break;
             };
-            after = last;
-            let texts: Vec<&str> = batch.iter().map(|(_, t)| t.as_str()).collect();
+            after = last.0;
+            let texts: Vec<&str> = batch.iter().map(|b| b.4.as_str()).collect();
             let vectors = embed_checked(embedder, &texts)?;
             let tx = self
                 .conn
@@ -131,11 +131,12 @@ impl Brain {
             {
                 let mut put = tx
                     .prepare_cached(
-                        "INSERT OR REPLACE INTO fact_vectors (fact_id, model, vec) VALUES (?1, ?2, ?3)",
+                        "INSERT OR REPLACE INTO fact_vectors (scope_kind, project, session, fact_id, model, vec) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     )
                     .map_err(|e| BrainError::sqlite(&self.path, e))?;
-                for ((id, _), vector) in batch.iter().zip(&vectors) {
-                    put.execute(params![id, model, quantize(vector)])
+                for ((id, kind, project, session, _), vector) in batch.iter().zip(&vectors) {
+                    put.execute(params![kind, project, session, id, model, quantize(vector)])
                         .map_err(|e| BrainError::sqlite(&self.path, e))?;
                 }
             }
@@ -220,15 +221,16 @@ impl Brain {
         }
     }
 
-    /// Every fact of the scopes `task` sees that is valid at `at`, confident
-    /// enough and has a vector of `model`, with its similarity to `query`,
-    /// most similar first.
+    /// Every fact of the scopes `task` sees that has a vector of `model`,
+    /// with its similarity to `query`, most similar first. Validity and
+    /// confidence are not checked here: the pool checks them for the facts
+    /// it takes (reading every scope fact's row would cost more than the
+    /// comparisons).
     pub(crate) fn nearest(
         &self,
         task: &TaskContext,
         query: &[f32],
         model: i64,
-        at: i64,
     ) -> Result<Vec<(i64, f64)>> {
         let query = quantize(query);
         let mut scopes = vec![
@@ -241,24 +243,14 @@ impl Brain {
         let mut select = self
             .conn
             .prepare_cached(
-                "SELECT f.id, v.vec FROM facts AS f CROSS JOIN fact_vectors AS v ON v.fact_id = f.id \
-                 WHERE f.scope_kind = ?1 AND f.project = ?2 AND f.session = ?3 \
-                   AND v.model = ?4 AND f.confidence >= ?5 \
-                   AND (f.valid_from IS NULL OR f.valid_from <= ?6) \
-                   AND (f.invalid_at IS NULL OR f.invalid_at > ?6)",
+                "SELECT fact_id, vec FROM fact_vectors \
+                 WHERE scope_kind = ?1 AND project = ?2 AND session = ?3 AND model = ?4",
             )
             .map_err(|e| self.err(e))?;
         let mut found = Vec::new();
         for (kind, project, session) in scopes {
             let mut rows = select
-                .query(params![
-                    kind.code(),
-                    project,
-                    session,
-                    model,
-                    self.settings.confidence_threshold,
-                    at
-                ])
+                .query(params![kind.code(), project, session, model])
                 .map_err(|e| self.err(e))?;
             while let Some(row) = rows.next().map_err(|e| self.err(e))? {
                 let id: i64 = row.get(0).map_err(|e| self.err(e))?;
@@ -288,13 +280,15 @@ impl Brain {
 }
 
 /// Facts without a vector of model ?1 that hold at ?2 or later, after id ?3.
-const PENDING: &str = "SELECT f.id, f.content FROM facts AS f \
-     LEFT JOIN fact_vectors AS v ON v.fact_id = f.id AND v.model = ?1 \
+const PENDING: &str = "SELECT f.id, f.scope_kind, f.project, f.session, f.content FROM facts AS f \
+     LEFT JOIN fact_vectors AS v ON v.scope_kind = f.scope_kind AND v.project = f.project \
+        AND v.session = f.session AND v.fact_id = f.id AND v.model = ?1 \
      WHERE v.fact_id IS NULL AND (f.invalid_at IS NULL OR f.invalid_at > ?2) AND f.id > ?3 \
      ORDER BY f.id LIMIT ?4";
 
 const PENDING_COUNT: &str = "SELECT count(*) FROM facts AS f \
-     LEFT JOIN fact_vectors AS v ON v.fact_id = f.id AND v.model = ?1 \
+     LEFT JOIN fact_vectors AS v ON v.scope_kind = f.scope_kind AND v.project = f.project \
+        AND v.session = f.session AND v.fact_id = f.id AND v.model = ?1 \
      WHERE v.fact_id IS NULL AND (f.invalid_at IS NULL OR f.invalid_at > ?2)";
 
 /// Runs the model and checks what it gave: one finite vector of its

@@ -6,3 +6,4 @@ mod prune;
 mod relevance;
 mod semantic;
 mod store;
+mod when;

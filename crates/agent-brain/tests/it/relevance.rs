@@ -1,7 +1,7 @@
 //! Relevance: BM25 that varies with how rare a word is, and a candidate
 //! pool ranked before it is cut (never the earliest-stored matches).
 
-use agent_brain::TaskContext;
+use agent_brain::{TaskContext, TokenCounter};
 use tempfile::tempdir;
 
 use crate::common::{fact, open, project};
@@ -172,9 +172,18 @@ fn a_version_1_database_is_reindexed_on_open() {
         routed.summaries.first().map(|s| s.text.as_str()),
         Some("Melanie watched the sunrise over the lake")
     );
-    let version: i64 = rusqlite::Connection::open(&path)
-        .unwrap()
+    for summary in &routed.summaries {
+        assert_eq!(summary.tokens, TokenCounter::cl100k().count(&summary.text));
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3, "migrated to the latest format");
+    assert_eq!(version, 4, "migrated to the latest format");
+    let uncounted: i64 = conn
+        .query_row("SELECT count(*) FROM facts WHERE tokens IS NULL", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(uncounted, 0, "every migrated fact has its token count");
 }

@@ -625,3 +625,46 @@ fn supersession_within_one_batch_matches_one_by_one() {
     );
     together.check_integrity().unwrap();
 }
+
+/// Every stored fact carries its size as a summary, counted exactly as
+/// route counts it, in small batches and in large ones (counted on a
+/// second thread while rows are written).
+#[test]
+fn stored_token_counts_equal_the_summary_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut brain = crate::common::open(dir.path());
+    let texts = [
+        "plain words",
+        "  leading,\ttabs\nand   runs  of space  ",
+        "unicode: naïve café — 東京 🙂",
+        "code `cargo test -- --nocapture` && echo ok",
+    ];
+    for size in [1usize, 255, 256, 1_000] {
+        let facts: Vec<agent_brain::NewFact> = (0..size)
+            .map(|i| {
+                crate::common::fact(
+                    crate::common::project("p"),
+                    &format!("{} #{i}{}", texts[i % texts.len()], " x".repeat(i % 7)),
+                )
+            })
+            .collect();
+        brain.remember_many(&facts).unwrap();
+    }
+    let counter = agent_brain::TokenCounter::cl100k();
+    let conn = rusqlite::Connection::open(crate::common::db(dir.path())).unwrap();
+    let mut rows = conn.prepare("SELECT content, tokens FROM facts").unwrap();
+    let rows: Vec<(String, Option<i64>)> = rows
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows.len(), 1 + 255 + 256 + 1_000);
+    for (content, tokens) in rows {
+        let collapsed = content.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(
+            tokens,
+            Some(counter.count(&collapsed) as i64),
+            "{content:?}"
+        );
+    }
+}

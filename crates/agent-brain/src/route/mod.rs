@@ -33,13 +33,19 @@
 //! A summary is the fact's content with whitespace collapsed, its scope kind
 //! and its score: no id, scope name, subject, source or time leaves.
 
-use rusqlite::{params, OptionalExtension as _};
+use rusqlite::OptionalExtension as _;
+
+mod pool;
+
 use time::OffsetDateTime;
 
 use crate::error::{FactError, Result};
 use crate::fact::{millis, ScopeKind, TaskContext};
 use crate::store::Brain;
 use crate::terms::{fnv1a, scope_key, term};
+use crate::tokens::TokenCounter;
+use crate::when;
+use pool::{Candidate, Pool};
 
 /// Most query words taken from the task text.
 pub const MAX_TERMS: usize = 32;
@@ -110,7 +116,7 @@ impl Brain {
             summaries: Vec::new(),
             tokens_used: 0,
             budget,
-            tokenizer: self.tokens().name(),
+            tokenizer: TokenCounter::NAME,
             candidates: 0,
             duplicates_merged: 0,
             over_budget: 0,
@@ -136,17 +142,31 @@ impl Brain {
             .join(" OR ");
         let weights = self.rarity(&stems, &scopes)?;
         let total_weight: f64 = weights.iter().sum();
-        let now = millis(at);
-        // CROSS JOIN pins the join order: the full-text match drives and
-        // each hit is looked up by rowid. Left to itself the planner may
-        // scan the scope's rows and probe FTS5 once per row, which at a
-        // million facts is seconds per query instead of milliseconds.
-        let mut candidates = self.lexical(task, &fts, &stems, &weights, total_weight, now)?;
-        if let Some((query, model)) = self.query_vector(task_text)? {
-            let near = self.nearest(task, &query, model, now)?;
-            routed.semantic = true;
-            self.fuse(&mut candidates, &near, self.settings.min_similarity)?;
+        let pool = Pool {
+            task,
+            now: millis(at),
+            stems: &stems,
+            weights: &weights,
+            total_weight,
+        };
+        let mut candidates = self.lexical(&pool, &fts)?;
+        let window = when::window(task_text, at);
+        if let Some(window) = window {
+            self.add_window(&pool, window, &mut candidates)?;
         }
+        if let Some((query, model)) = self.query_vector(task_text)? {
+            let near = self.nearest(task, &query, model)?;
+            routed.semantic = true;
+            self.fuse(&pool, &mut candidates, &near, self.settings.min_similarity)?;
+        }
+        if let Some(window) = window {
+            for c in &mut candidates {
+                if (window.start..window.end).contains(&c.created_at) {
+                    c.relevance = 0.5 + 0.5 * c.relevance;
+                }
+            }
+        }
+        let now = pool.now;
         routed.candidates = candidates.len();
         let half_life_ms = self.settings.recency_half_life_days.max(1e-9) * 86_400_000.0;
         let mut scored: Vec<(f64, Candidate)> = candidates
@@ -159,7 +179,9 @@ impl Brain {
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
 
-        let counter = self.tokens();
+        // Stored counts make the tokenizer unnecessary; it is built only
+        // for a fact that has none.
+        let mut counter: Option<TokenCounter> = None;
         // (word set, hash of the lower-cased text) of every fact kept so far.
         let mut kept: Vec<(Vec<u64>, u64)> = Vec::new();
         let mut misses = 0;
@@ -179,7 +201,12 @@ impl Brain {
                 continue;
             }
             kept.push((words, whole));
-            let tokens = counter.count(&candidate.text);
+            let tokens = match candidate.tokens {
+                Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+                None => counter
+                    .get_or_insert_with(TokenCounter::cl100k)
+                    .count(&candidate.text),
+            };
             if routed.tokens_used + tokens > budget {
                 routed.over_budget += 1;
                 misses += 1;
@@ -227,175 +254,6 @@ impl Brain {
             .map(|df| (1.0 + (most + 1.0) / (df + 0.5)).ln())
             .collect())
     }
-}
-
-struct Candidate {
-    id: i64,
-    text: String,
-    scope: ScopeKind,
-    /// The task's stems it holds, weighed by rarity, over all of them (0
-    /// when only its meaning matched).
-    coverage: f64,
-    /// How well it matches, in (0, 1]: its coverage, or with vectors the
-    /// fused rank (see `Brain::fuse`).
-    relevance: f64,
-    confidence: f64,
-    created_at: i64,
-}
-
-impl Brain {
-    /// The facts holding a task word, best [`MAX_CANDIDATES`] by BM25, with
-    /// their rarity-weighted coverage.
-    fn lexical(
-        &self,
-        task: &TaskContext,
-        fts: &str,
-        stems: &[String],
-        weights: &[f64],
-        total_weight: f64,
-        now: i64,
-    ) -> Result<Vec<Candidate>> {
-        // CROSS JOIN pins the join order: the full-text match drives and
-        // each hit is looked up by rowid. Left to itself the planner may
-        // scan the scope's rows and probe FTS5 once per row, which at a
-        // million facts is seconds per query instead of milliseconds.
-        let mut query = self
-            .conn
-            .prepare_cached(
-                "SELECT f.id, f.content, f.scope_kind, f.confidence, coalesce(f.valid_from, f.created_at), f.tags, \
-                        bm25(facts_fts, 1.0, 0.5) AS rank \
-                 FROM facts_fts CROSS JOIN facts AS f ON f.id = facts_fts.rowid \
-                 WHERE facts_fts MATCH ?1 \
-                   AND (f.scope_kind = 0 \
-                        OR (f.scope_kind = 1 AND f.project = ?2) \
-                        OR (f.scope_kind = 2 AND f.project = ?2 AND ?3 IS NOT NULL AND f.session = ?3)) \
-                   AND f.confidence >= ?4 \
-                   AND (f.valid_from IS NULL OR f.valid_from <= ?5) \
-                   AND (f.invalid_at IS NULL OR f.invalid_at > ?5) \
-                 ORDER BY rank LIMIT ?6",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = query
-            .query_map(
-                params![
-                    fts,
-                    task.project,
-                    task.session.as_deref(),
-                    self.settings.confidence_threshold,
-                    now,
-                    MAX_CANDIDATES as i64
-                ],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, f64>(3)?,
-                        r.get::<_, i64>(4)?,
-                        r.get::<_, String>(5)?,
-                    ))
-                },
-            )
-            .map_err(|e| self.err(e))?;
-        let mut candidates = Vec::new();
-        for row in rows {
-            let (id, content, kind, confidence, created_at, tags) = row.map_err(|e| self.err(e))?;
-            let Some(scope) = ScopeKind::from_code(kind) else {
-                continue;
-            };
-            let own = self.terms.stems(&format!("{content} {tags}"));
-            let matched: f64 = stems
-                .iter()
-                .zip(weights)
-                .filter(|(s, _)| own.contains(s))
-                .map(|(_, w)| w)
-                .sum();
-            let coverage = matched / total_weight.max(f64::MIN_POSITIVE);
-            candidates.push(Candidate {
-                id,
-                text: collapse_whitespace(&content),
-                scope,
-                coverage,
-                relevance: coverage,
-                confidence,
-                created_at,
-            });
-        }
-        Ok(candidates)
-    }
-
-    /// Folds the semantic matches (`near`: id and cosine, best first) into
-    /// `candidates`: a fact's relevance becomes the mean of its word
-    /// coverage and its cosine similarity to the task (below 0 counts as
-    /// 0), both in [0, 1]. The best [`MAX_CANDIDATES`] facts at or above
-    /// `min_similarity` join the pool even when they share no word.
-    ///
-    /// A convex combination with equal weights, not tuned: on the LoCoMo
-    /// conversations it beat reciprocal rank fusion with its customary
-    /// k = 60 (0.618 against 0.586 at 500 tokens; `benches/locomo.rs`);
-    /// rank fusion throws away how far apart scores are, and a word match
-    /// on a rare word is far apart from one on a common word.
-    fn fuse(
-        &self,
-        candidates: &mut Vec<Candidate>,
-        near: &[(i64, f64)],
-        min_similarity: f64,
-    ) -> Result<()> {
-        let similarity: std::collections::HashMap<i64, f64> = near.iter().copied().collect();
-        let mut seen: std::collections::HashSet<i64> = candidates.iter().map(|c| c.id).collect();
-        let mut load = self
-            .conn
-            .prepare_cached(
-                "SELECT content, scope_kind, confidence, coalesce(valid_from, created_at) \
-                 FROM facts WHERE id = ?1",
-            )
-            .map_err(|e| self.err(e))?;
-        let admitted = near
-            .iter()
-            .take_while(|(_, s)| *s >= min_similarity)
-            .take(MAX_CANDIDATES);
-        for (id, _) in admitted {
-            if !seen.insert(*id) {
-                continue;
-            }
-            let row = load
-                .query_row([id], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, f64>(2)?,
-                        r.get::<_, i64>(3)?,
-                    ))
-                })
-                .optional()
-                .map_err(|e| self.err(e))?;
-            let Some((content, kind, confidence, created_at)) = row else {
-                continue;
-            };
-            let Some(scope) = ScopeKind::from_code(kind) else {
-                continue;
-            };
-            candidates.push(Candidate {
-                id: *id,
-                text: collapse_whitespace(&content),
-                scope,
-                coverage: 0.0,
-                relevance: 0.0,
-                confidence,
-                created_at,
-            });
-        }
-        for candidate in candidates.iter_mut() {
-            let cosine = similarity.get(&candidate.id).copied().unwrap_or(0.0);
-            candidate.relevance = 0.5 * cosine.max(0.0) + 0.5 * candidate.coverage;
-        }
-        candidates.retain(|c| c.relevance > 0.0);
-        Ok(())
-    }
-}
-
-fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The distinct lower-cased words of `text`, as sorted 64-bit hashes
