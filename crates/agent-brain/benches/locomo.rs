@@ -5,7 +5,13 @@
 //! cargo bench -p agent-brain --bench locomo                  # ../shared/locomo
 //! cargo bench -p agent-brain --bench locomo -- --dir DIR     # another copy
 //! cargo bench -p agent-brain --bench locomo -- --model DIR   # another encoder
+//! cargo bench -p agent-brain --bench locomo -- --dated       # with the sessions' dates
 //! ```
+//!
+//! `--dated` stores each turn as true from its session's date
+//! (`valid_from`, "1:56 pm on 8 May, 2023") and asks every question the day
+//! after the conversation's last session, so recency follows the dialogue's
+//! own time (the published measure has no dates: the default).
 //!
 //! Each run reports words alone (BM25 and rarity-weighted coverage) and,
 //! with the sentence encoder (`target/models/all-MiniLM-L6-v2`, what
@@ -30,11 +36,13 @@ use std::time::Instant;
 
 use agent_brain::{Brain, BrainSettings, NewFact, Scope, TaskContext};
 use autonomic_llm::embed::SentenceEmbedder;
+use time::{Date, Duration, Month, OffsetDateTime, Time};
 
 const BUDGETS: [usize; 3] = [250, 500, 1000];
 
-/// One conversation's questions: (project, category, question, evidence).
-type Question = (String, u64, String, HashSet<String>);
+/// One conversation's questions: (project, category, question, evidence,
+/// the time it is asked).
+type Question = (String, u64, String, HashSet<String>, OffsetDateTime);
 
 fn main() {
     let dir = dir_arg()
@@ -71,7 +79,10 @@ fn main() {
             .and_then(|s| s.to_str())
             .unwrap_or("conv")
             .to_owned();
-        by_text.extend(load(&mut brain, &project, &conv));
+        let dated = std::env::args().any(|a| a == "--dated");
+        let (texts, last) = load(&mut brain, &project, &conv, dated);
+        by_text.extend(texts);
+        let asked = last.map_or_else(OffsetDateTime::now_utc, |t| t + Duration::days(1));
         for qa in conv["qa"].as_array().into_iter().flatten() {
             let category = qa["category"].as_u64().unwrap_or(0);
             let evidence: HashSet<String> = qa["evidence"]
@@ -84,7 +95,7 @@ fn main() {
                 continue;
             }
             let question = qa["question"].as_str().unwrap_or("").to_owned();
-            questions.push((project.clone(), category, question, evidence));
+            questions.push((project.clone(), category, question, evidence, asked));
         }
     }
     println!(
@@ -128,10 +139,12 @@ fn main() {
 fn report(brain: &Brain, questions: &[Question], by_text: &HashMap<String, Vec<String>>) {
     // (budget, category) → (evidence found, evidence asked)
     let mut tally: BTreeMap<(usize, u64), (usize, usize)> = BTreeMap::new();
-    for (project, category, question, evidence) in questions {
+    for (project, category, question, evidence, asked) in questions {
         let task = TaskContext::project(project.clone());
         for budget in BUDGETS {
-            let routed = brain.route_task(&task, question, budget).expect("route");
+            let routed = brain
+                .route_task_at(&task, question, budget, *asked)
+                .expect("route");
             let got: HashSet<&String> = routed
                 .summaries
                 .iter()
@@ -170,13 +183,15 @@ fn report(brain: &Brain, questions: &[Question], by_text: &HashMap<String, Vec<S
     }
 }
 
-/// Stores every turn of `conv` as a fact of `project`; returns the routed
-/// text (whitespace collapsed) → the turns' ids.
+/// Stores every turn of `conv` as a fact of `project` (true from its
+/// session's date when `dated`); returns the routed text (whitespace
+/// collapsed) → the turns' ids, and the last session's date.
 fn load(
     brain: &mut Brain,
     project: &str,
     conv: &serde_json::Value,
-) -> HashMap<String, Vec<String>> {
+    dated: bool,
+) -> (HashMap<String, Vec<String>>, Option<OffsetDateTime>) {
     let mut facts = Vec::new();
     let mut by_text: HashMap<String, Vec<String>> = HashMap::new();
     let Some(sessions) = conv
@@ -184,8 +199,9 @@ fn load(
         .or(Some(conv))
         .and_then(|c| c.as_object())
     else {
-        return by_text;
+        return (by_text, None);
     };
+    let mut last = None;
     let mut keys: Vec<&String> = sessions
         .keys()
         .filter(|k| {
@@ -195,6 +211,14 @@ fn load(
         .collect();
     keys.sort_by_key(|k| k["session_".len()..].parse::<u32>().unwrap_or(0));
     for key in keys {
+        let date = sessions
+            .get(&format!("{key}_date_time"))
+            .and_then(|d| d.as_str())
+            .and_then(session_date)
+            .filter(|_| dated);
+        if date.is_some() {
+            last = last.max(date);
+        }
         for turn in sessions[key.as_str()].as_array().into_iter().flatten() {
             let (Some(speaker), Some(text), Some(id)) = (
                 turn["speaker"].as_str(),
@@ -209,11 +233,50 @@ fn load(
                 .entry(collapsed)
                 .or_default()
                 .push(id.trim().to_owned());
-            facts.push(NewFact::new(Scope::Project(project.to_owned()), content));
+            let mut fact = NewFact::new(Scope::Project(project.to_owned()), content);
+            fact.valid_from = date;
+            facts.push(fact);
         }
     }
     brain.remember_many(&facts).expect("remember the turns");
-    by_text
+    (by_text, last)
+}
+
+/// "1:56 pm on 8 May, 2023" → that time, UTC.
+fn session_date(text: &str) -> Option<OffsetDateTime> {
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let [clock, half, "on", day, month, year] = words.as_slice() else {
+        return None;
+    };
+    let (h, m) = clock.split_once(':')?;
+    let mut hour: u8 = h.parse().ok()?;
+    if *half == "pm" && hour < 12 {
+        hour += 12;
+    }
+    if *half == "am" && hour == 12 {
+        hour = 0;
+    }
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let month = Month::try_from(MONTHS.iter().position(|n| n == month)? as u8 + 1).ok()?;
+    let date = Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()?;
+    let time = Time::from_hms(hour, m.parse().ok()?, 0).ok()?;
+    Some(date.with_time(time).assume_utc())
 }
 
 fn dir_arg() -> Option<PathBuf> {

@@ -10,6 +10,10 @@
 //!   with an FTS5 index over content and tags, partitioned by scope
 //!   (stemmed words hashed with their scope's key: a query reads only the
 //!   postings of the scopes it may see) ([`Brain`]).
+//! - Semantic retrieval's storage and search ([`Brain::embed_pending`],
+//!   [`Brain::set_embedder`]): sentence vectors made in the background by
+//!   an [`Embedder`] handed in (the model is not this crate's), searched per
+//!   scope, fused with the word ranking.
 //! - Writing: [`Brain::remember`] (a newer fact with the same scope and
 //!   subject invalidates the older one, bi-temporally: the old row stays,
 //!   with `invalid_at` and `superseded_at` set) and [`Brain::forget`].
@@ -28,7 +32,8 @@
 //!   or `pub(crate)` for other crates to reach. Archives are the one place
 //!   records leave, as files the operator controls.
 //! - Decide *when* or *how much* to prune: that policy is agent-heart's.
-//! - Run programs, touch the network, or depend on a layer crate.
+//! - Run programs, touch the network, load a model, or depend on a layer
+//!   crate.
 //! - Overwrite a file it did not create: a foreign, corrupt or newer database
 //!   is refused and left as it is.
 //!

@@ -135,9 +135,6 @@ END;
     // still without a count is counted when routed.
     r#"
 ALTER TABLE facts ADD COLUMN tokens INTEGER CHECK (tokens IS NULL OR tokens >= 0);
--- A task that names a time ("last week", "in May 2023") reads the facts
--- that became true then, per scope (`when.rs`).
-CREATE INDEX facts_when ON facts (scope_kind, project, session, coalesce(valid_from, created_at));
 "#,
 ];
 

@@ -9,9 +9,15 @@
 //!    time and at or above the confidence threshold, and returns the best
 //!    [`MAX_CANDIDATES`] by BM25 (content weighs 1, tags 0.5): the pool is
 //!    ranked before it is cut, so a fact with a rare word of the task is in
-//!    it however many facts share the task's common words.
+//!    it however many facts share the task's common words. When the task
+//!    names a time (`when.rs`), the facts that became true then join the
+//!    pool; when an encoder is set and the store has its vectors, so do the
+//!    facts most similar in meaning (`pool.rs`, `vectors.rs`). Every path
+//!    reads only the visible scopes, by their columns.
 //! 3. Each candidate is scored `relevance × confidence × recency`, where
-//!    relevance is its weighted coverage: the task's stems it holds, each
+//!    relevance is its weighted coverage — or, with vectors, the mean of the
+//!    coverage and the cosine similarity to the task; a fact of the named
+//!    time gets `0.5 + 0.5 × relevance`. Coverage: the task's stems it holds, each
 //!    weighed by its rarity in the scopes the task sees
 //!    (`ln(1 + (m + 1) / (df + 0.5))` from the index's own document counts,
 //!    `facts_vocab`, with `m` the largest count among the task's stems), over
@@ -28,7 +34,8 @@
 //!    that does not fit is skipped (never cut), and smaller ones after it may
 //!    still fit, until the budget is full or [`GIVE_UP_AFTER_MISSES`]
 //!    candidates in a row did not fit. The budget counts the summaries' text
-//!    in cl100k tokens.
+//!    in cl100k tokens, as stored with each fact when it was remembered (the
+//!    tokenizer is built only for a fact without a count).
 //!
 //! A summary is the fact's content with whitespace collapsed, its scope kind
 //! and its score: no id, scope name, subject, source or time leaves.
