@@ -113,17 +113,30 @@ impl SentenceEmbedder {
         }));
 
         let weights_path = dir.join("model.safetensors");
-        let weights = fs_err::read(&weights_path).map_err(|source| EmbedError::Read {
-            path: weights_path.clone(),
-            source,
-        })?;
+        if !weights_path.is_file() {
+            return Err(EmbedError::Read {
+                path: weights_path.clone(),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            });
+        }
         let invalid = |e: candle_core::Error| EmbedError::Invalid {
             path: weights_path.clone(),
             reason: e.to_string(),
         };
-        let vb =
-            candle_nn::VarBuilder::from_buffered_safetensors(weights, DType::F32, &Device::Cpu)
-                .map_err(invalid)?;
+        // SAFETY: the mapping must not change while the tensors are copied
+        // out of it (BertModel::load copies each into its own storage; the
+        // map is dropped when this function returns). The file is written
+        // only by `fetch_model`, which unpacks into a fresh directory and
+        // renames it into place: a published model file is never modified
+        // in place, so the mapped pages stay what they were.
+        let vb = unsafe {
+            candle_nn::VarBuilder::from_mmaped_safetensors(
+                &[&weights_path],
+                DType::F32,
+                &Device::Cpu,
+            )
+        }
+        .map_err(invalid)?;
         let model = BertModel::load(vb, &config).map_err(invalid)?;
         let name = dir.file_name().map_or_else(
             || "sentence-encoder".to_owned(),
