@@ -155,6 +155,19 @@ impl Brain {
         Ok(report)
     }
 
+    /// Whether the store holds vectors made by the model named `model`
+    /// (a caller can skip loading a model the store has no vectors of).
+    pub fn has_vectors_of(&self, model: &str) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM fact_vectors WHERE model = \
+                 (SELECT id FROM embedding_models WHERE name = ?1))",
+                [model],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
     /// Vector coverage for the newest model's vectors.
     pub fn vector_stats(&self) -> Result<VectorStats> {
         let newest: Option<(i64, String)> = self

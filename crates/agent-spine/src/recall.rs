@@ -24,6 +24,9 @@ pub enum Semantic {
         /// Where it was looked for.
         dir: PathBuf,
     },
+    /// The model is there but the store has none of its vectors yet (the
+    /// next heart cycle, or `autonomic brain embed`, makes them).
+    NoVectorsYet,
 }
 
 impl Semantic {
@@ -80,6 +83,34 @@ pub fn embedder(config: &Config) -> Result<Semantic, String> {
     Ok(Semantic::Ready(model))
 }
 
+/// [`embedder`] for routing on `brain`: a model the store has no vectors of
+/// (none embedded yet) is not loaded — it could not take part, and loading
+/// it is most of a route's time.
+///
+/// # Errors
+///
+/// As [`embedder`], or the store failing.
+pub fn embedder_for(config: &Config, brain: &Brain) -> Result<Semantic, String> {
+    if config.brain.semantic
+        && config
+            .brain
+            .embedding_model
+            .join("model.safetensors")
+            .is_file()
+    {
+        let name = config
+            .brain
+            .embedding_model
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !brain.has_vectors_of(&name).map_err(|e| e.to_string())? {
+            return Ok(Semantic::NoVectorsYet);
+        }
+    }
+    embedder(config)
+}
+
 /// The summaries a task in `project` (and `session`) would be given.
 ///
 /// # Errors
@@ -105,7 +136,7 @@ pub fn route(
         }
         Err(e) => return Err(e.to_string()),
     };
-    let semantic = embedder(config)?;
+    let semantic = embedder_for(config, &brain)?;
     if let Some(notice) = semantic.fallback_notice() {
         static SAID: Once = Once::new();
         SAID.call_once(|| tracing::warn!("{notice}"));

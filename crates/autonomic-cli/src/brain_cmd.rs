@@ -245,8 +245,8 @@ pub fn run_brain(cmd: &BrainCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
                 }
                 Err(e) => return Err(e.into()),
             };
-            let semantic =
-                agent_spine::recall::embedder(&ctx.config.config).map_err(anyhow::Error::msg)?;
+            let semantic = agent_spine::recall::embedder_for(&ctx.config.config, &brain)
+                .map_err(anyhow::Error::msg)?;
             if let Some(notice) = semantic.fallback_notice() {
                 // Said once per home (a marker file), not at every route:
                 // `brain stats` always tells.
@@ -321,16 +321,25 @@ pub fn run_brain(cmd: &BrainCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
                     stats.archives, stats.pending_archives, stats.confidence_threshold
                 )?;
                 let v = &stats.vectors;
-                let semantic = match agent_spine::recall::embedder(&ctx.config.config) {
-                    Ok(agent_spine::recall::Semantic::Ready(_)) => "on".to_owned(),
-                    Ok(agent_spine::recall::Semantic::Off) => {
-                        "off ([brain] semantic = false)".to_owned()
-                    }
-                    Ok(agent_spine::recall::Semantic::Missing { dir }) => format!(
+                // Told from the configuration and the files, without loading
+                // the model (a broken one is reported when routing).
+                let brain_config = &ctx.config.config.brain;
+                let semantic = if !brain_config.semantic {
+                    "off ([brain] semantic = false)".to_owned()
+                } else if !brain_config
+                    .embedding_model
+                    .join("model.safetensors")
+                    .is_file()
+                {
+                    format!(
                         "off: no model at {} (`autonomic brain fetch-model`)",
-                        dir.display()
-                    ),
-                    Err(e) => format!("off: {e}"),
+                        brain_config.embedding_model.display()
+                    )
+                } else if v.embedded == 0 {
+                    "on once facts have vectors (`autonomic brain embed`, or the next heart cycle)"
+                        .to_owned()
+                } else {
+                    "on".to_owned()
                 };
                 writeln!(
                     out,
@@ -478,7 +487,7 @@ pub fn run_heart(cmd: &HeartCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
         HeartCommand::RunOnce { json } => {
             let interactive = std::io::stderr().is_terminal();
             let mut cycle = PruneCycle::from_config(&ctx.config.config);
-            cycle.embedder = encoder(ctx)?;
+            cycle.embedder = encoder(ctx);
             let outcome = cycle.run_observed(&log, &|| false, &mut |step| {
                 if interactive {
                     show_step(step);
@@ -504,7 +513,7 @@ pub fn run_heart(cmd: &HeartCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
                     .context("installing the signal handler")?;
             }
             let mut scheduler = Scheduler::from_config(&ctx.config.config);
-            scheduler.cycle.embedder = encoder(ctx)?;
+            scheduler.cycle.embedder = encoder(ctx);
             eprintln!(
                 "heart: pruning {} every {} min; Ctrl-C to stop",
                 scheduler.cycle.db_path.display(),
@@ -529,12 +538,23 @@ pub fn run_heart(cmd: &HeartCommand, ctx: &Context) -> anyhow::Result<ExitCode> 
 }
 
 /// The encoder heart cycles embed new facts with, when `[brain]` has one.
-fn encoder(ctx: &Context) -> anyhow::Result<Option<Arc<dyn agent_brain::Embedder>>> {
-    let semantic = agent_spine::recall::embedder(&ctx.config.config).map_err(anyhow::Error::msg)?;
-    if let Some(notice) = semantic.fallback_notice() {
-        tracing::info!("{notice}");
+/// A model that does not load is reported and the cycle runs without it:
+/// pruning must not stop because embedding cannot run.
+fn encoder(ctx: &Context) -> Option<Arc<dyn agent_brain::Embedder>> {
+    match agent_spine::recall::embedder(&ctx.config.config) {
+        Ok(semantic) => {
+            if let Some(notice) = semantic.fallback_notice() {
+                tracing::info!("{notice}");
+            }
+            semantic.embedder()
+        }
+        Err(error) => {
+            crate::render::error(&anyhow::anyhow!(
+                "{error}; this cycle gives no fact a vector"
+            ));
+            None
+        }
     }
-    Ok(semantic.embedder())
 }
 
 /// One line of progress on a terminal, overwritten by the next.

@@ -753,6 +753,18 @@ fn route_by_meaning_once_facts_have_vectors_and_say_when_words_alone() {
     let (_, out, _) = brain(&home, &["stats", "--json"]);
     let stats: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(stats["vectors"]["pending"], 4);
+    // The model is there but no fact has a vector yet: it is not loaded,
+    // ranking stays by words, and nothing is said.
+    let (code, out, err) = route(&home);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "{err}");
+    let routed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(routed["semantic"], false);
+    let (_, out, _) = brain(&home, &["stats"]);
+    assert!(
+        out.contains("semantic retrieval on once facts have vectors"),
+        "{out}"
+    );
     let (code, out, err) = run(&home, home.cmd().args(["heart", "run-once"]));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("4 fact(s) embedded"), "{out}");
@@ -803,13 +815,33 @@ fn a_damaged_model_is_an_error_not_a_quiet_fallback() {
     ));
     let (code, _, _) = brain(&home, &["remember", "--project", "p", "a fact"]);
     assert_eq!(code, 0);
+    // Embedding now: refused, naming the file.
+    let (code, _, err) = brain(&home, &["embed"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("[brain] embedding_model:"), "{err}");
+    assert!(err.contains("config.json"), "{err}");
+    // A heart cycle still prunes, and says why nothing was embedded.
+    let (code, out, err) = run(&home, home.cmd().args(["heart", "run-once"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("0 fact(s) embedded"), "{out}");
+    assert!(err.contains("this cycle gives no fact a vector"), "{err}");
+    // With vectors of that model in the store, routing needs the model:
+    // an error, not a quiet fallback to words.
+    {
+        let conn = rusqlite::Connection::open(db(&home)).unwrap();
+        conn.execute_batch(
+            "INSERT INTO embedding_models (name, dims) VALUES ('all-MiniLM-L6-v2', 384);
+             INSERT INTO fact_vectors (scope_kind, project, session, fact_id, model, vec)
+             SELECT scope_kind, project, session, id, 1, zeroblob(388) FROM facts;",
+        )
+        .unwrap();
+    }
     let (code, _, err) = brain(
         &home,
         &["route", "--project", "p", "--budget", "50", "a fact"],
     );
     assert_ne!(code, 0);
     assert!(err.contains("[brain] embedding_model:"), "{err}");
-    assert!(err.contains("config.json"), "{err}");
     // Turned off, it is not read at all.
     home.write_config(&format!(
         "[brain]\nsemantic = false\nembedding_model = \"{}\"\n",
