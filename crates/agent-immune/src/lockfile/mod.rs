@@ -218,10 +218,50 @@ fn io_message(e: &std::io::Error) -> String {
     }
 }
 
-/// Reads a file, capped at [`MAX_FILE_BYTES`].
+/// The project a file belongs to: the nearest ancestor of the directory
+/// the file's own name sits in (symbolic links in that directory's path
+/// resolved, the name itself not) that holds `.git`, else that directory.
+pub(crate) fn project_root(file: &Path) -> Option<PathBuf> {
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let dir = fs_err::canonicalize(dir).ok()?;
+    let git = dir.ancestors().find(|d| d.join(".git").exists());
+    Some(git.unwrap_or(&dir).to_path_buf())
+}
+
+/// Where a manifest path leads, when it is a symbolic link: its target if
+/// that lies inside the link's project; an error otherwise. A poisoned
+/// repository's `Cargo.lock -> ~/.pgpass` is never opened, so no line of
+/// another file can reach an error message, a log or an agent's context.
+fn resolve_link(path: &Path) -> Result<PathBuf, LockfileError> {
+    let io = |e: std::io::Error| LockfileError::new(path, None, io_message(&e));
+    let meta = fs_err::symlink_metadata(path).map_err(io)?;
+    if !meta.file_type().is_symlink() {
+        return Ok(path.to_path_buf());
+    }
+    let refuse = |why: String| LockfileError::new(path, None, why);
+    let target = fs_err::canonicalize(path)
+        .map_err(|_| refuse("a symbolic link whose target does not exist; not followed".into()))?;
+    let root = project_root(path)
+        .ok_or_else(|| refuse("a symbolic link in a directory that cannot be resolved".into()))?;
+    if !target.starts_with(&root) {
+        return Err(refuse(format!(
+            "a symbolic link to {}, outside the project ({}); not followed",
+            target.display(),
+            root.display()
+        )));
+    }
+    Ok(target)
+}
+
+/// Reads a file, capped at [`MAX_FILE_BYTES`]. A symbolic link is followed
+/// only to a file inside its own project ([`resolve_link`]).
 pub(crate) fn read_text(path: &Path) -> Result<String, LockfileError> {
     let io = |e: std::io::Error| LockfileError::new(path, None, io_message(&e));
-    let meta = fs_err::metadata(path).map_err(io)?;
+    let target = resolve_link(path)?;
+    let meta = fs_err::symlink_metadata(&target).map_err(io)?;
     if !meta.is_file() {
         return Err(LockfileError::new(
             path,
@@ -242,7 +282,7 @@ pub(crate) fn read_text(path: &Path) -> Result<String, LockfileError> {
     // Capped read: the size can change between the check and the read.
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     std::io::Read::read_to_end(
-        &mut std::io::Read::take(fs_err::File::open(path).map_err(io)?, MAX_FILE_BYTES + 1),
+        &mut std::io::Read::take(open_no_follow(&target).map_err(io)?, MAX_FILE_BYTES + 1),
         &mut bytes,
     )
     .map_err(io)?;
@@ -257,6 +297,16 @@ pub(crate) fn read_text(path: &Path) -> Result<String, LockfileError> {
         let line = Some(line_of_bytes(e.as_bytes(), e.utf8_error().valid_up_to()));
         LockfileError::new(path, line, "file is not valid UTF-8")
     })
+}
+
+/// Opens `path` for reading, refusing a symbolic link in its last
+/// component (one swapped in after [`resolve_link`] looked).
+fn open_no_follow(path: &Path) -> std::io::Result<fs_err::File> {
+    use fs_err::os::unix::fs::OpenOptionsExt as _;
+    fs_err::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
 }
 
 fn line_of_bytes(bytes: &[u8], offset: usize) -> usize {

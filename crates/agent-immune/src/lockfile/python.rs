@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{read_text, Collector, LineIndex, LockfileError, MAX_INCLUDE_DEPTH};
+use super::{project_root, read_text, Collector, LineIndex, LockfileError, MAX_INCLUDE_DEPTH};
 use crate::types::{Ecosystem, Package};
 use crate::version::normalize_name;
 
@@ -30,20 +30,6 @@ struct ReqState {
     /// the top-level file's directory): a hostile `-r /etc/shadow` must not
     /// read, or echo, files outside the scanned project.
     root: Option<PathBuf>,
-}
-
-/// The nearest ancestor of `file` holding `.git`, else `file`'s directory.
-fn project_root(file: &Path) -> Option<PathBuf> {
-    let canon = fs_err::canonicalize(file).ok()?;
-    let dir = canon.parent()?.to_path_buf();
-    let mut cur = Some(dir.as_path());
-    while let Some(d) = cur {
-        if d.join(".git").exists() {
-            return Some(d.to_path_buf());
-        }
-        cur = d.parent();
-    }
-    Some(dir)
 }
 
 /// The exact version of `==1.2.3` / `===1.2.3` (no wildcard, one clause).

@@ -1024,3 +1024,53 @@ fn yaml_error_lines_count_newlines_only() {
     let lines = text.matches('\n').count() + 1;
     assert!(err.line.is_some_and(|l| l >= 1 && l <= lines), "{err}");
 }
+
+/// A hostile repository's `Cargo.lock -> ~/.pgpass`: a manifest that is a
+/// symbolic link out of its project is never opened — at the top level, in
+/// a scanned directory, under `--recursive` — so no line of the other file
+/// can reach an error. A link to a file inside the project is followed.
+#[test]
+fn manifest_links_out_of_the_project_are_not_followed() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("pgpass");
+    fs_err::write(&secret, "db.internal:5432:*:admin:SECRET-hunter2\n").unwrap();
+    let project = tempfile::tempdir().unwrap();
+    fs_err::create_dir(project.path().join(".git")).unwrap();
+    fs_err::create_dir_all(project.path().join("svc/api")).unwrap();
+    let cases = [
+        project.path().join("Cargo.lock"),
+        project.path().join("svc/api/package-lock.json"),
+        project.path().join("svc/requirements.txt"),
+        project.path().join("svc/api/pnpm-lock.yaml"),
+    ];
+    for link in &cases {
+        std::os::unix::fs::symlink(&secret, link).unwrap();
+        let err = parse_file(link).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains("outside the project"), "{shown}");
+        assert!(shown.contains("not followed"), "{shown}");
+        assert!(!shown.contains("SECRET"), "echoed the target: {shown}");
+        assert!(!shown.contains("db.internal"), "echoed the target: {shown}");
+    }
+    // Discovered under --recursive, then refused the same way.
+    let found = discover(project.path(), true).unwrap();
+    assert_eq!(found.len(), cases.len());
+    for path in found {
+        let err = parse_file(&path).unwrap_err();
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+    }
+    // A dangling link is refused too, without a read.
+    let dangling = project.path().join("svc/api/yarn.lock");
+    std::os::unix::fs::symlink(outside.path().join("gone"), &dangling).unwrap();
+    assert!(parse_file(&dangling)
+        .unwrap_err()
+        .message
+        .contains("does not exist"));
+    // A link to a lockfile elsewhere in the same project is followed.
+    let real = project.path().join("svc/real.requirements.txt");
+    fs_err::write(&real, "six==1.16.0\n").unwrap();
+    let inside = project.path().join("svc/api/requirements.txt");
+    std::os::unix::fs::symlink(&real, &inside).unwrap();
+    let pkgs = parse_file(&inside).unwrap();
+    assert!(has(&pkgs, "six", "1.16.0"));
+}
