@@ -17,6 +17,7 @@ mod cargo;
 mod npm;
 mod pnpm;
 mod python;
+mod yaml_guard;
 mod yarn;
 
 use std::collections::HashSet;
@@ -153,6 +154,25 @@ impl LockfileError {
     pub(crate) fn json(path: &Path, err: &serde_json::Error) -> Self {
         let line = (err.line() > 0).then_some(err.line());
         Self::new(path, line, strip_location(&err.to_string()))
+    }
+
+    /// Parses `text` as YAML after [`yaml_guard::check`] has bounded its
+    /// nesting (the parser's time grows with its square).
+    pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
+        path: &Path,
+        text: &str,
+    ) -> Result<T, Self> {
+        if let Err((line, depth)) = yaml_guard::check(text) {
+            return Err(Self::new(
+                path,
+                Some(line),
+                format!(
+                    "YAML nested {depth} levels deep here, past the limit of {}; refused before parsing (lockfiles nest two or three)",
+                    yaml_guard::MAX_FLOW_DEPTH
+                ),
+            ));
+        }
+        serde_yaml::from_str(text).map_err(|e| Self::yaml(path, text, &e))
     }
 
     pub(crate) fn yaml(path: &Path, text: &str, err: &serde_yaml::Error) -> Self {

@@ -37,7 +37,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Vec<Package>, LockfileErr
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let doc: Value = serde_yaml::from_str(text).map_err(|e| LockfileError::yaml(path, text, &e))?;
+    let doc: Value = LockfileError::parse_yaml(path, text)?;
     let Some(map) = doc.as_mapping() else {
         return Err(LockfileError::new(path, Some(1), "expected a YAML mapping"));
     };

@@ -115,7 +115,7 @@ fn parse_classic(text: &str, path: &Path) -> Result<Vec<Package>, LockfileError>
 }
 
 fn parse_berry(text: &str, path: &Path) -> Result<Vec<Package>, LockfileError> {
-    let doc: Value = serde_yaml::from_str(text).map_err(|e| LockfileError::yaml(path, text, &e))?;
+    let doc: Value = LockfileError::parse_yaml(path, text)?;
     let Some(map) = doc.as_mapping() else {
         return Err(LockfileError::new(path, Some(1), "expected a YAML mapping"));
     };

@@ -1074,3 +1074,26 @@ fn manifest_links_out_of_the_project_are_not_followed() {
     let pkgs = parse_file(&inside).unwrap();
     assert!(has(&pkgs, "six", "1.16.0"));
 }
+
+/// Nesting that costs a YAML parser quadratic time (a 200 KB
+/// `pnpm-lock.yaml` of `[[[…]]]` took 41 s) is refused by a linear pass
+/// before parsing, naming the line; real files are untouched (the real
+/// pnpm and yarn files above still parse).
+#[test]
+fn deeply_nested_yaml_is_refused_before_parsing() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["pnpm-lock.yaml", "yarn.lock"] {
+        let text = format!(
+            "lockfileVersion: '9.0'\n__metadata:\n  version: 8\npackages:\n  x: {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let path = write(dir.path(), name, &text);
+        let err = parse_file(&path).unwrap_err();
+        assert_eq!(err.line, Some(5), "{name}: {err}");
+        assert!(
+            err.message.contains("refused before parsing"),
+            "{name}: {err}"
+        );
+    }
+}
