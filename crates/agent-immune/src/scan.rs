@@ -24,6 +24,10 @@ pub struct ScanOptions {
     pub unknown_as: Severity,
     /// Whether informational advisories (unmaintained, unsound, notice) gate.
     pub gate_informational: bool,
+    /// Whether a match that cannot be decided (the version is unreadable)
+    /// gates as if affected: a hostile or broken version string must not
+    /// make a vulnerable package pass.
+    pub block_undecided: bool,
     /// Ignore list.
     pub ignores: IgnoreList,
     /// Today, for ignore expiry.
@@ -36,6 +40,7 @@ impl Default for ScanOptions {
             fail_on: Some(Severity::High),
             unknown_as: Severity::High,
             gate_informational: false,
+            block_undecided: true,
             ignores: IgnoreList::default(),
             today: time::OffsetDateTime::now_utc().date(),
         }
@@ -81,6 +86,11 @@ pub struct Finding {
     pub informational: Option<String>,
     /// At or above the threshold and not ignored.
     pub blocking: bool,
+    /// Set when the version could not be compared with the record's ranges
+    /// (why): the finding stands for "may be affected", and gates as
+    /// affected unless `[immune] block_undecided = false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undecided: Option<String>,
     /// The ignore entry hiding it.
     pub ignored: Option<IgnoreEntry>,
     /// An expired ignore entry that no longer hides it.
@@ -144,17 +154,33 @@ pub fn scan_packages(
         let name = normalize_name(pkg.ecosystem, &pkg.name);
         let vulns = db.lookup(pkg.ecosystem, &name)?;
         let mut matched: Vec<(&IndexedVuln, Vec<String>)> = Vec::new();
+        let mut unknown: Vec<(&IndexedVuln, String)> = Vec::new();
         for v in vulns {
             match match_affected(pkg.ecosystem, &v.affected, &pkg.version) {
                 MatchResult::Affected { fixed, .. } => matched.push((v, fixed)),
                 MatchResult::NotAffected => {}
                 MatchResult::Unknown { reason } => {
                     undecided.push(format!("{} {} {}: {reason}", pkg.name, pkg.version, v.id));
+                    unknown.push((v, reason));
                 }
             }
         }
         for group in merge_aliases(&matched) {
             findings.push(finding(pkg, &group, opts));
+        }
+        // Undecided matches are findings too ("may be affected"), one per
+        // record not already found affected under another id.
+        for (v, reason) in unknown {
+            let known = findings.iter().any(|f| {
+                f.package == pkg.name && f.version == pkg.version && f.all_ids().contains(&v.id)
+            });
+            if known {
+                continue;
+            }
+            let mut f = finding(pkg, &[(v, Vec::new())], opts);
+            f.undecided = Some(reason);
+            f.blocking &= opts.block_undecided;
+            findings.push(f);
         }
     }
     findings.sort_by(|a, b| {
@@ -293,6 +319,7 @@ fn finding(pkg: &Package, group: &[(&IndexedVuln, Vec<String>)], opts: &ScanOpti
         fixed: fixed.into_iter().collect(),
         informational,
         blocking,
+        undecided: None,
         ignored,
         ignore_expired,
     }

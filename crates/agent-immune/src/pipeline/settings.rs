@@ -47,6 +47,7 @@ pub fn scan_options(
         fail_on,
         unknown_as: config.unknown_severity.severity(),
         gate_informational: config.gate_informational,
+        block_undecided: config.block_undecided,
         ignores,
         today,
     }

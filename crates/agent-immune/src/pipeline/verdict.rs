@@ -64,7 +64,11 @@ impl fmt::Display for Hold {
                 package,
                 version,
                 id,
-            } => write!(f, "{package} {version} {id}"),
+            } => write!(
+                f,
+                "{package} {} {id}",
+                crate::report::shown_version(version)
+            ),
             Hold::UnparsableManifest { error } => {
                 write!(f, "the patch leaves a manifest unparsable: {error}")
             }

@@ -29,6 +29,36 @@ fn label(f: &Finding) -> String {
     f.severity.as_str().to_string()
 }
 
+/// A version as printed: as is when it is an ordinary one; escaped and cut
+/// at 40 characters when it holds control characters or is long (an
+/// unreadable version is attacker-chosen text).
+pub fn shown_version(version: &str) -> String {
+    if version.len() <= 40 && !version.chars().any(char::is_control) {
+        return version.to_owned();
+    }
+    format!("\"{}\"", shown(version, 40))
+}
+
+/// `text` with control characters escaped, cut after `max` characters
+/// (saying how long it was).
+fn shown(text: &str, max: usize) -> String {
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| {
+            let e: Vec<char> = if c.is_control() {
+                c.escape_debug().collect()
+            } else {
+                vec![c]
+            };
+            e
+        })
+        .collect();
+    match escaped.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}… ({} bytes)", &escaped[..cut], text.len()),
+        None => escaped,
+    }
+}
+
 /// The seed's form, most severe first, then a summary:
 /// `CRITICAL: openssl-src 1.1.1 (CVE-2024-1234) — aborting`.
 pub fn text(r: &ScanReport) -> String {
@@ -39,6 +69,13 @@ pub fn text(r: &ScanReport) -> String {
         } else {
             ""
         };
+        let undecided = match &f.undecided {
+            Some(why) => format!(
+                " [may be affected: the version cannot be compared ({})]",
+                shown(why, 120)
+            ),
+            None => String::new(),
+        };
         let tail = if f.blocking {
             " — aborting".to_string()
         } else if let Some(ig) = &f.ignored {
@@ -48,10 +85,10 @@ pub fn text(r: &ScanReport) -> String {
         };
         let _ = writeln!(
             out,
-            "{}: {} {} ({}){approx}{tail}",
+            "{}: {} {} ({}){approx}{undecided}{tail}",
             label(f),
             f.package,
-            f.version,
+            shown_version(&f.version),
             ids_text(f)
         );
         if let Some(e) = &f.ignore_expired {
@@ -147,7 +184,7 @@ pub fn table(r: &ScanReport) -> String {
         rows.push([
             label(f) + if f.blocking { " *" } else { "" },
             f.package.clone(),
-            f.version.clone(),
+            shown_version(&f.version),
             f.id.clone(),
             f.fixed.join(", "),
             format!(

@@ -255,3 +255,47 @@ fn errors_say_whether_the_database_or_the_input_is_at_fault() {
     let e = scan_patch(&request, &config, now).unwrap_err();
     assert!(matches!(e, ScanError::Diff(_)) && !e.is_database(), "{e}");
 }
+
+/// A version the matcher cannot read (a NUL byte, leading zeros, four
+/// components, 100,000 digits) once made the package *undecided*, and
+/// undecided never gated: a CRITICAL crate with an unreadable version
+/// passed. It is now a finding that gates as affected ("may be affected"),
+/// shown escaped and cut, unless `[immune] block_undecided = false`.
+#[test]
+fn an_unreadable_version_of_a_package_with_advisories_is_held() {
+    let cache = cache(&[Ecosystem::CratesIo]);
+    let now = OffsetDateTime::now_utc();
+    let long = "1".repeat(100_000);
+    for version in ["0.8.0\\u0000", "00.8.0", "0.8.0.1", long.as_str()] {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("Cargo.lock");
+        fs_err::write(
+            &lock,
+            format!(
+                "version = 3\n\n[[package]]\nname = \"crossbeam-deque\"\nversion = \"{version}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
+            ),
+        )
+        .unwrap();
+        let request = ScanRequest::new(vec![lock.clone()]);
+        let verdict = scan(&request, &config(cache.path()), now).unwrap();
+        assert!(verdict.is_hold(), "{version:.20}: {:?}", verdict.report);
+        let f = finding(&verdict.report, "crossbeam-deque");
+        assert!(f.undecided.is_some() && f.blocking, "{version:.20}: {f:?}");
+        let text = agent_immune::report::text(&verdict.report);
+        assert!(text.contains("may be affected"), "{text:.300}");
+        assert!(
+            text.len() < 2_000,
+            "the version is cut: {} bytes",
+            text.len()
+        );
+        assert!(!text.contains('\0'), "a NUL reached the report");
+        assert_round_trips(&verdict.report);
+
+        let mut lenient = config(cache.path());
+        lenient.block_undecided = false;
+        let verdict = scan(&request, &lenient, now).unwrap();
+        assert!(!verdict.is_hold(), "{version:.20}");
+        let f = finding(&verdict.report, "crossbeam-deque");
+        assert!(f.undecided.is_some() && !f.blocking);
+    }
+}

@@ -41,12 +41,13 @@ fn show_prints_values_and_origins() {
     fail_on = "high"  # default
     unknown_severity = "high"  # default
     gate_informational = false  # default
+    block_undecided = true  # default
     max_db_age_days = 7  # default
     osv_source = "https://osv-vulnerabilities.storage.googleapis.com"  # default
     # ignore_file (unset)  # default
 
     [muscle]
-    default_sandbox = "firecracker"  # config.toml:37
+    default_sandbox = "firecracker"  # config.toml:40
     firecracker_kernel = "[HOME]/data/vmlinux.bin"  # default
     firecracker_rootfs = "[HOME]/data/rootfs.ext4"  # default
     vm_memory_mib = 512  # default
@@ -61,7 +62,7 @@ fn show_prints_values_and_origins() {
     [mouth]
     ast_validation = true  # default
     slack_approval_channel = "#ops-approvals"  # default
-    slack_approval_timeout_minutes = 5  # config.toml:79
+    slack_approval_timeout_minutes = 5  # config.toml:82
     # rules_file (unset)  # default
     unknown_programs = "shape"  # default
 
@@ -126,7 +127,7 @@ fn show_without_a_file_is_all_defaults() {
         ),
         "{stdout}"
     );
-    assert_eq!(stdout.matches("# default\n").count(), 59, "{stdout}");
+    assert_eq!(stdout.matches("# default\n").count(), 60, "{stdout}");
 }
 
 #[test]
@@ -138,7 +139,7 @@ fn show_json_has_structured_origins() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["source"], "[HOME]/config.toml");
     let entries = json["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 59);
+    assert_eq!(entries.len(), 60);
     let rules = entries
         .iter()
         .find(|e| e["key"] == "mouth.rules_file")

@@ -71,6 +71,8 @@ section! {
         unknown_severity: UnknownAs = UnknownAs::High,
         /// Let RustSec informational advisories (unmaintained, unsound, notice) trip the gate.
         gate_informational: bool = false,
+        /// A package whose version cannot be read, of a name that has advisories, counts as affected (false: reported only).
+        block_undecided: bool = true,
         /// `agent-immune scan` warns when the local OSV database is older than this many days.
         #[kind(Kind::Integer { min: 1, max: 3650 })]
         max_db_age_days: i64 = 7,

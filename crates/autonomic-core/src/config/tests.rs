@@ -24,7 +24,7 @@ fn missing_file_means_defaults() {
     let loaded = Config::load(&paths).unwrap();
     assert_eq!(loaded.source, None);
     assert!(loaded.provenance.values().all(|o| *o == Origin::Default));
-    assert_eq!(loaded.provenance.len(), 59);
+    assert_eq!(loaded.provenance.len(), 60);
     let mut expected = Config::default();
     expected.expand_paths(&paths);
     assert_eq!(loaded.config, expected);
@@ -117,7 +117,7 @@ fn provenance_names_the_line() {
     assert_eq!(loaded.origin("mouth.nope"), None);
     assert_eq!(loaded.source.as_deref(), Some(Path::new("/ah/config.toml")));
     let entries = loaded.entries();
-    assert_eq!(entries.len(), 59);
+    assert_eq!(entries.len(), 60);
     let entry = entries
         .iter()
         .find(|e| e.key == "mouth.ast_validation")
@@ -428,7 +428,7 @@ fn commented_default_parses_back_to_defaults() {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    assert_eq!(uncommented, 55, "{text}");
+    assert_eq!(uncommented, 56, "{text}");
     assert!(text.contains("\n# rules_file = \"~/.autonomic/rules.toml\"\n"));
     let loaded = parse(&active).unwrap();
     assert_eq!(loaded.config, LoadedConfig::defaults(&paths()).config);
@@ -437,7 +437,7 @@ fn commented_default_parses_back_to_defaults() {
         .values()
         .filter(|o| **o != Origin::Default)
         .count();
-    assert_eq!(from_file, 55);
+    assert_eq!(from_file, 56);
 
     // The example for a key without a default is valid too.
     let all = active
