@@ -140,7 +140,11 @@ fn sigkill_at_random_points_never_reruns_finished_or_external_nodes() {
     let mut runs = 0;
     while kills < 100 {
         runs += 1;
-        assert!(runs <= 60, "seed {seed}: 60 runs gave only {kills} kills");
+        // About 1.6 kills a run on an idle machine; on a loaded one an
+        // engine more often finishes before its random deadline (CI once
+        // saw 93 kills in 60 runs). The cap only catches a harness that has
+        // stopped killing; the loop ends at 100 kills either way.
+        assert!(runs <= 150, "seed {seed}: 150 runs gave only {kills} kills");
         let repo = tempfile::tempdir().unwrap();
         fs_err::create_dir_all(repo.path().join("counters")).unwrap();
         let wf = repo.path().join("wf.toml");
