@@ -82,6 +82,10 @@ pub struct Finding {
     pub summary: Option<String>,
     /// Versions that fix it.
     pub fixed: Vec<String>,
+    /// The smallest published version above this one that none of the
+    /// vulnerability's records affects: the upgrade that clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<String>,
     /// RustSec informational kind (`unmaintained`, `unsound`, `notice`): a warning.
     pub informational: Option<String>,
     /// At or above the threshold and not ignored.
@@ -316,6 +320,7 @@ fn finding(pkg: &Package, group: &[(&IndexedVuln, Vec<String>)], opts: &ScanOpti
         score_source: source,
         gated_as,
         summary,
+        upgrade: smallest_upgrade(pkg, group, &fixed),
         fixed: fixed.into_iter().collect(),
         informational,
         blocking,
@@ -323,6 +328,34 @@ fn finding(pkg: &Package, group: &[(&IndexedVuln, Vec<String>)], opts: &ScanOpti
         ignored,
         ignore_expired,
     }
+}
+
+/// The smallest fixed version above `pkg`'s that no record of `group`
+/// affects (a fix on an older line, `0.7.4` for `0.8.0`, is not one).
+fn smallest_upgrade(
+    pkg: &Package,
+    group: &[Matched<'_>],
+    fixed: &BTreeSet<String>,
+) -> Option<String> {
+    use std::cmp::Ordering;
+    let mut above: Vec<&String> = fixed
+        .iter()
+        .filter(|f| {
+            crate::version::compare(pkg.ecosystem, f, &pkg.version) == Some(Ordering::Greater)
+        })
+        .collect();
+    above.sort_by(|a, b| crate::version::compare(pkg.ecosystem, a, b).unwrap_or(Ordering::Equal));
+    above
+        .into_iter()
+        .find(|candidate| {
+            group.iter().all(|(v, _)| {
+                matches!(
+                    match_affected(pkg.ecosystem, &v.affected, candidate),
+                    MatchResult::NotAffected
+                )
+            })
+        })
+        .cloned()
 }
 
 /// Counts of findings by severity (for summaries).

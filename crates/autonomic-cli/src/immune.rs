@@ -188,8 +188,9 @@ pub enum FailOn {
 /// `scan` arguments.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Lockfile, manifest or directory to scan (repeatable).
-    #[arg(long, short = 'm', value_name = "PATH", required = true)]
+    /// Lockfile, manifest or directory to scan (repeatable; default: the
+    /// current directory).
+    #[arg(long, short = 'm', value_name = "PATH")]
     pub manifest: Vec<PathBuf>,
     /// Find every supported file under a directory.
     #[arg(long, short = 'r')]
@@ -319,7 +320,11 @@ fn exit(verdict: &ScanVerdict) -> ExitCode {
 /// `scan`: agent-immune's pipeline, rendered; findings are audited.
 fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result<ExitCode> {
     let request = ScanRequest {
-        manifests: args.manifest.clone(),
+        manifests: if args.manifest.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.manifest.clone()
+        },
         recursive: args.recursive,
         ignore_files: args.ignore_file.clone(),
         fail_on: args.fail_on.map(FailOn::threshold),
@@ -631,7 +636,7 @@ fn scan_patch(args: &PatchArgs, paths: &Paths, config: &LoadedConfig) -> anyhow:
         Format::Text | Format::Table => {
             for h in &verdict.holds {
                 if let Hold::UnparsableManifest { .. } = h {
-                    writeln!(out, "BLOCKING: {h} — aborting")?;
+                    writeln!(out, "BLOCKING: {h}")?;
                 }
             }
             let n = delta.introduced.len();

@@ -29,6 +29,38 @@ fn label(f: &Finding) -> String {
     f.severity.as_str().to_string()
 }
 
+/// What a reader needs to act on a finding, indented under its line: the
+/// title, the upgrade that clears it (or the versions that fix it), and
+/// where the advisory is.
+fn details(out: &mut String, f: &Finding) {
+    if let Some(summary) = &f.summary {
+        let _ = writeln!(out, "  {}", shown(summary, 160));
+    }
+    match (&f.upgrade, f.fixed.is_empty()) {
+        (Some(to), _) => {
+            let _ = writeln!(
+                out,
+                "  fix: upgrade to {} (fixed in {})",
+                shown(to, 40),
+                shown(&f.fixed.join(", "), 120)
+            );
+        }
+        (None, false) => {
+            let _ = writeln!(
+                out,
+                "  fix: fixed in {} (none above this version clears it)",
+                shown(&f.fixed.join(", "), 120)
+            );
+        }
+        (None, true) => {
+            let _ = writeln!(out, "  fix: none published");
+        }
+    }
+    if let Some(id) = f.record_ids.first() {
+        let _ = writeln!(out, "  https://osv.dev/vulnerability/{}", shown(id, 80));
+    }
+}
+
 /// A version as printed: as is when it is an ordinary one; escaped and cut
 /// at 40 characters when it holds control characters or is long (an
 /// unreadable version is attacker-chosen text).
@@ -59,8 +91,9 @@ fn shown(text: &str, max: usize) -> String {
     }
 }
 
-/// The seed's form, most severe first, then a summary:
-/// `CRITICAL: openssl-src 1.1.1 (CVE-2024-1234) — aborting`.
+/// Most severe first, each with what to do, then a summary:
+/// `CRITICAL: openssl-src 1.1.1 (CVE-2024-1234) — blocking`, its title,
+/// `fix: upgrade to …`, the advisory's address.
 pub fn text(r: &ScanReport) -> String {
     let mut out = String::new();
     for f in &r.findings {
@@ -77,7 +110,7 @@ pub fn text(r: &ScanReport) -> String {
             None => String::new(),
         };
         let tail = if f.blocking {
-            " — aborting".to_string()
+            " — blocking".to_string()
         } else if let Some(ig) = &f.ignored {
             format!(" — ignored: {}", ig.reason)
         } else {
@@ -91,6 +124,9 @@ pub fn text(r: &ScanReport) -> String {
             shown_version(&f.version),
             ids_text(f)
         );
+        if f.ignored.is_none() {
+            details(&mut out, f);
+        }
         if let Some(e) = &f.ignore_expired {
             let _ = writeln!(
                 out,
@@ -140,10 +176,18 @@ pub fn text(r: &ScanReport) -> String {
         .fail_on
         .map_or("none".to_string(), |s| s.as_str().to_ascii_lowercase());
     if blocking > 0 {
+        let upgradable = r.blocking().filter(|f| f.upgrade.is_some()).count();
         let _ = writeln!(
             out,
-            "\nverdict: security_hold — {blocking} finding{} at or above --fail-on {threshold}",
-            if blocking == 1 { "" } else { "s" }
+            "\nverdict: security_hold — {blocking} finding{} at or above --fail-on {threshold}; {}",
+            if blocking == 1 { "" } else { "s" },
+            if upgradable == blocking {
+                "the upgrades above clear them".to_owned()
+            } else {
+                format!(
+                    "{upgradable} can be cleared by the upgrades above; for the rest, remove the package or add a reasoned [[ignore]] entry with an expiry"
+                )
+            }
         );
     } else {
         let _ = writeln!(

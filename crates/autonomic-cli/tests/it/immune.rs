@@ -66,10 +66,10 @@ fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
 }
 
-fn aborting(stdout: &str) -> Vec<&str> {
+fn blocking_lines(stdout: &str) -> Vec<&str> {
     stdout
         .lines()
-        .filter(|l| l.ends_with("— aborting"))
+        .filter(|l| l.ends_with("— blocking"))
         .collect()
 }
 
@@ -84,7 +84,28 @@ fn firecracker_critical_aborts_with_security_hold() {
         .lines()
         .find(|l| l.starts_with(CROSSBEAM))
         .unwrap_or_else(|| panic!("no `{CROSSBEAM}` line:\n{stdout}"));
-    assert!(line.ends_with("— aborting"), "{line}");
+    assert!(line.ends_with("— blocking"), "{line}");
+    // What to do, under the finding: the upgrade that clears it, and
+    // where the advisory is.
+    let after: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with(CROSSBEAM))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert!(
+        after
+            .iter()
+            .any(|l| l.trim() == "fix: upgrade to 0.8.1 (fixed in 0.8.1)"),
+        "{after:?}"
+    );
+    assert!(
+        after
+            .iter()
+            .any(|l| l.trim().starts_with("https://osv.dev/vulnerability/")),
+        "{after:?}"
+    );
+    assert!(stdout.contains("verdict: security_hold — "), "{stdout}");
     assert!(
         stdout
             .lines()
@@ -96,7 +117,9 @@ fn firecracker_critical_aborts_with_security_hold() {
         "no unsound warning:\n{stdout}"
     );
     // warnings never block
-    assert!(aborting(&stdout).iter().all(|l| !l.starts_with("WARNING")));
+    assert!(blocking_lines(&stdout)
+        .iter()
+        .all(|l| !l.starts_with("WARNING")));
     assert!(
         stdout
             .lines()
@@ -118,13 +141,13 @@ fn fail_on_none_passes_and_critical_blocks_only_critical() {
         stdout.lines().any(|l| l.starts_with("verdict: pass")),
         "{stdout}"
     );
-    assert!(aborting(&stdout).is_empty(), "{stdout}");
+    assert!(blocking_lines(&stdout).is_empty(), "{stdout}");
     // the finding is still reported, just not blocking
     assert!(stdout.lines().any(|l| l.starts_with(CROSSBEAM)), "{stdout}");
 
     let (code, stdout, _) = scan(&home, &firecracker(), &["--fail-on", "critical"]);
     assert_eq!(code, 1, "{stdout}");
-    let blocking = aborting(&stdout);
+    let blocking = blocking_lines(&stdout);
     assert!(
         blocking.iter().any(|l| l.starts_with(CROSSBEAM)),
         "{stdout}"
@@ -136,13 +159,13 @@ fn fail_on_none_passes_and_critical_blocks_only_critical() {
     // and the default threshold (high) blocks more than critical does
     let (_, default_out, _) = scan(&home, &firecracker(), &[]);
     assert!(
-        aborting(&default_out).len() > blocking.len(),
+        blocking_lines(&default_out).len() > blocking.len(),
         "{default_out}"
     );
     assert!(
         stdout
             .lines()
-            .any(|l| l.starts_with("verdict: security_hold") && l.ends_with("--fail-on critical")),
+            .any(|l| l.starts_with("verdict: security_hold") && l.contains("--fail-on critical;")),
         "{stdout}"
     );
 }
@@ -330,7 +353,7 @@ fn project_ignore_file_hides_a_finding_until_it_expires() {
         "{line}"
     );
     assert!(
-        !aborting(&stdout)
+        !blocking_lines(&stdout)
             .iter()
             .any(|l| l.contains("crossbeam-deque")),
         "{stdout}"
@@ -345,7 +368,7 @@ fn project_ignore_file_hides_a_finding_until_it_expires() {
     let (code, stdout, _) = scan(&home, &lock, &["--fail-on", "critical"]);
     assert_eq!(code, 1, "{stdout}");
     let line = stdout.lines().find(|l| l.starts_with(CROSSBEAM)).unwrap();
-    assert!(line.ends_with("— aborting"), "{line}");
+    assert!(line.ends_with("— blocking"), "{line}");
     assert!(
         stdout.contains("note: the ignore entry for CVE-2021-32810 expired on 2000-01-01"),
         "{stdout}"
@@ -542,4 +565,20 @@ fn autonomic_immune_missing_database_exits_4() {
     );
     assert_eq!(code, 4, "{stderr}");
     assert!(stderr.contains("agent-immune db update"), "{stderr}");
+}
+
+/// `scan` with no `--manifest` scans the current directory.
+#[test]
+fn scan_without_a_manifest_scans_the_current_directory() {
+    let home = home_with_db();
+    let project = tempfile::tempdir().unwrap();
+    fs_err::copy(firecracker(), project.path().join("Cargo.lock")).unwrap();
+    let (code, stdout, stderr) = run(&home, immune(&home).arg("scan").current_dir(project.path()));
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stdout.lines().any(|l| l.starts_with(CROSSBEAM)), "{stdout}");
+    // An empty directory has nothing to scan: said, not a pass.
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(&home, immune(&home).arg("scan").current_dir(empty.path()));
+    assert_ne!(code, 0);
+    assert_ne!(code, 1, "{stderr}");
 }
