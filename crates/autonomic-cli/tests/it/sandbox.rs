@@ -641,8 +641,17 @@ fn a_root_callers_task_runs_as_an_unprivileged_id() {
         assert!(Instant::now() < deadline, "the task never started");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let sleepers = descendants_named(child.id(), "sleep");
-    assert!(!sleepers.is_empty());
+    // `sleep 30 &` was forked before `started` was written, but the child
+    // may not have exec'd `sleep` yet (it is still `sh` until then): wait
+    // for it (CI once looked in that gap).
+    let sleepers = loop {
+        let found = descendants_named(child.id(), "sleep");
+        if !found.is_empty() {
+            break found;
+        }
+        assert!(Instant::now() < deadline, "the task's sleep never started");
+        std::thread::sleep(Duration::from_millis(20));
+    };
     let expected = if caller == 0 { TASK_HOST_ID } else { caller };
     for pid in &sleepers {
         let status = fs_err::read_to_string(format!("/proc/{pid}/status")).unwrap();
