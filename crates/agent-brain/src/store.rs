@@ -391,10 +391,10 @@ impl Brain {
     /// The writing half of [`Brain::remember_many_as_of`]: supersession,
     /// then the inserts, in one transaction. The facts' token counts come
     /// from a thread of `scope` while rows are written.
-    fn insert_facts<'s, 'f: 's>(
+    fn insert_facts<'s>(
         &mut self,
         scope: &'s std::thread::Scope<'s, '_>,
-        facts: &'f [NewFact],
+        facts: &'s [NewFact],
         earliest: &HashMap<(ScopeKind, &str, &str, &str), i64>,
         ends: &[(Option<i64>, Option<i64>)],
         now: i64,
@@ -643,25 +643,18 @@ pub(crate) const INDEX_FACT: &str =
 /// The summary token counts of a batch of facts, in order. A large batch is
 /// counted on a second thread while the first writes rows (counting is
 /// pure CPU, a quarter of a bulk insert's time when done in line).
-enum SummaryTokens<'a> {
+enum SummaryTokens {
     /// Counted here, on demand.
     InLine(TokenCounter),
     /// Counted ahead by a thread.
-    Ahead(
-        std::sync::mpsc::Receiver<i64>,
-        TokenCounter,
-        std::marker::PhantomData<&'a ()>,
-    ),
+    Ahead(std::sync::mpsc::Receiver<i64>, TokenCounter),
 }
 
-impl<'a> SummaryTokens<'a> {
+impl SummaryTokens {
     /// Batches from this size get the counting thread.
     const THREAD_FROM: usize = 256;
 
-    fn start<'s>(scope: &'s std::thread::Scope<'s, '_>, facts: &'a [NewFact]) -> SummaryTokens<'a>
-    where
-        'a: 's,
-    {
+    fn start<'s>(scope: &'s std::thread::Scope<'s, '_>, facts: &'s [NewFact]) -> SummaryTokens {
         let counter = TokenCounter::cl100k();
         if facts.len() < Self::THREAD_FROM {
             return SummaryTokens::InLine(counter);
@@ -675,14 +668,14 @@ impl<'a> SummaryTokens<'a> {
                 }
             }
         });
-        SummaryTokens::Ahead(receive, counter, std::marker::PhantomData)
+        SummaryTokens::Ahead(receive, counter)
     }
 
     /// The count of `fact`, the next of the batch.
     fn next(&self, fact: &NewFact) -> i64 {
         match self {
             SummaryTokens::InLine(counter) => counter.summary_tokens(&fact.content),
-            SummaryTokens::Ahead(receive, counter, _) => receive
+            SummaryTokens::Ahead(receive, counter) => receive
                 .recv()
                 .unwrap_or_else(|_| counter.summary_tokens(&fact.content)),
         }

