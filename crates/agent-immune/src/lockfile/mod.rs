@@ -23,7 +23,10 @@ mod yarn;
 use std::collections::HashSet;
 
 #[doc(hidden)]
-pub use cargo::{parse_lock_toml as parse_cargo_lock_toml, scan_lock as scan_cargo_lock};
+pub use cargo::{
+    parse_lock_toml as parse_cargo_lock_toml, scan_lock as scan_cargo_lock, Entry as CargoEntry,
+    Lock as CargoLock,
+};
 use std::path::{Path, PathBuf};
 
 use crate::types::{Ecosystem, Package};
@@ -188,6 +191,48 @@ impl LockfileError {
     }
 }
 
+/// Something a parser had to assume or could not read that does not stop
+/// the scan but may change what it means: an entry taken as the project's
+/// own, a lockfile format newer than the parser, an empty lockfile.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LockfileNote {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line, when one is concerned.
+    pub line: Option<usize>,
+    /// What was assumed, and why.
+    pub message: String,
+}
+
+impl LockfileNote {
+    pub(crate) fn new(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
+        LockfileNote {
+            path: path.to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for LockfileNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// What a file pins, with the notes its parser left.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// The packages.
+    pub packages: Vec<Package>,
+    /// What had to be assumed ([`LockfileNote`]).
+    pub notes: Vec<LockfileNote>,
+}
+
 /// Drops serde's " at line N column M" suffix; the line is shown once, in front.
 fn strip_location(msg: &str) -> String {
     match msg.rfind(" at line ") {
@@ -342,24 +387,56 @@ fn line_of_bytes(bytes: &[u8], offset: usize) -> usize {
 /// For `Cargo.toml`, the nearest `Cargo.lock` in it directory or an
 /// ancestor (a workspace root) is parsed instead when one exists.
 pub fn parse_file(path: &Path) -> Result<Vec<Package>, LockfileError> {
+    parse_file_noted(path).map(|p| p.packages)
+}
+
+/// [`parse_file`], keeping the parser's [`LockfileNote`]s.
+pub fn parse_file_noted(path: &Path) -> Result<Parsed, LockfileError> {
     let kind = Kind::detect(path)
         .ok_or_else(|| LockfileError::new(path, None, "not a supported lockfile or manifest"))?;
     if kind == Kind::CargoToml {
         if let Some(lock) = cargo::find_cargo_lock(path) {
             let text = read_text(&lock)?;
-            return parse(Kind::CargoLock, &text, &lock);
+            return parse_noted(Kind::CargoLock, &text, &lock);
         }
     }
     let text = read_text(path)?;
-    parse(kind, &text, path)
+    parse_noted(kind, &text, path)
 }
 
 /// Parses `text` as `kind`; `path` names the source in packages and errors
-/// (and anchors `-r`/`-c` includes of requirements files, which are read).
+/// (and anchors what the format reads beside it: `-r`/`-c` includes of
+/// requirements files, the workspace manifests beside a `Cargo.lock`).
 pub fn parse(kind: Kind, text: &str, path: &Path) -> Result<Vec<Package>, LockfileError> {
+    parse_noted(kind, text, path).map(|p| p.packages)
+}
+
+/// [`parse`], keeping the parser's [`LockfileNote`]s.
+pub fn parse_noted(kind: Kind, text: &str, path: &Path) -> Result<Parsed, LockfileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if kind.is_lockfile() && text.trim().is_empty() {
+        return Ok(Parsed {
+            packages: Vec::new(),
+            notes: vec![LockfileNote::new(
+                path,
+                None,
+                "the lockfile is empty: nothing was scanned",
+            )],
+        });
+    }
+    if kind == Kind::CargoLock {
+        let (packages, notes) = cargo::parse_lock(text, path)?;
+        return Ok(Parsed { packages, notes });
+    }
+    parse_packages(kind, text, path).map(|packages| Parsed {
+        packages,
+        notes: Vec::new(),
+    })
+}
+
+fn parse_packages(kind: Kind, text: &str, path: &Path) -> Result<Vec<Package>, LockfileError> {
     match kind {
-        Kind::CargoLock => cargo::parse_lock(text, path),
+        Kind::CargoLock => cargo::parse_lock(text, path).map(|(p, _)| p),
         Kind::CargoToml => cargo::parse_manifest(text, path),
         Kind::PackageLock => npm::parse_package_lock(text, path),
         Kind::PackageJson => npm::parse_package_json(text, path),

@@ -196,8 +196,11 @@ pub fn prepare_scan(
         });
     }
     let mut packages = Vec::new();
+    let mut notes = Vec::new();
     for f in &files {
-        packages.extend(lockfile::parse_file(f)?);
+        let parsed = lockfile::parse_file_noted(f)?;
+        packages.extend(parsed.packages);
+        notes.extend(parsed.notes.into_iter().map(ScanWarning::Lockfile));
     }
     let ignores = settings::load_ignores(&ignore_files(
         config,
@@ -205,7 +208,9 @@ pub fn prepare_scan(
         &request.ignore_files,
     ))?;
     let options = scan_options(config, request.fail_on, ignores, now.date());
-    open(config, request.db.as_deref(), now, files, packages, options)
+    let mut prepared = open(config, request.db.as_deref(), now, files, packages, options)?;
+    prepared.warnings.extend(notes);
+    Ok(prepared)
 }
 
 /// Reads the patch, computes what it changes and opens the database.
