@@ -181,8 +181,14 @@ impl LockfileError {
     pub(crate) fn yaml(path: &Path, text: &str, err: &serde_yaml::Error) -> Self {
         // The YAML parser counts a lone `\r` as a line break; count `\n`
         // like every other error here does.
-        let line = err.location().map(|l| line_of(text, l.index()));
-        Self::new(path, line, strip_location(&err.to_string()))
+        // Errors about the whole document (alias expansion past the
+        // repetition limit) carry no location: name the first anchor, where
+        // the repetition starts, or the first line.
+        let line = match err.location() {
+            Some(l) => line_of(text, l.index()),
+            None => first_anchor_line(text).unwrap_or(1),
+        };
+        Self::new(path, Some(line), strip_location(&err.to_string()))
     }
 
     pub(crate) fn toml(path: &Path, text: &str, err: &toml::de::Error) -> Self {
@@ -231,6 +237,19 @@ pub struct Parsed {
     pub packages: Vec<Package>,
     /// What had to be assumed ([`LockfileNote`]).
     pub notes: Vec<LockfileNote>,
+}
+
+/// 1-based line of the first YAML anchor (`&name` after a space, `[` or
+/// `:`, outside comments), if any.
+fn first_anchor_line(text: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.split(" #").next().unwrap_or(l);
+            l.as_bytes()
+                .windows(2)
+                .any(|w| matches!(w[0], b' ' | b'[' | b':' | b',' | b'-') && w[1] == b'&')
+        })
+        .map(|i| i + 1)
 }
 
 /// Drops serde's " at line N column M" suffix; the line is shown once, in front.
@@ -592,9 +611,54 @@ pub(crate) fn find_key_line(text: &str, key: &str, quoted: bool) -> Option<usize
     None
 }
 
+/// 1-based line of the first `"key"` followed by `:` on or after line
+/// `from_line` (1-based), wherever it sits on its line: errors about JSON
+/// shapes name the line even in a file written on one line.
+pub(crate) fn json_key_line(text: &str, key: &str, from_line: usize) -> Option<usize> {
+    let start = if from_line <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', text.as_bytes())
+            .nth(from_line - 2)
+            .map_or(text.len(), |i| i + 1)
+    };
+    json_key_offset(text, key, start).map(|i| line_of(text, i))
+}
+
+/// Byte offset of the first `"key"` followed by `:` at or after `start`.
+fn json_key_offset(text: &str, key: &str, start: usize) -> Option<usize> {
+    let needle = format!("\"{key}\"");
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
+    finder
+        .find_iter(text.as_bytes().get(start..)?)
+        .map(|i| start + i)
+        .find(|&i| text[i + needle.len()..].trim_start().starts_with(':'))
+}
+
+/// 1-based line of the last key of a chain (`["dependencies", "a",
+/// "dependencies"]`), each key looked for after the one before it.
+pub(crate) fn json_chain_line(text: &str, chain: &[&str]) -> Option<usize> {
+    let mut at = 0;
+    for key in chain {
+        at = json_key_offset(text, key, at)?;
+    }
+    Some(line_of(text, at))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_key_lines() {
+        let text = "{\"a\": {\"b\": 1},\n \"b\" : [\"a\"],\n\"c\":2}";
+        assert_eq!(json_key_line(text, "a", 1), Some(1));
+        assert_eq!(json_key_line(text, "b", 1), Some(1));
+        assert_eq!(json_key_line(text, "b", 2), Some(2));
+        assert_eq!(json_key_line(text, "a", 2), None, "a value, not a key");
+        assert_eq!(json_key_line(text, "c", 1), Some(3));
+        assert_eq!(json_key_line(text, "c", 9), None);
+    }
 
     #[test]
     fn detect_names() {

@@ -1125,3 +1125,44 @@ fn deeply_nested_yaml_is_refused_before_parsing() {
         );
     }
 }
+
+#[test]
+fn shape_errors_name_their_line_even_on_one_line() {
+    let alias_bomb: String = std::iter::once("a: &a [x, x, x, x, x, x, x, x, x]\n".to_string())
+        .chain((b'b'..=b'i').map(|c| {
+            let prev = (c - 1) as char;
+            let c = c as char;
+            format!("{c}: &{c} [{}]\n", vec![format!("*{prev}"); 9].join(", "))
+        }))
+        .collect();
+    let cases: &[(Kind, &str, &str, usize)] = &[
+        (Kind::PipfileLock, "Pipfile.lock", r#"{"default": []}"#, 1),
+        (Kind::PipfileLock, "Pipfile.lock", "{\n\"default\": {\"a\": \"x\"}}", 2),
+        (Kind::PipfileLock, "Pipfile.lock", "{\n\"default\": {\n\"a\": {\"version\": 5}}}", 3),
+        (Kind::PipfileLock, "Pipfile.lock", "[1]", 1),
+        (Kind::PipfileLock, "Pipfile.lock", "{\"default\": {},\n\n \"develop\": 7}", 3),
+        (Kind::PackageLock, "package-lock.json", "{\"lockfileVersion\": 1, \"dependencies\": {\"a\": {\"version\": \"1.0.0\",\n\"dependencies\": 5}}}", 2),
+        (Kind::PackageLock, "package-lock.json", "{\"lockfileVersion\": 1,\n \"dependencies\": 5}", 2),
+        (Kind::PnpmLock, "pnpm-lock.yaml", &alias_bomb, 1),
+        (Kind::PnpmLock, "pnpm-lock.yaml", "lockfileVersion: 5\npackages:\n  /a/1.0.0: 5\n", 3),
+        (Kind::PackageJson, "package.json", "{\"dependencies\":\n {\"a\": 5}}", 2),
+    ];
+    for (kind, name, text, line) in cases {
+        let e = err(*kind, name, text);
+        assert_eq!(e.line, Some(*line), "{name} {text:?}: {e}");
+    }
+    // A chain of includes one longer than followed: the `-r` line that
+    // would go past the limit is named.
+    let dir = tempfile::tempdir().unwrap();
+    let max = agent_immune::lockfile::MAX_INCLUDE_DEPTH;
+    for i in 0..=max + 1 {
+        write(
+            dir.path(),
+            &format!("requirements-{i}.txt"),
+            &format!("a{i}==1.0\n-r requirements-{}.txt\n", i + 1),
+        );
+    }
+    let e = parse_file(&dir.path().join("requirements-0.txt")).unwrap_err();
+    assert_eq!(e.line, Some(2), "{e}");
+    assert!(e.path.ends_with(format!("requirements-{max}.txt")), "{e}");
+}
