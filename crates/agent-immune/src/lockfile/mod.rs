@@ -14,6 +14,7 @@
 //! `requirements.txt` include chains at [`MAX_INCLUDE_DEPTH`].
 
 mod cargo;
+pub mod graph;
 mod npm;
 mod pnpm;
 mod python;

@@ -124,13 +124,40 @@ impl PreparedScan {
     ///
     /// [`ScanError::Database`] when an ecosystem's index is missing or corrupt.
     pub fn run(&self) -> Result<ScanVerdict, ScanError> {
-        let report = scan_packages(&self.db, self.files.clone(), &self.packages, &self.options)?;
+        let mut report =
+            scan_packages(&self.db, self.files.clone(), &self.packages, &self.options)?;
+        attach_paths(&mut report);
         let holds = verdict::finding_holds(&report);
         Ok(ScanVerdict {
             report,
             warnings: self.warnings.clone(),
             holds,
         })
+    }
+}
+
+/// Fills each finding's dependency path from its lockfile's graph, reading
+/// each file with findings once.
+fn attach_paths(report: &mut crate::scan::ScanReport) {
+    let mut files: Vec<PathBuf> = report.findings.iter().map(|f| f.file.clone()).collect();
+    files.sort();
+    files.dedup();
+    for file in files {
+        let Some(graph) = lockfile::graph::of_file(&file) else {
+            continue;
+        };
+        let wanted: Vec<(&str, &str)> = report
+            .findings
+            .iter()
+            .filter(|f| f.file == file)
+            .map(|f| (f.package.as_str(), f.version.as_str()))
+            .collect();
+        let paths = graph.paths_to(&wanted);
+        for f in report.findings.iter_mut().filter(|f| f.file == file) {
+            if let Some(p) = paths.get(&(f.package.clone(), f.version.clone())) {
+                f.path = p.clone();
+            }
+        }
     }
 }
 
