@@ -21,6 +21,7 @@
 //! pulls), print (callers render the verdicts, warnings and errors it
 //! returns), run any program, or depend on another layer crate.
 
+pub mod fix;
 pub mod ignore;
 pub mod install;
 pub mod lockfile;

@@ -56,6 +56,10 @@ pub enum ImmuneCommand {
     Scan(ScanArgs),
     /// Scan only what a patch introduces or changes in manifests and lockfiles.
     ScanPatch(PatchArgs),
+    /// Propose the upgrades that clear a scan's findings: edits to manifests
+    /// and pins (as a unified diff for `git apply`) and the package manager
+    /// steps that rewrite lockfiles. Never edits a file or runs a command.
+    Fix(FixArgs),
     /// Manage the local OSV database.
     #[command(subcommand)]
     Db(DbCommand),
@@ -188,6 +192,24 @@ pub enum FailOn {
 /// `scan` arguments.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
+    /// What to scan.
+    #[command(flatten)]
+    pub input: ScanInput,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: Format,
+    /// Lowest severity that fails the scan (default: `[immune] fail_on`, itself `high`).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Do not append the scan's decision to the audit log.
+    #[arg(long)]
+    pub no_audit: bool,
+}
+
+/// The files a scan reads and the database it reads them against (shared
+/// by `scan` and `fix`).
+#[derive(Debug, Args)]
+pub struct ScanInput {
     /// Lockfile, manifest or directory to scan (repeatable; default: the
     /// current directory).
     #[arg(long, short = 'm', value_name = "PATH")]
@@ -195,21 +217,56 @@ pub struct ScanArgs {
     /// Find every supported file under a directory.
     #[arg(long, short = 'r')]
     pub recursive: bool,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value = "text")]
-    pub format: Format,
-    /// Lowest severity that fails the scan (default: `[immune] fail_on`, itself `high`).
-    #[arg(long, value_enum)]
-    pub fail_on: Option<FailOn>,
-    /// Extra ignore file (`[[ignore]]` entries with id, reason, optional expires).
+    /// Extra ignore file (`[[ignore]]` entries with id, reason, optional
+    /// expires); ignored findings neither block nor get fixed.
     #[arg(long, value_name = "FILE")]
     pub ignore_file: Vec<PathBuf>,
     /// Use this OSV cache directory instead of `[immune] osv_cache_dir`.
     #[arg(long, value_name = "DIR")]
     pub db: Option<PathBuf>,
-    /// Do not append the scan's decision to the audit log.
-    #[arg(long)]
-    pub no_audit: bool,
+}
+
+impl ScanInput {
+    fn request(&self, fail_on: Option<pipeline::FailOn>) -> ScanRequest {
+        ScanRequest {
+            manifests: if self.manifest.is_empty() {
+                vec![PathBuf::from(".")]
+            } else {
+                self.manifest.clone()
+            },
+            recursive: self.recursive,
+            ignore_files: self.ignore_file.clone(),
+            fail_on,
+            db: self.db.clone(),
+        }
+    }
+}
+
+/// `fix` arguments.
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// What to scan.
+    #[command(flatten)]
+    pub input: ScanInput,
+    /// Propose only (required: `fix` never edits files; apply the diff
+    /// with `git apply` after reviewing it).
+    #[arg(long, required = true)]
+    pub dry_run: bool,
+    /// Output: `text` for a person, `diff` (the edits as a unified diff,
+    /// the steps on stderr) or `json`.
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: FixFormat,
+}
+
+/// `fix` output formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FixFormat {
+    /// Edits, steps and what no upgrade fixes.
+    Text,
+    /// The edits as a unified diff (`git apply`, `patch -p1`).
+    Diff,
+    /// The plan as JSON.
+    Json,
 }
 
 /// `db` subcommands.
@@ -282,6 +339,7 @@ pub fn run(cmd: &ImmuneCommand, paths: &Paths, config: &LoadedConfig) -> anyhow:
     match cmd {
         ImmuneCommand::Scan(args) => scan(args, paths, config),
         ImmuneCommand::ScanPatch(args) => scan_patch(args, paths, config),
+        ImmuneCommand::Fix(args) => fix(args, config),
         ImmuneCommand::Profile(cmd) => profile(cmd, paths),
         ImmuneCommand::Db(DbCommand::Update {
             source,
@@ -319,17 +377,7 @@ fn exit(verdict: &ScanVerdict) -> ExitCode {
 
 /// `scan`: agent-immune's pipeline, rendered; findings are audited.
 fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result<ExitCode> {
-    let request = ScanRequest {
-        manifests: if args.manifest.is_empty() {
-            vec![PathBuf::from(".")]
-        } else {
-            args.manifest.clone()
-        },
-        recursive: args.recursive,
-        ignore_files: args.ignore_file.clone(),
-        fail_on: args.fail_on.map(FailOn::threshold),
-        db: args.db.clone(),
-    };
+    let request = args.input.request(args.fail_on.map(FailOn::threshold));
     let now = time::OffsetDateTime::now_utc();
     let prepared = pipeline::prepare_scan(&request, &config.config.immune, now)?;
     for w in prepared.warnings() {
@@ -365,6 +413,43 @@ fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result
         log.append(verdict.audit_event(&Actor::Cli))?;
     }
     Ok(exit(&verdict))
+}
+
+/// `fix --dry-run`: scans like `scan`, then prints what clears the findings.
+fn fix(args: &FixArgs, config: &LoadedConfig) -> anyhow::Result<ExitCode> {
+    let request = args.input.request(None);
+    let now = time::OffsetDateTime::now_utc();
+    let prepared = pipeline::prepare_scan(&request, &config.config.immune, now)?;
+    for w in prepared.warnings() {
+        eprintln!("warning: {w}");
+    }
+    let verdict = prepared.run()?;
+    let plan = agent_immune::fix::plan(&verdict.report);
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        FixFormat::Text => write!(out, "{}", plan.text())?,
+        FixFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&plan)?)?,
+        FixFormat::Diff => {
+            let (diff, stale) = plan.diff();
+            write!(out, "{diff}")?;
+            for s in stale {
+                eprintln!("warning: {s}");
+            }
+            for s in &plan.steps {
+                eprintln!("then: {} ({})", s.action, s.why);
+            }
+            for u in &plan.unfixable {
+                eprintln!(
+                    "not fixable: {} {} ({}): {}",
+                    u.package,
+                    u.version,
+                    u.ids.join(", "),
+                    u.reason
+                );
+            }
+        }
+    }
+    Ok(ExitCode::from(EXIT_CLEAN))
 }
 
 fn profile(cmd: &ProfileCommand, paths: &Paths) -> anyhow::Result<ExitCode> {

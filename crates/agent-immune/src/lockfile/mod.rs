@@ -32,6 +32,20 @@ use std::path::{Path, PathBuf};
 
 use crate::types::{Ecosystem, Package};
 
+/// The manifest of each of the workspace's own crates, by `name version`
+/// (version as its manifest spells it, or just `name`), for the workspace
+/// whose `Cargo.lock` is `lock`.
+pub(crate) fn cargo_member_manifests(lock: &Path) -> Vec<(String, Option<String>, PathBuf)> {
+    cargo::local_crates(lock)
+        .map(|l| {
+            l.crates
+                .into_iter()
+                .flat_map(|(name, vs)| vs.into_iter().map(move |(v, m)| (name.clone(), v, m)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Largest file a parser reads (lockfiles of huge monorepos stay well below).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Deepest chain of `-r`/`-c` includes followed in `requirements.txt`.

@@ -26,7 +26,7 @@ use time::{Duration, OffsetDateTime};
 use crate::testdata;
 
 /// An OSV cache holding `ecosystems` from the shared archives.
-fn cache(ecosystems: &[Ecosystem]) -> tempfile::TempDir {
+pub(crate) fn cache(ecosystems: &[Ecosystem]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let source = Source::Dir(testdata("osv"));
     for r in osv::update(dir.path(), &source, ecosystems, &mut |_| {}) {
@@ -35,7 +35,7 @@ fn cache(ecosystems: &[Ecosystem]) -> tempfile::TempDir {
     dir
 }
 
-fn config(cache: &Path) -> ImmuneConfig {
+pub(crate) fn config(cache: &Path) -> ImmuneConfig {
     ImmuneConfig {
         osv_cache_dir: cache.to_path_buf(),
         ..ImmuneConfig::default()

@@ -675,3 +675,43 @@ fn local_records_get_no_osv_dev_address() {
     assert!(stdout.contains("(x_NSWG-ECO-"), "{stdout}");
     assert!(!stdout.contains("osv.dev/vulnerability/x_"), "{stdout}");
 }
+
+#[test]
+fn fix_dry_run_prints_a_diff_git_applies_and_never_edits() {
+    let home = home_with_db();
+    let dir = tempfile::tempdir().unwrap();
+    let original = fs_err::read(lockfile("pygoat.requirements.txt")).unwrap();
+    fs_err::write(dir.path().join("requirements.txt"), &original).unwrap();
+    let git = |args: &[&str]| {
+        let out = assert_cmd::Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    let (code, diff, stderr) = run(
+        &home,
+        immune(&home)
+            .current_dir(dir.path())
+            .args(["fix", "--dry-run", "--format", "diff"]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(diff.contains("\n-Django==4.2\n+Django==4.2.16\n"), "{diff}");
+    // Nothing was edited; the diff applies.
+    assert_eq!(
+        fs_err::read(dir.path().join("requirements.txt")).unwrap(),
+        original
+    );
+    fs_err::write(dir.path().join("fix.patch"), &diff).unwrap();
+    git(&["apply", "--check", "fix.patch"]);
+    // Without --dry-run it refuses, saying what is missing.
+    let (code, _, stderr) = run(&home, immune(&home).current_dir(dir.path()).args(["fix"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--dry-run"), "{stderr}");
+}

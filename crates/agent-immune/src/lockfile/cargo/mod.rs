@@ -13,6 +13,7 @@ mod workspace;
 use std::path::{Path, PathBuf};
 
 pub use lock::{Entry, Lock};
+pub(crate) use workspace::local_crates;
 
 use super::{LockfileError, LockfileNote};
 use crate::types::{Ecosystem, Package};

@@ -24,18 +24,20 @@ pub const MAX_MANIFESTS: usize = 4096;
 pub struct LocalCrates {
     /// The root manifest.
     pub manifest: PathBuf,
-    /// Each member and path crate's name, with the versions its manifests
-    /// give (`None`: inherited from the workspace or left out).
-    pub crates: HashMap<String, Vec<Option<String>>>,
+    /// Each member and path crate's name, with the version each of its
+    /// manifests gives (`None`: inherited from the workspace or left out)
+    /// and that manifest.
+    pub crates: HashMap<String, Vec<(Option<String>, PathBuf)>>,
 }
 
 impl LocalCrates {
     /// True when a local crate has this name and this version (or a
     /// version its manifest does not spell out).
     pub fn contains(&self, name: &str, version: &str) -> bool {
-        self.crates
-            .get(name)
-            .is_some_and(|vs| vs.iter().any(|v| v.as_deref().is_none_or(|v| v == version)))
+        self.crates.get(name).is_some_and(|vs| {
+            vs.iter()
+                .any(|(v, _)| v.as_deref().is_none_or(|v| v == version))
+        })
     }
 }
 
@@ -51,7 +53,7 @@ pub fn local_crates(lock: &Path) -> Option<LocalCrates> {
         return None;
     }
     let project = project_root(&manifest)?;
-    let mut crates: HashMap<String, Vec<Option<String>>> = HashMap::new();
+    let mut crates: HashMap<String, Vec<(Option<String>, PathBuf)>> = HashMap::new();
     let mut seen = HashSet::new();
     let mut queue = VecDeque::from([(dir, true)]);
     while let Some((dir, is_root)) = queue.pop_front() {
@@ -64,7 +66,8 @@ pub fn local_crates(lock: &Path) -> Option<LocalCrates> {
         if !canonical.starts_with(&project) || !seen.insert(canonical) {
             continue;
         }
-        let Ok(text) = read_text(&dir.join("Cargo.toml")) else {
+        let file = dir.join("Cargo.toml");
+        let Ok(text) = read_text(&file) else {
             continue;
         };
         let Ok(doc) = toml::from_str::<toml::Table>(&text) else {
@@ -76,7 +79,10 @@ pub fn local_crates(lock: &Path) -> Option<LocalCrates> {
                 .and_then(|p| p.get("version"))
                 .and_then(|v| v.as_str())
                 .map(str::to_string);
-            crates.entry(name.to_string()).or_default().push(version);
+            crates
+                .entry(name.to_string())
+                .or_default()
+                .push((version, file.clone()));
         }
         if is_root {
             for member in members(&doc) {
