@@ -10,7 +10,7 @@ use std::path::Path;
 use agent_immune::lockfile::{self, Kind};
 use libfuzzer_sys::fuzz_target;
 
-const KINDS: [Kind; 10] = [
+const KINDS: [Kind; 12] = [
     Kind::CargoLock,
     Kind::CargoToml,
     Kind::PackageLock,
@@ -21,6 +21,8 @@ const KINDS: [Kind; 10] = [
     Kind::PoetryLock,
     Kind::PipfileLock,
     Kind::UvLock,
+    Kind::GoMod,
+    Kind::GoSum,
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -16,7 +16,7 @@ pub enum Ecosystem {
     /// Python packages (`PyPI`).
     #[serde(rename = "PyPI")]
     PyPI,
-    /// Go modules (`Go`); imported, not yet scanned.
+    /// Go modules (`Go`), and the standard library as `stdlib`.
     #[serde(rename = "Go")]
     Go,
 }

@@ -1,4 +1,4 @@
-//! Lockfile and manifest parsers for crates.io, npm and PyPI.
+//! Lockfile and manifest parsers for crates.io, npm, PyPI and Go.
 //!
 //! [`parse_file`] reads one file and returns the [`Package`]s it pins (or, for
 //! a manifest, declares: `approximate = true`, `version` = the lowest version
@@ -14,6 +14,7 @@
 //! `requirements.txt` include chains at [`MAX_INCLUDE_DEPTH`].
 
 mod cargo;
+mod go;
 mod npm;
 mod pnpm;
 mod python;
@@ -24,6 +25,9 @@ use std::collections::HashSet;
 
 #[doc(hidden)]
 pub use cargo::{parse_lock_toml as parse_cargo_lock_toml, scan_lock as scan_cargo_lock};
+/// The pseudo-module OSV's Go records name the standard library by; a
+/// `go.mod` reports it at its `toolchain` (else `go`) directive's release.
+pub use go::STDLIB as GO_STDLIB;
 use std::path::{Path, PathBuf};
 
 use crate::types::{Ecosystem, Package};
@@ -56,11 +60,15 @@ pub enum Kind {
     PipfileLock,
     /// `uv.lock`.
     UvLock,
+    /// `go.mod`: the build list from `go 1.17` on, lower bounds before.
+    GoMod,
+    /// `go.sum`, read only when no `go.mod` is beside it.
+    GoSum,
 }
 
 /// Canonical file names, each with its kind. A name `<prefix>.<canonical>`
 /// (e.g. `ripgrep.Cargo.lock`) is recognised too.
-const NAMES: [(&str, Kind); 11] = [
+const NAMES: [(&str, Kind); 13] = [
     ("Cargo.lock", Kind::CargoLock),
     ("Cargo.toml", Kind::CargoToml),
     ("package-lock.json", Kind::PackageLock),
@@ -72,6 +80,8 @@ const NAMES: [(&str, Kind); 11] = [
     ("Pipfile.lock", Kind::PipfileLock),
     ("uv.lock", Kind::UvLock),
     ("requirements.txt", Kind::Requirements),
+    ("go.mod", Kind::GoMod),
+    ("go.sum", Kind::GoSum),
 ];
 
 impl Kind {
@@ -116,6 +126,7 @@ impl Kind {
             Kind::Requirements | Kind::PoetryLock | Kind::PipfileLock | Kind::UvLock => {
                 Ecosystem::PyPI
             }
+            Kind::GoMod | Kind::GoSum => Ecosystem::Go,
         }
     }
 
@@ -369,24 +380,28 @@ pub fn parse(kind: Kind, text: &str, path: &Path) -> Result<Vec<Package>, Lockfi
         Kind::PoetryLock => python::parse_poetry(text, path),
         Kind::PipfileLock => python::parse_pipfile(text, path),
         Kind::UvLock => python::parse_uv(text, path),
+        Kind::GoMod => go::parse_go_mod(text, path),
+        Kind::GoSum => go::parse_go_sum(text, path),
     }
 }
 
 /// Directories [`discover`] never descends into.
-const SKIP_DIRS: [&str; 6] = [
+const SKIP_DIRS: [&str; 7] = [
     ".git",
     "node_modules",
     "target",
     ".venv",
     "venv",
     "__pycache__",
+    "vendor",
 ];
 
 /// Supported files at `root`: a file is returned as itself (an error if
 /// unsupported); a directory yields its supported files, and those below it
 /// when `recursive`, sorted. A manifest is dropped when its lockfile sits in
 /// the same directory (`Cargo.toml` also when its workspace `Cargo.lock` was
-/// found higher up).
+/// found higher up), and `go.sum` when `go.mod` is beside it. `vendor/`
+/// (Go, Composer and Bundler keep third-party code there) is not entered.
 pub fn discover(root: &Path, recursive: bool) -> Result<Vec<PathBuf>, LockfileError> {
     let io = |p: &Path, e: std::io::Error| LockfileError::new(p, None, io_message(&e));
     let meta = fs_err::metadata(root).map_err(|e| io(root, e))?;
@@ -424,11 +439,13 @@ pub fn discover(root: &Path, recursive: bool) -> Result<Vec<PathBuf>, LockfileEr
         let has = |k: &[Kind]| here.iter().any(|(_, kind)| k.contains(kind));
         let cargo_lock = has(&[Kind::CargoLock]);
         let npm_lock = has(&[Kind::PackageLock, Kind::YarnLock, Kind::PnpmLock]);
+        let go_mod = has(&[Kind::GoMod]);
         found.extend(
             here.into_iter()
                 .filter(|(_, k)| match k {
                     Kind::CargoToml => !cargo_lock,
                     Kind::PackageJson => !npm_lock,
+                    Kind::GoSum => !go_mod,
                     _ => true,
                 })
                 .map(|(p, _)| p),
@@ -531,6 +548,9 @@ mod tests {
         assert_eq!(d("Makefile.in"), None);
         assert_eq!(d("notes.txt"), None);
         assert_eq!(d("XCargo.lock"), None);
+        assert_eq!(d("svc/go.mod"), Some(Kind::GoMod));
+        assert_eq!(d("go.sum"), Some(Kind::GoSum));
+        assert_eq!(d("ago.mod"), None);
     }
 
     #[test]

@@ -152,6 +152,37 @@ mod tests {
             Some(Ordering::Equal)
         );
         assert!(parse_version(Ecosystem::CratesIo, "v1.0.0").is_err());
+        // Go pseudo-versions, with and without the module system's `v`, as
+        // OSV records and go.mod write them; they order as SemVer
+        // pre-releases of the next patch (or of v0.0.0).
+        let go = |a: &str, b: &str| compare(Ecosystem::Go, a, b);
+        assert_eq!(
+            go(
+                "v0.0.0-20210101000000-abcdef123456",
+                "0.0.0-20210101000000-abcdef123456"
+            ),
+            Some(Ordering::Equal)
+        );
+        assert_eq!(
+            go(
+                "0.0.0-20210101000000-abcdef123456",
+                "0.0.0-20220101000000-000000000000"
+            ),
+            Some(Ordering::Less)
+        );
+        assert_eq!(
+            go("v1.2.4-0.20210101000000-abcdef123456", "v1.2.3"),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(
+            go("v1.2.4-0.20210101000000-abcdef123456", "1.2.4"),
+            Some(Ordering::Less)
+        );
+        assert_eq!(
+            go("v1.2.3-pre.0.20210101000000-abcdef123456", "v1.2.3-pre"),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(go("v4.0.0+incompatible", "v3.9.9"), Some(Ordering::Greater));
         assert!(parse_version(Ecosystem::PyPI, " ").is_err());
     }
 }

@@ -937,6 +937,8 @@ proptest::proptest! {
             Kind::PoetryLock,
             Kind::PipfileLock,
             Kind::UvLock,
+            Kind::GoMod,
+            Kind::GoSum,
         ] {
             let path = Path::new("/nonexistent-agent-immune/f");
             if let Err(e) = parse(kind, &text, path) {
@@ -1095,5 +1097,117 @@ fn deeply_nested_yaml_is_refused_before_parsing() {
             err.message.contains("refused before parsing"),
             "{name}: {err}"
         );
+    }
+}
+
+// ---------------------------------------------------------------- Go
+
+const GO_MOD: &str = "module example.com/svc\n\
+\n\
+go 1.22\n\
+\n\
+require (\n\
+\tgithub.com/gorilla/mux v1.8.0\n\
+\tgolang.org/x/net v0.0.0-20210226172049-e18ecbb05110 // indirect\n\
+\tgithub.com/docker/docker v20.10.7+incompatible\n\
+\texample.com/mine v0.1.0\n\
+)\n\
+\n\
+replace example.com/mine => ./mine\n";
+
+#[test]
+fn go_mod_is_the_build_list() {
+    let pkgs = parse_str(Kind::GoMod, "go.mod", GO_MOD).unwrap();
+    let names: Vec<&str> = pkgs.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "github.com/gorilla/mux",
+            "golang.org/x/net",
+            "github.com/docker/docker",
+            "stdlib"
+        ]
+    );
+    let net = get(&pkgs, "golang.org/x/net");
+    assert_eq!(net.version, "v0.0.0-20210226172049-e18ecbb05110");
+    assert_eq!((net.line, net.approximate), (Some(7), false));
+    let std = get(&pkgs, "stdlib");
+    assert_eq!((std.version.as_str(), std.approximate), ("1.22.0", true));
+    assert_eq!(std.line, Some(3));
+    assert!(pkgs.iter().all(|p| p.ecosystem == Ecosystem::Go));
+    // Every version the parser returns parses as a Go version.
+    for p in &pkgs {
+        assert!(
+            agent_immune::version::parse_version(Ecosystem::Go, &p.version).is_ok(),
+            "{p:?}"
+        );
+    }
+}
+
+#[test]
+fn go_discovery_drops_go_sum_beside_go_mod() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "go.mod", GO_MOD);
+    write(
+        dir.path(),
+        "go.sum",
+        "github.com/gorilla/mux v1.8.0 h1:x=\n",
+    );
+    let only_sum = write(
+        dir.path(),
+        "tools/go.sum",
+        "github.com/gorilla/mux v1.7.0 h1:x=\n",
+    );
+    write(
+        dir.path(),
+        "vendor/github.com/x/y/go.mod",
+        "module github.com/x/y\n",
+    );
+    let found = discover(dir.path(), true).unwrap();
+    assert_eq!(found, [dir.path().join("go.mod"), only_sum.clone()]);
+    let pkgs = parse_file(&only_sum).unwrap();
+    assert_eq!(pkgs.len(), 1);
+    assert_eq!(
+        (pkgs[0].version.as_str(), pkgs[0].line),
+        ("v1.7.0", Some(1))
+    );
+}
+
+#[test]
+fn go_hostile_inputs() {
+    // Truncated inside a block, a quoted string, a replace.
+    assert_err_at(Kind::GoMod, "go.mod", &GO_MOD[..60], 6);
+    assert_err_at(Kind::GoMod, "go.mod", &GO_MOD[..74], 5);
+    assert_err_at(Kind::GoMod, "go.mod", "module m\nrequire \"github.com/a", 2);
+    assert_err_at(Kind::GoMod, "go.mod", "module m\nreplace a =>", 2);
+    // A NUL in a version; a huge version; a version that is not one.
+    assert_err_at(Kind::GoMod, "go.mod", "require a v1.0.0\u{0}\n", 1);
+    let huge = format!("require a v1.0.{}\n", "9".repeat(100_000));
+    let e = err(Kind::GoMod, "go.mod", &huge);
+    assert_eq!(e.line, Some(1));
+    assert!(
+        e.to_string().len() < 500,
+        "the message quotes a bounded prefix"
+    );
+    assert_err_at(Kind::GoMod, "go.mod", "\n\nrequire a latest\n", 3);
+    assert_err_at(Kind::GoSum, "go.sum", "a v1.0.0 h1:x\na v1.0.0\n", 2);
+    assert_err_at(Kind::GoSum, "go.sum", "a v1.0.0\u{0} h1:x\n", 1);
+    // Deep parentheses are tokens, not recursion.
+    let deep = format!("require {}\n", "(".repeat(100_000));
+    assert_err_at(Kind::GoMod, "go.mod", &deep, 1);
+    // Unknown directives from newer Go are ignored, as Go's lax parser does.
+    let pkgs = parse_str(
+        Kind::GoMod,
+        "go.mod",
+        "module m\ngo 1.25\nignore ./x\ntool a/b\n",
+    )
+    .unwrap();
+    assert_eq!(pkgs.len(), 1);
+    // Truncation at every byte never panics; errors name the file.
+    for end in 0..GO_MOD.len() {
+        if let Err(e) = parse_str(Kind::GoMod, "go.mod", &GO_MOD[..end]) {
+            assert_eq!(e.path, Path::new("go.mod"));
+            assert!(e.line.is_some(), "{e}");
+        }
     }
 }
