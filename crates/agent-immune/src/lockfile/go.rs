@@ -321,14 +321,16 @@ impl GoMod {
                 };
                 let target = match new {
                     [dir] if is_local(&dir.text) => Target::Local,
-                    [other] => return Err(LockfileError::new(
-                        path,
-                        Some(n),
-                        format!(
+                    [other] => {
+                        return Err(LockfileError::new(
+                            path,
+                            Some(n),
+                            format!(
                             "replacement `{}` has no version and is not a directory (./ or ../)",
                             other.text.escape_debug()
                         ),
-                    )),
+                        ))
+                    }
                     [p, v] => {
                         let p = module_path(p, path, n)?;
                         let v = module_version(&p, &v.text, path, n)?;

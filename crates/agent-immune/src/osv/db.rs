@@ -38,6 +38,11 @@ pub struct IndexedVuln {
     pub affected: Vec<Affected>,
     /// Record modification time (RFC 3339), as the record states it.
     pub modified: Option<String>,
+    /// The packages holding the vulnerable code, as import paths (Go's
+    /// `affected[].ecosystem_specific.imports[].path`, sorted, deduplicated);
+    /// empty when the record does not say. Input to [`crate::reachability`].
+    #[serde(default)]
+    pub imports: Vec<String>,
 }
 
 /// What `db status` shows for one ecosystem.
