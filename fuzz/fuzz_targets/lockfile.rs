@@ -10,7 +10,7 @@ use std::path::Path;
 use agent_immune::lockfile::{self, Kind};
 use libfuzzer_sys::fuzz_target;
 
-const KINDS: [Kind; 12] = [
+const KINDS: [Kind; 13] = [
     Kind::CargoLock,
     Kind::CargoToml,
     Kind::PackageLock,
@@ -23,6 +23,7 @@ const KINDS: [Kind; 12] = [
     Kind::UvLock,
     Kind::GoMod,
     Kind::GoSum,
+    Kind::GemfileLock,
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -19,24 +19,29 @@ pub enum Ecosystem {
     /// Go modules (`Go`), and the standard library as `stdlib`.
     #[serde(rename = "Go")]
     Go,
+    /// Ruby gems (`RubyGems`).
+    #[serde(rename = "RubyGems")]
+    RubyGems,
 }
 
 impl Ecosystem {
     /// Every ecosystem, in OSV's spelling order.
-    pub const ALL: [Ecosystem; 4] = [
+    pub const ALL: [Ecosystem; 5] = [
         Ecosystem::CratesIo,
         Ecosystem::Npm,
         Ecosystem::PyPI,
         Ecosystem::Go,
+        Ecosystem::RubyGems,
     ];
 
-    /// OSV's name: `crates.io`, `npm`, `PyPI`, `Go`.
+    /// OSV's name: `crates.io`, `npm`, `PyPI`, `Go`, `RubyGems`.
     pub fn as_str(self) -> &'static str {
         match self {
             Ecosystem::CratesIo => "crates.io",
             Ecosystem::Npm => "npm",
             Ecosystem::PyPI => "PyPI",
             Ecosystem::Go => "Go",
+            Ecosystem::RubyGems => "RubyGems",
         }
     }
 
@@ -47,6 +52,7 @@ impl Ecosystem {
             "npm" | "node" => Some(Ecosystem::Npm),
             "pypi" | "python" | "pip" => Some(Ecosystem::PyPI),
             "go" | "golang" => Some(Ecosystem::Go),
+            "rubygems" | "gem" | "gems" | "ruby" | "bundler" => Some(Ecosystem::RubyGems),
             _ => None,
         }
     }

@@ -18,9 +18,11 @@
 //! `ignore` and directives a newer Go adds.
 //!
 //! The standard library is reported as the pseudo-module `stdlib` (the name
-//! OSV's Go records use), approximate, at the `toolchain` directive's
-//! version or else the `go` directive's: both are the lowest Go release
-//! the module builds with, the release actually used may be newer.
+//! OSV's Go records use) when a `toolchain` directive names a release:
+//! approximate, since Go uses that toolchain or a newer one. The `go` line
+//! alone is not used: it is the language version (a module saying `go
+//! 1.13` is built by whatever Go is installed), and reading it as the
+//! toolchain would report every standard-library fix since.
 //!
 //! `go.sum` is a fallback for when no `go.mod` is beside it (discovery drops
 //! it otherwise). It holds checksums, not the build list: a `path
@@ -422,15 +424,9 @@ pub(super) fn parse_go_mod(text: &str, path: &Path) -> Result<Vec<Package>, Lock
             col.approx(name, version, &format!(">= {version}"), Some(line));
         }
     }
-    let release = m.toolchain.as_ref().or(m.go.as_ref());
-    if let Some((v, line)) = release {
+    if let Some((v, line)) = &m.toolchain {
         if let Some(version) = stdlib_version(v) {
-            let directive = if m.toolchain.is_some() {
-                "toolchain"
-            } else {
-                "go"
-            };
-            col.approx(STDLIB, &version, &format!("{directive} {v}"), Some(*line));
+            col.approx(STDLIB, &version, &format!("toolchain {v}"), Some(*line));
         }
     }
     Ok(col.out)
@@ -558,12 +554,16 @@ mod tests {
         let pkgs = parse("module m\ngo 1.16\nrequire github.com/a/b v1.2.3\n");
         assert!(pkgs[0].approximate);
         assert_eq!(pkgs[0].requirement.as_deref(), Some(">= v1.2.3"));
-        assert_eq!(pkgs[1].name, STDLIB);
-        assert_eq!(pkgs[1].version, "1.16.0");
-        // No go directive at all: no stdlib, approximate requirements.
+        assert_eq!(pkgs.len(), 1, "the go line is no toolchain: no stdlib");
+        // No go directive at all: approximate requirements.
         let pkgs = parse("module m\nrequire github.com/a/b v1.2.3\n");
         assert_eq!(pkgs.len(), 1);
         assert!(pkgs[0].approximate);
+        let pkgs = parse("module m\ngo 1.21\ntoolchain go1.21rc2\n");
+        assert_eq!(
+            (pkgs[0].name.as_str(), pkgs[0].version.as_str()),
+            (STDLIB, "1.21.0-rc.2")
+        );
     }
 
     #[test]

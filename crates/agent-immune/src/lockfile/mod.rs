@@ -1,4 +1,4 @@
-//! Lockfile and manifest parsers for crates.io, npm, PyPI and Go.
+//! Lockfile and manifest parsers for crates.io, npm, PyPI, Go and RubyGems.
 //!
 //! [`parse_file`] reads one file and returns the [`Package`]s it pins (or, for
 //! a manifest, declares: `approximate = true`, `version` = the lowest version
@@ -18,6 +18,7 @@ mod go;
 mod npm;
 mod pnpm;
 mod python;
+mod ruby;
 mod yaml_guard;
 mod yarn;
 
@@ -64,11 +65,13 @@ pub enum Kind {
     GoMod,
     /// `go.sum`, read only when no `go.mod` is beside it.
     GoSum,
+    /// `Gemfile.lock` and `gems.locked` (Bundler).
+    GemfileLock,
 }
 
 /// Canonical file names, each with its kind. A name `<prefix>.<canonical>`
 /// (e.g. `ripgrep.Cargo.lock`) is recognised too.
-const NAMES: [(&str, Kind); 13] = [
+const NAMES: [(&str, Kind); 15] = [
     ("Cargo.lock", Kind::CargoLock),
     ("Cargo.toml", Kind::CargoToml),
     ("package-lock.json", Kind::PackageLock),
@@ -82,6 +85,8 @@ const NAMES: [(&str, Kind); 13] = [
     ("requirements.txt", Kind::Requirements),
     ("go.mod", Kind::GoMod),
     ("go.sum", Kind::GoSum),
+    ("Gemfile.lock", Kind::GemfileLock),
+    ("gems.locked", Kind::GemfileLock),
 ];
 
 impl Kind {
@@ -127,6 +132,7 @@ impl Kind {
                 Ecosystem::PyPI
             }
             Kind::GoMod | Kind::GoSum => Ecosystem::Go,
+            Kind::GemfileLock => Ecosystem::RubyGems,
         }
     }
 
@@ -382,6 +388,7 @@ pub fn parse(kind: Kind, text: &str, path: &Path) -> Result<Vec<Package>, Lockfi
         Kind::UvLock => python::parse_uv(text, path),
         Kind::GoMod => go::parse_go_mod(text, path),
         Kind::GoSum => go::parse_go_sum(text, path),
+        Kind::GemfileLock => ruby::parse(text, path),
     }
 }
 
@@ -551,6 +558,9 @@ mod tests {
         assert_eq!(d("svc/go.mod"), Some(Kind::GoMod));
         assert_eq!(d("go.sum"), Some(Kind::GoSum));
         assert_eq!(d("ago.mod"), None);
+        assert_eq!(d("app/Gemfile.lock"), Some(Kind::GemfileLock));
+        assert_eq!(d("gems.locked"), Some(Kind::GemfileLock));
+        assert_eq!(d("Gemfile"), None);
     }
 
     #[test]

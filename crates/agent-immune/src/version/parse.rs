@@ -3,6 +3,7 @@
 use std::cmp::Ordering;
 use std::str::FromStr;
 
+use super::gem::GemVersion;
 use crate::types::Ecosystem;
 
 /// A parsed version. Versions of one ecosystem are totally ordered; a SemVer
@@ -14,6 +15,8 @@ pub enum Version {
     Semver(semver::Version),
     /// PyPI: PEP 440 ordering (epochs, pre/post/dev releases, local versions).
     Pep440(pep440_rs::Version),
+    /// RubyGems: `Gem::Version` ordering.
+    Gem(GemVersion),
 }
 
 impl Version {
@@ -21,6 +24,7 @@ impl Version {
         match self {
             Version::Semver(_) => 0,
             Version::Pep440(_) => 1,
+            Version::Gem(_) => 2,
         }
     }
 }
@@ -30,6 +34,7 @@ impl Ord for Version {
         match (self, other) {
             (Version::Semver(a), Version::Semver(b)) => a.cmp_precedence(b),
             (Version::Pep440(a), Version::Pep440(b)) => a.cmp(b),
+            (Version::Gem(a), Version::Gem(b)) => a.cmp(b),
             _ => self.rank().cmp(&other.rank()),
         }
     }
@@ -54,6 +59,7 @@ impl std::fmt::Display for Version {
         match self {
             Version::Semver(v) => v.fmt(f),
             Version::Pep440(v) => v.fmt(f),
+            Version::Gem(v) => v.fmt(f),
         }
     }
 }
@@ -87,6 +93,16 @@ pub enum VersionError {
         #[source]
         source: Box<pep440_rs::VersionParseError>,
     },
+    /// Not a version of the ecosystem's own grammar (RubyGems, Composer).
+    #[error("`{input}` is not a valid {eco} version: {reason}")]
+    Invalid {
+        /// The ecosystem.
+        eco: Ecosystem,
+        /// The rejected input (at most 64 characters of it).
+        input: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
 }
 
 /// Parses `s` with `eco`'s version grammar.
@@ -96,6 +112,7 @@ pub enum VersionError {
 /// - PyPI: PEP 440, normalised (`1.0.0RC1`, `1.0.0-rc.1` and `1.0.0rc1` are equal).
 /// - Go: SemVer with the module system's leading `v`; `+incompatible` is
 ///   build metadata and ignored for ordering.
+/// - RubyGems: `Gem::Version` (see [`GemVersion`]).
 pub fn parse_version(eco: Ecosystem, s: &str) -> Result<Version, VersionError> {
     let t = s.trim();
     if t.is_empty() {
@@ -127,6 +144,17 @@ pub fn parse_version(eco: Ecosystem, s: &str) -> Result<Version, VersionError> {
                 input: s.to_string(),
                 source: Box::new(e),
             }),
+        Ecosystem::RubyGems => GemVersion::parse(t)
+            .map(Version::Gem)
+            .map_err(|reason| invalid(eco, s, reason)),
+    }
+}
+
+fn invalid(eco: Ecosystem, s: &str, reason: &'static str) -> VersionError {
+    VersionError::Invalid {
+        eco,
+        input: s.chars().take(64).collect(),
+        reason,
     }
 }
 

@@ -939,6 +939,7 @@ proptest::proptest! {
             Kind::UvLock,
             Kind::GoMod,
             Kind::GoSum,
+            Kind::GemfileLock,
         ] {
             let path = Path::new("/nonexistent-agent-immune/f");
             if let Err(e) = parse(kind, &text, path) {
@@ -1105,7 +1106,7 @@ fn deeply_nested_yaml_is_refused_before_parsing() {
 const GO_MOD: &str = "module example.com/svc\n\
 \n\
 go 1.22\n\
-\n\
+toolchain go1.22.0\n\
 require (\n\
 \tgithub.com/gorilla/mux v1.8.0\n\
 \tgolang.org/x/net v0.0.0-20210226172049-e18ecbb05110 // indirect\n\
@@ -1133,7 +1134,7 @@ fn go_mod_is_the_build_list() {
     assert_eq!((net.line, net.approximate), (Some(7), false));
     let std = get(&pkgs, "stdlib");
     assert_eq!((std.version.as_str(), std.approximate), ("1.22.0", true));
-    assert_eq!(std.line, Some(3));
+    assert_eq!(std.line, Some(4));
     assert!(pkgs.iter().all(|p| p.ecosystem == Ecosystem::Go));
     // Every version the parser returns parses as a Go version.
     for p in &pkgs {
@@ -1176,8 +1177,8 @@ fn go_discovery_drops_go_sum_beside_go_mod() {
 #[test]
 fn go_hostile_inputs() {
     // Truncated inside a block, a quoted string, a replace.
-    assert_err_at(Kind::GoMod, "go.mod", &GO_MOD[..60], 6);
-    assert_err_at(Kind::GoMod, "go.mod", &GO_MOD[..74], 5);
+    assert_err_at(Kind::GoMod, "go.mod", &GO_MOD[..79], 6);
+    assert_err_at(Kind::GoMod, "go.mod", &GO_MOD[..93], 5);
     assert_err_at(Kind::GoMod, "go.mod", "module m\nrequire \"github.com/a", 2);
     assert_err_at(Kind::GoMod, "go.mod", "module m\nreplace a =>", 2);
     // A NUL in a version; a huge version; a version that is not one.
@@ -1199,10 +1200,11 @@ fn go_hostile_inputs() {
     let pkgs = parse_str(
         Kind::GoMod,
         "go.mod",
-        "module m\ngo 1.25\nignore ./x\ntool a/b\n",
+        "module m\ngo 1.25\nignore ./x\ntool a/b\nfuture x y z\nrequire a/b v1.0.0\n",
     )
     .unwrap();
     assert_eq!(pkgs.len(), 1);
+    assert_eq!(pkgs[0].line, Some(6));
     // Truncation at every byte never panics; errors name the file.
     for end in 0..GO_MOD.len() {
         if let Err(e) = parse_str(Kind::GoMod, "go.mod", &GO_MOD[..end]) {
@@ -1210,4 +1212,75 @@ fn go_hostile_inputs() {
             assert!(e.line.is_some(), "{e}");
         }
     }
+}
+
+// ---------------------------------------------------------------- RubyGems
+
+const GEMFILE_LOCK: &str = "PATH\n  remote: .\n  specs:\n    app (0.1.0)\n      rails (~> 7.0)\n\n\
+GEM\n  remote: https://rubygems.org/\n  specs:\n    actionpack (7.0.4)\n      rack (~> 2.0)\n    nokogiri (1.13.9-x86_64-linux)\n      racc (~> 1.4)\n    rack (2.2.4)\n\n\
+PLATFORMS\n  x86_64-linux\n\nDEPENDENCIES\n  app!\n  nokogiri\n\nBUNDLED WITH\n   2.3.26\n";
+
+#[test]
+fn gemfile_lock_lists_registry_gems_with_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock = write(dir.path(), "Gemfile.lock", GEMFILE_LOCK);
+    write(dir.path(), "Gemfile", "source 'https://rubygems.org'\n");
+    assert_eq!(
+        discover(dir.path(), false).unwrap(),
+        std::slice::from_ref(&lock)
+    );
+    let pkgs = parse_file(&lock).unwrap();
+    let got: Vec<(&str, &str, Option<usize>)> = pkgs
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("actionpack", "7.0.4", Some(10)),
+            ("nokogiri", "1.13.9", Some(12)),
+            ("rack", "2.2.4", Some(14)),
+        ]
+    );
+    assert_eq!(Kind::GemfileLock.ecosystem(), Ecosystem::RubyGems);
+    assert!(
+        !has(&pkgs, "app", "0.1.0"),
+        "PATH gems are the project's own"
+    );
+}
+
+#[test]
+fn gemfile_lock_hostile_inputs() {
+    // Truncated mid-spec: an error on that line; at every byte: never a panic.
+    assert_err_at(Kind::GemfileLock, "Gemfile.lock", &GEMFILE_LOCK[..128], 10);
+    for end in 0..GEMFILE_LOCK.len() {
+        if let Err(e) = parse_str(Kind::GemfileLock, "Gemfile.lock", &GEMFILE_LOCK[..end]) {
+            assert!(e.line.is_some(), "{e}");
+        }
+    }
+    let huge = format!("GEM\n  specs:\n    rack (1.{})\n", "9".repeat(100_000));
+    // A huge version is a version (RubyGems numbers have no size limit).
+    let pkgs = parse_str(Kind::GemfileLock, "Gemfile.lock", &huge).unwrap();
+    assert_eq!(pkgs[0].version.len(), 100_002);
+    assert_err_at(
+        Kind::GemfileLock,
+        "Gemfile.lock",
+        "GEM\n  specs:\n    rack (1.0\u{0}1)\n",
+        3,
+    );
+    assert_err_at(
+        Kind::GemfileLock,
+        "Gemfile.lock",
+        "GEM\n  specs:\n    (1.0)\n",
+        3,
+    );
+    let e = err(
+        Kind::GemfileLock,
+        "Gemfile.lock",
+        &format!("GEM\n  specs:\n    {}\n", "x".repeat(10_000)),
+    );
+    assert!(
+        e.to_string().len() < 300,
+        "the message quotes a bounded prefix: {e}"
+    );
 }

@@ -1,6 +1,7 @@
 //! agent-immune integration tests: one binary, one module per area.
 
 mod db;
+mod ecosystems;
 mod lockfiles;
 mod matching;
 mod oracle;

@@ -356,7 +356,7 @@ fn go_findings_say_whether_the_project_imports_the_vulnerable_package() {
     let project = tempfile::tempdir().unwrap();
     fs_err::write(
         project.path().join("go.mod"),
-        "module example.com/svc\n\ngo 1.22\n\nrequire (\n\tgolang.org/x/net v0.17.0\n\tgithub.com/a/b v1.0.0\n)\n",
+        "module example.com/svc\n\ngo 1.22\ntoolchain go1.22.0\n\nrequire (\n\tgolang.org/x/net v0.17.0\n\tgithub.com/a/b v1.0.0\n)\n",
     )
     .unwrap();
     let request = ScanRequest::new(vec![project.path().to_path_buf()]);
@@ -404,7 +404,10 @@ fn go_findings_say_whether_the_project_imports_the_vulnerable_package() {
         by_id("GO-T-4").reachable,
         Some(Reachability::NotImportedByProject)
     );
-    assert!(by_id("GO-T-4").approximate, "stdlib from the go directive");
+    assert!(
+        by_id("GO-T-4").approximate,
+        "stdlib from the toolchain directive"
+    );
     // A label only: every finding still blocks.
     assert!(report.findings.iter().all(|f| f.blocking));
     let json = serde_json::to_string(&verdict.report).unwrap();
