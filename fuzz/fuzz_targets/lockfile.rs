@@ -10,7 +10,7 @@ use std::path::Path;
 use agent_immune::lockfile::{self, Kind};
 use libfuzzer_sys::fuzz_target;
 
-const KINDS: [Kind; 13] = [
+const KINDS: [Kind; 14] = [
     Kind::CargoLock,
     Kind::CargoToml,
     Kind::PackageLock,
@@ -24,6 +24,7 @@ const KINDS: [Kind; 13] = [
     Kind::GoMod,
     Kind::GoSum,
     Kind::GemfileLock,
+    Kind::ComposerLock,
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -22,19 +22,23 @@ pub enum Ecosystem {
     /// Ruby gems (`RubyGems`).
     #[serde(rename = "RubyGems")]
     RubyGems,
+    /// PHP packages (`Packagist`), as Composer installs them.
+    #[serde(rename = "Packagist")]
+    Packagist,
 }
 
 impl Ecosystem {
     /// Every ecosystem, in OSV's spelling order.
-    pub const ALL: [Ecosystem; 5] = [
+    pub const ALL: [Ecosystem; 6] = [
         Ecosystem::CratesIo,
         Ecosystem::Npm,
         Ecosystem::PyPI,
         Ecosystem::Go,
         Ecosystem::RubyGems,
+        Ecosystem::Packagist,
     ];
 
-    /// OSV's name: `crates.io`, `npm`, `PyPI`, `Go`, `RubyGems`.
+    /// OSV's name: `crates.io`, `npm`, `PyPI`, `Go`, `RubyGems`, `Packagist`.
     pub fn as_str(self) -> &'static str {
         match self {
             Ecosystem::CratesIo => "crates.io",
@@ -42,6 +46,7 @@ impl Ecosystem {
             Ecosystem::PyPI => "PyPI",
             Ecosystem::Go => "Go",
             Ecosystem::RubyGems => "RubyGems",
+            Ecosystem::Packagist => "Packagist",
         }
     }
 
@@ -53,6 +58,7 @@ impl Ecosystem {
             "pypi" | "python" | "pip" => Some(Ecosystem::PyPI),
             "go" | "golang" => Some(Ecosystem::Go),
             "rubygems" | "gem" | "gems" | "ruby" | "bundler" => Some(Ecosystem::RubyGems),
+            "packagist" | "composer" | "php" => Some(Ecosystem::Packagist),
             _ => None,
         }
     }

@@ -1,4 +1,5 @@
-//! Lockfile and manifest parsers for crates.io, npm, PyPI, Go and RubyGems.
+//! Lockfile and manifest parsers for crates.io, npm, PyPI, Go, RubyGems and
+//! Packagist.
 //!
 //! [`parse_file`] reads one file and returns the [`Package`]s it pins (or, for
 //! a manifest, declares: `approximate = true`, `version` = the lowest version
@@ -16,6 +17,7 @@
 mod cargo;
 mod go;
 mod npm;
+mod php;
 mod pnpm;
 mod python;
 mod ruby;
@@ -67,11 +69,13 @@ pub enum Kind {
     GoSum,
     /// `Gemfile.lock` and `gems.locked` (Bundler).
     GemfileLock,
+    /// `composer.lock` (Composer 1 and 2).
+    ComposerLock,
 }
 
 /// Canonical file names, each with its kind. A name `<prefix>.<canonical>`
 /// (e.g. `ripgrep.Cargo.lock`) is recognised too.
-const NAMES: [(&str, Kind); 15] = [
+const NAMES: [(&str, Kind); 16] = [
     ("Cargo.lock", Kind::CargoLock),
     ("Cargo.toml", Kind::CargoToml),
     ("package-lock.json", Kind::PackageLock),
@@ -87,6 +91,7 @@ const NAMES: [(&str, Kind); 15] = [
     ("go.sum", Kind::GoSum),
     ("Gemfile.lock", Kind::GemfileLock),
     ("gems.locked", Kind::GemfileLock),
+    ("composer.lock", Kind::ComposerLock),
 ];
 
 impl Kind {
@@ -133,6 +138,7 @@ impl Kind {
             }
             Kind::GoMod | Kind::GoSum => Ecosystem::Go,
             Kind::GemfileLock => Ecosystem::RubyGems,
+            Kind::ComposerLock => Ecosystem::Packagist,
         }
     }
 
@@ -389,6 +395,7 @@ pub fn parse(kind: Kind, text: &str, path: &Path) -> Result<Vec<Package>, Lockfi
         Kind::GoMod => go::parse_go_mod(text, path),
         Kind::GoSum => go::parse_go_sum(text, path),
         Kind::GemfileLock => ruby::parse(text, path),
+        Kind::ComposerLock => php::parse(text, path),
     }
 }
 
@@ -561,6 +568,8 @@ mod tests {
         assert_eq!(d("app/Gemfile.lock"), Some(Kind::GemfileLock));
         assert_eq!(d("gems.locked"), Some(Kind::GemfileLock));
         assert_eq!(d("Gemfile"), None);
+        assert_eq!(d("php-goof.composer.lock"), Some(Kind::ComposerLock));
+        assert_eq!(d("composer.json"), None);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! `v`, npm also `=`); PyPI versions are PEP 440, normalised by `pep440_rs`
 //! (`1.0.0RC1` == `1.0.0rc1` == `1.0.0-rc.1`). Build metadata never affects
 //! SemVer ordering. RubyGems versions order as `Gem::Version` does
-//! ([`GemVersion`]).
+//! ([`GemVersion`]), Packagist versions as Composer normalises them
+//! ([`ComposerVersion`]).
 //!
 //! ```
 //! use agent_immune::{version::compare, Ecosystem};
@@ -14,9 +15,11 @@
 //! assert_eq!(compare(Ecosystem::Npm, "v1.0.0-rc.1", "1.0.0"), Some(Ordering::Less));
 //! ```
 
+mod composer;
 mod gem;
 mod parse;
 
+pub use composer::ComposerVersion;
 pub use gem::GemVersion;
 pub use parse::{compare, parse_version, Version, VersionError};
 
@@ -26,6 +29,7 @@ use crate::types::Ecosystem;
 ///
 /// PyPI: PEP 503 (lower-case, runs of `-`, `_`, `.` become one `-`).
 /// npm: names are already lower-case (scoped names keep their `@scope/`).
+/// Packagist: lower-case (`vendor/package`; Packagist's names are).
 /// crates.io, Go and RubyGems: exact.
 pub fn normalize_name(eco: Ecosystem, name: &str) -> String {
     match eco {
@@ -45,7 +49,7 @@ pub fn normalize_name(eco: Ecosystem, name: &str) -> String {
             }
             out
         }
-        Ecosystem::Npm => name.trim().to_ascii_lowercase(),
+        Ecosystem::Npm | Ecosystem::Packagist => name.trim().to_ascii_lowercase(),
         Ecosystem::CratesIo | Ecosystem::Go | Ecosystem::RubyGems => name.trim().to_string(),
     }
 }

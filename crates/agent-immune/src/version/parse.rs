@@ -3,6 +3,7 @@
 use std::cmp::Ordering;
 use std::str::FromStr;
 
+use super::composer::ComposerVersion;
 use super::gem::GemVersion;
 use crate::types::Ecosystem;
 
@@ -17,6 +18,8 @@ pub enum Version {
     Pep440(pep440_rs::Version),
     /// RubyGems: `Gem::Version` ordering.
     Gem(GemVersion),
+    /// Packagist: Composer's ordering.
+    Composer(ComposerVersion),
 }
 
 impl Version {
@@ -25,6 +28,7 @@ impl Version {
             Version::Semver(_) => 0,
             Version::Pep440(_) => 1,
             Version::Gem(_) => 2,
+            Version::Composer(_) => 3,
         }
     }
 }
@@ -35,6 +39,7 @@ impl Ord for Version {
             (Version::Semver(a), Version::Semver(b)) => a.cmp_precedence(b),
             (Version::Pep440(a), Version::Pep440(b)) => a.cmp(b),
             (Version::Gem(a), Version::Gem(b)) => a.cmp(b),
+            (Version::Composer(a), Version::Composer(b)) => a.cmp(b),
             _ => self.rank().cmp(&other.rank()),
         }
     }
@@ -60,6 +65,7 @@ impl std::fmt::Display for Version {
             Version::Semver(v) => v.fmt(f),
             Version::Pep440(v) => v.fmt(f),
             Version::Gem(v) => v.fmt(f),
+            Version::Composer(v) => v.fmt(f),
         }
     }
 }
@@ -113,6 +119,8 @@ pub enum VersionError {
 /// - Go: SemVer with the module system's leading `v`; `+incompatible` is
 ///   build metadata and ignored for ordering.
 /// - RubyGems: `Gem::Version` (see [`GemVersion`]).
+/// - Packagist: Composer's normalised versions (see [`ComposerVersion`]);
+///   a branch (`dev-main`) is not a version.
 pub fn parse_version(eco: Ecosystem, s: &str) -> Result<Version, VersionError> {
     let t = s.trim();
     if t.is_empty() {
@@ -146,6 +154,9 @@ pub fn parse_version(eco: Ecosystem, s: &str) -> Result<Version, VersionError> {
             }),
         Ecosystem::RubyGems => GemVersion::parse(t)
             .map(Version::Gem)
+            .map_err(|reason| invalid(eco, s, reason)),
+        Ecosystem::Packagist => ComposerVersion::parse(t)
+            .map(Version::Composer)
             .map_err(|reason| invalid(eco, s, reason)),
     }
 }

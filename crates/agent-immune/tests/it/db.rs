@@ -99,7 +99,7 @@ fn counts(r: &ImportReport) -> (Ecosystem, usize, usize, usize) {
 }
 
 /// The README table (records incl. withdrawn): crates.io 1,206 / 13 withdrawn,
-/// PyPI 2,661 / 10, npm 467 / 0, Go 4,291 / 17, RubyGems 1,206 / 0.
+/// PyPI 2,661 / 10, npm 467 / 0, Go 4,291 / 17, RubyGems 1,206 / 0, Packagist 1,400 / 0.
 ///
 /// "Schema-invalid" (7 PyPI, 1 npm) means records that break the OSV schema
 /// in their *values* — malformed `fixed` commit hashes, a bad CVSS vector —
@@ -108,12 +108,13 @@ fn counts(r: &ImportReport) -> (Ecosystem, usize, usize, usize) {
 /// as strings and judged at match/score time), so those records import and
 /// `skipped_corrupt` is 0; only entries that are not JSON, have the wrong
 /// shape, or lack an id are skipped.
-const EXPECTED: [(Ecosystem, usize, usize, usize); 5] = [
+const EXPECTED: [(Ecosystem, usize, usize, usize); 6] = [
     (Ecosystem::CratesIo, 1206 - 13, 0, 13),
     (Ecosystem::Npm, 467, 0, 0),
     (Ecosystem::PyPI, 2661 - 10, 0, 10),
     (Ecosystem::Go, 4291 - 17, 0, 17),
     (Ecosystem::RubyGems, 1206, 0, 0),
+    (Ecosystem::Packagist, 1400, 0, 0),
 ];
 
 fn expected(eco: Ecosystem) -> (Ecosystem, usize, usize, usize) {

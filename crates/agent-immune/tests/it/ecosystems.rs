@@ -162,3 +162,16 @@ fn gemfile_lock_findings_equal_the_oracle() {
         &oracle("railsgoat.Gemfile.lock"),
     );
 }
+
+#[test]
+fn composer_lock_findings_equal_the_oracle() {
+    let (_cache, db) = database(&[Ecosystem::Packagist]);
+    let file = testdata("lockfiles/php-goof.composer.lock");
+    let report = scan(&db, &file, &ScanOptions::default());
+    assert!(report.undecided.is_empty(), "{:#?}", report.undecided);
+    assert_same(
+        "php-goof",
+        &matches(&report),
+        &oracle("php-goof.composer.lock"),
+    );
+}

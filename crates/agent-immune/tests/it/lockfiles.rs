@@ -940,6 +940,7 @@ proptest::proptest! {
             Kind::GoMod,
             Kind::GoSum,
             Kind::GemfileLock,
+            Kind::ComposerLock,
         ] {
             let path = Path::new("/nonexistent-agent-immune/f");
             if let Err(e) = parse(kind, &text, path) {
@@ -1282,5 +1283,88 @@ fn gemfile_lock_hostile_inputs() {
     assert!(
         e.to_string().len() < 300,
         "the message quotes a bounded prefix: {e}"
+    );
+}
+
+// ---------------------------------------------------------------- Packagist
+
+#[test]
+fn composer_lock_real_file() {
+    let path = real_file("php-goof.composer.lock");
+    let pkgs = parse_file(&path).unwrap();
+    let got: Vec<(&str, &str, Option<usize>)> = pkgs
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("dompdf/dompdf", "v1.2.0", Some(10)),
+            ("league/commonmark", "0.18.2", Some(77)),
+            ("phenx/php-font-lib", "0.5.4", Some(152)),
+            ("phenx/php-svg-lib", "0.4.1", Some(196)),
+            ("phpmailer/phpmailer", "v6.4.1", Some(242)),
+            ("sabberworm/php-css-parser", "8.4.0", Some(318)),
+        ]
+    );
+    assert_eq!(Kind::ComposerLock.ecosystem(), Ecosystem::Packagist);
+}
+
+#[test]
+fn composer_lock_hostile_inputs() {
+    let text = fs_err::read_to_string(real_file("php-goof.composer.lock")).unwrap();
+    // Truncated anywhere: an error naming the file (and a line), never a panic.
+    let step = (text.len() / 200).max(1);
+    for end in (0..text.len()).step_by(step) {
+        if !text.is_char_boundary(end) {
+            continue;
+        }
+        if let Err(e) = parse_str(Kind::ComposerLock, "composer.lock", &text[..end]) {
+            assert!(e.line.is_some(), "{end}: {e}");
+        }
+    }
+    // Wrong types.
+    assert_err_at(
+        Kind::ComposerLock,
+        "composer.lock",
+        "{\n  \"packages\": \"x\"\n}",
+        2,
+    );
+    assert_err_at(
+        Kind::ComposerLock,
+        "composer.lock",
+        "{\"packages\": [\n  {\"name\": \"a/b\", \"version\": [1]}\n]}",
+        2,
+    );
+    assert_err_at(
+        Kind::ComposerLock,
+        "composer.lock",
+        "{\"packages-dev\": [\n  {\"name\": 7, \"version\": \"1\"}\n]}",
+        1,
+    );
+    // A NUL in a version.
+    assert_err_at(
+        Kind::ComposerLock,
+        "composer.lock",
+        "{\"packages\": [\n{\"name\": \"a/b\", \"version\": \"1.0\\u0000\"}]}",
+        2,
+    );
+    // Deep nesting: serde_json's recursion limit, an error with a line.
+    let deep = format!(
+        "{{\"packages\": {}{}}}",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let e = err(Kind::ComposerLock, "composer.lock", &deep);
+    assert!(e.message.contains("recursion"), "{e}");
+    // A huge version is kept as written (and ordered without overflow).
+    let huge = format!(
+        "{{\"packages\": [{{\"name\": \"a/b\", \"version\": \"1.{}\"}}]}}",
+        "9".repeat(100_000)
+    );
+    let pkgs = parse_str(Kind::ComposerLock, "composer.lock", &huge).unwrap();
+    assert_eq!(
+        agent_immune::version::compare(Ecosystem::Packagist, &pkgs[0].version, "2.0"),
+        Some(std::cmp::Ordering::Less)
     );
 }
