@@ -10,7 +10,7 @@ use std::path::Path;
 use agent_immune::lockfile::{self, Kind};
 use libfuzzer_sys::fuzz_target;
 
-const KINDS: [Kind; 14] = [
+const KINDS: [Kind; 16] = [
     Kind::CargoLock,
     Kind::CargoToml,
     Kind::PackageLock,
@@ -25,6 +25,8 @@ const KINDS: [Kind; 14] = [
     Kind::GoSum,
     Kind::GemfileLock,
     Kind::ComposerLock,
+    Kind::CycloneDx,
+    Kind::Spdx,
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -1,5 +1,6 @@
 //! Lockfile and manifest parsers for crates.io, npm, PyPI, Go, RubyGems and
-//! Packagist.
+//! Packagist, and SBOMs (CycloneDX and SPDX JSON) naming packages of any of
+//! them by package URL.
 //!
 //! [`parse_file`] reads one file and returns the [`Package`]s it pins (or, for
 //! a manifest, declares: `approximate = true`, `version` = the lowest version
@@ -16,11 +17,14 @@
 
 mod cargo;
 mod go;
+mod jsonpos;
 mod npm;
 mod php;
 mod pnpm;
+mod purl;
 mod python;
 mod ruby;
+mod sbom;
 mod yaml_guard;
 mod yarn;
 
@@ -31,6 +35,8 @@ pub use cargo::{parse_lock_toml as parse_cargo_lock_toml, scan_lock as scan_carg
 /// The pseudo-module OSV's Go records name the standard library by; a
 /// `go.mod` reports it at its `toolchain` (else `go`) directive's release.
 pub use go::STDLIB as GO_STDLIB;
+pub use purl::Purl;
+pub use sbom::{parse_sbom, Sbom, SbomSkipped};
 use std::path::{Path, PathBuf};
 
 use crate::types::{Ecosystem, Package};
@@ -71,11 +77,15 @@ pub enum Kind {
     GemfileLock,
     /// `composer.lock` (Composer 1 and 2).
     ComposerLock,
+    /// A CycloneDX JSON SBOM: `*.cdx.json`, `bom.json`.
+    CycloneDx,
+    /// An SPDX 2.x JSON SBOM: `*.spdx.json`.
+    Spdx,
 }
 
 /// Canonical file names, each with its kind. A name `<prefix>.<canonical>`
 /// (e.g. `ripgrep.Cargo.lock`) is recognised too.
-const NAMES: [(&str, Kind); 16] = [
+const NAMES: [(&str, Kind); 17] = [
     ("Cargo.lock", Kind::CargoLock),
     ("Cargo.toml", Kind::CargoToml),
     ("package-lock.json", Kind::PackageLock),
@@ -92,6 +102,7 @@ const NAMES: [(&str, Kind); 16] = [
     ("Gemfile.lock", Kind::GemfileLock),
     ("gems.locked", Kind::GemfileLock),
     ("composer.lock", Kind::ComposerLock),
+    ("bom.json", Kind::CycloneDx),
 ];
 
 impl Kind {
@@ -112,6 +123,12 @@ impl Kind {
             }
         }
         let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".cdx.json") {
+            return Some(Kind::CycloneDx);
+        }
+        if lower.ends_with(".spdx.json") {
+            return Some(Kind::Spdx);
+        }
         let in_req_dir = path
             .parent()
             .and_then(|p| p.file_name())
@@ -126,9 +143,10 @@ impl Kind {
         None
     }
 
-    /// The ecosystem whose packages this format lists.
-    pub fn ecosystem(self) -> Ecosystem {
-        match self {
+    /// The ecosystem whose packages this format lists; `None` for an SBOM,
+    /// which can list packages of every ecosystem.
+    pub fn ecosystem(self) -> Option<Ecosystem> {
+        Some(match self {
             Kind::CargoLock | Kind::CargoToml => Ecosystem::CratesIo,
             Kind::PackageLock | Kind::YarnLock | Kind::PnpmLock | Kind::PackageJson => {
                 Ecosystem::Npm
@@ -139,7 +157,13 @@ impl Kind {
             Kind::GoMod | Kind::GoSum => Ecosystem::Go,
             Kind::GemfileLock => Ecosystem::RubyGems,
             Kind::ComposerLock => Ecosystem::Packagist,
-        }
+            Kind::CycloneDx | Kind::Spdx => return None,
+        })
+    }
+
+    /// True for an SBOM format.
+    pub fn is_sbom(self) -> bool {
+        matches!(self, Kind::CycloneDx | Kind::Spdx)
     }
 
     /// True for formats that pin resolved versions. Manifests and
@@ -396,6 +420,20 @@ pub fn parse(kind: Kind, text: &str, path: &Path) -> Result<Vec<Package>, Lockfi
         Kind::GoSum => go::parse_go_sum(text, path),
         Kind::GemfileLock => ruby::parse(text, path),
         Kind::ComposerLock => php::parse(text, path),
+        Kind::CycloneDx | Kind::Spdx => {
+            let sbom = sbom::parse_sbom(kind, text, path)?;
+            let s = &sbom.skipped;
+            if s.without_purl + s.without_version > 0 || !s.unsupported.is_empty() {
+                tracing::debug!(
+                    path = %path.display(),
+                    without_purl = s.without_purl,
+                    without_version = s.without_version,
+                    unsupported = ?s.unsupported,
+                    "SBOM entries not scanned"
+                );
+            }
+            Ok(sbom.packages)
+        }
     }
 }
 
@@ -416,6 +454,8 @@ const SKIP_DIRS: [&str; 7] = [
 /// the same directory (`Cargo.toml` also when its workspace `Cargo.lock` was
 /// found higher up), and `go.sum` when `go.mod` is beside it. `vendor/`
 /// (Go, Composer and Bundler keep third-party code there) is not entered.
+/// In a directory, an SBOM's name is confirmed by its content: a `bom.json`
+/// that is not CycloneDX is passed over (named directly, it is an error).
 pub fn discover(root: &Path, recursive: bool) -> Result<Vec<PathBuf>, LockfileError> {
     let io = |p: &Path, e: std::io::Error| LockfileError::new(p, None, io_message(&e));
     let meta = fs_err::metadata(root).map_err(|e| io(root, e))?;
@@ -447,6 +487,9 @@ pub fn discover(root: &Path, recursive: bool) -> Result<Vec<PathBuf>, LockfileEr
                     stack.push(p);
                 }
             } else if let Some(kind) = Kind::detect(&p) {
+                if kind.is_sbom() && !read_text(&p).is_ok_and(|t| sbom::confirms(kind, &t)) {
+                    continue;
+                }
                 here.push((p, kind));
             }
         }
@@ -570,6 +613,10 @@ mod tests {
         assert_eq!(d("Gemfile"), None);
         assert_eq!(d("php-goof.composer.lock"), Some(Kind::ComposerLock));
         assert_eq!(d("composer.json"), None);
+        assert_eq!(d("x/bom.json"), Some(Kind::CycloneDx));
+        assert_eq!(d("app.cdx.json"), Some(Kind::CycloneDx));
+        assert_eq!(d("App.SPDX.json"), Some(Kind::Spdx));
+        assert_eq!(d("sbom.json"), None);
     }
 
     #[test]

@@ -14,51 +14,13 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::jsonpos::{key_positions, string_values};
 use super::{Collector, LockfileError};
 use crate::types::{Ecosystem, Package};
 
-/// Each `"key": <value>` in `text` (anywhere on a line): the text after the
-/// colon and the 1-based line. A cheap position lookup; the parse itself
-/// is serde_json's.
-fn key_positions<'a>(text: &'a str, key: &str) -> Vec<(&'a str, usize)> {
-    let quoted = format!("\"{key}\"");
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let mut from = 0;
-        while let Some(at) = line[from..].find(&quoted) {
-            let after = &line[from + at + quoted.len()..];
-            from += at + quoted.len();
-            if let Some(value) = after.trim_start().strip_prefix(':') {
-                out.push((value.trim_start(), i + 1));
-            }
-        }
-    }
-    out
-}
-
-/// The string at the start of `s` (a JSON string literal), decoded.
-fn leading_string(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    if b.first() != Some(&b'"') {
-        return None;
-    }
-    let mut i = 1;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return serde_json::from_str(&s[..=i]).ok(),
-            _ => i += 1,
-        }
-    }
-    None
-}
-
 /// Line of each `"name": "<value>"` (decoded value), in order.
 fn name_lines(text: &str) -> Vec<(String, usize)> {
-    key_positions(text, "name")
-        .into_iter()
-        .filter_map(|(v, line)| Some((leading_string(v)?, line)))
-        .collect()
+    string_values(text, "name")
 }
 
 fn key_line(text: &str, key: &str) -> Option<usize> {

@@ -175,3 +175,42 @@ fn composer_lock_findings_equal_the_oracle() {
         &oracle("php-goof.composer.lock"),
     );
 }
+
+#[test]
+fn cyclonedx_findings_equal_the_oracle() {
+    let (_cache, db) = database(&[Ecosystem::Packagist]);
+    let file = testdata("lockfiles/laravel-7.12.0.cdx.json");
+    let text = fs_err::read_to_string(&file).unwrap();
+    let sbom = lockfile::parse_sbom(lockfile::Kind::CycloneDx, &text, &file).unwrap();
+    assert_eq!(sbom.packages.len(), 62, "every component but the root");
+    assert!(sbom
+        .packages
+        .iter()
+        .all(|p| p.ecosystem == Ecosystem::Packagist && p.line.is_some()));
+    let report = scan(&db, &file, &ScanOptions::default());
+    assert_same(
+        "laravel",
+        &matches(&report),
+        &oracle("laravel-7.12.0.cdx.json"),
+    );
+}
+
+#[test]
+fn spdx_findings_equal_the_oracle() {
+    let (_cache, db) = database(&[Ecosystem::Go]);
+    let file = testdata("lockfiles/terraform-provider-aci.spdx.json");
+    let text = fs_err::read_to_string(&file).unwrap();
+    let sbom = lockfile::parse_sbom(lockfile::Kind::Spdx, &text, &file).unwrap();
+    assert_eq!(
+        sbom.packages.len(),
+        61,
+        "62 golang purls, the main module's without a version"
+    );
+    assert_eq!(sbom.skipped.without_version, 1);
+    let report = scan(&db, &file, &ScanOptions::default());
+    assert_same(
+        "terraform-provider-aci",
+        &matches(&report),
+        &oracle("terraform-provider-aci.spdx.json"),
+    );
+}

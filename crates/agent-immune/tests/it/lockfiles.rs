@@ -874,8 +874,9 @@ fn kinds() {
         Some(Kind::PnpmLock)
     );
     assert_eq!(Kind::detect(Path::new("README.md")), None);
-    assert_eq!(Kind::PnpmLock.ecosystem(), Ecosystem::Npm);
-    assert_eq!(Kind::UvLock.ecosystem(), Ecosystem::PyPI);
+    assert_eq!(Kind::PnpmLock.ecosystem(), Some(Ecosystem::Npm));
+    assert_eq!(Kind::UvLock.ecosystem(), Some(Ecosystem::PyPI));
+    assert_eq!(Kind::Spdx.ecosystem(), None);
     assert!(Kind::CargoLock.is_lockfile());
     assert!(!Kind::PackageJson.is_lockfile());
     let e = parse_file(Path::new("/nonexistent/README.md")).unwrap_err();
@@ -941,6 +942,8 @@ proptest::proptest! {
             Kind::GoSum,
             Kind::GemfileLock,
             Kind::ComposerLock,
+            Kind::CycloneDx,
+            Kind::Spdx,
         ] {
             let path = Path::new("/nonexistent-agent-immune/f");
             if let Err(e) = parse(kind, &text, path) {
@@ -1243,7 +1246,7 @@ fn gemfile_lock_lists_registry_gems_with_lines() {
             ("rack", "2.2.4", Some(14)),
         ]
     );
-    assert_eq!(Kind::GemfileLock.ecosystem(), Ecosystem::RubyGems);
+    assert_eq!(Kind::GemfileLock.ecosystem(), Some(Ecosystem::RubyGems));
     assert!(
         !has(&pkgs, "app", "0.1.0"),
         "PATH gems are the project's own"
@@ -1307,7 +1310,7 @@ fn composer_lock_real_file() {
             ("sabberworm/php-css-parser", "8.4.0", Some(318)),
         ]
     );
-    assert_eq!(Kind::ComposerLock.ecosystem(), Ecosystem::Packagist);
+    assert_eq!(Kind::ComposerLock.ecosystem(), Some(Ecosystem::Packagist));
 }
 
 #[test]
@@ -1367,4 +1370,97 @@ fn composer_lock_hostile_inputs() {
         agent_immune::version::compare(Ecosystem::Packagist, &pkgs[0].version, "2.0"),
         Some(std::cmp::Ordering::Less)
     );
+}
+
+// ---------------------------------------------------------------- SBOMs
+
+#[test]
+fn sbom_discovery_confirms_by_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let cdx = write(
+        dir.path(),
+        "bom.json",
+        "{\"bomFormat\": \"CycloneDX\", \"components\": [{\"purl\": \"pkg:cargo/smallvec@1.6.0\"}]}",
+    );
+    write(dir.path(), "other/bom.json", "{\"not\": \"an sbom\"}");
+    let spdx = write(
+        dir.path(),
+        "img.spdx.json",
+        "{\"spdxVersion\": \"SPDX-2.3\", \"packages\": []}",
+    );
+    write(dir.path(), "x.spdx.json", "{\"spdxVersion\": \"SPDX-3.0\"}");
+    assert_eq!(discover(dir.path(), true).unwrap(), [cdx.clone(), spdx]);
+    let pkgs = parse_file(&cdx).unwrap();
+    assert_eq!(
+        (pkgs[0].ecosystem, pkgs[0].name.as_str()),
+        (Ecosystem::CratesIo, "smallvec")
+    );
+    // Named directly, a file that is not the format its name says is an error.
+    let e = parse_file(&dir.path().join("other/bom.json")).unwrap_err();
+    assert!(e.message.contains("not a CycloneDX SBOM"), "{e}");
+}
+
+#[test]
+fn sbom_hostile_inputs() {
+    for name in [
+        "laravel-7.12.0.cdx.json",
+        "terraform-provider-aci.spdx.json",
+    ] {
+        let path = real_file(name);
+        let kind = Kind::detect(&path).unwrap();
+        let text = fs_err::read_to_string(&path).unwrap();
+        let step = (text.len() / 150).max(1);
+        for end in (0..text.len()).step_by(step) {
+            if text.is_char_boundary(end) {
+                if let Err(e) = parse(kind, &text[..end], &path) {
+                    assert!(e.line.is_some(), "{name} cut at {end}: {e}");
+                }
+            }
+        }
+    }
+    let cdx = |components: &str| {
+        format!("{{\"bomFormat\": \"CycloneDX\",\n\"components\": {components}}}")
+    };
+    // Deep nesting through `components`: serde_json's limit, an error.
+    let mut deep = String::from("[{\"purl\": \"pkg:npm/a@1\"}]");
+    for _ in 0..200 {
+        deep = format!("[{{\"components\": {deep}}}]");
+    }
+    let e = err(Kind::CycloneDx, "bom.json", &cdx(&deep));
+    assert!(e.message.contains("recursion"), "{e}");
+    // 60 levels parse, iteratively.
+    let mut nested = String::from("[{\"purl\": \"pkg:npm/a@1\"}]");
+    for _ in 0..60 {
+        nested = format!("[{{\"components\": {nested}}}]");
+    }
+    let pkgs = parse_str(Kind::CycloneDx, "bom.json", &cdx(&nested)).unwrap();
+    assert_eq!(pkgs.len(), 1);
+    // Wrong types, a NUL in a version, a purl that is not one.
+    assert_err_at(Kind::CycloneDx, "bom.json", &cdx("{}"), 2);
+    assert_err_at(Kind::CycloneDx, "bom.json", &cdx("[\"pkg:npm/a@1\"]"), 2);
+    assert_err_at(
+        Kind::CycloneDx,
+        "bom.json",
+        &cdx("[\n{\"purl\": \"pkg:npm/a@1%00\"}]"),
+        3,
+    );
+    assert_err_at(
+        Kind::CycloneDx,
+        "bom.json",
+        &cdx("[\n{\"purl\": \"pkg:npm/a@1\\u0000\"}]"),
+        3,
+    );
+    assert_err_at(
+        Kind::CycloneDx,
+        "bom.json",
+        &cdx("[\n{\"purl\": \"http://x\"}]"),
+        3,
+    );
+    // A huge version is kept (and compared without overflow).
+    let huge = cdx(&format!(
+        "[{{\"purl\": \"pkg:gem/rack@1.{}\"}}]",
+        "9".repeat(100_000)
+    ));
+    let pkgs = parse_str(Kind::CycloneDx, "bom.json", &huge).unwrap();
+    assert_eq!(pkgs[0].version.len(), 100_002);
 }
