@@ -203,4 +203,14 @@ mod tests {
             assert!(Purl::parse(bad).is_err(), "{bad:?}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(s in "(pkg:)?[a-z%@/?#:0-9.é\\-]{0,40}") {
+            if let Ok(p) = Purl::parse(&s) {
+                proptest::prop_assert!(!p.name.is_empty());
+                let _ = p.package();
+            }
+        }
+    }
 }

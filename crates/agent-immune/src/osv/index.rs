@@ -163,6 +163,10 @@ pub(crate) fn read_header(path: &Path) -> Result<IndexHeader, ReadFailure> {
         }
         return Err(ReadFailure::Io(e));
     }
+    let version = u32::from_le_bytes(le4(&pre[8..12]));
+    if pre[..8] == MAGIC && version != FORMAT_VERSION {
+        return Err(ReadFailure::Format(version));
+    }
     let preamble = Preamble::parse(&pre).map_err(ReadFailure::Corrupt)?;
     check_len(&preamble, file_len).map_err(ReadFailure::Corrupt)?;
     let mut header = vec![0u8; preamble.header_len];
@@ -186,6 +190,8 @@ fn check_len(preamble: &Preamble, file_len: u64) -> Result<(), String> {
 pub(crate) enum ReadFailure {
     Io(std::io::Error),
     Corrupt(String),
+    /// An index of another format version (written by another build).
+    Format(u32),
 }
 
 /// A loaded index: the whole file in memory, the name table decoded, each

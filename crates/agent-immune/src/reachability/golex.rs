@@ -265,4 +265,16 @@ mod tests {
         let deep = format!("package x\nimport {}", "(".repeat(100_000));
         assert!(imports(&deep).is_empty());
     }
+
+    proptest::proptest! {
+        /// Any text: no panic, and only valid paths come out.
+        #[test]
+        fn never_panics(body in "(import|package|[ \t\n();._`\"/*\\a-zé]){0,60}") {
+            for text in [body.clone(), format!("package p\n{body}")] {
+                for p in imports(&text) {
+                    proptest::prop_assert!(valid_path(&p), "{:?} from {:?}", p, text);
+                }
+            }
+        }
+    }
 }

@@ -180,6 +180,18 @@ pub fn compare(eco: Ecosystem, a: &str, b: &str) -> Option<Ordering> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// No grammar panics; whatever parses compares equal to itself.
+        #[test]
+        fn parsing_never_panics(s in "[vV=]?[0-9a-zA-Z.+_\\- ]{0,24}") {
+            for eco in Ecosystem::ALL {
+                if let Ok(v) = parse_version(eco, &s) {
+                    proptest::prop_assert_eq!(v.cmp(&v), Ordering::Equal);
+                }
+            }
+        }
+    }
+
     #[test]
     fn build_metadata_ignored() {
         assert_eq!(

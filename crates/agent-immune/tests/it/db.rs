@@ -532,3 +532,43 @@ fn timing_of_import_and_lookup() {
         "import all of testdata/osv: {import:?}; open: {opened:?}; open+first crates.io lookup ({hits} hits): {first:?}; +6 lookups: {more:?}; first PyPI lookup ({django} hits): {pypi:?}"
     );
 }
+
+/// An index written by an older build (format 1, before `imports`) is
+/// refused with what to run, and `db update` replaces it.
+#[test]
+fn an_index_of_another_format_is_refused_then_rebuilt() {
+    let cache = tempfile::tempdir().unwrap();
+    ok(update(
+        cache.path(),
+        &Source::Dir(osv_dir()),
+        &[Ecosystem::CratesIo],
+        &mut |_| {},
+    ));
+    let index = cache.path().join("crates.io/index.bin");
+    let mut bytes = fs_err::read(&index).unwrap();
+    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+    fs_err::write(&index, &bytes).unwrap();
+    let db = Database::open(cache.path()).unwrap();
+    let err = db.lookup(Ecosystem::CratesIo, "smallvec").unwrap_err();
+    assert!(
+        matches!(err, DbError::OtherFormat { found: 1, .. }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("format version 1") && text.contains("db update"),
+        "{text}"
+    );
+    assert!(!text.contains("corrupt"), "{text}");
+    ok(update(
+        cache.path(),
+        &Source::Dir(osv_dir()),
+        &[Ecosystem::CratesIo],
+        &mut |_| {},
+    ));
+    let db = Database::open(cache.path()).unwrap();
+    assert!(!db
+        .lookup(Ecosystem::CratesIo, "smallvec")
+        .unwrap()
+        .is_empty());
+}
