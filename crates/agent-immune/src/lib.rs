@@ -5,8 +5,9 @@
 //!
 //! What it owns: the OSV cache (pull-only import from a mirror URL, a
 //! directory or a zip; a lookup index swapped in atomically), lockfile and
-//! manifest parsers for crates.io, npm, PyPI and Go, per-ecosystem version
-//! ordering (SemVer, npm, PEP 440), OSV range matching, Go import
+//! manifest parsers for crates.io, npm, PyPI, Go, RubyGems and Packagist
+//! and SBOM readers (CycloneDX, SPDX), per-ecosystem version ordering
+//! (SemVer, npm, PEP 440, Gem::Version, Composer), OSV range matching, Go import
 //! reachability (which vulnerable packages a module's code imports),
 //! CVSS v3/v4 scoring,
 //! the scan pipeline ([`pipeline`]: a request and `[immune]` in — file

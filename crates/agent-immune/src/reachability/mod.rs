@@ -187,6 +187,10 @@ fn follow_vendor(module_dir: &Path, out: &mut GoImports) {
     let own = fs_err::read_to_string(module_dir.join("go.mod"))
         .ok()
         .and_then(|t| module_path(&t));
+    let Ok(vendor_root) = fs_err::canonicalize(&vendor) else {
+        out.complete = false;
+        return;
+    };
     let mut queue: Vec<String> = out.paths.iter().cloned().collect();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     while let Some(import) = queue.pop() {
@@ -201,7 +205,6 @@ fn follow_vendor(module_dir: &Path, out: &mut GoImports) {
         if own_package || standard || import == "C" {
             continue; // read already, or the standard library's
         }
-        let dir = vendor.join(&import);
         if import
             .split('/')
             .any(|seg| seg == ".." || seg == "." || seg.is_empty())
@@ -209,6 +212,14 @@ fn follow_vendor(module_dir: &Path, out: &mut GoImports) {
             out.complete = false;
             continue;
         }
+        // A symbolic link out of vendor/ (a hostile checkout) is not followed.
+        let dir = match fs_err::canonicalize(vendor.join(&import)) {
+            Ok(d) if d.starts_with(&vendor_root) => d,
+            _ => {
+                out.complete = false; // imported but not vendored
+                continue;
+            }
+        };
         let Ok(entries) = fs_err::read_dir(&dir) else {
             out.complete = false; // imported but not vendored
             continue;
@@ -369,6 +380,21 @@ mod tests {
             g.reachability(GO_STDLIB, &x509),
             Some(Reachability::NotImportedByProject)
         );
+        // A vendored directory linking outside vendor/ is not followed.
+        let outside = tempfile::tempdir().unwrap();
+        write(
+            outside.path(),
+            "o.go",
+            "package o\nimport \"github.com/leak/ed\"\n",
+        );
+        fs_err::create_dir_all(d.join("vendor/github.com/l")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), d.join("vendor/github.com/l/k")).unwrap();
+        write(d, "link.go", "package main\nimport \"github.com/l/k\"\n");
+        let g = go_imports(d).unwrap();
+        assert!(!g.paths.contains("github.com/leak/ed"));
+        assert!(!g.complete);
+        fs_err::remove_file(d.join("link.go")).unwrap();
+        assert!(go_imports(d).unwrap().complete);
         // An import missing from vendor/ makes the graph incomplete.
         write(
             d,
