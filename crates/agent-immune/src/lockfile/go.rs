@@ -52,23 +52,18 @@ struct Token {
     quoted: bool,
 }
 
-/// One line split into tokens (comments removed), and whether its comment
-/// was `// indirect`.
-fn tokenize(line: &str, path: &Path, line_no: usize) -> Result<(Vec<Token>, bool), LockfileError> {
+/// One line split into tokens, its comment (`// indirect` among them) dropped:
+/// a module required only indirectly is built all the same.
+fn tokenize(line: &str, path: &Path, line_no: usize) -> Result<Vec<Token>, LockfileError> {
     let err = |m: &str| LockfileError::new(path, Some(line_no), m.to_string());
     let mut out = Vec::new();
     let mut chars = line.char_indices().peekable();
-    let mut indirect = false;
     while let Some(&(i, c)) = chars.peek() {
         match c {
             c if c.is_whitespace() => {
                 chars.next();
             }
-            '/' if line[i..].starts_with("//") => {
-                let comment = line[i + 2..].trim();
-                indirect = comment == "indirect" || comment.starts_with("indirect;");
-                break;
-            }
+            '/' if line[i..].starts_with("//") => break,
             '(' | ')' => {
                 chars.next();
                 out.push(Token {
@@ -132,7 +127,7 @@ fn tokenize(line: &str, path: &Path, line_no: usize) -> Result<(Vec<Token>, bool
             }
         }
     }
-    Ok((out, indirect))
+    Ok(out)
 }
 
 /// A `require`d module.
@@ -220,7 +215,7 @@ impl GoMod {
         let mut block: Option<(String, usize)> = None;
         for (i, line) in text.lines().enumerate() {
             let n = i + 1;
-            let (tokens, _indirect) = tokenize(line, path, n)?;
+            let tokens = tokenize(line, path, n)?;
             if tokens.is_empty() {
                 continue;
             }
@@ -499,17 +494,14 @@ mod tests {
 
     #[test]
     fn tokens() {
-        let (t, indirect) =
-            tokenize(r#"  "a b" `c` d( ) => e // indirect"#, Path::new("x"), 1).unwrap();
+        let t = tokenize(r#"  "a b" `c` d( ) => e // indirect"#, Path::new("x"), 1).unwrap();
         let texts: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(texts, ["a b", "c", "d", "(", ")", "=>", "e"]);
-        assert!(indirect);
         assert!(t[0].quoted && t[1].quoted && !t[2].quoted);
         assert!(tokenize("\"open", Path::new("x"), 3).is_err());
         assert!(tokenize("`open", Path::new("x"), 3).is_err());
-        let (t, indirect) = tokenize("a//b", Path::new("x"), 1).unwrap();
+        let t = tokenize("a//b", Path::new("x"), 1).unwrap();
         assert_eq!(t.len(), 1);
-        assert!(!indirect);
     }
 
     #[test]
