@@ -92,6 +92,12 @@ pub struct Finding {
     /// vulnerability's records affects: the upgrade that clears it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upgrade: Option<String>,
+    /// How the package got into the build, from the lockfile's own graph:
+    /// `name version` labels, the project first, the package last (the
+    /// second is the direct dependency to change). Empty when the format
+    /// has no graph.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<String>,
     /// RustSec informational kind (`unmaintained`, `unsound`, `notice`): a warning.
     pub informational: Option<String>,
     /// At or above the threshold and not ignored.
@@ -334,6 +340,7 @@ fn finding(pkg: &Package, group: &[(&IndexedVuln, Vec<String>)], opts: &ScanOpti
         summary,
         upgrade: smallest_upgrade(pkg, group, &fixed),
         fixed: fixed.into_iter().collect(),
+        path: Vec::new(),
         informational,
         blocking,
         undecided: None,

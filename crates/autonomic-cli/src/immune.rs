@@ -342,13 +342,18 @@ fn scan(args: &ScanArgs, paths: &Paths, config: &LoadedConfig) -> anyhow::Result
     let report = &verdict.report;
     let mut out = std::io::stdout().lock();
     match args.format {
+        Format::Text if autonomic_core::env::colour(std::io::stdout().is_terminal()) => {
+            write!(out, "{}", report::text_coloured(report))?
+        }
         Format::Text => write!(out, "{}", report::text(report))?,
         Format::Table => write!(out, "{}", report::table(report))?,
-        Format::Json => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&report::json(report))?
-        )?,
+        Format::Json => {
+            // The report, and what the scan had to assume (stale database,
+            // lockfile notes), which text output puts on stderr.
+            let mut json = report::json(report);
+            json["warnings"] = serde_json::to_value(&verdict.warnings)?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?
+        }
         Format::Sarif => writeln!(
             out,
             "{}",

@@ -322,7 +322,7 @@ fn init_tracing(cli: &Cli) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(autonomic_core::env::colour(std::io::stderr().is_terminal()))
         .with_target(false)
         .without_time()
         .init();

@@ -478,7 +478,7 @@ struct Printer {
 impl Printer {
     fn new() -> Printer {
         Printer {
-            colour: std::io::stderr().is_terminal(),
+            colour: autonomic_core::env::colour(std::io::stderr().is_terminal()),
             times: false,
         }
     }

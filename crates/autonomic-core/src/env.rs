@@ -55,6 +55,21 @@ pub fn configured(name: &str) -> Option<String> {
     read(name).and_then(|value| value.into_string().ok())
 }
 
+/// `$NO_COLOR` (<https://no-color.org>): when set and non-empty, nothing
+/// is coloured, terminal or not.
+pub const NO_COLOR: &str = "NO_COLOR";
+
+/// True when `$NO_COLOR` asks for no colour.
+pub fn no_color() -> bool {
+    read(NO_COLOR).is_some()
+}
+
+/// Whether output to a stream that `is_terminal` says it is may be
+/// coloured: a terminal, and `$NO_COLOR` not set.
+pub fn colour(is_terminal: bool) -> bool {
+    is_terminal && !no_color()
+}
+
 /// `$RUST_LOG`, if set, non-empty and valid UTF-8.
 pub fn rust_log() -> Option<String> {
     read(RUST_LOG).and_then(|value| value.into_string().ok())

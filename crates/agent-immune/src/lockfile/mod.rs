@@ -17,6 +17,7 @@
 
 mod cargo;
 mod go;
+pub mod graph;
 mod jsonpos;
 mod npm;
 mod php;
@@ -31,9 +32,12 @@ mod yarn;
 use std::collections::HashSet;
 
 #[doc(hidden)]
-pub use cargo::{parse_lock_toml as parse_cargo_lock_toml, scan_lock as scan_cargo_lock};
+pub use cargo::{
+    parse_lock_toml as parse_cargo_lock_toml, scan_lock as scan_cargo_lock, Entry as CargoEntry,
+    Lock as CargoLock,
+};
 /// The pseudo-module OSV's Go records name the standard library by; a
-/// `go.mod` reports it at its `toolchain` (else `go`) directive's release.
+/// `go.mod` reports it (approximate) at its `toolchain` directive's release.
 pub use go::STDLIB as GO_STDLIB;
 pub use purl::Purl;
 pub use sbom::{parse_sbom, Sbom, SbomSkipped};
@@ -225,14 +229,75 @@ impl LockfileError {
     pub(crate) fn yaml(path: &Path, text: &str, err: &serde_yaml::Error) -> Self {
         // The YAML parser counts a lone `\r` as a line break; count `\n`
         // like every other error here does.
-        let line = err.location().map(|l| line_of(text, l.index()));
-        Self::new(path, line, strip_location(&err.to_string()))
+        // Errors about the whole document (alias expansion past the
+        // repetition limit) carry no location: name the first anchor, where
+        // the repetition starts, or the first line.
+        let line = match err.location() {
+            Some(l) => line_of(text, l.index()),
+            None => first_anchor_line(text).unwrap_or(1),
+        };
+        Self::new(path, Some(line), strip_location(&err.to_string()))
     }
 
     pub(crate) fn toml(path: &Path, text: &str, err: &toml::de::Error) -> Self {
         let line = err.span().map(|s| line_of(text, s.start));
         Self::new(path, line, err.message().trim().to_string())
     }
+}
+
+/// Something a parser had to assume or could not read that does not stop
+/// the scan but may change what it means: an entry taken as the project's
+/// own, a lockfile format newer than the parser, an empty lockfile.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LockfileNote {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line, when one is concerned.
+    pub line: Option<usize>,
+    /// What was assumed, and why.
+    pub message: String,
+}
+
+impl LockfileNote {
+    pub(crate) fn new(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
+        LockfileNote {
+            path: path.to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for LockfileNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// What a file pins, with the notes its parser left.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// The packages.
+    pub packages: Vec<Package>,
+    /// What had to be assumed ([`LockfileNote`]).
+    pub notes: Vec<LockfileNote>,
+}
+
+/// 1-based line of the first YAML anchor (`&name` after a space, `[` or
+/// `:`, outside comments), if any.
+fn first_anchor_line(text: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.split(" #").next().unwrap_or(l);
+            l.as_bytes()
+                .windows(2)
+                .any(|w| matches!(w[0], b' ' | b'[' | b':' | b',' | b'-') && w[1] == b'&')
+        })
+        .map(|i| i + 1)
 }
 
 /// Drops serde's " at line N column M" suffix; the line is shown once, in front.
@@ -389,24 +454,56 @@ fn line_of_bytes(bytes: &[u8], offset: usize) -> usize {
 /// For `Cargo.toml`, the nearest `Cargo.lock` in it directory or an
 /// ancestor (a workspace root) is parsed instead when one exists.
 pub fn parse_file(path: &Path) -> Result<Vec<Package>, LockfileError> {
+    parse_file_noted(path).map(|p| p.packages)
+}
+
+/// [`parse_file`], keeping the parser's [`LockfileNote`]s.
+pub fn parse_file_noted(path: &Path) -> Result<Parsed, LockfileError> {
     let kind = Kind::detect(path)
         .ok_or_else(|| LockfileError::new(path, None, "not a supported lockfile or manifest"))?;
     if kind == Kind::CargoToml {
         if let Some(lock) = cargo::find_cargo_lock(path) {
             let text = read_text(&lock)?;
-            return parse(Kind::CargoLock, &text, &lock);
+            return parse_noted(Kind::CargoLock, &text, &lock);
         }
     }
     let text = read_text(path)?;
-    parse(kind, &text, path)
+    parse_noted(kind, &text, path)
 }
 
 /// Parses `text` as `kind`; `path` names the source in packages and errors
-/// (and anchors `-r`/`-c` includes of requirements files, which are read).
+/// (and anchors what the format reads beside it: `-r`/`-c` includes of
+/// requirements files, the workspace manifests beside a `Cargo.lock`).
 pub fn parse(kind: Kind, text: &str, path: &Path) -> Result<Vec<Package>, LockfileError> {
+    parse_noted(kind, text, path).map(|p| p.packages)
+}
+
+/// [`parse`], keeping the parser's [`LockfileNote`]s.
+pub fn parse_noted(kind: Kind, text: &str, path: &Path) -> Result<Parsed, LockfileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if kind.is_lockfile() && text.trim().is_empty() {
+        return Ok(Parsed {
+            packages: Vec::new(),
+            notes: vec![LockfileNote::new(
+                path,
+                None,
+                "the lockfile is empty: nothing was scanned",
+            )],
+        });
+    }
+    if kind == Kind::CargoLock {
+        let (packages, notes) = cargo::parse_lock(text, path)?;
+        return Ok(Parsed { packages, notes });
+    }
+    parse_packages(kind, text, path).map(|packages| Parsed {
+        packages,
+        notes: Vec::new(),
+    })
+}
+
+fn parse_packages(kind: Kind, text: &str, path: &Path) -> Result<Vec<Package>, LockfileError> {
     match kind {
-        Kind::CargoLock => cargo::parse_lock(text, path),
+        Kind::CargoLock => cargo::parse_lock(text, path).map(|(p, _)| p),
         Kind::CargoToml => cargo::parse_manifest(text, path),
         Kind::PackageLock => npm::parse_package_lock(text, path),
         Kind::PackageJson => npm::parse_package_json(text, path),
@@ -589,9 +686,54 @@ pub(crate) fn find_key_line(text: &str, key: &str, quoted: bool) -> Option<usize
     None
 }
 
+/// 1-based line of the first `"key"` followed by `:` on or after line
+/// `from_line` (1-based), wherever it sits on its line: errors about JSON
+/// shapes name the line even in a file written on one line.
+pub(crate) fn json_key_line(text: &str, key: &str, from_line: usize) -> Option<usize> {
+    let start = if from_line <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', text.as_bytes())
+            .nth(from_line - 2)
+            .map_or(text.len(), |i| i + 1)
+    };
+    json_key_offset(text, key, start).map(|i| line_of(text, i))
+}
+
+/// Byte offset of the first `"key"` followed by `:` at or after `start`.
+fn json_key_offset(text: &str, key: &str, start: usize) -> Option<usize> {
+    let needle = format!("\"{key}\"");
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
+    finder
+        .find_iter(text.as_bytes().get(start..)?)
+        .map(|i| start + i)
+        .find(|&i| text[i + needle.len()..].trim_start().starts_with(':'))
+}
+
+/// 1-based line of the last key of a chain (`["dependencies", "a",
+/// "dependencies"]`), each key looked for after the one before it.
+pub(crate) fn json_chain_line(text: &str, chain: &[&str]) -> Option<usize> {
+    let mut at = 0;
+    for key in chain {
+        at = json_key_offset(text, key, at)?;
+    }
+    Some(line_of(text, at))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_key_lines() {
+        let text = "{\"a\": {\"b\": 1},\n \"b\" : [\"a\"],\n\"c\":2}";
+        assert_eq!(json_key_line(text, "a", 1), Some(1));
+        assert_eq!(json_key_line(text, "b", 1), Some(1));
+        assert_eq!(json_key_line(text, "b", 2), Some(2));
+        assert_eq!(json_key_line(text, "a", 2), None, "a value, not a key");
+        assert_eq!(json_key_line(text, "c", 1), Some(3));
+        assert_eq!(json_key_line(text, "c", 9), None);
+    }
 
     #[test]
     fn detect_names() {

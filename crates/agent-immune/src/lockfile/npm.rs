@@ -112,7 +112,17 @@ pub(super) fn parse_package_lock(text: &str, path: &Path) -> Result<Vec<Package>
         let deps: Value =
             serde_json::from_str(raw.get()).map_err(|e| LockfileError::json(path, &e))?;
         let lines = object_key_lines(text);
-        walk_v1(&deps, &lines, &mut col, path, 0)?;
+        let mut chain = vec!["dependencies"];
+        walk_v1(
+            &deps,
+            &Walk {
+                lines: &lines,
+                text,
+                path,
+            },
+            &mut col,
+            &mut chain,
+        )?;
     }
     Ok(col.out)
 }
@@ -131,42 +141,61 @@ fn push_pin(col: &mut Collector, name: &str, version: &str, line: Option<usize>)
     }
 }
 
-fn walk_v1(
-    deps: &Value,
-    lines: &HashMap<&str, usize>,
+/// What every level of a v1 tree walk reads.
+struct Walk<'a> {
+    lines: &'a HashMap<&'a str, usize>,
+    text: &'a str,
+    path: &'a Path,
+}
+
+/// A v1 `dependencies` object, reached through the keys in `chain` (which
+/// name the line of an error; looked up only then).
+fn walk_v1<'v>(
+    deps: &'v Value,
+    w: &Walk<'_>,
     col: &mut Collector,
-    path: &Path,
-    depth: usize,
+    chain: &mut Vec<&'v str>,
 ) -> Result<(), LockfileError> {
-    if depth > 256 {
+    let path = w.path;
+    // `chain` alternates `dependencies` and a name: two keys a level.
+    if chain.len() > 2 * 256 {
         return Err(LockfileError::new(
             path,
-            None,
-            "dependency tree nested too deeply",
+            super::json_chain_line(w.text, chain),
+            "dependency tree nested more than 256 levels deep",
         ));
     }
     let Some(deps) = deps.as_object() else {
         return Err(LockfileError::new(
             path,
-            None,
+            super::json_chain_line(w.text, chain),
             "`dependencies` is not an object",
         ));
     };
     for (name, entry) in deps {
-        let line = lines.get(name.as_str()).copied();
+        chain.push(name);
+        let line = || {
+            w.lines
+                .get(name.as_str())
+                .copied()
+                .or_else(|| super::json_chain_line(w.text, chain))
+        };
         let Some(e) = entry.as_object() else {
             return Err(LockfileError::new(
                 path,
-                line,
+                line(),
                 format!("dependency `{name}` is not an object"),
             ));
         };
         if let Some(v) = e.get("version").and_then(Value::as_str) {
-            push_pin(col, name, v, line);
+            push_pin(col, name, v, line());
         }
         if let Some(nested) = e.get("dependencies") {
-            walk_v1(nested, lines, col, path, depth + 1)?;
+            chain.push("dependencies");
+            walk_v1(nested, w, col, chain)?;
+            chain.pop();
         }
+        chain.pop();
     }
     Ok(())
 }
@@ -198,7 +227,10 @@ pub(super) fn parse_package_json(text: &str, path: &Path) -> Result<Vec<Package>
             ));
         };
         for (name, spec) in deps {
-            let line = lines.get(name.as_str()).copied();
+            let line = lines
+                .get(name.as_str())
+                .copied()
+                .or_else(|| super::json_key_line(text, name, 1));
             let Some(spec) = spec.as_str() else {
                 return Err(LockfileError::new(
                     path,

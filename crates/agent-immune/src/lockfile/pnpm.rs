@@ -52,7 +52,10 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Vec<Package>, LockfileErr
         if !l.starts_with(' ') && !l.is_empty() {
             in_packages = l.trim_end() == "packages:";
         } else if in_packages && l.starts_with("  ") && !l.starts_with("   ") {
-            let k = l.trim().trim_end_matches(':');
+            let k = l.trim();
+            let k = k
+                .strip_suffix(':')
+                .unwrap_or_else(|| k.split(": ").next().unwrap_or(k));
             let k = k
                 .strip_prefix(['\'', '"'])
                 .and_then(|r| r.strip_suffix(['\'', '"']))

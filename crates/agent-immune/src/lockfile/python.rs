@@ -114,13 +114,6 @@ fn read_reqs(
     constraint_only: bool,
     depth: usize,
 ) -> Result<(), LockfileError> {
-    if depth > MAX_INCLUDE_DEPTH {
-        return Err(LockfileError::new(
-            path,
-            None,
-            "requirement includes nested too deeply",
-        ));
-    }
     let canon = fs_err::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if !st.visited.insert(canon) {
         return Ok(()); // already read: an include cycle or a repeat
@@ -152,6 +145,16 @@ fn read_reqs(
                     path,
                     Some(line),
                     format!("`{opt}` needs a file"),
+                ));
+            }
+            if depth >= MAX_INCLUDE_DEPTH {
+                return Err(LockfileError::new(
+                    path,
+                    Some(line),
+                    format!(
+                        "`{opt} {arg}` would be include number {} in a chain; at most {MAX_INCLUDE_DEPTH} are followed",
+                        depth + 1
+                    ),
                 ));
             }
             let target = path.parent().unwrap_or(Path::new(".")).join(arg);
@@ -340,22 +343,41 @@ pub(super) fn parse_pipfile(text: &str, path: &Path) -> Result<Vec<Package>, Loc
     }
     let doc: serde_json::Value =
         serde_json::from_str(text).map_err(|e| LockfileError::json(path, &e))?;
+    if !doc.is_object() {
+        return Err(LockfileError::new(path, Some(1), "expected a JSON object"));
+    }
     let mut col = Collector::new(Ecosystem::PyPI, path);
     for section in ["default", "develop"] {
         let Some(deps) = doc.get(section) else {
             continue;
         };
+        let section_line = super::json_key_line(text, section, 1);
         let Some(deps) = deps.as_object() else {
             return Err(LockfileError::new(
                 path,
-                super::find_key_line(text, section, true),
+                section_line,
                 format!("`{section}` is not an object"),
             ));
         };
         for (name, entry) in deps {
-            let line = super::find_key_line(text, name, true);
-            let Some(version) = entry.get("version").and_then(|v| v.as_str()) else {
-                continue; // git, path and editable entries
+            let line = super::json_key_line(text, name, section_line.unwrap_or(1));
+            let Some(entry) = entry.as_object() else {
+                return Err(LockfileError::new(
+                    path,
+                    line,
+                    format!("`{section}.{name}` is not an object"),
+                ));
+            };
+            let version = match entry.get("version") {
+                None => continue, // git, path and editable entries
+                Some(serde_json::Value::String(v)) => v,
+                Some(_) => {
+                    return Err(LockfileError::new(
+                        path,
+                        line,
+                        format!("`{section}.{name}.version` is not a string"),
+                    ))
+                }
             };
             match exact_pin(version) {
                 Some(v) => col.exact(name, v, line),

@@ -124,13 +124,40 @@ impl PreparedScan {
     ///
     /// [`ScanError::Database`] when an ecosystem's index is missing or corrupt.
     pub fn run(&self) -> Result<ScanVerdict, ScanError> {
-        let report = scan_packages(&self.db, self.files.clone(), &self.packages, &self.options)?;
+        let mut report =
+            scan_packages(&self.db, self.files.clone(), &self.packages, &self.options)?;
+        attach_paths(&mut report);
         let holds = verdict::finding_holds(&report);
         Ok(ScanVerdict {
             report,
             warnings: self.warnings.clone(),
             holds,
         })
+    }
+}
+
+/// Fills each finding's dependency path from its lockfile's graph, reading
+/// each file with findings once.
+fn attach_paths(report: &mut crate::scan::ScanReport) {
+    let mut files: Vec<PathBuf> = report.findings.iter().map(|f| f.file.clone()).collect();
+    files.sort();
+    files.dedup();
+    for file in files {
+        let Some(graph) = lockfile::graph::of_file(&file) else {
+            continue;
+        };
+        let wanted: Vec<(&str, &str)> = report
+            .findings
+            .iter()
+            .filter(|f| f.file == file)
+            .map(|f| (f.package.as_str(), f.version.as_str()))
+            .collect();
+        let paths = graph.paths_to(&wanted);
+        for f in report.findings.iter_mut().filter(|f| f.file == file) {
+            if let Some(p) = paths.get(&(f.package.clone(), f.version.clone())) {
+                f.path = p.clone();
+            }
+        }
     }
 }
 
@@ -196,8 +223,11 @@ pub fn prepare_scan(
         });
     }
     let mut packages = Vec::new();
+    let mut notes = Vec::new();
     for f in &files {
-        packages.extend(lockfile::parse_file(f)?);
+        let parsed = lockfile::parse_file_noted(f)?;
+        packages.extend(parsed.packages);
+        notes.extend(parsed.notes.into_iter().map(ScanWarning::Lockfile));
     }
     let ignores = settings::load_ignores(&ignore_files(
         config,
@@ -206,7 +236,9 @@ pub fn prepare_scan(
     ))?;
     let mut options = scan_options(config, request.fail_on, ignores, now.date());
     options.go_imports = go_imports(&files);
-    open(config, request.db.as_deref(), now, files, packages, options)
+    let mut prepared = open(config, request.db.as_deref(), now, files, packages, options)?;
+    prepared.warnings.extend(notes);
+    Ok(prepared)
 }
 
 /// What the Go modules among `files` import (keyed by their `go.mod` or

@@ -6,6 +6,7 @@ use std::fmt;
 use autonomic_core::Decision;
 use serde::{Deserialize, Serialize};
 
+use crate::lockfile::LockfileNote;
 use crate::patch::PatchDelta;
 use crate::scan::ScanReport;
 
@@ -20,6 +21,8 @@ pub enum ScanWarning {
         /// The configured limit.
         limit_days: i64,
     },
+    /// A parser had to assume something about a file ([`LockfileNote`]).
+    Lockfile(LockfileNote),
 }
 
 impl fmt::Display for ScanWarning {
@@ -32,6 +35,7 @@ impl fmt::Display for ScanWarning {
                 f,
                 "the OSV database is {age_days} days old (limit {limit_days}, `[immune] max_db_age_days`); run `agent-immune db update`"
             ),
+            ScanWarning::Lockfile(note) => note.fmt(f),
         }
     }
 }

@@ -32,16 +32,20 @@ fn label(f: &Finding) -> String {
 /// What a reader needs to act on a finding, indented under its line: the
 /// title, the upgrade that clears it (or the versions that fix it), and
 /// where the advisory is.
-fn details(out: &mut String, f: &Finding) {
+fn details(out: &mut String, f: &Finding, colour: bool) {
     if let Some(summary) = &f.summary {
         let _ = writeln!(out, "  {}", shown(summary, 160));
+    }
+    if f.path.len() > 1 {
+        let steps: Vec<String> = f.path.iter().map(|s| shown(s, 80)).collect();
+        let _ = writeln!(out, "  path: {}", steps.join(" → "));
     }
     match (&f.upgrade, f.fixed.is_empty()) {
         (Some(to), _) => {
             let _ = writeln!(
                 out,
-                "  fix: upgrade to {} (fixed in {})",
-                shown(to, 40),
+                "  {} (fixed in {})",
+                paint(colour, "32", &format!("fix: upgrade to {}", shown(to, 40))),
                 shown(&f.fixed.join(", "), 120)
             );
         }
@@ -56,8 +60,8 @@ fn details(out: &mut String, f: &Finding) {
             let _ = writeln!(out, "  fix: none published");
         }
     }
-    if let Some(id) = f.record_ids.first() {
-        let _ = writeln!(out, "  https://osv.dev/vulnerability/{}", shown(id, 80));
+    if let Some(url) = advisory_url(f) {
+        let _ = writeln!(out, "  {url}");
     }
 }
 
@@ -91,10 +95,54 @@ fn shown(text: &str, max: usize) -> String {
     }
 }
 
+/// SGR colour of a finding's label.
+fn label_colour(f: &Finding) -> &'static str {
+    if f.informational.is_some() {
+        return "2";
+    }
+    match f.severity {
+        Severity::Critical => "1;31",
+        Severity::High => "31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
+        _ => "35",
+    }
+}
+
+/// `s` in SGR colour `code` when `colour`.
+fn paint(colour: bool, code: &str, s: &str) -> String {
+    if colour {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Where a person reads the advisory: osv.dev, for the records it
+/// aggregates (an `x_` id is a local database's, the OSV schema's prefix
+/// for those, and is not there).
+pub fn advisory_url(f: &Finding) -> Option<String> {
+    f.record_ids
+        .iter()
+        .chain(std::iter::once(&f.id))
+        .find(|id| !id.starts_with("x_"))
+        .map(|id| format!("https://osv.dev/vulnerability/{}", shown(id, 80)))
+}
+
 /// Most severe first, each with what to do, then a summary:
 /// `CRITICAL: openssl-src 1.1.1 (CVE-2024-1234) — blocking`, its title,
-/// `fix: upgrade to …`, the advisory's address.
+/// the dependency path, `fix: upgrade to …`, the advisory's address.
 pub fn text(r: &ScanReport) -> String {
+    render_text(r, false)
+}
+
+/// [`text`] with SGR colours, for a terminal: severities, blocking
+/// findings, fixes and the verdict.
+pub fn text_coloured(r: &ScanReport) -> String {
+    render_text(r, true)
+}
+
+fn render_text(r: &ScanReport, colour: bool) -> String {
     let mut out = String::new();
     for f in &r.findings {
         let approx = if f.approximate {
@@ -110,7 +158,7 @@ pub fn text(r: &ScanReport) -> String {
             None => String::new(),
         };
         let tail = if f.blocking {
-            " — blocking".to_string()
+            paint(colour, "1;31", " — blocking")
         } else if let Some(ig) = &f.ignored {
             format!(" — ignored: {}", ig.reason)
         } else {
@@ -119,13 +167,13 @@ pub fn text(r: &ScanReport) -> String {
         let _ = writeln!(
             out,
             "{}: {} {} ({}){approx}{undecided}{tail}",
-            label(f),
-            f.package,
+            paint(colour, label_colour(f), &label(f)),
+            paint(colour, "1", &f.package),
             shown_version(&f.version),
             ids_text(f)
         );
         if f.ignored.is_none() {
-            details(&mut out, f);
+            details(&mut out, f, colour);
         }
         if let Some(e) = &f.ignore_expired {
             let _ = writeln!(
@@ -179,7 +227,8 @@ pub fn text(r: &ScanReport) -> String {
         let upgradable = r.blocking().filter(|f| f.upgrade.is_some()).count();
         let _ = writeln!(
             out,
-            "\nverdict: security_hold — {blocking} finding{} at or above --fail-on {threshold}; {}",
+            "\n{} — {blocking} finding{} at or above --fail-on {threshold}; {}",
+            paint(colour, "1;31", "verdict: security_hold"),
             if blocking == 1 { "" } else { "s" },
             if upgradable == blocking {
                 "the upgrades above clear them".to_owned()
@@ -192,7 +241,8 @@ pub fn text(r: &ScanReport) -> String {
     } else {
         let _ = writeln!(
             out,
-            "\nverdict: pass (nothing at or above --fail-on {threshold})"
+            "\n{} (nothing at or above --fail-on {threshold})",
+            paint(colour, "1;32", "verdict: pass")
         );
     }
     if r.findings
@@ -288,17 +338,23 @@ pub fn sarif(r: &ScanReport) -> Value {
     for f in &r.findings {
         if !rule_ids.contains(&f.id) {
             rule_ids.push(f.id.clone());
-            rules.push(json!({
+            let mut rule = json!({
                 "id": f.id,
                 "name": f.record_ids.join(","),
                 "shortDescription": { "text": f.summary.clone().unwrap_or_else(|| f.id.clone()) },
-                "helpUri": format!("https://osv.dev/vulnerability/{}", f.record_ids[0]),
+                "helpUri": advisory_url(f),
                 "properties": {
                     "security-severity": f.score.map_or_else(|| severity_number(f.gated_as).to_string(), |s| format!("{s:.1}")),
                     "tags": ["security", "vulnerability", f.ecosystem.as_str()],
                     "aliases": f.other_ids,
                 }
-            }));
+            });
+            if rule["helpUri"].is_null() {
+                if let Some(m) = rule.as_object_mut() {
+                    m.remove("helpUri");
+                }
+            }
+            rules.push(rule);
         }
     }
     let results: Vec<Value> = r

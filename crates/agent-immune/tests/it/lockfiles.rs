@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use agent_immune::lockfile::{discover, parse, parse_file, Kind, LockfileError};
+use agent_immune::lockfile::{discover, parse, parse_file, CargoLock, Kind, LockfileError};
 use agent_immune::{Ecosystem, Package};
 
 use crate::testdata;
@@ -86,10 +86,10 @@ fn cargo_lock_real_files_count_registry_packages() {
             .all(|p| p.ecosystem == Ecosystem::CratesIo && !p.approximate));
         assert!(pkgs.iter().all(|p| p.source == path && p.line.is_some()));
         // The fast scanner and the full TOML parser agree.
-        let fast = agent_immune::lockfile::scan_cargo_lock(&text, &path)
+        let fast = agent_immune::lockfile::scan_cargo_lock(&text)
             .unwrap_or_else(|| panic!("{name}: fast path fell back"));
         let slow = agent_immune::lockfile::parse_cargo_lock_toml(&text, &path).unwrap();
-        assert_eq!(fast, slow, "{name}");
+        assert_same_lock(&fast, &slow, name);
     }
     let fc = parse_file(&real_file("firecracker-v0.24.0.Cargo.lock")).unwrap();
     // The git dependency (kvm-bindings from GitHub) is skipped; path crates too.
@@ -103,6 +103,19 @@ fn cargo_lock_real_files_count_registry_packages() {
     let line = get(&rg, "memchr").line.unwrap();
     let text = fs_err::read_to_string(real_file("ripgrep.Cargo.lock")).unwrap();
     assert_eq!(text.lines().nth(line - 1).unwrap(), "name = \"memchr\"");
+}
+
+/// The fast scanner and the full TOML parser read the same entries,
+/// dependencies and checksums.
+fn assert_same_lock(fast: &CargoLock<'_>, slow: &CargoLock<'_>, what: &str) {
+    assert_eq!(fast.entries, slow.entries, "{what}");
+    assert_eq!(fast.format, slow.format, "{what}");
+    let sorted = |l: &CargoLock<'_>| {
+        let mut v: Vec<String> = l.metadata_checksums.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(fast), sorted(slow), "{what}");
 }
 
 #[test]
@@ -144,8 +157,9 @@ fn cargo_lock_fast_and_full_agree_on_truncations() {
         for end in [cut, (cut + 5).min(text.len())] {
             let part = &text[..end];
             let slow = agent_immune::lockfile::parse_cargo_lock_toml(part, &path);
-            if let Some(fast) = agent_immune::lockfile::scan_cargo_lock(part, &path) {
-                assert_eq!(Ok(fast), slow, "cut at byte {end}");
+            if let Some(fast) = agent_immune::lockfile::scan_cargo_lock(part) {
+                let slow = slow.unwrap_or_else(|e| panic!("cut at byte {end}: {e}"));
+                assert_same_lock(&fast, &slow, &format!("cut at byte {end}"));
                 both += 1;
             }
             // The public entry point never panics and errors carry a line.
@@ -226,8 +240,22 @@ fn cargo_toml_resolves_through_workspace_lock() {
     write(
         dir.path(),
         "Cargo.toml",
-        "[workspace]\nmembers = [\"crates/a\"]\n",
+        "[workspace]\nmembers = [\"crates/*\"]\n",
     );
+    // ripgrep's own crates, so that its lockfile's entries without a
+    // source are this workspace's members.
+    for e in agent_immune::lockfile::parse_cargo_lock_toml(&lock, &lock_path)
+        .unwrap()
+        .entries
+        .iter()
+        .filter(|e| e.source.is_none())
+    {
+        write(
+            dir.path(),
+            &format!("crates/{}/Cargo.toml", e.name),
+            &format!("[package]\nname = \"{}\"\n", e.name),
+        );
+    }
     let member = write(
         dir.path(),
         "crates/a/Cargo.toml",
@@ -1463,4 +1491,45 @@ fn sbom_hostile_inputs() {
     ));
     let pkgs = parse_str(Kind::CycloneDx, "bom.json", &huge).unwrap();
     assert_eq!(pkgs[0].version.len(), 100_002);
+}
+
+#[test]
+fn shape_errors_name_their_line_even_on_one_line() {
+    let alias_bomb: String = std::iter::once("a: &a [x, x, x, x, x, x, x, x, x]\n".to_string())
+        .chain((b'b'..=b'i').map(|c| {
+            let prev = (c - 1) as char;
+            let c = c as char;
+            format!("{c}: &{c} [{}]\n", vec![format!("*{prev}"); 9].join(", "))
+        }))
+        .collect();
+    let cases: &[(Kind, &str, &str, usize)] = &[
+        (Kind::PipfileLock, "Pipfile.lock", r#"{"default": []}"#, 1),
+        (Kind::PipfileLock, "Pipfile.lock", "{\n\"default\": {\"a\": \"x\"}}", 2),
+        (Kind::PipfileLock, "Pipfile.lock", "{\n\"default\": {\n\"a\": {\"version\": 5}}}", 3),
+        (Kind::PipfileLock, "Pipfile.lock", "[1]", 1),
+        (Kind::PipfileLock, "Pipfile.lock", "{\"default\": {},\n\n \"develop\": 7}", 3),
+        (Kind::PackageLock, "package-lock.json", "{\"lockfileVersion\": 1, \"dependencies\": {\"a\": {\"version\": \"1.0.0\",\n\"dependencies\": 5}}}", 2),
+        (Kind::PackageLock, "package-lock.json", "{\"lockfileVersion\": 1,\n \"dependencies\": 5}", 2),
+        (Kind::PnpmLock, "pnpm-lock.yaml", &alias_bomb, 1),
+        (Kind::PnpmLock, "pnpm-lock.yaml", "lockfileVersion: 5\npackages:\n  /a/1.0.0: 5\n", 3),
+        (Kind::PackageJson, "package.json", "{\"dependencies\":\n {\"a\": 5}}", 2),
+    ];
+    for (kind, name, text, line) in cases {
+        let e = err(*kind, name, text);
+        assert_eq!(e.line, Some(*line), "{name} {text:?}: {e}");
+    }
+    // A chain of includes one longer than followed: the `-r` line that
+    // would go past the limit is named.
+    let dir = tempfile::tempdir().unwrap();
+    let max = agent_immune::lockfile::MAX_INCLUDE_DEPTH;
+    for i in 0..=max + 1 {
+        write(
+            dir.path(),
+            &format!("requirements-{i}.txt"),
+            &format!("a{i}==1.0\n-r requirements-{}.txt\n", i + 1),
+        );
+    }
+    let e = parse_file(&dir.path().join("requirements-0.txt")).unwrap_err();
+    assert_eq!(e.line, Some(2), "{e}");
+    assert!(e.path.ends_with(format!("requirements-{max}.txt")), "{e}");
 }

@@ -1,5 +1,6 @@
 //! agent-immune integration tests: one binary, one module per area.
 
+mod advisory_script;
 mod db;
 mod ecosystems;
 mod lockfiles;
@@ -9,6 +10,7 @@ mod patch;
 mod pipeline;
 mod profiles;
 mod severity;
+mod sourceless;
 mod versions;
 
 use std::path::{Path, PathBuf};

@@ -80,11 +80,18 @@ fn a_project_scan_reads_its_ignore_file_warns_when_stale_and_round_trips() {
     .unwrap();
 
     assert_eq!(
-        verdict.warnings,
-        [ScanWarning::StaleDatabase {
+        verdict.warnings[0],
+        ScanWarning::StaleDatabase {
             age_days: 30,
             limit_days: 7
-        }]
+        }
+    );
+    // The lockfile alone, without the project's manifests: its own crates
+    // were assumed, and the warning says so.
+    assert!(
+        matches!(&verdict.warnings[1..], [ScanWarning::Lockfile(n)] if n.message.contains("21 entries without a `source`")),
+        "{:#?}",
+        verdict.warnings
     );
     assert!(
         verdict.warnings[0]
@@ -131,7 +138,11 @@ fn the_threshold_asked_for_wins_over_the_config() {
     let mut request = ScanRequest::new(vec![lock]);
     request.fail_on = Some(FailOn::Never);
     let verdict = scan(&request, &config(cache.path()), now).unwrap();
-    assert!(!verdict.is_hold() && verdict.warnings.is_empty());
+    assert!(!verdict.is_hold());
+    assert!(verdict
+        .warnings
+        .iter()
+        .all(|w| matches!(w, ScanWarning::Lockfile(_))));
     assert_eq!(verdict.report.fail_on, None);
     request.fail_on = Some(FailOn::At(Severity::Critical));
     let verdict = scan(&request, &config(cache.path()), now).unwrap();
@@ -435,4 +446,132 @@ fn go_real_archive_keeps_import_paths() {
     assert!(std
         .iter()
         .any(|v| v.imports.iter().any(|p| p == "net/http")));
+}
+
+/// `(from, to)` edges of a Cargo.lock, read independently of the scanner
+/// (the `toml` crate on the whole file), as `name version` labels.
+fn cargo_edges(text: &str) -> (Vec<String>, std::collections::HashSet<(String, String)>) {
+    let doc: toml::Table = toml::from_str(text).unwrap();
+    let packages = doc["package"].as_array().unwrap();
+    let label = |p: &toml::Value| {
+        format!(
+            "{} {}",
+            p["name"].as_str().unwrap(),
+            p["version"].as_str().unwrap()
+        )
+    };
+    let mut roots = Vec::new();
+    let mut edges = std::collections::HashSet::new();
+    for p in packages {
+        if p.get("source").is_none() {
+            roots.push(label(p));
+        }
+        for d in p
+            .get("dependencies")
+            .and_then(|d| d.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let d = d.as_str().unwrap();
+            let mut parts = d.split(' ');
+            let name = parts.next().unwrap();
+            let version = parts.next();
+            let to = packages
+                .iter()
+                .find(|q| {
+                    q["name"].as_str() == Some(name)
+                        && version.is_none_or(|v| q["version"].as_str() == Some(v))
+                })
+                .map(label)
+                .unwrap();
+            edges.insert((label(p), to));
+        }
+    }
+    (roots, edges)
+}
+
+#[test]
+fn every_finding_in_a_lockfile_with_a_graph_shows_a_real_path_from_the_project() {
+    let cache = cache(&[Ecosystem::CratesIo, Ecosystem::Npm]);
+    let now = OffsetDateTime::now_utc();
+    // Cargo.lock: each step is a dependency the lockfile lists, from one of
+    // the workspace's own crates to the finding's package.
+    let lock = testdata("lockfiles/firecracker-v0.24.0.Cargo.lock");
+    let verdict = scan(
+        &ScanRequest::new(vec![lock.clone()]),
+        &config(cache.path()),
+        now,
+    )
+    .unwrap();
+    let (roots, edges) = cargo_edges(&fs_err::read_to_string(&lock).unwrap());
+    assert!(verdict.report.findings.len() >= 5);
+    for f in &verdict.report.findings {
+        let p = &f.path;
+        assert!(p.len() >= 2, "{} {}: {p:?}", f.package, f.version);
+        assert!(roots.contains(&p[0]), "{p:?}");
+        assert_eq!(p.last().unwrap(), &format!("{} {}", f.package, f.version));
+        for w in p.windows(2) {
+            assert!(
+                edges.contains(&(w[0].clone(), w[1].clone())),
+                "{w:?} is not an edge"
+            );
+        }
+    }
+    // A direct dependency's path is two steps.
+    let regex = verdict
+        .report
+        .findings
+        .iter()
+        .find(|f| f.package == "regex")
+        .unwrap();
+    assert_eq!(regex.path.len(), 2, "{:?}", regex.path);
+
+    // package-lock.json: each step is resolvable as Node resolves it.
+    let lock = testdata("lockfiles/nodejs-goof.package-lock.json");
+    let verdict = scan(
+        &ScanRequest::new(vec![lock.clone()]),
+        &config(cache.path()),
+        now,
+    )
+    .unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&fs_err::read_to_string(&lock).unwrap()).unwrap();
+    let packages = doc["packages"].as_object().unwrap();
+    assert!(verdict.report.findings.len() >= 10);
+    for f in &verdict.report.findings {
+        let p = &f.path;
+        assert!(p.len() >= 2, "{} {}: {p:?}", f.package, f.version);
+        assert_eq!(p.last().unwrap(), &format!("{} {}", f.package, f.version));
+        // Every step after the project names a package the lock installs
+        // at that version, and each is declared by the step before.
+        for w in p.windows(2) {
+            let (dep, version) = w[1].rsplit_once(' ').unwrap();
+            assert!(
+                packages
+                    .iter()
+                    .any(|(k, v)| k.ends_with(&format!("node_modules/{dep}"))
+                        && v["version"] == version),
+                "{w:?}"
+            );
+            let (parent, parent_version) = w[0].rsplit_once(' ').unwrap();
+            let declared = packages.iter().any(|(k, v)| {
+                let name_matches = if k.is_empty() {
+                    true
+                } else {
+                    k.ends_with(&format!("node_modules/{parent}"))
+                };
+                name_matches
+                    && (k.is_empty() || v["version"] == parent_version)
+                    && [
+                        "dependencies",
+                        "devDependencies",
+                        "optionalDependencies",
+                        "peerDependencies",
+                    ]
+                    .iter()
+                    .any(|field| v[field].get(dep).is_some())
+            });
+            assert!(declared, "{w:?}: {parent} does not declare {dep}");
+        }
+    }
 }

@@ -75,6 +75,16 @@ fn blocking_lines(stdout: &str) -> Vec<&str> {
 
 const CROSSBEAM: &str = "CRITICAL: crossbeam-deque 0.8.0 (CVE-2021-32810";
 
+/// The indented lines under the finding line that starts with `finding`.
+fn lines_under<'a>(stdout: &'a str, finding: &str) -> Vec<&'a str> {
+    stdout
+        .lines()
+        .skip_while(|l| !l.starts_with(finding))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect()
+}
+
 #[test]
 fn firecracker_critical_aborts_with_security_hold() {
     let home = home_with_db();
@@ -87,12 +97,7 @@ fn firecracker_critical_aborts_with_security_hold() {
     assert!(line.ends_with("— blocking"), "{line}");
     // What to do, under the finding: the upgrade that clears it, and
     // where the advisory is.
-    let after: Vec<&str> = stdout
-        .lines()
-        .skip_while(|l| !l.starts_with(CROSSBEAM))
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        .collect();
+    let after = lines_under(&stdout, CROSSBEAM);
     assert!(
         after
             .iter()
@@ -581,4 +586,92 @@ fn scan_without_a_manifest_scans_the_current_directory() {
     let (code, _, stderr) = run(&home, immune(&home).arg("scan").current_dir(empty.path()));
     assert_ne!(code, 0);
     assert_ne!(code, 1, "{stderr}");
+}
+
+/// `agent-immune scan` on a pseudo-terminal (util-linux `script`), with
+/// `extra_env` set: what the terminal shows.
+fn scan_on_a_terminal(home: &TestHome, manifest: &Path, no_color: bool) -> String {
+    let bin = assert_cmd::cargo::cargo_bin!("agent-immune");
+    let command = format!(
+        "{} scan --manifest {} --no-audit",
+        bin.display(),
+        manifest.display()
+    );
+    let mut cmd = assert_cmd::Command::new("script");
+    cmd.args(["-qec", &command, "/dev/null"])
+        .env("AUTONOMIC_HOME", home.home())
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR");
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    }
+    let out = cmd.output().expect("script (util-linux) runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_terminal_gets_colour_unless_no_color_and_a_pipe_never_does() {
+    let home = home_with_db();
+    let tty = scan_on_a_terminal(&home, &firecracker(), false);
+    assert!(
+        tty.contains("\x1b[1;31mCRITICAL\x1b[0m: \x1b[1mcrossbeam-deque\x1b[0m 0.8.0"),
+        "{tty}"
+    );
+    assert!(
+        tty.contains("\x1b[1;31mverdict: security_hold\x1b[0m"),
+        "{tty}"
+    );
+    let plain = scan_on_a_terminal(&home, &firecracker(), true);
+    assert!(plain.contains("CRITICAL: crossbeam-deque 0.8.0"), "{plain}");
+    assert!(!plain.contains('\x1b'), "NO_COLOR was ignored:\n{plain}");
+    let (_, piped, _) = scan(&home, &firecracker(), &[]);
+    assert!(!piped.contains('\x1b'), "{piped}");
+}
+
+#[test]
+fn findings_show_their_path_and_json_carries_the_lockfile_notes() {
+    let home = home_with_db();
+    let (code, stdout, stderr) = scan(&home, &firecracker(), &[]);
+    assert_eq!(code, 1);
+    let after = lines_under(&stdout, CROSSBEAM);
+    let path = after
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("path: "))
+        .unwrap_or_else(|| panic!("no path under the finding: {after:?}"));
+    assert!(path.ends_with(" → crossbeam-deque 0.8.0"), "{path}");
+    // The lockfile alone: its own crates were assumed, and stderr says so.
+    assert!(
+        stderr.contains("no Cargo.toml beside the lockfile: 21 entries"),
+        "{stderr}"
+    );
+    let (_, stdout, _) = scan(&home, &firecracker(), &["--format", "json"]);
+    let v = json(&stdout);
+    let warnings = v["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["kind"] == "lockfile"
+                && w["message"].as_str().unwrap().contains("21 entries")),
+        "{warnings:?}"
+    );
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["package"] == "crossbeam-deque")
+        .unwrap();
+    assert_eq!(
+        f["path"].as_array().unwrap().last().unwrap(),
+        "crossbeam-deque 0.8.0"
+    );
+}
+
+#[test]
+fn local_records_get_no_osv_dev_address() {
+    let home = home_with_db();
+    let (_, stdout, _) = scan(&home, &lockfile("nodejs-goof.package-lock.json"), &[]);
+    // nodejs/security-wg records (x_NSWG-ECO-…) are not on osv.dev; ones
+    // with a CVE still get no osv.dev address of an x_ id.
+    assert!(stdout.contains("(x_NSWG-ECO-"), "{stdout}");
+    assert!(!stdout.contains("osv.dev/vulnerability/x_"), "{stdout}");
 }
