@@ -10,7 +10,7 @@ use std::path::Path;
 use agent_immune::lockfile::{self, Kind};
 use libfuzzer_sys::fuzz_target;
 
-const KINDS: [Kind; 10] = [
+const KINDS: [Kind; 16] = [
     Kind::CargoLock,
     Kind::CargoToml,
     Kind::PackageLock,
@@ -21,6 +21,12 @@ const KINDS: [Kind; 10] = [
     Kind::PoetryLock,
     Kind::PipfileLock,
     Kind::UvLock,
+    Kind::GoMod,
+    Kind::GoSum,
+    Kind::GemfileLock,
+    Kind::ComposerLock,
+    Kind::CycloneDx,
+    Kind::Spdx,
 ];
 
 fuzz_target!(|data: &[u8]| {

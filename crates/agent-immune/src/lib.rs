@@ -5,8 +5,11 @@
 //!
 //! What it owns: the OSV cache (pull-only import from a mirror URL, a
 //! directory or a zip; a lookup index swapped in atomically), lockfile and
-//! manifest parsers for crates.io, npm and PyPI, per-ecosystem version
-//! ordering (SemVer, npm, PEP 440), OSV range matching, CVSS v3/v4 scoring,
+//! manifest parsers for crates.io, npm, PyPI, Go, RubyGems and Packagist
+//! and SBOM readers (CycloneDX, SPDX), per-ecosystem version ordering
+//! (SemVer, npm, PEP 440, Gem::Version, Composer), OSV range matching, Go import
+//! reachability (which vulnerable packages a module's code imports),
+//! CVSS v3/v4 scoring,
 //! the scan pipeline ([`pipeline`]: a request and `[immune]` in — file
 //! discovery, ignore files, the gate's options, the stale-database warning,
 //! the holds, including a manifest a patch leaves unparsable — and a
@@ -30,6 +33,7 @@ pub mod osv;
 pub mod patch;
 pub mod pipeline;
 pub mod profile;
+pub mod reachability;
 pub mod report;
 pub mod scan;
 pub mod severity;

@@ -11,6 +11,7 @@ use time::Date;
 use crate::ignore::{IgnoreEntry, IgnoreList, IgnoreStatus};
 use crate::matching::{match_affected, MatchResult};
 use crate::osv::{Database, DbError, IndexedVuln};
+use crate::reachability::{GoImports, Reachability};
 use crate::severity::{score, ScoreSource};
 use crate::types::{Ecosystem, Package};
 use crate::version::normalize_name;
@@ -32,6 +33,10 @@ pub struct ScanOptions {
     pub ignores: IgnoreList,
     /// Today, for ignore expiry.
     pub today: Date,
+    /// What each Go module's code imports, keyed by the `go.mod` (or
+    /// `go.sum`) its packages came from ([`crate::reachability::go_imports`]);
+    /// a Go finding from a file not listed has no reachability.
+    pub go_imports: BTreeMap<PathBuf, GoImports>,
 }
 
 impl Default for ScanOptions {
@@ -43,6 +48,7 @@ impl Default for ScanOptions {
             block_undecided: true,
             ignores: IgnoreList::default(),
             today: time::OffsetDateTime::now_utc().date(),
+            go_imports: BTreeMap::new(),
         }
     }
 }
@@ -101,6 +107,12 @@ pub struct Finding {
     /// affected unless `[immune] block_undecided = false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undecided: Option<String>,
+    /// Whether the project's code imports a package the records name as
+    /// vulnerable (Go records list them); `None` when the records name none
+    /// or the project's source was not available. A label only: it never
+    /// hides a finding or changes `blocking`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reachable: Option<Reachability>,
     /// The ignore entry hiding it.
     pub ignored: Option<IgnoreEntry>,
     /// An expired ignore entry that no longer hides it.
@@ -332,9 +344,23 @@ fn finding(pkg: &Package, group: &[(&IndexedVuln, Vec<String>)], opts: &ScanOpti
         informational,
         blocking,
         undecided: None,
+        reachable: reachability(pkg, group, opts),
         ignored,
         ignore_expired,
     }
+}
+
+/// The reachability of `group` in `pkg`'s project, when its records name
+/// vulnerable packages and the project's imports are known.
+fn reachability(pkg: &Package, group: &[Matched<'_>], opts: &ScanOptions) -> Option<Reachability> {
+    let imports = opts.go_imports.get(&pkg.source)?;
+    let mut vulnerable: Vec<String> = group
+        .iter()
+        .flat_map(|(v, _)| v.imports.iter().cloned())
+        .collect();
+    vulnerable.sort();
+    vulnerable.dedup();
+    imports.reachability(&pkg.name, &vulnerable)
 }
 
 /// The smallest fixed version above `pkg`'s that no record of `group`

@@ -16,27 +16,37 @@ pub enum Ecosystem {
     /// Python packages (`PyPI`).
     #[serde(rename = "PyPI")]
     PyPI,
-    /// Go modules (`Go`); imported, not yet scanned.
+    /// Go modules (`Go`), and the standard library as `stdlib`.
     #[serde(rename = "Go")]
     Go,
+    /// Ruby gems (`RubyGems`).
+    #[serde(rename = "RubyGems")]
+    RubyGems,
+    /// PHP packages (`Packagist`), as Composer installs them.
+    #[serde(rename = "Packagist")]
+    Packagist,
 }
 
 impl Ecosystem {
     /// Every ecosystem, in OSV's spelling order.
-    pub const ALL: [Ecosystem; 4] = [
+    pub const ALL: [Ecosystem; 6] = [
         Ecosystem::CratesIo,
         Ecosystem::Npm,
         Ecosystem::PyPI,
         Ecosystem::Go,
+        Ecosystem::RubyGems,
+        Ecosystem::Packagist,
     ];
 
-    /// OSV's name: `crates.io`, `npm`, `PyPI`, `Go`.
+    /// OSV's name: `crates.io`, `npm`, `PyPI`, `Go`, `RubyGems`, `Packagist`.
     pub fn as_str(self) -> &'static str {
         match self {
             Ecosystem::CratesIo => "crates.io",
             Ecosystem::Npm => "npm",
             Ecosystem::PyPI => "PyPI",
             Ecosystem::Go => "Go",
+            Ecosystem::RubyGems => "RubyGems",
+            Ecosystem::Packagist => "Packagist",
         }
     }
 
@@ -47,6 +57,8 @@ impl Ecosystem {
             "npm" | "node" => Some(Ecosystem::Npm),
             "pypi" | "python" | "pip" => Some(Ecosystem::PyPI),
             "go" | "golang" => Some(Ecosystem::Go),
+            "rubygems" | "gem" | "gems" | "ruby" | "bundler" => Some(Ecosystem::RubyGems),
+            "packagist" | "composer" | "php" => Some(Ecosystem::Packagist),
             _ => None,
         }
     }

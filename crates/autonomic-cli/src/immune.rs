@@ -277,7 +277,7 @@ pub enum DbCommand {
         /// A mirror URL (files at URL/<Ecosystem>/all.zip), a directory laid out the same way, or one all.zip.
         #[arg(long, value_name = "URL|DIR|ZIP")]
         source: Option<String>,
-        /// Ecosystems to update (default: crates.io, npm, PyPI, Go).
+        /// Ecosystems to update (default: crates.io, npm, PyPI, Go, RubyGems, Packagist).
         #[arg(long = "ecosystem", value_name = "NAME")]
         ecosystems: Vec<String>,
         /// Use this cache directory instead of `[immune] osv_cache_dir`.
@@ -786,7 +786,7 @@ fn update(
             .iter()
             .map(|e| {
                 Ecosystem::parse(e).with_context(|| {
-                    format!("unknown ecosystem `{e}` (expected crates.io, npm, PyPI or Go)")
+                    format!("unknown ecosystem `{e}` (expected crates.io, npm, PyPI, Go, RubyGems or Packagist)")
                 })
             })
             .collect::<anyhow::Result<_>>()?

@@ -50,7 +50,7 @@ fn list(eco: Ecosystem) -> &'static [Popular] {
         Ecosystem::PyPI => &lists[0],
         Ecosystem::Npm => &lists[1],
         Ecosystem::CratesIo => &lists[2],
-        Ecosystem::Go => &[],
+        Ecosystem::Go | Ecosystem::RubyGems | Ecosystem::Packagist => &[],
     }
 }
 

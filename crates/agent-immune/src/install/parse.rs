@@ -490,7 +490,7 @@ fn collect(tool: Tool, args: &[&str]) -> Vec<Install> {
             Some(Ecosystem::Npm) => npm_target(&spec),
             Some(Ecosystem::CratesIo) => crate_target(&spec, tool.name == "cargo add"),
             Some(Ecosystem::Go) => go_target(&spec),
-            None => generic_target(&spec),
+            Some(Ecosystem::RubyGems | Ecosystem::Packagist) | None => generic_target(&spec),
         };
         if let (
             Some(v),

@@ -1,4 +1,6 @@
-//! Lockfile and manifest parsers for crates.io, npm and PyPI.
+//! Lockfile and manifest parsers for crates.io, npm, PyPI, Go, RubyGems and
+//! Packagist, and SBOMs (CycloneDX and SPDX JSON) naming packages of any of
+//! them by package URL.
 //!
 //! [`parse_file`] reads one file and returns the [`Package`]s it pins (or, for
 //! a manifest, declares: `approximate = true`, `version` = the lowest version
@@ -14,10 +16,16 @@
 //! `requirements.txt` include chains at [`MAX_INCLUDE_DEPTH`].
 
 mod cargo;
+mod go;
 pub mod graph;
+mod jsonpos;
 mod npm;
+mod php;
 mod pnpm;
+mod purl;
 mod python;
+mod ruby;
+mod sbom;
 mod yaml_guard;
 mod yarn;
 
@@ -28,6 +36,11 @@ pub use cargo::{
     parse_lock_toml as parse_cargo_lock_toml, scan_lock as scan_cargo_lock, Entry as CargoEntry,
     Lock as CargoLock,
 };
+/// The pseudo-module OSV's Go records name the standard library by; a
+/// `go.mod` reports it (approximate) at its `toolchain` directive's release.
+pub use go::STDLIB as GO_STDLIB;
+pub use purl::Purl;
+pub use sbom::{parse_sbom, Sbom, SbomSkipped};
 use std::path::{Path, PathBuf};
 
 use crate::types::{Ecosystem, Package};
@@ -74,11 +87,23 @@ pub enum Kind {
     PipfileLock,
     /// `uv.lock`.
     UvLock,
+    /// `go.mod`: the build list from `go 1.17` on, lower bounds before.
+    GoMod,
+    /// `go.sum`, read only when no `go.mod` is beside it.
+    GoSum,
+    /// `Gemfile.lock` and `gems.locked` (Bundler).
+    GemfileLock,
+    /// `composer.lock` (Composer 1 and 2).
+    ComposerLock,
+    /// A CycloneDX JSON SBOM: `*.cdx.json`, `bom.json`.
+    CycloneDx,
+    /// An SPDX 2.x JSON SBOM: `*.spdx.json`.
+    Spdx,
 }
 
 /// Canonical file names, each with its kind. A name `<prefix>.<canonical>`
 /// (e.g. `ripgrep.Cargo.lock`) is recognised too.
-const NAMES: [(&str, Kind); 11] = [
+const NAMES: [(&str, Kind); 17] = [
     ("Cargo.lock", Kind::CargoLock),
     ("Cargo.toml", Kind::CargoToml),
     ("package-lock.json", Kind::PackageLock),
@@ -90,6 +115,12 @@ const NAMES: [(&str, Kind); 11] = [
     ("Pipfile.lock", Kind::PipfileLock),
     ("uv.lock", Kind::UvLock),
     ("requirements.txt", Kind::Requirements),
+    ("go.mod", Kind::GoMod),
+    ("go.sum", Kind::GoSum),
+    ("Gemfile.lock", Kind::GemfileLock),
+    ("gems.locked", Kind::GemfileLock),
+    ("composer.lock", Kind::ComposerLock),
+    ("bom.json", Kind::CycloneDx),
 ];
 
 impl Kind {
@@ -110,6 +141,12 @@ impl Kind {
             }
         }
         let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".cdx.json") {
+            return Some(Kind::CycloneDx);
+        }
+        if lower.ends_with(".spdx.json") {
+            return Some(Kind::Spdx);
+        }
         let in_req_dir = path
             .parent()
             .and_then(|p| p.file_name())
@@ -124,9 +161,10 @@ impl Kind {
         None
     }
 
-    /// The ecosystem whose packages this format lists.
-    pub fn ecosystem(self) -> Ecosystem {
-        match self {
+    /// The ecosystem whose packages this format lists; `None` for an SBOM,
+    /// which can list packages of every ecosystem.
+    pub fn ecosystem(self) -> Option<Ecosystem> {
+        Some(match self {
             Kind::CargoLock | Kind::CargoToml => Ecosystem::CratesIo,
             Kind::PackageLock | Kind::YarnLock | Kind::PnpmLock | Kind::PackageJson => {
                 Ecosystem::Npm
@@ -134,7 +172,16 @@ impl Kind {
             Kind::Requirements | Kind::PoetryLock | Kind::PipfileLock | Kind::UvLock => {
                 Ecosystem::PyPI
             }
-        }
+            Kind::GoMod | Kind::GoSum => Ecosystem::Go,
+            Kind::GemfileLock => Ecosystem::RubyGems,
+            Kind::ComposerLock => Ecosystem::Packagist,
+            Kind::CycloneDx | Kind::Spdx => return None,
+        })
+    }
+
+    /// True for an SBOM format.
+    pub fn is_sbom(self) -> bool {
+        matches!(self, Kind::CycloneDx | Kind::Spdx)
     }
 
     /// True for formats that pin resolved versions. Manifests and
@@ -480,24 +527,46 @@ fn parse_packages(kind: Kind, text: &str, path: &Path) -> Result<Vec<Package>, L
         Kind::PoetryLock => python::parse_poetry(text, path),
         Kind::PipfileLock => python::parse_pipfile(text, path),
         Kind::UvLock => python::parse_uv(text, path),
+        Kind::GoMod => go::parse_go_mod(text, path),
+        Kind::GoSum => go::parse_go_sum(text, path),
+        Kind::GemfileLock => ruby::parse(text, path),
+        Kind::ComposerLock => php::parse(text, path),
+        Kind::CycloneDx | Kind::Spdx => {
+            let sbom = sbom::parse_sbom(kind, text, path)?;
+            let s = &sbom.skipped;
+            if s.without_purl + s.without_version > 0 || !s.unsupported.is_empty() {
+                tracing::debug!(
+                    path = %path.display(),
+                    without_purl = s.without_purl,
+                    without_version = s.without_version,
+                    unsupported = ?s.unsupported,
+                    "SBOM entries not scanned"
+                );
+            }
+            Ok(sbom.packages)
+        }
     }
 }
 
 /// Directories [`discover`] never descends into.
-const SKIP_DIRS: [&str; 6] = [
+const SKIP_DIRS: [&str; 7] = [
     ".git",
     "node_modules",
     "target",
     ".venv",
     "venv",
     "__pycache__",
+    "vendor",
 ];
 
 /// Supported files at `root`: a file is returned as itself (an error if
 /// unsupported); a directory yields its supported files, and those below it
 /// when `recursive`, sorted. A manifest is dropped when its lockfile sits in
 /// the same directory (`Cargo.toml` also when its workspace `Cargo.lock` was
-/// found higher up).
+/// found higher up), and `go.sum` when `go.mod` is beside it. `vendor/`
+/// (Go, Composer and Bundler keep third-party code there) is not entered.
+/// In a directory, an SBOM's name is confirmed by its content: a `bom.json`
+/// that is not CycloneDX is passed over (named directly, it is an error).
 pub fn discover(root: &Path, recursive: bool) -> Result<Vec<PathBuf>, LockfileError> {
     let io = |p: &Path, e: std::io::Error| LockfileError::new(p, None, io_message(&e));
     let meta = fs_err::metadata(root).map_err(|e| io(root, e))?;
@@ -529,17 +598,22 @@ pub fn discover(root: &Path, recursive: bool) -> Result<Vec<PathBuf>, LockfileEr
                     stack.push(p);
                 }
             } else if let Some(kind) = Kind::detect(&p) {
+                if kind.is_sbom() && !read_text(&p).is_ok_and(|t| sbom::confirms(kind, &t)) {
+                    continue;
+                }
                 here.push((p, kind));
             }
         }
         let has = |k: &[Kind]| here.iter().any(|(_, kind)| k.contains(kind));
         let cargo_lock = has(&[Kind::CargoLock]);
         let npm_lock = has(&[Kind::PackageLock, Kind::YarnLock, Kind::PnpmLock]);
+        let go_mod = has(&[Kind::GoMod]);
         found.extend(
             here.into_iter()
                 .filter(|(_, k)| match k {
                     Kind::CargoToml => !cargo_lock,
                     Kind::PackageJson => !npm_lock,
+                    Kind::GoSum => !go_mod,
                     _ => true,
                 })
                 .map(|(p, _)| p),
@@ -687,6 +761,18 @@ mod tests {
         assert_eq!(d("Makefile.in"), None);
         assert_eq!(d("notes.txt"), None);
         assert_eq!(d("XCargo.lock"), None);
+        assert_eq!(d("svc/go.mod"), Some(Kind::GoMod));
+        assert_eq!(d("go.sum"), Some(Kind::GoSum));
+        assert_eq!(d("ago.mod"), None);
+        assert_eq!(d("app/Gemfile.lock"), Some(Kind::GemfileLock));
+        assert_eq!(d("gems.locked"), Some(Kind::GemfileLock));
+        assert_eq!(d("Gemfile"), None);
+        assert_eq!(d("php-goof.composer.lock"), Some(Kind::ComposerLock));
+        assert_eq!(d("composer.json"), None);
+        assert_eq!(d("x/bom.json"), Some(Kind::CycloneDx));
+        assert_eq!(d("app.cdx.json"), Some(Kind::CycloneDx));
+        assert_eq!(d("App.SPDX.json"), Some(Kind::Spdx));
+        assert_eq!(d("sbom.json"), None);
     }
 
     #[test]

@@ -38,6 +38,11 @@ pub struct IndexedVuln {
     pub affected: Vec<Affected>,
     /// Record modification time (RFC 3339), as the record states it.
     pub modified: Option<String>,
+    /// The packages holding the vulnerable code, as import paths (Go's
+    /// `affected[].ecosystem_specific.imports[].path`, sorted, deduplicated);
+    /// empty when the record does not say. Input to [`crate::reachability`].
+    #[serde(default)]
+    pub imports: Vec<String>,
 }
 
 /// What `db status` shows for one ecosystem.
@@ -98,6 +103,17 @@ pub enum DbError {
         /// What is wrong with it.
         reason: String,
     },
+    /// An index written by another version of agent-immune (another
+    /// format): rebuilt by `db update`, never misread.
+    #[error("OSV index {} has format version {found}, this build reads version {supported}; {UPDATE_HINT} to rebuild it", path.display())]
+    OtherFormat {
+        /// The index file.
+        path: PathBuf,
+        /// The version it has.
+        found: u32,
+        /// The version this build reads.
+        supported: u32,
+    },
     /// An index file that cannot be read.
     #[error("cannot read OSV index {}", path.display())]
     Unreadable {
@@ -155,7 +171,9 @@ impl DbError {
     pub(crate) fn static_hint(&self) -> Option<&'static str> {
         match self {
             DbError::Missing { hint, .. } => Some(hint),
-            DbError::EcosystemMissing { .. } | DbError::Corrupt { .. } => Some(UPDATE_HINT),
+            DbError::EcosystemMissing { .. }
+            | DbError::Corrupt { .. }
+            | DbError::OtherFormat { .. } => Some(UPDATE_HINT),
             _ => None,
         }
     }
@@ -172,6 +190,7 @@ impl autonomic_core::Hint for DbError {
 enum LoadError {
     Missing,
     Corrupt(String),
+    Format(u32),
     Unreadable(std::io::ErrorKind, String),
 }
 
@@ -212,6 +231,7 @@ impl Database {
                     Some(Err(LoadError::Unreadable(e.kind(), e.to_string())))
                 }
                 Err(ReadFailure::Corrupt(reason)) => Some(Err(LoadError::Corrupt(reason))),
+                Err(ReadFailure::Format(found)) => Some(Err(LoadError::Format(found))),
             };
             slots.push(Slot {
                 ecosystem,
@@ -344,6 +364,11 @@ fn to_error(slot: &Slot, e: &LoadError) -> DbError {
         LoadError::Corrupt(reason) => DbError::Corrupt {
             path: slot.path.clone(),
             reason: reason.clone(),
+        },
+        LoadError::Format(found) => DbError::OtherFormat {
+            path: slot.path.clone(),
+            found: *found,
+            supported: index::FORMAT_VERSION,
         },
         LoadError::Unreadable(kind, message) => DbError::Unreadable {
             path: slot.path.clone(),

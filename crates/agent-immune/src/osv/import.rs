@@ -547,7 +547,24 @@ fn indexed(record: &OsvRecord, entries: &[&Affected]) -> IndexedVuln {
             })
             .collect(),
         modified: record.modified.clone(),
+        imports: import_paths(entries),
     }
+}
+
+/// `ecosystem_specific.imports[].path` of `entries`, sorted and deduplicated.
+fn import_paths(entries: &[&Affected]) -> Vec<String> {
+    let mut paths: Vec<String> = entries
+        .iter()
+        .filter_map(|a| a.ecosystem_specific.as_ref()?.get("imports")?.as_array())
+        .flatten()
+        .filter_map(|i| i.get("path")?.as_str())
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
 }
 
 /// Writes `bytes` to a temporary file next to `path`, fsyncs it, renames it
@@ -650,6 +667,34 @@ mod tests {
         let built = build(Ecosystem::CratesIo, &[record]);
         let v = &built.entries["foo"][0];
         assert_eq!(v.informational.as_deref(), Some("unmaintained"));
+        let back: IndexedVuln = postcard::from_bytes(&postcard::to_stdvec(v).unwrap()).unwrap();
+        assert_eq!(&back, v);
+        assert!(v.imports.is_empty());
+    }
+
+    #[test]
+    fn go_import_paths_are_kept() {
+        let record: OsvRecord = serde_json::from_value(serde_json::json!({
+            "id": "GO-2022-0001",
+            "affected": [
+                {"package": {"ecosystem": "Go", "name": "golang.org/x/net"},
+                 "ecosystem_specific": {"imports": [
+                     {"path": "golang.org/x/net/http2", "symbols": ["Server.ServeConn"]},
+                     {"path": "golang.org/x/net/html"}]}},
+                {"package": {"ecosystem": "Go", "name": "golang.org/x/net"},
+                 "ecosystem_specific": {"imports": [{"path": "golang.org/x/net/http2"}, {"nopath": 1}]}},
+                {"package": {"ecosystem": "Go", "name": "stdlib"},
+                 "ecosystem_specific": {"imports": [{"path": "net/http"}]}}
+            ]
+        }))
+        .unwrap();
+        let built = build(Ecosystem::Go, &[record]);
+        let v = &built.entries["golang.org/x/net"][0];
+        assert_eq!(
+            v.imports,
+            ["golang.org/x/net/html", "golang.org/x/net/http2"]
+        );
+        assert_eq!(built.entries["stdlib"][0].imports, ["net/http"]);
         let back: IndexedVuln = postcard::from_bytes(&postcard::to_stdvec(v).unwrap()).unwrap();
         assert_eq!(&back, v);
     }

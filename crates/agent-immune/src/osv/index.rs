@@ -29,8 +29,9 @@ use crate::types::Ecosystem;
 
 /// Magic bytes opening every index file.
 pub(crate) const MAGIC: [u8; 8] = *b"AIOSVIX\0";
-/// Bumped whenever the layout or `IndexedVuln` changes.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+/// Bumped whenever the layout or `IndexedVuln` changes. 2: `IndexedVuln`
+/// gained `imports`.
+pub(crate) const FORMAT_VERSION: u32 = 2;
 const PREAMBLE_LEN: usize = 28;
 /// Headers are a few hundred bytes; anything larger is corruption.
 const MAX_HEADER_LEN: usize = 64 * 1024;
@@ -69,8 +70,13 @@ impl Preamble {
         }
         let version = u32::from_le_bytes(le4(&bytes[8..12]));
         if version != FORMAT_VERSION {
+            let who = if version < FORMAT_VERSION {
+                "an older"
+            } else {
+                "a newer"
+            };
             return Err(format!(
-                "index format version {version}, this build reads version {FORMAT_VERSION}"
+                "index format version {version} was written by {who} agent-immune; this build reads version {FORMAT_VERSION}"
             ));
         }
         let header_len = u32::from_le_bytes(le4(&bytes[12..16])) as usize;
@@ -157,6 +163,10 @@ pub(crate) fn read_header(path: &Path) -> Result<IndexHeader, ReadFailure> {
         }
         return Err(ReadFailure::Io(e));
     }
+    let version = u32::from_le_bytes(le4(&pre[8..12]));
+    if pre[..8] == MAGIC && version != FORMAT_VERSION {
+        return Err(ReadFailure::Format(version));
+    }
     let preamble = Preamble::parse(&pre).map_err(ReadFailure::Corrupt)?;
     check_len(&preamble, file_len).map_err(ReadFailure::Corrupt)?;
     let mut header = vec![0u8; preamble.header_len];
@@ -180,6 +190,8 @@ fn check_len(preamble: &Preamble, file_len: u64) -> Result<(), String> {
 pub(crate) enum ReadFailure {
     Io(std::io::Error),
     Corrupt(String),
+    /// An index of another format version (written by another build).
+    Format(u32),
 }
 
 /// A loaded index: the whole file in memory, the name table decoded, each
@@ -284,6 +296,7 @@ mod tests {
             informational: None,
             affected: vec![],
             modified: None,
+            imports: vec!["a/b".into()],
         }
     }
 
@@ -298,6 +311,19 @@ mod tests {
         assert_eq!(index.get("b").unwrap().len(), 2);
         assert_eq!(index.get("a").unwrap()[0].id, "X-1");
         assert!(index.get("c").unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_older_format_is_refused_with_a_reason() {
+        let mut entries = BTreeMap::new();
+        entries.insert("a".to_string(), vec![vuln("X-1")]);
+        let mut bytes = encode(&header(), &entries).unwrap();
+        bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+        let e = LoadedIndex::parse(bytes).err().unwrap();
+        assert!(
+            e.contains("version 1 was written by an older agent-immune"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! materialised; `details`, `references` and `*_specific` payloads (Go's
 //! symbol lists, RustSec's function paths) are skipped while parsing
 //! instead of being allocated and freed, which keeps an import's memory
-//! close to the size of the index it builds.
+//! close to the size of the index it builds. Of Go's
+//! `ecosystem_specific.imports[]` only each entry's `path` is kept.
 
 use std::fmt;
 
@@ -51,8 +52,9 @@ struct LeanAffected {
     database_specific: Labels,
 }
 
-/// The two keys the index reads from any `*_specific` object (`severity`,
-/// `informational`); everything else — and non-object junk — is skipped.
+/// The keys the index reads from any `*_specific` object (`severity`,
+/// `informational`, and `imports` reduced to `[{"path": …}]`); everything
+/// else — and non-object junk — is skipped.
 #[derive(Default)]
 struct Labels(Option<Map<String, Value>>);
 
@@ -70,6 +72,14 @@ impl<'de> Deserialize<'de> for Labels {
                     if k == "severity" || k == "informational" {
                         let v: Value = m.next_value()?;
                         out.insert(k, v);
+                    } else if k == "imports" {
+                        let paths: ImportPaths = m.next_value()?;
+                        let entries = paths
+                            .0
+                            .into_iter()
+                            .map(|p| serde_json::json!({ "path": p }))
+                            .collect();
+                        out.insert(k, Value::Array(entries));
                     } else {
                         m.next_value::<IgnoredAny>()?;
                     }
@@ -106,6 +116,56 @@ impl<'de> Deserialize<'de> for Labels {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// The `path` of each `imports[]` entry; entries without a string path,
+/// and an `imports` that is not an array, are skipped rather than failing
+/// the record.
+#[derive(Default)]
+struct ImportPaths(Vec<String>);
+
+/// One `imports[]` entry's path, if it has one.
+struct ImportPath(Option<String>);
+
+impl<'de> Deserialize<'de> for ImportPath {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v: IgnoredOr<PathOnly> = Deserialize::deserialize(d)?;
+        Ok(ImportPath(match v {
+            IgnoredOr::Value(p) => p.path,
+            IgnoredOr::Ignored(_) => None,
+        }))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IgnoredOr<T> {
+    Value(T),
+    Ignored(IgnoredAny),
+}
+
+#[derive(Deserialize)]
+struct PathOnly {
+    #[serde(default, deserialize_with = "string_or_none")]
+    path: Option<String>,
+}
+
+fn string_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v: IgnoredOr<String> = Deserialize::deserialize(d)?;
+    Ok(match v {
+        IgnoredOr::Value(s) => Some(s),
+        IgnoredOr::Ignored(_) => None,
+    })
+}
+
+impl<'de> Deserialize<'de> for ImportPaths {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v: IgnoredOr<Vec<ImportPath>> = Deserialize::deserialize(d)?;
+        Ok(match v {
+            IgnoredOr::Value(list) => ImportPaths(list.into_iter().filter_map(|p| p.0).collect()),
+            IgnoredOr::Ignored(_) => ImportPaths::default(),
+        })
     }
 }
 
@@ -166,9 +226,38 @@ mod tests {
         );
         assert_eq!(
             r.affected[0].ecosystem_specific,
-            Some(serde_json::json!({"informational": "unmaintained"}))
+            Some(serde_json::json!({"informational": "unmaintained", "imports": [{"path": "m"}]}))
         );
         assert_eq!(r.affected[0].database_specific, None);
         assert_eq!(r.affected[0].ranges.len(), 1);
+    }
+
+    #[test]
+    fn junk_imports_are_skipped_not_fatal() {
+        for junk in [
+            r#""imports": 3"#,
+            r#""imports": [1, {"path": 2}, {"symbols": []}, {"path": "ok", "symbols": [1]}]"#,
+            r#""imports": {"path": "x"}"#,
+        ] {
+            let json = format!(
+                r#"{{"id":"GO-2","affected":[{{"package":{{"ecosystem":"Go","name":"m"}},"ecosystem_specific":{{{junk}}}}}]}}"#
+            );
+            let r: OsvRecord = serde_json::from_str::<LeanRecord>(&json)
+                .unwrap_or_else(|e| panic!("{junk}: {e}"))
+                .into();
+            let imports = &r.affected[0].ecosystem_specific.as_ref().unwrap()["imports"];
+            let paths: Vec<&str> = imports
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|e| e["path"].as_str())
+                .collect();
+            let expected: &[&str] = if junk.contains("\"ok\"") {
+                &["ok"]
+            } else {
+                &[]
+            };
+            assert_eq!(paths, expected, "{junk}");
+        }
     }
 }

@@ -234,10 +234,35 @@ pub fn prepare_scan(
         &request.manifests,
         &request.ignore_files,
     ))?;
-    let options = scan_options(config, request.fail_on, ignores, now.date());
+    let mut options = scan_options(config, request.fail_on, ignores, now.date());
+    options.go_imports = go_imports(&files);
     let mut prepared = open(config, request.db.as_deref(), now, files, packages, options)?;
     prepared.warnings.extend(notes);
     Ok(prepared)
+}
+
+/// What the Go modules among `files` import (keyed by their `go.mod` or
+/// `go.sum`), for the findings' reachability; modules without `.go` files
+/// are left out (reachability unknown).
+fn go_imports(
+    files: &[PathBuf],
+) -> std::collections::BTreeMap<PathBuf, crate::reachability::GoImports> {
+    files
+        .iter()
+        .filter(|f| {
+            matches!(
+                lockfile::Kind::detect(f),
+                Some(lockfile::Kind::GoMod | lockfile::Kind::GoSum)
+            )
+        })
+        .filter_map(|f| {
+            let dir = match f.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            Some((f.clone(), crate::reachability::go_imports(dir)?))
+        })
+        .collect()
 }
 
 /// Reads the patch, computes what it changes and opens the database.

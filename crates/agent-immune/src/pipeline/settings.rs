@@ -50,6 +50,7 @@ pub fn scan_options(
         block_undecided: config.block_undecided,
         ignores,
         today,
+        go_imports: Default::default(),
     }
 }
 

@@ -4,7 +4,9 @@
 //! crates.io, npm and Go versions are SemVer 2.0 (npm and Go accept a leading
 //! `v`, npm also `=`); PyPI versions are PEP 440, normalised by `pep440_rs`
 //! (`1.0.0RC1` == `1.0.0rc1` == `1.0.0-rc.1`). Build metadata never affects
-//! SemVer ordering.
+//! SemVer ordering. RubyGems versions order as `Gem::Version` does
+//! ([`GemVersion`]), Packagist versions as Composer normalises them
+//! ([`ComposerVersion`]).
 //!
 //! ```
 //! use agent_immune::{version::compare, Ecosystem};
@@ -13,8 +15,12 @@
 //! assert_eq!(compare(Ecosystem::Npm, "v1.0.0-rc.1", "1.0.0"), Some(Ordering::Less));
 //! ```
 
+mod composer;
+mod gem;
 mod parse;
 
+pub use composer::ComposerVersion;
+pub use gem::GemVersion;
 pub use parse::{compare, parse_version, Version, VersionError};
 
 use crate::types::Ecosystem;
@@ -23,7 +29,8 @@ use crate::types::Ecosystem;
 ///
 /// PyPI: PEP 503 (lower-case, runs of `-`, `_`, `.` become one `-`).
 /// npm: names are already lower-case (scoped names keep their `@scope/`).
-/// crates.io and Go: exact.
+/// Packagist: lower-case (`vendor/package`; Packagist's names are).
+/// crates.io, Go and RubyGems: exact.
 pub fn normalize_name(eco: Ecosystem, name: &str) -> String {
     match eco {
         Ecosystem::PyPI => {
@@ -42,8 +49,8 @@ pub fn normalize_name(eco: Ecosystem, name: &str) -> String {
             }
             out
         }
-        Ecosystem::Npm => name.trim().to_ascii_lowercase(),
-        Ecosystem::CratesIo | Ecosystem::Go => name.trim().to_string(),
+        Ecosystem::Npm | Ecosystem::Packagist => name.trim().to_ascii_lowercase(),
+        Ecosystem::CratesIo | Ecosystem::Go | Ecosystem::RubyGems => name.trim().to_string(),
     }
 }
 

@@ -3,6 +3,8 @@
 use std::cmp::Ordering;
 use std::str::FromStr;
 
+use super::composer::ComposerVersion;
+use super::gem::GemVersion;
 use crate::types::Ecosystem;
 
 /// A parsed version. Versions of one ecosystem are totally ordered; a SemVer
@@ -14,6 +16,10 @@ pub enum Version {
     Semver(semver::Version),
     /// PyPI: PEP 440 ordering (epochs, pre/post/dev releases, local versions).
     Pep440(pep440_rs::Version),
+    /// RubyGems: `Gem::Version` ordering.
+    Gem(GemVersion),
+    /// Packagist: Composer's ordering.
+    Composer(ComposerVersion),
 }
 
 impl Version {
@@ -21,6 +27,8 @@ impl Version {
         match self {
             Version::Semver(_) => 0,
             Version::Pep440(_) => 1,
+            Version::Gem(_) => 2,
+            Version::Composer(_) => 3,
         }
     }
 }
@@ -30,6 +38,8 @@ impl Ord for Version {
         match (self, other) {
             (Version::Semver(a), Version::Semver(b)) => a.cmp_precedence(b),
             (Version::Pep440(a), Version::Pep440(b)) => a.cmp(b),
+            (Version::Gem(a), Version::Gem(b)) => a.cmp(b),
+            (Version::Composer(a), Version::Composer(b)) => a.cmp(b),
             _ => self.rank().cmp(&other.rank()),
         }
     }
@@ -54,6 +64,8 @@ impl std::fmt::Display for Version {
         match self {
             Version::Semver(v) => v.fmt(f),
             Version::Pep440(v) => v.fmt(f),
+            Version::Gem(v) => v.fmt(f),
+            Version::Composer(v) => v.fmt(f),
         }
     }
 }
@@ -87,6 +99,16 @@ pub enum VersionError {
         #[source]
         source: Box<pep440_rs::VersionParseError>,
     },
+    /// Not a version of the ecosystem's own grammar (RubyGems, Composer).
+    #[error("`{input}` is not a valid {eco} version: {reason}")]
+    Invalid {
+        /// The ecosystem.
+        eco: Ecosystem,
+        /// The rejected input (at most 64 characters of it).
+        input: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
 }
 
 /// Parses `s` with `eco`'s version grammar.
@@ -96,6 +118,9 @@ pub enum VersionError {
 /// - PyPI: PEP 440, normalised (`1.0.0RC1`, `1.0.0-rc.1` and `1.0.0rc1` are equal).
 /// - Go: SemVer with the module system's leading `v`; `+incompatible` is
 ///   build metadata and ignored for ordering.
+/// - RubyGems: `Gem::Version` (see [`GemVersion`]).
+/// - Packagist: Composer's normalised versions (see [`ComposerVersion`]);
+///   a branch (`dev-main`) is not a version.
 pub fn parse_version(eco: Ecosystem, s: &str) -> Result<Version, VersionError> {
     let t = s.trim();
     if t.is_empty() {
@@ -127,6 +152,20 @@ pub fn parse_version(eco: Ecosystem, s: &str) -> Result<Version, VersionError> {
                 input: s.to_string(),
                 source: Box::new(e),
             }),
+        Ecosystem::RubyGems => GemVersion::parse(t)
+            .map(Version::Gem)
+            .map_err(|reason| invalid(eco, s, reason)),
+        Ecosystem::Packagist => ComposerVersion::parse(t)
+            .map(Version::Composer)
+            .map_err(|reason| invalid(eco, s, reason)),
+    }
+}
+
+fn invalid(eco: Ecosystem, s: &str, reason: &'static str) -> VersionError {
+    VersionError::Invalid {
+        eco,
+        input: s.chars().take(64).collect(),
+        reason,
     }
 }
 
@@ -141,6 +180,18 @@ pub fn compare(eco: Ecosystem, a: &str, b: &str) -> Option<Ordering> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// No grammar panics; whatever parses compares equal to itself.
+        #[test]
+        fn parsing_never_panics(s in "[vV=]?[0-9a-zA-Z.+_\\- ]{0,24}") {
+            for eco in Ecosystem::ALL {
+                if let Ok(v) = parse_version(eco, &s) {
+                    proptest::prop_assert_eq!(v.cmp(&v), Ordering::Equal);
+                }
+            }
+        }
+    }
+
     #[test]
     fn build_metadata_ignored() {
         assert_eq!(
@@ -152,6 +203,37 @@ mod tests {
             Some(Ordering::Equal)
         );
         assert!(parse_version(Ecosystem::CratesIo, "v1.0.0").is_err());
+        // Go pseudo-versions, with and without the module system's `v`, as
+        // OSV records and go.mod write them; they order as SemVer
+        // pre-releases of the next patch (or of v0.0.0).
+        let go = |a: &str, b: &str| compare(Ecosystem::Go, a, b);
+        assert_eq!(
+            go(
+                "v0.0.0-20210101000000-abcdef123456",
+                "0.0.0-20210101000000-abcdef123456"
+            ),
+            Some(Ordering::Equal)
+        );
+        assert_eq!(
+            go(
+                "0.0.0-20210101000000-abcdef123456",
+                "0.0.0-20220101000000-000000000000"
+            ),
+            Some(Ordering::Less)
+        );
+        assert_eq!(
+            go("v1.2.4-0.20210101000000-abcdef123456", "v1.2.3"),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(
+            go("v1.2.4-0.20210101000000-abcdef123456", "1.2.4"),
+            Some(Ordering::Less)
+        );
+        assert_eq!(
+            go("v1.2.3-pre.0.20210101000000-abcdef123456", "v1.2.3-pre"),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(go("v4.0.0+incompatible", "v3.9.9"), Some(Ordering::Greater));
         assert!(parse_version(Ecosystem::PyPI, " ").is_err());
     }
 }

@@ -99,7 +99,7 @@ fn counts(r: &ImportReport) -> (Ecosystem, usize, usize, usize) {
 }
 
 /// The README table (records incl. withdrawn): crates.io 1,206 / 13 withdrawn,
-/// PyPI 2,661 / 10, npm 467 / 0, Go 4,291 / 17.
+/// PyPI 2,661 / 10, npm 467 / 0, Go 4,291 / 17, RubyGems 1,206 / 0, Packagist 1,400 / 0.
 ///
 /// "Schema-invalid" (7 PyPI, 1 npm) means records that break the OSV schema
 /// in their *values* — malformed `fixed` commit hashes, a bad CVSS vector —
@@ -108,11 +108,13 @@ fn counts(r: &ImportReport) -> (Ecosystem, usize, usize, usize) {
 /// as strings and judged at match/score time), so those records import and
 /// `skipped_corrupt` is 0; only entries that are not JSON, have the wrong
 /// shape, or lack an id are skipped.
-const EXPECTED: [(Ecosystem, usize, usize, usize); 4] = [
+const EXPECTED: [(Ecosystem, usize, usize, usize); 6] = [
     (Ecosystem::CratesIo, 1206 - 13, 0, 13),
     (Ecosystem::Npm, 467, 0, 0),
     (Ecosystem::PyPI, 2661 - 10, 0, 10),
     (Ecosystem::Go, 4291 - 17, 0, 17),
+    (Ecosystem::RubyGems, 1206, 0, 0),
+    (Ecosystem::Packagist, 1400, 0, 0),
 ];
 
 fn expected(eco: Ecosystem) -> (Ecosystem, usize, usize, usize) {
@@ -120,7 +122,7 @@ fn expected(eco: Ecosystem) -> (Ecosystem, usize, usize, usize) {
 }
 
 #[test]
-fn http_mirror_imports_all_four_ecosystems() {
+fn http_mirror_imports_every_ecosystem() {
     let base = serve(osv_dir(), None);
     let cache = tempfile::tempdir().unwrap();
     let mut events = Vec::new();
@@ -149,7 +151,7 @@ fn http_mirror_imports_all_four_ecosystems() {
 
     let db = Database::open(cache.path()).unwrap();
     let status = db.status().unwrap();
-    assert_eq!(status.len(), 4);
+    assert_eq!(status.len(), EXPECTED.len());
     for s in &status {
         let (_, records, skipped, withdrawn) = expected(s.ecosystem);
         assert_eq!(
@@ -206,7 +208,7 @@ fn directory_and_zip_forms_import_the_same_records() {
         &[],
         &mut |_| {},
     ));
-    assert_eq!(from_dir.len(), 4);
+    assert_eq!(from_dir.len(), EXPECTED.len());
     for r in &from_dir {
         assert_eq!(counts(r), expected(r.ecosystem));
     }
@@ -529,4 +531,44 @@ fn timing_of_import_and_lookup() {
     eprintln!(
         "import all of testdata/osv: {import:?}; open: {opened:?}; open+first crates.io lookup ({hits} hits): {first:?}; +6 lookups: {more:?}; first PyPI lookup ({django} hits): {pypi:?}"
     );
+}
+
+/// An index written by an older build (format 1, before `imports`) is
+/// refused with what to run, and `db update` replaces it.
+#[test]
+fn an_index_of_another_format_is_refused_then_rebuilt() {
+    let cache = tempfile::tempdir().unwrap();
+    ok(update(
+        cache.path(),
+        &Source::Dir(osv_dir()),
+        &[Ecosystem::CratesIo],
+        &mut |_| {},
+    ));
+    let index = cache.path().join("crates.io/index.bin");
+    let mut bytes = fs_err::read(&index).unwrap();
+    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+    fs_err::write(&index, &bytes).unwrap();
+    let db = Database::open(cache.path()).unwrap();
+    let err = db.lookup(Ecosystem::CratesIo, "smallvec").unwrap_err();
+    assert!(
+        matches!(err, DbError::OtherFormat { found: 1, .. }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("format version 1") && text.contains("db update"),
+        "{text}"
+    );
+    assert!(!text.contains("corrupt"), "{text}");
+    ok(update(
+        cache.path(),
+        &Source::Dir(osv_dir()),
+        &[Ecosystem::CratesIo],
+        &mut |_| {},
+    ));
+    let db = Database::open(cache.path()).unwrap();
+    assert!(!db
+        .lookup(Ecosystem::CratesIo, "smallvec")
+        .unwrap()
+        .is_empty());
 }

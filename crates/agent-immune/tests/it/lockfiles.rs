@@ -902,8 +902,9 @@ fn kinds() {
         Some(Kind::PnpmLock)
     );
     assert_eq!(Kind::detect(Path::new("README.md")), None);
-    assert_eq!(Kind::PnpmLock.ecosystem(), Ecosystem::Npm);
-    assert_eq!(Kind::UvLock.ecosystem(), Ecosystem::PyPI);
+    assert_eq!(Kind::PnpmLock.ecosystem(), Some(Ecosystem::Npm));
+    assert_eq!(Kind::UvLock.ecosystem(), Some(Ecosystem::PyPI));
+    assert_eq!(Kind::Spdx.ecosystem(), None);
     assert!(Kind::CargoLock.is_lockfile());
     assert!(!Kind::PackageJson.is_lockfile());
     let e = parse_file(Path::new("/nonexistent/README.md")).unwrap_err();
@@ -965,6 +966,12 @@ proptest::proptest! {
             Kind::PoetryLock,
             Kind::PipfileLock,
             Kind::UvLock,
+            Kind::GoMod,
+            Kind::GoSum,
+            Kind::GemfileLock,
+            Kind::ComposerLock,
+            Kind::CycloneDx,
+            Kind::Spdx,
         ] {
             let path = Path::new("/nonexistent-agent-immune/f");
             if let Err(e) = parse(kind, &text, path) {
@@ -1124,6 +1131,366 @@ fn deeply_nested_yaml_is_refused_before_parsing() {
             "{name}: {err}"
         );
     }
+}
+
+// ---------------------------------------------------------------- Go
+
+const GO_MOD: &str = "module example.com/svc\n\
+\n\
+go 1.22\n\
+toolchain go1.22.0\n\
+require (\n\
+\tgithub.com/gorilla/mux v1.8.0\n\
+\tgolang.org/x/net v0.0.0-20210226172049-e18ecbb05110 // indirect\n\
+\tgithub.com/docker/docker v20.10.7+incompatible\n\
+\texample.com/mine v0.1.0\n\
+)\n\
+\n\
+replace example.com/mine => ./mine\n";
+
+#[test]
+fn go_mod_is_the_build_list() {
+    let pkgs = parse_str(Kind::GoMod, "go.mod", GO_MOD).unwrap();
+    let names: Vec<&str> = pkgs.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "github.com/gorilla/mux",
+            "golang.org/x/net",
+            "github.com/docker/docker",
+            "stdlib"
+        ]
+    );
+    let net = get(&pkgs, "golang.org/x/net");
+    assert_eq!(net.version, "v0.0.0-20210226172049-e18ecbb05110");
+    assert_eq!((net.line, net.approximate), (Some(7), false));
+    let std = get(&pkgs, "stdlib");
+    assert_eq!((std.version.as_str(), std.approximate), ("1.22.0", true));
+    assert_eq!(std.line, Some(4));
+    assert!(pkgs.iter().all(|p| p.ecosystem == Ecosystem::Go));
+    // Every version the parser returns parses as a Go version.
+    for p in &pkgs {
+        assert!(
+            agent_immune::version::parse_version(Ecosystem::Go, &p.version).is_ok(),
+            "{p:?}"
+        );
+    }
+}
+
+#[test]
+fn go_discovery_drops_go_sum_beside_go_mod() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "go.mod", GO_MOD);
+    write(
+        dir.path(),
+        "go.sum",
+        "github.com/gorilla/mux v1.8.0 h1:x=\n",
+    );
+    let only_sum = write(
+        dir.path(),
+        "tools/go.sum",
+        "github.com/gorilla/mux v1.7.0 h1:x=\n",
+    );
+    write(
+        dir.path(),
+        "vendor/github.com/x/y/go.mod",
+        "module github.com/x/y\n",
+    );
+    let found = discover(dir.path(), true).unwrap();
+    assert_eq!(found, [dir.path().join("go.mod"), only_sum.clone()]);
+    let pkgs = parse_file(&only_sum).unwrap();
+    assert_eq!(pkgs.len(), 1);
+    assert_eq!(
+        (pkgs[0].version.as_str(), pkgs[0].line),
+        ("v1.7.0", Some(1))
+    );
+}
+
+#[test]
+fn go_hostile_inputs() {
+    // Truncated inside a block, a quoted string, a replace.
+    assert_err_at(Kind::GoMod, "go.mod", &GO_MOD[..79], 6);
+    assert_err_at(Kind::GoMod, "go.mod", &GO_MOD[..93], 5);
+    assert_err_at(Kind::GoMod, "go.mod", "module m\nrequire \"github.com/a", 2);
+    assert_err_at(Kind::GoMod, "go.mod", "module m\nreplace a =>", 2);
+    // A NUL in a version; a huge version; a version that is not one.
+    assert_err_at(Kind::GoMod, "go.mod", "require a v1.0.0\u{0}\n", 1);
+    let huge = format!("require a v1.0.{}\n", "9".repeat(100_000));
+    let e = err(Kind::GoMod, "go.mod", &huge);
+    assert_eq!(e.line, Some(1));
+    assert!(
+        e.to_string().len() < 500,
+        "the message quotes a bounded prefix"
+    );
+    assert_err_at(Kind::GoMod, "go.mod", "\n\nrequire a latest\n", 3);
+    assert_err_at(Kind::GoSum, "go.sum", "a v1.0.0 h1:x\na v1.0.0\n", 2);
+    assert_err_at(Kind::GoSum, "go.sum", "a v1.0.0\u{0} h1:x\n", 1);
+    // Deep parentheses are tokens, not recursion.
+    let deep = format!("require {}\n", "(".repeat(100_000));
+    assert_err_at(Kind::GoMod, "go.mod", &deep, 1);
+    // Unknown directives from newer Go are ignored, as Go's lax parser does.
+    let pkgs = parse_str(
+        Kind::GoMod,
+        "go.mod",
+        "module m\ngo 1.25\nignore ./x\ntool a/b\nfuture x y z\nrequire a/b v1.0.0\n",
+    )
+    .unwrap();
+    assert_eq!(pkgs.len(), 1);
+    assert_eq!(pkgs[0].line, Some(6));
+    // Truncation at every byte never panics; errors name the file.
+    for end in 0..GO_MOD.len() {
+        if let Err(e) = parse_str(Kind::GoMod, "go.mod", &GO_MOD[..end]) {
+            assert_eq!(e.path, Path::new("go.mod"));
+            assert!(e.line.is_some(), "{e}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------- RubyGems
+
+const GEMFILE_LOCK: &str = "PATH\n  remote: .\n  specs:\n    app (0.1.0)\n      rails (~> 7.0)\n\n\
+GEM\n  remote: https://rubygems.org/\n  specs:\n    actionpack (7.0.4)\n      rack (~> 2.0)\n    nokogiri (1.13.9-x86_64-linux)\n      racc (~> 1.4)\n    rack (2.2.4)\n\n\
+PLATFORMS\n  x86_64-linux\n\nDEPENDENCIES\n  app!\n  nokogiri\n\nBUNDLED WITH\n   2.3.26\n";
+
+#[test]
+fn gemfile_lock_lists_registry_gems_with_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock = write(dir.path(), "Gemfile.lock", GEMFILE_LOCK);
+    write(dir.path(), "Gemfile", "source 'https://rubygems.org'\n");
+    assert_eq!(
+        discover(dir.path(), false).unwrap(),
+        std::slice::from_ref(&lock)
+    );
+    let pkgs = parse_file(&lock).unwrap();
+    let got: Vec<(&str, &str, Option<usize>)> = pkgs
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("actionpack", "7.0.4", Some(10)),
+            ("nokogiri", "1.13.9", Some(12)),
+            ("rack", "2.2.4", Some(14)),
+        ]
+    );
+    assert_eq!(Kind::GemfileLock.ecosystem(), Some(Ecosystem::RubyGems));
+    assert!(
+        !has(&pkgs, "app", "0.1.0"),
+        "PATH gems are the project's own"
+    );
+}
+
+#[test]
+fn gemfile_lock_hostile_inputs() {
+    // Truncated mid-spec: an error on that line; at every byte: never a panic.
+    assert_err_at(Kind::GemfileLock, "Gemfile.lock", &GEMFILE_LOCK[..128], 10);
+    for end in 0..GEMFILE_LOCK.len() {
+        if let Err(e) = parse_str(Kind::GemfileLock, "Gemfile.lock", &GEMFILE_LOCK[..end]) {
+            assert!(e.line.is_some(), "{e}");
+        }
+    }
+    let huge = format!("GEM\n  specs:\n    rack (1.{})\n", "9".repeat(100_000));
+    // A huge version is a version (RubyGems numbers have no size limit).
+    let pkgs = parse_str(Kind::GemfileLock, "Gemfile.lock", &huge).unwrap();
+    assert_eq!(pkgs[0].version.len(), 100_002);
+    assert_err_at(
+        Kind::GemfileLock,
+        "Gemfile.lock",
+        "GEM\n  specs:\n    rack (1.0\u{0}1)\n",
+        3,
+    );
+    assert_err_at(
+        Kind::GemfileLock,
+        "Gemfile.lock",
+        "GEM\n  specs:\n    (1.0)\n",
+        3,
+    );
+    let e = err(
+        Kind::GemfileLock,
+        "Gemfile.lock",
+        &format!("GEM\n  specs:\n    {}\n", "x".repeat(10_000)),
+    );
+    assert!(
+        e.to_string().len() < 300,
+        "the message quotes a bounded prefix: {e}"
+    );
+}
+
+// ---------------------------------------------------------------- Packagist
+
+#[test]
+fn composer_lock_real_file() {
+    let path = real_file("php-goof.composer.lock");
+    let pkgs = parse_file(&path).unwrap();
+    let got: Vec<(&str, &str, Option<usize>)> = pkgs
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("dompdf/dompdf", "v1.2.0", Some(10)),
+            ("league/commonmark", "0.18.2", Some(77)),
+            ("phenx/php-font-lib", "0.5.4", Some(152)),
+            ("phenx/php-svg-lib", "0.4.1", Some(196)),
+            ("phpmailer/phpmailer", "v6.4.1", Some(242)),
+            ("sabberworm/php-css-parser", "8.4.0", Some(318)),
+        ]
+    );
+    assert_eq!(Kind::ComposerLock.ecosystem(), Some(Ecosystem::Packagist));
+}
+
+#[test]
+fn composer_lock_hostile_inputs() {
+    let text = fs_err::read_to_string(real_file("php-goof.composer.lock")).unwrap();
+    // Truncated anywhere: an error naming the file (and a line), never a panic.
+    let step = (text.len() / 200).max(1);
+    for end in (0..text.len()).step_by(step) {
+        if !text.is_char_boundary(end) {
+            continue;
+        }
+        if let Err(e) = parse_str(Kind::ComposerLock, "composer.lock", &text[..end]) {
+            assert!(e.line.is_some(), "{end}: {e}");
+        }
+    }
+    // Wrong types.
+    assert_err_at(
+        Kind::ComposerLock,
+        "composer.lock",
+        "{\n  \"packages\": \"x\"\n}",
+        2,
+    );
+    assert_err_at(
+        Kind::ComposerLock,
+        "composer.lock",
+        "{\"packages\": [\n  {\"name\": \"a/b\", \"version\": [1]}\n]}",
+        2,
+    );
+    assert_err_at(
+        Kind::ComposerLock,
+        "composer.lock",
+        "{\"packages-dev\": [\n  {\"name\": 7, \"version\": \"1\"}\n]}",
+        1,
+    );
+    // A NUL in a version.
+    assert_err_at(
+        Kind::ComposerLock,
+        "composer.lock",
+        "{\"packages\": [\n{\"name\": \"a/b\", \"version\": \"1.0\\u0000\"}]}",
+        2,
+    );
+    // Deep nesting: serde_json's recursion limit, an error with a line.
+    let deep = format!(
+        "{{\"packages\": {}{}}}",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let e = err(Kind::ComposerLock, "composer.lock", &deep);
+    assert!(e.message.contains("recursion"), "{e}");
+    // A huge version is kept as written (and ordered without overflow).
+    let huge = format!(
+        "{{\"packages\": [{{\"name\": \"a/b\", \"version\": \"1.{}\"}}]}}",
+        "9".repeat(100_000)
+    );
+    let pkgs = parse_str(Kind::ComposerLock, "composer.lock", &huge).unwrap();
+    assert_eq!(
+        agent_immune::version::compare(Ecosystem::Packagist, &pkgs[0].version, "2.0"),
+        Some(std::cmp::Ordering::Less)
+    );
+}
+
+// ---------------------------------------------------------------- SBOMs
+
+#[test]
+fn sbom_discovery_confirms_by_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let cdx = write(
+        dir.path(),
+        "bom.json",
+        "{\"bomFormat\": \"CycloneDX\", \"components\": [{\"purl\": \"pkg:cargo/smallvec@1.6.0\"}]}",
+    );
+    write(dir.path(), "other/bom.json", "{\"not\": \"an sbom\"}");
+    let spdx = write(
+        dir.path(),
+        "img.spdx.json",
+        "{\"spdxVersion\": \"SPDX-2.3\", \"packages\": []}",
+    );
+    write(dir.path(), "x.spdx.json", "{\"spdxVersion\": \"SPDX-3.0\"}");
+    assert_eq!(discover(dir.path(), true).unwrap(), [cdx.clone(), spdx]);
+    let pkgs = parse_file(&cdx).unwrap();
+    assert_eq!(
+        (pkgs[0].ecosystem, pkgs[0].name.as_str()),
+        (Ecosystem::CratesIo, "smallvec")
+    );
+    // Named directly, a file that is not the format its name says is an error.
+    let e = parse_file(&dir.path().join("other/bom.json")).unwrap_err();
+    assert!(e.message.contains("not a CycloneDX SBOM"), "{e}");
+}
+
+#[test]
+fn sbom_hostile_inputs() {
+    for name in [
+        "laravel-7.12.0.cdx.json",
+        "terraform-provider-aci.spdx.json",
+    ] {
+        let path = real_file(name);
+        let kind = Kind::detect(&path).unwrap();
+        let text = fs_err::read_to_string(&path).unwrap();
+        let step = (text.len() / 150).max(1);
+        for end in (0..text.len()).step_by(step) {
+            if text.is_char_boundary(end) {
+                if let Err(e) = parse(kind, &text[..end], &path) {
+                    assert!(e.line.is_some(), "{name} cut at {end}: {e}");
+                }
+            }
+        }
+    }
+    let cdx = |components: &str| {
+        format!("{{\"bomFormat\": \"CycloneDX\",\n\"components\": {components}}}")
+    };
+    // Deep nesting through `components`: serde_json's limit, an error.
+    let mut deep = String::from("[{\"purl\": \"pkg:npm/a@1\"}]");
+    for _ in 0..200 {
+        deep = format!("[{{\"components\": {deep}}}]");
+    }
+    let e = err(Kind::CycloneDx, "bom.json", &cdx(&deep));
+    assert!(e.message.contains("recursion"), "{e}");
+    // 60 levels parse, iteratively.
+    let mut nested = String::from("[{\"purl\": \"pkg:npm/a@1\"}]");
+    for _ in 0..60 {
+        nested = format!("[{{\"components\": {nested}}}]");
+    }
+    let pkgs = parse_str(Kind::CycloneDx, "bom.json", &cdx(&nested)).unwrap();
+    assert_eq!(pkgs.len(), 1);
+    // Wrong types, a NUL in a version, a purl that is not one.
+    assert_err_at(Kind::CycloneDx, "bom.json", &cdx("{}"), 2);
+    assert_err_at(Kind::CycloneDx, "bom.json", &cdx("[\"pkg:npm/a@1\"]"), 2);
+    assert_err_at(
+        Kind::CycloneDx,
+        "bom.json",
+        &cdx("[\n{\"purl\": \"pkg:npm/a@1%00\"}]"),
+        3,
+    );
+    assert_err_at(
+        Kind::CycloneDx,
+        "bom.json",
+        &cdx("[\n{\"purl\": \"pkg:npm/a@1\\u0000\"}]"),
+        3,
+    );
+    assert_err_at(
+        Kind::CycloneDx,
+        "bom.json",
+        &cdx("[\n{\"purl\": \"http://x\"}]"),
+        3,
+    );
+    // A huge version is kept (and compared without overflow).
+    let huge = cdx(&format!(
+        "[{{\"purl\": \"pkg:gem/rack@1.{}\"}}]",
+        "9".repeat(100_000)
+    ));
+    let pkgs = parse_str(Kind::CycloneDx, "bom.json", &huge).unwrap();
+    assert_eq!(pkgs[0].version.len(), 100_002);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 mod advisory_script;
 mod db;
+mod ecosystems;
 mod fix;
 mod lockfiles;
 mod matching;

@@ -311,6 +311,143 @@ fn an_unreadable_version_of_a_package_with_advisories_is_held() {
     }
 }
 
+/// Loose OSV records in a fresh cache, for one ecosystem.
+fn loose_cache(eco: Ecosystem, records: &[serde_json::Value]) -> tempfile::TempDir {
+    let src = tempfile::tempdir().unwrap();
+    for (i, r) in records.iter().enumerate() {
+        fs_err::write(src.path().join(format!("r{i}.json")), r.to_string()).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let source = Source::Dir(src.path().to_path_buf());
+    for r in osv::update(dir.path(), &source, &[eco], &mut |_| {}) {
+        assert!(r.is_ok(), "import failed: {r:?}");
+    }
+    dir
+}
+
+fn go_record(id: &str, module: &str, fixed: &str, imports: &[&str]) -> serde_json::Value {
+    let imports: Vec<serde_json::Value> = imports
+        .iter()
+        .map(|p| serde_json::json!({"path": p, "symbols": ["F"]}))
+        .collect();
+    serde_json::json!({
+        "id": id,
+        "summary": "s",
+        "database_specific": {"severity": "HIGH"},
+        "affected": [{
+            "package": {"ecosystem": "Go", "name": module},
+            "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": fixed}]}],
+            "ecosystem_specific": {"imports": imports}
+        }]
+    })
+}
+
+#[test]
+fn go_findings_say_whether_the_project_imports_the_vulnerable_package() {
+    use agent_immune::reachability::Reachability;
+    let cache = loose_cache(
+        Ecosystem::Go,
+        &[
+            go_record(
+                "GO-T-1",
+                "golang.org/x/net",
+                "0.18.0",
+                &["golang.org/x/net/http2"],
+            ),
+            go_record(
+                "GO-T-2",
+                "golang.org/x/net",
+                "0.19.0",
+                &["golang.org/x/net/html"],
+            ),
+            go_record("GO-T-3", "github.com/a/b", "1.1.0", &[]),
+            go_record("GO-T-4", "stdlib", "1.22.5", &["net/http"]),
+        ],
+    );
+    let project = tempfile::tempdir().unwrap();
+    fs_err::write(
+        project.path().join("go.mod"),
+        "module example.com/svc\n\ngo 1.22\ntoolchain go1.22.0\n\nrequire (\n\tgolang.org/x/net v0.17.0\n\tgithub.com/a/b v1.0.0\n)\n",
+    )
+    .unwrap();
+    let request = ScanRequest::new(vec![project.path().to_path_buf()]);
+    let now = OffsetDateTime::now_utc();
+
+    // Only a go.mod: the code is not there, reachability is unknown.
+    let verdict = scan(&request, &config(cache.path()), now).unwrap();
+    assert_eq!(
+        verdict.report.findings.len(),
+        4,
+        "{:#?}",
+        verdict.report.findings
+    );
+    assert!(verdict
+        .report
+        .findings
+        .iter()
+        .all(|f| f.reachable.is_none()));
+
+    fs_err::write(
+        project.path().join("main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"golang.org/x/net/html\"\n)\n\nfunc main() { fmt.Println(html.EscapeString(\"\")) }\n",
+    )
+    .unwrap();
+    let verdict = scan(&request, &config(cache.path()), now).unwrap();
+    let report = &verdict.report;
+    let by_id = |id: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.record_ids.contains(&id.to_string()))
+            .unwrap_or_else(|| panic!("no {id} in {:#?}", report.findings))
+    };
+    assert_eq!(
+        by_id("GO-T-1").reachable,
+        Some(Reachability::NotImportedByProject)
+    );
+    assert_eq!(by_id("GO-T-2").reachable, Some(Reachability::Imported));
+    assert_eq!(
+        by_id("GO-T-3").reachable,
+        None,
+        "the record names no packages"
+    );
+    assert_eq!(
+        by_id("GO-T-4").reachable,
+        Some(Reachability::NotImportedByProject)
+    );
+    assert!(
+        by_id("GO-T-4").approximate,
+        "stdlib from the toolchain directive"
+    );
+    // A label only: every finding still blocks.
+    assert!(report.findings.iter().all(|f| f.blocking));
+    let json = serde_json::to_string(&verdict.report).unwrap();
+    assert!(
+        json.contains("\"reachable\":\"not_imported_by_project\""),
+        "{json}"
+    );
+    assert!(json.contains("\"reachable\":\"imported\""), "{json}");
+    assert_round_trips(&verdict.report);
+}
+
+#[test]
+fn go_real_archive_keeps_import_paths() {
+    let cache = cache(&[Ecosystem::Go]);
+    let db = osv::Database::open(cache.path()).unwrap();
+    let vulns = db.lookup(Ecosystem::Go, "golang.org/x/net").unwrap();
+    assert!(!vulns.is_empty());
+    assert!(
+        vulns
+            .iter()
+            .any(|v| v.imports.iter().any(|p| p.starts_with("golang.org/x/net/"))),
+        "Go records list the vulnerable packages"
+    );
+    let std = db.lookup(Ecosystem::Go, "stdlib").unwrap();
+    assert!(std
+        .iter()
+        .any(|v| v.imports.iter().any(|p| p == "net/http")));
+}
+
 /// `(from, to)` edges of a Cargo.lock, read independently of the scanner
 /// (the `toml` crate on the whole file), as `name version` labels.
 fn cargo_edges(text: &str) -> (Vec<String>, std::collections::HashSet<(String, String)>) {

@@ -478,7 +478,7 @@ fn db_status_lists_every_ecosystem() {
     let home = home_with_db();
     let (code, stdout, stderr) = run(&home, immune(&home).args(["db", "status"]));
     assert_eq!(code, 0, "{stderr}");
-    for eco in ["crates.io", "npm", "PyPI", "Go"] {
+    for eco in ["crates.io", "npm", "PyPI", "Go", "RubyGems", "Packagist"] {
         let line = stdout
             .lines()
             .find(|l| l.split_whitespace().next() == Some(eco))
@@ -495,8 +495,8 @@ fn db_status_lists_every_ecosystem() {
         .iter()
         .map(|e| e["ecosystem"].as_str().unwrap())
         .collect();
-    assert_eq!(names.len(), 4, "{names:?}");
-    for eco in ["crates.io", "npm", "PyPI", "Go"] {
+    assert_eq!(names.len(), 6, "{names:?}");
+    for eco in ["crates.io", "npm", "PyPI", "Go", "RubyGems", "Packagist"] {
         assert!(names.contains(&eco), "{names:?}");
     }
     for e in ecos {
