@@ -35,7 +35,7 @@ fn main() {
         // guard); skipped where it takes seconds.
         let unguarded = if depth <= 12_500 {
             let started = Instant::now();
-            let _ = serde_yaml::from_str::<serde_yaml::Value>(&text);
+            let _ = serde_norway::from_str::<serde_norway::Value>(&text);
             format!("{:.1} ms", started.elapsed().as_secs_f64() * 1000.0)
         } else {
             "(seconds)".to_owned()

@@ -237,10 +237,10 @@ impl LockfileError {
                 ),
             ));
         }
-        serde_yaml::from_str(text).map_err(|e| Self::yaml(path, text, &e))
+        serde_norway::from_str(text).map_err(|e| Self::yaml(path, text, &e))
     }
 
-    pub(crate) fn yaml(path: &Path, text: &str, err: &serde_yaml::Error) -> Self {
+    pub(crate) fn yaml(path: &Path, text: &str, err: &serde_norway::Error) -> Self {
         // The YAML parser counts a lone `\r` as a line break; count `\n`
         // like every other error here does.
         // Errors about the whole document (alias expansion past the

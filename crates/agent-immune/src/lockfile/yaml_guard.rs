@@ -16,6 +16,15 @@
 //! space starts a comment. Where it counts more than a parser would (a
 //! bracket first on a line of a block scalar), the file is refused — the
 //! safe side.
+//!
+//! The parser behind it is `serde_norway`, the maintained fork of
+//! `serde_yaml` (archived upstream in 2024): the same libyaml-derived
+//! grammar and API, so what the fuzzing and the tests established about
+//! the old parser still holds, and its maintainer has said they will keep
+//! it up (rustsec/advisory-db#2132). `serde-saphyr` (pure Rust, with
+//! its own nesting and alias budgets) was the alternative; it is not a
+//! drop-in (no `Value` with locations of the same shape) and would need the
+//! parsers and their fuzzing redone, so this guard stays in either case.
 
 /// Deepest flow nesting accepted.
 pub(crate) const MAX_FLOW_DEPTH: usize = 64;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use super::{Collector, LockfileError};
 use crate::types::{Ecosystem, Package};
