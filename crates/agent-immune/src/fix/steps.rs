@@ -44,12 +44,14 @@ fn tool_action(kind: Kind, t: &Target<'_>) -> String {
         (Kind::PnpmLock, _) => format!("pnpm update {p}@^{to}  (a transitive one: `pnpm.overrides` \"{p}\": \"^{to}\" in package.json)"),
         (Kind::PoetryLock, _) => format!("poetry update {p}  (if pyproject.toml's constraint keeps it below {to}: poetry add \"{p}>={to}\")"),
         (Kind::UvLock, _) => format!("uv lock --upgrade-package {p}=={to}"),
+        (Kind::GemfileLock, _) => format!("bundle update {p} --conservative  (if the Gemfile's requirement keeps it below {to}: raise it to \"~> {to}\" first)"),
+        (Kind::ComposerLock, _) => format!("composer update {p} --with-dependencies  (if composer.json's constraint keeps it below {to}: composer require \"{p}:^{to}\")"),
+        (Kind::CycloneDx | Kind::Spdx, _) => format!("upgrade {p} to {to} in the project this SBOM describes, then generate the SBOM again"),
         (Kind::PipfileLock, _) => format!("pipenv update {p}  (if the Pipfile's constraint keeps it below {to}: pipenv install \"{p}>={to}\")"),
-        (_, Ecosystem::Go) => format!("go get {p}@v{}", to.trim_start_matches('v')),
+        (_, Ecosystem::Go) => format!("go get {p}@v{} && go mod tidy", to.trim_start_matches('v')),
         (_, Ecosystem::CratesIo) => format!("cargo update -p {p}@{} --precise {to}", t.from),
         (_, Ecosystem::Npm) => format!("npm install {p}@^{to}"),
         (_, Ecosystem::PyPI) => format!("pip install \"{p}>={to}\""),
-        #[allow(unreachable_patterns)]
         (_, eco) => format!("upgrade {p} to {to} with the {eco} package manager"),
     }
 }

@@ -509,10 +509,51 @@ pub fn parse_noted(kind: Kind, text: &str, path: &Path) -> Result<Parsed, Lockfi
         let (packages, notes) = cargo::parse_lock(text, path)?;
         return Ok(Parsed { packages, notes });
     }
+    if kind.is_sbom() {
+        let sbom = sbom::parse_sbom(kind, text, path)?;
+        let notes = sbom_notes(&sbom.skipped, path);
+        return Ok(Parsed {
+            packages: sbom.packages,
+            notes,
+        });
+    }
     parse_packages(kind, text, path).map(|packages| Parsed {
         packages,
         notes: Vec::new(),
     })
+}
+
+/// What an SBOM's scan leaves out, said once per file.
+fn sbom_notes(skipped: &SbomSkipped, path: &Path) -> Vec<LockfileNote> {
+    let mut parts = Vec::new();
+    if skipped.without_purl > 0 {
+        parts.push(format!("{} without a package URL", skipped.without_purl));
+    }
+    if skipped.without_version > 0 {
+        parts.push(format!(
+            "{} whose package URL has no version",
+            skipped.without_version
+        ));
+    }
+    if !skipped.unsupported.is_empty() {
+        let types: Vec<String> = skipped
+            .unsupported
+            .iter()
+            .map(|(t, n)| format!("{n} pkg:{t}"))
+            .collect();
+        parts.push(format!(
+            "{} of types no OSV ecosystem here covers",
+            types.join(", ")
+        ));
+    }
+    if parts.is_empty() {
+        return Vec::new();
+    }
+    vec![LockfileNote::new(
+        path,
+        None,
+        format!("not scanned: {}", parts.join("; ")),
+    )]
 }
 
 fn parse_packages(kind: Kind, text: &str, path: &Path) -> Result<Vec<Package>, LockfileError> {

@@ -36,6 +36,9 @@ fn details(out: &mut String, f: &Finding, colour: bool) {
     if let Some(summary) = &f.summary {
         let _ = writeln!(out, "  {}", shown(summary, 160));
     }
+    if let Some(r) = f.reachable {
+        let _ = writeln!(out, "  {}", reachability_text(r));
+    }
     if f.path.len() > 1 {
         let steps: Vec<String> = f.path.iter().map(|s| shown(s, 80)).collect();
         let _ = writeln!(out, "  path: {}", steps.join(" → "));
@@ -106,6 +109,20 @@ fn label_colour(f: &Finding) -> &'static str {
         Severity::Medium => "33",
         Severity::Low => "36",
         _ => "35",
+    }
+}
+
+/// What a Go finding's reachability means, in a line.
+fn reachability_text(r: crate::reachability::Reachability) -> &'static str {
+    use crate::reachability::Reachability;
+    match r {
+        Reachability::Imported => "reachable: the project imports a vulnerable package",
+        Reachability::NotImported => {
+            "not reachable: no package the module builds imports a vulnerable package (vendored graph)"
+        }
+        Reachability::NotImportedByProject => {
+            "not reachable from the project's own code (a dependency may still import the vulnerable package)"
+        }
     }
 }
 
@@ -375,6 +392,9 @@ pub fn sarif(r: &ScanReport) -> Value {
                 }],
                 "partialFingerprints": { "package/version/id": format!("{}/{}/{}", f.package, f.version, f.id) }
             });
+            if let Some(r) = f.reachable {
+                result["properties"] = json!({ "reachable": r, "reachability": reachability_text(r) });
+            }
             if let Some(ig) = &f.ignored {
                 result["suppressions"] = json!([{ "kind": "external", "justification": ig.reason }]);
             }
