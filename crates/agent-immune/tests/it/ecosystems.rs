@@ -116,6 +116,14 @@ fn go_mod_findings_and_reachability_equal_the_oracle() {
             assert_eq!(f.reachable, Some(expected), "{id}: {reason}");
         }
     }
+    // The text report says it under each finding, never hiding one.
+    let text = agent_immune::report::text(&report);
+    let reachable = text.matches("\n  reachable: the project imports").count();
+    let not = text
+        .matches("\n  not reachable from the project's own code")
+        .count();
+    assert_eq!(reachable + not, report.findings.len(), "{text}");
+    assert!(reachable >= 1 && not >= 1, "{reachable} {not}");
 }
 
 #[test]
@@ -213,4 +221,27 @@ fn spdx_findings_equal_the_oracle() {
         &matches(&report),
         &oracle("terraform-provider-aci.spdx.json"),
     );
+}
+
+#[test]
+fn what_an_sbom_scan_leaves_out_is_said() {
+    let text = r#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [
+        {"name": "a", "purl": "pkg:npm/lodash@4.17.20"},
+        {"name": "b", "purl": "pkg:maven/org.apache/commons@1.0"},
+        {"name": "c", "purl": "pkg:maven/org.apache/io@2.0"},
+        {"name": "d", "purl": "pkg:npm/left-pad"},
+        {"name": "e"}
+    ]}"#;
+    let parsed = agent_immune::lockfile::parse_noted(
+        agent_immune::lockfile::Kind::CycloneDx,
+        text,
+        Path::new("app.cdx.json"),
+    )
+    .unwrap();
+    assert_eq!(parsed.packages.len(), 1);
+    assert_eq!(parsed.notes.len(), 1, "{:#?}", parsed.notes);
+    let m = &parsed.notes[0].message;
+    assert!(m.contains("1 without a package URL"), "{m}");
+    assert!(m.contains("1 whose package URL has no version"), "{m}");
+    assert!(m.contains("2 pkg:maven"), "{m}");
 }
