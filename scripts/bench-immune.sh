@@ -43,6 +43,34 @@ hyperfine -N -i --warmup 30 --runs 300 \
   "$bin scan --no-audit --manifest $testdata/lockfiles/nodejs-goof.package-lock.json" \
   "$bin scan --no-audit --manifest $work/package-lock.json" \
   "$bin scan --no-audit --manifest $testdata/lockfiles/pygoat.requirements.txt"
+echo "== scans of the other formats (whole process, index built)"
+# go.mod and go.sum must carry their canonical names to be recognised.
+mkdir -p "$work/fzf-mod" "$work/fzf-sum"
+cp "$testdata/lockfiles/fzf-0.22.0.go.mod" "$work/fzf-mod/go.mod"
+cp "$testdata/lockfiles/fzf-0.22.0.go.sum" "$work/fzf-sum/go.sum"
+hyperfine -N -i --warmup 30 --runs 300 \
+  "$bin scan --no-audit --manifest $work/fzf-mod/go.mod" \
+  "$bin scan --no-audit --manifest $work/fzf-sum/go.sum" \
+  "$bin scan --no-audit --manifest $testdata/lockfiles/railsgoat.Gemfile.lock" \
+  "$bin scan --no-audit --manifest $testdata/lockfiles/php-goof.composer.lock" \
+  "$bin scan --no-audit --manifest $testdata/lockfiles/laravel-7.12.0.cdx.json" \
+  "$bin scan --no-audit --manifest $testdata/lockfiles/terraform-provider-aci.spdx.json"
+
+# Side by side with cargo-audit, when it is installed (`cargo install
+# cargo-audit --locked`) and RUSTSEC_DB names a checkout of
+# rustsec/advisory-db (the same advisories as testdata/osv/crates.io:
+# the commit of 2026-08-21). Its binary is run directly, offline.
+if command -v cargo-audit >/dev/null && [ -n "${RUSTSEC_DB:-}" ]; then
+  echo "== cargo-audit side by side (same files, offline)"
+  for f in uv ripgrep firecracker-v0.24.0; do
+    hyperfine -N -i --warmup 5 --runs 50 \
+      "cargo-audit audit --no-fetch --no-yanked --db $RUSTSEC_DB --file $testdata/lockfiles/$f.Cargo.lock" \
+      "$bin scan --no-audit --manifest $testdata/lockfiles/$f.Cargo.lock"
+  done
+else
+  echo "(cargo-audit side by side skipped: install cargo-audit and set RUSTSEC_DB to an advisory-db checkout)"
+fi
+
 for f in "$testdata/lockfiles/uv.Cargo.lock" "$work/package-lock.json"; do
   /usr/bin/time -f "scan $(basename "$f") peak RSS: %M KB" "$bin" scan --no-audit --manifest "$f" >/dev/null || true
 done

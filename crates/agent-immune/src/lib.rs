@@ -13,7 +13,9 @@
 //! the scan pipeline ([`pipeline`]: a request and `[immune]` in — file
 //! discovery, ignore files, the gate's options, the stale-database warning,
 //! the holds, including a manifest a patch leaves unparsable — and a
-//! serializable verdict out), scan reports (text, JSON, SARIF, table), and
+//! serializable verdict out, each finding with its dependency path),
+//! scan reports (text, JSON, SARIF, table), fix plans (the upgrades that
+//! clear findings, as edits and package manager steps, proposed only), and
 //! the syscall profiles
 //! agent-muscle's `seccomp` level enforces (built-in, user files, and
 //! learned from a recorded run — the recording itself is agent-muscle's),
@@ -22,7 +24,8 @@
 //!
 //! What it must not do: touch the network during a scan (only `db update`
 //! pulls), print (callers render the verdicts, warnings and errors it
-//! returns), run any program, or depend on another layer crate.
+//! returns), run any program, write a project's files (a fix is a
+//! proposal), or depend on another layer crate.
 
 pub mod fix;
 pub mod ignore;
