@@ -16,6 +16,7 @@
 //! `requirements.txt` include chains at [`MAX_INCLUDE_DEPTH`].
 
 mod cargo;
+mod format;
 mod go;
 pub mod graph;
 mod jsonpos;
@@ -519,7 +520,9 @@ pub fn parse_noted(kind: Kind, text: &str, path: &Path) -> Result<Parsed, Lockfi
     }
     parse_packages(kind, text, path).map(|packages| Parsed {
         packages,
-        notes: Vec::new(),
+        notes: format::newer_format_note(kind, text, path)
+            .into_iter()
+            .collect(),
     })
 }
 
