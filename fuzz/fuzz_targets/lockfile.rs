@@ -39,15 +39,22 @@ fuzz_target!(|data: &[u8]| {
     let kind = KINDS[usize::from(first) % KINDS.len()];
     // `<fuzz>` has no parent directory with files in it, so `-r` includes
     // in requirements text resolve to nothing readable.
-    match lockfile::parse(kind, text, Path::new("<fuzz>")) {
-        Ok(packages) => {
-            for p in &packages {
+    let lines = text.lines().count();
+    match lockfile::parse_noted(kind, text, Path::new("<fuzz>")) {
+        Ok(parsed) => {
+            for p in &parsed.packages {
                 let _ = (&p.name, &p.version);
+            }
+            // Notes (entries assumed local, newer formats) name lines of
+            // the input too.
+            for n in &parsed.notes {
+                if let Some(line) = n.line {
+                    assert!(line >= 1 && line <= lines + 1, "{kind:?}: note line {line}: {n}");
+                }
             }
         }
         Err(e) => {
             if let Some(line) = e.line {
-                let lines = text.lines().count();
                 assert!(
                     line >= 1 && line <= lines + 1,
                     "{kind:?}: error line {line} outside input of {lines} lines: {e}"

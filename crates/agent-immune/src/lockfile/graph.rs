@@ -5,9 +5,11 @@
 //!
 //! Read only when a file has findings (a clean scan never builds a graph).
 //! Formats with a graph: `Cargo.lock` (roots: the entries without a
-//! source, the workspace's own crates) and `package-lock.json` v2/v3
+//! source, the workspace's own crates), `package-lock.json` v2/v3
 //! (root: the `""` entry; a dependency resolves like Node does, from the
-//! nearest `node_modules` up). Others give no path.
+//! nearest `node_modules` up) and `Gemfile.lock` (root: the project, whose
+//! `DEPENDENCIES` are the direct gems; each spec's indented lines name its
+//! dependencies). Others give no path.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
@@ -96,6 +98,7 @@ pub fn of_file(path: &Path) -> Option<DepGraph> {
     match kind {
         Kind::CargoLock => cargo_graph(&text, path),
         Kind::PackageLock => npm_graph(&text),
+        Kind::GemfileLock => gem_graph(&text),
         _ => None,
     }
 }
@@ -129,6 +132,54 @@ fn cargo_graph(text: &str, path: &Path) -> Option<DepGraph> {
             if let Some(to) = to {
                 g.edges[i].push(to);
             }
+        }
+    }
+    Some(g)
+}
+
+fn gem_graph(text: &str) -> Option<DepGraph> {
+    let mut g = DepGraph::default();
+    let project = g.node("(project)", "");
+    g.roots.push(project);
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    // First the specs (nodes), remembering each one's dependency names.
+    let mut deps: Vec<(usize, String)> = Vec::new();
+    let mut direct: Vec<String> = Vec::new();
+    let (mut section, mut current) = ("", None);
+    for line in text.lines() {
+        let line = line.trim_end();
+        let indent = line.len() - line.trim_start().len();
+        if indent == 0 {
+            section = line;
+            current = None;
+            continue;
+        }
+        let item = line.trim_start();
+        let name = item.split([' ', '!']).next().unwrap_or(item);
+        match (section, indent) {
+            ("GEM" | "GIT" | "PATH", 4) => {
+                let (name, version) = super::ruby::spec(item).ok()?;
+                let i = g.node(name, version);
+                by_name.entry(name.to_string()).or_insert(i);
+                current = Some(i);
+            }
+            ("GEM" | "GIT" | "PATH", 6) => {
+                if let Some(i) = current {
+                    deps.push((i, name.to_string()));
+                }
+            }
+            ("DEPENDENCIES", 2) => direct.push(name.to_string()),
+            _ => {}
+        }
+    }
+    for name in direct {
+        if let Some(&to) = by_name.get(&name) {
+            g.edges[project].push(to);
+        }
+    }
+    for (from, name) in deps {
+        if let Some(&to) = by_name.get(&name) {
+            g.edges[from].push(to);
         }
     }
     Some(g)

@@ -69,7 +69,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Vec<Package>, LockfileErr
 }
 
 /// `name (version[-platform])` → (name, version).
-fn spec(s: &str) -> Result<(&str, &str), String> {
+pub(super) fn spec(s: &str) -> Result<(&str, &str), String> {
     let shown = || {
         s.chars()
             .take(80)

@@ -575,3 +575,50 @@ fn every_finding_in_a_lockfile_with_a_graph_shows_a_real_path_from_the_project()
         }
     }
 }
+
+#[test]
+fn gemfile_lock_findings_show_a_path_through_its_specs() {
+    let cache = cache(&[Ecosystem::RubyGems]);
+    let lock = testdata("lockfiles/railsgoat.Gemfile.lock");
+    let verdict = scan(
+        &ScanRequest::new(vec![lock.clone()]),
+        &config(cache.path()),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let text = fs_err::read_to_string(&lock).unwrap();
+    // Independent reading: the lines under each spec, and DEPENDENCIES.
+    let under = |spec: &str| -> Vec<String> {
+        text.lines()
+            .skip_while(|l| *l != format!("    {spec}"))
+            .skip(1)
+            .take_while(|l| l.starts_with("      "))
+            .map(|l| l.trim().split(' ').next().unwrap().to_string())
+            .collect()
+    };
+    let direct: Vec<String> = text
+        .lines()
+        .skip_while(|l| *l != "DEPENDENCIES")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.trim().split([' ', '!']).next().unwrap().to_string())
+        .collect();
+    assert!(verdict.report.findings.len() >= 100);
+    for f in &verdict.report.findings {
+        let p = &f.path;
+        assert_eq!(p[0], "(project)", "{p:?}");
+        assert_eq!(p.last().unwrap(), &format!("{} {}", f.package, f.version));
+        let first = p[1].split(' ').next().unwrap();
+        assert!(direct.iter().any(|d| d == first), "{p:?}");
+        for w in p[1..].windows(2) {
+            let (name, version) = w[0].split_once(' ').unwrap();
+            let child = w[1].split(' ').next().unwrap();
+            assert!(
+                under(&format!("{name} ({version})"))
+                    .iter()
+                    .any(|d| d == child),
+                "{w:?} is not a dependency line"
+            );
+        }
+    }
+}
