@@ -11,140 +11,195 @@
 //! `DEPENDENCIES` are the direct gems; each spec's indented lines name its
 //! dependencies). Others give no path.
 
-use std::collections::{HashMap, VecDeque};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::Path;
 
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::{cargo, read_text, Kind};
 
-/// A lockfile's packages and who depends on whom.
-#[derive(Debug, Clone, Default)]
-pub struct DepGraph {
-    /// `name version` of each node, for display.
-    labels: Vec<String>,
-    /// `(name, version)` of each node.
-    keys: Vec<(String, String)>,
-    edges: Vec<Vec<usize>>,
-    roots: Vec<usize>,
+/// `(name, version)` → the path to it: `name version` labels, the project
+/// first, the package last.
+pub type Paths = HashMap<(String, String), Vec<String>>;
+
+/// The shortest path from the project to each `(name, version)` asked for,
+/// in the lockfile at `path` (empty when its format has no graph or it does
+/// not read).
+pub fn paths_in_file(path: &Path, wanted: &[(&str, &str)]) -> Paths {
+    index_file(path)
+        .map(|i| i.paths_to(wanted))
+        .unwrap_or_default()
 }
 
-impl DepGraph {
-    fn node(&mut self, name: &str, version: &str) -> usize {
-        self.keys.push((name.to_string(), version.to_string()));
-        self.labels.push(if version.is_empty() {
-            name.to_string()
-        } else {
-            format!("{name} {version}")
-        });
-        self.edges.push(Vec::new());
-        self.keys.len() - 1
-    }
+/// Every package's shortest way in from the project, computed once.
+#[derive(Debug, Default)]
+pub struct PathIndex {
+    keys: Vec<(String, String)>,
+    parent: Vec<Option<usize>>,
+    depth: Vec<usize>,
+}
 
-    /// The shortest path from a root to each `(name, version)` asked for
-    /// that the graph holds: node labels, root first, the package last.
-    pub fn paths_to(&self, wanted: &[(&str, &str)]) -> HashMap<(String, String), Vec<String>> {
-        let mut parent: Vec<Option<usize>> = vec![None; self.keys.len()];
-        let mut seen = vec![false; self.keys.len()];
-        let mut queue = VecDeque::new();
-        for &r in &self.roots {
-            seen[r] = true;
-            queue.push_back(r);
-        }
-        while let Some(n) = queue.pop_front() {
-            for &d in &self.edges[n] {
-                if !seen[d] {
-                    seen[d] = true;
-                    parent[d] = Some(n);
-                    queue.push_back(d);
-                }
-            }
-        }
-        let mut out = HashMap::new();
+impl PathIndex {
+    /// The path to each `(name, version)` asked for that the graph reaches.
+    pub fn paths_to(&self, wanted: &[(&str, &str)]) -> Paths {
+        let mut out = Paths::new();
         for &(name, version) in wanted {
             let Some(target) = (0..self.keys.len())
-                .filter(|&i| seen[i] && self.keys[i].0 == name && self.keys[i].1 == version)
-                .min_by_key(|&i| depth(&parent, i))
+                .filter(|&i| self.depth[i] != usize::MAX)
+                .filter(|&i| self.keys[i].0 == name && self.keys[i].1 == version)
+                .min_by_key(|&i| self.depth[i])
             else {
                 continue;
             };
             let mut chain = vec![target];
-            while let Some(p) = parent[*chain.last().unwrap_or(&target)] {
+            let mut at = target;
+            while let Some(p) = self.parent[at] {
                 chain.push(p);
+                at = p;
             }
             chain.reverse();
-            out.insert(
-                (name.to_string(), version.to_string()),
-                chain.into_iter().map(|i| self.labels[i].clone()).collect(),
-            );
+            let labels = chain
+                .into_iter()
+                .map(|i| {
+                    let (n, v) = &self.keys[i];
+                    if v.is_empty() {
+                        n.clone()
+                    } else {
+                        format!("{n} {v}")
+                    }
+                })
+                .collect();
+            out.insert((name.to_string(), version.to_string()), labels);
         }
         out
     }
 }
 
-fn depth(parent: &[Option<usize>], mut i: usize) -> usize {
-    let mut d = 0;
-    while let Some(p) = parent[i] {
-        d += 1;
-        i = p;
-    }
-    d
-}
-
-/// The graph of the lockfile at `path`, if its format has one and it reads.
-pub fn of_file(path: &Path) -> Option<DepGraph> {
+/// The [`PathIndex`] of the lockfile at `path`, if its format has a graph
+/// and it reads.
+pub fn index_file(path: &Path) -> Option<PathIndex> {
     let kind = Kind::detect(path)?;
     let text = read_text(path).ok()?;
-    match kind {
+    let graph = match kind {
         Kind::CargoLock => cargo_graph(&text, path),
         Kind::PackageLock => npm_graph(&text),
         Kind::GemfileLock => gem_graph(&text),
         _ => None,
+    }?;
+    Some(graph.index())
+}
+
+/// A lockfile's packages (borrowed from its text) and who depends on whom,
+/// edges in one flat list.
+#[derive(Debug, Default)]
+struct DepGraph<'t> {
+    keys: Vec<(Cow<'t, str>, Cow<'t, str>)>,
+    /// Edges of node `i`: `targets[offsets[i]..offsets[i + 1]]`.
+    offsets: Vec<usize>,
+    targets: Vec<usize>,
+    roots: Vec<usize>,
+}
+
+impl<'t> DepGraph<'t> {
+    fn node(&mut self, name: impl Into<Cow<'t, str>>, version: impl Into<Cow<'t, str>>) -> usize {
+        self.keys.push((name.into(), version.into()));
+        self.keys.len() - 1
+    }
+
+    /// Starts node `i`'s edges; call in node order, then [`Self::edge`].
+    fn begin(&mut self) {
+        self.offsets.push(self.targets.len());
+    }
+
+    fn edge(&mut self, to: usize) {
+        self.targets.push(to);
+    }
+
+    fn edges(&self, i: usize) -> &[usize] {
+        let end = self
+            .offsets
+            .get(i + 1)
+            .copied()
+            .unwrap_or(self.targets.len());
+        &self.targets[self.offsets[i]..end]
+    }
+
+    /// Breadth-first from the roots: each node's parent on a shortest path.
+    fn index(self) -> PathIndex {
+        let n = self.keys.len();
+        let mut parent: Vec<Option<usize>> = vec![None; n];
+        let mut depth = vec![usize::MAX; n];
+        let mut queue = VecDeque::new();
+        for &r in &self.roots {
+            depth[r] = 0;
+            queue.push_back(r);
+        }
+        while let Some(i) = queue.pop_front() {
+            for &d in self.edges(i) {
+                if depth[d] == usize::MAX {
+                    depth[d] = depth[i] + 1;
+                    parent[d] = Some(i);
+                    queue.push_back(d);
+                }
+            }
+        }
+        PathIndex {
+            keys: self
+                .keys
+                .into_iter()
+                .map(|(n, v)| (n.into_owned(), v.into_owned()))
+                .collect(),
+            parent,
+            depth,
+        }
     }
 }
 
-fn cargo_graph(text: &str, path: &Path) -> Option<DepGraph> {
+fn cargo_graph<'t>(text: &'t str, path: &Path) -> Option<DepGraph<'t>> {
     let lock = match cargo::scan_lock(text) {
         Some(l) => l,
         None => cargo::parse_lock_toml(text, path).ok()?,
     };
     let mut g = DepGraph::default();
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-    for e in &lock.entries {
-        let i = g.node(&e.name, &e.version);
+    // Each name's entries, in file order (usually one; a few crates appear
+    // at two versions).
+    let mut by_name: rustc_hash::FxHashMap<&str, Vec<usize>> = rustc_hash::FxHashMap::default();
+    by_name.reserve(lock.entries.len());
+    for (i, e) in lock.entries.iter().enumerate() {
+        g.node(e.name.clone(), e.version.clone());
         by_name.entry(e.name.as_ref()).or_default().push(i);
         if e.source.is_none() && !e.checksum {
             g.roots.push(i);
         }
     }
-    for (i, e) in lock.entries.iter().enumerate() {
+    for e in &lock.entries {
+        g.begin();
         for d in e.deps() {
-            let mut parts = d.split(' ');
-            let name = parts.next().unwrap_or_default();
-            let version = parts.next();
-            let Some(candidates) = by_name.get(name) else {
-                continue;
-            };
-            let to = candidates
-                .iter()
-                .copied()
-                .find(|&c| version.is_none_or(|v| g.keys[c].1 == v));
+            let (name, rest) = d.split_once(' ').unwrap_or((d, ""));
+            let version = rest.split(' ').next().filter(|v| !v.is_empty());
+            let to = by_name.get(name).and_then(|ids| {
+                ids.iter()
+                    .copied()
+                    .find(|&i| version.is_none_or(|v| lock.entries[i].version == v))
+            });
             if let Some(to) = to {
-                g.edges[i].push(to);
+                g.edge(to);
             }
         }
     }
     Some(g)
 }
 
-fn gem_graph(text: &str) -> Option<DepGraph> {
+fn gem_graph(text: &str) -> Option<DepGraph<'_>> {
     let mut g = DepGraph::default();
     let project = g.node("(project)", "");
     g.roots.push(project);
-    let mut by_name: HashMap<String, usize> = HashMap::new();
-    // First the specs (nodes), remembering each one's dependency names.
-    let mut deps: Vec<(usize, String)> = Vec::new();
-    let mut direct: Vec<String> = Vec::new();
+    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    // The specs (nodes) with their dependency names, and the direct gems.
+    let mut deps: Vec<(usize, &str)> = Vec::new();
+    let mut direct: Vec<&str> = Vec::new();
     let (mut section, mut current) = ("", None);
     for line in text.lines() {
         let line = line.trim_end();
@@ -160,88 +215,139 @@ fn gem_graph(text: &str) -> Option<DepGraph> {
             ("GEM" | "GIT" | "PATH", 4) => {
                 let (name, version) = super::ruby::spec(item).ok()?;
                 let i = g.node(name, version);
-                by_name.entry(name.to_string()).or_insert(i);
+                by_name.entry(name).or_insert(i);
                 current = Some(i);
             }
             ("GEM" | "GIT" | "PATH", 6) => {
                 if let Some(i) = current {
-                    deps.push((i, name.to_string()));
+                    deps.push((i, name));
                 }
             }
-            ("DEPENDENCIES", 2) => direct.push(name.to_string()),
+            ("DEPENDENCIES", 2) => direct.push(name),
             _ => {}
         }
     }
-    for name in direct {
-        if let Some(&to) = by_name.get(&name) {
-            g.edges[project].push(to);
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); g.keys.len()];
+    edges[project] = direct
+        .iter()
+        .filter_map(|n| by_name.get(n).copied())
+        .collect();
+    for (from, name) in deps {
+        if let Some(&to) = by_name.get(name) {
+            edges[from].push(to);
         }
     }
-    for (from, name) in deps {
-        if let Some(&to) = by_name.get(&name) {
-            g.edges[from].push(to);
-        }
+    for e in edges {
+        g.begin();
+        e.into_iter().for_each(|to| g.edge(to));
     }
     Some(g)
 }
 
+/// A string borrowed from the text when it has no escapes.
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Str<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V(std::marker::PhantomData))
+    }
+}
+
+/// The names of a JSON object's keys, values skipped unread.
+#[derive(Debug, Default)]
+struct Keys<'a>(Vec<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Keys<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Keys<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Keys<'a>, M::Error> {
+                let mut keys = Vec::new();
+                while let Some(Str(k)) = map.next_key::<Str<'a>>()? {
+                    map.next_value::<IgnoredAny>()?;
+                    keys.push(k);
+                }
+                Ok(Keys(keys))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
 #[derive(Deserialize)]
-struct NpmLock {
-    packages: Option<HashMap<String, NpmEntry>>,
+struct NpmLock<'a> {
+    #[serde(borrow)]
+    packages: Option<BTreeMap<Cow<'a, str>, NpmEntry<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct NpmEntry {
-    #[serde(default)]
-    version: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    dependencies: HashMap<String, serde_json::Value>,
-    #[serde(default)]
-    dev_dependencies: HashMap<String, serde_json::Value>,
-    #[serde(default)]
-    optional_dependencies: HashMap<String, serde_json::Value>,
-    #[serde(default)]
-    peer_dependencies: HashMap<String, serde_json::Value>,
+struct NpmEntry<'a> {
+    #[serde(borrow, default)]
+    version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    dependencies: Keys<'a>,
+    #[serde(borrow, default)]
+    dev_dependencies: Keys<'a>,
+    #[serde(borrow, default)]
+    optional_dependencies: Keys<'a>,
+    #[serde(borrow, default)]
+    peer_dependencies: Keys<'a>,
 }
 
-fn npm_graph(text: &str) -> Option<DepGraph> {
-    let lock: NpmLock = serde_json::from_str(text).ok()?;
+fn npm_graph(text: &str) -> Option<DepGraph<'_>> {
+    let lock: NpmLock<'_> = serde_json::from_str(text).ok()?;
     let packages = lock.packages?;
     let mut g = DepGraph::default();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut keys: Vec<&String> = packages.keys().collect();
-    keys.sort();
-    for key in &keys {
-        let e = &packages[*key];
-        let name = match key.rfind("node_modules/") {
-            Some(i) => e
-                .name
-                .clone()
-                .unwrap_or_else(|| key[i + "node_modules/".len()..].to_string()),
-            None if key.is_empty() => e.name.clone().unwrap_or_else(|| "(project)".into()),
-            None => e.name.clone().unwrap_or_else(|| key.to_string()),
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(packages.len());
+    for (key, e) in &packages {
+        let name: Cow<'_, str> = match (&e.name, key.rfind("node_modules/")) {
+            (Some(n), _) => n.clone(),
+            (None, Some(i)) => Cow::Owned(key[i + "node_modules/".len()..].to_string()),
+            (None, None) if key.is_empty() => Cow::Borrowed("(project)"),
+            (None, None) => key.clone(),
         };
-        let i = g.node(&name, e.version.as_deref().unwrap_or(""));
-        index.insert(key.as_str(), i);
+        let i = g.node(
+            name.into_owned(),
+            e.version.as_deref().unwrap_or("").to_string(),
+        );
+        index.insert(key.as_ref(), i);
         if !key.contains("node_modules/") {
             g.roots.push(i); // the project and its workspace folders
         }
     }
-    for key in &keys {
-        let e = &packages[*key];
-        let from = index[key.as_str()];
+    let mut buf = String::new();
+    for (key, e) in &packages {
+        g.begin();
         let names = e
             .dependencies
-            .keys()
-            .chain(e.optional_dependencies.keys())
-            .chain(e.peer_dependencies.keys())
-            .chain(e.dev_dependencies.keys());
+            .0
+            .iter()
+            .chain(&e.optional_dependencies.0)
+            .chain(&e.peer_dependencies.0)
+            .chain(&e.dev_dependencies.0);
         for dep in names {
-            if let Some(to) = resolve_node(&index, key, dep) {
-                g.edges[from].push(to);
+            if let Some(to) = resolve_node(&index, key, dep, &mut buf) {
+                g.edge(to);
             }
         }
     }
@@ -249,24 +355,31 @@ fn npm_graph(text: &str) -> Option<DepGraph> {
 }
 
 /// Where Node finds `dep` required from the package at `key`: its own
-/// `node_modules`, then each enclosing one up to the top.
-fn resolve_node(index: &HashMap<&str, usize>, key: &str, dep: &str) -> Option<usize> {
-    let mut base = key.to_string();
+/// `node_modules`, then each enclosing one up to the top. `buf` is scratch.
+fn resolve_node(
+    index: &HashMap<&str, usize>,
+    key: &str,
+    dep: &str,
+    buf: &mut String,
+) -> Option<usize> {
+    let mut base = key;
     loop {
-        let candidate = if base.is_empty() {
-            format!("node_modules/{dep}")
-        } else {
-            format!("{base}/node_modules/{dep}")
-        };
-        if let Some(&i) = index.get(candidate.as_str()) {
+        buf.clear();
+        if !base.is_empty() {
+            buf.push_str(base);
+            buf.push('/');
+        }
+        buf.push_str("node_modules/");
+        buf.push_str(dep);
+        if let Some(&i) = index.get(buf.as_str()) {
             return Some(i);
         }
         if base.is_empty() {
             return None;
         }
         base = match base.rfind("/node_modules/") {
-            Some(i) => base[..i].to_string(),
-            None => String::new(),
+            Some(i) => &base[..i],
+            None => "",
         };
     }
 }
@@ -281,12 +394,11 @@ mod tests {
         index.insert("node_modules/a", 1);
         index.insert("node_modules/a/node_modules/b", 2);
         index.insert("node_modules/b", 3);
-        assert_eq!(resolve_node(&index, "node_modules/a", "b"), Some(2));
-        assert_eq!(resolve_node(&index, "", "b"), Some(3));
-        assert_eq!(
-            resolve_node(&index, "node_modules/a/node_modules/b", "a"),
-            Some(1)
-        );
-        assert_eq!(resolve_node(&index, "node_modules/a", "c"), None);
+        let mut buf = String::new();
+        let mut r = |key, dep| resolve_node(&index, key, dep, &mut buf);
+        assert_eq!(r("node_modules/a", "b"), Some(2));
+        assert_eq!(r("", "b"), Some(3));
+        assert_eq!(r("node_modules/a/node_modules/b", "a"), Some(1));
+        assert_eq!(r("node_modules/a", "c"), None);
     }
 }
