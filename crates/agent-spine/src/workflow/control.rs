@@ -10,8 +10,8 @@ use agent_immune::pipeline::{self, ScanRequest};
 use autonomic_core::config::Config;
 
 use super::journal::{
-    DecisionOutcome, Journal, JournalError, NewDecision, NewRequest, Request, RequestKind,
-    RequestStatus, Verdict,
+    DecisionOutcome, Delivered, Journal, JournalError, NewDecision, NewRequest, Request,
+    RequestKind, RequestStatus, Verdict,
 };
 use super::load;
 use super::model::{GateWhen, NodeKind, ScanTarget};
@@ -98,6 +98,26 @@ pub fn answer(
     via: &str,
     reason: Option<String>,
 ) -> Result<(u64, Option<Request>), ControlError> {
+    let req = answerable(journal, run, verdict, request)?;
+    let seq = journal.append_decision(&NewDecision {
+        run: run.clone(),
+        request: req.as_ref().map(|r| r.id.clone()),
+        verdict,
+        by: by.to_owned(),
+        via: via.to_owned(),
+        reason,
+    })?;
+    Ok((seq, req))
+}
+
+/// The open request an answer goes to (`None` for a cancel of the whole
+/// run), after the checks that can be made before the engine's.
+fn answerable(
+    journal: &Journal,
+    run: &RunId,
+    verdict: Verdict,
+    request: Option<&str>,
+) -> Result<Option<Request>, ControlError> {
     let Some(record) = journal.run(run)? else {
         return Err(ControlError::UnknownRun(run.clone()));
     };
@@ -120,15 +140,106 @@ pub fn answer(
             });
         }
     }
-    let seq = journal.append_decision(&NewDecision {
-        run: run.clone(),
+    Ok(req)
+}
+
+/// An answer a channel (Slack) carried for a person.
+#[derive(Debug, Clone)]
+pub struct ChannelAnswer<'a> {
+    /// The channel: `slack`.
+    pub channel: &'a str,
+    /// The channel's id of this delivery (a Socket Mode envelope id): a
+    /// redelivery carries the same one.
+    pub delivery: &'a str,
+    /// Who answered, as the channel names them (a Slack user id).
+    pub user: &'a str,
+    /// True when the channel says a bot or app sent it.
+    pub is_bot: bool,
+    /// The run.
+    pub run: RunId,
+    /// The request answered, when the answer names one.
+    pub request: Option<&'a str>,
+    /// The answer.
+    pub verdict: Verdict,
+    /// Where it came from, for the decision's reason (`button in C0…`,
+    /// `thread reply …`).
+    pub context: Option<String>,
+}
+
+/// What became of a [`ChannelAnswer`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChannelOutcome {
+    /// In the decision log for the engine to judge.
+    Journaled {
+        /// The decision's sequence number.
+        seq: u64,
+        /// The request it answers (`None`: a cancel of the run).
+        request: Option<Request>,
+    },
+    /// This delivery was taken before: nothing appended.
+    Duplicate {
+        /// The decision it made then, if any.
+        seq: Option<u64>,
+    },
+    /// Not an answer that counts (a bot; someone not in `approvers`);
+    /// recorded so a redelivery is recognised. The channel tells the person
+    /// and the caller audits it.
+    Ignored {
+        /// Why, as one line.
+        why: String,
+    },
+}
+
+/// Takes an answer a channel delivered: only `approvers` count (none
+/// configured: nobody), bots never do, and a delivery is taken once — the
+/// channel may acknowledge it after this returns `Ok`.
+///
+/// # Errors
+///
+/// As [`answer`]: an unknown or finished run, no or several open requests,
+/// an expired request (the channel offers a fresh one), a journal failure.
+pub fn answer_delivered(
+    journal: &mut Journal,
+    a: &ChannelAnswer<'_>,
+    approvers: &[String],
+) -> Result<ChannelOutcome, ControlError> {
+    let ignored = if a.is_bot {
+        Some("an answer from a bot or app never counts".to_owned())
+    } else if approvers.is_empty() {
+        Some(format!(
+            "no approvers are configured for {} (`[mouth] slack_approvers`): nobody may answer there",
+            a.channel
+        ))
+    } else if !approvers.iter().any(|u| u == a.user) {
+        Some(format!(
+            "{} is not an approver (`[mouth] slack_approvers`)",
+            a.user
+        ))
+    } else {
+        None
+    };
+    if let Some(why) = ignored {
+        return Ok(if journal.record_delivery(a.channel, a.delivery)? {
+            ChannelOutcome::Ignored { why }
+        } else {
+            ChannelOutcome::Duplicate { seq: None }
+        });
+    }
+    let req = answerable(journal, &a.run, a.verdict, a.request)?;
+    let d = NewDecision {
+        run: a.run.clone(),
         request: req.as_ref().map(|r| r.id.clone()),
-        verdict,
-        by: by.to_owned(),
-        via: via.to_owned(),
-        reason,
-    })?;
-    Ok((seq, req))
+        verdict: a.verdict,
+        by: a.user.to_owned(),
+        via: a.channel.to_owned(),
+        reason: a.context.clone(),
+    };
+    Ok(
+        match journal.append_delivered_decision(&d, a.channel, a.delivery)? {
+            Delivered::New(seq) => ChannelOutcome::Journaled { seq, request: req },
+            Delivered::Duplicate(seq) => ChannelOutcome::Duplicate { seq },
+        },
+    )
 }
 
 fn pick_request(

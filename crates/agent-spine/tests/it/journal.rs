@@ -1079,3 +1079,132 @@ proptest! {
         }
     }
 }
+
+/// A journal with one run waiting on one open request.
+fn waiting() -> (Journal, RunId, String) {
+    let mut j = Journal::open_in_memory().unwrap();
+    let run = id("cccccc");
+    j.create_run(&new_run(&run, &[("approve", false)])).unwrap();
+    let (req, _) = j
+        .open_request(&request(&run, Some("approve"), RequestKind::Node))
+        .unwrap();
+    (j, run, req.id)
+}
+
+#[test]
+fn a_channel_delivery_is_taken_once_and_ignored_ones_are_remembered() {
+    use agent_spine::workflow::control::{answer_delivered, ChannelAnswer, ChannelOutcome};
+    let (mut j, run, req) = waiting();
+    let approvers = vec!["U01APPROVER".to_owned()];
+    let answer = |delivery: &'static str, user: &'static str, is_bot: bool| ChannelAnswer {
+        channel: "slack",
+        delivery,
+        user,
+        is_bot,
+        run: run.clone(),
+        request: None,
+        verdict: Verdict::Approve,
+        context: Some("button".into()),
+    };
+    // Someone else, then a bot (even one named as an approver): ignored,
+    // nothing appended, each recorded so a redelivery is recognised.
+    for (delivery, user, bot, why) in [
+        ("env-1", "U02STRANGER", false, "is not an approver"),
+        ("env-2", "U01APPROVER", true, "bot"),
+    ] {
+        match answer_delivered(&mut j, &answer(delivery, user, bot), &approvers).unwrap() {
+            ChannelOutcome::Ignored { why: w } => assert!(w.contains(why), "{w}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            answer_delivered(&mut j, &answer(delivery, user, bot), &approvers).unwrap(),
+            ChannelOutcome::Duplicate { seq: None }
+        );
+    }
+    assert!(j.decisions(&run).unwrap().is_empty());
+    // No approvers configured: nobody counts, not even a listed-looking id.
+    match answer_delivered(&mut j, &answer("env-3", "U01APPROVER", false), &[]).unwrap() {
+        ChannelOutcome::Ignored { why } => assert!(why.contains("no approvers"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // The approver: appended once; the redelivery is the same decision.
+    let seq = match answer_delivered(&mut j, &answer("env-4", "U01APPROVER", false), &approvers)
+        .unwrap()
+    {
+        ChannelOutcome::Journaled { seq, request } => {
+            assert_eq!(request.unwrap().id, req);
+            seq
+        }
+        other => panic!("{other:?}"),
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            answer_delivered(&mut j, &answer("env-4", "U01APPROVER", false), &approvers).unwrap(),
+            ChannelOutcome::Duplicate { seq: Some(seq) }
+        );
+    }
+    let ds = j.decisions(&run).unwrap();
+    assert_eq!(ds.len(), 1);
+    assert_eq!(
+        (ds[0].by.as_str(), ds[0].via.as_str()),
+        ("U01APPROVER", "slack")
+    );
+}
+
+#[test]
+fn a_channel_answer_to_an_expired_request_is_refused_and_appends_nothing() {
+    use agent_spine::workflow::control::{answer_delivered, ChannelAnswer};
+    let mut j = Journal::open_in_memory().unwrap();
+    let run = id("dddddd");
+    j.create_run(&new_run(&run, &[("approve", false)])).unwrap();
+    let mut old = request(&run, Some("approve"), RequestKind::Node);
+    old.expires_at = OffsetDateTime::now_utc() - Duration::minutes(1);
+    j.open_request(&old).unwrap();
+    let err = answer_delivered(
+        &mut j,
+        &ChannelAnswer {
+            channel: "slack",
+            delivery: "env-9",
+            user: "U01APPROVER",
+            is_bot: false,
+            run: run.clone(),
+            request: None,
+            verdict: Verdict::Approve,
+            context: None,
+        },
+        &["U01APPROVER".to_owned()],
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+    assert!(err.hint().unwrap().contains("resend"));
+    assert!(j.decisions(&run).unwrap().is_empty());
+}
+
+#[test]
+fn posts_map_requests_to_messages_and_back() {
+    use agent_spine::workflow::journal::Post;
+    let (mut j, _run, req) = waiting();
+    let post = Post {
+        request: req.clone(),
+        channel: "slack".into(),
+        conversation: "C0123ABCD".into(),
+        ts: "1700000000.000100".into(),
+    };
+    j.record_post(&post).unwrap();
+    assert_eq!(j.post_of(&req, "slack").unwrap(), Some(post.clone()));
+    assert_eq!(
+        j.post_at("slack", "C0123ABCD", "1700000000.000100")
+            .unwrap(),
+        Some(post)
+    );
+    assert_eq!(j.post_at("slack", "C0123ABCD", "1.2").unwrap(), None);
+    let err = j
+        .record_post(&Post {
+            request: "ap-zzzzzz".into(),
+            channel: "slack".into(),
+            conversation: "C1".into(),
+            ts: "1".into(),
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("ap-zzzzzz"), "{err}");
+}

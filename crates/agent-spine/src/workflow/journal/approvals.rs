@@ -400,51 +400,10 @@ impl Journal {
     /// failures.
     pub fn append_decision(&mut self, d: &NewDecision) -> Result<u64> {
         let path = self.path.clone();
-        let err = |e| JournalError::sqlite(&path, e);
-        let tx = self.write().map_err(err)?;
-        check_exists(&tx, &path, &d.run, None)?;
-        if let Some(id) = &d.request {
-            let owner: Option<String> = tx
-                .query_row("SELECT run FROM requests WHERE id = ?1", [id], |r| r.get(0))
-                .optional()
-                .map_err(err)?;
-            match owner {
-                None => {
-                    return Err(JournalError::UnknownRequest {
-                        path: path.clone(),
-                        id: id.clone(),
-                    })
-                }
-                Some(owner) if owner != d.run.as_str() => {
-                    return Err(JournalError::RequestOfAnotherRun {
-                        path: path.clone(),
-                        id: id.clone(),
-                        owner: RunId::parse(&owner).map_err(|e| {
-                            JournalError::bad_row(&path, "requests", id.as_str(), e.to_string())
-                        })?,
-                        run: d.run.clone(),
-                    })
-                }
-                Some(_) => {}
-            }
-        }
-        tx.execute(
-            "INSERT INTO decisions (run, request, verdict, by_whom, via, reason, at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                d.run.as_str(),
-                d.request,
-                d.verdict.as_str(),
-                d.by,
-                d.via,
-                d.reason,
-                now_ms()
-            ],
-        )
-        .map_err(err)?;
-        let seq = tx.last_insert_rowid();
-        tx.commit().map_err(err)?;
-        Ok(u64::try_from(seq).unwrap_or_default())
+        let tx = self.write().map_err(|e| JournalError::sqlite(&path, e))?;
+        let seq = insert_decision(&tx, &path, d)?;
+        tx.commit().map_err(|e| JournalError::sqlite(&path, e))?;
+        Ok(seq)
     }
 
     /// The decisions not settled yet, oldest first.
@@ -558,4 +517,55 @@ impl Journal {
             .and_then(|mut s| s.query_map([run.as_str()], decision_row)?.collect())
             .map_err(|e| self.err(e))
     }
+}
+
+/// Checks and inserts a decision in an open write (see
+/// [`Journal::append_decision`]); returns its sequence number.
+pub(super) fn insert_decision(
+    tx: &rusqlite::Connection,
+    path: &std::path::Path,
+    d: &NewDecision,
+) -> Result<u64> {
+    let err = |e| JournalError::sqlite(path, e);
+    check_exists(tx, path, &d.run, None)?;
+    if let Some(id) = &d.request {
+        let owner: Option<String> = tx
+            .query_row("SELECT run FROM requests WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(err)?;
+        match owner {
+            None => {
+                return Err(JournalError::UnknownRequest {
+                    path: path.to_path_buf(),
+                    id: id.clone(),
+                })
+            }
+            Some(owner) if owner != d.run.as_str() => {
+                return Err(JournalError::RequestOfAnotherRun {
+                    path: path.to_path_buf(),
+                    id: id.clone(),
+                    owner: RunId::parse(&owner).map_err(|e| {
+                        JournalError::bad_row(path, "requests", id.as_str(), e.to_string())
+                    })?,
+                    run: d.run.clone(),
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    tx.execute(
+        "INSERT INTO decisions (run, request, verdict, by_whom, via, reason, at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            d.run.as_str(),
+            d.request,
+            d.verdict.as_str(),
+            d.by,
+            d.via,
+            d.reason,
+            now_ms()
+        ],
+    )
+    .map_err(err)?;
+    Ok(u64::try_from(tx.last_insert_rowid()).unwrap_or_default())
 }

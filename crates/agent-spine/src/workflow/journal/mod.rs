@@ -40,6 +40,7 @@
 //! is not a journal.
 
 mod approvals;
+mod channels;
 mod error;
 mod events;
 mod runs;
@@ -60,6 +61,7 @@ pub use approvals::{
     Decision, DecisionOutcome, NewDecision, NewRequest, Request, RequestKind, RequestStatus,
     Verdict,
 };
+pub use channels::{Delivered, Post};
 pub use error::{JournalError, Result};
 pub use runs::{NewNode, NewRun, NodeRecord, RunRecord, RunSummary};
 

@@ -121,6 +121,31 @@ CREATE TABLE task_results (
 );
 CREATE INDEX task_results_run ON task_results (run);
 "#,
+    // v2: what channels other than the CLI delivered and posted. A
+    // delivery (a Slack envelope, a signed HTTP interaction) is recorded in
+    // the transaction that appends its decision, so a redelivery — the
+    // channel retries until acknowledged, and it is acknowledged only after
+    // this commit — is recognised and never answers twice. A post is where a
+    // request's message went, to update it once decided and to match a
+    // thread reply to its request.
+    r#"
+CREATE TABLE channel_deliveries (
+    channel  TEXT    NOT NULL,
+    delivery TEXT    NOT NULL,
+    decision INTEGER REFERENCES decisions (seq),
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (channel, delivery)
+);
+CREATE TABLE channel_posts (
+    request      TEXT    NOT NULL REFERENCES requests (id),
+    channel      TEXT    NOT NULL,
+    conversation TEXT    NOT NULL,
+    ts           TEXT    NOT NULL,
+    at           INTEGER NOT NULL,
+    PRIMARY KEY (request, channel)
+);
+CREATE UNIQUE INDEX channel_posts_message ON channel_posts (channel, conversation, ts);
+"#,
 ];
 
 /// The version a fully migrated journal has.
