@@ -36,6 +36,7 @@ mod context;
 pub mod corpus;
 mod engine;
 mod names;
+pub mod outbound;
 mod payload;
 pub mod programs;
 mod python;
