@@ -48,7 +48,7 @@ fn slack_specials(text: &str, out: &mut Vec<Hit>) {
                 range,
                 &format!("<!{}>", name.to_ascii_lowercase()),
             ));
-        } else if name.len() > 8 && name[..8].eq_ignore_ascii_case("subteam^") {
+        } else if name.len() > 8 && name.as_bytes()[..8].eq_ignore_ascii_case(b"subteam^") {
             out.push(mention(rules::MENTION_SUBTEAM, range, "<!subteam^…>"));
         }
     }
@@ -102,6 +102,8 @@ mod tests {
         assert!(ids("<!date^1392734382^{date}|Feb 18>").is_empty());
         assert!(ids("<!channel").is_empty());
         assert!(ids("<!subteam^>").is_empty());
+        // Regression: a multi-byte char across byte 8 of the name panicked.
+        assert!(ids("<!www.。eyJ>").is_empty());
     }
 
     #[test]
