@@ -200,7 +200,7 @@ pub fn validate_outbound(message: &OutboundMessage, policy: &OutboundPolicy) -> 
         };
     }
     let hits = scan_all(text, policy);
-    let redacted = redact::redact(text, hits.iter().filter_map(|h| h.hide.clone()).collect());
+    let redacted = redact::redact(text, hits.iter().filter_map(|h| h.hide.clone()));
     let findings: Vec<OutboundFinding> = hits
         .into_iter()
         .map(|h| OutboundFinding {

@@ -9,8 +9,8 @@ pub(crate) const MARK: &str = "…[redacted]";
 
 /// `text` with every range in `hide` replaced by [`MARK`]. Ranges are byte
 /// offsets; ones off a char boundary are widened to the enclosing chars.
-pub(crate) fn redact(text: &str, mut hide: Vec<Range<usize>>) -> String {
-    hide.retain(|r| r.start < r.end);
+pub(crate) fn redact(text: &str, hide: impl IntoIterator<Item = Range<usize>>) -> String {
+    let mut hide: Vec<Range<usize>> = hide.into_iter().filter(|r| r.start < r.end).collect();
     hide.sort_by_key(|r| r.start);
     let mut merged: Vec<Range<usize>> = Vec::new();
     for r in hide {
@@ -53,18 +53,18 @@ mod tests {
     #[test]
     fn merges_overlapping_and_touching_ranges() {
         assert_eq!(
-            redact("abcdefgh", vec![5..7, 1..3, 2..4]),
+            redact("abcdefgh", [5..7, 1..3, 2..4]),
             "a…[redacted]e…[redacted]h"
         );
-        assert_eq!(redact("abcdef", vec![1..3, 3..5]), "a…[redacted]f");
-        assert_eq!(redact("abc", vec![]), "abc");
-        assert_eq!(redact("abc", vec![2..2]), "abc");
+        assert_eq!(redact("abcdef", [1..3, 3..5]), "a…[redacted]f");
+        assert_eq!(redact("abc", []), "abc");
+        assert_eq!(redact("abc", std::iter::once(2..2)), "abc");
     }
 
     #[test]
     fn widens_to_char_boundaries_and_clamps() {
         // 'é' is two bytes: hiding its second byte hides the whole char.
-        assert_eq!(redact("aéb", vec![2..3]), "a…[redacted]b");
-        assert_eq!(redact("ab", vec![1..99]), "a…[redacted]");
+        assert_eq!(redact("aéb", std::iter::once(2..3)), "a…[redacted]b");
+        assert_eq!(redact("ab", std::iter::once(1..99)), "a…[redacted]");
     }
 }

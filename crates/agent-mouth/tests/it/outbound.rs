@@ -22,7 +22,10 @@ fn token(prefix: &str, body: &str) -> String {
         *slot = BASE62[(n % 62) as usize];
         n /= 62;
     }
-    format!("{prefix}{body}{}", std::str::from_utf8(&check).unwrap())
+    format!(
+        "{prefix}{body}{}",
+        std::str::from_utf8(&check).expect("base62 is ASCII")
+    )
 }
 
 fn policy() -> OutboundPolicy {
@@ -263,7 +266,7 @@ fn validated_message_is_send_and_sync() {
 
 fn base62_body() -> impl Strategy<Value = String> {
     proptest::collection::vec(proptest::sample::select(BASE62.to_vec()), 30)
-        .prop_map(|v| String::from_utf8(v).unwrap())
+        .prop_map(|v| String::from_utf8(v).expect("base62 is ASCII"))
 }
 
 proptest! {
