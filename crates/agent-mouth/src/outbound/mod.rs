@@ -6,7 +6,7 @@
 //! accepts.
 //!
 //! What it owns: the outbound rule catalogue ([`RULES`]), secret formats
-//! ([`tokens`](self) with GitHub's and npm's CRC32 checksums verified, PEM
+//! (tokens, with GitHub's and npm's CRC32 checksums verified, PEM
 //! keys and JWTs, values named as credentials, known secrets), mass
 //! mentions, links and their real hosts, and redaction.
 //!
