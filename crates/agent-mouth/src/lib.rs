@@ -15,6 +15,18 @@
 //! layer crate. It is a pure function from source text to a decision;
 //! enforcement belongs to agent-muscle and routing to agent-spine.
 //!
+//! # Outbound messages
+//!
+//! The same door guards what Autonomic says, not only what it runs:
+//! [`outbound::validate_outbound`] checks every Slack, GitHub or e-mail
+//! message for secrets (GitHub and npm tokens with their CRC32 checksum
+//! verified, Slack, AWS, Google, Stripe, OpenAI and PyPI keys, PEM private
+//! keys, JWTs, credential-named values, the caller's known secrets), mass
+//! mentions and links to unlisted hosts, and returns the text redacted.
+//! Unless it denies, it also returns an [`outbound::ValidatedMessage`],
+//! which only this crate can build and which is the only thing a transport
+//! accepts. Still pure: the caller reads masked files and sends.
+//!
 //! # Examples
 //!
 //! ```
@@ -36,6 +48,7 @@ mod context;
 pub mod corpus;
 mod engine;
 mod names;
+pub mod outbound;
 mod payload;
 pub mod programs;
 mod python;

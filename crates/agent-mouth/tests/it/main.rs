@@ -5,6 +5,7 @@ mod catalog;
 mod corpus;
 mod git_config;
 mod normalize;
+mod outbound;
 mod programs;
 mod python_flow;
 mod python_ts;
