@@ -1,0 +1,51 @@
+//! agent-mouth-slack: the Slack transport for approval requests.
+//!
+//! What it owns: Slack's wire protocols — the Web API (`auth.test`,
+//! `chat.postMessage`, `chat.update`, `apps.connections.open`, with Slack's
+//! error codes, rate limits and retries), Socket Mode envelopes and their
+//! acknowledgements, the signature on requests Slack sends to a request URL
+//! ([`verify_request`]), and the Block Kit rendering of an approval request
+//! ([`ApprovalRequest`]): the seed-format text, the blocks with Approve /
+//! Reject buttons, and the decided form that replaces them. It also parses
+//! what comes back (button clicks, `yes` / `no` thread replies) into
+//! [`Answer`]s.
+//!
+//! What it must not do: decide approvals — it only delivers requests and
+//! reports answers; the engine that journaled the request decides which
+//! answer counts. It must not send anything that did not pass agent-mouth's
+//! outbound validation: every message goes out through [`Outgoing`], which
+//! only validation produces (see [`outgoing`] for the one seam). It must not
+//! read tokens or secrets from anywhere but the values it is given (no
+//! environment, no files), nor print them: [`SlackToken`] and
+//! [`SigningSecret`] redact themselves. It depends on agent-mouth and
+//! autonomic-core only, never on agent-spine or another layer.
+//!
+//! # Examples
+//!
+//! ```
+//! use agent_mouth_slack::ApprovalRequest;
+//!
+//! let req = ApprovalRequest {
+//!     workflow: "deploy-frontend".into(),
+//!     run_id: "wf-20240315-abc123".into(),
+//!     node: None,
+//!     action: "git push origin main".into(),
+//!     risk: "high".into(),
+//!     sandbox: "firecracker".into(),
+//!     dependencies: vec!["agent-muscle".into(), "agent-brain".into()],
+//!     reasons: vec![],
+//!     expires_in_minutes: 30,
+//! };
+//! assert!(req.text().starts_with("🔒 Approval Required: Workflow \"deploy-frontend\""));
+//! let blocks = req.blocks();
+//! assert_eq!(blocks[1]["elements"][0]["action_id"], "autonomic_approve");
+//! ```
+
+mod blocks;
+mod secret;
+
+pub use blocks::{
+    escape, ApprovalRequest, Decided, Outcome, Rendered, ACTIONS_BLOCK_ID, APPROVE_ACTION_ID,
+    REJECT_ACTION_ID,
+};
+pub use secret::{SecretError, SigningSecret, SlackToken, TokenKind};

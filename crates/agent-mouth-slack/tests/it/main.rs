@@ -1,0 +1,3 @@
+//! agent-mouth-slack's integration tests: one binary, shared helpers.
+
+mod blocks;
