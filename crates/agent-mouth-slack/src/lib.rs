@@ -43,9 +43,11 @@
 
 mod blocks;
 mod secret;
+mod signing;
 
 pub use blocks::{
     escape, ApprovalRequest, Decided, Outcome, Rendered, ACTIONS_BLOCK_ID, APPROVE_ACTION_ID,
     REJECT_ACTION_ID,
 };
 pub use secret::{SecretError, SigningSecret, SlackToken, TokenKind};
+pub use signing::{sign_request, verify_request, VerifyError, MAX_CLOCK_SKEW_SECS};

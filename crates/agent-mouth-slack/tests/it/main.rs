@@ -1,3 +1,4 @@
 //! agent-mouth-slack's integration tests: one binary, shared helpers.
 
 mod blocks;
+mod signing;
