@@ -42,12 +42,17 @@
 //! ```
 
 mod blocks;
+pub mod outgoing;
 mod secret;
 mod signing;
+mod web;
 
+pub use autonomic_core::Decision;
 pub use blocks::{
     escape, ApprovalRequest, Decided, Outcome, Rendered, ACTIONS_BLOCK_ID, APPROVE_ACTION_ID,
     REJECT_ACTION_ID,
 };
+pub use outgoing::Outgoing;
 pub use secret::{SecretError, SigningSecret, SlackToken, TokenKind};
 pub use signing::{sign_request, verify_request, VerifyError, MAX_CLOCK_SKEW_SECS};
+pub use web::{AuthInfo, Posted, WebClient, WebClientBuilder, WebError, DEFAULT_BASE_URL};

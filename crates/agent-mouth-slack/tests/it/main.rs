@@ -1,4 +1,6 @@
 //! agent-mouth-slack's integration tests: one binary, shared helpers.
 
 mod blocks;
+mod fake_slack;
 mod signing;
+mod web;

@@ -12,7 +12,7 @@ const DOC_SIG: &str = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666
 const DOC_NOW: i64 = 1_531_420_618;
 
 fn secret() -> SigningSecret {
-    SigningSecret::new(DOC_SECRET).unwrap()
+    SigningSecret::new(DOC_SECRET).expect("the documented secret")
 }
 
 #[test]
