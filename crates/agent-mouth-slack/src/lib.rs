@@ -41,12 +41,14 @@
 //! assert_eq!(blocks[1]["elements"][0]["action_id"], "autonomic_approve");
 //! ```
 
+mod answer;
 mod blocks;
 pub mod outgoing;
 mod secret;
 mod signing;
 mod web;
 
+pub use answer::{answer_from_event, answer_from_interaction, Answer, AnswerAction};
 pub use autonomic_core::Decision;
 pub use blocks::{
     escape, ApprovalRequest, Decided, Outcome, Rendered, ACTIONS_BLOCK_ID, APPROVE_ACTION_ID,

@@ -1,5 +1,6 @@
 //! agent-mouth-slack's integration tests: one binary, shared helpers.
 
+mod answer;
 mod blocks;
 mod fake_slack;
 mod signing;
