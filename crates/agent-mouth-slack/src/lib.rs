@@ -46,6 +46,7 @@ mod blocks;
 pub mod outgoing;
 mod secret;
 mod signing;
+mod socket;
 mod web;
 
 pub use answer::{answer_from_event, answer_from_interaction, Answer, AnswerAction};
@@ -57,4 +58,5 @@ pub use blocks::{
 pub use outgoing::Outgoing;
 pub use secret::{SecretError, SigningSecret, SlackToken, TokenKind};
 pub use signing::{sign_request, verify_request, VerifyError, MAX_CLOCK_SKEW_SECS};
+pub use socket::{Envelope, EnvelopeKind, SocketError, SocketMode, SocketModeConfig};
 pub use web::{AuthInfo, Posted, WebClient, WebClientBuilder, WebError, DEFAULT_BASE_URL};

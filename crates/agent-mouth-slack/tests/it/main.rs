@@ -3,5 +3,7 @@
 mod answer;
 mod blocks;
 mod fake_slack;
+mod fake_socket;
 mod signing;
+mod socket;
 mod web;
