@@ -13,8 +13,9 @@
 //! What it must not do: decide approvals — it only delivers requests and
 //! reports answers; the engine that journaled the request decides which
 //! answer counts. It must not send anything that did not pass agent-mouth's
-//! outbound validation: every message goes out through [`Outgoing`], which
-//! only validation produces (see [`outgoing`] for the one seam). It must not
+//! outbound validation: every message goes out through [`Outgoing`] and is
+//! refused unless its decision is `allow` (see [`outgoing`] for the one
+//! seam; `Outgoing` is a placeholder for agent-mouth's `ValidatedMessage`). It must not
 //! read tokens or secrets from anywhere but the values it is given (no
 //! environment, no files), nor print them: [`SlackToken`] and
 //! [`SigningSecret`] redact themselves. It depends on agent-mouth and

@@ -9,7 +9,7 @@
 //! `outbound`: a type only agent-mouth can construct, with `text()`,
 //! `channel()` and `decision()`). To swap it, replace the placeholder
 //! struct below with `pub use agent_mouth::outbound::ValidatedMessage as
-//! Outgoing;` and adjust [`text`] / [`decision`] if its accessors return
+//! Outgoing;` and adjust the crate-private `text` / `decision` functions below if its accessors return
 //! other types. Nothing else in the crate names the placeholder's fields.
 
 use autonomic_core::Decision;

@@ -19,6 +19,7 @@ use std::fmt::Display;
 use std::io::ErrorKind;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -26,7 +27,7 @@ use serde_json::{json, Value};
 use tungstenite::client::IntoClientRequest;
 use tungstenite::protocol::WebSocketConfig;
 use tungstenite::stream::MaybeTlsStream;
-use tungstenite::{Message, WebSocket};
+use tungstenite::{Connector, Message, WebSocket};
 
 use crate::answer::{answer_from_event, answer_from_interaction, Answer};
 use crate::web::{WebClient, WebError};
@@ -93,6 +94,10 @@ pub enum SocketError {
     /// Slack disabled the app's Socket Mode link (`link_disabled`).
     #[error("Slack disabled this app's Socket Mode connection (link_disabled)")]
     LinkDisabled,
+    /// No TLS configuration could be built (the platform's trust store
+    /// could not be read).
+    #[error("no TLS configuration for Socket Mode: {0}")]
+    Tls(String),
     /// Connections kept failing.
     #[error("Socket Mode gave up after {failures} failed connections in a row; last: {last}")]
     TooManyFailures {
@@ -139,6 +144,7 @@ pub struct SocketMode<'a> {
     web: &'a WebClient,
     app_token: SlackToken,
     config: SocketModeConfig,
+    tls: Arc<rustls::ClientConfig>,
     seen: RecentIds,
 }
 
@@ -160,7 +166,8 @@ impl<'a> SocketMode<'a> {
     ///
     /// # Errors
     ///
-    /// [`SocketError::Token`] when `app_token` is not an app-level token.
+    /// [`SocketError::Token`] when `app_token` is not an app-level token,
+    /// [`SocketError::Tls`] when the platform's trust store is unusable.
     pub fn new(
         web: &'a WebClient,
         app_token: SlackToken,
@@ -177,6 +184,7 @@ impl<'a> SocketMode<'a> {
             web,
             app_token,
             config,
+            tls: tls_config()?,
             seen: RecentIds::default(),
         })
     }
@@ -236,7 +244,7 @@ impl<'a> SocketMode<'a> {
             }
             Err(e) => return Ok(End::Failed(format!("apps.connections.open: {e}"))),
         };
-        let mut socket = match connect(&url, &self.config) {
+        let mut socket = match connect(&url, &self.config, &self.tls) {
             Ok(s) => s,
             Err(reason) => return Ok(End::Failed(reason)),
         };
@@ -315,7 +323,11 @@ impl<'a> SocketMode<'a> {
 
 /// Connects and completes the WebSocket handshake within the timeout, then
 /// sets the idle poll.
-fn connect(url: &str, config: &SocketModeConfig) -> Result<Socket, String> {
+fn connect(
+    url: &str,
+    config: &SocketModeConfig,
+    tls: &Arc<rustls::ClientConfig>,
+) -> Result<Socket, String> {
     let request = url
         .into_client_request()
         .map_err(|e| format!("bad Socket Mode URL: {e}"))?;
@@ -356,7 +368,13 @@ fn connect(url: &str, config: &SocketModeConfig) -> Result<Socket, String> {
         let ws_config = WebSocketConfig::default()
             .max_message_size(Some(MAX_MESSAGE_BYTES))
             .max_frame_size(Some(MAX_MESSAGE_BYTES));
-        return match tungstenite::client_tls_with_config(request, stream, Some(ws_config), None) {
+        let connector = Connector::Rustls(Arc::clone(tls));
+        return match tungstenite::client_tls_with_config(
+            request,
+            stream,
+            Some(ws_config),
+            Some(connector),
+        ) {
             Ok((socket, _)) => {
                 timeouts(config.poll.max(Duration::from_millis(10)))?;
                 Ok(socket)
@@ -370,6 +388,20 @@ fn connect(url: &str, config: &SocketModeConfig) -> Result<Socket, String> {
         };
     }
     Err(last)
+}
+
+/// TLS for `wss://`: ring as the crypto provider (named, so another
+/// provider compiled into the binary cannot make the choice ambiguous) and
+/// the operating system's trust store, as the Web API client uses.
+fn tls_config() -> Result<Arc<rustls::ClientConfig>, SocketError> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_platform_verifier())
+        .map_err(|e| SocketError::Tls(e.to_string()))?
+        .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 enum Frame {

@@ -336,3 +336,29 @@ fn a_bot_token_is_not_an_app_token() {
         Err(SocketError::Token(_))
     ));
 }
+
+#[test]
+fn wss_to_a_server_without_tls_fails_cleanly() {
+    let fake = FakeSlack::start();
+    let socket = FakeSocket::start(vec![]);
+    let port = socket
+        .url
+        .split(':')
+        .nth(2)
+        .and_then(|p| p.split('/').next())
+        .unwrap();
+    fake.set_socket_url(&format!("wss://localhost:{port}/link/"));
+    let w = web(&fake);
+    let mut cfg = config();
+    cfg.max_failures = Some(1);
+    let err = SocketMode::new(&w, app(), cfg)
+        .unwrap()
+        .run(&AtomicBool::new(false), |_| Ok::<(), String>(()))
+        .unwrap_err();
+    match err {
+        SocketError::TooManyFailures { failures: 1, last } => {
+            assert!(last.starts_with("WebSocket handshake"), "{last}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
