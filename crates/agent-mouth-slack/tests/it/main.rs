@@ -4,6 +4,7 @@ mod answer;
 mod blocks;
 mod fake_slack;
 mod fake_socket;
+mod robustness;
 mod signing;
 mod socket;
 mod web;
