@@ -159,7 +159,8 @@ impl ApprovalRequest {
 
     /// The decided form, for `chat.update`: the same section, the buttons
     /// gone, and a line saying who answered and when
-    /// (`✅ Approved by <@U123> at 2024-03-15 10:30 UTC`).
+    /// (`✅ Approved by <@U123> at 2024-03-15 10:30 UTC`, a mention in the
+    /// blocks; the plain text names the user id bare).
     pub fn decided(&self, decided: &Decided) -> Rendered {
         let (mark, verb) = match decided.outcome {
             Outcome::Approved => ("✅", "Approved"),
@@ -299,12 +300,10 @@ fn who_mrkdwn(by: &str) -> String {
     }
 }
 
+/// In the plain text a mention would arrive escaped (shown as literal
+/// `<@U…>`), so the id is shown bare.
 fn who_plain(by: &str) -> String {
-    if is_user_id(by) {
-        format!("<@{by}>")
-    } else {
-        one_line(by)
-    }
+    one_line(by)
 }
 
 /// `2024-03-15 10:30 UTC`, or the raw number when out of range.

@@ -112,7 +112,7 @@ fn approved_form_removes_the_buttons() {
     });
     assert_eq!(
         done.text(),
-        "✅ Approved by <@U0123ABC> at 2024-03-15 10:30 UTC: Workflow \"deploy-frontend\" (ID: wf-20240315-abc123)"
+        "✅ Approved by U0123ABC at 2024-03-15 10:30 UTC: Workflow \"deploy-frontend\" (ID: wf-20240315-abc123)"
     );
     let blocks = done.blocks().as_array().unwrap();
     assert_eq!(blocks.len(), 2);
