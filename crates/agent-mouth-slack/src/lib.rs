@@ -15,7 +15,8 @@
 //! answer counts. It must not send anything that did not pass agent-mouth's
 //! outbound validation: every message goes out through [`Outgoing`] and is
 //! refused unless its decision is `allow` (see [`outgoing`] for the one
-//! seam; `Outgoing` is a placeholder for agent-mouth's `ValidatedMessage`). It must not
+//! seam; `Outgoing` is agent-mouth's `ValidatedMessage`, which only its
+//! validator constructs). It must not
 //! read tokens or secrets from anywhere but the values it is given (no
 //! environment, no files), nor print them: [`SlackToken`] and
 //! [`SigningSecret`] redact themselves. It depends on agent-mouth and
@@ -56,7 +57,7 @@ pub use blocks::{
     escape, ApprovalRequest, Decided, Outcome, Rendered, ACTIONS_BLOCK_ID, APPROVE_ACTION_ID,
     REJECT_ACTION_ID,
 };
-pub use outgoing::Outgoing;
+pub use outgoing::{validate_for_slack, Outgoing};
 pub use secret::{SecretError, SigningSecret, SlackToken, TokenKind};
 pub use signing::{sign_request, verify_request, VerifyError, MAX_CLOCK_SKEW_SECS};
 pub use socket::{Envelope, EnvelopeKind, SocketError, SocketMode, SocketModeConfig};

@@ -670,17 +670,22 @@ mod tests {
             expires_in_minutes: 5,
         };
         let rendered = req.render();
-        let review = Outgoing::from_validation("C1", rendered.text(), Decision::Review);
+        let policy = agent_mouth::outbound::OutboundPolicy::default();
+        // A link to a host nobody listed: validation says review.
+        let review =
+            crate::outgoing::validate_for_slack("see https://unlisted.example/x", &policy).unwrap();
+        assert_eq!(review.decision(), Decision::Review);
         assert!(matches!(
-            message_body("C1", &review, Some(&rendered)),
+            message_body("C1", &review, None),
             Err(WebError::NotAllowed(Decision::Review))
         ));
-        let other = Outgoing::from_validation("C1", "something else", Decision::Allow);
+        let other = crate::outgoing::validate_for_slack("something else", &policy).unwrap();
         assert!(matches!(
             message_body("C1", &other, Some(&rendered)),
             Err(WebError::BlocksMismatch)
         ));
-        let ok = Outgoing::from_validation("C1", rendered.text(), Decision::Allow);
+        let ok = crate::outgoing::validate_for_slack(rendered.text(), &policy).unwrap();
+        assert_eq!(ok.decision(), Decision::Allow, "{:?}", ok.findings());
         let body = message_body("C1", &ok, Some(&rendered)).unwrap();
         assert_eq!(body["blocks"], *rendered.blocks());
     }

@@ -20,7 +20,15 @@ fn client(fake: &FakeSlack) -> WebClient {
 }
 
 fn allowed(text: &str) -> Outgoing {
-    Outgoing::from_validation("slack", text, Decision::Allow)
+    let m = agent_mouth_slack::validate_for_slack(text, &Default::default())
+        .unwrap_or_else(|v| panic!("{text:?} denied: {v:?}"));
+    assert_eq!(
+        m.decision(),
+        Decision::Allow,
+        "{text:?}: {:?}",
+        m.findings()
+    );
+    m
 }
 
 #[test]
@@ -99,19 +107,21 @@ fn post_then_update_an_approval_request() {
 fn thread_reply_and_escaped_text() {
     let fake = FakeSlack::start();
     let c = client(&fake);
+    // A mass mention never gets this far: validation denies it.
+    assert!(
+        agent_mouth_slack::validate_for_slack("noted <!channel>", &Default::default()).is_err()
+    );
+    // What does pass is still escaped on the wire, so `<…>` stays text.
     c.chat_post_message(
         "C0APPROVALS",
-        &allowed("noted <!channel> & <https://evil|x>"),
+        &allowed("noted: a <b> & c"),
         None,
         Some("1710498600.000001"),
     )
     .unwrap();
     let body = &fake.requests()[0].body;
     assert_eq!(body["thread_ts"], "1710498600.000001");
-    assert_eq!(
-        body["text"],
-        "noted &lt;!channel&gt; &amp; &lt;https://evil|x&gt;"
-    );
+    assert_eq!(body["text"], "noted: a &lt;b&gt; &amp; c");
     assert!(body.get("blocks").is_none());
 }
 
@@ -128,10 +138,18 @@ fn update_without_blocks_clears_the_buttons() {
 fn nothing_unvalidated_is_sent() {
     let fake = FakeSlack::start();
     let c = client(&fake);
-    let denied = Outgoing::from_validation("slack", "token xoxb-leak", Decision::Deny);
+    // A denied text never becomes a message at all: there is nothing to
+    // hand the client (the type cannot be built outside agent-mouth).
+    let leak = format!("token xoxb-{}-{}", "1234567890", "abcdefghijklmnopqrstuvwx");
+    let verdict = agent_mouth_slack::validate_for_slack(&leak, &Default::default()).unwrap_err();
+    assert_eq!(verdict.decision, Decision::Deny);
+    // A review (an unlisted link) is refused by the client.
+    let review =
+        agent_mouth_slack::validate_for_slack("see https://unlisted.example/", &Default::default())
+            .unwrap();
     assert!(matches!(
-        c.chat_post_message("C1", &denied, None, None),
-        Err(WebError::NotAllowed(Decision::Deny))
+        c.chat_post_message("C1", &review, None, None),
+        Err(WebError::NotAllowed(Decision::Review))
     ));
     let rendered = seed_request().render();
     assert!(matches!(
