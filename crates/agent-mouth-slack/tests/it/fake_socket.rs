@@ -159,7 +159,7 @@ fn play(
     }
     // Wait for the acknowledgements (or for the client to go).
     let mut received = 0;
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(20);
     while received < expected && Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
         match read(&mut ws, index, acks) {
             Read::Ack => received += 1,
@@ -187,7 +187,7 @@ fn play(
 fn accept(stream: TcpStream) -> Result<WebSocket<TcpStream>, ()> {
     // The handshake is read with the short timeout above: retry until done.
     let mut attempt = tungstenite::accept(stream);
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         match attempt {
             Ok(ws) => return Ok(ws),

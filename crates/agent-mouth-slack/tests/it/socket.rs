@@ -38,10 +38,10 @@ fn app() -> SlackToken {
     SlackToken::new(APP_TOKEN).expect("an app token")
 }
 
-/// Waits (up to 2 s) until the fake has recorded `n` acknowledgements:
+/// Waits (up to 20 s: a loaded CI machine) until the fake has recorded `n` acknowledgements:
 /// it reads them on its own thread, possibly after `run` returned.
 fn wait_for_acks(socket: &FakeSocket, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(2);
+    let deadline = Instant::now() + Duration::from_secs(20);
     while socket.acks().len() < n && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
