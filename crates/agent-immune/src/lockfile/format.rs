@@ -8,7 +8,8 @@
 
 use std::path::Path;
 
-use super::{json_key_line, Kind, LockfileNote};
+use super::jsonpos::key_positions;
+use super::{Kind, LockfileNote};
 
 /// `(kind, key, newest major version known)`. Cargo.lock is checked by its
 /// own reader ([`super::cargo`]).
@@ -46,10 +47,7 @@ pub(crate) fn newer_format_note(kind: Kind, text: &str, path: &Path) -> Option<L
 fn declared<'t>(kind: Kind, key: &str, text: &'t str) -> Option<(usize, &'t str)> {
     match kind {
         Kind::PackageLock | Kind::PipfileLock => {
-            let line = json_key_line(text, key, 1)?;
-            let l = text.lines().nth(line - 1)?;
-            let after = &l[l.find(&format!("\"{key}\""))? + key.len() + 2..];
-            let value = after.trim_start().strip_prefix(':')?.trim_start();
+            let (value, line) = key_positions(text, key).into_iter().next()?;
             let end = value
                 .find(|c: char| !(c.is_ascii_digit() || c == '.'))
                 .unwrap_or(value.len());

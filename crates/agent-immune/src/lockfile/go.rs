@@ -597,10 +597,7 @@ mod tests {
             \n\
             golang.org/x/text v0.3.0 h1:fff=\n";
         let pkgs = parse_go_sum(text, Path::new("go.sum")).unwrap();
-        let got: Vec<(&str, &str, Option<usize>)> = pkgs
-            .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
-            .collect();
+        let got = crate::lockfile::triples(&pkgs);
         assert_eq!(
             got,
             [

@@ -47,6 +47,40 @@ pub(super) fn string_values(text: &str, key: &str) -> Vec<(String, usize)> {
         .collect()
 }
 
+/// 1-based line of the first `"key"` followed by `:` on or after line
+/// `from_line` (1-based), wherever it sits on its line: errors about JSON
+/// shapes name the line even in a file written on one line.
+pub(crate) fn json_key_line(text: &str, key: &str, from_line: usize) -> Option<usize> {
+    let start = if from_line <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', text.as_bytes())
+            .nth(from_line - 2)
+            .map_or(text.len(), |i| i + 1)
+    };
+    json_key_offset(text, key, start).map(|i| super::line_of(text, i))
+}
+
+/// Byte offset of the first `"key"` followed by `:` at or after `start`.
+fn json_key_offset(text: &str, key: &str, start: usize) -> Option<usize> {
+    let needle = format!("\"{key}\"");
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
+    finder
+        .find_iter(text.as_bytes().get(start..)?)
+        .map(|i| start + i)
+        .find(|&i| text[i + needle.len()..].trim_start().starts_with(':'))
+}
+
+/// 1-based line of the last key of a chain (`["dependencies", "a",
+/// "dependencies"]`), each key looked for after the one before it.
+pub(crate) fn json_chain_line(text: &str, chain: &[&str]) -> Option<usize> {
+    let mut at = 0;
+    for key in chain {
+        at = json_key_offset(text, key, at)?;
+    }
+    Some(super::line_of(text, at))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +98,16 @@ mod tests {
         );
         assert_eq!(key_positions(text, "name").len(), 4);
         assert_eq!(leading_string("\"open"), None);
+    }
+
+    #[test]
+    fn json_key_lines() {
+        let text = "{\"a\": {\"b\": 1},\n \"b\" : [\"a\"],\n\"c\":2}";
+        assert_eq!(json_key_line(text, "a", 1), Some(1));
+        assert_eq!(json_key_line(text, "b", 1), Some(1));
+        assert_eq!(json_key_line(text, "b", 2), Some(2));
+        assert_eq!(json_key_line(text, "a", 2), None, "a value, not a key");
+        assert_eq!(json_key_line(text, "c", 1), Some(3));
+        assert_eq!(json_key_line(text, "c", 9), None);
     }
 }

@@ -123,10 +123,7 @@ mod tests {
     #[test]
     fn both_arrays_with_lines() {
         let pkgs = parse(LOCK, Path::new("composer.lock")).unwrap();
-        let got: Vec<(&str, &str, Option<usize>)> = pkgs
-            .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
-            .collect();
+        let got = crate::lockfile::triples(&pkgs);
         assert_eq!(
             got,
             [

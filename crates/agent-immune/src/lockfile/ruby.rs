@@ -113,10 +113,7 @@ BUNDLED WITH\n   2.4.10\n";
     #[test]
     fn gem_sections_only() {
         let pkgs = parse(LOCK, Path::new("Gemfile.lock")).unwrap();
-        let got: Vec<(&str, &str, Option<usize>)> = pkgs
-            .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
-            .collect();
+        let got = crate::lockfile::triples(&pkgs);
         assert_eq!(
             got,
             [

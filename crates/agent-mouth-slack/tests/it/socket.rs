@@ -47,6 +47,15 @@ fn wait_for_acks(socket: &FakeSocket, n: usize) {
     }
 }
 
+/// A connection that delivers one button click in envelope `id`, then ends
+/// as `end` says.
+fn click(id: &str, action_id: &str, run: &str, end: End) -> Script {
+    Script {
+        frames: vec![envelope(id, "interactive", block_actions(action_id, run))],
+        end,
+    }
+}
+
 fn opens(fake: &FakeSlack) -> usize {
     fake.requests()
         .iter()
@@ -57,14 +66,12 @@ fn opens(fake: &FakeSlack) -> usize {
 #[test]
 fn envelopes_are_acknowledged_only_after_the_handler_returns() {
     let fake = FakeSlack::start();
-    let socket = FakeSocket::start(vec![Script {
-        frames: vec![envelope(
-            "env-1",
-            "interactive",
-            block_actions("autonomic_approve", "wf-20240315-abc123"),
-        )],
-        end: End::Hold,
-    }]);
+    let socket = FakeSocket::start(vec![click(
+        "env-1",
+        "autonomic_approve",
+        "wf-20240315-abc123",
+        End::Hold,
+    )]);
     fake.set_socket_url(&socket.url);
     let w = web(&fake);
     let stop = AtomicBool::new(false);
@@ -181,22 +188,13 @@ fn redelivered_envelopes_are_acknowledged_but_handled_once() {
 fn disconnect_reconnects_with_a_fresh_url() {
     let fake = FakeSlack::start();
     let socket = FakeSocket::start(vec![
-        Script {
-            frames: vec![envelope(
-                "env-1",
-                "interactive",
-                block_actions("autonomic_approve", "wf-1"),
-            )],
-            end: End::Disconnect("refresh_requested"),
-        },
-        Script {
-            frames: vec![envelope(
-                "env-2",
-                "interactive",
-                block_actions("autonomic_reject", "wf-2"),
-            )],
-            end: End::Hold,
-        },
+        click(
+            "env-1",
+            "autonomic_approve",
+            "wf-1",
+            End::Disconnect("refresh_requested"),
+        ),
+        click("env-2", "autonomic_reject", "wf-2", End::Hold),
     ]);
     fake.set_socket_url(&socket.url);
     let w = web(&fake);
@@ -229,22 +227,8 @@ fn disconnect_reconnects_with_a_fresh_url() {
 fn a_dropped_socket_reconnects_after_a_backoff() {
     let fake = FakeSlack::start();
     let socket = FakeSocket::start(vec![
-        Script {
-            frames: vec![envelope(
-                "env-1",
-                "interactive",
-                block_actions("autonomic_approve", "wf-1"),
-            )],
-            end: End::Drop,
-        },
-        Script {
-            frames: vec![envelope(
-                "env-2",
-                "interactive",
-                block_actions("autonomic_approve", "wf-2"),
-            )],
-            end: End::Hold,
-        },
+        click("env-1", "autonomic_approve", "wf-1", End::Drop),
+        click("env-2", "autonomic_approve", "wf-2", End::Hold),
     ]);
     fake.set_socket_url(&socket.url);
     let w = web(&fake);
