@@ -1,6 +1,8 @@
 //! Answers as Slack reports them: a click on the request's Approve / Reject
-//! button (an `interactive` `block_actions` payload) or a `yes` / `no`
-//! reply in the request's thread (an `events_api` `message` event).
+//! button (an `interactive` `block_actions` payload), a `yes` / `no` /
+//! `cancel` / `resend` reply in the request's thread (an `events_api`
+//! `message` event), or a slash command naming the run (`/autonomic cancel
+//! wf-…`, also `approve`, `reject` and `resend`).
 //!
 //! These are reports, not decisions: whoever journals an [`Answer`]
 //! decides whether it counts (the request still open, the user allowed,
@@ -21,6 +23,23 @@ pub enum AnswerAction {
     Approve,
     /// Reject button or `no`.
     Reject,
+    /// `cancel`: cancel the whole workflow.
+    Cancel,
+    /// `resend`: a fresh request in place of an expired one.
+    Resend,
+}
+
+impl AnswerAction {
+    /// The word that asks for it in a thread reply or slash command.
+    fn from_word(word: &str) -> Option<AnswerAction> {
+        Some(match word.to_lowercase().as_str() {
+            "yes" | "approve" => AnswerAction::Approve,
+            "no" | "reject" => AnswerAction::Reject,
+            "cancel" => AnswerAction::Cancel,
+            "resend" => AnswerAction::Resend,
+            _ => return None,
+        })
+    }
 }
 
 /// An answer reported by Slack.
@@ -32,8 +51,9 @@ pub struct Answer {
     pub action: AnswerAction,
     /// The run the request is about.
     pub run_id: String,
-    /// The request message's `ts` (the thread's, for a reply).
-    pub message_ts: String,
+    /// The request message's `ts` (the thread's, for a reply); `None` for
+    /// a slash command, which names only the run.
+    pub message_ts: Option<String>,
     /// The channel of the request message.
     pub channel: String,
 }
@@ -63,12 +83,14 @@ pub fn answer_from_interaction(payload: &Value) -> Option<Answer> {
             _ => return None,
         };
         let run_id = a.get("value")?.as_str()?;
-        answer(user_id, action, run_id, message_ts, channel)
+        answer(user_id, action, run_id, Some(message_ts), channel)
     })
 }
 
-/// The answer in an `events_api` payload: a human's `yes` or `no` (any
-/// case, surrounding spaces ignored) replying in the thread of a request.
+/// The answer in an `events_api` payload: a human's `yes`, `no`, `cancel`
+/// or `resend` (any case, surrounding spaces ignored; `cancel` and `resend`
+/// may name the thread's run after them) replying in the thread of a
+/// request.
 /// `run_for_thread(channel, thread_ts)` names the run whose request
 /// message that is, from the caller's record of what it posted. `None` for
 /// anything else: other events, top-level messages, edits and other
@@ -92,37 +114,63 @@ pub fn answer_from_event(
     if ts == thread_ts {
         return None; // the parent message itself
     }
-    let action = match event.get("text")?.as_str()?.trim().to_lowercase().as_str() {
-        "yes" => AnswerAction::Approve,
-        "no" => AnswerAction::Reject,
-        _ => return None,
-    };
+    let mut words = event.get("text")?.as_str()?.split_whitespace();
+    let action = AnswerAction::from_word(words.next()?)?;
+    let named = words.next();
+    if words.next().is_some()
+        || (named.is_some() && !matches!(action, AnswerAction::Cancel | AnswerAction::Resend))
+    {
+        return None;
+    }
     let user_id = event.get("user")?.as_str()?;
     let channel = event.get("channel")?.as_str()?;
     if !is_ts(thread_ts) {
         return None;
     }
     let run_id = run_for_thread(channel, thread_ts)?;
-    answer(user_id, action, &run_id, thread_ts, channel)
+    // `cancel wf-…` in a thread must name the thread's own run.
+    if named.is_some_and(|n| n != run_id) {
+        return None;
+    }
+    answer(user_id, action, &run_id, Some(thread_ts), channel)
+}
+
+/// The answer in a `slash_commands` payload: `<command> <verb> <run>`,
+/// where the verb is `approve`, `reject`, `cancel` or `resend` (the
+/// command's own name, such as `/autonomic`, is the app's to choose).
+/// `None` for any other text.
+pub fn answer_from_slash_command(payload: &Value) -> Option<Answer> {
+    let mut words = payload.get("text")?.as_str()?.split_whitespace();
+    let action = AnswerAction::from_word(words.next()?)?;
+    let run_id = words.next()?;
+    if words.next().is_some() {
+        return None;
+    }
+    let user_id = payload.get("user_id")?.as_str()?;
+    let channel = payload.get("channel_id")?.as_str()?;
+    answer(user_id, action, run_id, None, channel)
 }
 
 fn answer(
     user_id: &str,
     action: AnswerAction,
     run_id: &str,
-    message_ts: &str,
+    message_ts: Option<&str>,
     channel: &str,
 ) -> Option<Answer> {
     let run_ok = !run_id.is_empty()
         && run_id.chars().count() <= MAX_RUN_ID_CHARS
-        && !run_id.chars().any(|c| c.is_control() || c.is_whitespace());
+        && run_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     let channel_ok =
         (1..=80).contains(&channel.len()) && channel.chars().all(|c| c.is_ascii_alphanumeric());
-    (is_user_id(user_id) && run_ok && is_ts(message_ts) && channel_ok).then(|| Answer {
+    let ts_ok = message_ts.is_none_or(is_ts);
+    (is_user_id(user_id) && run_ok && ts_ok && channel_ok).then(|| Answer {
         user_id: user_id.to_owned(),
         action,
         run_id: run_id.to_owned(),
-        message_ts: message_ts.to_owned(),
+        message_ts: message_ts.map(str::to_owned),
         channel: channel.to_owned(),
     })
 }

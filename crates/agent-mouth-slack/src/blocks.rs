@@ -45,22 +45,45 @@ pub struct ApprovalRequest {
     pub expires_in_minutes: u32,
 }
 
-/// How a request was answered, for the decided form.
+/// How a request ended, for the decided form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Approved.
     Approved,
     /// Rejected.
     Rejected,
+    /// The workflow was cancelled.
+    Cancelled,
+    /// A fresh request replaced it (`approvals resend`).
+    Superseded,
+    /// It expired unanswered (the workflow stays paused).
+    Expired,
+    /// The run ended without an answer to it.
+    Closed,
+}
+
+impl Outcome {
+    /// The mark and the words of the decided line.
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Outcome::Approved => ("✅", "Approved"),
+            Outcome::Rejected => ("❌", "Rejected"),
+            Outcome::Cancelled => ("⛔", "Workflow cancelled"),
+            Outcome::Superseded => ("↻", "Superseded by a fresh request"),
+            Outcome::Expired => ("⌛", "Expired unanswered"),
+            Outcome::Closed => ("▪", "Closed: the run ended"),
+        }
+    }
 }
 
 /// Who answered and when, for [`ApprovalRequest::decided`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decided {
-    /// Approved or rejected.
+    /// How it ended.
     pub outcome: Outcome,
     /// A Slack user id (`U…` or `W…`), shown as a mention; anything else
-    /// (a CLI user name) is shown as escaped text.
+    /// (a CLI user name) is shown as escaped text; empty when nobody
+    /// decided (expired, superseded, closed): no "by" then.
     pub by: String,
     /// When, in seconds since the Unix epoch; shown in UTC.
     pub at_unix: i64,
@@ -162,18 +185,22 @@ impl ApprovalRequest {
     /// (`✅ Approved by <@U123> at 2024-03-15 10:30 UTC`, a mention in the
     /// blocks; the plain text names the user id bare).
     pub fn decided(&self, decided: &Decided) -> Rendered {
-        let (mark, verb) = match decided.outcome {
-            Outcome::Approved => ("✅", "Approved"),
-            Outcome::Rejected => ("❌", "Rejected"),
-        };
+        let (mark, verb) = decided.outcome.words();
         let at = utc_minute(decided.at_unix);
+        let (by_plain, by_mrkdwn) = if decided.by.is_empty() {
+            (String::new(), String::new())
+        } else {
+            (
+                format!(" by {}", who_plain(&decided.by)),
+                format!(" by {}", who_mrkdwn(&decided.by)),
+            )
+        };
         let text = format!(
-            "{mark} {verb} by {} at {at}: Workflow \"{}\" (ID: {})",
-            who_plain(&decided.by),
+            "{mark} {verb}{by_plain} at {at}: Workflow \"{}\" (ID: {})",
             one_line(&self.workflow),
             one_line(&self.run_id)
         );
-        let line = format!("{mark} {verb} by {} at {at}", who_mrkdwn(&decided.by));
+        let line = format!("{mark} {verb}{by_mrkdwn} at {at}");
         let blocks = json!([
             self.section(),
             {"type": "context", "elements": [{"type": "mrkdwn", "text": line}]},

@@ -3,8 +3,9 @@
 //! What it owns: Slack's wire protocols — the Web API (`auth.test`,
 //! `chat.postMessage`, `chat.update`, `apps.connections.open`, with Slack's
 //! error codes, rate limits and retries), Socket Mode envelopes and their
-//! acknowledgements, the signature on requests Slack sends to a request URL
-//! ([`verify_request`]), and the Block Kit rendering of an approval request
+//! acknowledgements, the request URL Slack may POST to instead
+//! ([`RequestUrlServer`], every request's signature checked by
+//! [`verify_request`] before it is read), and the Block Kit rendering of an approval request
 //! ([`ApprovalRequest`]): the seed-format text, the blocks with Approve /
 //! Reject buttons, and the decided form that replaces them. It also parses
 //! what comes back (button clicks, `yes` / `no` thread replies) into
@@ -46,18 +47,22 @@
 mod answer;
 mod blocks;
 pub mod outgoing;
+mod request_url;
 mod secret;
 mod signing;
 mod socket;
 mod web;
 
-pub use answer::{answer_from_event, answer_from_interaction, Answer, AnswerAction};
+pub use answer::{
+    answer_from_event, answer_from_interaction, answer_from_slash_command, Answer, AnswerAction,
+};
 pub use autonomic_core::Decision;
 pub use blocks::{
     escape, ApprovalRequest, Decided, Outcome, Rendered, ACTIONS_BLOCK_ID, APPROVE_ACTION_ID,
     REJECT_ACTION_ID,
 };
 pub use outgoing::{validate_for_slack, Outgoing};
+pub use request_url::{url_verification_body, RequestUrlError, RequestUrlServer, MAX_BODY_BYTES};
 pub use secret::{SecretError, SigningSecret, SlackToken, TokenKind};
 pub use signing::{sign_request, verify_request, VerifyError, MAX_CLOCK_SKEW_SECS};
 pub use socket::{Envelope, EnvelopeKind, SocketError, SocketMode, SocketModeConfig};

@@ -29,7 +29,9 @@ use tungstenite::protocol::WebSocketConfig;
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Connector, Message, WebSocket};
 
-use crate::answer::{answer_from_event, answer_from_interaction, Answer};
+use crate::answer::{
+    answer_from_event, answer_from_interaction, answer_from_slash_command, Answer,
+};
 use crate::web::{WebClient, WebError};
 use crate::{SecretError, SlackToken, TokenKind};
 
@@ -67,9 +69,9 @@ pub struct Envelope {
 
 impl Envelope {
     /// The approval answer this envelope reports, if any: a click on an
-    /// Approve / Reject button, or a `yes` / `no` thread reply under a
-    /// request message (`run_for_thread(channel, thread_ts)` names its
-    /// run).
+    /// Approve / Reject button, a `yes` / `no` / `cancel` / `resend` thread
+    /// reply under a request message (`run_for_thread(channel, thread_ts)`
+    /// names its run), or a slash command naming a run.
     pub fn answer(
         &self,
         run_for_thread: impl FnOnce(&str, &str) -> Option<String>,
@@ -77,7 +79,7 @@ impl Envelope {
         match self.kind {
             EnvelopeKind::Interactive => answer_from_interaction(&self.payload),
             EnvelopeKind::EventsApi => answer_from_event(&self.payload, run_for_thread),
-            EnvelopeKind::SlashCommands => None,
+            EnvelopeKind::SlashCommands => answer_from_slash_command(&self.payload),
         }
     }
 }

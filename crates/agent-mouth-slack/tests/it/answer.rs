@@ -1,7 +1,10 @@
 //! Parsing answers from Slack's payloads, in the shapes Slack documents
-//! (block_actions interaction payloads; Events API message events).
+//! (block_actions interaction payloads; Events API message events; slash
+//! commands' fields).
 
-use agent_mouth_slack::{answer_from_event, answer_from_interaction, Answer, AnswerAction};
+use agent_mouth_slack::{
+    answer_from_event, answer_from_interaction, answer_from_slash_command, Answer, AnswerAction,
+};
 use serde_json::{json, Value};
 
 pub fn block_actions(action_id: &str, value: &str) -> Value {
@@ -65,7 +68,7 @@ fn approve_and_reject_buttons() {
             user_id: "U0ALICE".into(),
             action: AnswerAction::Approve,
             run_id: "wf-20240315-abc123".into(),
-            message_ts: "1710498600.000001".into(),
+            message_ts: Some("1710498600.000001".into()),
             channel: "C0APPROVALS".into(),
         })
     );
@@ -114,7 +117,7 @@ fn yes_and_no_in_the_thread() {
             user_id: "U0BOB".into(),
             action: AnswerAction::Approve,
             run_id: "wf-20240315-abc123".into(),
-            message_ts: "1710498600.000001".into(),
+            message_ts: Some("1710498600.000001".into()),
             channel: "C0APPROVALS".into(),
         }
     );
@@ -127,8 +130,65 @@ fn yes_and_no_in_the_thread() {
 }
 
 #[test]
+fn cancel_and_resend_in_the_thread_may_name_its_run() {
+    for (text, action) in [
+        ("cancel", AnswerAction::Cancel),
+        ("Cancel wf-20240315-abc123", AnswerAction::Cancel),
+        ("resend", AnswerAction::Resend),
+        ("approve", AnswerAction::Approve),
+        ("reject", AnswerAction::Reject),
+    ] {
+        let a = answer_from_event(&thread_reply(text), runs).expect(text);
+        assert_eq!(
+            (a.action, a.run_id.as_str()),
+            (action, "wf-20240315-abc123")
+        );
+    }
+}
+
+#[test]
+fn slash_commands_name_verb_and_run() {
+    let cmd = |text: &str| {
+        json!({"command": "/autonomic", "text": text, "user_id": "U0BOB",
+               "channel_id": "C0APPROVALS", "trigger_id": "1.2.3"})
+    };
+    let a = answer_from_slash_command(&cmd("cancel wf-20240315-abc123")).unwrap();
+    assert_eq!(
+        (a.action, a.run_id.as_str(), a.message_ts),
+        (AnswerAction::Cancel, "wf-20240315-abc123", None)
+    );
+    assert_eq!(
+        answer_from_slash_command(&cmd("approve wf-1"))
+            .unwrap()
+            .action,
+        AnswerAction::Approve
+    );
+    for text in [
+        "cancel",
+        "",
+        "delete wf-1",
+        "cancel wf-1 wf-2",
+        "cancel <!channel>",
+    ] {
+        assert_eq!(answer_from_slash_command(&cmd(text)), None, "{text:?}");
+    }
+    let mut bad_user = cmd("cancel wf-1");
+    bad_user["user_id"] = json!("alice");
+    assert_eq!(answer_from_slash_command(&bad_user), None);
+}
+
+#[test]
 fn other_messages_are_not_answers() {
-    for text in ["yes please", "y", "approve", "", "no!"] {
+    for text in [
+        "yes please",
+        "y",
+        "approve it",
+        "",
+        "no!",
+        "cancel wf-other",
+        "cancel wf-20240315-abc123 now",
+        "yes wf-20240315-abc123",
+    ] {
         assert_eq!(
             answer_from_event(&thread_reply(text), runs),
             None,

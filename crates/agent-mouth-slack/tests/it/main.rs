@@ -4,6 +4,7 @@ mod answer;
 mod blocks;
 mod fake_slack;
 mod fake_socket;
+mod request_url;
 mod robustness;
 mod signing;
 mod socket;
