@@ -50,11 +50,15 @@ pub enum Kind {
     HeartPrune,
     /// A prune cycle that failed.
     HeartPruneFailed,
+    /// An outbound message (Slack, GitHub, e-mail): its validation and whether it was sent.
+    MouthOutbound,
+    /// An answer a channel carried (taken, a redelivery, ignored, refused).
+    MouthAnswer,
 }
 
 impl Kind {
     /// Every kind, for `--kind` help and validation.
-    pub const ALL: [Kind; 20] = [
+    pub const ALL: [Kind; 22] = [
         Kind::MouthDeny,
         Kind::MouthReview,
         Kind::ImmuneInstall,
@@ -75,6 +79,8 @@ impl Kind {
         Kind::BrainEmbed,
         Kind::HeartPrune,
         Kind::HeartPruneFailed,
+        Kind::MouthOutbound,
+        Kind::MouthAnswer,
     ];
 
     /// The stored spelling, `component.event`.
@@ -100,6 +106,8 @@ impl Kind {
             Kind::BrainEmbed => "brain.embed",
             Kind::HeartPrune => "heart.prune",
             Kind::HeartPruneFailed => "heart.prune_failed",
+            Kind::MouthOutbound => "mouth.outbound",
+            Kind::MouthAnswer => "mouth.answer",
         }
     }
 
@@ -130,6 +138,13 @@ pub enum Actor {
     Heart,
     /// The workflow engine, acting for a run (`workflow:wf-…`).
     Workflow(String),
+    /// A person answering through a channel (`slack:U0123ABCD`).
+    Channel {
+        /// The channel (`slack`).
+        channel: String,
+        /// The channel's id of the person.
+        user: String,
+    },
 }
 
 impl fmt::Display for Actor {
@@ -142,6 +157,7 @@ impl fmt::Display for Actor {
             Actor::User => f.write_str("user"),
             Actor::Heart => f.write_str("heart"),
             Actor::Workflow(id) => write!(f, "workflow:{id}"),
+            Actor::Channel { channel, user } => write!(f, "{channel}:{user}"),
         }
     }
 }

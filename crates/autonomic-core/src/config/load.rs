@@ -232,6 +232,21 @@ fn check_value(spec: &KeySpec, item: &Item, key: &str, at: Location) -> Result<(
                 }
             }
         }
+        Kind::TextList { check } => {
+            let array = item.as_array().ok_or_else(|| wrong_type(at.clone()))?;
+            for (i, value) in array.iter().enumerate() {
+                let Some(text) = value.as_str() else {
+                    return Err(invalid(
+                        at,
+                        format!("element {} is not a string", i + 1),
+                        None,
+                    ));
+                };
+                if let Err(reason) = check(text) {
+                    return Err(invalid(at, format!("element {}: {reason}", i + 1), None));
+                }
+            }
+        }
         Kind::Choice { values } => {
             let value = item.as_str().ok_or_else(|| wrong_type(at.clone()))?;
             if !values.contains(&value) {

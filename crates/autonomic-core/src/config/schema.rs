@@ -128,7 +128,7 @@ section! {
     MouthConfig {
         /// Reserved for automatic validation of agent-generated code; today only `autonomic validate` reads it, and still validates (with a warning) when it is false.
         ast_validation: bool = true,
-        /// Reserved: Slack channel ("#name" or a channel id) for review requests; nothing sends them yet.
+        /// Slack channel ("#name" or a channel id) approval requests are posted to when `slack` is on.
         #[kind(Kind::Text { check: check_slack_channel })]
         slack_approval_channel: String = "#ops-approvals".to_owned(),
         /// Minutes an approval request stays answerable (1 to 10080); after that answers to it are refused and `autonomic approvals resend` sends a fresh one — the workflow stays paused until someone answers.
@@ -140,6 +140,64 @@ section! {
         /// What a program gets that neither agent-mouth's program table, its known list nor a rule knows: "allow" (only the general rules judge it), "shape" (review when its arguments look like an effect: code given to an option, a path in system or home directories), or "review" (always). The README gives the benign review rate of each.
         #[kind(Kind::Choice { values: UNKNOWN_PROGRAMS })]
         unknown_programs: String = "shape".to_owned(),
+        /// Post approval requests to Slack and take answers from it while `autonomic serve` runs (needs the bot token, and the app token for Socket Mode or the signing secret for a request URL, in the variables named below).
+        slack: bool = false,
+        /// Slack user ids (`U…` or `W…`) whose answers count; when empty nobody's do. Bots never count.
+        #[kind(Kind::TextList { check: check_slack_user })]
+        slack_approvers: Vec<String> = Vec::new(),
+        /// How Slack delivers answers: "socket" (Socket Mode: an outgoing WebSocket, no public URL) or "http" (Slack POSTs to a request URL served on `slack_listen`, every request's signature checked).
+        #[kind(Kind::Choice { values: SLACK_ANSWERS })]
+        slack_answers: String = "socket".to_owned(),
+        /// Address the request-URL receiver listens on when `slack_answers = "http"` (put your TLS proxy in front of it).
+        #[kind(Kind::Text { check: check_listen_addr })]
+        slack_listen: String = "127.0.0.1:3037".to_owned(),
+        /// Environment variable holding the Slack bot token (`xoxb-…`) that posts and updates approval requests.
+        #[kind(Kind::Text { check: check_env_name })]
+        slack_bot_token_env: String = "AUTONOMIC_SLACK_BOT_TOKEN".to_owned(),
+        /// Environment variable holding the Slack app-level token (`xapp-…`) Socket Mode connects with.
+        #[kind(Kind::Text { check: check_env_name })]
+        slack_app_token_env: String = "AUTONOMIC_SLACK_APP_TOKEN".to_owned(),
+        /// Environment variable holding the Slack signing secret that verifies requests to the request URL.
+        #[kind(Kind::Text { check: check_env_name })]
+        slack_signing_secret_env: String = "AUTONOMIC_SLACK_SIGNING_SECRET".to_owned(),
+        /// Slack's Web API base URL (only a test or a proxy changes it; plain http is refused except on loopback).
+        #[kind(Kind::Text { check: check_base_url })]
+        slack_api_url: String = "https://slack.com/api/".to_owned(),
+        /// Hosts that links in outbound messages (Slack, GitHub, e-mail) may point to without a human's review: exact (`github.com`) or `*.suffix`.
+        #[kind(Kind::TextList { check: check_host_pattern })]
+        outbound_allowed_hosts: Vec<String> = vec!["github.com".to_owned()],
+        /// Let outbound messages mention everyone (`@channel`, `@here`, `@everyone`, Slack user groups, GitHub teams).
+        outbound_mass_mentions: bool = false,
+        /// GitHub's REST API base URL (GitHub Enterprise: `https://HOST/api/v3`).
+        #[kind(Kind::Text { check: check_base_url })]
+        github_api_url: String = "https://api.github.com".to_owned(),
+        /// Environment variable holding the GitHub token the GitHub channel sends with.
+        #[kind(Kind::Text { check: check_env_name })]
+        github_token_env: String = "GITHUB_TOKEN".to_owned(),
+        /// SMTP relay the e-mail channel sends through; unset means no e-mail is sent.
+        #[kind(Kind::Text { check: check_host })]
+        #[example("\"smtp.example.com\"")]
+        smtp_host: Option<String> = None,
+        /// SMTP port (587 for STARTTLS, 465 for implicit TLS).
+        #[kind(Kind::Integer { min: 1, max: 65_535 })]
+        smtp_port: u32 = 587,
+        /// Transport security: "starttls" (required), "starttls-if-offered", "tls" (implicit, port 465) or "none" (loopback relays only).
+        #[kind(Kind::Choice { values: SMTP_TLS })]
+        smtp_tls: String = "starttls".to_owned(),
+        /// SMTP user name, when the relay wants a login (only ever sent over TLS).
+        #[kind(Kind::Text { check: check_not_empty })]
+        #[example("\"autonomic\"")]
+        smtp_username: Option<String> = None,
+        /// Environment variable holding the SMTP password.
+        #[kind(Kind::Text { check: check_env_name })]
+        smtp_password_env: String = "AUTONOMIC_SMTP_PASSWORD".to_owned(),
+        /// The From address of e-mail Autonomic sends.
+        #[kind(Kind::Text { check: check_email })]
+        #[example("\"autonomic@example.com\"")]
+        email_from: Option<String> = None,
+        /// The only addresses (or `@domain`s) e-mail may go to; when empty none may.
+        #[kind(Kind::TextList { check: check_email_recipient })]
+        email_recipients: Vec<String> = Vec::new(),
     }
 }
 
@@ -375,6 +433,93 @@ choice! {
 /// The names of [`SandboxLevel`] in the file (a unit test checks they match).
 const SANDBOX_LEVELS: &[&str] = &["none", "seccomp", "firecracker"];
 const UNKNOWN_PROGRAMS: &[&str] = &["allow", "shape", "review"];
+
+/// How Slack delivers answers.
+const SLACK_ANSWERS: &[&str] = &["socket", "http"];
+
+/// SMTP transport security.
+const SMTP_TLS: &[&str] = &["starttls", "starttls-if-offered", "tls", "none"];
+
+/// A Slack user id: `U` or `W`, then upper-case letters and digits.
+fn check_slack_user(value: &str) -> Result<(), String> {
+    let mut chars = value.chars();
+    let ok = matches!(chars.next(), Some('U' | 'W'))
+        && (2..=32).contains(&value.len())
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{value}` is not a Slack user id (U or W then capital letters and digits, e.g. U0123ABCD; a profile's \"Copy member ID\" gives it)"
+        ))
+    }
+}
+
+/// `host:port` or `[v6]:port` with a port.
+fn check_listen_addr(value: &str) -> Result<(), String> {
+    value
+        .parse::<std::net::SocketAddr>()
+        .map(|_| ())
+        .map_err(|_| format!("`{value}` is not an IP address and port such as 127.0.0.1:3037"))
+}
+
+/// A DNS name or IP address: letters, digits, `-`, `.`, `:`, `[`, `]`.
+fn check_host(value: &str) -> Result<(), String> {
+    let ok = !value.is_empty()
+        && value.len() <= 253
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':' | '[' | ']'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{value}` is not a host name or IP address"))
+    }
+}
+
+/// A host, or `*.` and a host suffix.
+fn check_host_pattern(value: &str) -> Result<(), String> {
+    let host = value.strip_prefix("*.").unwrap_or(value);
+    check_host(host)
+        .and_then(|()| {
+            if host.contains('*') || !host.contains(|c: char| c.is_ascii_alphanumeric()) {
+                Err(String::new())
+            } else {
+                Ok(())
+            }
+        })
+        .map_err(|_| format!("`{value}` is neither a host (github.com) nor `*.` and a host suffix (*.example.com)"))
+}
+
+/// One address: `local@domain`, no spaces, brackets, commas or quotes.
+fn check_email(value: &str) -> Result<(), String> {
+    let ok = value.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && domain.contains('.')
+            && check_host(domain).is_ok()
+            && !local
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "<>,;:\"()[]\\@".contains(c))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{value}` is not one e-mail address such as ops@example.com"
+        ))
+    }
+}
+
+/// An address, or `@domain` for any address there.
+fn check_email_recipient(value: &str) -> Result<(), String> {
+    match value.strip_prefix('@') {
+        Some(domain) if domain.contains('.') && check_host(domain).is_ok() => Ok(()),
+        Some(_) => Err(format!(
+            "`{value}` is not `@` and a domain such as @example.com"
+        )),
+        None => check_email(value),
+    }
+}
 
 impl Value for SandboxLevel {
     const KIND: Option<Kind> = Some(Kind::Choice {

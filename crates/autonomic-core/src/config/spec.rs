@@ -35,6 +35,10 @@ pub(crate) enum Kind {
     Path,
     /// An array of non-empty absolute paths (`~/…` allowed).
     PathList,
+    /// An array of strings, each accepted by `check`.
+    TextList {
+        check: fn(&str) -> Result<(), String>,
+    },
     /// One of the names in `values`.
     Choice {
         values: &'static [&'static str],
@@ -51,6 +55,7 @@ impl Kind {
             Kind::Text { .. } => "a string".to_owned(),
             Kind::Path => "a path string".to_owned(),
             Kind::PathList => "an array of path strings".to_owned(),
+            Kind::TextList { .. } => "an array of strings".to_owned(),
             Kind::Choice { values } => {
                 format!("one of the strings {}", quoted(values.iter().copied()))
             }
@@ -123,7 +128,7 @@ macro_rules! value_without_kind {
     };
 }
 
-value_without_kind!(u32, u64, i64, f64, String, Option<String>);
+value_without_kind!(u32, u64, i64, f64, String, Option<String>, Vec<String>);
 
 impl Value for bool {
     const KIND: Option<Kind> = Some(Kind::Bool);

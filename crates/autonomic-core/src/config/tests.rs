@@ -24,7 +24,7 @@ fn missing_file_means_defaults() {
     let loaded = Config::load(&paths).unwrap();
     assert_eq!(loaded.source, None);
     assert!(loaded.provenance.values().all(|o| *o == Origin::Default));
-    assert_eq!(loaded.provenance.len(), 60);
+    assert_eq!(loaded.provenance.len(), 79);
     let mut expected = Config::default();
     expected.expand_paths(&paths);
     assert_eq!(loaded.config, expected);
@@ -117,7 +117,7 @@ fn provenance_names_the_line() {
     assert_eq!(loaded.origin("mouth.nope"), None);
     assert_eq!(loaded.source.as_deref(), Some(Path::new("/ah/config.toml")));
     let entries = loaded.entries();
-    assert_eq!(entries.len(), 60);
+    assert_eq!(entries.len(), 79);
     let entry = entries
         .iter()
         .find(|e| e.key == "mouth.ast_validation")
@@ -349,6 +349,24 @@ fn value_constraints() {
         msg.contains("`mouth.slack_approval_channel`: `ops` is neither"),
         "{msg}"
     );
+    let (msg, _) = error("[mouth]\nslack_approvers = [\"U0OK\", \"alice\"]\n");
+    assert!(
+        msg.contains("`mouth.slack_approvers`: element 2: `alice` is not a Slack user id"),
+        "{msg}"
+    );
+    let (msg, _) = error("[mouth]\nslack_approvers = [\"U0OK\", 7]\n");
+    assert!(msg.contains("element 2 is not a string"), "{msg}");
+    let (msg, _) = error("[mouth]\noutbound_allowed_hosts = [\"*\"]\n");
+    assert!(msg.contains("`*` is neither a host"), "{msg}");
+    let (msg, _) = error("[mouth]\nemail_recipients = [\"ops@example.com, ceo@example.com\"]\n");
+    assert!(msg.contains("is not one e-mail address"), "{msg}");
+    let (msg, _) = error("[mouth]\nslack_listen = \"localhost\"\n");
+    assert!(msg.contains("is not an IP address and port"), "{msg}");
+    let ok = parse(
+        "[mouth]\nslack_approvers = [\"U0123ABCD\", \"W9\"]\noutbound_allowed_hosts = [\"*.example.com\", \"github.com\"]\nemail_recipients = [\"@example.com\", \"ops@example.org\"]\n",
+    )
+    .unwrap();
+    assert_eq!(ok.config.mouth.slack_approvers, ["U0123ABCD", "W9"]);
     let (msg, _) = error("[muscle]\nfirecracker_kernel = \" \"\n");
     assert!(
         msg.ends_with("`muscle.firecracker_kernel`: a path must not be empty"),
@@ -419,6 +437,9 @@ fn commented_default_parses_back_to_defaults() {
                     && !rest.starts_with("ignore_file")
                     && !rest.starts_with("api_key_env")
                     && !rest.starts_with("nats_url")
+                    && !rest.starts_with("smtp_host")
+                    && !rest.starts_with("smtp_username")
+                    && !rest.starts_with("email_from")
                     && parse_assignment(rest) =>
             {
                 uncommented += 1;
@@ -428,7 +449,7 @@ fn commented_default_parses_back_to_defaults() {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    assert_eq!(uncommented, 56, "{text}");
+    assert_eq!(uncommented, 72, "{text}");
     assert!(text.contains("\n# rules_file = \"~/.autonomic/rules.toml\"\n"));
     let loaded = parse(&active).unwrap();
     assert_eq!(loaded.config, LoadedConfig::defaults(&paths()).config);
@@ -437,7 +458,7 @@ fn commented_default_parses_back_to_defaults() {
         .values()
         .filter(|o| **o != Origin::Default)
         .count();
-    assert_eq!(from_file, 56);
+    assert_eq!(from_file, 72);
 
     // The example for a key without a default is valid too.
     let all = active

@@ -179,13 +179,13 @@ pub struct Decision {
 /// How many fresh request ids are tried before giving up on a collision.
 const ID_TRIES: usize = 16;
 
-const REQUEST_COLUMNS: &str =
+pub(super) const REQUEST_COLUMNS: &str =
     "SELECT id, run, node, kind, text, fields, created_at, expires_at, status FROM requests";
 
 const DECISION_COLUMNS: &str =
     "SELECT seq, run, request, verdict, by_whom, via, reason, at, outcome, outcome_why FROM decisions";
 
-fn request_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Request> {
+pub(super) fn request_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Request> {
     let run: String = r.get(1)?;
     let kind: String = r.get(3)?;
     let fields: String = r.get(5)?;

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, OptionalExtension as _};
 
-use super::approvals::{insert_decision, NewDecision};
+use super::approvals::{insert_decision, request_row, NewDecision, Request, REQUEST_COLUMNS};
 use super::error::{JournalError, Result};
 use super::{now_ms, Journal};
 
@@ -165,6 +165,70 @@ impl Journal {
                 post_row,
             )
             .optional()
+            .map_err(|e| self.err(e))
+    }
+}
+
+impl Journal {
+    /// Open, unexpired requests with no post on `channel` yet, oldest
+    /// first: what the channel still has to post.
+    ///
+    /// # Errors
+    ///
+    /// SQLite failures; a malformed stored row.
+    pub fn unposted_requests(&self, channel: &str) -> Result<Vec<Request>> {
+        self.conn
+            .prepare_cached(&format!(
+                "{REQUEST_COLUMNS} WHERE status = 'open' AND expires_at > ?2 AND NOT EXISTS \
+                 (SELECT 1 FROM channel_posts p WHERE p.request = requests.id AND p.channel = ?1) \
+                 ORDER BY rowid"
+            ))
+            .and_then(|mut s| {
+                s.query_map(params![channel, now_ms()], request_row)?
+                    .collect()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Posts on `channel` not yet closed whose request has ended (answered,
+    /// superseded, closed) or expired, with the request: what the channel
+    /// still has to update.
+    ///
+    /// # Errors
+    ///
+    /// SQLite failures; a malformed stored row.
+    pub fn posts_to_close(&self, channel: &str) -> Result<Vec<(Post, Request)>> {
+        let posts: Vec<Post> = self
+            .conn
+            .prepare_cached(
+                "SELECT p.request, p.channel, p.conversation, p.ts FROM channel_posts p \
+                 JOIN requests r ON r.id = p.request \
+                 WHERE p.channel = ?1 AND p.closed_at IS NULL \
+                 AND (r.status != 'open' OR r.expires_at <= ?2) ORDER BY p.at",
+            )
+            .and_then(|mut s| s.query_map(params![channel, now_ms()], post_row)?.collect())
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::with_capacity(posts.len());
+        for post in posts {
+            if let Some(req) = self.request(&post.request)? {
+                out.push((post, req));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Marks `request`'s post on `channel` as updated to its end.
+    ///
+    /// # Errors
+    ///
+    /// SQLite failures.
+    pub fn close_post(&mut self, request: &str, channel: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE channel_posts SET closed_at = ?3 WHERE request = ?1 AND channel = ?2",
+                params![request, channel, now_ms()],
+            )
+            .map(|_| ())
             .map_err(|e| self.err(e))
     }
 }

@@ -146,6 +146,15 @@ CREATE TABLE channel_posts (
 );
 CREATE UNIQUE INDEX channel_posts_message ON channel_posts (channel, conversation, ts);
 "#,
+    // v3: when a post was updated to show how its request ended, so a
+    // channel posts every open request and closes every ended one from the
+    // journal alone (an outbox): a request journaled just before a crash is
+    // posted after the restart, and one answered while the daemon was down
+    // is closed then.
+    r#"
+ALTER TABLE channel_posts ADD COLUMN closed_at INTEGER;
+CREATE INDEX channel_posts_open ON channel_posts (channel) WHERE closed_at IS NULL;
+"#,
 ];
 
 /// The version a fully migrated journal has.
