@@ -8,7 +8,9 @@
 //! What it owns: the outbound rule catalogue ([`RULES`]), secret formats
 //! (tokens, with GitHub's and npm's CRC32 checksums verified, PEM
 //! keys and JWTs, values named as credentials, known secrets), mass
-//! mentions, links and their real hosts, and redaction.
+//! mentions, links and their real hosts, and redaction. For e-mail, also
+//! the recipients and headers ([`validate_email`], whose
+//! [`ValidatedEmail`] is what the e-mail transport sends).
 //!
 //! What it leaves out: sending, retrying and asking a human (a transport's
 //! job; review means a human confirms first, deny means never sent);
@@ -41,6 +43,7 @@
 //! ```
 
 mod checksum;
+mod email;
 mod host;
 mod keyvalue;
 mod known;
@@ -56,6 +59,10 @@ use autonomic_core::Decision;
 use serde::Serialize;
 
 use crate::verdict::Span;
+pub use email::{
+    validate_email, EmailDraft, EmailField, EmailFinding, EmailOutcome, EmailPolicy, EmailVerdict,
+    ValidatedEmail, MAX_ADDRESS_OCTETS, MAX_HEADER_OCTETS, MAX_RECIPIENTS,
+};
 pub use known::{KnownSecret, MIN_KNOWN_LEN};
 pub use rules::{OutboundRule, RULES};
 use scan::Hit;

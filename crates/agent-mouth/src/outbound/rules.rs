@@ -132,7 +132,38 @@ pub(crate) const LINK_DANGEROUS_SCHEME: OutboundRule = rule(
     "a `javascript:`, `vbscript:`, `data:` or `file:` link",
 );
 
-/// Every outbound rule, secrets first.
+pub(crate) const EMAIL_NO_RECIPIENTS: OutboundRule = rule(
+    "out.email.no_recipients",
+    Deny,
+    "an e-mail with no recipient",
+);
+pub(crate) const EMAIL_TOO_MANY_RECIPIENTS: OutboundRule = rule(
+    "out.email.too_many_recipients",
+    Deny,
+    "an e-mail to more recipients than any notification needs",
+);
+pub(crate) const EMAIL_MALFORMED_ADDRESS: OutboundRule = rule(
+    "out.email.malformed_address",
+    Deny,
+    "a recipient that is not one plain `local@domain` address",
+);
+pub(crate) const EMAIL_RECIPIENT: OutboundRule = rule(
+    "out.email.recipient",
+    Deny,
+    "a recipient the policy's allowed recipients do not list",
+);
+pub(crate) const EMAIL_HEADER_INJECTION: OutboundRule = rule(
+    "out.email.header_injection",
+    Deny,
+    "a line break or other control character in a header (header injection)",
+);
+pub(crate) const EMAIL_HEADER_TOO_LONG: OutboundRule = rule(
+    "out.email.header_too_long",
+    Deny,
+    "a header longer than a mail line may be (998 octets, RFC 5322)",
+);
+
+/// Every outbound rule, secrets first, e-mail's own rules last.
 pub const RULES: &[OutboundRule] = &[
     TOO_LARGE,
     GITHUB_TOKEN,
@@ -158,6 +189,12 @@ pub const RULES: &[OutboundRule] = &[
     LINK_UNLISTED_HOST,
     LINK_USERINFO,
     LINK_DANGEROUS_SCHEME,
+    EMAIL_NO_RECIPIENTS,
+    EMAIL_TOO_MANY_RECIPIENTS,
+    EMAIL_MALFORMED_ADDRESS,
+    EMAIL_RECIPIENT,
+    EMAIL_HEADER_INJECTION,
+    EMAIL_HEADER_TOO_LONG,
 ];
 
 #[cfg(test)]

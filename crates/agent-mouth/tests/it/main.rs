@@ -6,6 +6,7 @@ mod corpus;
 mod git_config;
 mod normalize;
 mod outbound;
+mod outbound_email;
 mod programs;
 mod python_flow;
 mod python_ts;
