@@ -92,8 +92,8 @@ pub struct OutboundPolicy {
     /// Hosts links may point to without review: exact (`github.com`) or
     /// `*.suffix` (any subdomain of `suffix`, not `suffix` itself).
     pub allowed_hosts: Vec<String>,
-    /// Whether `@channel`, `@here`, `@everyone` and user-group mentions may
-    /// be sent.
+    /// Whether `@channel`, `@here`, `@everyone`, Slack user-group mentions
+    /// and (on GitHub) team mentions `@org/team` may be sent.
     pub allow_mass_mentions: bool,
     /// Contents of the files agent-muscle masks; any of their lines found
     /// in a message denies it.
@@ -199,7 +199,7 @@ pub fn validate_outbound(message: &OutboundMessage, policy: &OutboundPolicy) -> 
             validated: None,
         };
     }
-    let hits = scan_all(text, policy);
+    let hits = scan_all(text, message.channel, policy);
     let redacted = redact::redact(text, hits.iter().filter_map(|h| h.hide.clone()));
     let findings: Vec<OutboundFinding> = hits
         .into_iter()
@@ -233,7 +233,7 @@ pub fn validate_outbound(message: &OutboundMessage, policy: &OutboundPolicy) -> 
 
 /// Every hit of every rule, in text order; a generic finding inside a
 /// secret some specific rule already matched is dropped as noise.
-fn scan_all(text: &str, policy: &OutboundPolicy) -> Vec<Hit> {
+fn scan_all(text: &str, channel: OutChannel, policy: &OutboundPolicy) -> Vec<Hit> {
     let mut hits = Vec::new();
     tokens::scan(text, &mut hits);
     structured::scan(text, &mut hits);
@@ -241,6 +241,9 @@ fn scan_all(text: &str, policy: &OutboundPolicy) -> Vec<Hit> {
     known::scan(text, &policy.known_secrets, &mut hits);
     if !policy.allow_mass_mentions {
         mentions::scan(text, &mut hits);
+        if channel == OutChannel::GitHub {
+            mentions::scan_github_teams(text, &mut hits);
+        }
     }
     links::scan(text, &policy.allowed_hosts, &mut hits);
 
