@@ -8,7 +8,10 @@
 //! What it owns: the outbound rule catalogue ([`RULES`]), secret formats
 //! (tokens, with GitHub's and npm's CRC32 checksums verified, PEM
 //! keys and JWTs, values named as credentials, known secrets), mass
-//! mentions, links and their real hosts, and redaction.
+//! mentions, links and their real hosts, and redaction; and the policy
+//! for GitHub REST calls an LLM writes ([`validate_api_call`]: method and
+//! path, endpoint allow- and deny-lists, the JSON body's every string),
+//! whose only product a transport sends is a [`ValidatedApiCall`].
 //!
 //! What it leaves out: sending, retrying and asking a human (a transport's
 //! job; review means a human confirms first, deny means never sent);
@@ -40,6 +43,7 @@
 //! assert_eq!(sendable.text(), "LGTM");
 //! ```
 
+mod api;
 mod checksum;
 mod host;
 mod keyvalue;
@@ -56,6 +60,10 @@ use autonomic_core::Decision;
 use serde::Serialize;
 
 use crate::verdict::Span;
+pub use api::{
+    validate_api_call, ApiCall, ApiFinding, ApiOutcome, ApiRule, ApiVerdict, Example, HttpMethod,
+    ValidatedApiCall, API_RULES, MAX_GITHUB_TEXT_CHARS,
+};
 pub use known::{KnownSecret, MIN_KNOWN_LEN};
 pub use rules::{OutboundRule, RULES};
 use scan::Hit;

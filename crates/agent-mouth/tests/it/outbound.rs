@@ -11,10 +11,10 @@ use agent_mouth::outbound::{
 use agent_mouth::Decision;
 use proptest::prelude::*;
 
-const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+pub(crate) const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// `prefix` + `body` (30 base62) + the base62 CRC32 of `body`.
-fn token(prefix: &str, body: &str) -> String {
+pub(crate) fn token(prefix: &str, body: &str) -> String {
     assert_eq!(body.len(), 30);
     let mut n = crc32fast::hash(body.as_bytes());
     let mut check = [b'0'; 6];
@@ -264,7 +264,7 @@ fn validated_message_is_send_and_sync() {
     assert_send_sync::<OutboundOutcome>();
 }
 
-fn base62_body() -> impl Strategy<Value = String> {
+pub(crate) fn base62_body() -> impl Strategy<Value = String> {
     proptest::collection::vec(proptest::sample::select(BASE62.to_vec()), 30)
         .prop_map(|v| String::from_utf8(v).expect("base62 is ASCII"))
 }
