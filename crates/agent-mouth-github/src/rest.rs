@@ -46,7 +46,7 @@ pub enum GitHubError {
         reason: &'static str,
     },
     /// Validation denied the call (from the helpers that build one).
-    #[error("agent-mouth denied this GitHub call ({} finding(s))", .0.findings.len())]
+    #[error("agent-mouth denied this GitHub call ({})", denied_by(.0))]
     Denied(Box<ApiVerdict>),
     /// The call needs a human's confirmation (`send_confirmed`).
     #[error("this GitHub call is for review: a human confirms it first")]
@@ -109,6 +109,17 @@ pub enum GitHubError {
     /// pages than the client follows.
     #[error("pagination stopped: {0}")]
     Pagination(String),
+}
+
+/// The ids of the findings that denied, for the error's message.
+fn denied_by(verdict: &ApiVerdict) -> String {
+    let ids: Vec<&str> = verdict
+        .findings
+        .iter()
+        .filter(|f| f.decision == Decision::Deny)
+        .map(|f| f.rule_id)
+        .collect();
+    ids.join(", ")
 }
 
 /// A successful answer.
@@ -376,7 +387,7 @@ impl GitHubClient {
             };
             let status = response.status().as_u16();
             if (200..300).contains(&status) {
-                return read_success(&mut response, status);
+                return read_success(&mut response, status, attempt);
             }
             if status == 403 || status == 429 {
                 let limit = limits::limit(status, |name| {
@@ -484,6 +495,7 @@ fn read_body(response: &mut ureq::http::Response<ureq::Body>) -> Result<String, 
 fn read_success(
     response: &mut ureq::http::Response<ureq::Body>,
     status: u16,
+    attempt: u32,
 ) -> Result<Response, GitHubError> {
     let next = response
         .headers()
@@ -492,7 +504,7 @@ fn read_success(
         .and_then(limits::next_link)
         .map(str::to_owned);
     let text = read_body(response).map_err(|source| GitHubError::Transport {
-        attempts: 1,
+        attempts: attempt,
         source: Box::new(source),
     })?;
     let json = if text.trim().is_empty() {
