@@ -70,6 +70,17 @@ pub(crate) fn next_link(header: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_header_parses_without_panic(h in any::<String>(), status in 400u16..500) {
+            if let Some(url) = next_link(&h) {
+                prop_assert!(h.contains(url));
+            }
+            let _ = limit(status, |_| Some(h.as_str()));
+        }
+    }
 
     fn headers<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<&'a str> {
         move |name| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)

@@ -61,8 +61,8 @@ use serde::Serialize;
 
 use crate::verdict::Span;
 pub use api::{
-    validate_api_call, ApiCall, ApiFinding, ApiOutcome, ApiRule, ApiVerdict, Example, HttpMethod,
-    ValidatedApiCall, API_RULES, MAX_GITHUB_TEXT_CHARS,
+    validate_api_call, ApiCall, ApiExample, ApiFinding, ApiOutcome, ApiRule, ApiVerdict,
+    HttpMethod, ValidatedApiCall, API_RULES, MAX_GITHUB_TEXT_CHARS,
 };
 pub use known::{KnownSecret, MIN_KNOWN_LEN};
 pub use rules::{OutboundRule, RULES};

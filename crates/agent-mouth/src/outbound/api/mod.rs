@@ -53,7 +53,7 @@ mod rules;
 use autonomic_core::Decision;
 use serde::Serialize;
 
-pub use rules::{ApiRule, Example, API_RULES};
+pub use rules::{ApiExample, ApiRule, API_RULES};
 
 use super::OutboundPolicy;
 

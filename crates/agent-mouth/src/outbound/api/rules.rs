@@ -6,7 +6,7 @@
 use autonomic_core::Decision;
 
 /// A call as `(method, path, body)`.
-pub type Example = (&'static str, &'static str, Option<&'static str>);
+pub type ApiExample = (&'static str, &'static str, Option<&'static str>);
 
 /// One API-call rule: a stable id, the decision a match carries, the
 /// reason shown to the reader, and an example call it matches.
@@ -20,14 +20,14 @@ pub struct ApiRule {
     pub reason: &'static str,
     /// A call this rule matches (`None` only where the example would be
     /// unreadable: an over-long path, an over-large body; tested apart).
-    pub example: Option<Example>,
+    pub example: Option<ApiExample>,
 }
 
 const fn rule(
     id: &'static str,
     decision: Decision,
     reason: &'static str,
-    example: Option<Example>,
+    example: Option<ApiExample>,
 ) -> ApiRule {
     ApiRule {
         id,
