@@ -26,6 +26,13 @@
 //! Unless it denies, it also returns an [`outbound::ValidatedMessage`],
 //! which only this crate can build and which is the only thing a transport
 //! accepts. Still pure: the caller reads masked files and sends.
+//! [`outbound::validate_api_call`] does the same for GitHub REST calls an
+//! LLM writes: method and path (normalised; tricks denied), an endpoint
+//! allow-list with deny rules for what an agent must never change
+//! (repository deletion, branch protection, force-pushes, secrets, hooks,
+//! keys, access) and review for merges and releases, and every string of
+//! the JSON body checked as above; only its [`outbound::ValidatedApiCall`]
+//! is sent.
 //!
 //! # Examples
 //!

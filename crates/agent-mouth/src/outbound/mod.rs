@@ -10,7 +10,10 @@
 //! keys and JWTs, values named as credentials, known secrets), mass
 //! mentions, links and their real hosts, and redaction. For e-mail, also
 //! the recipients and headers ([`validate_email`], whose
-//! [`ValidatedEmail`] is what the e-mail transport sends).
+//! [`ValidatedEmail`] is what the e-mail transport sends); and the policy
+//! for GitHub REST calls an LLM writes ([`validate_api_call`]: method and
+//! path, endpoint allow- and deny-lists, the JSON body's every string),
+//! whose only product a transport sends is a [`ValidatedApiCall`].
 //!
 //! What it leaves out: sending, retrying and asking a human (a transport's
 //! job; review means a human confirms first, deny means never sent);
@@ -42,6 +45,7 @@
 //! assert_eq!(sendable.text(), "LGTM");
 //! ```
 
+mod api;
 mod checksum;
 mod email;
 mod host;
@@ -59,6 +63,10 @@ use autonomic_core::Decision;
 use serde::Serialize;
 
 use crate::verdict::Span;
+pub use api::{
+    validate_api_call, ApiCall, ApiExample, ApiFinding, ApiOutcome, ApiRule, ApiVerdict,
+    HttpMethod, ValidatedApiCall, API_RULES, MAX_GITHUB_TEXT_CHARS,
+};
 pub use email::{
     validate_email, EmailDraft, EmailField, EmailFinding, EmailOutcome, EmailPolicy, EmailVerdict,
     ValidatedEmail, MAX_ADDRESS_OCTETS, MAX_HEADER_OCTETS, MAX_RECIPIENTS,
@@ -99,8 +107,8 @@ pub struct OutboundPolicy {
     /// Hosts links may point to without review: exact (`github.com`) or
     /// `*.suffix` (any subdomain of `suffix`, not `suffix` itself).
     pub allowed_hosts: Vec<String>,
-    /// Whether `@channel`, `@here`, `@everyone` and user-group mentions may
-    /// be sent.
+    /// Whether `@channel`, `@here`, `@everyone`, Slack user-group mentions
+    /// and (on GitHub) team mentions `@org/team` may be sent.
     pub allow_mass_mentions: bool,
     /// Contents of the files agent-muscle masks; any of their lines found
     /// in a message denies it.
@@ -206,7 +214,7 @@ pub fn validate_outbound(message: &OutboundMessage, policy: &OutboundPolicy) -> 
             validated: None,
         };
     }
-    let hits = scan_all(text, policy);
+    let hits = scan_all(text, message.channel, policy);
     let redacted = redact::redact(text, hits.iter().filter_map(|h| h.hide.clone()));
     let findings: Vec<OutboundFinding> = hits
         .into_iter()
@@ -240,7 +248,7 @@ pub fn validate_outbound(message: &OutboundMessage, policy: &OutboundPolicy) -> 
 
 /// Every hit of every rule, in text order; a generic finding inside a
 /// secret some specific rule already matched is dropped as noise.
-fn scan_all(text: &str, policy: &OutboundPolicy) -> Vec<Hit> {
+fn scan_all(text: &str, channel: OutChannel, policy: &OutboundPolicy) -> Vec<Hit> {
     let mut hits = Vec::new();
     tokens::scan(text, &mut hits);
     structured::scan(text, &mut hits);
@@ -248,6 +256,9 @@ fn scan_all(text: &str, policy: &OutboundPolicy) -> Vec<Hit> {
     known::scan(text, &policy.known_secrets, &mut hits);
     if !policy.allow_mass_mentions {
         mentions::scan(text, &mut hits);
+        if channel == OutChannel::GitHub {
+            mentions::scan_github_teams(text, &mut hits);
+        }
     }
     links::scan(text, &policy.allowed_hosts, &mut hits);
 

@@ -116,6 +116,12 @@ pub(crate) const MENTION_SUBTEAM: OutboundRule = rule(
     Deny,
     "a Slack user-group mention (mass mentions are off in the policy)",
 );
+pub(crate) const MENTION_TEAM: OutboundRule = rule(
+    "out.mention.team",
+    Deny,
+    "a GitHub team mention `@org/team` outside code, which notifies every member \
+     (mass mentions are off in the policy; put package names such as `@types/node` in backticks)",
+);
 pub(crate) const LINK_UNLISTED_HOST: OutboundRule = rule(
     "out.link.unlisted_host",
     Review,
@@ -186,6 +192,7 @@ pub const RULES: &[OutboundRule] = &[
     MENTION_HERE,
     MENTION_EVERYONE,
     MENTION_SUBTEAM,
+    MENTION_TEAM,
     LINK_UNLISTED_HOST,
     LINK_USERINFO,
     LINK_DANGEROUS_SCHEME,

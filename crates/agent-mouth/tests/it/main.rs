@@ -4,6 +4,7 @@
 mod catalog;
 mod corpus;
 mod git_config;
+mod github_api;
 mod normalize;
 mod outbound;
 mod outbound_email;

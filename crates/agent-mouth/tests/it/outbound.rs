@@ -11,7 +11,7 @@ use agent_mouth::outbound::{
 use agent_mouth::Decision;
 use proptest::prelude::*;
 
-const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+pub(crate) const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// `prefix` + `body` (30 base62) + the base62 CRC32 of `body`.
 pub(crate) fn token(prefix: &str, body: &str) -> String {
