@@ -39,6 +39,7 @@
 //! assert!(agent_muscle::bpf::compile(&r.policy).is_ok());
 //! ```
 
+pub mod channels;
 pub mod guard;
 pub mod hook;
 pub mod mcp;

@@ -1,0 +1,1 @@
+//! The Slack approval service (being built).
