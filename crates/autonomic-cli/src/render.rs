@@ -57,6 +57,7 @@ fn hint(error: &anyhow::Error) -> Option<String> {
             agent_brain::BrainError,
             agent_brain::FactError,
             agent_heart::HeartError,
+            agent_spine::channels::setup::SetupError,
             agent_spine::guard::GuardError,
             agent_spine::sandbox::SandboxError,
             agent_spine::workflow::load::WorkflowError,

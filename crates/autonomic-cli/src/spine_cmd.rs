@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use agent_spine::channels::slack::{ServiceOptions, SlackService};
 use agent_spine::workflow::bus::Bus;
 use agent_spine::workflow::control::{self, Resent};
 use agent_spine::workflow::engine::{journal_run, Engine, EngineLock, EngineOptions, Scope};
@@ -660,6 +661,10 @@ pub fn serve(ctx: &crate::Context) -> anyhow::Result<ExitCode> {
         let journal = Journal::open(journal_path)?;
         journal.check_integrity()?;
         opts.journal = Some(journal);
+        let slack = start_slack(ctx)?;
+        if let Some(s) = &slack {
+            opts.channels.push(s.channel());
+        }
         let engine = Engine::start(opts, bus)?;
         eprintln!(
             "autonomic serve: workflow engine on {} ({} runs resumed)",
@@ -678,10 +683,46 @@ pub fn serve(ctx: &crate::Context) -> anyhow::Result<ExitCode> {
         eprintln!("autonomic serve: stopping");
         heart.abort();
         engine.shutdown().await;
+        if let Some(s) = slack {
+            let _ = tokio::task::spawn_blocking(move || s.stop()).await;
+        }
         anyhow::Ok(())
     })?;
     drop(lock);
     Ok(ExitCode::from(EXIT_OK))
+}
+
+/// The Slack approval service, when `[mouth] slack` is on.
+fn start_slack(ctx: &crate::Context) -> anyhow::Result<Option<SlackService>> {
+    let config = &ctx.config.config;
+    if !config.mouth.slack {
+        return Ok(None);
+    }
+    let setup = agent_spine::channels::setup::slack(config, ctx.paths.user_home())
+        .context("setting up Slack (`[mouth] slack = true`)")?;
+    let channel = setup.channel.clone();
+    let approvers = setup.approvers.len();
+    let service = SlackService::start(
+        setup,
+        ServiceOptions::new(
+            config.spine.journal_path.clone(),
+            ctx.paths.audit_log.clone(),
+            config.clone(),
+        ),
+    )
+    .context("starting the Slack approval service")?;
+    let how = match service.request_url {
+        Some(addr) => format!("answers on the request URL at http://{addr}"),
+        None => "answers over Socket Mode".to_owned(),
+    };
+    eprintln!(
+        "autonomic serve: Slack approval requests to {channel} as {} ({how}; {approvers} approver(s))",
+        service.bot_user
+    );
+    if approvers == 0 {
+        eprintln!("autonomic serve: warning: `[mouth] slack_approvers` is empty: nobody's answer on Slack counts");
+    }
+    Ok(Some(service))
 }
 
 /// agent-heart's prune cycle and the journal's pruning, on their intervals.
