@@ -203,6 +203,11 @@ pub fn answer_delivered(
     a: &ChannelAnswer<'_>,
     approvers: &[String],
 ) -> Result<ChannelOutcome, ControlError> {
+    // A redelivery is recognised before anything else is judged: the run
+    // may have ended since the first delivery was taken.
+    if let Some(seq) = journal.delivered(a.channel, a.delivery)? {
+        return Ok(ChannelOutcome::Duplicate { seq });
+    }
     let ignored = if a.is_bot {
         Some("an answer from a bot or app never counts".to_owned())
     } else if approvers.is_empty() {

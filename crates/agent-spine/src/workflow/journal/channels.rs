@@ -71,6 +71,24 @@ impl Journal {
         Ok(Delivered::New(seq))
     }
 
+    /// Whether `channel` delivered `delivery` before: `Some` with the
+    /// decision it made then (if any), `None` for a first delivery.
+    ///
+    /// # Errors
+    ///
+    /// SQLite failures.
+    pub fn delivered(&self, channel: &str, delivery: &str) -> Result<Option<Option<u64>>> {
+        self.conn
+            .query_row(
+                "SELECT decision FROM channel_deliveries WHERE channel = ?1 AND delivery = ?2",
+                params![channel, delivery],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .optional()
+            .map(|found| found.map(|seq| seq.and_then(|s| u64::try_from(s).ok())))
+            .map_err(|e| self.err(e))
+    }
+
     /// Records that `channel` delivered `delivery` without an answer to
     /// append (one that was ignored: not an approver, a bot), so a
     /// redelivery is recognised too. Returns false when it was recorded
