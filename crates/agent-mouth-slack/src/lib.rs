@@ -46,6 +46,8 @@
 
 mod answer;
 mod blocks;
+#[cfg(feature = "fake")]
+pub mod fake;
 pub mod outgoing;
 mod request_url;
 mod secret;

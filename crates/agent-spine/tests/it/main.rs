@@ -15,6 +15,7 @@ mod nats_server;
 mod patch;
 mod resolve;
 mod sandbox;
+mod slack_service;
 mod workflow_file;
 
 use agent_spine::profiles::{resolve, Resolved};

@@ -8,7 +8,6 @@ mod audit;
 mod brain;
 mod config;
 mod exec;
-mod fake_slack;
 mod hook;
 mod immune;
 mod init;

@@ -15,8 +15,8 @@ use agent_spine::workflow::journal::{DecisionOutcome, Journal, Verdict};
 use agent_spine::workflow::state::{RunId, RunState};
 use serde_json::Value;
 
-use crate::fake_slack::{self, FakeSlack, APP_TOKEN, BOT_TOKEN, CHANNEL_ID};
 use crate::TestHome;
+use agent_mouth_slack::fake::{self as fake_slack, FakeSlack, APP_TOKEN, BOT_TOKEN, CHANNEL_ID};
 
 const WORKFLOW: &str = r#"
 [workflow]

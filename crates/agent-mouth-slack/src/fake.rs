@@ -1,5 +1,5 @@
-//! A live fake Slack on 127.0.0.1 for end-to-end tests of `autonomic
-//! serve`, speaking the wire formats Slack documents: the Web API (POST
+//! A live fake Slack on 127.0.0.1 for tests of what drives this crate
+//! (agent-spine's approval service, `autonomic serve`), speaking the wire formats Slack documents: the Web API (POST
 //! `/api/{method}` with a JSON body and `Authorization: Bearer`, answered
 //! `{"ok": true, …}` or `{"ok": false, "error": …}`) for `auth.test`,
 //! `chat.postMessage`, `chat.update` and `apps.connections.open`, and a
@@ -65,13 +65,18 @@ pub struct FakeSlack {
 }
 
 impl FakeSlack {
+    /// Starts the fake on free loopback ports.
+    ///
+    /// # Panics
+    ///
+    /// When a loopback port cannot be bound.
     pub fn start() -> FakeSlack {
         let state = Arc::new(Mutex::new(State::default()));
         let stop = Arc::new(AtomicBool::new(false));
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let ws_port = listener.local_addr().unwrap().port();
-        let http = Arc::new(Server::http("127.0.0.1:0").unwrap());
-        let port = http.server_addr().to_ip().unwrap().port();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let ws_port = listener.local_addr().expect("a local address").port();
+        let http = Arc::new(Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0"));
+        let port = http.server_addr().to_ip().expect("an IP listener").port();
         let web = {
             let (http, state) = (Arc::clone(&http), Arc::clone(&state));
             std::thread::spawn(move || {
@@ -86,11 +91,13 @@ impl FakeSlack {
                     let method = request.url().trim_start_matches("/api/").to_owned();
                     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
                     let answer = web_api(&state, &method, auth.as_deref(), body, ws_port);
-                    let header =
+                    let mut response = Response::from_string(answer.to_string());
+                    if let Ok(h) =
                         Header::from_bytes("Content-Type", "application/json; charset=utf-8")
-                            .unwrap();
-                    let _ = request
-                        .respond(Response::from_string(answer.to_string()).with_header(header));
+                    {
+                        response.add_header(h);
+                    }
+                    let _ = request.respond(response);
                 }
             })
         };
@@ -298,4 +305,59 @@ pub fn click(user: &str, action_id: &str, run: &str, message_ts: &str) -> Value 
             "type": "button", "action_ts": "1710498700.123456",
         }],
     })
+}
+
+/// An Events API `message` event: `user` replying `text` in the thread of
+/// the message `thread_ts`, as Slack sends it to a request URL (the
+/// Socket Mode `events_api` payload is the same object).
+pub fn thread_reply(event_id: &str, user: &str, text: &str, thread_ts: &str) -> Value {
+    json!({
+        "type": "event_callback",
+        "token": "unused",
+        "team_id": "T0FAKE",
+        "api_app_id": "A0FAKE",
+        "event_id": event_id,
+        "event_time": 1_710_498_700,
+        "event": {
+            "type": "message", "channel": CHANNEL_ID, "user": user, "text": text,
+            "ts": "1710498700.000900", "thread_ts": thread_ts, "channel_type": "channel",
+        },
+    })
+}
+
+/// POSTs `body` to a request URL as Slack does, signed with `secret` now
+/// (`X-Slack-Request-Timestamp`, `X-Slack-Signature`); returns the HTTP
+/// status.
+///
+/// # Panics
+///
+/// When the request cannot be sent at all.
+pub fn post_signed(
+    url: &str,
+    secret: &crate::SigningSecret,
+    body: &[u8],
+    content_type: &str,
+) -> u16 {
+    let ts = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
+    let signature = crate::sign_request(secret, &ts, body);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    agent
+        .post(url)
+        .header("Content-Type", content_type)
+        .header("X-Slack-Request-Timestamp", &ts)
+        .header("X-Slack-Signature", &signature)
+        .send(body)
+        .expect("the request URL answers")
+        .status()
+        .as_u16()
+}
+
+/// An interaction's form body (`payload=<JSON>`), as Slack POSTs it.
+pub fn interaction_form(payload: &Value) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("payload", &payload.to_string())
+        .finish()
 }
