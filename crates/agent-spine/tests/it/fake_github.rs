@@ -41,6 +41,12 @@ pub(crate) struct FakeGitHub {
 impl FakeGitHub {
     /// Starts on a free port, accepting `token`.
     pub(crate) fn start(token: &str) -> FakeGitHub {
+        FakeGitHub::start_slow(token, std::time::Duration::ZERO)
+    }
+
+    /// As [`FakeGitHub::start`], answering each request `delay` after it
+    /// was recorded.
+    pub(crate) fn start_slow(token: &str, delay: std::time::Duration) -> FakeGitHub {
         let server = Arc::new(Server::http("127.0.0.1:0").unwrap());
         let port = server.server_addr().to_ip().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -66,6 +72,7 @@ impl FakeGitHub {
                 };
                 let (status, body) = answer(&rec, &token);
                 r.lock().unwrap().push(rec);
+                std::thread::sleep(delay);
                 let response = Response::from_string(body.to_string())
                     .with_status_code(status)
                     .with_header(

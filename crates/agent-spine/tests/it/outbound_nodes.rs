@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Once;
 
 use agent_spine::workflow::control;
+use agent_spine::workflow::engine::Scope;
 use agent_spine::workflow::journal::Verdict;
 use agent_spine::workflow::load;
 use agent_spine::workflow::state::{NodeState, RunState};
@@ -258,6 +259,59 @@ fn a_merge_waits_for_a_human_then_is_sent_once_in_their_name() {
         sent[0].to_string().contains("release-manager"),
         "{audit:#?}"
     );
+}
+
+/// The engine stops while a comment is being sent (its outcome is never
+/// journaled, as after a crash): the next engine does not send it again
+/// but asks a human; once approved, it is sent again.
+#[test]
+fn a_send_interrupted_by_a_stop_is_not_repeated_without_a_human() {
+    let fake = FakeGitHub::start_slow(TOKEN, std::time::Duration::from_secs(2));
+    let rig = github_rig(&fake);
+    let wf = rig.workflow(&github_node(
+        "POST",
+        "/repos/octo/app/issues/7/comments",
+        Some(r#"{"body": "Deployed."}"#),
+    ));
+    let id = crate::engine::rt().block_on(async {
+        let engine = rig.engine(None, Scope::Submitted);
+        let id = engine
+            .submit(wf, Some(rig.repo.clone()), BTreeMap::new())
+            .await
+            .unwrap();
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while fake.requests().is_empty() {
+            assert!(std::time::Instant::now() < until, "nothing was sent");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        engine.shutdown().await;
+        id
+    });
+    assert_eq!(node(&rig, &id, "call").0, NodeState::Running);
+    assert_eq!(rig.resume(&id, None), RunState::WaitingApproval);
+    assert_eq!(node(&rig, &id, "call").0, NodeState::WaitingApproval);
+    let mut journal = rig.journal();
+    let open = journal.open_requests(Some(&id)).unwrap();
+    assert_eq!(open.len(), 1);
+    assert!(
+        open[0].text.contains("interrupted while running"),
+        "{}",
+        open[0].text
+    );
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(fake.requests().len(), 1, "not sent again without a human");
+    control::answer(
+        &mut journal,
+        &id,
+        Verdict::Approve,
+        None,
+        "oncall",
+        "test",
+        None,
+    )
+    .unwrap();
+    assert_eq!(rig.resume(&id, None), RunState::Succeeded);
+    assert_eq!(fake.requests().len(), 2, "sent again once a human said so");
 }
 
 #[test]
