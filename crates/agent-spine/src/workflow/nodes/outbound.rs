@@ -75,7 +75,8 @@ pub(super) fn deliver(
     report(
         EventKind::Decision,
         json!({"layer": "mouth", "channel": c.channel, "destination": out.destination,
-               "decision": c.decision, "rule_ids": c.rule_ids()}),
+               "decision": c.decision, "rule_ids": c.rule_ids(),
+               "summary": format!("{} to {}: {}", out.channel_title(), out.destination, c.decision)}),
     );
     let sha = out.sha256();
     match c.decision {
