@@ -63,7 +63,7 @@ pub use blocks::{
     escape, ApprovalRequest, Decided, Outcome, Rendered, ACTIONS_BLOCK_ID, APPROVE_ACTION_ID,
     REJECT_ACTION_ID,
 };
-pub use outgoing::{validate_for_slack, Outgoing};
+pub use outgoing::{validate_for_slack, HumanConfirmation, Outgoing};
 pub use request_url::{url_verification_body, RequestUrlError, RequestUrlServer, MAX_BODY_BYTES};
 pub use secret::{SecretError, SigningSecret, SlackToken, TokenKind};
 pub use signing::{sign_request, verify_request, VerifyError, MAX_CLOCK_SKEW_SECS};

@@ -21,6 +21,16 @@ pub(crate) fn decision(message: &Outgoing) -> Decision {
     message.decision()
 }
 
+/// A person's confirmation that a message validation put up for review
+/// may be posted ([`crate::WebClient::chat_post_confirmed`]). The caller
+/// (the engine that journaled the approval) vouches for it; the approver
+/// is logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HumanConfirmation {
+    /// Who confirmed (a user name or Slack user id), for the log.
+    pub approver: String,
+}
+
 /// A message validated for Slack under `policy` (tests and callers that
 /// build one from text).
 ///

@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::blocks::{escape, Rendered};
-use crate::outgoing::{self, Outgoing};
+use crate::outgoing::{self, HumanConfirmation, Outgoing};
 use crate::{SecretError, SlackToken, TokenKind};
 use autonomic_core::Decision;
 
@@ -298,6 +298,32 @@ impl WebClient {
         posted("chat.postMessage", &v)
     }
 
+    /// `chat.postMessage` for a message a person confirmed: one validation
+    /// allowed, or one it put up for review (which
+    /// [`chat_post_message`](Self::chat_post_message) refuses). The
+    /// approver is logged. Never a denied message: there is none to send.
+    ///
+    /// # Errors
+    ///
+    /// [`WebError::BadArgument`], and the call's errors.
+    pub fn chat_post_confirmed(
+        &self,
+        channel: &str,
+        message: &Outgoing,
+        confirmation: &HumanConfirmation,
+    ) -> Result<Posted, WebError> {
+        tracing::info!(
+            approver = confirmation.approver.as_str(),
+            decision = %outgoing::decision(message),
+            "posting a Slack message a human confirmed"
+        );
+        let mut body = confirmed_body(channel, message)?;
+        body["unfurl_links"] = json!(false);
+        body["unfurl_media"] = json!(false);
+        let v = self.call("chat.postMessage", &self.token, &body)?;
+        posted("chat.postMessage", &v)
+    }
+
     /// `chat.update`: replaces the message `ts` in `channel` (typically
     /// with [`crate::ApprovalRequest::decided`], which drops the buttons).
     ///
@@ -492,9 +518,8 @@ fn message_body(
     if decision != Decision::Allow {
         return Err(WebError::NotAllowed(decision));
     }
-    check_channel(channel)?;
     let text = outgoing::text(message);
-    let mut body = json!({"channel": channel, "text": escape(text)});
+    let mut body = confirmed_body(channel, message)?;
     if let Some(r) = rendered {
         if r.text != text {
             return Err(WebError::BlocksMismatch);
@@ -502,6 +527,12 @@ fn message_body(
         body["blocks"] = r.blocks.clone();
     }
     Ok(body)
+}
+
+/// The body of a message whose decision was checked (or confirmed).
+fn confirmed_body(channel: &str, message: &Outgoing) -> Result<Value, WebError> {
+    check_channel(channel)?;
+    Ok(json!({"channel": channel, "text": escape(outgoing::text(message))}))
 }
 
 fn posted(method: &'static str, v: &Value) -> Result<Posted, WebError> {

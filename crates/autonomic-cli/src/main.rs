@@ -17,6 +17,7 @@ mod live;
 mod llm_cmd;
 mod mcp_cmd;
 mod muscle_cmd;
+mod outbound_cmd;
 mod run_cmd;
 mod spine_cmd;
 mod validate;
@@ -146,6 +147,16 @@ enum Command {
     /// Workflow files: check one before running it.
     #[command(subcommand)]
     Workflow(workflow_cmd::WorkflowCommand),
+    /// Outbound messages (Slack, GitHub, e-mail): validate one as agent-mouth would before
+    /// sending it.
+    #[command(subcommand)]
+    Outbound(outbound_cmd::OutboundCommand),
+    /// GitHub REST calls: check one against the API policy (no network).
+    #[command(subcommand)]
+    Github(outbound_cmd::GithubCommand),
+    /// E-mail: send a test message through the configured relay.
+    #[command(subcommand)]
+    Email(outbound_cmd::EmailCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -281,6 +292,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reject(a) => answer(&a, Verdict::Reject, paths),
         Command::Cancel(a) => answer(&a, Verdict::Cancel, paths),
         Command::Workflow(cmd) => workflow_cmd::run(&cmd),
+        Command::Outbound(cmd) => outbound_cmd::outbound(&cmd, &Context::load(paths)?),
+        Command::Github(cmd) => outbound_cmd::github(&cmd, &Context::load(paths)?),
+        Command::Email(cmd) => outbound_cmd::email(&cmd, &Context::load(paths)?),
         Command::Immune(cmd) => {
             let ctx = Context::load(paths)?;
             autonomic_cli::immune::run(&cmd, &ctx.paths, &ctx.config)

@@ -18,6 +18,8 @@
 //! journal's decision log), send anything unvalidated (the transports take
 //! only agent-mouth's validated types), or print a token.
 
+pub mod check;
 pub mod policy;
+pub mod probe;
 pub mod setup;
 pub mod slack;

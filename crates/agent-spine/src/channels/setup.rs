@@ -204,3 +204,20 @@ pub fn mailer(config: &Config) -> Result<Mailer, SetupError> {
     }
     Mailer::new(smtp).map_err(SetupError::Email)
 }
+
+/// The Slack Web API client alone (the bot token from `[mouth]
+/// slack_bot_token_env`), for notify nodes: no answers, so no app token or
+/// signing secret.
+///
+/// # Errors
+///
+/// As [`slack`], for the bot token and base URL.
+pub fn slack_web(config: &Config) -> Result<WebClient, SetupError> {
+    let m = &config.mouth;
+    let (key, var) = ("slack_bot_token_env", m.slack_bot_token_env.as_str());
+    let bot = SlackToken::of_kind(&variable(key, var)?, TokenKind::Bot)
+        .map_err(|e| bad(key, var, "a Slack bot token (xoxb-…)", e))?;
+    WebClient::builder(bot)
+        .and_then(|b| b.base_url(&m.slack_api_url).build())
+        .map_err(SetupError::Slack)
+}

@@ -213,19 +213,126 @@ pub enum NodeKind {
         /// The risk shown to the approver.
         risk: Risk,
     },
-    /// A message to the user.
+    /// A message to the user: local, or through agent-mouth's outbound
+    /// validation to Slack, e-mail or a GitHub comment.
     Notify {
         /// The message (template).
         message: String,
-        /// Where it goes (`local` today).
-        channel: String,
+        /// Where it goes.
+        channel: NotifyChannel,
     },
+    /// A GitHub REST call (typically written by a model), validated by
+    /// agent-mouth's API policy before it is sent.
+    GitHub {
+        /// `GET`, `POST`, `PUT`, `PATCH` or `DELETE` (template).
+        method: String,
+        /// The path under the API root (template).
+        path: String,
+        /// The JSON body (template), if any.
+        body: Option<String>,
+    },
+}
+
+/// Where a notify node's message goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyChannel {
+    /// Journaled, published on the bus and audited; nothing leaves the host.
+    Local,
+    /// A Slack message.
+    Slack {
+        /// The channel (`slack_channel`); `None`: `[mouth] slack_approval_channel`.
+        channel: Option<String>,
+    },
+    /// An e-mail through the `[mouth]` SMTP relay.
+    Email {
+        /// Recipients, each within `[mouth] email_recipients`.
+        to: Vec<String>,
+        /// The subject (template); `None`: the workflow's name and the node's id.
+        subject: Option<String>,
+    },
+    /// A comment on a GitHub issue or pull request.
+    GitHub(IssueRef),
+}
+
+impl NotifyChannel {
+    /// The channel's name as written in files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            NotifyChannel::Local => "local",
+            NotifyChannel::Slack { .. } => "slack",
+            NotifyChannel::Email { .. } => "email",
+            NotifyChannel::GitHub(_) => "github",
+        }
+    }
+
+    /// Whether a message sent here leaves the host (and so modifies
+    /// external state).
+    pub fn is_external(&self) -> bool {
+        *self != NotifyChannel::Local
+    }
+}
+
+/// An issue or pull request: `owner/repo#number`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueRef {
+    /// The owner (user or organisation).
+    pub owner: String,
+    /// The repository.
+    pub repo: String,
+    /// The issue or pull request number.
+    pub number: u64,
+}
+
+impl std::fmt::Display for IssueRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}#{}", self.owner, self.repo, self.number)
+    }
+}
+
+impl std::str::FromStr for IssueRef {
+    type Err = String;
+
+    /// `owner/repo#number`: names of letters, digits, `-`, `_` and `.`
+    /// (not `.` or `..`), a number from 1.
+    fn from_str(s: &str) -> Result<IssueRef, String> {
+        let expected = "expected \"owner/repo#NUMBER\", e.g. \"octo/app#7\"";
+        let (names, number) = s
+            .split_once('#')
+            .ok_or_else(|| format!("\"{s}\" has no `#NUMBER`: {expected}"))?;
+        let (owner, repo) = names
+            .split_once('/')
+            .ok_or_else(|| format!("\"{s}\" has no `owner/`: {expected}"))?;
+        let name_ok = |n: &str| {
+            !n.is_empty()
+                && n.len() <= 100
+                && n != "."
+                && n != ".."
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        };
+        if !name_ok(owner) || !name_ok(repo) {
+            return Err(format!(
+                "\"{s}\": owner and repository are letters, digits, `-`, `_` or `.`; {expected}"
+            ));
+        }
+        let number = number
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("\"{s}\": `{number}` is not an issue number; {expected}"))?;
+        Ok(IssueRef {
+            owner: owner.to_owned(),
+            repo: repo.to_owned(),
+            number,
+        })
+    }
 }
 
 impl NodeKind {
     /// Every kind name, as written in files.
-    pub const NAMES: [&'static str; 8] = [
-        "scan", "gate", "prompt", "exec", "apply", "agent", "approval", "notify",
+    pub const NAMES: [&'static str; 9] = [
+        "scan", "gate", "prompt", "exec", "apply", "agent", "approval", "notify", "github",
     ];
 
     /// The kind's name as written in files.
@@ -239,6 +346,7 @@ impl NodeKind {
             NodeKind::Agent { .. } => "agent",
             NodeKind::Approval { .. } => "approval",
             NodeKind::Notify { .. } => "notify",
+            NodeKind::GitHub { .. } => "github",
         }
     }
 
@@ -257,7 +365,59 @@ impl NodeKind {
             NodeKind::Agent { .. } => &["steps", "summary", "exit_code"],
             NodeKind::Approval { .. } => &["decision", "by"],
             NodeKind::Notify { .. } => &["message"],
+            NodeKind::GitHub { .. } => &["status", "html_url", "response"],
         }
+    }
+
+    /// Whether its work is an outbound message or call that agent-mouth's
+    /// outbound validation gates (a review asks a human itself, so no
+    /// approval node is needed before it).
+    pub fn is_outbound(&self) -> bool {
+        match self {
+            NodeKind::Notify { channel, .. } => channel.is_external(),
+            NodeKind::GitHub { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The template-valued keys, with their text.
+    pub fn templates(&self) -> Vec<(&'static str, &str)> {
+        let mut out = Vec::new();
+        match self {
+            NodeKind::Scan {
+                target: ScanTarget::Patch(patch),
+                ..
+            }
+            | NodeKind::Apply { patch } => out.push(("patch", patch.as_str())),
+            NodeKind::Prompt { prompt, system, .. } => {
+                out.push(("prompt", prompt.as_str()));
+                if let Some(system) = system {
+                    out.push(("system", system.as_str()));
+                }
+            }
+            NodeKind::Exec { command, .. } => out.push(("command", command.as_str())),
+            NodeKind::Agent { goal, .. } => out.push(("goal", goal.as_str())),
+            NodeKind::Approval { action, .. } => out.push(("action", action.as_str())),
+            NodeKind::Notify { message, channel } => {
+                out.push(("message", message.as_str()));
+                if let NotifyChannel::Email {
+                    subject: Some(subject),
+                    ..
+                } = channel
+                {
+                    out.push(("subject", subject.as_str()));
+                }
+            }
+            NodeKind::GitHub { method, path, body } => {
+                out.push(("method", method.as_str()));
+                out.push(("path", path.as_str()));
+                if let Some(body) = body {
+                    out.push(("body", body.as_str()));
+                }
+            }
+            NodeKind::Scan { .. } | NodeKind::Gate { .. } => {}
+        }
+        out
     }
 }
 

@@ -9,13 +9,16 @@
 mod bus;
 mod engine;
 mod engine_nodes;
+mod fake_github;
 mod journal;
 mod mcp;
 mod nats_server;
+mod outbound_nodes;
 mod patch;
 mod resolve;
 mod sandbox;
 mod slack_service;
+mod smtp;
 mod workflow_file;
 
 use agent_spine::profiles::{resolve, Resolved};

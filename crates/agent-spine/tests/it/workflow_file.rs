@@ -525,7 +525,7 @@ message = "failed: $${{ not a ref }}"
                 &[],
                 NodeKind::Notify {
                     message: "failed: $${{ not a ref }}".into(),
-                    channel: "local".into(),
+                    channel: agent_spine::workflow::model::NotifyChannel::Local,
                 },
             ),
         ],

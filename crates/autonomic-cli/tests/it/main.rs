@@ -13,6 +13,7 @@ mod immune;
 mod init;
 mod llm;
 mod mcp;
+mod outbound;
 mod profile;
 mod run;
 mod sandbox;

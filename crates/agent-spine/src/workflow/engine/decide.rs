@@ -229,14 +229,18 @@ impl Core {
                     .get("command_sha256")
                     .and_then(|v| v.as_str())
                     .map(str::to_owned);
-                let mut note = json!({"approved_sha256": sha, "rerun_approved": true});
+                let mut note =
+                    json!({"approved_sha256": sha, "rerun_approved": true, "approved_by": by});
                 if req.kind == RequestKind::SecurityHold {
                     note["override"] = req.fields.get("reasons").cloned().unwrap_or_default();
                     note["by"] = json!(by);
                 }
                 self.note(run_id, node, note)?;
-                if let (Some(run), Some(sha)) = (self.runs.get_mut(run_id), sha) {
-                    run.approved.insert(node.to_owned(), sha);
+                if let Some(run) = self.runs.get_mut(run_id) {
+                    if let Some(sha) = sha {
+                        run.approved.insert(node.to_owned(), sha);
+                    }
+                    run.approvers.insert(node.to_owned(), by.to_owned());
                 }
                 self.set_node(run_id, node, NodeState::Pending, why, None)?;
                 return self.advance(run_id, None);

@@ -125,6 +125,9 @@ impl Core {
                 if let Some(sha) = s("approved_sha256") {
                     run.approved.insert(node.clone(), sha);
                 }
+                if let Some(by) = s("approved_by") {
+                    run.approvers.insert(node.clone(), by);
+                }
                 if let Some(t) = note.get("transcript") {
                     if let Ok(t) = serde_json::from_value(t.clone()) {
                         run.transcripts.insert(node.clone(), t);

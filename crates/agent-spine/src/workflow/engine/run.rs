@@ -54,6 +54,8 @@ pub(super) struct Run {
     pub feedback: HashMap<String, Vec<String>>,
     /// The command SHA-256 a human approved, per node.
     pub approved: HashMap<String, String>,
+    /// Who approved it, per node (an outbound node sends in their name).
+    pub approvers: HashMap<String, String>,
     /// An agent node's steps, kept across a pause.
     pub transcripts: HashMap<String, Vec<AgentStep>>,
     /// Cancel handles of running nodes.
@@ -110,6 +112,7 @@ impl Run {
             regenerations: HashMap::new(),
             feedback: HashMap::new(),
             approved: HashMap::new(),
+            approvers: HashMap::new(),
             transcripts: HashMap::new(),
             running: HashMap::new(),
             resume_hold: false,

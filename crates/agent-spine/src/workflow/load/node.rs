@@ -13,8 +13,9 @@ use autonomic_core::{Decision, SandboxLevel};
 use super::raw::{did_you_mean, Fields};
 use super::WorkflowError;
 use crate::workflow::model::{
-    GateFail, GateWhen, Network, Node, NodeKind, OnReview, PromptOutput, Risk, ScanTarget,
-    DEFAULT_CONTEXT_BUDGET, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_STEPS, DEFAULT_MAX_TOKENS,
+    GateFail, GateWhen, IssueRef, Network, Node, NodeKind, NotifyChannel, OnReview, PromptOutput,
+    Risk, ScanTarget, DEFAULT_CONTEXT_BUDGET, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_STEPS,
+    DEFAULT_MAX_TOKENS,
 };
 
 /// Keys every kind takes.
@@ -49,7 +50,15 @@ fn kind_keys(kind: &str) -> Vec<&'static str> {
         "apply" => &["patch"],
         "agent" => &["goal", "max_steps", "on_review"],
         "approval" => &["action", "risk"],
-        "notify" => &["message", "channel"],
+        "notify" => &[
+            "message",
+            "channel",
+            "slack_channel",
+            "to",
+            "subject",
+            "target",
+        ],
+        "github" => &["method", "path", "body"],
         _ => &[],
     };
     let runs = if matches!(kind, "exec" | "agent") {
@@ -116,7 +125,7 @@ pub(super) fn node(mut fields: Fields<'_, '_>) -> Result<Located, WorkflowError>
     }
     let kind_name = fields.required_string(
         "kind",
-        "scan, gate, prompt, exec, apply, agent, approval or notify",
+        "scan, gate, prompt, exec, apply, agent, approval, notify or github",
     )?;
     if !NodeKind::NAMES.contains(&kind_name.as_str()) {
         let mut error = fields.error(
@@ -138,6 +147,7 @@ pub(super) fn node(mut fields: Fields<'_, '_>) -> Result<Located, WorkflowError>
 
     let kind = kind(&fields, &kind_name)?;
     let needs = needs(&fields)?;
+    let kind_is_outbound = kind.is_outbound();
     let node = Node {
         id,
         line: fields.header_line(),
@@ -147,7 +157,9 @@ pub(super) fn node(mut fields: Fields<'_, '_>) -> Result<Located, WorkflowError>
         timeout: fields.duration("timeout")?,
         memory_mib: fields.memory("memory")?,
         network: network(&fields)?,
-        modifies_external_state: fields.boolean("modifies_external_state")?.unwrap_or(false),
+        // An outbound node always does (a crash while it sends asks a human).
+        modifies_external_state: kind_is_outbound
+            || fields.boolean("modifies_external_state")?.unwrap_or(false),
         waive_approval: fields.string("waive_approval")?,
         on_failure: fields.string("on_failure")?,
         on_reject: fields.string("on_reject")?,
@@ -269,13 +281,130 @@ fn kind(fields: &Fields<'_, '_>, name: &str) -> Result<NodeKind, WorkflowError> 
                 .choice("risk", &Risk::ALL.map(|risk| (risk.as_str(), risk)))?
                 .unwrap_or(Risk::High),
         },
+        "github" => github(fields)?,
         _ => NodeKind::Notify {
             message: fields.required_string("message", "what a notify node says")?,
-            channel: fields
-                .choice("channel", &[("local", "local")])?
-                .unwrap_or("local")
-                .to_owned(),
+            channel: notify_channel(fields)?,
         },
+    })
+}
+
+/// A notify node's `channel` and the keys that go with it.
+fn notify_channel(fields: &Fields<'_, '_>) -> Result<NotifyChannel, WorkflowError> {
+    let name = fields
+        .choice(
+            "channel",
+            &[
+                ("local", "local"),
+                ("slack", "slack"),
+                ("email", "email"),
+                ("github", "github"),
+            ],
+        )?
+        .unwrap_or("local");
+    for (key, owner) in [
+        ("slack_channel", "slack"),
+        ("to", "email"),
+        ("subject", "email"),
+        ("target", "github"),
+    ] {
+        if owner != name && fields.has(key) {
+            return Err(fields.error(key, format!("applies only with channel = \"{owner}\"")));
+        }
+    }
+    Ok(match name {
+        "slack" => NotifyChannel::Slack {
+            channel: fields.string("slack_channel")?,
+        },
+        "email" => NotifyChannel::Email {
+            to: recipients(fields)?,
+            subject: fields.string("subject")?,
+        },
+        "github" => {
+            let target = fields.string("target")?.ok_or_else(|| {
+                fields.header_error(
+                    "missing required key `target` (channel = \"github\" comments on \"owner/repo#NUMBER\")",
+                )
+            })?;
+            NotifyChannel::GitHub(
+                target
+                    .parse::<IssueRef>()
+                    .map_err(|e| fields.error("target", e))?,
+            )
+        }
+        _ => NotifyChannel::Local,
+    })
+}
+
+/// An e-mail notify's `to`: 1 to 50 distinct plain addresses (whether
+/// `[mouth] email_recipients` lists each is checked when it is sent).
+fn recipients(fields: &Fields<'_, '_>) -> Result<Vec<String>, WorkflowError> {
+    let to = fields.strings("to")?.ok_or_else(|| {
+        fields.header_error(
+            "missing required key `to` (channel = \"email\" sends to these addresses, each within [mouth] email_recipients)",
+        )
+    })?;
+    if to.is_empty() || to.len() > agent_mouth::outbound::MAX_RECIPIENTS {
+        return Err(fields.error(
+            "to",
+            format!(
+                "must list 1 to {} addresses",
+                agent_mouth::outbound::MAX_RECIPIENTS
+            ),
+        ));
+    }
+    for (i, addr) in to.iter().enumerate() {
+        let plain = addr
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && !d.is_empty() && !d.contains('@'))
+            && !addr.contains(|c: char| c.is_whitespace() || "<>,;\"".contains(c));
+        if !plain {
+            return Err(fields.error(
+                "to",
+                format!("\"{addr}\" is not one plain address `local@domain`"),
+            ));
+        }
+        if to[..i].iter().any(|a| a.eq_ignore_ascii_case(addr)) {
+            return Err(fields.error("to", format!("lists \"{addr}\" twice")));
+        }
+    }
+    Ok(to)
+}
+
+/// A github node: `method`, `path` (required) and `body`.
+fn github(fields: &Fields<'_, '_>) -> Result<NodeKind, WorkflowError> {
+    let method = fields.required_string("method", "GET, POST, PUT, PATCH or DELETE")?;
+    // A literal method is checked now; a template when it is rendered.
+    if !method.contains("${{") {
+        let known = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+        if !known
+            .iter()
+            .any(|m| *m == method || m.to_lowercase() == method)
+        {
+            let mut error = fields.error(
+                "method",
+                format!("unknown method \"{method}\" (expected GET, POST, PUT, PATCH or DELETE)"),
+            );
+            error.hint = did_you_mean(&method.to_uppercase(), known);
+            return Err(error);
+        }
+    }
+    let path = fields.required_string(
+        "path",
+        "the path under the API root, e.g. /repos/octo/app/issues/7/comments",
+    )?;
+    if !path.contains("${{") && !path.starts_with('/') && !path.starts_with("https://") {
+        return Err(fields.error(
+            "path",
+            format!(
+                "\"{path}\" must start with `/` (under the API root, e.g. /repos/octo/app/pulls)"
+            ),
+        ));
+    }
+    Ok(NodeKind::GitHub {
+        method,
+        path,
+        body: fields.string("body")?,
     })
 }
 

@@ -11,7 +11,7 @@ use super::graph::Graph;
 use super::node::Located;
 use super::raw::{did_you_mean, Doc};
 use super::WorkflowError;
-use crate::workflow::model::{GateWhen, Node, NodeKind, PromptOutput, ScanTarget};
+use crate::workflow::model::{GateWhen, Node, NodeKind, PromptOutput};
 use crate::workflow::template::{self, Ref};
 
 /// What the reference checks need besides the nodes.
@@ -50,25 +50,7 @@ impl Scope<'_> {
 
 /// The template-valued keys of `node`, with their text.
 fn templates(node: &Node) -> Vec<(&'static str, &str)> {
-    let mut out = Vec::new();
-    match &node.kind {
-        NodeKind::Scan {
-            target: ScanTarget::Patch(patch),
-            ..
-        }
-        | NodeKind::Apply { patch } => out.push(("patch", patch.as_str())),
-        NodeKind::Prompt { prompt, system, .. } => {
-            out.push(("prompt", prompt.as_str()));
-            if let Some(system) = system {
-                out.push(("system", system.as_str()));
-            }
-        }
-        NodeKind::Exec { command, .. } => out.push(("command", command.as_str())),
-        NodeKind::Agent { goal, .. } => out.push(("goal", goal.as_str())),
-        NodeKind::Approval { action, .. } => out.push(("action", action.as_str())),
-        NodeKind::Notify { message, .. } => out.push(("message", message.as_str())),
-        NodeKind::Scan { .. } | NodeKind::Gate { .. } => {}
-    }
+    let mut out = node.kind.templates();
     if let Some(remember) = &node.remember {
         out.push(("remember", remember.as_str()));
     }
@@ -267,7 +249,9 @@ fn check_on_reject(scope: &Scope<'_>, located: &Located) -> Result<(), WorkflowE
 /// needs, or a waiver.
 fn check_approval(scope: &Scope<'_>, at: usize, located: &Located) -> Result<(), WorkflowError> {
     let node = &located.node;
-    if !node.modifies_external_state || node.waive_approval.is_some() {
+    // An outbound node's gate is agent-mouth's validation: a review asks
+    // a human before anything is sent.
+    if !node.modifies_external_state || node.waive_approval.is_some() || node.kind.is_outbound() {
         return Ok(());
     }
     let approved = scope.graph.walk_back(at, false, |from| {

@@ -12,7 +12,9 @@ mod agent;
 mod apply;
 mod exec;
 mod gate;
+mod github;
 mod notify;
+mod outbound;
 mod prompt;
 mod scan;
 
@@ -53,6 +55,8 @@ pub(crate) struct Job {
     pub feedback: Vec<String>,
     /// SHA-256 of the command a human approved for this node.
     pub approved_sha256: Option<String>,
+    /// Who gave the latest approval for this node.
+    pub approved_by: Option<String>,
     /// An `agent` node's steps so far (kept across an approval pause).
     pub transcript: Vec<AgentStep>,
     /// A task result journaled under its idempotency key by an earlier
@@ -144,6 +148,9 @@ pub(crate) struct Services {
     pub model: ModelSlot,
     pub brain: BrainHandle,
     pub audit: AuditLog,
+    /// The user's home: its credential files are known secrets that no
+    /// outbound message may quote.
+    pub user_home: Option<PathBuf>,
 }
 
 impl Services {
@@ -219,6 +226,7 @@ pub(crate) fn run(job: &Job, services: &Services, report: &Report) -> Done {
             approval(job, services, action, risk.as_str()).into()
         }
         NodeKind::Notify { .. } => notify::run(job, services, report).into(),
+        NodeKind::GitHub { .. } => github::run(job, services, report).into(),
     }
 }
 
@@ -280,6 +288,8 @@ pub(crate) fn layers_of(kind: &NodeKind) -> Vec<&'static str> {
         ],
         NodeKind::Prompt { .. } => vec!["agent-brain", "local LLM"],
         NodeKind::Apply { .. } | NodeKind::Scan { .. } => vec!["agent-immune"],
+        NodeKind::Notify { channel, .. } if channel.is_external() => vec!["agent-mouth"],
+        NodeKind::GitHub { .. } => vec!["agent-mouth"],
         NodeKind::Gate { .. } | NodeKind::Approval { .. } | NodeKind::Notify { .. } => vec![],
     }
 }
@@ -307,25 +317,10 @@ pub(crate) fn exec_task_key(job: &Job, services: &Services, command: &str) -> St
 pub(crate) fn referenced_nodes(node: &Node) -> std::collections::BTreeSet<String> {
     let mut texts: Vec<&str> = Vec::new();
     let mut out = std::collections::BTreeSet::new();
-    match &node.kind {
-        NodeKind::Scan { target, .. } => {
-            if let super::model::ScanTarget::Patch(t) = target {
-                texts.push(t);
-            }
-        }
-        NodeKind::Gate { source, .. } => {
-            out.insert(source.clone());
-        }
-        NodeKind::Prompt { prompt, system, .. } => {
-            texts.push(prompt);
-            texts.extend(system.as_deref());
-        }
-        NodeKind::Exec { command, .. } => texts.push(command),
-        NodeKind::Apply { patch } => texts.push(patch),
-        NodeKind::Agent { goal, .. } => texts.push(goal),
-        NodeKind::Approval { action, .. } => texts.push(action),
-        NodeKind::Notify { message, .. } => texts.push(message),
+    if let NodeKind::Gate { source, .. } = &node.kind {
+        out.insert(source.clone());
     }
+    texts.extend(node.kind.templates().into_iter().map(|(_, t)| t));
     texts.extend(node.remember.as_deref());
     for t in texts {
         for r in template::references(t).unwrap_or_default() {
