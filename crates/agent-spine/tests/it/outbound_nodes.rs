@@ -400,3 +400,67 @@ fn outbound_nodes_modify_external_state_and_need_no_approval_node() {
     assert!(wf.node("call").unwrap().modifies_external_state);
     assert!(!wf.node("local").unwrap().modifies_external_state);
 }
+
+/// The variable the test config names for the Slack bot token.
+const SLACK_ENV: &str = "AUTONOMIC_SPINE_TEST_SLACK_BOT_TOKEN";
+
+fn slack_rig(fake: &agent_mouth_slack::fake::FakeSlack) -> Rig {
+    static SET: Once = Once::new();
+    SET.call_once(|| std::env::set_var(SLACK_ENV, agent_mouth_slack::fake::BOT_TOKEN));
+    let mut rig = Rig::new(SandboxLevel::None);
+    rig.config.mouth.slack_api_url = fake.api_url.clone();
+    rig.config.mouth.slack_bot_token_env = SLACK_ENV.into();
+    rig
+}
+
+#[test]
+fn a_notify_to_slack_is_posted_once_and_a_mass_mention_never() {
+    let fake = agent_mouth_slack::fake::FakeSlack::start();
+    let rig = slack_rig(&fake);
+    let wf = |message: &str| {
+        format!(
+            "[workflow]\nname = \"tell\"\n\n[[node]]\nid = \"tell\"\nkind = \"notify\"\nchannel = \"slack\"\nmessage = \"{message}\"\n"
+        )
+    };
+    let (id, state) = rig.settle(
+        rig.workflow(&wf("Deployed ${{ workflow.name }}.")),
+        None,
+        None,
+        BTreeMap::new(),
+    );
+    assert_eq!(state, RunState::Succeeded, "{:?}", node(&rig, &id, "tell"));
+    let posts: Vec<_> = fake
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "chat.postMessage")
+        .collect();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0].body["text"], "Deployed tell.");
+    assert_eq!(posts[0].body["channel"], "#ops-approvals");
+
+    // `<!channel>` pings everyone: denied, nothing posted, audited.
+    let (id, state) = rig.settle(
+        rig.workflow(&wf("<!channel> deployed")),
+        None,
+        None,
+        BTreeMap::new(),
+    );
+    assert_eq!(state, RunState::Failed);
+    let (node_state, why) = node(&rig, &id, "tell");
+    assert_eq!(node_state, NodeState::Rejected, "{why}");
+    assert!(why.contains("out.mention.channel"), "{why}");
+    assert_eq!(
+        fake.calls()
+            .iter()
+            .filter(|c| c.method == "chat.postMessage")
+            .count(),
+        1
+    );
+    let audit = outbound_audit(&rig);
+    assert!(
+        audit
+            .iter()
+            .any(|r| r["detail"]["channel"] == "slack" && r["decision"] == "deny"),
+        "{audit:?}"
+    );
+}
