@@ -65,6 +65,25 @@ fn show_prints_values_and_origins() {
     slack_approval_timeout_minutes = 5  # config.toml:82
     # rules_file (unset)  # default
     unknown_programs = "shape"  # default
+    slack = false  # default
+    slack_approvers = []  # default
+    slack_answers = "socket"  # default
+    slack_listen = "127.0.0.1:3037"  # default
+    slack_bot_token_env = "AUTONOMIC_SLACK_BOT_TOKEN"  # default
+    slack_app_token_env = "AUTONOMIC_SLACK_APP_TOKEN"  # default
+    slack_signing_secret_env = "AUTONOMIC_SLACK_SIGNING_SECRET"  # default
+    slack_api_url = "https://slack.com/api/"  # default
+    outbound_allowed_hosts = ["github.com"]  # default
+    outbound_mass_mentions = false  # default
+    github_api_url = "https://api.github.com"  # default
+    github_token_env = "GITHUB_TOKEN"  # default
+    # smtp_host (unset)  # default
+    smtp_port = 587  # default
+    smtp_tls = "starttls"  # default
+    # smtp_username (unset)  # default
+    smtp_password_env = "AUTONOMIC_SMTP_PASSWORD"  # default
+    # email_from (unset)  # default
+    email_recipients = []  # default
 
     [spine]
     review_without_terminal = "refuse"  # default
@@ -127,7 +146,7 @@ fn show_without_a_file_is_all_defaults() {
         ),
         "{stdout}"
     );
-    assert_eq!(stdout.matches("# default\n").count(), 60, "{stdout}");
+    assert_eq!(stdout.matches("# default\n").count(), 79, "{stdout}");
 }
 
 #[test]
@@ -139,7 +158,7 @@ fn show_json_has_structured_origins() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["source"], "[HOME]/config.toml");
     let entries = json["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 60);
+    assert_eq!(entries.len(), 79);
     let rules = entries
         .iter()
         .find(|e| e["key"] == "mouth.rules_file")
