@@ -715,9 +715,13 @@ fn start_slack(ctx: &crate::Context) -> anyhow::Result<Option<SlackService>> {
         Some(addr) => format!("answers on the request URL at http://{addr}"),
         None => "answers over Socket Mode".to_owned(),
     };
+    let bot = if service.bot_user.is_empty() {
+        "a bot Slack did not answer for yet (auth.test failed; retrying)"
+    } else {
+        service.bot_user.as_str()
+    };
     eprintln!(
-        "autonomic serve: Slack approval requests to {channel} as {} ({how}; {approvers} approver(s))",
-        service.bot_user
+        "autonomic serve: Slack approval requests to {channel} as {bot} ({how}; {approvers} approver(s))"
     );
     if approvers == 0 {
         eprintln!("autonomic serve: warning: `[mouth] slack_approvers` is empty: nobody's answer on Slack counts");

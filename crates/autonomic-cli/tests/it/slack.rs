@@ -270,3 +270,59 @@ fn an_approval_on_slack_is_applied_once_across_daemon_kills() {
     let report = autonomic_core::audit::verify(&home.audit_log()).unwrap();
     assert!(report.ok, "{report:?}");
 }
+
+#[test]
+fn serve_refuses_to_start_slack_without_its_tokens_or_with_a_refused_one() {
+    let fake = FakeSlack::start();
+    let home = TestHome::new();
+    home.write_config(&format!(
+        "[mouth]\nslack = true\nslack_api_url = \"{}\"\nslack_approvers = [\"{APPROVER}\"]\n",
+        fake.api_url
+    ));
+    // No bot token in the environment: the key and the variable are named,
+    // with what to do.
+    let (code, _, stderr) = crate::run(
+        &home,
+        home.cmd()
+            .arg("serve")
+            .env_remove("AUTONOMIC_SLACK_BOT_TOKEN")
+            .env_remove("AUTONOMIC_SLACK_APP_TOKEN"),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`[mouth] slack_bot_token_env` names the environment variable $AUTONOMIC_SLACK_BOT_TOKEN, which is not set"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("export AUTONOMIC_SLACK_BOT_TOKEN="),
+        "{stderr}"
+    );
+    // An app token where the bot token belongs: refused, never echoed.
+    let (code, _, stderr) = crate::run(
+        &home,
+        home.cmd()
+            .arg("serve")
+            .env("AUTONOMIC_SLACK_BOT_TOKEN", APP_TOKEN)
+            .env("AUTONOMIC_SLACK_APP_TOKEN", APP_TOKEN),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("does not hold a Slack bot token"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("fakeappsecret"), "{stderr}");
+    // A well-formed token Slack refuses (invalid_auth): the start fails.
+    let (code, _, stderr) = crate::run(
+        &home,
+        home.cmd()
+            .arg("serve")
+            .env(
+                "AUTONOMIC_SLACK_BOT_TOKEN",
+                "xoxb-9999-9999-notthefakestoken",
+            )
+            .env("AUTONOMIC_SLACK_APP_TOKEN", APP_TOKEN),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("invalid_auth"), "{stderr}");
+    assert!(!stderr.contains("notthefakestoken"), "{stderr}");
+}

@@ -138,8 +138,7 @@ impl SlackService {
     /// cannot be opened, a request-URL address that cannot be bound.
     pub fn start(setup: SlackSetup, opts: ServiceOptions) -> Result<SlackService, ServiceError> {
         let web = Arc::new(setup.web);
-        let auth = web.auth_test().map_err(ServiceError::Auth)?;
-        tracing::info!(team = %auth.team, bot = %auth.user_id, "slack: connected");
+        let bot_user = bot_user(&web)?;
         let stop = Arc::new(AtomicBool::new(false));
         let (poke, poked) = mpsc::channel();
         let outbox = outbox::Outbox {
@@ -156,7 +155,7 @@ impl SlackService {
             journal: Journal::open(&opts.journal_path)?,
             audit: Some(AuditLog::open(&opts.audit_path)?),
             approvers: setup.approvers.clone(),
-            bot_user: auth.user_id.clone(),
+            bot_user: bot_user.clone(),
             config: opts.config.clone(),
             policy: setup.policy,
             poke: {
@@ -190,7 +189,7 @@ impl SlackService {
             stop,
             poke,
             threads,
-            bot_user: auth.user_id,
+            bot_user,
             request_url,
         })
     }
@@ -210,6 +209,30 @@ impl SlackService {
         for t in self.threads {
             let _ = t.join();
         }
+    }
+}
+
+/// The bot's user id from `auth.test`. A refused token stops the start;
+/// Slack out of reach does not (the outbox and Socket Mode retry, and
+/// requests stay answerable with `autonomic approve` meanwhile): the id is
+/// then unknown, and bots' messages are still never answers (Slack marks
+/// them with a `bot_id`).
+fn bot_user(web: &WebClient) -> Result<String, ServiceError> {
+    use agent_mouth_slack::WebError;
+    match web.auth_test() {
+        Ok(auth) => {
+            tracing::info!(team = %auth.team, bot = %auth.user_id, "slack: connected");
+            Ok(auth.user_id)
+        }
+        Err(
+            e @ (WebError::Transport { .. }
+            | WebError::RateLimited { .. }
+            | WebError::Status { .. }),
+        ) => {
+            tracing::warn!("slack: {e}; starting anyway, posts and answers resume once it answers");
+            Ok(String::new())
+        }
+        Err(e) => Err(ServiceError::Auth(e)),
     }
 }
 
