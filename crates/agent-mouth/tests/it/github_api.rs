@@ -468,6 +468,24 @@ fn size_caps() {
     assert_call("GET", &long, None, Decision::Deny, "gh.path.too_long");
 }
 
+/// Found by the `github_api` fuzz target: a read's query value could hold
+/// `//` (`?path=a//b`), which the path itself refuses as an empty segment.
+#[test]
+fn a_double_slash_in_a_query_value_is_denied() {
+    for path in [
+        "/repos/o/r/commits?path=src//main.rs",
+        "/repos/o/r/pulls?state=open&direction=des//////c+++",
+        "/repos/o/r/commits?sha=main&path=//etc",
+    ] {
+        let out = call("GET", path, None);
+        assert_eq!(out.verdict.decision, Decision::Deny, "{path}");
+        assert_eq!(ids(&out), ["gh.path.query"], "{path}");
+        assert!(out.validated.is_none());
+    }
+    let ok = call("GET", "/repos/o/r/commits?path=src/main.rs", None);
+    assert_eq!(ok.verdict.decision, Decision::Allow);
+}
+
 #[test]
 fn a_secret_in_the_path_denies() {
     let t = token("ghp_", "zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ");

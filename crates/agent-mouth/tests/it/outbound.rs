@@ -69,6 +69,33 @@ fn assert_not_leaked(out: &OutboundOutcome, secret: &str) {
 
 const BODY: &str = "zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ";
 
+/// Found by the `outbound` fuzz target: a value found as a secret by the
+/// key naming it (here after `Authorization: bearer`) survived in the
+/// redacted text where it was repeated without such a key.
+#[test]
+fn a_secret_found_once_is_redacted_wherever_it_repeats() {
+    let secret = "q8Zx3LmP0vR7tYw2Kc";
+    let text = format!("{{\"password\"V: \"{secret}9B\"}} Authorization: bearer {secret}'9Bzz");
+    let out = check(&text);
+    assert_eq!(ids(&out), ["out.secret.generic"]);
+    assert_not_leaked(&out, secret);
+    assert_eq!(
+        out.verdict.redacted,
+        "{\"password\"V: \"…[redacted]9B\"} Authorization: bearer …[redacted]'9Bzz"
+    );
+
+    // A Slack token needs a clear start; glued to a letter it is not found
+    // there, but it is the same token.
+    let t = "xoxp-1234567890-1234567890-1234567890-abcdef0123456789abcdef0123456789";
+    let out = check(&format!("{t} and again a{t}"));
+    assert_eq!(ids(&out), ["out.secret.slack_token"]);
+    assert_not_leaked(&out, t);
+    assert_eq!(
+        out.verdict.redacted,
+        "xoxp-…[redacted] and again axoxp-…[redacted]"
+    );
+}
+
 #[test]
 fn github_token_denies_and_is_redacted() {
     for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {

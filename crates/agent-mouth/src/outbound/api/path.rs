@@ -147,7 +147,9 @@ fn check_query(method: HttpMethod, query: &str) -> Result<(), Refusal> {
         let plain = value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"_.,:/+-".contains(&b));
-        if value.is_empty() || !plain || value.split('/').any(|s| s == "..") {
+        // `..` or `//` in a value (a file path, say) is refused like in the path.
+        let tricky = value.split('/').any(|s| s == "..") || value.contains("//");
+        if value.is_empty() || !plain || tricky {
             return refuse(format!("the value of `{known}`"));
         }
     }
@@ -214,6 +216,7 @@ mod tests {
             (Get, "/repos/o/r?access_token=x", "gh.path.query"),
             (Get, "/repos/o/r?page=1&page=2", "gh.path.query"),
             (Get, "/repos/o/r?path=../x", "gh.path.query"),
+            (Get, "/repos/o/r/commits?path=a//b", "gh.path.query"),
             (Get, "/repos/o/r?page", "gh.path.query"),
             (Post, "/repos/o/r/pulls?state=open", "gh.path.query"),
         ] {
