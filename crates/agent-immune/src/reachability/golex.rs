@@ -119,14 +119,16 @@ impl<'a> Lexer<'a> {
                 b'\n' => return None,
                 b'\\' => {
                     out.push_str(&self.src[start..i]);
-                    let e = *b.get(i + 1)?;
-                    if e == b'"' || e == b'\\' {
-                        out.push(e as char);
+                    // The escaped character may be several bytes long
+                    // (`\é`): step over all of it, to a char boundary.
+                    let e = self.src.get(i + 1..)?.chars().next()?;
+                    if e == '"' || e == '\\' {
+                        out.push(e);
                     } else {
                         // Other escapes cannot appear in a valid import path.
                         out.push('\u{0}');
                     }
-                    i += 2;
+                    i += 1 + e.len_utf8();
                     start = i;
                 }
                 _ => i += 1,
@@ -264,6 +266,16 @@ mod tests {
         assert_eq!(imports("\u{feff}package x\nimport \"é/ü\""), ["é/ü"]);
         let deep = format!("package x\nimport {}", "(".repeat(100_000));
         assert!(imports(&deep).is_empty());
+    }
+
+    /// Found by `never_panics` in CI: a backslash before a multi-byte
+    /// character stepped into the middle of it.
+    #[test]
+    fn an_escaped_multibyte_character_is_stepped_over_whole() {
+        for text in ["\"\\é\"", "package p\nimport \"a\\é/b\"\n", "import \"\\"] {
+            let _ = imports(text);
+        }
+        assert!(imports("import \"\\é\"").is_empty());
     }
 
     proptest::proptest! {

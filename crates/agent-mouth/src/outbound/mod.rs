@@ -246,6 +246,26 @@ pub fn validate_outbound(message: &OutboundMessage, policy: &OutboundPolicy) -> 
     }
 }
 
+/// The texts validation hides in `text` (what redaction replaces), for a
+/// caller that validates parts separately and must hide each part's
+/// secrets wherever they repeat in the others (a JSON body's strings).
+pub(crate) fn hidden_texts(
+    text: &str,
+    channel: OutChannel,
+    policy: &OutboundPolicy,
+) -> Vec<String> {
+    let mut hidden: Vec<String> = scan_all(text, channel, policy)
+        .into_iter()
+        .filter_map(|h| h.hide)
+        .filter_map(|r| text.get(r))
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    hidden.sort_unstable();
+    hidden.dedup();
+    hidden
+}
+
 /// Every hit of every rule, in text order; a generic finding inside a
 /// secret some specific rule already matched is dropped as noise.
 fn scan_all(text: &str, channel: OutChannel, policy: &OutboundPolicy) -> Vec<Hit> {

@@ -613,3 +613,44 @@ proptest! {
         }
     }
 }
+
+/// The fuzz helper's observation: each body string is validated on its
+/// own, so a value hidden in one string because of its context (a
+/// credential-like key) survived where another string repeated it bare —
+/// and a review-level call is sent, after a human's approval, with its
+/// redacted body.
+#[test]
+fn a_secret_hidden_in_one_string_is_hidden_where_another_repeats_it() {
+    let secret = "Zx9kQ2mV7tB4nR8wLp3sYc6DfH1j";
+    let body = serde_json::json!({
+        "title": format!("rotate {secret}"),
+        "body": format!("api_key: {secret}"),
+        "head": "rotate",
+        "base": "main",
+    })
+    .to_string();
+    let out = call("POST", "/repos/o/r/pulls", Some(&body));
+    assert!(ids(&out).contains(&"out.secret.generic"), "{:?}", ids(&out));
+    assert!(
+        !out.verdict
+            .redacted_body
+            .as_deref()
+            .unwrap_or("")
+            .contains(secret),
+        "{:?}",
+        out.verdict.redacted_body
+    );
+    if let Some(v) = &out.validated {
+        assert!(!v.body().unwrap_or("").contains(secret));
+    }
+    // Without the repeat nothing else changes.
+    let clean =
+        serde_json::json!({"title": "rotate keys", "body": "done", "head": "a", "base": "main"})
+            .to_string();
+    let out = call("POST", "/repos/o/r/pulls", Some(&clean));
+    assert_eq!(out.verdict.decision, Decision::Allow);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(out.validated.unwrap().body().unwrap()).unwrap(),
+        serde_json::from_str::<serde_json::Value>(&clean).unwrap()
+    );
+}

@@ -57,14 +57,15 @@ pub(crate) fn check_strings(
     policy: &OutboundPolicy,
     pointer: &str,
     out: &mut Vec<ApiFinding>,
+    hidden: &mut Vec<String>,
 ) -> Value {
     match value {
-        Value::String(s) => Value::String(check_text(s, policy, pointer, out)),
+        Value::String(s) => Value::String(check_text(s, policy, pointer, out, hidden)),
         Value::Array(items) => Value::Array(
             items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| check_strings(v, policy, &format!("{pointer}/{i}"), out))
+                .map(|(i, v)| check_strings(v, policy, &format!("{pointer}/{i}"), out, hidden))
                 .collect(),
         ),
         Value::Object(map) => {
@@ -73,13 +74,13 @@ pub(crate) fn check_strings(
                 // The key is text too: checked, redacted, and only its
                 // redacted form named in a pointer.
                 let mut key_findings = Vec::new();
-                let safe_key = check_text(key, policy, pointer, &mut key_findings);
+                let safe_key = check_text(key, policy, pointer, &mut key_findings, hidden);
                 let here = format!("{pointer}/{}", escape(&safe_key));
                 out.extend(key_findings.into_iter().map(|mut f| {
                     f.location.clone_from(&here);
                     f
                 }));
-                redacted.insert(safe_key, check_strings(v, policy, &here, out));
+                redacted.insert(safe_key, check_strings(v, policy, &here, out, hidden));
             }
             Value::Object(redacted)
         }
@@ -92,6 +93,7 @@ fn check_text(
     policy: &OutboundPolicy,
     pointer: &str,
     out: &mut Vec<ApiFinding>,
+    hidden: &mut Vec<String>,
 ) -> String {
     let location = if pointer.is_empty() { "/" } else { pointer };
     let chars = text.chars().count();
@@ -110,6 +112,13 @@ fn check_text(
         policy,
     )
     .verdict;
+    if !verdict.findings.is_empty() {
+        hidden.extend(crate::outbound::hidden_texts(
+            text,
+            OutChannel::GitHub,
+            policy,
+        ));
+    }
     out.extend(verdict.findings.into_iter().map(|f| ApiFinding {
         rule_id: f.rule_id,
         decision: f.decision,
@@ -117,6 +126,33 @@ fn check_text(
         location: location.to_owned(),
     }));
     verdict.redacted
+}
+
+/// `value` with every occurrence of a `hidden` text, in every string and
+/// key, replaced by the redaction mark: a secret found in one string
+/// (through its context there) must not survive where another string
+/// repeats it without that context.
+pub(crate) fn hide_repeats(value: Value, hidden: &[String]) -> Value {
+    if hidden.is_empty() {
+        return value;
+    }
+    let hide = |s: &str| {
+        hidden.iter().fold(s.to_owned(), |acc, h| {
+            acc.replace(h.as_str(), crate::outbound::redact::MARK)
+        })
+    };
+    match value {
+        Value::String(s) => Value::String(hide(&s)),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| hide_repeats(v, hidden)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (hide(&k), hide_repeats(v, hidden)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// Top-level fields of `body` not in `allowed` (names redacted).
@@ -155,7 +191,13 @@ mod tests {
     fn pointers_escape_and_nest() {
         let mut out = Vec::new();
         let v = json!({"a/b": [{"c~": "@channel"}]});
-        check_strings(&v, &OutboundPolicy::default(), "", &mut out);
+        check_strings(
+            &v,
+            &OutboundPolicy::default(),
+            "",
+            &mut out,
+            &mut Vec::new(),
+        );
         assert_eq!(out[0].rule_id, "out.mention.channel");
         assert_eq!(out[0].location, "/a~1b/0/c~0");
     }

@@ -215,9 +215,11 @@ pub fn validate_api_call(call: &ApiCall, policy: &OutboundPolicy) -> ApiOutcome 
         .body
         .as_deref()
         .and_then(|raw| body::parse(raw).map_err(|f| findings.push(f)).ok());
+    let mut hidden = Vec::new();
     let redacted = parsed
         .as_ref()
-        .map(|v| body::check_strings(v, policy, "", &mut findings));
+        .map(|v| body::check_strings(v, policy, "", &mut findings, &mut hidden))
+        .map(|v| body::hide_repeats(v, &hidden));
 
     if let (Some(m), Some(p)) = (method, &checked) {
         endpoint(m, p, parsed.as_ref(), redacted.as_ref(), &mut findings);
