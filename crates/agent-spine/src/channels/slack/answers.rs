@@ -154,15 +154,19 @@ impl Answers {
     /// Remembers the delivery (a redelivery is then recognised) and
     /// explains the refusal once.
     fn refused_with(&mut self, envelope: &Envelope, why: String) -> Result<Taken, String> {
-        let first = self
-            .journal
-            .record_delivery(CHANNEL, &envelope.envelope_id)
-            .map_err(|e| format!("the journal: {e}"))?;
-        Ok(if first {
+        Ok(if self.first_delivery(envelope)? {
             taken("refused", None, Some(why))
         } else {
             taken("redelivery", None, None)
         })
+    }
+
+    /// Records the delivery; false when it was recorded before (a
+    /// redelivery, to be acknowledged and nothing else).
+    fn first_delivery(&mut self, envelope: &Envelope) -> Result<bool, String> {
+        self.journal
+            .record_delivery(CHANNEL, &envelope.envelope_id)
+            .map_err(|e| format!("the journal: {e}"))
     }
 
     fn resend(
@@ -172,11 +176,7 @@ impl Answers {
         run: &RunId,
     ) -> Result<Taken, String> {
         if !self.approvers.contains(&answer.user_id) || answer.user_id == self.bot_user {
-            let first = self
-                .journal
-                .record_delivery(CHANNEL, &envelope.envelope_id)
-                .map_err(|e| format!("the journal: {e}"))?;
-            return Ok(if first {
+            return Ok(if self.first_delivery(envelope)? {
                 taken(
                     "ignored",
                     None,
@@ -192,11 +192,7 @@ impl Answers {
         // At most once: the delivery is recorded first, so a crash before
         // the resend loses it (an approver asks again) rather than sending
         // two.
-        if !self
-            .journal
-            .record_delivery(CHANNEL, &envelope.envelope_id)
-            .map_err(|e| format!("the journal: {e}"))?
-        {
+        if !self.first_delivery(envelope)? {
             return Ok(taken("redelivery", None, None));
         }
         Ok(
